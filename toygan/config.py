@@ -1,0 +1,249 @@
+"""Typed, validated run configuration, read from and written to TOML.
+
+A ``Config`` has four sections, one per concern: ``data``, ``model``, ``train``, ``record``. Every
+field is checked when the config is built, so a bad value fails before any work starts, with a
+message naming the field (``train.steps = -5: ...``), the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from toygan.data import make_target
+from toygan.errors import ToyganError
+from toygan.models import ACTIVATIONS, PRIORS
+from toygan.objectives import OBJECTIVES
+
+__all__ = ["Config", "DataConfig", "ModelConfig", "TrainConfig", "RecordConfig", "OPTIMIZERS"]
+
+OPTIMIZERS = ("adam", "sgd")
+
+
+def _int(where: str, value: Any, minimum: int, maximum: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ToyganError(f"{where} = {value!r}: must be an integer ≥ {minimum}")
+    if value < minimum or (maximum is not None and value > maximum):
+        allowed = f"≥ {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+        raise ToyganError(f"{where} = {value!r}: must be an integer {allowed}")
+
+
+def _float(where: str, value: Any, low: float, high: float = math.inf, *, open_low: bool = True,
+           open_high: bool = False) -> float:
+    ok = not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+    if ok:
+        ok = (value > low if open_low else value >= low) and (value < high if open_high else value <= high)
+    if not ok:
+        lo = f"{'>' if open_low else '≥'} {low:g}"
+        hi = "" if math.isinf(high) else f" and {'<' if open_high else '≤'} {high:g}"
+        raise ToyganError(f"{where} = {value!r}: must be a number {lo}{hi}")
+    return float(value)
+
+
+def _choice(where: str, value: Any, allowed: Any) -> None:
+    if value not in allowed:
+        raise ToyganError(f"{where} = {value!r}: unknown; choose one of {sorted(allowed)}")
+
+
+@dataclass
+class DataConfig:
+    """What the generator must learn."""
+
+    name: str = "ring"
+    """Target distribution, a name in ``toygan.data.TARGETS``: ring, grid, mixture."""
+    params: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments of the target's factory, e.g. ``{n_modes = 8, radius = 2.0, std = 0.02}``."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.params, dict):
+            raise ToyganError(f"data.params = {self.params!r}: must be a table of target parameters")
+        make_target(self.name, self.params)  # raises a ToyganError naming the bad name or value
+
+
+@dataclass
+class ModelConfig:
+    """The two networks: MLPs with ``depth`` hidden layers of ``width`` units."""
+
+    noise_dim: int = 2
+    """Dimension of the generator's noise z."""
+    prior: str = "normal"
+    """Noise prior p_z: ``normal`` (standard normal) or ``uniform`` (on [−1, 1])."""
+    g_width: int = 128
+    """Hidden units per layer of the generator."""
+    g_depth: int = 2
+    """Hidden layers of the generator."""
+    d_width: int = 128
+    """Hidden units per layer of the discriminator."""
+    d_depth: int = 2
+    """Hidden layers of the discriminator."""
+    activation: str = "relu"
+    """Hidden activation of both networks: relu, leaky_relu, tanh, elu."""
+
+    def __post_init__(self) -> None:
+        _int("model.noise_dim", self.noise_dim, 1, 1024)
+        _choice("model.prior", self.prior, PRIORS)
+        _int("model.g_width", self.g_width, 1, 4096)
+        _int("model.g_depth", self.g_depth, 0, 16)
+        _int("model.d_width", self.d_width, 1, 4096)
+        _int("model.d_depth", self.d_depth, 0, 16)
+        _choice("model.activation", self.activation, ACTIVATIONS)
+
+
+@dataclass
+class TrainConfig:
+    """The game: Goodfellow et al. (2014), Algorithm 1."""
+
+    steps: int = 3000
+    """Generator updates (training iterations)."""
+    d_steps: int = 1
+    """k: discriminator updates per generator update, each on fresh minibatches."""
+    batch_size: int = 256
+    """m: minibatch size, for real and for noise samples."""
+    loss: str = "non-saturating"
+    """Generator loss: ``saturating`` (E[log(1 − D(G(z)))]) or ``non-saturating`` (−E[log D(G(z))])."""
+    optimizer: str = "adam"
+    """Optimiser of both networks: ``adam`` or ``sgd``."""
+    lr_g: float = 1e-3
+    """Generator learning rate."""
+    lr_d: float = 1e-3
+    """Discriminator learning rate."""
+    betas: list[float] = field(default_factory=lambda: [0.5, 0.999])
+    """Adam's (β1, β2)."""
+    momentum: float = 0.0
+    """SGD momentum."""
+    seed: int = 0
+    """Seed of the run; ensemble member i uses seed + i."""
+    members: int = 1
+    """E: independent runs (seeds) trained at once as one batched ensemble."""
+    threads: int = 1
+    """CPU threads for torch during training; one is fastest for networks this small."""
+
+    def __post_init__(self) -> None:
+        _int("train.steps", self.steps, 1)
+        _int("train.d_steps", self.d_steps, 1, 100)
+        _int("train.batch_size", self.batch_size, 1, 65536)
+        _choice("train.loss", self.loss, OBJECTIVES)
+        _choice("train.optimizer", self.optimizer, OPTIMIZERS)
+        self.lr_g = _float("train.lr_g", self.lr_g, 0.0)
+        self.lr_d = _float("train.lr_d", self.lr_d, 0.0)
+        if not isinstance(self.betas, list | tuple) or len(self.betas) != 2:
+            raise ToyganError(f"train.betas = {self.betas!r}: must be two numbers in [0, 1)")
+        self.betas = [_float("train.betas", b, 0.0, 1.0, open_low=False, open_high=True)
+                      for b in self.betas]
+        self.momentum = _float("train.momentum", self.momentum, 0.0, 1.0, open_low=False,
+                               open_high=True)
+        _int("train.seed", self.seed, 0, 2**63 - 1)
+        _int("train.members", self.members, 1, 1024)
+        _int("train.threads", self.threads, 1, 256)
+
+
+@dataclass
+class RecordConfig:
+    """What training records for the animation."""
+
+    every: int = 30
+    """Record a snapshot every this many generator steps (and at step 0 and the last step)."""
+    n_samples: int = 512
+    """Generator samples per snapshot, from one fixed batch of noise so that points move smoothly."""
+    grid_size: int = 96
+    """D is evaluated on a grid_size × grid_size grid over the window."""
+    window: list[float] = field(default_factory=list)
+    """Plot window ``[xmin, xmax, ymin, ymax]``; empty: fitted to the target's modes."""
+
+    def __post_init__(self) -> None:
+        _int("record.every", self.every, 1)
+        _int("record.n_samples", self.n_samples, 1, 100_000)
+        _int("record.grid_size", self.grid_size, 2, 1024)
+        if self.window:
+            if not isinstance(self.window, list | tuple) or len(self.window) != 4:
+                raise ToyganError(f"record.window = {self.window!r}: must be [xmin, xmax, ymin, ymax]")
+            w = [_float("record.window", v, -math.inf, open_low=True) for v in self.window]
+            if not (w[0] < w[1] and w[2] < w[3]):
+                raise ToyganError(f"record.window = {self.window!r}: needs xmin < xmax and ymin < ymax")
+            self.window = w
+        else:
+            self.window = []
+
+
+_SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig, "record": RecordConfig}
+
+
+def _section(name: str, cls: type, values: Any) -> Any:
+    if not isinstance(values, dict):
+        raise ToyganError(f"[{name}] = {values!r}: must be a table")
+    allowed = [f.name for f in dataclasses.fields(cls)]
+    for key in values:
+        if key not in allowed:
+            raise ToyganError(f"{name}.{key}: unknown key; allowed in [{name}]: {', '.join(allowed)}")
+    return cls(**values)
+
+
+@dataclass
+class Config:
+    """A whole run: ``data``, ``model``, ``train`` and ``record`` sections."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    record: RecordConfig = field(default_factory=RecordConfig)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Config:
+        """Build from nested dicts (as TOML gives); missing keys take their defaults.
+
+        Raises:
+            ToyganError: for an unknown section or key, or a bad value.
+        """
+        if not isinstance(values, dict):
+            raise ToyganError(f"config = {values!r}: must be a table")
+        for key in values:
+            if key not in _SECTIONS:
+                raise ToyganError(f"{key}: unknown section; allowed: {', '.join(_SECTIONS)}")
+        return cls(**{name: _section(name, c, values.get(name, {})) for name, c in _SECTIONS.items()})
+
+    @classmethod
+    def from_toml(cls, text: str, source: str = "<string>") -> Config:
+        """Parse TOML text; ``source`` names the file in error messages."""
+        try:
+            values = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            raise ToyganError(f"{source}: not valid TOML: {err}") from None
+        return cls.from_dict(values)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Config:
+        """Read a TOML config file."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ToyganError(f"config file {str(path)!r} does not exist") from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise ToyganError(f"config file {str(path)!r} cannot be read as text: {err}") from None
+        return cls.from_toml(text, source=str(path))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+    def save(self, path: str | Path) -> None:
+        """Write the resolved config as TOML."""
+        Path(path).write_text(self.to_toml(), encoding="utf-8")
+
+    def replace(self, **overrides: Any) -> Config:
+        """A copy with dotted overrides, e.g. ``replace(**{"train.steps": 100})``; validated."""
+        values = self.to_dict()
+        for dotted, value in overrides.items():
+            section, _, key = dotted.partition(".")
+            if section not in values or not key:
+                raise ToyganError(f"{dotted}: not a config field (use section.key)")
+            values[section][key] = value
+        return Config.from_dict(values)

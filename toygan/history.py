@@ -1,0 +1,117 @@
+"""The record of a training run: what the animation and the metrics read.
+
+A ``History`` holds one entry per snapshot (T of them) for each ensemble member (E):
+
+- ``steps`` ``(T,)``: the generator step of each snapshot (0 is before training);
+- ``samples`` ``(T, E, N, 2)``: G applied to one fixed batch of N noise vectors;
+- ``d_grid`` ``(T, E, R, R)``: D(x) = σ(logit) on an R × R grid over ``window``; row j is
+  y = ys[j], column i is x = xs[i];
+- ``scalars`` name → ``(T, E)``: ``d_real`` and ``d_fake`` (mean D on a fixed real batch and on the
+  generator samples), ``value`` (V(D, G) estimated on those two batches), ``loss_d`` and ``loss_g``
+  (mean training losses since the previous snapshot);
+- the resolved ``config`` and how the run ended (``status``, ``message``).
+
+``save`` writes one ``.npz`` file (atomically: a crash never leaves half a file); ``load`` reads it
+back and checks its format version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from toygan.config import Config
+from toygan.errors import ToyganError
+
+__all__ = ["History", "FORMAT_VERSION", "STATUSES"]
+
+FORMAT_VERSION = 1
+STATUSES = ("completed", "diverged", "interrupted")
+
+
+@dataclass
+class History:
+    """Snapshots of one (ensemble) run; see the module docstring for shapes."""
+
+    config: Config
+    window: tuple[float, float, float, float]
+    steps: np.ndarray
+    samples: np.ndarray
+    d_grid: np.ndarray
+    scalars: dict[str, np.ndarray] = field(default_factory=dict)
+    status: str = "completed"
+    message: str = ""
+
+    @property
+    def n_snapshots(self) -> int:
+        return len(self.steps)
+
+    @property
+    def members(self) -> int:
+        return self.samples.shape[1]
+
+    def grid_axes(self) -> tuple[np.ndarray, np.ndarray]:
+        """The x and y coordinates of ``d_grid``'s columns and rows."""
+        r = self.d_grid.shape[-1]
+        x0, x1, y0, y1 = self.window
+        return np.linspace(x0, x1, r), np.linspace(y0, y1, r)
+
+    def __repr__(self) -> str:
+        last = int(self.steps[-1]) if self.n_snapshots else None
+        return (f"History({self.n_snapshots} snapshots to step {last}, {self.members} member(s), "
+                f"data={self.config.data.name!r}, loss={self.config.train.loss!r}, "
+                f"status={self.status!r})")
+
+    def save(self, path: str | Path) -> Path:
+        """Write the history to ``path`` (a ``.npz`` file), atomically; returns the path."""
+        path = Path(path)
+        meta = {"format_version": FORMAT_VERSION, "status": self.status, "message": self.message,
+                "window": list(self.window), "scalars": list(self.scalars)}
+        arrays = {"steps": self.steps, "samples": self.samples, "d_grid": self.d_grid,
+                  **{f"scalar_{k}": v for k, v in self.scalars.items()},
+                  "meta": np.array(json.dumps(meta)), "config": np.array(self.config.to_toml())}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> History:
+        """Read a history written by ``save``.
+
+        Raises:
+            ToyganError: if the file is missing, is not a toygan history, is truncated or corrupt,
+                or has a format version this toygan does not know.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise ToyganError(f"history file {str(path)!r} does not exist")
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                files = dict(npz.items())
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+            raise ToyganError(f"{str(path)!r} is not a readable toygan history ({err})") from None
+        if "meta" not in files or "config" not in files:
+            raise ToyganError(f"{str(path)!r} is not a toygan history (no meta/config inside)")
+        meta = json.loads(str(files["meta"]))
+        version = meta.get("format_version")
+        if version != FORMAT_VERSION:
+            raise ToyganError(f"{str(path)!r} has history format version {version!r}; this toygan "
+                              f"reads version {FORMAT_VERSION}")
+        config = Config.from_toml(str(files["config"]), source=f"{path} (config inside)")
+        return cls(config=config, window=tuple(meta["window"]), steps=files["steps"],
+                   samples=files["samples"], d_grid=files["d_grid"],
+                   scalars={k: files[f"scalar_{k}"] for k in meta["scalars"]},
+                   status=meta["status"], message=meta["message"])

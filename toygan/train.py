@@ -1,0 +1,180 @@
+"""The training loop: Goodfellow et al. (2014), Algorithm 1, for E ensemble members at once.
+
+For each generator step: k discriminator steps, each on a fresh minibatch of m real points and m
+noise vectors (D ascends V), then one generator step on a fresh noise minibatch (G descends its loss).
+Snapshots go into a ``History``; a NaN or inf loss stops the run cleanly with what was recorded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from toygan.config import Config
+from toygan.data import make_target
+from toygan.history import History
+from toygan.models import Discriminator, Generator, sample_prior
+from toygan.objectives import OBJECTIVES, minibatch_value
+
+__all__ = ["train"]
+
+_GRID_CHUNK = 4096  # D on the grid in chunks: ~2× faster than one call (cache-sized activations)
+
+
+def _optimizer(cfg: Config, params, lr: float) -> torch.optim.Optimizer:
+    t = cfg.train
+    if t.optimizer == "adam":
+        # fused Adam: one kernel for all parameters, 10–20 % faster at these sizes (MACHINE_FACTS)
+        return torch.optim.Adam(params, lr=lr, betas=tuple(t.betas), fused=True)
+    return torch.optim.SGD(params, lr=lr, momentum=t.momentum)
+
+
+def _grid_points(window: tuple[float, float, float, float], size: int) -> torch.Tensor:
+    xs, ys = np.linspace(window[0], window[1], size), np.linspace(window[2], window[3], size)
+    xx, yy = np.meshgrid(xs, ys)  # xx[j, i] = xs[i], yy[j, i] = ys[j]
+    return torch.from_numpy(np.stack([xx.ravel(), yy.ravel()], axis=1)).float()  # (R*R, 2)
+
+
+@torch.no_grad()
+def _d_on_points(disc: Discriminator, points: torch.Tensor) -> torch.Tensor:
+    """sigmoid(D) at shared points ``(P, 2)`` for every member → ``(E, P)``."""
+    out = [disc(chunk.expand(disc.members, -1, -1)) for chunk in points.split(_GRID_CHUNK)]
+    return torch.sigmoid(torch.cat(out, dim=1))
+
+
+def train(config: Config | None = None, *, progress: bool = True) -> History:
+    """Train a GAN (or an ensemble of ``config.train.members`` GANs) and record its history.
+
+    Args:
+        config: the run; ``None`` for the defaults (non-saturating GAN on the ring of 8).
+        progress: show a progress bar on stderr.
+
+    Returns:
+        The ``History``. Its ``status`` is ``"completed"``, ``"diverged"`` (a loss or a recorded
+        value became NaN or inf: training stopped there and the history ends at the last finite
+        snapshot; ``message`` says at which step) or ``"interrupted"`` (Ctrl-C).
+    """
+    cfg = config or Config()
+    t, m, rec = cfg.train, cfg.model, cfg.record
+    target = make_target(cfg.data.name, cfg.data.params)
+    window = tuple(rec.window) if rec.window else target.bounds()
+    objective = OBJECTIVES[t.loss]
+    n_members = t.members
+
+    # --- seeding: every random draw of member i comes from streams seeded by seed + i alone,
+    # so member i of an ensemble replays the single run with seed + i ---
+    states = [np.random.SeedSequence(t.seed + i).generate_state(6) for i in range(n_members)]
+    torch_gen = [[torch.Generator().manual_seed(int(s[j])) for s in states] for j in range(4)]
+    g_init, d_init, noise_gen, fixed_noise_gen = torch_gen
+    data_rng = [np.random.default_rng(int(s[4])) for s in states]
+    eval_rng = [np.random.default_rng(int(s[5])) for s in states]
+
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(t.threads)
+    try:
+        gen = Generator(n_members, m.noise_dim, m.g_width, m.g_depth, m.activation)
+        disc = Discriminator(n_members, m.d_width, m.d_depth, m.activation)
+        gen.reset_parameters(g_init)
+        disc.reset_parameters(d_init)
+        opt_g = _optimizer(cfg, gen.parameters(), t.lr_g)
+        opt_d = _optimizer(cfg, disc.parameters(), t.lr_d)
+
+        def real_batch(n: int, rngs: list[np.random.Generator]) -> torch.Tensor:
+            return torch.from_numpy(np.stack([target.sample(n, r) for r in rngs])).float()
+
+        def noise_batch(n: int, gens: list[torch.Generator]) -> torch.Tensor:
+            return sample_prior(m.prior, n, m.noise_dim, gens)
+
+        fixed_noise = noise_batch(rec.n_samples, fixed_noise_gen)  # (E, N, nz)
+        fixed_real = real_batch(rec.n_samples, eval_rng)  # (E, N, 2)
+        grid = _grid_points(window, rec.grid_size)
+
+        @torch.no_grad()
+        def snapshot(loss_d: torch.Tensor, loss_g: torch.Tensor) -> dict[str, np.ndarray] | None:
+            """The recorded state, or None if any of it is NaN or inf."""
+            fake = gen(fixed_noise)  # (E, N, 2)
+            real_logits, fake_logits = disc(fixed_real), disc(fake)
+            d_grid = _d_on_points(disc, grid).reshape(n_members, rec.grid_size, rec.grid_size)
+            snap = {
+                "samples": fake, "d_grid": d_grid,
+                "d_real": torch.sigmoid(real_logits).mean(-1),
+                "d_fake": torch.sigmoid(fake_logits).mean(-1),
+                "value": minibatch_value(real_logits, fake_logits),
+                "loss_d": loss_d, "loss_g": loss_g,
+            }
+            if not all(torch.isfinite(v).all() for v in snap.values()):
+                return None
+            return {k: v.numpy().astype(np.float32) for k, v in snap.items()}
+
+        snaps = [snapshot(torch.zeros(n_members), torch.zeros(n_members))]
+        snaps[0]["loss_d"][:] = snaps[0]["loss_g"][:] = np.nan  # no training loss before step 0
+        steps = [0]
+        status, message = "completed", ""
+        sum_d, sum_g = torch.zeros(n_members), torch.zeros(n_members)
+        since = 0  # generator steps since the last snapshot
+        bar = tqdm(total=t.steps, disable=not progress, unit="step", desc="training",
+                   dynamic_ncols=True, mininterval=0.5)
+        step = 0
+        try:
+            for step in range(1, t.steps + 1):
+                # --- k discriminator steps on fresh minibatches: D ascends V(D, G) ---
+                for _ in range(t.d_steps):
+                    real = real_batch(t.batch_size, data_rng)  # (E, m, 2)
+                    with torch.no_grad():
+                        fake = gen(noise_batch(t.batch_size, noise_gen))  # (E, m, 2)
+                    loss_d = objective.discriminator_loss(disc(real), disc(fake))  # (E,)
+                    opt_d.zero_grad(set_to_none=True)
+                    # members are independent, so the sum gives each one its own gradient
+                    loss_d.sum().backward()
+                    opt_d.step()
+                    sum_d += loss_d.detach() / t.d_steps
+
+                # --- one generator step; D's weights need no gradient here ---
+                disc.requires_grad_(False)
+                loss_g = objective.generator_loss(disc(gen(noise_batch(t.batch_size, noise_gen))))
+                opt_g.zero_grad(set_to_none=True)
+                loss_g.sum().backward()
+                opt_g.step()
+                disc.requires_grad_(True)
+                sum_g += loss_g.detach()
+                since += 1
+
+                # --- divergence guard: stop at the first non-finite loss ---
+                if not (torch.isfinite(loss_d).all() and torch.isfinite(loss_g).all()):
+                    bad = int(torch.nonzero(~(torch.isfinite(loss_d) & torch.isfinite(loss_g)))[0])
+                    status = "diverged"
+                    message = (f"training diverged at step {step}: member {bad} has loss_d = "
+                               f"{loss_d[bad].item()}, loss_g = {loss_g[bad].item()}")
+                    break
+
+                if step % rec.every == 0 or step == t.steps:
+                    snap = snapshot(sum_d / since, sum_g / since)
+                    if snap is None:
+                        status = "diverged"
+                        message = f"training diverged at step {step}: a recorded value is NaN or inf"
+                        break
+                    snaps.append(snap)
+                    steps.append(step)
+                    sum_d.zero_()
+                    sum_g.zero_()
+                    bar.update(since)
+                    since = 0
+                    bar.set_postfix(D_real=f"{snap['d_real'][0]:.2f}",
+                                    D_fake=f"{snap['d_fake'][0]:.2f}", refresh=False)
+        except KeyboardInterrupt:
+            status, message = "interrupted", f"training interrupted at step {step}"
+        bar.close()
+        if status != "completed":
+            message += f"; kept {len(steps)} snapshots, up to step {steps[-1]}"
+    finally:
+        torch.set_num_threads(previous_threads)
+
+    return History(
+        config=cfg, window=window, steps=np.array(steps, dtype=np.int64),
+        samples=np.stack([s["samples"] for s in snaps], axis=0),
+        d_grid=np.stack([s["d_grid"] for s in snaps], axis=0),
+        scalars={k: np.stack([s[k] for s in snaps], axis=0)
+                 for k in ("d_real", "d_fake", "value", "loss_d", "loss_g")},
+        status=status, message=message,
+    )
