@@ -18,14 +18,13 @@ back and checks its format version.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from toygan.atomic import atomic_path
 from toygan.config import Config
 from toygan.errors import ToyganError
 
@@ -76,15 +75,8 @@ class History:
         arrays = {"steps": self.steps, "samples": self.samples, "d_grid": self.d_grid,
                   **{f"scalar_{k}": v for k, v in self.scalars.items()},
                   "meta": np.array(json.dumps(meta)), "config": np.array(self.config.to_toml())}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
+            np.savez(f, **arrays)  # a file object: np.savez would append ".npz" to a name
         return path
 
     @classmethod

@@ -1,0 +1,178 @@
+"""The ``toygan`` command: parse, call the API, report. Exit status: 0 done, 1 training diverged,
+2 bad input (one line on stderr, no traceback), 130 interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from toygan.config import Config
+from toygan.errors import ToyganError
+from toygan.history import History
+from toygan.presets import PRESETS, preset_config
+
+__all__ = ["main"]
+
+CONFIG_FILE, HISTORY_FILE = "config.toml", "history.npz"
+EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    if not args.quiet:
+        print(text, flush=True)
+
+
+def _overrides(args: argparse.Namespace) -> dict:
+    out = {}
+    if args.steps is not None:
+        out["train.steps"] = args.steps
+    if args.seed is not None:
+        out["train.seed"] = args.seed
+    return out
+
+
+def _prepare_run_dir(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise ToyganError(f"--out {str(out)!r}: exists and is not a folder")
+    if (out / HISTORY_FILE).exists() and not force:
+        raise ToyganError(f"--out {str(out)!r}: already holds a run; pass --force to overwrite it "
+                          "or choose another folder")
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _train_and_save(config: Config, out: Path, args: argparse.Namespace) -> tuple[History, int]:
+    """Train, save config and history into ``out``; return the history and the exit status."""
+    from toygan.train import train
+
+    _prepare_run_dir(out, args.force)
+    config.save(out / CONFIG_FILE)
+    t = config.train
+    _say(args, f"training a {t.loss} GAN on {config.data.name} for {t.steps:,} steps "
+               f"(seed {t.seed}, batch {t.batch_size}, k = {t.d_steps})")
+    start = time.perf_counter()
+    history = train(config, progress=not args.quiet)
+    history.save(out / HISTORY_FILE)
+    status = 0
+    if history.status == "diverged":
+        print(f"toygan: {history.message}", file=sys.stderr)
+        status = EXIT_DIVERGED
+    elif history.status == "interrupted":
+        print(f"toygan: {history.message}", file=sys.stderr)
+        status = EXIT_INTERRUPTED
+    _say(args, f"trained in {time.perf_counter() - start:.1f} s; saved {out / CONFIG_FILE} and "
+               f"{out / HISTORY_FILE} ({history.n_snapshots} snapshots)")
+    return history, status
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    config = preset_config("ring").replace(**_overrides(args))
+    out = Path(args.out)
+    history, status = _train_and_save(config, out, args)
+    if status == EXIT_INTERRUPTED:
+        return status
+    from toygan.render import render
+
+    path = render(history, out / "animation.gif")
+    _say(args, f"wrote the animation: {path}")
+    return status
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    if args.config is not None:
+        config = Config.load(args.config)
+    else:
+        config = preset_config(args.preset)
+    config = config.replace(**_overrides(args))
+    _, status = _train_and_save(config, Path(args.out), args)
+    if status == 0:
+        _say(args, f"render it with: toygan render {args.out} --format gif")
+    return status
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from toygan.render import render
+
+    run = Path(args.run_dir)
+    if not run.is_dir():
+        raise ToyganError(f"RUN_DIR {str(run)!r}: no such folder")
+    if not (run / HISTORY_FILE).is_file():
+        raise ToyganError(f"RUN_DIR {str(run)!r}: not a toygan run (no {HISTORY_FILE}; make one with "
+                          "toygan train)")
+    history = History.load(run / HISTORY_FILE)
+    out = Path(args.out) if args.out else run / f"animation.{args.format}"
+    start = time.perf_counter()
+    path = render(history, out, format=args.format, fps=args.fps, width=args.width,
+                  member=args.member)
+    print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    width = max(map(len, PRESETS))
+    for name, preset in PRESETS.items():
+        print(f"{name:<{width}}  {preset.summary}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="toygan", description="Train small GANs on 2D toy data and animate the minimax game.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--steps", type=int, help="generator steps (overrides the config)")
+        p.add_argument("--seed", type=int, help="random seed (overrides the config)")
+        p.add_argument("--quiet", action="store_true", help="no progress bar or messages")
+        p.add_argument("--force", action="store_true", help="overwrite a run already in --out")
+
+    demo = sub.add_parser("demo", help="train on the ring of 8 Gaussians and write a GIF (~20 s)",
+                          description="Train the 'ring' preset and write OUT/animation.gif.")
+    demo.add_argument("--out", default="toygan-demo", help="run folder (default: ./toygan-demo)")
+    common(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    train = sub.add_parser("train", help="train a preset or a TOML config and save the run",
+                           description="Train and save OUT/config.toml and OUT/history.npz.")
+    source = train.add_mutually_exclusive_group(required=True)
+    source.add_argument("--preset", help=f"one of: {', '.join(PRESETS)}")
+    source.add_argument("--config", help="a TOML config file (see docs/config.md)")
+    train.add_argument("--out", required=True, help="run folder to write")
+    common(train)
+    train.set_defaults(func=cmd_train)
+
+    render = sub.add_parser("render", help="render a saved run as GIF, MP4 or a PNG filmstrip",
+                            description="Render RUN_DIR/history.npz again, without training.")
+    render.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by toygan train")
+    render.add_argument("--format", choices=["gif", "mp4", "png"], default="gif",
+                        help="gif or mp4 animation, or png filmstrip of 8 frames (default: gif)")
+    render.add_argument("--out", help="output file (default: RUN_DIR/animation.FORMAT)")
+    render.add_argument("--fps", type=float, default=12, help="frames per second (default: 12)")
+    render.add_argument("--width", type=int, default=960, help="width in pixels (default: 960)")
+    render.add_argument("--member", type=int, default=0, help="ensemble member to show")
+    render.set_defaults(func=cmd_render)
+
+    presets = sub.add_parser("presets", help="list the presets, one line each")
+    presets.set_defaults(func=cmd_presets)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``toygan`` command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ToyganError as err:
+        print(f"toygan: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("toygan: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as err:  # a folder that cannot be written, a full disk
+        print(f"toygan: error: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
