@@ -1,0 +1,135 @@
+"""The real ``toygan`` command in a subprocess, on tiny budgets."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+TOYGAN = str(Path(sys.executable).with_name("toygan"))
+TINY = ["--steps", "40", "--quiet"]
+
+
+def run(*args, cwd=None):
+    return subprocess.run([TOYGAN, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def write_toml(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_demo_trains_and_writes_a_gif(tmp_path):
+    out = tmp_path / "demo"
+    result = run("demo", "--out", str(out), "--steps", "60")
+    assert result.returncode == 0, result.stderr
+    assert f"wrote the animation: {out / 'animation.gif'}" in result.stdout
+    assert "training" in result.stderr  # the progress bar
+    with Image.open(out / "animation.gif") as im:
+        assert im.n_frames == 3  # steps 0, 30, 60
+    assert (out / "config.toml").is_file() and (out / "history.npz").is_file()
+
+
+def test_train_then_render_every_format(tmp_path):
+    out = tmp_path / "ring"
+    result = run("train", "--preset", "ring", "--out", str(out), *TINY, "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""  # --quiet
+    assert "seed = 3" in (out / "config.toml").read_text()
+    for fmt in ("gif", "mp4", "png"):
+        result = run("render", str(out), "--format", fmt)
+        assert result.returncode == 0, result.stderr
+        assert (out / f"animation.{fmt}").stat().st_size > 1000
+    with Image.open(out / "animation.gif") as im:
+        assert im.n_frames == 3  # steps 0, 30, 40
+    custom = tmp_path / "x" / "strip.png"
+    assert run("render", str(out), "--format", "png", "--out", str(custom)).returncode == 0
+    with Image.open(custom) as im:
+        assert im.size == (2 * 960 + 8, 2 * 384 + 8)
+
+
+def test_train_from_a_config_file_is_deterministic_across_processes(tmp_path):
+    config = write_toml(tmp_path / "my.toml", "[train]\nsteps = 30\nbatch_size = 32\n"
+                        "[model]\ng_width = 16\nd_width = 16\n[record]\nevery = 10\n")
+    for name in ("a", "b"):
+        result = run("train", "--config", str(config), "--out", str(tmp_path / name), "--quiet")
+        assert result.returncode == 0, result.stderr
+    with np.load(tmp_path / "a" / "history.npz") as a, np.load(tmp_path / "b" / "history.npz") as b:
+        assert a.files == b.files
+        for key in a.files:
+            np.testing.assert_array_equal(a[key], b[key])
+
+
+def test_presets_lists_one_line_each():
+    result = run("presets")
+    assert result.returncode == 0
+    names = [line.split()[0] for line in result.stdout.splitlines()]
+    assert {"ring", "grid", "ring-saturating"} <= set(names)
+
+
+@pytest.mark.parametrize("command", ["demo", "train", "render", "presets"])
+def test_help(command):
+    result = run(command, "--help")
+    assert result.returncode == 0 and "usage: toygan" in result.stdout
+
+
+def test_a_diverging_run_says_where_saves_and_still_renders(tmp_path):
+    config = write_toml(tmp_path / "boom.toml", "[train]\nsteps = 200\noptimizer = 'sgd'\n"
+                        "lr_d = 1e30\nlr_g = 1e30\nbatch_size = 16\n[record]\nevery = 1\n")
+    out = tmp_path / "boom"
+    result = run("train", "--config", str(config), "--out", str(out), "--quiet")
+    assert result.returncode == 1
+    assert "diverged at step" in result.stderr and "Traceback" not in result.stderr
+    assert run("render", str(out), "--format", "png").returncode == 0
+
+
+BAD = [
+    (["train", "--preset", "spiral", "--out", "{tmp}/o"], "preset 'spiral': unknown"),
+    (["train", "--preset", "ring", "--out", "{tmp}/o", "--steps", "-5"], "train.steps = -5"),
+    (["train", "--preset", "ring", "--out", "{tmp}/o", "--steps", "0"], "train.steps = 0"),
+    (["train", "--preset", "ring", "--out", "{tmp}/o", "--steps", "ten"], "invalid int value"),
+    (["train", "--preset", "ring", "--out", "{tmp}/o", "--seed", "-1"], "train.seed = -1"),
+    (["train", "--config", "{tmp}/missing.toml", "--out", "{tmp}/o"], "does not exist"),
+    (["train", "--config", "{tmp}/broken.toml", "--out", "{tmp}/o"], "not valid TOML"),
+    (["train", "--config", "{tmp}/unknown.toml", "--out", "{tmp}/o"], "train.speed: unknown key"),
+    (["train", "--config", "{tmp}/kzero.toml", "--out", "{tmp}/o"], "train.d_steps = 0"),
+    (["train", "--config", "{tmp}/std.toml", "--out", "{tmp}/o"], "data.params.std = -0.1"),
+    (["train", "--config", "{tmp}/loss.toml", "--out", "{tmp}/o"], "train.loss = 'wgan'"),
+    (["train", "--config", "{tmp}/weights.toml", "--out", "{tmp}/o"], "sum to 1"),
+    (["train", "--out", "{tmp}/o"], "one of the arguments --preset --config is required"),
+    (["render", "{tmp}"], "not a toygan run"),
+    (["render", "{tmp}/nowhere"], "no such folder"),
+    (["render", "{tmp}/fake_run"], "not a readable toygan history"),
+    (["render", "{tmp}", "--format", "avi"], "invalid choice: 'avi'"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+]
+
+
+@pytest.mark.parametrize(("args", "needle"), BAD)
+def test_bad_input_exits_2_with_one_clear_line(tmp_path, args, needle):
+    write_toml(tmp_path / "broken.toml", "[train\nsteps = 3\n")
+    write_toml(tmp_path / "unknown.toml", "[train]\nspeed = 3\n")
+    write_toml(tmp_path / "kzero.toml", "[train]\nd_steps = 0\n")
+    write_toml(tmp_path / "std.toml", "[data]\nname = 'ring'\n[data.params]\nstd = -0.1\n")
+    write_toml(tmp_path / "loss.toml", "[train]\nloss = 'wgan'\n")
+    write_toml(tmp_path / "weights.toml", "[data]\nname = 'mixture'\n[data.params]\n"
+               "means = [[0, 0], [1, 0]]\nweights = [0.9, 0.9]\n")
+    (tmp_path / "fake_run").mkdir()
+    (tmp_path / "fake_run" / "history.npz").write_text("not a history")
+    result = run(*[a.format(tmp=tmp_path) for a in args])
+    assert result.returncode == 2
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "o").exists()  # nothing started
+    if not needle.startswith(("invalid", "one of")):  # argparse prints its usage first
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_existing_run_is_not_overwritten_without_force(tmp_path):
+    out = tmp_path / "r"
+    assert run("train", "--preset", "ring", "--out", str(out), *TINY).returncode == 0
+    result = run("train", "--preset", "ring", "--out", str(out), *TINY)
+    assert result.returncode == 2 and "--force" in result.stderr
+    assert run("train", "--preset", "ring", "--out", str(out), *TINY, "--force").returncode == 0

@@ -1,0 +1,105 @@
+import math
+
+import numpy as np
+import pytest
+from scipy.stats import multivariate_normal
+
+from toygan.data import TARGETS, GaussianMixture, grid, make_target, mixture, ring
+from toygan.errors import ToyganError
+
+
+@pytest.mark.parametrize("k", [1, 3, 8, 12])
+def test_ring_has_k_distinct_equal_weight_centres_on_the_circle(k):
+    target = ring(n_modes=k, radius=2.0)
+    centres = target.modes
+    assert len(np.unique(centres.round(9), axis=0)) == k
+    np.testing.assert_allclose(target.weights, 1 / k)
+    np.testing.assert_allclose(np.linalg.norm(centres, axis=1), 2.0)
+    angles = np.sort(np.mod(np.arctan2(centres[:, 1], centres[:, 0]), 2 * np.pi))
+    np.testing.assert_allclose(angles, 2 * np.pi * np.arange(k) / k, atol=1e-12)
+
+
+def test_grid_is_centred_with_the_given_spacing():
+    target = grid(side=5, spacing=2.0)
+    centres = target.modes
+    assert len(np.unique(centres.round(9), axis=0)) == 25
+    np.testing.assert_allclose(centres.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(np.unique(centres[:, 0]), [-4, -2, 0, 2, 4])
+    np.testing.assert_allclose(target.weights, 1 / 25)
+
+
+def test_log_prob_matches_scipy():
+    means, stds, weights = [[0.0, 1.0], [2.0, -1.0], [-1.5, 0.5]], [0.3, 0.7, 1.2], [0.2, 0.5, 0.3]
+    target = GaussianMixture(means, stds, weights)
+    x = np.random.default_rng(0).normal(size=(200, 2)) * 2
+    expected = sum(w * multivariate_normal(m, s**2 * np.eye(2)).pdf(x)
+                   for m, s, w in zip(means, stds, weights))
+    np.testing.assert_allclose(target.log_prob(x), np.log(expected), rtol=1e-10)
+
+
+def test_log_prob_is_finite_far_from_every_mode():
+    target = ring(std=0.02)
+    lp = target.log_prob(np.array([[100.0, 100.0], [0.0, 0.0]]))
+    assert np.all(np.isfinite(lp)) and lp[0] < -1e6
+
+
+@pytest.mark.parametrize("target", [ring(std=0.1), grid(side=3, std=0.2), mixture([[0, 0]], 0.5)])
+def test_density_integrates_to_one(target):
+    x0, x1, y0, y1 = target.bounds()
+    xs, ys = np.linspace(x0, x1, 801), np.linspace(y0, y1, 801)
+    xx, yy = np.meshgrid(xs, ys)
+    p = np.exp(target.log_prob(np.stack([xx.ravel(), yy.ravel()], axis=1))).reshape(xx.shape)
+    assert np.trapezoid(np.trapezoid(p, xs, axis=1), ys) == pytest.approx(1.0, abs=2e-3)
+
+
+def test_samples_match_means_stds_and_weights():
+    rng = np.random.default_rng(1)
+    single = GaussianMixture([[1.0, -2.0]], 0.5)
+    x = single.sample(200_000, rng)
+    np.testing.assert_allclose(x.mean(axis=0), [1.0, -2.0], atol=0.01)
+    np.testing.assert_allclose(x.std(axis=0), 0.5, rtol=0.01)
+    target = GaussianMixture([[-3.0, 0.0], [3.0, 0.0]], [0.1, 0.2], [0.25, 0.75])
+    x = target.sample(100_000, rng)
+    right = x[:, 0] > 0
+    assert right.mean() == pytest.approx(0.75, abs=0.01)
+    assert x[right, 1].std() == pytest.approx(0.2, rel=0.02)
+    assert x[~right, 1].std() == pytest.approx(0.1, rel=0.02)
+
+
+def test_same_rng_seed_gives_same_samples():
+    a = ring().sample(100, np.random.default_rng(3))
+    b = ring().sample(100, np.random.default_rng(3))
+    np.testing.assert_array_equal(a, b)
+
+
+def test_bounds_hold_every_mode():
+    x0, x1, y0, y1 = grid().bounds()
+    assert x0 < -4 and x1 > 4 and y0 < -4 and y1 > 4
+    assert math.isclose(x1 - x0, y1 - y0)
+
+
+@pytest.mark.parametrize(("call", "needle"), [
+    (lambda: ring(std=0), "std = 0"),
+    (lambda: ring(std=-1.0), "std = -1.0"),
+    (lambda: ring(n_modes=0), "n_modes = 0"),
+    (lambda: grid(spacing=float("nan")), "spacing"),
+    (lambda: GaussianMixture([[0, 0], [1, 1]], 0.1, [0.5, 0.6]), "sum to 1"),
+    (lambda: GaussianMixture([[0, 0], [1, 1]], 0.1, [1.5, -0.5]), "≥ 0"),
+    (lambda: GaussianMixture([[0, 0]], [0.1, 0.2]), "stds"),
+    (lambda: GaussianMixture([["a", 0]], 0.1), "means"),
+    (lambda: mixture([[0, 0, 0]]), "2 coordinates"),
+])
+def test_bad_values_raise_a_clear_error(call, needle):
+    with pytest.raises(ToyganError, match=needle):
+        call()
+
+
+def test_registry_builds_targets_and_names_bad_input():
+    assert set(TARGETS) >= {"ring", "grid", "mixture"}
+    assert len(make_target("ring", {"n_modes": 5}).modes) == 5
+    with pytest.raises(ToyganError, match="data.name = 'spiral'.*choose one of"):
+        make_target("spiral")
+    with pytest.raises(ToyganError, match="data.params.radiuss: unknown parameter"):
+        make_target("ring", {"radiuss": 1.0})
+    with pytest.raises(ToyganError, match="data.params.std = 0"):
+        make_target("ring", {"std": 0})

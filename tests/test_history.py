@@ -1,0 +1,61 @@
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from toygan import History, train
+from toygan.errors import ToyganError
+
+
+@pytest.fixture(scope="module")
+def history():
+    from conftest import tiny_config
+
+    return train(tiny_config(**{"train.steps": 20}), progress=False)
+
+
+def test_save_load_round_trip_is_exact(history, tmp_path):
+    path = history.save(tmp_path / "run" / "history.npz")
+    loaded = History.load(path)
+    assert loaded.config == history.config
+    assert loaded.window == history.window and loaded.status == history.status
+    for name in ("steps", "samples", "d_grid"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(history, name))
+    assert loaded.scalars.keys() == history.scalars.keys()
+    for k in history.scalars:
+        np.testing.assert_array_equal(loaded.scalars[k], history.scalars[k])
+    assert not list((tmp_path / "run").glob(".*"))  # no temporary file left behind
+
+
+def test_truncated_file_names_the_file(history, tmp_path):
+    path = history.save(tmp_path / "h.npz")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ToyganError, match="h.npz"):
+        History.load(path)
+
+
+def test_other_files_are_refused(tmp_path):
+    (tmp_path / "a.npz").write_text("hello")
+    with pytest.raises(ToyganError, match="a.npz.*not a readable toygan history"):
+        History.load(tmp_path / "a.npz")
+    np.savez(tmp_path / "b.npz", x=np.zeros(3))
+    with pytest.raises(ToyganError, match="not a toygan history"):
+        History.load(tmp_path / "b.npz")
+    with pytest.raises(ToyganError, match="does not exist"):
+        History.load(tmp_path / "missing.npz")
+
+
+def test_unknown_format_version_is_refused(history, tmp_path):
+    path = history.save(tmp_path / "h.npz")
+    with np.load(path) as npz:
+        files = dict(npz.items())
+    meta = json.loads(str(files["meta"]))
+    meta["format_version"] = 99
+    files["meta"] = np.array(json.dumps(meta))
+    with open(path, "wb") as f:
+        np.savez(f, **files)
+    assert zipfile.is_zipfile(path)
+    with pytest.raises(ToyganError, match="format version 99"):
+        History.load(path)

@@ -1,0 +1,121 @@
+import numpy as np
+import pytest
+import torch
+from conftest import tiny_config
+
+from toygan import History, render, train
+from toygan import objectives as obj
+from toygan.objectives import OBJECTIVES, Objective
+
+
+def assert_histories_equal(a: History, b: History) -> None:
+    for name in ("steps", "samples", "d_grid"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    for k in a.scalars:
+        np.testing.assert_array_equal(a.scalars[k], b.scalars[k])
+
+
+def test_records_snapshots_at_0_every_n_and_the_last_step():
+    h = train(tiny_config(**{"train.steps": 25, "record.every": 10}), progress=False)
+    np.testing.assert_array_equal(h.steps, [0, 10, 20, 25])
+    assert h.samples.shape == (4, 1, 64, 2)
+    assert h.d_grid.shape == (4, 1, 16, 16)
+    assert set(h.scalars) == {"d_real", "d_fake", "value", "loss_d", "loss_g"}
+    assert all(v.shape == (4, 1) for v in h.scalars.values())
+    assert np.isnan(h.scalars["loss_d"][0]).all() and np.isfinite(h.scalars["loss_d"][1:]).all()
+    assert h.d_grid.min() >= 0 and h.d_grid.max() <= 1
+    assert h.status == "completed" and h.message == ""
+
+
+def test_recorded_value_matches_its_definition():
+    """value = mean log D(real) + mean log(1 − D(fake)); with D ≈ ½ at init it is near −log 4."""
+    h = train(tiny_config(**{"train.steps": 1}), progress=False)
+    assert h.scalars["value"][0, 0] == pytest.approx(-np.log(4), abs=0.2)
+
+
+def test_same_seed_gives_identical_histories():
+    assert_histories_equal(train(tiny_config(), progress=False), train(tiny_config(), progress=False))
+
+
+def test_different_seeds_differ():
+    a = train(tiny_config(), progress=False)
+    b = train(tiny_config(**{"train.seed": 1}), progress=False)
+    assert not np.array_equal(a.samples, b.samples)
+
+
+def test_ensemble_member_i_replays_the_single_run_with_seed_plus_i():
+    """Exact at initialisation; equal to float rounding after training, because a batched matmul
+    over E members may sum in a different order than a single one."""
+    ens = train(tiny_config(**{"train.members": 3, "train.seed": 5}), progress=False)
+    single = train(tiny_config(**{"train.seed": 6}), progress=False)
+    np.testing.assert_array_equal(ens.samples[0, 1], single.samples[0, 0])
+    np.testing.assert_allclose(ens.samples[:, 1], single.samples[:, 0], atol=1e-4)
+    np.testing.assert_allclose(ens.scalars["d_real"][:, 1], single.scalars["d_real"][:, 0],
+                               atol=1e-4)
+    assert not np.allclose(ens.samples[-1, 0], ens.samples[-1, 1])
+
+
+def _counting_objective(monkeypatch, nan_after: int | None = None) -> dict:
+    calls = {"d": 0, "g": 0}
+
+    def d_loss(real, fake):
+        calls["d"] += 1
+        return obj.discriminator_loss(real, fake)
+
+    def g_loss(fake):
+        calls["g"] += 1
+        loss = obj.non_saturating_generator_loss(fake)
+        return loss * float("nan") if nan_after is not None and calls["g"] > nan_after else loss
+
+    monkeypatch.setitem(OBJECTIVES, "counting", Objective("counting", d_loss, g_loss, "test"))
+    return calls
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_k_discriminator_steps_per_generator_step(monkeypatch, k):
+    calls = _counting_objective(monkeypatch)
+    train(tiny_config(**{"train.loss": "counting", "train.d_steps": k, "train.steps": 12}),
+          progress=False)
+    assert calls == {"d": 12 * k, "g": 12}
+
+
+def test_injected_nan_stops_cleanly_and_keeps_the_history(monkeypatch, tmp_path):
+    _counting_objective(monkeypatch, nan_after=23)
+    h = train(tiny_config(**{"train.loss": "counting", "train.steps": 100}), progress=False)
+    assert h.status == "diverged"
+    assert "diverged at step 24" in h.message and "up to step 20" in h.message
+    np.testing.assert_array_equal(h.steps, [0, 10, 20])
+    assert np.isfinite(h.samples).all() and np.isfinite(h.d_grid).all()
+    render(History.load(h.save(tmp_path / "h.npz")), tmp_path / "a.png")
+    assert (tmp_path / "a.png").stat().st_size > 0
+
+
+def test_huge_learning_rate_diverges_cleanly():
+    h = train(tiny_config(**{"train.optimizer": "sgd", "train.lr_d": 1e30, "train.lr_g": 1e30,
+                             "train.steps": 200}), progress=False)
+    assert h.status == "diverged" and "diverged at step" in h.message
+    assert np.isfinite(h.samples).all() and np.isfinite(h.d_grid).all()
+    assert h.steps[-1] < 200
+
+
+def test_sgd_with_momentum_and_other_choices_train():
+    h = train(tiny_config(**{"train.optimizer": "sgd", "train.momentum": 0.9, "train.lr_d": 0.01,
+                             "train.lr_g": 0.01, "train.loss": "saturating",
+                             "model.activation": "tanh", "model.prior": "uniform",
+                             "data.name": "grid", "record.window": [-6, 6, -6, 6]}),
+              progress=False)
+    assert h.status == "completed" and h.window == (-6, 6, -6, 6)
+
+
+def test_thread_setting_is_restored():
+    before = torch.get_num_threads()
+    train(tiny_config(**{"train.steps": 2, "train.threads": 1}), progress=False)
+    assert torch.get_num_threads() == before
+
+
+def test_training_learns_something():
+    """After a short real run the generator has left the origin and spread toward the ring."""
+    h = train(tiny_config(**{"train.steps": 600, "model.g_width": 64, "model.d_width": 64,
+                             "train.batch_size": 64, "record.every": 100}), progress=False)
+    radius = np.linalg.norm(h.samples[:, 0], axis=-1).mean(axis=-1)
+    assert radius[0] < 0.8 and radius[-1] > 1.2
