@@ -33,7 +33,7 @@ def test_log_prob_matches_scipy():
     target = GaussianMixture(means, stds, weights)
     x = np.random.default_rng(0).normal(size=(200, 2)) * 2
     expected = sum(w * multivariate_normal(m, s**2 * np.eye(2)).pdf(x)
-                   for m, s, w in zip(means, stds, weights))
+                   for m, s, w in zip(means, stds, weights, strict=True))
     np.testing.assert_allclose(target.log_prob(x), np.log(expected), rtol=1e-10)
 
 

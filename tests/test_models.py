@@ -30,7 +30,7 @@ def test_member_init_depends_only_on_its_own_generator():
     ensemble, single = Generator(members=3, width=8), Generator(members=1, width=8)
     ensemble.reset_parameters(gens(10, 11, 12))
     single.reset_parameters(gens(11))
-    for pe, ps in zip(ensemble.parameters(), single.parameters()):
+    for pe, ps in zip(ensemble.parameters(), single.parameters(), strict=True):
         torch.testing.assert_close(pe[1], ps[0], rtol=0, atol=0)
 
 

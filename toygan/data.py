@@ -53,6 +53,7 @@ class GaussianMixture:
         if weights.shape != (k,) or np.any(weights < 0) or not math.isclose(weights.sum(), 1.0, abs_tol=1e-6):
             raise ToyganError(f"weights = {weights.tolist()}: must be {k} numbers ≥ 0 that sum to 1")
         self.means, self.stds, self.weights, self.name = means, stds, weights, name
+        self._cdf = np.cumsum(weights / weights.sum())
 
     @property
     def modes(self) -> np.ndarray:
@@ -65,7 +66,8 @@ class GaussianMixture:
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Draw ``n`` points, shape ``(n, d)``, from the NumPy generator ``rng``."""
-        idx = rng.choice(len(self.weights), size=n, p=self.weights)
+        # inverse-CDF draw of components: rng.choice(p=...) re-validates p on every call, ~8× slower
+        idx = np.minimum(np.searchsorted(self._cdf, rng.random(n), side="right"), len(self.weights) - 1)
         return self.means[idx] + self.stds[idx, None] * rng.standard_normal((n, self.dim))
 
     def log_prob(self, x: np.ndarray) -> np.ndarray:

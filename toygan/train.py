@@ -77,8 +77,17 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
         disc = Discriminator(n_members, m.d_width, m.d_depth, m.activation)
         gen.reset_parameters(g_init)
         disc.reset_parameters(d_init)
-        opt_g = _optimizer(cfg, gen.parameters(), t.lr_g)
-        opt_d = _optimizer(cfg, disc.parameters(), t.lr_d)
+        g_params, d_params = list(gen.parameters()), list(disc.parameters())
+        opt_g = _optimizer(cfg, g_params, t.lr_g)
+        opt_d = _optimizer(cfg, d_params, t.lr_d)
+
+        def clear_grads(params: list[torch.Tensor]) -> None:
+            for p in params:  # what zero_grad(set_to_none=True) does, without its per-call overhead
+                p.grad = None
+
+        def set_trainable(params: list[torch.Tensor], flag: bool) -> None:
+            for p in params:
+                p.requires_grad_(flag)
 
         def real_batch(n: int, rngs: list[np.random.Generator]) -> torch.Tensor:
             return torch.from_numpy(np.stack([target.sample(n, r) for r in rngs])).float()
@@ -124,19 +133,19 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                     with torch.no_grad():
                         fake = gen(noise_batch(t.batch_size, noise_gen))  # (E, m, 2)
                     loss_d = objective.discriminator_loss(disc(real), disc(fake))  # (E,)
-                    opt_d.zero_grad(set_to_none=True)
+                    clear_grads(d_params)
                     # members are independent, so the sum gives each one its own gradient
                     loss_d.sum().backward()
                     opt_d.step()
                     sum_d += loss_d.detach() / t.d_steps
 
                 # --- one generator step; D's weights need no gradient here ---
-                disc.requires_grad_(False)
+                set_trainable(d_params, False)
                 loss_g = objective.generator_loss(disc(gen(noise_batch(t.batch_size, noise_gen))))
-                opt_g.zero_grad(set_to_none=True)
+                clear_grads(g_params)
                 loss_g.sum().backward()
                 opt_g.step()
-                disc.requires_grad_(True)
+                set_trainable(d_params, True)
                 sum_g += loss_g.detach()
                 since += 1
 

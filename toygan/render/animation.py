@@ -53,10 +53,10 @@ class Animation:
         width = width // 16 * 16
         height = max(16, round(width * 0.4 / 16) * 16)
         self.fig = plt.figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
-        axes = self.fig.subplots(1, len(panels), width_ratios=[1.0 if p != "discriminator" else 1.2
-                                                              for p in panels])
-        axes = np.atleast_1d(axes)
-        self.panels = [PANELS[name](self.fig, ax, history, member) for name, ax in zip(panels, axes)]
+        ratios = [1.2 if name == "discriminator" else 1.0 for name in panels]  # room for the colorbar
+        axes = np.atleast_1d(self.fig.subplots(1, len(panels), width_ratios=ratios))
+        self.panels = [PANELS[name](self.fig, ax, history, member)
+                       for name, ax in zip(panels, axes, strict=True)]
         cfg = history.config
         self._label = f"{cfg.data.name} · {cfg.train.loss} GAN · seed {cfg.train.seed + member}"
         # the title's widest text is set before the layout is frozen, so the layout leaves room
