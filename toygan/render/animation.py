@@ -38,7 +38,7 @@ class Animation:
     """
 
     def __init__(self, history: History, panels: Sequence[str] = DEFAULT_PANELS, *,
-                 width: int = 960, member: int = 0, dpi: int = 100) -> None:
+                 width: int = 960, member: int = 0) -> None:
         if history.n_snapshots == 0:
             raise ToyganError("the history has no snapshots to render")
         if not 0 <= member < history.members:
@@ -49,9 +49,11 @@ class Animation:
         if isinstance(width, bool) or not isinstance(width, int) or not 320 <= width <= 4096:
             raise ToyganError(f"width = {width!r}: must be an integer from 320 to 4096 pixels")
         self.history = history
-        # sides in multiples of 16: video encoders need it, and frames then stay exactly this size
+        # sides in multiples of 16 (video encoders need it); the layout is fixed in inches and the
+        # dpi follows the width, so every width shows the same picture, only sharper or smaller
         width = width // 16 * 16
-        height = max(16, round(width * 0.4 / 16) * 16)
+        height = round(width * 0.4 / 16) * 16
+        dpi = width / 9.6
         self.fig = plt.figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
         ratios = [1.2 if name == "discriminator" else 1.0 for name in panels]  # room for the colorbar
         axes = np.atleast_1d(self.fig.subplots(1, len(panels), width_ratios=ratios))
@@ -60,10 +62,10 @@ class Animation:
         cfg = history.config
         self._label = f"{cfg.data.name} · {cfg.train.loss} GAN · seed {cfg.train.seed + member}"
         # the title's widest text is set before the layout is frozen, so the layout leaves room
-        self.title = self.fig.suptitle(self._title(history.n_snapshots - 1), fontsize=10)
+        self.title = self.fig.suptitle(self._title(history.n_snapshots - 1), fontsize=11)
         handles = [h for panel in self.panels for h in panel.handles]
         self.fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4),
-                        fontsize=7, frameon=False, markerscale=1.5)
+                        fontsize=8, frameon=False, markerscale=1.5)
         self.fig.canvas.draw()  # let the constrained layout place the axes once, then freeze it
         self.fig.set_layout_engine("none")
         # blitting: draw everything that never changes once, then per frame only what changes

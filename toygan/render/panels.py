@@ -29,7 +29,7 @@ def _square(ax: Axes, window: tuple[float, float, float, float]) -> None:
     ax.set_xlim(window[0], window[1])
     ax.set_ylim(window[2], window[3])
     ax.set_aspect("equal")
-    ax.tick_params(labelsize=7)
+    ax.tick_params(labelsize=8)
 
 
 class SamplesPanel:
@@ -55,7 +55,7 @@ class SamplesPanel:
         density_key = ax.scatter([], [], s=30, c="#6baed6", marker="s",
                                  label="data density, 1/2/3σ (exact)")
         self.handles = [density_key, self.scatter]
-        ax.set_title(self.title, fontsize=9)
+        ax.set_title(self.title, fontsize=10)
 
     def animated(self) -> list:
         return [self.scatter]
@@ -76,8 +76,8 @@ class DiscriminatorPanel:
         self.image = ax.imshow(history.d_grid[0, member], origin="lower", extent=history.window,
                                cmap=D_CMAP, norm=Normalize(0.0, 1.0), interpolation="bilinear")
         bar = fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, ticks=[0, 0.25, 0.5, 0.75, 1])
-        bar.ax.tick_params(labelsize=7)
-        bar.set_label("D(x): P(real)", fontsize=7)
+        bar.ax.tick_params(labelsize=8)
+        bar.set_label("D(x): P(real)", fontsize=9)
         modes = make_target(history.config.data.name, history.config.data.params).modes
         mode_marks = ax.scatter(*modes.T, s=14, facecolors="none", edgecolors="k",
                                 linewidths=0.8, label="data modes")
@@ -86,7 +86,7 @@ class DiscriminatorPanel:
         self.modes = mode_marks
         self.contour = None
         self._draw_contour(0)
-        ax.set_title(self.title, fontsize=9)
+        ax.set_title(self.title, fontsize=10)
 
     def _draw_contour(self, i: int) -> None:
         if self.contour is not None:
@@ -122,11 +122,11 @@ class ConvergencePanel:
         (self.real,) = ax.plot([], [], c=REAL, lw=1.5, label="mean D(real)")
         (self.fake,) = ax.plot([], [], c=FAKE, lw=1.5, label="mean D(G(z))")
         self.cursor = ax.axvline(0, c="0.5", lw=0.8)
-        ax.set_xlabel("generator step", fontsize=8)
-        ax.set_ylabel("mean D", fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.set_xlabel("generator step", fontsize=9)
+        ax.set_ylabel("mean D", fontsize=9)
+        ax.tick_params(labelsize=8)
         self.handles = [self.real, self.fake, half]
-        ax.set_title(self.title, fontsize=9)
+        ax.set_title(self.title, fontsize=10)
 
     def animated(self) -> list:
         return [self.real, self.fake, self.cursor]
