@@ -69,6 +69,13 @@ def test_presets_lists_one_line_each():
     assert {"ring", "grid", "ring-saturating"} <= set(names)
 
 
+def test_version_and_module_entry_point():
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.startswith("toygan ")
+    module = subprocess.run([sys.executable, "-m", "toygan", "presets"], capture_output=True, text=True)
+    assert module.returncode == 0 and "ring" in module.stdout
+
+
 @pytest.mark.parametrize("command", ["demo", "train", "render", "presets"])
 def test_help(command):
     result = run(command, "--help")

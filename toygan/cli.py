@@ -119,6 +119,9 @@ def cmd_presets(args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="toygan", description="Train small GANs on 2D toy data and animate the minimax game.")
+    from toygan import __version__
+
+    parser.add_argument("--version", action="version", version=f"toygan {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:

@@ -24,6 +24,8 @@ from toygan.objectives import OBJECTIVES
 __all__ = ["Config", "DataConfig", "ModelConfig", "TrainConfig", "RecordConfig", "OPTIMIZERS"]
 
 OPTIMIZERS = ("adam", "sgd")
+MAX_RECORDING_BYTES = 2 * 2**30
+"""The most a run may record, in memory and in its history file (2 GiB)."""
 
 
 def _int(where: str, value: Any, minimum: int, maximum: int | None = None) -> None:
@@ -192,6 +194,23 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     record: RecordConfig = field(default_factory=RecordConfig)
+
+    def __post_init__(self) -> None:
+        if self.recording_bytes() > MAX_RECORDING_BYTES:
+            raise ToyganError(
+                f"record.every = {self.record.every} with train.steps = {self.train.steps}: the history "
+                f"would take {self.recording_bytes() / 2**30:.1f} GiB (limit "
+                f"{MAX_RECORDING_BYTES / 2**30:.0f} GiB); record less often (raise record.every) or "
+                "record less (lower record.grid_size, record.n_samples or train.members)")
+
+    def snapshot_bytes(self) -> int:
+        """Bytes one snapshot takes in memory and on disk (float32 samples, D grid and scalars)."""
+        e, r = self.train.members, self.record
+        return 4 * e * (2 * r.n_samples + r.grid_size**2 + 5) + 8
+
+    def recording_bytes(self) -> int:
+        """Bytes of the whole recorded history: step 0, every ``record.every`` steps and the last."""
+        return (self.train.steps // self.record.every + 2) * self.snapshot_bytes()
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Config:
