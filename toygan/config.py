@@ -1,7 +1,7 @@
 """Typed, validated run configuration, read from and written to TOML.
 
-A ``Config`` has four sections, one per concern: ``data``, ``model``, ``train``, ``record``. Every
-field is checked when the config is built, so a bad value fails before any work starts, with a
+A ``Config`` has five sections, one per concern: ``data``, ``fake``, ``model``, ``train``,
+``record``. Every field is checked when the config is built, so a bad value fails before any work starts, with a
 message naming the field (``train.steps = -5: ...``), the value and what is allowed.
 """
 
@@ -21,9 +21,10 @@ from toygan.errors import ToyganError
 from toygan.models import ACTIVATIONS, PRIORS
 from toygan.objectives import OBJECTIVES
 
-__all__ = ["Config", "DataConfig", "ModelConfig", "TrainConfig", "RecordConfig", "OPTIMIZERS"]
+__all__ = ["Config", "DataConfig", "FakeConfig", "ModelConfig", "TrainConfig", "RecordConfig", "OPTIMIZERS"]
 
 OPTIMIZERS = ("adam", "sgd")
+GENERATOR_MODES = ("trained", "frozen", "target")
 MAX_RECORDING_BYTES = 2 * 2**30
 """The most a run may record, in memory and in its history file (2 GiB)."""
 
@@ -69,6 +70,28 @@ class DataConfig:
 
 
 @dataclass
+class FakeConfig:
+    """A fixed p_g given as a target, for ``train.generator = "target"``: D alone is trained against
+    it, and D* = p_data / (p_data + p_g) is known exactly."""
+
+    name: str = ""
+    """Target of the fake samples, a name in ``toygan.data.TARGETS``; empty: none."""
+    params: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments of that target's factory."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.params, dict):
+            raise ToyganError(f"fake.params = {self.params!r}: must be a table of target parameters")
+        if self.name == "" and self.params:
+            raise ToyganError(f"fake.params = {self.params!r}: given without fake.name")
+        if self.name != "":
+            try:
+                make_target(self.name, self.params)
+            except ToyganError as err:  # the data module names fields data.*; these are fake.*
+                raise ToyganError(str(err).replace("data.", "fake.", 1)) from None
+
+
+@dataclass
 class ModelConfig:
     """The two networks: MLPs with ``depth`` hidden layers of ``width`` units."""
 
@@ -109,6 +132,9 @@ class TrainConfig:
     """m: minibatch size, for real and for noise samples."""
     loss: str = "non-saturating"
     """Generator loss: ``saturating`` (E[log(1 − D(G(z)))]) or ``non-saturating`` (−E[log D(G(z))])."""
+    generator: str = "trained"
+    """``trained`` (the game); ``frozen`` (G keeps its initial weights and only D trains); ``target``
+    (no G: fake samples come from the ``[fake]`` target and only D trains)."""
     optimizer: str = "adam"
     """Optimiser of both networks: ``adam`` or ``sgd``."""
     lr_g: float = 1e-3
@@ -131,6 +157,7 @@ class TrainConfig:
         _int("train.d_steps", self.d_steps, 1, 100)
         _int("train.batch_size", self.batch_size, 1, 65536)
         _choice("train.loss", self.loss, OBJECTIVES)
+        _choice("train.generator", self.generator, GENERATOR_MODES)
         _choice("train.optimizer", self.optimizer, OPTIMIZERS)
         self.lr_g = _float("train.lr_g", self.lr_g, 0.0)
         self.lr_d = _float("train.lr_d", self.lr_d, 0.0)
@@ -157,6 +184,9 @@ class RecordConfig:
     """D is evaluated on a grid_size × grid_size grid over the window."""
     window: list[float] = field(default_factory=list)
     """Plot window ``[xmin, xmax, ymin, ymax]``; empty: fitted to the target's modes."""
+    kde_bandwidth: float = 0.0
+    """Bandwidth of the KDE that stands in for p_g when G is a network (for D* and |D − D*|);
+    0: Scott's rule, which over-smooths narrow modes."""
 
     def __post_init__(self) -> None:
         _int("record.every", self.every, 1)
@@ -171,9 +201,11 @@ class RecordConfig:
             self.window = w
         else:
             self.window = []
+        self.kde_bandwidth = _float("record.kde_bandwidth", self.kde_bandwidth, 0.0, open_low=False)
 
 
-_SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig, "record": RecordConfig}
+_SECTIONS = {"data": DataConfig, "fake": FakeConfig, "model": ModelConfig, "train": TrainConfig,
+             "record": RecordConfig}
 
 
 def _section(name: str, cls: type, values: Any) -> Any:
@@ -188,14 +220,21 @@ def _section(name: str, cls: type, values: Any) -> Any:
 
 @dataclass
 class Config:
-    """A whole run: ``data``, ``model``, ``train`` and ``record`` sections."""
+    """A whole run: ``data``, ``fake``, ``model``, ``train`` and ``record`` sections."""
 
     data: DataConfig = field(default_factory=DataConfig)
+    fake: FakeConfig = field(default_factory=FakeConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     record: RecordConfig = field(default_factory=RecordConfig)
 
     def __post_init__(self) -> None:
+        if self.train.generator == "target" and not self.fake.name:
+            raise ToyganError('train.generator = "target": needs a [fake] section naming the target '
+                              'of the fake samples, e.g. fake.name = "ring"')
+        if self.train.generator != "target" and self.fake.name:
+            raise ToyganError(f"fake.name = {self.fake.name!r}: only used with "
+                              f'train.generator = "target" (it is {self.train.generator!r})')
         if self.recording_bytes() > MAX_RECORDING_BYTES:
             raise ToyganError(
                 f"record.every = {self.record.every} with train.steps = {self.train.steps}: the history "
@@ -206,7 +245,7 @@ class Config:
     def snapshot_bytes(self) -> int:
         """Bytes one snapshot takes in memory and on disk (float32 samples, D grid and scalars)."""
         e, r = self.train.members, self.record
-        return 4 * e * (2 * r.n_samples + r.grid_size**2 + 5) + 8
+        return 4 * e * (2 * r.n_samples + r.grid_size**2 + 7) + 8
 
     def recording_bytes(self) -> int:
         """Bytes of the whole recorded history: step 0, every ``record.every`` steps and the last."""

@@ -16,10 +16,14 @@ from toygan.data import make_target
 from toygan.history import History
 from toygan.models import Discriminator, Generator, sample_prior
 from toygan.objectives import OBJECTIVES, minibatch_value
+from toygan.theory import kde, optimal_discriminator
 
 __all__ = ["train"]
 
-_GRID_CHUNK = 4096  # D on the grid in chunks: ~2× faster than one call (cache-sized activations)
+SCALARS = ("d_real", "d_fake", "value", "d_half_gap", "d_star_gap", "loss_d", "loss_g")
+"""Per-snapshot scalars a history records, each ``(T, E)``."""
+_GRID_CHUNK = 512  # D on the grid in chunks: faster than one call (activations stay in cache)
+_GAP_POINTS = 256  # |D − D*| is averaged over this many data and as many generator samples
 
 
 def _optimizer(cfg: Config, params, lr: float) -> torch.optim.Optimizer:
@@ -58,17 +62,20 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
     cfg = config or Config()
     t, m, rec = cfg.train, cfg.model, cfg.record
     target = make_target(cfg.data.name, cfg.data.params)
+    fake_target = make_target(cfg.fake.name, cfg.fake.params) if t.generator == "target" else None
+    train_g = t.generator == "trained"
     window = tuple(rec.window) if rec.window else target.bounds()
     objective = OBJECTIVES[t.loss]
     n_members = t.members
 
     # --- seeding: every random draw of member i comes from streams seeded by seed + i alone,
     # so member i of an ensemble replays the single run with seed + i ---
-    states = [np.random.SeedSequence(t.seed + i).generate_state(6) for i in range(n_members)]
+    states = [np.random.SeedSequence(t.seed + i).generate_state(7) for i in range(n_members)]
     torch_gen = [[torch.Generator().manual_seed(int(s[j])) for s in states] for j in range(4)]
     g_init, d_init, noise_gen, fixed_noise_gen = torch_gen
     data_rng = [np.random.default_rng(int(s[4])) for s in states]
     eval_rng = [np.random.default_rng(int(s[5])) for s in states]
+    fake_rng = [np.random.default_rng(int(s[6])) for s in states]
 
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(t.threads)
@@ -89,32 +96,57 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
             for p in params:
                 p.requires_grad_(flag)
 
-        def real_batch(n: int, rngs: list[np.random.Generator]) -> torch.Tensor:
-            return torch.from_numpy(np.stack([target.sample(n, r) for r in rngs])).float()
+        def real_batch(n: int, rngs: list[np.random.Generator], source=target) -> torch.Tensor:
+            return torch.from_numpy(np.stack([source.sample(n, r) for r in rngs])).float()
 
         def noise_batch(n: int, gens: list[torch.Generator]) -> torch.Tensor:
             return sample_prior(m.prior, n, m.noise_dim, gens)
 
         fixed_noise = noise_batch(rec.n_samples, fixed_noise_gen)  # (E, N, nz)
         fixed_real = real_batch(rec.n_samples, eval_rng)  # (E, N, 2)
+        fixed_fake = real_batch(rec.n_samples, eval_rng, fake_target) if fake_target else None
+
+        @torch.no_grad()
+        def fake_batch(n: int) -> torch.Tensor:
+            if fake_target is not None:
+                return real_batch(n, fake_rng, fake_target)
+            return gen(noise_batch(n, noise_gen))  # (E, n, 2)
+
+        def d_star_gap(real: torch.Tensor, fake: torch.Tensor, d_real: torch.Tensor,
+                       d_fake: torch.Tensor) -> np.ndarray:
+            """Mean |D − D*| over data and generator samples, per member; p_g is exact for a fake
+            target, else a KDE of all the generator samples (then evaluated at the first
+            _GAP_POINTS of each set only: the KDE is the costliest part of a snapshot)."""
+            gaps = []
+            n = _GAP_POINTS
+            for e in range(n_members):
+                points = torch.cat([real[e, :n], fake[e, :n]]).double().numpy()
+                p_g = fake_target or kde(fake[e].double().numpy(), rec.kde_bandwidth or "scott")
+                d_star = optimal_discriminator(target, p_g, points)
+                d = torch.cat([d_real[e, :n], d_fake[e, :n]]).double().numpy()
+                gaps.append(np.abs(d - d_star).mean())
+            return np.array(gaps)
         grid = _grid_points(window, rec.grid_size)
 
         @torch.no_grad()
         def snapshot(loss_d: torch.Tensor, loss_g: torch.Tensor) -> dict[str, np.ndarray] | None:
             """The recorded state, or None if any of it is NaN or inf."""
-            fake = gen(fixed_noise)  # (E, N, 2)
+            fake = fixed_fake if fixed_fake is not None else gen(fixed_noise)  # (E, N, 2)
             real_logits, fake_logits = disc(fixed_real), disc(fake)
             d_grid = _d_on_points(disc, grid).reshape(n_members, rec.grid_size, rec.grid_size)
+            d_real, d_fake = torch.sigmoid(real_logits), torch.sigmoid(fake_logits)  # (E, N)
             snap = {
                 "samples": fake, "d_grid": d_grid,
-                "d_real": torch.sigmoid(real_logits).mean(-1),
-                "d_fake": torch.sigmoid(fake_logits).mean(-1),
+                "d_real": d_real.mean(-1), "d_fake": d_fake.mean(-1),
                 "value": minibatch_value(real_logits, fake_logits),
+                "d_half_gap": (torch.cat([d_real, d_fake], dim=1) - 0.5).abs().mean(-1),
                 "loss_d": loss_d, "loss_g": loss_g,
             }
             if not all(torch.isfinite(v).all() for v in snap.values()):
                 return None
-            return {k: v.numpy().astype(np.float32) for k, v in snap.items()}
+            snap = {k: v.numpy().astype(np.float32) for k, v in snap.items()}
+            snap["d_star_gap"] = d_star_gap(fixed_real, fake, d_real, d_fake).astype(np.float32)
+            return snap
 
         snaps = [snapshot(torch.zeros(n_members), torch.zeros(n_members))]
         snaps[0]["loss_d"][:] = snaps[0]["loss_g"][:] = np.nan  # no training loss before step 0
@@ -130,8 +162,7 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                 # --- k discriminator steps on fresh minibatches: D ascends V(D, G) ---
                 for _ in range(t.d_steps):
                     real = real_batch(t.batch_size, data_rng)  # (E, m, 2)
-                    with torch.no_grad():
-                        fake = gen(noise_batch(t.batch_size, noise_gen))  # (E, m, 2)
+                    fake = fake_batch(t.batch_size)  # (E, m, 2)
                     loss_d = objective.discriminator_loss(disc(real), disc(fake))  # (E,)
                     clear_grads(d_params)
                     # members are independent, so the sum gives each one its own gradient
@@ -140,12 +171,16 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                     sum_d += loss_d.detach() / t.d_steps
 
                 # --- one generator step; D's weights need no gradient here ---
-                set_trainable(d_params, False)
-                loss_g = objective.generator_loss(disc(gen(noise_batch(t.batch_size, noise_gen))))
-                clear_grads(g_params)
-                loss_g.sum().backward()
-                opt_g.step()
-                set_trainable(d_params, True)
+                if train_g:
+                    set_trainable(d_params, False)
+                    loss_g = objective.generator_loss(disc(gen(noise_batch(t.batch_size, noise_gen))))
+                    clear_grads(g_params)
+                    loss_g.sum().backward()
+                    opt_g.step()
+                    set_trainable(d_params, True)
+                else:  # a fixed p_g: G's loss is still recorded, on the fake batch D just saw
+                    with torch.no_grad():
+                        loss_g = objective.generator_loss(disc(fake))
                 sum_g += loss_g.detach()
                 since += 1
 
@@ -184,6 +219,6 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
         samples=np.stack([s["samples"] for s in snaps], axis=0),
         d_grid=np.stack([s["d_grid"] for s in snaps], axis=0),
         scalars={k: np.stack([s[k] for s in snaps], axis=0)
-                 for k in ("d_real", "d_fake", "value", "loss_d", "loss_g")},
+                 for k in SCALARS},
         status=status, message=message,
     )
