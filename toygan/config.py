@@ -1,8 +1,8 @@
 """Typed, validated run configuration, read from and written to TOML.
 
 A ``Config`` has five sections, one per concern: ``data``, ``fake``, ``model``, ``train``,
-``record``. Every field is checked when the config is built, so a bad value fails before any work starts, with a
-message naming the field (``train.steps = -5: ...``), the value and what is allowed.
+``record``. Every field is checked when the config is built, so a bad value fails before any work
+starts, with a message naming the field (``train.steps = -5: ...``), the value and what is allowed.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ class DiracGAN:
 
 def _gan(gamma: float) -> DiracGAN:
     return DiracGAN("gan", gamma, lambda t, p: (-p * _fp(p * t), t * _fp(p * t)),
-                    summary="standard GAN, saturating G loss: circles (continuous), spirals out (simultaneous)")
+                    summary="standard GAN: circles (continuous), spirals out (simultaneous)")
 
 
 def _nsgan(gamma: float) -> DiracGAN:

@@ -38,7 +38,8 @@ def _points(x: Any, name: str = "x") -> np.ndarray:
     if x.ndim != 2 or x.shape[0] == 0:
         raise ToyganError(f"{name}: must be an (n, d) array of points, got shape {x.shape}")
     if not np.all(np.isfinite(x)):
-        raise ToyganError(f"{name}: contains NaN or inf at rows {np.flatnonzero(~np.isfinite(x).all(1))[:5].tolist()}")
+        rows = np.flatnonzero(~np.isfinite(x).all(1))[:5].tolist()
+        raise ToyganError(f"{name}: contains NaN or inf, at rows {rows} (first five)")
     return x
 
 
