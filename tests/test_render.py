@@ -4,9 +4,9 @@ import pytest
 from conftest import tiny_config
 from PIL import Image
 
-from toygan import render, train
+from toygan import train
 from toygan.errors import ToyganError
-from toygan.render import Animation, frame_indices
+from toygan.render import Animation, frame_indices, render
 
 
 @pytest.fixture(scope="module")

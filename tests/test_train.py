@@ -3,9 +3,10 @@ import pytest
 import torch
 from conftest import tiny_config
 
-from toygan import History, render, train
+from toygan import History, train
 from toygan import objectives as obj
 from toygan.objectives import OBJECTIVES, Objective
+from toygan.render import render
 
 
 def assert_histories_equal(a: History, b: History) -> None:

@@ -1,15 +1,15 @@
 """toygan: watch the minimax game of a GAN on 2D toy data.
 
 The public API: ``Config``, ``train(config) -> History``, ``History.save`` / ``History.load``,
-``render(history, path)``, and the modules ``toygan.data``, ``toygan.models``,
-``toygan.objectives``.
+``toygan.render.render(history, path)``, and the modules ``toygan.data``, ``toygan.models``,
+``toygan.objectives``, ``toygan.theory``, ``toygan.dirac`` and ``toygan.testing``.
 """
 
+from toygan import render  # the subpackage: toygan.render.render(history, path)
 from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.render import render
-from toygan.train import train
+from toygan.training import train
 
 __version__ = "0.1.0"
 

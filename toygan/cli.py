@@ -12,6 +12,7 @@ from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.presets import PRESETS, preset_config
+from toygan.render.panels import PANELS
 
 __all__ = ["main"]
 
@@ -44,7 +45,7 @@ def _prepare_run_dir(out: Path, force: bool) -> None:
 
 def _train_and_save(config: Config, out: Path, args: argparse.Namespace) -> tuple[History, int]:
     """Train, save config and history into ``out``; return the history and the exit status."""
-    from toygan.train import train
+    from toygan.training import train
 
     _prepare_run_dir(out, args.force)
     config.save(out / CONFIG_FILE)
@@ -103,8 +104,20 @@ def cmd_render(args: argparse.Namespace) -> int:
     history = History.load(run / HISTORY_FILE)
     out = Path(args.out) if args.out else run / f"animation.{args.format}"
     start = time.perf_counter()
+    panels = [name.strip() for name in args.panels.split(",") if name.strip()]
     path = render(history, out, format=args.format, fps=args.fps, width=args.width,
-                  member=args.member)
+                  member=args.member, panels=panels)
+    print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def cmd_dirac(args: argparse.Namespace) -> int:
+    from toygan.render.dirac import parse_runs, render_dirac
+
+    runs = parse_runs(args.runs)
+    start = time.perf_counter()
+    path = render_dirac(args.out, runs, steps=args.steps, lr=args.lr, theta0=args.theta0,
+                        psi0=args.psi0, format=args.format, fps=args.fps, width=args.width)
     print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -154,7 +167,28 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--fps", type=float, default=12, help="frames per second (default: 12)")
     render.add_argument("--width", type=int, default=960, help="width in pixels (default: 960)")
     render.add_argument("--member", type=int, default=0, help="ensemble member to show")
+    render.add_argument("--panels", default="samples,discriminator,convergence",
+                        help="comma-separated panels, left to right, from: "
+                             f"{', '.join(PANELS)} (default: samples,discriminator,convergence)")
     render.set_defaults(func=cmd_render)
+
+    dirac = sub.add_parser(
+        "dirac", help="animate Dirac-GAN trajectories (Mescheder et al. 2018) side by side",
+        description="Animate the Dirac-GAN parameter plane: the vector field and one trajectory per "
+                    "run. Variants: gan, nsgan, wgan, wgan-gp, r1, instance-noise, consensus; "
+                    "schemes: simultaneous, alternating, continuous.")
+    dirac.add_argument("--out", default="dirac.gif", help="output file (default: ./dirac.gif)")
+    dirac.add_argument("--runs", default="gan:simultaneous,gan:alternating,r1:simultaneous:0.3",
+                       help="comma-separated variant:scheme[:gamma] (default: "
+                            "gan:simultaneous,gan:alternating,r1:simultaneous:0.3)")
+    dirac.add_argument("--steps", type=int, default=500, help="iterations (default: 500)")
+    dirac.add_argument("--lr", type=float, default=0.1, help="step size h (default: 0.1)")
+    dirac.add_argument("--theta0", type=float, default=1.0, help="starting θ (default: 1)")
+    dirac.add_argument("--psi0", type=float, default=1.0, help="starting ψ (default: 1)")
+    dirac.add_argument("--format", choices=["gif", "mp4", "png"], help="default: from --out's suffix")
+    dirac.add_argument("--fps", type=float, default=20, help="frames per second (default: 20)")
+    dirac.add_argument("--width", type=int, default=960, help="width in pixels (default: 960)")
+    dirac.set_defaults(func=cmd_dirac)
 
     presets = sub.add_parser("presets", help="list the presets, one line each")
     presets.set_defaults(func=cmd_presets)

@@ -26,17 +26,18 @@ PRESETS: dict[str, Preset] = {
     "ring": Preset(
         "non-saturating GAN on a ring of 8 Gaussians (radius 2, σ 0.02; Metz et al. 2016): "
         "modes found, lost and re-found",
-        {"data.name": "ring", "data.params": {"n_modes": 8, "radius": 2.0, "std": 0.02}},
+        {"data.name": "ring", "data.params": {"n_modes": 8, "radius": 2.0, "std": 0.02},
+         "record.kde_bandwidth": 0.05},
     ),
     "ring-saturating": Preset(
         "the same ring with the saturating loss E[log(1 − D(G(z)))]: weak early gradients",
         {"data.name": "ring", "data.params": {"n_modes": 8, "radius": 2.0, "std": 0.02},
-         "train.loss": "saturating"},
+         "train.loss": "saturating", "record.kde_bandwidth": 0.05},
     ),
     "grid": Preset(
         "non-saturating GAN on a 5×5 grid (spacing 2, σ 0.05; Lin et al. 2018): partial coverage",
         {"data.name": "grid", "data.params": {"side": 5, "spacing": 2.0, "std": 0.05},
-         "train.steps": 5000, "record.every": 50},
+         "train.steps": 5000, "record.every": 50, "record.kde_bandwidth": 0.1},
     ),
 }
 """Name → preset."""

@@ -1,6 +1,8 @@
 """Rendering: panels, the animation figure and writers. Reads a ``History``; never trains."""
 
-from toygan.render.animation import FORMATS, Animation, frame_indices, render
+from toygan.render.animation import FORMATS, Animation, frame_indices, render, write_frames
+from toygan.render.dirac import DiracAnimation, DiracRun, render_dirac
 from toygan.render.panels import PANELS
 
-__all__ = ["Animation", "FORMATS", "PANELS", "frame_indices", "render"]
+__all__ = ["Animation", "DiracAnimation", "DiracRun", "FORMATS", "PANELS", "frame_indices", "render",
+           "render_dirac", "write_frames"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -17,10 +17,11 @@ from toygan.history import History  # noqa: E402
 from toygan.render.panels import PANELS  # noqa: E402
 from toygan.render.writers import write_filmstrip, write_gif, write_mp4  # noqa: E402
 
-__all__ = ["Animation", "render", "FORMATS", "frame_indices"]
+__all__ = ["Animation", "render", "FORMATS", "frame_indices", "check_output", "write_frames"]
 
 FORMATS = ("gif", "mp4", "png")
 DEFAULT_PANELS = ("samples", "discriminator", "convergence")
+_WITH_COLORBAR = ("discriminator", "dstar", "gap")
 
 
 def frame_indices(n_snapshots: int, max_frames: int) -> np.ndarray:
@@ -43,6 +44,8 @@ class Animation:
             raise ToyganError("the history has no snapshots to render")
         if not 0 <= member < history.members:
             raise ToyganError(f"member = {member}: must be between 0 and {history.members - 1}")
+        if not panels:
+            raise ToyganError(f"panels = {list(panels)!r}: name at least one of {sorted(PANELS)}")
         for name in panels:
             if name not in PANELS:
                 raise ToyganError(f"panel {name!r}: unknown; choose from {sorted(PANELS)}")
@@ -52,18 +55,21 @@ class Animation:
         # sides in multiples of 16 (video encoders need it); the layout is fixed in inches and the
         # dpi follows the width, so every width shows the same picture, only sharper or smaller
         width = width // 16 * 16
-        height = round(width * 0.4 / 16) * 16
+        # about square panels plus room for titles and the legend: 0.4 × width for three panels
+        height = round(width * min(0.8, max(0.25, 1.2 / len(panels))) / 16) * 16
         dpi = width / 9.6
         self.fig = plt.figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
-        ratios = [1.2 if name == "discriminator" else 1.0 for name in panels]  # room for the colorbar
+        self.fig.get_layout_engine().set(h_pad=0.06)  # room between the title and panel titles
+        ratios = [1.2 if name in _WITH_COLORBAR else 1.0 for name in panels]
         axes = np.atleast_1d(self.fig.subplots(1, len(panels), width_ratios=ratios))
-        self.panels = [PANELS[name](self.fig, ax, history, member)
+        shared: dict = {}  # what panels of one figure compute once for all (D* maps)
+        self.panels = [PANELS[name](self.fig, ax, history, member, shared)
                        for name, ax in zip(panels, axes, strict=True)]
         cfg = history.config
         self._label = f"{cfg.data.name} · {cfg.train.loss} GAN · seed {cfg.train.seed + member}"
         # the title's widest text is set before the layout is frozen, so the layout leaves room
         self.title = self.fig.suptitle(self._title(history.n_snapshots - 1), fontsize=11)
-        handles = [h for panel in self.panels for h in panel.handles]
+        handles = list({h.get_label(): h for panel in self.panels for h in panel.handles}.values())
         self.fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4),
                         fontsize=8, frameon=False, markerscale=1.5)
         self.fig.canvas.draw()  # let the constrained layout place the axes once, then freeze it
@@ -96,10 +102,6 @@ class Animation:
             note = f"  [{h.status}: training stopped here]"
         return f"{self._label} · step {int(h.steps[i]):,} / {h.config.train.steps:,}{note}"
 
-    def frames(self, indices: Sequence[int]) -> Iterator[np.ndarray]:
-        for i in indices:
-            yield self.frame(int(i))
-
     def close(self) -> None:
         plt.close(self.fig)
 
@@ -126,6 +128,21 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
     Raises:
         ToyganError: for an unknown format or panel, a bad size, fps or member.
     """
+    path, fmt = check_output(path, format, fps, max_frames)
+    animation = Animation(history, panels, width=width, member=member)
+    try:
+        return write_frames(animation.frame, history.n_snapshots, path, format=fmt, fps=fps,
+                            max_frames=max_frames, filmstrip_frames=filmstrip_frames)
+    finally:
+        animation.close()
+
+
+def check_output(path: str | Path, format: str | None, fps: float, max_frames: int) -> tuple[Path, str]:
+    """Validate the output options before any drawing; returns the path and the format.
+
+    Raises:
+        ToyganError: for an unknown format, an fps outside 0.5–60, or fewer than 2 frames.
+    """
     path = Path(path)
     fmt = (format or path.suffix.lstrip(".")).lower()
     if fmt not in FORMATS:
@@ -134,16 +151,21 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
         raise ToyganError(f"fps = {fps!r}: must be a number from 0.5 to 60")
     if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 2:
         raise ToyganError(f"max_frames = {max_frames!r}: must be an integer ≥ 2")
-    count = filmstrip_frames if fmt == "png" else max_frames
-    indices = frame_indices(history.n_snapshots, count)
-    animation = Animation(history, panels, width=width, member=member)
-    try:
-        if fmt == "gif":
-            write_gif(list(animation.frames(indices)), path, fps)
-        elif fmt == "mp4":
-            write_mp4(animation.frames(indices), path, fps)
-        else:
-            write_filmstrip(list(animation.frames(indices)), path)
-    finally:
-        animation.close()
+    return path, fmt
+
+
+def write_frames(frame: Callable[[int], np.ndarray], n_frames: int, path: str | Path, *,
+                 format: str | None = None, fps: float = 12, max_frames: int = 120,
+                 filmstrip_frames: int = 8) -> Path:
+    """Draw frames ``frame(i)`` for up to ``max_frames`` of ``n_frames`` indices (evenly spread;
+    ``filmstrip_frames`` for a PNG) and write them as GIF, MP4 or PNG filmstrip."""
+    path, fmt = check_output(path, format, fps, max_frames)
+    indices = frame_indices(n_frames, filmstrip_frames if fmt == "png" else max_frames)
+    frames = (frame(int(i)) for i in indices)
+    if fmt == "gif":
+        write_gif(list(frames), path, fps)
+    elif fmt == "mp4":
+        write_mp4(frames, path, fps)
+    else:
+        write_filmstrip(list(frames), path)
     return path

@@ -16,8 +16,11 @@ from matplotlib.figure import Figure
 
 from toygan.data import make_target
 from toygan.history import History
+from toygan.theory import kde, optimal_discriminator
 
-__all__ = ["PANELS", "SamplesPanel", "DiscriminatorPanel", "ConvergencePanel", "REAL", "FAKE"]
+__all__ = ["PANELS", "SamplesPanel", "DiscriminatorPanel", "ConvergencePanel",
+           "OptimalDiscriminatorPanel", "GapPanel", "OptimalityPanel", "OptimalDiscriminators",
+           "REAL", "FAKE"]
 
 REAL = "#1f77b4"
 FAKE = "#ff7f0e"
@@ -37,7 +40,7 @@ class SamplesPanel:
 
     title = "Generator vs data"
 
-    def __init__(self, fig: Figure, ax: Axes, history: History, member: int) -> None:
+    def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
         self.ax, self.history, self.member = ax, history, member
         _square(ax, history.window)
         target = make_target(history.config.data.name, history.config.data.params)
@@ -50,8 +53,10 @@ class SamplesPanel:
         peak = density.max()
         levels = [peak * np.exp(-k * k / 2) for k in (3, 2, 1)] + [peak * 1.01]
         ax.contourf(xx, yy, density, levels=levels, colors=["#c6dbef", "#6baed6", "#2171b5"])
+        label = {"trained": "G(z), fixed z", "frozen": "G(z), fixed z (G frozen)",
+                 "target": "samples of the fixed p_g"}[history.config.train.generator]
         self.scatter = ax.scatter(*history.samples[0, member].T, s=3, c=FAKE, alpha=0.7,
-                                  linewidths=0, label="G(z), fixed z")
+                                  linewidths=0, label=label)
         density_key = ax.scatter([], [], s=30, c="#6baed6", marker="s",
                                  label="data density, 1/2/3σ (exact)")
         self.handles = [density_key, self.scatter]
@@ -64,38 +69,86 @@ class SamplesPanel:
         self.scatter.set_offsets(self.history.samples[i, self.member])
 
 
-class DiscriminatorPanel:
-    """D(x) on the grid, a diverging map centred at ½, its D = ½ contour and the data modes."""
+class OptimalDiscriminators:
+    """D*(x) = p_data / (p_data + p_g) on the history's grid, per snapshot, computed on demand and
+    cached (panels of one figure share it).
 
-    title = "Discriminator D(x)"
+    p_g is exact when the run's fake samples come from a target (``train.generator = "target"``);
+    otherwise it is a Gaussian KDE of the snapshot's generator samples, with ``record.kde_bandwidth``
+    (0: Scott's rule), and ``exact`` is False so that panels can say so.
+    """
 
-    def __init__(self, fig: Figure, ax: Axes, history: History, member: int) -> None:
-        self.ax, self.history, self.member = ax, history, member
+    def __init__(self, history: History, member: int) -> None:
+        cfg = history.config
+        self.history, self.member = history, member
+        self.p_data = make_target(cfg.data.name, cfg.data.params)
+        self.exact = cfg.train.generator == "target"
+        self.p_g = make_target(cfg.fake.name, cfg.fake.params) if self.exact else None
+        xs, ys = history.grid_axes()
+        xx, yy = np.meshgrid(xs, ys)
+        self.points = np.stack([xx.ravel(), yy.ravel()], axis=1)
+        self.bandwidth = cfg.record.kde_bandwidth or "scott"
+        self._cache: dict[int, np.ndarray] = {}
+
+    def p_g_at(self, i: int):
+        if self.exact:
+            return self.p_g
+        return kde(self.history.samples[i, self.member].astype(np.float64), self.bandwidth)
+
+    def label(self, i: int = 0) -> str:
+        return "exact" if self.exact else f"p_g by KDE, h = {self.p_g_at(i).bandwidth:.2g}"
+
+    def __call__(self, i: int) -> np.ndarray:
+        key = 0 if self.exact else i  # a fixed p_g has one D* for every snapshot
+        if key not in self._cache:
+            d = optimal_discriminator(self.p_data, self.p_g_at(i), self.points)
+            self._cache[key] = d.reshape(self.history.d_grid.shape[-2:])
+        return self._cache[key]
+
+
+class _MapPanel:
+    """A map over the window with a colorbar, the data modes marked and an optional contour."""
+
+    title = ""
+    cmap = D_CMAP
+    bar_label = ""
+    contour_level: float | None = 0.5
+
+    def map(self, i: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
+        self.ax, self.history, self.member, self.shared = ax, history, member, shared
         _square(ax, history.window)
         self.xs, self.ys = history.grid_axes()
-        self.image = ax.imshow(history.d_grid[0, member], origin="lower", extent=history.window,
-                               cmap=D_CMAP, norm=Normalize(0.0, 1.0), interpolation="bilinear")
+        self.image = ax.imshow(self.map(0), origin="lower", extent=history.window, cmap=self.cmap,
+                               norm=Normalize(0.0, 1.0), interpolation="bilinear")
         bar = fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, ticks=[0, 0.25, 0.5, 0.75, 1])
         bar.ax.tick_params(labelsize=8)
-        bar.set_label("D(x): P(real)", fontsize=9)
+        bar.set_label(self.bar_label, fontsize=9)
         modes = make_target(history.config.data.name, history.config.data.params).modes
-        mode_marks = ax.scatter(*modes.T, s=14, facecolors="none", edgecolors="k",
-                                linewidths=0.8, label="data modes")
-        (half_key,) = ax.plot([], [], c="k", lw=1.2, label="D(x) = ½")
-        self.handles = [mode_marks, half_key]
-        self.modes = mode_marks
+        self.modes = ax.scatter(*modes.T, s=14, facecolors="none", edgecolors="k", linewidths=0.8,
+                                label="data modes")
+        self.handles = [self.modes]
+        if self.contour_level is not None:
+            (key,) = ax.plot([], [], c="k", lw=1.2, label=f"{self.short} = ½")
+            self.handles.append(key)
         self.contour = None
         self._draw_contour(0)
         ax.set_title(self.title, fontsize=10)
+
+    short = "D(x)"
 
     def _draw_contour(self, i: int) -> None:
         if self.contour is not None:
             self.contour.remove()
             self.contour = None
-        d = self.history.d_grid[i, self.member]
-        if d.min() < 0.5 < d.max():  # contour() warns and draws nothing when ½ is not crossed
-            self.contour = self.ax.contour(self.xs, self.ys, d, levels=[0.5], colors="k",
-                                           linewidths=1.2)
+        if self.contour_level is None:
+            return
+        m = self.map(i)
+        if m.min() < self.contour_level < m.max():  # contour() warns and draws nothing otherwise
+            self.contour = self.ax.contour(self.xs, self.ys, m, levels=[self.contour_level],
+                                           colors="k", linewidths=1.2)
             self.contour.set_animated(True)
 
     def animated(self) -> list:
@@ -104,8 +157,59 @@ class DiscriminatorPanel:
         return [self.image, *on_top, self.modes, *self.ax.spines.values()]
 
     def update(self, i: int) -> None:
-        self.image.set_data(self.history.d_grid[i, self.member])
+        self.image.set_data(self.map(i))
         self._draw_contour(i)
+
+
+class DiscriminatorPanel(_MapPanel):
+    """D(x) on the grid, a diverging map centred at ½, its D = ½ contour and the data modes."""
+
+    title = "Discriminator D(x)"
+    bar_label = "D(x): P(real)"
+
+    def map(self, i: int) -> np.ndarray:
+        return self.history.d_grid[i, self.member]
+
+
+def _optimal(panel: _MapPanel) -> OptimalDiscriminators:
+    key = ("d_star", panel.member)
+    if key not in panel.shared:
+        panel.shared[key] = OptimalDiscriminators(panel.history, panel.member)
+    return panel.shared[key]
+
+
+class OptimalDiscriminatorPanel(_MapPanel):
+    """D*(x) = p_data / (p_data + p_g) for the current p_g (Goodfellow et al. 2014, Prop. 1), in
+    the same colours as D, so the two can be compared side by side."""
+
+    bar_label = "D*(x)"
+    short = "D*(x)"
+
+    def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
+        self.title = f"Optimal D* ({_optimal_label(history, member, shared)})"
+        super().__init__(fig, ax, history, member, shared)
+
+    def map(self, i: int) -> np.ndarray:
+        return _optimal(self)(i)
+
+
+def _optimal_label(history: History, member: int, shared: dict) -> str:
+    key = ("d_star", member)
+    if key not in shared:
+        shared[key] = OptimalDiscriminators(history, member)
+    return shared[key].label(history.n_snapshots - 1)
+
+
+class GapPanel(_MapPanel):
+    """|D(x) − D*(x)|: where the discriminator is not yet optimal for the current generator."""
+
+    title = "Distance to the optimum |D − D*|"
+    cmap = "magma_r"
+    bar_label = "|D(x) − D*(x)|"
+    contour_level = None
+
+    def map(self, i: int) -> np.ndarray:
+        return np.abs(self.history.d_grid[i, self.member] - _optimal(self)(i))
 
 
 class ConvergencePanel:
@@ -113,7 +217,7 @@ class ConvergencePanel:
 
     title = "Convergence toward D = ½"
 
-    def __init__(self, fig: Figure, ax: Axes, history: History, member: int) -> None:
+    def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
         self.ax, self.history, self.member = ax, history, member
         steps = history.steps
         ax.set_xlim(0, max(int(history.config.train.steps), int(steps[-1]), 1))
@@ -138,6 +242,39 @@ class ConvergencePanel:
         self.cursor.set_xdata([s[-1], s[-1]])
 
 
+class OptimalityPanel:
+    """Mean |D − D*| and mean |D − ½| on the data and generator samples against the step: the
+    discriminator's distance to its optimum, and to the equilibrium value ½."""
+
+    title = "D's distance to D* and ½"
+
+    def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
+        self.ax, self.history, self.member = ax, history, member
+        h = history.scalars
+        exact = history.config.train.generator == "target"
+        top = np.nanmax([h["d_star_gap"][:, member].max(), h["d_half_gap"][:, member].max(), 0.5])
+        ax.set_xlim(0, max(int(history.config.train.steps), int(history.steps[-1]), 1))
+        ax.set_ylim(0, 1.05 * top)
+        label = "mean |D − D*|" + ("" if exact else " (p_g by KDE)")
+        (self.star,) = ax.plot([], [], c="#7b3294", lw=1.5, label=label)
+        (self.half,) = ax.plot([], [], c="0.35", lw=1.5, label="mean |D − ½|")
+        self.cursor = ax.axvline(0, c="0.5", lw=0.8)
+        ax.set_xlabel("generator step", fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.set_title(self.title, fontsize=10)
+        self.handles = [self.star, self.half]
+
+    def animated(self) -> list:
+        return [self.star, self.half, self.cursor]
+
+    def update(self, i: int) -> None:
+        s, h, m = self.history.steps[: i + 1], self.history.scalars, self.member
+        self.star.set_data(s, h["d_star_gap"][: i + 1, m])
+        self.half.set_data(s, h["d_half_gap"][: i + 1, m])
+        self.cursor.set_xdata([s[-1], s[-1]])
+
+
 PANELS = {"samples": SamplesPanel, "discriminator": DiscriminatorPanel,
-          "convergence": ConvergencePanel}
+          "convergence": ConvergencePanel, "dstar": OptimalDiscriminatorPanel, "gap": GapPanel,
+          "optimality": OptimalityPanel}
 """Name → panel class."""

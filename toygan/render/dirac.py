@@ -1,0 +1,165 @@
+"""The Dirac-GAN parameter plane, animated: the vector field and a trajectory per update scheme."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from toygan.dirac import UPDATE_SCHEMES, dirac_gan, eigenvalues, trajectory
+from toygan.errors import ToyganError
+from toygan.render.animation import check_output, write_frames
+from toygan.render.panels import FAKE
+
+__all__ = ["DiracRun", "DiracAnimation", "render_dirac", "DEFAULT_RUNS", "parse_runs"]
+
+
+@dataclass(frozen=True)
+class DiracRun:
+    """One trajectory: a variant of ``toygan.dirac.VARIANTS``, an update scheme and γ (0: default)."""
+
+    variant: str
+    scheme: str
+    gamma: float = 0.0
+
+
+DEFAULT_RUNS = (DiracRun("gan", "simultaneous"), DiracRun("gan", "alternating"),
+                DiracRun("r1", "simultaneous", 0.3))
+"""Mescheder et al. (2018), Fig. 1 and 3: spiralling out, circling, converging."""
+
+
+def parse_runs(text: str) -> list[DiracRun]:
+    """``"gan:simultaneous,r1:alternating:0.5"`` → runs (variant:scheme[:gamma], comma-separated)."""
+    runs = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        fields = item.split(":")
+        if len(fields) not in (2, 3):
+            raise ToyganError(f"--runs item {item!r}: write variant:scheme or variant:scheme:gamma")
+        try:
+            gamma = float(fields[2]) if len(fields) == 3 else 0.0
+        except ValueError:
+            raise ToyganError(f"--runs item {item!r}: gamma {fields[2]!r} is not a number") from None
+        runs.append(DiracRun(fields[0], fields[1], gamma))
+    if not runs:
+        raise ToyganError(f"--runs = {text!r}: name at least one variant:scheme")
+    return runs
+
+
+def _setting(variant: str, gamma: float) -> str:
+    """What γ means for each variant, for a panel title."""
+    label = {"gan": "", "nsgan": "", "wgan": f", clip |ψ| ≤ {gamma:g}",
+             "instance-noise": f", σ = {gamma:g}"}
+    return label.get(variant, f", γ = {gamma:g}")
+
+
+def _growth(gan, run: DiracRun, lr: float) -> str:
+    """The per-step factor by which the distance to (0, 0) changes near it."""
+    if not gan.smooth:
+        return "no Jacobian at (0, 0)"
+    if run.scheme == "continuous":
+        ev = eigenvalues(gan)
+        return f"eigenvalues {ev[0].real:+.2f} ± {abs(ev[0].imag):.2f}i"
+    rho = np.abs(eigenvalues(gan, lr=lr, scheme=run.scheme)).max()
+    return f"|eigenvalue| of a step = {rho:.4f}"
+
+
+class DiracAnimation:
+    """One panel per run: the field as streamlines (drawn once), the path so far and its head."""
+
+    def __init__(self, runs: Sequence[DiracRun], *, steps: int = 500, lr: float = 0.1,
+                 theta0: float = 1.0, psi0: float = 1.0, width: int = 960) -> None:
+        if not runs:
+            raise ToyganError("runs: name at least one run")
+        if isinstance(width, bool) or not isinstance(width, int) or not 320 <= width <= 4096:
+            raise ToyganError(f"width = {width!r}: must be an integer from 320 to 4096 pixels")
+        self.runs, self.steps, self.lr = list(runs), steps, lr
+        self.gans = [dirac_gan(r.variant, r.gamma) for r in self.runs]
+        for r in self.runs:
+            if r.scheme not in UPDATE_SCHEMES:
+                raise ToyganError(f"scheme = {r.scheme!r}: choose one of {list(UPDATE_SCHEMES)}")
+        self.paths = [trajectory(g, theta0, psi0, steps=steps, lr=lr, scheme=r.scheme)
+                      for g, r in zip(self.gans, self.runs, strict=True)]
+        reach = max(2.0, 1.1 * max(np.abs(p).max() for p in self.paths))
+        n = len(self.runs)
+        width = width // 16 * 16
+        height = round(width * min(0.8, max(0.3, 1.15 / n)) / 16) * 16
+        dpi = width / 9.6
+        self.fig = plt.figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
+        self.fig.get_layout_engine().set(h_pad=0.06)  # room between the title and panel titles
+        axes = np.atleast_1d(self.fig.subplots(1, n))
+        grid = np.linspace(-reach, reach, 41)
+        tt, pp = np.meshgrid(grid, grid)
+        self.lines, self.heads = [], []
+        for ax, gan, run, path in zip(axes, self.gans, self.runs, self.paths, strict=True):
+            vt, vp = gan.field(tt, pp)
+            ax.streamplot(tt, pp, vt, vp, color="0.7", linewidth=0.7, density=1.0, arrowsize=0.8)
+            ax.plot(0, 0, marker="*", ms=11, c="k", ls="none", label="equilibrium (0, 0)")
+            ax.plot(*path[0], marker="o", ms=5, c="0.3", ls="none", label="start")
+            (line,) = ax.plot([], [], c=FAKE, lw=1.6, label="trajectory")
+            (head,) = ax.plot([], [], marker="o", ms=6, c=FAKE, mec="k", ls="none")
+            self.lines.append(line)
+            self.heads.append(head)
+            ax.set_xlim(-reach, reach)
+            ax.set_ylim(-reach, reach)
+            ax.set_aspect("equal")
+            ax.set_xlabel("θ (generator)", fontsize=9)
+            ax.set_ylabel("ψ (discriminator)", fontsize=9)
+            ax.tick_params(labelsize=8)
+            ax.set_title(f"{run.variant}{_setting(run.variant, gan.gamma)}\n{run.scheme} updates",
+                         fontsize=9)
+            ax.text(0.03, 0.97, _growth(gan, run, lr), transform=ax.transAxes, fontsize=8, va="top",
+                    bbox={"facecolor": "white", "edgecolor": "0.8", "alpha": 0.9})
+        handles = axes[0].get_legend_handles_labels()
+        self.fig.legend(*handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
+        self.title = self.fig.suptitle(self._title(steps), fontsize=11)
+        self.fig.canvas.draw()
+        self.fig.set_layout_engine("none")
+        for artist in self._animated():
+            artist.set_animated(True)
+        self.fig.canvas.draw()
+        self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+
+    def _title(self, step: int) -> str:
+        return (f"Dirac-GAN (Mescheder et al. 2018): p_data = δ₀, D(x) = ψx · "
+                f"step {step:,} / {self.steps:,}, h = {self.lr:g}")
+
+    def _animated(self) -> list:
+        return [*self.lines, *self.heads, self.title]
+
+    def frame(self, i: int) -> np.ndarray:
+        """Step ``i`` as RGB uint8 ``(height, width, 3)``."""
+        for line, head, path in zip(self.lines, self.heads, self.paths, strict=True):
+            line.set_data(path[: i + 1, 0], path[: i + 1, 1])
+            head.set_data([path[i, 0]], [path[i, 1]])
+        self.title.set_text(self._title(i))
+        self.fig.canvas.restore_region(self.background)
+        for artist in self._animated():
+            self.fig.draw_artist(artist)
+        return np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()
+
+    def close(self) -> None:
+        plt.close(self.fig)
+
+
+def render_dirac(path: str | Path, runs: Sequence[DiracRun] = DEFAULT_RUNS, *, steps: int = 500,
+                 lr: float = 0.1, theta0: float = 1.0, psi0: float = 1.0, format: str | None = None,
+                 fps: float = 20, width: int = 960, max_frames: int = 150) -> Path:
+    """Animate Dirac-GAN trajectories side by side (GIF, MP4 or PNG filmstrip).
+
+    Args:
+        path: output file, written atomically.
+        runs: variant, update scheme and γ of each panel.
+        steps, lr: iterations and step size h (for ``continuous``, the RK4 step).
+        theta0, psi0: the starting point.
+        format, fps, width, max_frames: as in ``toygan.render.render``.
+    """
+    path, fmt = check_output(path, format, fps, max_frames)
+    animation = DiracAnimation(runs, steps=steps, lr=lr, theta0=theta0, psi0=psi0, width=width)
+    try:
+        return write_frames(animation.frame, steps + 1, path, format=fmt, fps=fps,
+                            max_frames=max_frames)
+    finally:
+        animation.close()
