@@ -62,6 +62,20 @@ def test_train_from_a_config_file_is_deterministic_across_processes(tmp_path):
             np.testing.assert_array_equal(a[key], b[key])
 
 
+def test_render_with_chosen_panels_and_dirac(tmp_path):
+    out = tmp_path / "r"
+    assert run("train", "--preset", "ring", "--out", str(out), *TINY).returncode == 0
+    result = run("render", str(out), "--format", "png", "--panels", "discriminator,dstar,optimality")
+    assert result.returncode == 0, result.stderr
+    result = run("render", str(out), "--panels", "samples,nonsense")
+    assert result.returncode == 2 and "panel 'nonsense'" in result.stderr
+    result = run("dirac", "--out", str(tmp_path / "d.mp4"), "--steps", "30")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "d.mp4").stat().st_size > 1000
+    result = run("dirac", "--runs", "gan:leapfrog")
+    assert result.returncode == 2 and "scheme = 'leapfrog'" in result.stderr
+
+
 def test_presets_lists_one_line_each():
     result = run("presets")
     assert result.returncode == 0
@@ -76,7 +90,7 @@ def test_version_and_module_entry_point():
     assert module.returncode == 0 and "ring" in module.stdout
 
 
-@pytest.mark.parametrize("command", ["demo", "train", "render", "presets"])
+@pytest.mark.parametrize("command", ["demo", "train", "render", "dirac", "presets"])
 def test_help(command):
     result = run(command, "--help")
     assert result.returncode == 0 and "usage: toygan" in result.stdout

@@ -24,6 +24,16 @@ def test_python_examples_run(page, tmp_path, monkeypatch):
     exec(compile(code, page, "exec"), {})
 
 
+def test_theory_page_prints_what_it_says(monkeypatch, capsys):
+    """Each ``print(...)  # expected`` line of docs/theory.md prints the text before any ' = '."""
+    monkeypatch.chdir(ROOT)  # the page loads animations/*.toml
+    code = python_blocks(ROOT / "docs/theory.md")
+    expected = [m.split(" = ")[0].strip() for m in re.findall(r"^print\(.*\)\s+# (.*)$", code, flags=re.M)]
+    exec(compile(code, "theory.md", "exec"), {})
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert [line.strip() for line in printed] == expected
+
+
 def test_quickstart_prints_what_it_says():
     code = python_blocks(ROOT / "docs/quickstart.md")
     namespace: dict = {}

@@ -90,3 +90,72 @@ def test_frames_change_with_the_snapshot(history):
         np.testing.assert_array_equal(anim.frame(0), first)  # redrawing is stateless
     finally:
         anim.close()
+
+
+@pytest.fixture(scope="module")
+def fixed_p_g_history():
+    config = tiny_config(**{
+        "data.name": "mixture", "data.params": {"means": [[-1, 0], [1, 0]], "stds": 0.5},
+        "train.generator": "target", "fake.name": "mixture",
+        "fake.params": {"means": [[0, 0.5]], "stds": 0.7}, "train.steps": 30})
+    return train(config, progress=False)
+
+
+def test_optimal_discriminator_maps_match_the_closed_form(fixed_p_g_history):
+    from toygan.data import make_target
+    from toygan.render.panels import OptimalDiscriminators
+    from toygan.theory import optimal_discriminator
+
+    h = fixed_p_g_history
+    maps = OptimalDiscriminators(h, 0)
+    assert maps.exact and maps.label() == "exact"
+    xs, ys = h.grid_axes()
+    j, i = 3, 11  # row j is y = ys[j], column i is x = xs[i]
+    expected = optimal_discriminator(make_target("mixture", h.config.data.params),
+                                     make_target("mixture", h.config.fake.params),
+                                     np.array([[xs[i], ys[j]]]))[0]
+    assert maps(0)[j, i] == pytest.approx(expected)
+    assert maps(0) is maps(len(h.steps) - 1)  # a fixed p_g: one map for all snapshots
+
+
+def test_kde_stands_in_for_a_generator_and_says_so(history):
+    from toygan.render.panels import OptimalDiscriminators
+
+    maps = OptimalDiscriminators(history, 0)
+    assert not maps.exact and maps.label().startswith("p_g by KDE, h = ")
+    assert maps(0).shape == history.d_grid.shape[-2:]
+    assert 0 <= maps(0).min() and maps(0).max() <= 1
+
+
+@pytest.mark.parametrize("panels", [["dstar", "gap", "optimality"], ["samples"],
+                                    ["discriminator", "dstar"]])
+def test_panel_layouts_render(fixed_p_g_history, tmp_path, panels):
+    path = render(fixed_p_g_history, tmp_path / "a.png", panels=panels, filmstrip_frames=2)
+    with Image.open(path) as im:
+        assert im.size[0] == 2 * 960 + 8
+
+
+def test_empty_panel_list_is_refused(history, tmp_path):
+    with pytest.raises(ToyganError, match="name at least one"):
+        render(history, tmp_path / "a.gif", panels=[])
+
+
+def test_dirac_animation_has_one_frame_per_step_and_the_paths(tmp_path):
+    from toygan.dirac import dirac_gan, trajectory
+    from toygan.render.dirac import DEFAULT_RUNS, DiracAnimation, parse_runs, render_dirac
+
+    path = render_dirac(tmp_path / "d.gif", steps=40)
+    with Image.open(path) as im:
+        assert im.n_frames == 41
+    anim = DiracAnimation(DEFAULT_RUNS, steps=40)
+    try:
+        anim.frame(40)
+        line = anim.lines[1].get_xydata()
+        expected = trajectory(dirac_gan("gan"), 1.0, 1.0, steps=40, lr=0.1, scheme="alternating")
+        np.testing.assert_allclose(line, expected)
+    finally:
+        anim.close()
+    assert parse_runs("gan:simultaneous, r1:alternating:0.5")[1].gamma == 0.5
+    for bad in ("gan", "gan:simultaneous:x", ""):
+        with pytest.raises(ToyganError):
+            parse_runs(bad)

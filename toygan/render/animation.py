@@ -66,7 +66,9 @@ class Animation:
         self.panels = [PANELS[name](self.fig, ax, history, member, shared)
                        for name, ax in zip(panels, axes, strict=True)]
         cfg = history.config
-        self._label = f"{cfg.data.name} · {cfg.train.loss} GAN · seed {cfg.train.seed + member}"
+        game = {"trained": f"{cfg.train.loss} GAN", "frozen": f"{cfg.train.loss} GAN, G frozen",
+                "target": "D alone against a fixed p_g"}[cfg.train.generator]
+        self._label = f"{cfg.data.name} · {game} · seed {cfg.train.seed + member}"
         # the title's widest text is set before the layout is frozen, so the layout leaves room
         self.title = self.fig.suptitle(self._title(history.n_snapshots - 1), fontsize=11)
         handles = list({h.get_label(): h for panel in self.panels for h in panel.handles}.values())

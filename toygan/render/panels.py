@@ -53,14 +53,15 @@ class SamplesPanel:
         peak = density.max()
         levels = [peak * np.exp(-k * k / 2) for k in (3, 2, 1)] + [peak * 1.01]
         ax.contourf(xx, yy, density, levels=levels, colors=["#c6dbef", "#6baed6", "#2171b5"])
+        generator = history.config.train.generator
         label = {"trained": "G(z), fixed z", "frozen": "G(z), fixed z (G frozen)",
-                 "target": "samples of the fixed p_g"}[history.config.train.generator]
+                 "target": "samples of the fixed p_g"}[generator]
         self.scatter = ax.scatter(*history.samples[0, member].T, s=3, c=FAKE, alpha=0.7,
                                   linewidths=0, label=label)
         density_key = ax.scatter([], [], s=30, c="#6baed6", marker="s",
                                  label="data density, 1/2/3σ (exact)")
         self.handles = [density_key, self.scatter]
-        ax.set_title(self.title, fontsize=10)
+        ax.set_title("Fixed p_g vs data" if generator == "target" else self.title, fontsize=10)
 
     def animated(self) -> list:
         return [self.scatter]
@@ -125,7 +126,8 @@ class _MapPanel:
                                norm=Normalize(0.0, 1.0), interpolation="bilinear")
         bar = fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, ticks=[0, 0.25, 0.5, 0.75, 1])
         bar.ax.tick_params(labelsize=8)
-        bar.set_label(self.bar_label, fontsize=9)
+        # a title above the bar, not a label beside it, which would sit next to the following panel
+        bar.ax.set_title(self.bar_label, fontsize=8, loc="left")
         modes = make_target(history.config.data.name, history.config.data.params).modes
         self.modes = ax.scatter(*modes.T, s=14, facecolors="none", edgecolors="k", linewidths=0.8,
                                 label="data modes")
@@ -165,7 +167,7 @@ class DiscriminatorPanel(_MapPanel):
     """D(x) on the grid, a diverging map centred at ½, its D = ½ contour and the data modes."""
 
     title = "Discriminator D(x)"
-    bar_label = "D(x): P(real)"
+    bar_label = "D(x)"
 
     def map(self, i: int) -> np.ndarray:
         return self.history.d_grid[i, self.member]
@@ -205,7 +207,7 @@ class GapPanel(_MapPanel):
 
     title = "Distance to the optimum |D − D*|"
     cmap = "magma_r"
-    bar_label = "|D(x) − D*(x)|"
+    bar_label = "|D − D*|"
     contour_level = None
 
     def map(self, i: int) -> np.ndarray:
@@ -224,7 +226,8 @@ class ConvergencePanel:
         ax.set_ylim(0, 1)
         half = ax.axhline(0.5, ls="--", c="0.3", lw=1, label="½: the optimum when p_g = p_data")
         (self.real,) = ax.plot([], [], c=REAL, lw=1.5, label="mean D(real)")
-        (self.fake,) = ax.plot([], [], c=FAKE, lw=1.5, label="mean D(G(z))")
+        fake_label = "mean D(G(z))" if history.config.train.generator != "target" else "mean D(p_g samples)"
+        (self.fake,) = ax.plot([], [], c=FAKE, lw=1.5, label=fake_label)
         self.cursor = ax.axvline(0, c="0.5", lw=0.8)
         ax.set_xlabel("generator step", fontsize=9)
         ax.set_ylabel("mean D", fontsize=9)
@@ -246,7 +249,7 @@ class OptimalityPanel:
     """Mean |D − D*| and mean |D − ½| on the data and generator samples against the step: the
     discriminator's distance to its optimum, and to the equilibrium value ½."""
 
-    title = "D's distance to D* and ½"
+    title = "|D − D*| and |D − ½|"
 
     def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
         self.ax, self.history, self.member = ax, history, member
