@@ -214,67 +214,76 @@ class GapPanel(_MapPanel):
         return np.abs(self.history.d_grid[i, self.member] - _optimal(self)(i))
 
 
-class ConvergencePanel:
-    """Mean D on real and on generated samples against the step, with ½ and a cursor."""
+class _CurvesPanel:
+    """Recorded scalars against the step, drawn up to the current snapshot, with a cursor there.
 
-    title = "Convergence toward D = ½"
+    Subclasses list ``curves(history)``: (scalar name, colour, label) for each line.
+    """
+
+    title = ""
+    ylabel = ""
+
+    def curves(self, history: History) -> list[tuple[str, str, str]]:
+        raise NotImplementedError
+
+    def ylim(self, history: History, member: int) -> tuple[float, float]:
+        return 0.0, 1.0
 
     def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
         self.ax, self.history, self.member = ax, history, member
-        steps = history.steps
-        ax.set_xlim(0, max(int(history.config.train.steps), int(steps[-1]), 1))
-        ax.set_ylim(0, 1)
-        half = ax.axhline(0.5, ls="--", c="0.3", lw=1, label="½: the optimum when p_g = p_data")
-        (self.real,) = ax.plot([], [], c=REAL, lw=1.5, label="mean D(real)")
-        fake_label = "mean D(G(z))" if history.config.train.generator != "target" else "mean D(p_g samples)"
-        (self.fake,) = ax.plot([], [], c=FAKE, lw=1.5, label=fake_label)
+        ax.set_xlim(0, max(int(history.config.train.steps), int(history.steps[-1]), 1))
+        ax.set_ylim(*self.ylim(history, member))
+        self.lines = []
+        for key, colour, label in self.curves(history):
+            (line,) = ax.plot([], [], c=colour, lw=1.5, label=label)
+            self.lines.append((key, line))
         self.cursor = ax.axvline(0, c="0.5", lw=0.8)
         ax.set_xlabel("generator step", fontsize=9)
-        ax.set_ylabel("mean D", fontsize=9)
+        ax.set_ylabel(self.ylabel, fontsize=9)
         ax.tick_params(labelsize=8)
-        self.handles = [self.real, self.fake, half]
         ax.set_title(self.title, fontsize=10)
+        self.handles = [line for _, line in self.lines]
 
     def animated(self) -> list:
-        return [self.real, self.fake, self.cursor]
+        return [line for _, line in self.lines] + [self.cursor]
 
     def update(self, i: int) -> None:
-        s, h, m = self.history.steps[: i + 1], self.history.scalars, self.member
-        self.real.set_data(s, h["d_real"][: i + 1, m])
-        self.fake.set_data(s, h["d_fake"][: i + 1, m])
-        self.cursor.set_xdata([s[-1], s[-1]])
+        steps = self.history.steps[: i + 1]
+        for key, line in self.lines:
+            line.set_data(steps, self.history.scalars[key][: i + 1, self.member])
+        self.cursor.set_xdata([steps[-1], steps[-1]])
 
 
-class OptimalityPanel:
+class ConvergencePanel(_CurvesPanel):
+    """Mean D on real and on generated samples against the step, with ½ and a cursor."""
+
+    title = "Convergence toward D = ½"
+    ylabel = "mean D"
+
+    def curves(self, history: History) -> list[tuple[str, str, str]]:
+        fake = "mean D(p_g samples)" if history.config.train.generator == "target" else "mean D(G(z))"
+        return [("d_real", REAL, "mean D(real)"), ("d_fake", FAKE, fake)]
+
+    def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
+        super().__init__(fig, ax, history, member, shared)
+        half = ax.axhline(0.5, ls="--", c="0.3", lw=1, label="½: the optimum when p_g = p_data")
+        self.handles.append(half)
+
+
+class OptimalityPanel(_CurvesPanel):
     """Mean |D − D*| and mean |D − ½| on the data and generator samples against the step: the
     discriminator's distance to its optimum, and to the equilibrium value ½."""
 
     title = "|D − D*| and |D − ½|"
 
-    def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
-        self.ax, self.history, self.member = ax, history, member
-        h = history.scalars
+    def curves(self, history: History) -> list[tuple[str, str, str]]:
         exact = history.config.train.generator == "target"
-        top = np.nanmax([h["d_star_gap"][:, member].max(), h["d_half_gap"][:, member].max(), 0.5])
-        ax.set_xlim(0, max(int(history.config.train.steps), int(history.steps[-1]), 1))
-        ax.set_ylim(0, 1.05 * top)
-        label = "mean |D − D*|" + ("" if exact else " (p_g by KDE)")
-        (self.star,) = ax.plot([], [], c="#7b3294", lw=1.5, label=label)
-        (self.half,) = ax.plot([], [], c="0.35", lw=1.5, label="mean |D − ½|")
-        self.cursor = ax.axvline(0, c="0.5", lw=0.8)
-        ax.set_xlabel("generator step", fontsize=9)
-        ax.tick_params(labelsize=8)
-        ax.set_title(self.title, fontsize=10)
-        self.handles = [self.star, self.half]
+        return [("d_star_gap", "#7b3294", "mean |D − D*|" + ("" if exact else " (p_g by KDE)")),
+                ("d_half_gap", "0.35", "mean |D − ½|")]
 
-    def animated(self) -> list:
-        return [self.star, self.half, self.cursor]
-
-    def update(self, i: int) -> None:
-        s, h, m = self.history.steps[: i + 1], self.history.scalars, self.member
-        self.star.set_data(s, h["d_star_gap"][: i + 1, m])
-        self.half.set_data(s, h["d_half_gap"][: i + 1, m])
-        self.cursor.set_xdata([s[-1], s[-1]])
+    def ylim(self, history: History, member: int) -> tuple[float, float]:
+        h = history.scalars
+        return 0.0, 1.05 * max(h["d_star_gap"][:, member].max(), h["d_half_gap"][:, member].max(), 0.5)
 
 
 PANELS = {"samples": SamplesPanel, "discriminator": DiscriminatorPanel,
