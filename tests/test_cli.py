@@ -76,6 +76,23 @@ def test_render_with_chosen_panels_and_dirac(tmp_path):
     assert result.returncode == 2 and "scheme = 'leapfrog'" in result.stderr
 
 
+def test_ctrl_c_keeps_what_was_recorded(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "long"
+    proc = subprocess.Popen([TOYGAN, "train", "--preset", "ring", "--out", str(out), "--steps", "100000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().startswith("training a")  # printed just before the loop starts
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "training interrupted at step" in stderr and "Traceback" not in stderr
+    with np.load(out / "history.npz") as npz:
+        assert 1 < len(npz["steps"]) and npz["steps"][-1] < 100000
+
+
 def test_presets_lists_one_line_each():
     result = run("presets")
     assert result.returncode == 0

@@ -128,7 +128,7 @@ def test_kde_stands_in_for_a_generator_and_says_so(history):
 
 
 @pytest.mark.parametrize("panels", [["dstar", "gap", "optimality"], ["samples"],
-                                    ["discriminator", "dstar"]])
+                                    ["discriminator", "dstar"], ["modes", "convergence"]])
 def test_panel_layouts_render(fixed_p_g_history, tmp_path, panels):
     path = render(fixed_p_g_history, tmp_path / "a.png", panels=panels, filmstrip_frames=2)
     with Image.open(path) as im:
@@ -159,3 +159,22 @@ def test_dirac_animation_has_one_frame_per_step_and_the_paths(tmp_path):
     for bad in ("gan", "gan:simultaneous:x", ""):
         with pytest.raises(ToyganError):
             parse_runs(bad)
+
+
+def test_mode_timeline_shows_each_modes_share_up_to_the_frame(history):
+    from toygan.render.panels import ModeTimelinePanel
+
+    anim = Animation(history, ["modes"])
+    try:
+        anim.frame(2)
+        panel = anim.panels[0]
+        assert isinstance(panel, ModeTimelinePanel)
+        shown = panel.image.get_array()
+        counts = history.mode_counts[:3, 0]
+        total = counts.sum(axis=1)
+        for t in range(3):
+            if total[t]:
+                np.testing.assert_allclose(shown[:, t], counts[t] / total[t])
+        assert np.all(np.isnan(np.ma.filled(shown[:, 3:], np.nan)))
+    finally:
+        anim.close()

@@ -21,8 +21,10 @@ def test_records_snapshots_at_0_every_n_and_the_last_step():
     np.testing.assert_array_equal(h.steps, [0, 10, 20, 25])
     assert h.samples.shape == (4, 1, 64, 2)
     assert h.d_grid.shape == (4, 1, 16, 16)
-    assert set(h.scalars) == {"d_real", "d_fake", "value", "d_half_gap", "d_star_gap", "loss_d",
+    assert set(h.scalars) == {"d_real", "d_fake", "value", "d_half_gap", "d_star_gap",
+                              "modes_captured", "high_quality_fraction", "reverse_kl", "loss_d",
                               "loss_g"}
+    assert h.mode_counts.shape == (4, 1, 8)
     assert all(v.shape == (4, 1) for v in h.scalars.values())
     assert np.isnan(h.scalars["loss_d"][0]).all() and np.isfinite(h.scalars["loss_d"][1:]).all()
     assert h.d_grid.min() >= 0 and h.d_grid.max() <= 1

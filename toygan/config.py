@@ -245,7 +245,8 @@ class Config:
     def snapshot_bytes(self) -> int:
         """Bytes one snapshot takes in memory and on disk (float32 samples, D grid and scalars)."""
         e, r = self.train.members, self.record
-        return 4 * e * (2 * r.n_samples + r.grid_size**2 + 7) + 8
+        k = len(make_target(self.data.name, self.data.params).modes)  # mode counts
+        return 4 * e * (2 * r.n_samples + r.grid_size**2 + 10 + k) + 8
 
     def recording_bytes(self) -> int:
         """Bytes of the whole recorded history: step 0, every ``record.every`` steps and the last."""

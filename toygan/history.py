@@ -7,8 +7,11 @@ A ``History`` holds one entry per snapshot (T of them) for each ensemble member 
 - ``d_grid`` ``(T, E, R, R)``: D(x) = σ(logit) on an R × R grid over ``window``; row j is
   y = ys[j], column i is x = xs[i];
 - ``scalars`` name → ``(T, E)``: ``d_real`` and ``d_fake`` (mean D on a fixed real batch and on the
-  generator samples), ``value`` (V(D, G) estimated on those two batches), ``loss_d`` and ``loss_g``
-  (mean training losses since the previous snapshot);
+  generator samples), ``value`` (V(D, G) estimated on those two batches), ``d_half_gap`` and
+  ``d_star_gap`` (mean |D − ½| and |D − D*| on the samples), ``modes_captured``,
+  ``high_quality_fraction`` and ``reverse_kl`` (``toygan.metrics.mode_coverage`` of the generator
+  samples), ``loss_d`` and ``loss_g`` (mean training losses since the previous snapshot);
+- ``mode_counts`` ``(T, E, K)``: high-quality generator samples at each of the K data modes;
 - the resolved ``config`` and how the run ended (``status``, ``message``).
 
 ``save`` writes one ``.npz`` file (atomically: a crash never leaves half a file); ``load`` reads it
@@ -44,6 +47,7 @@ class History:
     samples: np.ndarray
     d_grid: np.ndarray
     scalars: dict[str, np.ndarray] = field(default_factory=dict)
+    mode_counts: np.ndarray | None = None
     status: str = "completed"
     message: str = ""
 
@@ -73,6 +77,7 @@ class History:
         meta = {"format_version": FORMAT_VERSION, "status": self.status, "message": self.message,
                 "window": list(self.window), "scalars": list(self.scalars)}
         arrays = {"steps": self.steps, "samples": self.samples, "d_grid": self.d_grid,
+                  **({} if self.mode_counts is None else {"mode_counts": self.mode_counts}),
                   **{f"scalar_{k}": v for k, v in self.scalars.items()},
                   "meta": np.array(json.dumps(meta)), "config": np.array(self.config.to_toml())}
         with atomic_path(path) as tmp, open(tmp, "wb") as f:
@@ -106,4 +111,5 @@ class History:
         return cls(config=config, window=tuple(meta["window"]), steps=files["steps"],
                    samples=files["samples"], d_grid=files["d_grid"],
                    scalars={k: files[f"scalar_{k}"] for k in meta["scalars"]},
+                   mode_counts=files.get("mode_counts"),
                    status=meta["status"], message=meta["message"])

@@ -14,13 +14,15 @@ from tqdm.auto import tqdm
 from toygan.config import Config
 from toygan.data import make_target
 from toygan.history import History
+from toygan.metrics import mode_coverage
 from toygan.models import Discriminator, Generator, sample_prior
 from toygan.objectives import OBJECTIVES, minibatch_value
 from toygan.theory import kde, optimal_discriminator
 
 __all__ = ["train"]
 
-SCALARS = ("d_real", "d_fake", "value", "d_half_gap", "d_star_gap", "loss_d", "loss_g")
+SCALARS = ("d_real", "d_fake", "value", "d_half_gap", "d_star_gap", "modes_captured",
+           "high_quality_fraction", "reverse_kl", "loss_d", "loss_g")
 """Per-snapshot scalars a history records, each ``(T, E)``."""
 _GRID_CHUNK = 512  # D on the grid in chunks: faster than one call (activations stay in cache)
 _GAP_POINTS = 256  # |D − D*| is averaged over this many data and as many generator samples
@@ -146,6 +148,12 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                 return None
             snap = {k: v.numpy().astype(np.float32) for k, v in snap.items()}
             snap["d_star_gap"] = d_star_gap(fixed_real, fake, d_real, d_fake).astype(np.float32)
+            coverage = [mode_coverage(f.double().numpy(), target) for f in fake]
+            snap["modes_captured"] = np.array([c.modes_captured for c in coverage], np.float32)
+            snap["high_quality_fraction"] = np.array([c.high_quality_fraction for c in coverage],
+                                                     np.float32)
+            snap["reverse_kl"] = np.array([c.reverse_kl for c in coverage], np.float32)
+            snap["mode_counts"] = np.stack([c.counts for c in coverage]).astype(np.int32)  # (E, K)
             return snap
 
         snaps = [snapshot(torch.zeros(n_members), torch.zeros(n_members))]
@@ -220,5 +228,6 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
         d_grid=np.stack([s["d_grid"] for s in snaps], axis=0),
         scalars={k: np.stack([s[k] for s in snaps], axis=0)
                  for k in SCALARS},
+        mode_counts=np.stack([s["mode_counts"] for s in snaps], axis=0),
         status=status, message=message,
     )

@@ -21,7 +21,7 @@ __all__ = ["Animation", "render", "FORMATS", "frame_indices", "check_output", "w
 
 FORMATS = ("gif", "mp4", "png")
 DEFAULT_PANELS = ("samples", "discriminator", "convergence")
-_WITH_COLORBAR = ("discriminator", "dstar", "gap")
+_WITH_COLORBAR = ("discriminator", "dstar", "gap", "modes")
 
 
 def frame_indices(n_snapshots: int, max_frames: int) -> np.ndarray:

@@ -15,6 +15,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from toygan.data import make_target
+from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.theory import kde, optimal_discriminator
 
@@ -286,7 +287,53 @@ class OptimalityPanel(_CurvesPanel):
         return 0.0, 1.05 * max(h["d_star_gap"][:, member].max(), h["d_half_gap"][:, member].max(), 0.5)
 
 
+class ModeTimelinePanel:
+    """Which data modes the generator covers at which step: one row per mode, one column per
+    snapshot, coloured by the mode's share of the high-quality samples (``toygan.metrics``). Mode
+    hopping shows as a bright cell that moves from row to row."""
+
+    title = "Modes covered over time"
+
+    def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
+        if history.mode_counts is None:
+            raise ToyganError("panel 'modes': this history has no mode counts")
+        self.ax, self.history, self.member = ax, history, member
+        counts = history.mode_counts[:, member].astype(float)  # (T, K)
+        totals = counts.sum(axis=1, keepdims=True)
+        self.share = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0).T  # (K, T)
+        k, t = self.share.shape
+        steps = history.steps
+        half = (steps[1] - steps[0]) / 2 if t > 1 else 0.5
+        self.image = ax.imshow(np.full_like(self.share, np.nan), origin="lower", aspect="auto",
+                               cmap="Greens", norm=Normalize(0.0, min(1.0, 3.0 / k)),
+                               extent=(steps[0] - half, steps[-1] + half, -0.5, k - 0.5),
+                               interpolation="nearest")
+        ax.set_xlim(0, max(int(history.config.train.steps), int(steps[-1]), 1))
+        ax.set_ylabel("data mode", fontsize=9)
+        ax.set_xlabel("generator step", fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.set_yticks(range(0, k, max(1, k // 8)))
+        bar = fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, extend="max")
+        bar.ax.tick_params(labelsize=8)
+        bar.ax.set_title("share", fontsize=8, loc="left")
+        self.cursor = ax.axvline(0, c="0.5", lw=0.8)
+        ax.set_title(self.title, fontsize=10)
+        (self.key,) = ax.plot([], [], marker="s", ls="none", c="#41ab5d",
+                              label="share of high-quality G samples per mode")
+        self.handles = [self.key]
+
+    def animated(self) -> list:
+        return [self.image, self.cursor, *self.ax.spines.values()]
+
+    def update(self, i: int) -> None:
+        shown = np.full_like(self.share, np.nan)
+        shown[:, : i + 1] = self.share[:, : i + 1]
+        self.image.set_data(shown)
+        step = self.history.steps[i]
+        self.cursor.set_xdata([step, step])
+
+
 PANELS = {"samples": SamplesPanel, "discriminator": DiscriminatorPanel,
           "convergence": ConvergencePanel, "dstar": OptimalDiscriminatorPanel, "gap": GapPanel,
-          "optimality": OptimalityPanel}
+          "optimality": OptimalityPanel, "modes": ModeTimelinePanel}
 """Name → panel class."""
