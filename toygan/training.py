@@ -25,7 +25,7 @@ SCALARS = ("d_real", "d_fake", "value", "d_half_gap", "d_star_gap", "modes_captu
            "high_quality_fraction", "reverse_kl", "loss_d", "loss_g")
 """Per-snapshot scalars a history records, each ``(T, E)``."""
 _GRID_CHUNK = 512  # D on the grid in chunks: faster than one call (activations stay in cache)
-_GAP_POINTS = 256  # |D − D*| is averaged over this many data and as many generator samples
+_GAP_POINTS = 128  # |D − D*| is averaged over this many data and as many generator samples
 
 
 def _optimizer(cfg: Config, params, lr: float) -> torch.optim.Optimizer:
