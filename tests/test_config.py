@@ -41,7 +41,7 @@ def test_missing_keys_take_defaults():
     ("[model]\ng_width = 0", "model.g_width = 0"),
     ("[record]\nevery = 0", "record.every = 0"),
     ("[record]\nwindow = [1, 0, 0, 1]", "record.window.*xmin < xmax"),
-    ("[data]\nname = 'spiral'", "data.name = 'spiral': unknown target"),
+    ("[data]\nname = 'galaxy'", "data.name = 'galaxy': unknown target"),
     ("[data.params]\nstd = 0", "data.params.std = 0: must be a number > 0"),
     ("[data.params]\nsigma = 1", "data.params.sigma: unknown parameter"),
     ("[data]\nname = 'mixture'\n[data.params]\nmeans = [[0, 0], [1, 1]]\nweights = [0.5, 0.6]",

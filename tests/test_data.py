@@ -96,11 +96,87 @@ def test_bad_values_raise_a_clear_error(call, needle):
 
 
 def test_registry_builds_targets_and_names_bad_input():
-    assert set(TARGETS) >= {"ring", "grid", "mixture"}
+    assert set(TARGETS) >= {"ring", "grid", "mixture", "moons", "circles", "swiss_roll", "spiral",
+                            "points", "image"}
     assert len(make_target("ring", {"n_modes": 5}).modes) == 5
-    with pytest.raises(ToyganError, match="data.name = 'spiral'.*choose one of"):
-        make_target("spiral")
+    with pytest.raises(ToyganError, match="data.name = 'galaxy'.*choose one of"):
+        make_target("galaxy")
     with pytest.raises(ToyganError, match="data.params.radiuss: unknown parameter"):
         make_target("ring", {"radiuss": 1.0})
     with pytest.raises(ToyganError, match="data.params.std = 0"):
         make_target("ring", {"std": 0})
+
+
+@pytest.mark.parametrize("name", ["moons", "circles", "swiss_roll", "spiral"])
+def test_sample_only_targets(name):
+    target = make_target(name)
+    a = target.sample(500, np.random.default_rng(0))
+    assert a.shape == (500, 2) and np.all(np.isfinite(a))
+    np.testing.assert_array_equal(a, target.sample(500, np.random.default_rng(0)))  # seeded
+    assert target.modes is None and not target.exact
+    x0, x1, y0, y1 = target.bounds()
+    inside = (a[:, 0] > x0) & (a[:, 0] < x1) & (a[:, 1] > y0) & (a[:, 1] < y1)
+    assert inside.mean() > 0.99
+    assert np.all(np.isfinite(target.log_prob(a)))
+
+
+def test_circles_have_the_requested_radii():
+    x = make_target("circles", {"noise": 0.0, "factor": 0.4}).sample(1000, np.random.default_rng(1))
+    np.testing.assert_allclose(np.sort(np.unique(np.linalg.norm(x, axis=1).round(6))), [0.4, 1.0])
+
+
+def test_point_file_targets(tmp_path):
+    pts = np.array([[0.0, 0.0], [1.0, 2.0], [3.0, -1.0]])
+    np.save(tmp_path / "p.npy", pts)
+    (tmp_path / "p.csv").write_text("x,y\n0,0\n1,2\n3,-1\n")
+    for file in ("p.npy", "p.csv"):
+        target = make_target("points", {"path": str(tmp_path / file)})
+        x = target.sample(300, np.random.default_rng(0))
+        assert {tuple(p) for p in x} == {tuple(p) for p in pts}  # resampled, no jitter
+
+
+def test_image_target_puts_mass_on_dark_pixels(tmp_path):
+    from PIL import Image
+
+    pixels = np.full((20, 40), 255, np.uint8)
+    pixels[:, :10] = 0  # a black band on the left quarter
+    Image.fromarray(pixels).save(tmp_path / "img.png")
+    x = make_target("image", {"path": str(tmp_path / "img.png"), "size": 4.0}).sample(
+        2000, np.random.default_rng(0))
+    assert x[:, 0].min() >= -2.0 and x[:, 0].max() <= -1.0  # the left quarter of [-2, 2]
+    assert x[:, 1].min() >= -1.0 and x[:, 1].max() <= 1.0  # aspect kept: height 20/40 of 4
+
+
+@pytest.mark.parametrize(("params", "needle"), [
+    ({"path": "nope.npy"}, "no such file"),
+    ({"path": "{tmp}/bad.npy"}, "shape \\(3,\\)"),
+    ({"path": "{tmp}/nan.csv"}, "NaN or inf"),
+    ({"path": "{tmp}/one.csv"}, "1 point\\(s\\); need at least 2"),
+    ({"path": "{tmp}/text.csv"}, "cannot be read as points"),
+])
+def test_bad_point_files_name_the_file_and_problem(tmp_path, params, needle):
+    np.save(tmp_path / "bad.npy", np.zeros(3))
+    (tmp_path / "nan.csv").write_text("0,0\nnan,1\n")
+    (tmp_path / "one.csv").write_text("0,0\n")
+    (tmp_path / "text.csv").write_text("a,b\nc,d\n")
+    path = params["path"].format(tmp=tmp_path)
+    with pytest.raises(ToyganError, match=needle):
+        make_target("points", {"path": path})
+
+
+def test_bad_images_are_refused(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "x.png").write_text("not an image")
+    with pytest.raises(ToyganError, match="x.png.*not a readable image"):
+        make_target("image", {"path": str(tmp_path / "x.png")})
+    Image.fromarray(np.full((4, 4), 255, np.uint8)).save(tmp_path / "white.png")
+    with pytest.raises(ToyganError, match="blank"):
+        make_target("image", {"path": str(tmp_path / "white.png")})
+
+
+def test_smoothed_mixture_is_the_convolution():
+    target = ring(std=0.1)
+    smooth = target.smoothed(0.2)
+    np.testing.assert_allclose(smooth.stds, np.sqrt(0.1**2 + 0.2**2))
+    np.testing.assert_array_equal(smooth.means, target.means)

@@ -164,3 +164,11 @@ def test_generator_modes_are_checked():
         tiny_config(**{"fake.name": "ring"})
     with pytest.raises(ToyganError, match="fake.params.std = 0"):
         tiny_config(**{"train.generator": "target", "fake.name": "ring", "fake.params": {"std": 0}})
+
+
+def test_a_sample_only_target_trains_and_renders_without_mode_metrics(tmp_path):
+    h = train(tiny_config(**{"data.name": "moons"}), progress=False)
+    assert h.status == "completed" and h.mode_counts.shape[-1] == 0
+    assert np.isnan(h.scalars["modes_captured"]).all()
+    assert np.isfinite(h.scalars["d_star_gap"]).all()
+    render(h, tmp_path / "m.png", panels=["samples", "discriminator", "dstar"], filmstrip_frames=2)

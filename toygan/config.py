@@ -245,7 +245,8 @@ class Config:
     def snapshot_bytes(self) -> int:
         """Bytes one snapshot takes in memory and on disk (float32 samples, D grid and scalars)."""
         e, r = self.train.members, self.record
-        k = len(make_target(self.data.name, self.data.params).modes)  # mode counts
+        modes = make_target(self.data.name, self.data.params).modes
+        k = 0 if modes is None else len(modes)  # mode counts
         return 4 * e * (2 * r.n_samples + r.grid_size**2 + 10 + k) + 8
 
     def recording_bytes(self) -> int:

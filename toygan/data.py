@@ -1,7 +1,9 @@
-"""Target distributions: 2D Gaussian mixtures with an analytic density.
+"""Target distributions: 2D Gaussian mixtures with an analytic density, and sample-only targets
+(scikit-learn's toy sets, a spiral, a point file, an image) whose density is a KDE estimate.
 
 Every target has ``sample(n, rng)`` (NumPy, shape ``(n, 2)``), ``log_prob(x)`` (shape ``(n,)``),
-``modes`` (the component means, ``(K, 2)``) and ``bounds()``. ``TARGETS`` maps a name to the factory
+``exact`` (is ``log_prob`` analytic?), ``modes`` (the component means ``(K, 2)``, or None) and
+``bounds()``. ``TARGETS`` maps a name to the factory
 that builds it; ``make_target`` builds one from a name and keyword parameters, as a config does.
 """
 
@@ -10,13 +12,15 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from toygan.errors import ToyganError
 
-__all__ = ["GaussianMixture", "ring", "grid", "mixture", "TARGETS", "make_target"]
+__all__ = ["GaussianMixture", "SampleTarget", "ring", "grid", "mixture", "moons", "circles",
+           "swiss_roll", "spiral", "points", "image", "TARGETS", "make_target"]
 
 
 class GaussianMixture:
@@ -83,6 +87,11 @@ class GaussianMixture:
         top = log_comp.max(axis=1, keepdims=True)
         return (top + np.log(np.exp(log_comp - top).sum(axis=1, keepdims=True)))[:, 0]
 
+    def smoothed(self, bandwidth: float) -> GaussianMixture:
+        """This mixture convolved with N(0, h² I): each σ becomes √(σ² + h²), exactly."""
+        return GaussianMixture(self.means, np.sqrt(self.stds**2 + bandwidth**2), self.weights,
+                               name=self.name)
+
     def bounds(self, margin: float = 0.25) -> tuple[float, float, float, float]:
         """A square window ``(xmin, xmax, ymin, ymax)`` holding every mode's 4σ disc plus a margin
         (a fraction of the half-width), centred on the modes' bounding box."""
@@ -90,6 +99,8 @@ class GaussianMixture:
         hi = (self.means + 4 * self.stds[:, None]).max(axis=0)
         centre, half = (lo + hi) / 2, (hi - lo).max() / 2 * (1 + margin)
         return (centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half)
+
+    exact = True
 
     def __repr__(self) -> str:
         return f"GaussianMixture(name={self.name!r}, K={len(self.weights)}, d={self.dim})"
@@ -106,6 +117,13 @@ def _positive(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0 \
             or not math.isfinite(value):
         raise ToyganError(f"{name} = {value!r}: must be a number > 0")
+    return float(value)
+
+
+def _non_negative(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0 \
+            or not math.isfinite(value):
+        raise ToyganError(f"{name} = {value!r}: must be a number ≥ 0")
     return float(value)
 
 
@@ -153,11 +171,198 @@ def mixture(
     return gm
 
 
-TARGETS: dict[str, Callable[..., GaussianMixture]] = {"ring": ring, "grid": grid, "mixture": mixture}
+class SampleTarget:
+    """A target known only through samples: scikit-learn's toy sets, a spiral, a point file, an image.
+
+    ``log_prob`` is a Gaussian KDE of a fixed reference sample (``reference`` points drawn once with
+    seed 0), so views that need a density can draw one; ``exact`` is False so that they say it is
+    estimated. ``modes`` is None: there are no modes to count.
+
+    Args:
+        name: a label for titles.
+        draw: ``draw(n, rng)`` → ``(n, 2)`` points.
+        bandwidth: the KDE's bandwidth; 0 or None for Scott's rule on the reference sample.
+        reference: points in the reference sample.
+    """
+
+    exact = False
+    modes = None
+
+    def __init__(self, name: str, draw: Callable[[int, np.random.Generator], np.ndarray],
+                 bandwidth: float | None = None, reference: int = 1000) -> None:
+        from toygan.theory import kde  # theory imports data's siblings only; no cycle at call time
+
+        self.name, self._draw = name, draw
+        self.reference = np.asarray(draw(reference, np.random.default_rng(0)), dtype=np.float64)
+        self.density = kde(self.reference, bandwidth if bandwidth else "scott")
+
+    @property
+    def dim(self) -> int:
+        return 2
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Draw ``n`` points, shape ``(n, 2)``, from the NumPy generator ``rng``."""
+        return np.asarray(self._draw(n, rng), dtype=np.float64)
+
+    def log_prob(self, x: np.ndarray) -> np.ndarray:
+        """The KDE estimate of the log density at ``x`` ``(n, 2)``."""
+        return self.density.log_prob(x)
+
+    def bounds(self, margin: float = 0.25) -> tuple[float, float, float, float]:
+        """A square window around the reference sample (its 0.5 %–99.5 % range), plus a margin."""
+        lo, hi = np.percentile(self.reference, [0.5, 99.5], axis=0)
+        centre, half = (lo + hi) / 2, (hi - lo).max() / 2 * (1 + margin) + 3 * self.density.bandwidth
+        return (centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half)
+
+    def __repr__(self) -> str:
+        return f"SampleTarget(name={self.name!r}, KDE bandwidth={self.density.bandwidth:.3g})"
+
+
+def _seed(rng: np.random.Generator) -> int:
+    """An int seed for scikit-learn's generators, drawn from ``rng`` so runs stay reproducible."""
+    return int(rng.integers(2**31 - 1))
+
+
+def moons(noise: float = 0.05, bandwidth: float = 0.1) -> SampleTarget:
+    """Two interleaving half circles, ``sklearn.datasets.make_moons``, centred on the origin.
+    ``bandwidth``: of the KDE that stands in for the density (0: Scott's rule)."""
+    from sklearn.datasets import make_moons
+
+    noise, bandwidth = _non_negative("noise", noise), _non_negative("bandwidth", bandwidth)
+    return SampleTarget("moons", lambda n, rng: make_moons(n, noise=noise, random_state=_seed(rng))[0]
+                        - [0.5, 0.25], bandwidth)
+
+
+def circles(noise: float = 0.03, factor: float = 0.5, bandwidth: float = 0.08) -> SampleTarget:
+    """Two concentric circles of radii 1 and ``factor``, ``sklearn.datasets.make_circles``."""
+    from sklearn.datasets import make_circles
+
+    noise, bandwidth = _non_negative("noise", noise), _non_negative("bandwidth", bandwidth)
+    factor = _positive("factor", factor)
+    if factor >= 1:
+        raise ToyganError(f"factor = {factor!r}: must be a number in (0, 1)")
+    return SampleTarget("circles", lambda n, rng: make_circles(
+        n, noise=noise, factor=factor, random_state=_seed(rng))[0], bandwidth)
+
+
+def swiss_roll(noise: float = 0.25, scale: float = 7.5, bandwidth: float = 0.1) -> SampleTarget:
+    """``sklearn.datasets.make_swiss_roll`` seen from the side (coordinates x and z), divided by
+    ``scale``; 0.25 and 7.5 are the WGAN-GP toy script's settings (Gulrajani et al. 2017,
+    ``gan_toy.py``)."""
+    from sklearn.datasets import make_swiss_roll
+
+    noise, scale = _non_negative("noise", noise), _positive("scale", scale)
+    bandwidth = _non_negative("bandwidth", bandwidth)
+    return SampleTarget("swiss roll", lambda n, rng: make_swiss_roll(
+        n, noise=noise, random_state=_seed(rng))[0][:, [0, 2]] / scale, bandwidth)
+
+
+def spiral(turns: float = 2.0, arms: int = 2, noise: float = 0.05,
+           bandwidth: float = 0.1) -> SampleTarget:
+    """``arms`` interleaved Archimedean spiral arms of ``turns`` turns, radius growing to 2."""
+    turns, noise = _positive("turns", turns), _non_negative("noise", noise)
+    arms, bandwidth = _count("arms", arms), _non_negative("bandwidth", bandwidth)
+
+    def draw(n: int, rng: np.random.Generator) -> np.ndarray:
+        t = np.sqrt(rng.random(n))  # uniform along the arm's length, roughly
+        arm = rng.integers(arms, size=n)
+        angle = 2 * np.pi * (turns * t + arm / arms)
+        points = 2 * t[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+        return points + noise * rng.standard_normal((n, 2))
+
+    return SampleTarget("spiral", draw, bandwidth)
+
+
+def points(path: str, jitter: float = 0.0, bandwidth: float = 0.0) -> SampleTarget:
+    """The points of a file as the data: ``.npy`` (an ``(n, 2)`` array) or ``.csv`` / ``.txt``
+    (two numeric columns; a header line is skipped). Samples are drawn with replacement, plus
+    N(0, jitter²) noise.
+
+    Raises:
+        ToyganError: naming the file if it is missing, unreadable, not (n, 2), has NaN or inf, or
+            has fewer than 2 points.
+    """
+    jitter, bandwidth = _non_negative("jitter", jitter), _non_negative("bandwidth", bandwidth)
+    data = _read_points(str(path))
+
+    def draw(n: int, rng: np.random.Generator) -> np.ndarray:
+        return data[rng.integers(len(data), size=n)] + jitter * rng.standard_normal((n, 2))
+
+    return SampleTarget(f"points from {Path(path).name}", draw, bandwidth)
+
+
+def _read_points(path: str) -> np.ndarray:
+    file = Path(path)
+    if not file.is_file():
+        raise ToyganError(f"path = {path!r}: no such file")
+    try:
+        if file.suffix.lower() == ".npy":
+            data = np.load(file, allow_pickle=False)
+        else:
+            text = file.read_text(encoding="utf-8").splitlines()
+            skip = 1 if text and any(c.isalpha() for c in text[0]) else 0
+            data = np.loadtxt(file, delimiter="," if file.suffix.lower() == ".csv" else None,
+                              skiprows=skip, ndmin=2)
+        data = np.asarray(data, dtype=np.float64)
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        raise ToyganError(f"path = {path!r}: cannot be read as points ({err})") from None
+    if data.ndim != 2 or data.shape[1] != 2:
+        raise ToyganError(f"path = {path!r}: holds an array of shape {data.shape}; need (n, 2)")
+    if not np.all(np.isfinite(data)):
+        raise ToyganError(f"path = {path!r}: holds NaN or inf")
+    if len(data) < 2:
+        raise ToyganError(f"path = {path!r}: holds {len(data)} point(s); need at least 2")
+    return data
+
+
+def image(path: str, size: float = 4.0, invert: bool = False, bandwidth: float = 0.0) -> SampleTarget:
+    """An image as a density: darker pixels carry more mass (lighter ones with ``invert``).
+
+    The image is read as greyscale and fitted into a square of side ``size`` centred on the origin
+    (aspect kept); a sample is a pixel drawn in proportion to its mass, placed uniformly within it.
+
+    Raises:
+        ToyganError: naming the file if it is missing, not an image, or blank (no mass).
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    size, bandwidth = _positive("size", size), _non_negative("bandwidth", bandwidth)
+    if not isinstance(invert, bool):
+        raise ToyganError(f"invert = {invert!r}: must be true or false")
+    file = Path(str(path))
+    if not file.is_file():
+        raise ToyganError(f"path = {str(path)!r}: no such file")
+    try:
+        with Image.open(file) as im:
+            grey = np.asarray(im.convert("L"), dtype=np.float64) / 255.0
+    except (OSError, UnidentifiedImageError) as err:
+        raise ToyganError(f"path = {str(path)!r}: not a readable image ({err})") from None
+    mass = grey if invert else 1.0 - grey
+    if mass.sum() <= 0:
+        raise ToyganError(f"path = {str(path)!r}: the image is blank (no {'light' if invert else 'dark'} "
+                          "pixels to take as mass)")
+    rows, cols = mass.shape
+    pixel = size / max(rows, cols)
+    cdf = np.cumsum(mass.ravel() / mass.sum())
+
+    def draw(n: int, rng: np.random.Generator) -> np.ndarray:
+        idx = np.minimum(np.searchsorted(cdf, rng.random(n), side="right"), cdf.size - 1)
+        r, c = np.divmod(idx, cols)
+        x = (c + rng.random(n) - cols / 2) * pixel
+        y = (rows / 2 - r - rng.random(n)) * pixel  # row 0 is the top of the image
+        return np.stack([x, y], axis=1)
+
+    return SampleTarget(f"image {file.name}", draw, bandwidth)
+
+
+TARGETS: dict[str, Callable[..., GaussianMixture | SampleTarget]] = {
+    "ring": ring, "grid": grid, "mixture": mixture, "moons": moons, "circles": circles,
+    "swiss_roll": swiss_roll, "spiral": spiral, "points": points, "image": image,
+}
 """Name → factory of every target a config can name."""
 
 
-def make_target(name: str, params: dict[str, Any] | None = None) -> GaussianMixture:
+def make_target(name: str, params: dict[str, Any] | None = None) -> GaussianMixture | SampleTarget:
     """Build the target ``name`` from keyword ``params``, checking both.
 
     Raises:

@@ -22,8 +22,9 @@ from scipy.special import expit
 
 from toygan.errors import ToyganError
 
-__all__ = ["Density", "optimal_discriminator", "KDE", "kde", "Quadrature", "quadrature", "jsd",
-           "value", "BANDWIDTH_RULES"]
+__all__ = ["Density", "optimal_discriminator", "optimal_discriminator_from_samples",
+           "optimal_discriminator_from_log_densities", "kde_pair", "KDE", "kde",
+           "Quadrature", "quadrature", "jsd", "value", "BANDWIDTH_RULES"]
 
 
 class Density(Protocol):
@@ -78,10 +79,45 @@ def optimal_discriminator(p_data: Density, p_g: Density, x: np.ndarray) -> np.nd
     x = _points(x)
     lp_data = _log_prob(_density(p_data, "p_data"), x, "p_data")
     lp_g = _log_prob(_density(p_g, "p_g"), x, "p_g")
+    return optimal_discriminator_from_log_densities(lp_data, lp_g)
+
+
+def optimal_discriminator_from_log_densities(lp_data: np.ndarray, lp_g: np.ndarray) -> np.ndarray:
+    """D* = σ(log p_data − log p_g) from log densities at the same points; ½ where both are −inf."""
     both_zero = np.isneginf(lp_data) & np.isneginf(lp_g)
     with np.errstate(invalid="ignore"):
         d = expit(lp_data - lp_g)
     return np.where(both_zero, 0.5, d)
+
+
+def kde_pair(p_data: Density, generated: np.ndarray,
+             bandwidth: float | None = None) -> tuple[Density, KDE]:
+    """p_data and a KDE of ``generated`` samples, both seen through the same Gaussian kernel.
+
+    A KDE with bandwidth h estimates p_g convolved with N(0, h² I), not p_g; comparing it with an
+    unsmoothed p_data biases D* toward the sharper density. So a mixture p_data is convolved
+    exactly (``smoothed(h)``), and a target whose own density is a KDE (a sample-only target) sets h
+    to its bandwidth. Then D* is ½ wherever p_g = p_data, whatever h.
+
+    Args:
+        bandwidth: h for a mixture p_data; None or 0 for Scott's rule on ``generated``; ignored for
+            a sample-only target.
+    """
+    density = getattr(p_data, "density", None)
+    if isinstance(density, KDE):  # a sample-only target: its own kernel for both
+        return p_data, kde(generated, density.bandwidth)
+    p_g = kde(generated, bandwidth or "scott")
+    smoothed = getattr(p_data, "smoothed", None)
+    return (smoothed(p_g.bandwidth) if callable(smoothed) else p_data), p_g
+
+
+def optimal_discriminator_from_samples(
+    p_data: Density, generated: np.ndarray, x: np.ndarray, bandwidth: float | None = None,
+) -> tuple[np.ndarray, float]:
+    """D*(x) when p_g is known only through ``generated`` samples ``(m, d)``, with both densities
+    seen through one kernel (``kde_pair``); returns (D*(x), the kernel's bandwidth h)."""
+    view, p_g = kde_pair(p_data, generated, bandwidth)
+    return optimal_discriminator(view, p_g, x), p_g.bandwidth
 
 
 def _scott(n: int, d: int) -> float:

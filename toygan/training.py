@@ -17,7 +17,7 @@ from toygan.history import History
 from toygan.metrics import mode_coverage
 from toygan.models import Discriminator, Generator, sample_prior
 from toygan.objectives import OBJECTIVES, minibatch_value
-from toygan.theory import kde, optimal_discriminator
+from toygan.theory import optimal_discriminator, optimal_discriminator_from_samples
 
 __all__ = ["train"]
 
@@ -117,17 +117,22 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
         def d_star_gap(real: torch.Tensor, fake: torch.Tensor, d_real: torch.Tensor,
                        d_fake: torch.Tensor) -> np.ndarray:
             """Mean |D − D*| over data and generator samples, per member; p_g is exact for a fake
-            target, else a KDE of all the generator samples (then evaluated at the first
-            _GAP_POINTS of each set only: the KDE is the costliest part of a snapshot)."""
+            target, else a KDE of all the generator samples with p_data seen through the same
+            kernel (then evaluated at the first _GAP_POINTS of each set only: the KDE is the
+            costliest part of a snapshot)."""
             gaps = []
             n = _GAP_POINTS
             for e in range(n_members):
                 points = torch.cat([real[e, :n], fake[e, :n]]).double().numpy()
-                p_g = fake_target or kde(fake[e].double().numpy(), rec.kde_bandwidth or "scott")
-                d_star = optimal_discriminator(target, p_g, points)
+                if fake_target is not None:
+                    d_star = optimal_discriminator(target, fake_target, points)
+                else:
+                    d_star, _ = optimal_discriminator_from_samples(
+                        target, fake[e].double().numpy(), points, rec.kde_bandwidth)
                 d = torch.cat([d_real[e, :n], d_fake[e, :n]]).double().numpy()
                 gaps.append(np.abs(d - d_star).mean())
             return np.array(gaps)
+
         grid = _grid_points(window, rec.grid_size)
 
         @torch.no_grad()
@@ -148,13 +153,23 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                 return None
             snap = {k: v.numpy().astype(np.float32) for k, v in snap.items()}
             snap["d_star_gap"] = d_star_gap(fixed_real, fake, d_real, d_fake).astype(np.float32)
-            coverage = [mode_coverage(f.double().numpy(), target) for f in fake]
-            snap["modes_captured"] = np.array([c.modes_captured for c in coverage], np.float32)
-            snap["high_quality_fraction"] = np.array([c.high_quality_fraction for c in coverage],
-                                                     np.float32)
-            snap["reverse_kl"] = np.array([c.reverse_kl for c in coverage], np.float32)
-            snap["mode_counts"] = np.stack([c.counts for c in coverage]).astype(np.int32)  # (E, K)
+            snap.update(mode_scalars(fake))
             return snap
+
+        def mode_scalars(fake: torch.Tensor) -> dict[str, np.ndarray]:
+            """Mode coverage of each member's samples; NaN (and no counts) without modes."""
+            if target.modes is None:
+                nan = np.full(n_members, np.nan, np.float32)
+                return {"modes_captured": nan, "high_quality_fraction": nan, "reverse_kl": nan,
+                        "mode_counts": np.zeros((n_members, 0), np.int32)}
+            coverage = [mode_coverage(f.double().numpy(), target) for f in fake]
+            return {
+                "modes_captured": np.array([c.modes_captured for c in coverage], np.float32),
+                "high_quality_fraction": np.array([c.high_quality_fraction for c in coverage],
+                                                  np.float32),
+                "reverse_kl": np.array([c.reverse_kl for c in coverage], np.float32),
+                "mode_counts": np.stack([c.counts for c in coverage]).astype(np.int32),  # (E, K)
+            }
 
         snaps = [snapshot(torch.zeros(n_members), torch.zeros(n_members))]
         snaps[0]["loss_d"][:] = snaps[0]["loss_g"][:] = np.nan  # no training loss before step 0

@@ -9,6 +9,7 @@ The discriminator map uses the same code, blue where D says real (D → 1), red 
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
@@ -17,15 +18,18 @@ from matplotlib.figure import Figure
 from toygan.data import make_target
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.theory import kde, optimal_discriminator
+from toygan.theory import kde_pair, optimal_discriminator_from_log_densities
 
 __all__ = ["PANELS", "SamplesPanel", "DiscriminatorPanel", "ConvergencePanel",
            "OptimalDiscriminatorPanel", "GapPanel", "OptimalityPanel", "OptimalDiscriminators",
            "REAL", "FAKE"]
 
+NO_MASS = "#d9d9d9"  # where D* is undefined: neither density has mass
 REAL = "#1f77b4"
 FAKE = "#ff7f0e"
 D_CMAP = "RdBu"  # diverging, white at ½: red = "fake" (D → 0), blue = "real" (D → 1)
+SUPPORT_LEVEL = 1e-3
+"""D* is drawn where p_data + p_g exceeds this fraction of its peak, grey elsewhere."""
 _DENSITY_RES = 320  # fine enough to resolve a σ = 0.02 mode in a window ~5 units wide
 
 
@@ -59,8 +63,9 @@ class SamplesPanel:
                  "target": "samples of the fixed p_g"}[generator]
         self.scatter = ax.scatter(*history.samples[0, member].T, s=3, c=FAKE, alpha=0.7,
                                   linewidths=0, label=label)
+        how = "exact" if target.exact else "KDE estimate"
         density_key = ax.scatter([], [], s=30, c="#6baed6", marker="s",
-                                 label="data density, 1/2/3σ (exact)")
+                                 label=f"data density, 1/2/3σ ({how})")
         self.handles = [density_key, self.scatter]
         ax.set_title("Fixed p_g vs data" if generator == "target" else self.title, fontsize=10)
 
@@ -76,8 +81,9 @@ class OptimalDiscriminators:
     cached (panels of one figure share it).
 
     p_g is exact when the run's fake samples come from a target (``train.generator = "target"``);
-    otherwise it is a Gaussian KDE of the snapshot's generator samples, with ``record.kde_bandwidth``
-    (0: Scott's rule), and ``exact`` is False so that panels can say so.
+    otherwise it is a Gaussian KDE of the snapshot's generator samples, with p_data seen through the
+    same kernel (``toygan.theory.optimal_discriminator_from_samples``), and ``exact`` is False so
+    that panels can say so.
     """
 
     def __init__(self, history: History, member: int) -> None:
@@ -89,23 +95,34 @@ class OptimalDiscriminators:
         xs, ys = history.grid_axes()
         xx, yy = np.meshgrid(xs, ys)
         self.points = np.stack([xx.ravel(), yy.ravel()], axis=1)
-        self.bandwidth = cfg.record.kde_bandwidth or "scott"
-        self._cache: dict[int, np.ndarray] = {}
+        self.bandwidth = cfg.record.kde_bandwidth
+        self._cache: dict[int, tuple[np.ndarray, float]] = {}
 
-    def p_g_at(self, i: int):
-        if self.exact:
-            return self.p_g
-        return kde(self.history.samples[i, self.member].astype(np.float64), self.bandwidth)
-
-    def label(self, i: int = 0) -> str:
-        return "exact" if self.exact else f"p_g by KDE, h = {self.p_g_at(i).bandwidth:.2g}"
-
-    def __call__(self, i: int) -> np.ndarray:
+    def _compute(self, i: int) -> tuple[np.ndarray, float]:
         key = 0 if self.exact else i  # a fixed p_g has one D* for every snapshot
         if key not in self._cache:
-            d = optimal_discriminator(self.p_data, self.p_g_at(i), self.points)
-            self._cache[key] = d.reshape(self.history.d_grid.shape[-2:])
+            if self.exact:
+                p_data, p_g, h = self.p_data, self.p_g, 0.0
+            else:
+                samples = self.history.samples[i, self.member].astype(np.float64)
+                p_data, p_g = kde_pair(self.p_data, samples, self.bandwidth)
+                h = p_g.bandwidth
+            lp_data, lp_g = p_data.log_prob(self.points), p_g.log_prob(self.points)
+            d = optimal_discriminator_from_log_densities(lp_data, lp_g)
+            # where neither density has mass D* is a ratio of two vanishing tails: hide it
+            mass = np.logaddexp(lp_data, lp_g)
+            d = np.where(mass > mass.max() + np.log(SUPPORT_LEVEL), d, np.nan)
+            self._cache[key] = d.reshape(self.history.d_grid.shape[-2:]), h
         return self._cache[key]
+
+    def label(self, i: int = 0) -> str:
+        """How D* was computed, for titles."""
+        if self.exact:
+            return "exact" if self.p_data.exact else "p_data by KDE"
+        return f"KDE, h = {self._compute(i)[1]:.2g}"
+
+    def __call__(self, i: int) -> np.ndarray:
+        return self._compute(i)[0]
 
 
 class _MapPanel:
@@ -113,7 +130,6 @@ class _MapPanel:
 
     title = ""
     cmap = D_CMAP
-    bar_label = ""
     contour_level: float | None = 0.5
 
     def map(self, i: int) -> np.ndarray:
@@ -123,13 +139,13 @@ class _MapPanel:
         self.ax, self.history, self.member, self.shared = ax, history, member, shared
         _square(ax, history.window)
         self.xs, self.ys = history.grid_axes()
-        self.image = ax.imshow(self.map(0), origin="lower", extent=history.window, cmap=self.cmap,
+        cmap = plt.get_cmap(self.cmap).with_extremes(bad=NO_MASS)  # NaN: no mass there
+        self.image = ax.imshow(self.map(0), origin="lower", extent=history.window, cmap=cmap,
                                norm=Normalize(0.0, 1.0), interpolation="bilinear")
         bar = fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, ticks=[0, 0.25, 0.5, 0.75, 1])
         bar.ax.tick_params(labelsize=8)
-        # a title above the bar, not a label beside it, which would sit next to the following panel
-        bar.ax.set_title(self.bar_label, fontsize=8, loc="left")
         modes = make_target(history.config.data.name, history.config.data.params).modes
+        modes = np.empty((0, 2)) if modes is None else modes  # sample-only targets have none
         self.modes = ax.scatter(*modes.T, s=14, facecolors="none", edgecolors="k", linewidths=0.8,
                                 label="data modes")
         self.handles = [self.modes]
@@ -168,7 +184,6 @@ class DiscriminatorPanel(_MapPanel):
     """D(x) on the grid, a diverging map centred at ½, its D = ½ contour and the data modes."""
 
     title = "Discriminator D(x)"
-    bar_label = "D(x)"
 
     def map(self, i: int) -> np.ndarray:
         return self.history.d_grid[i, self.member]
@@ -185,12 +200,15 @@ class OptimalDiscriminatorPanel(_MapPanel):
     """D*(x) = p_data / (p_data + p_g) for the current p_g (Goodfellow et al. 2014, Prop. 1), in
     the same colours as D, so the two can be compared side by side."""
 
-    bar_label = "D*(x)"
     short = "D*(x)"
+    contour_level = None  # a KDE-based D* is too ragged for a meaningful ½ line
 
     def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
         self.title = f"Optimal D* ({_optimal_label(history, member, shared)})"
         super().__init__(fig, ax, history, member, shared)
+        (grey,) = ax.plot([], [], marker="s", ls="none", c=NO_MASS,
+                          label="no data or G mass: D* undefined")
+        self.handles.append(grey)
 
     def map(self, i: int) -> np.ndarray:
         return _optimal(self)(i)
@@ -206,9 +224,8 @@ def _optimal_label(history: History, member: int, shared: dict) -> str:
 class GapPanel(_MapPanel):
     """|D(x) − D*(x)|: where the discriminator is not yet optimal for the current generator."""
 
-    title = "Distance to the optimum |D − D*|"
+    title = "|D − D*|: D's distance to optimal"
     cmap = "magma_r"
-    bar_label = "|D − D*|"
     contour_level = None
 
     def map(self, i: int) -> np.ndarray:
@@ -295,8 +312,9 @@ class ModeTimelinePanel:
     title = "Modes covered over time"
 
     def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
-        if history.mode_counts is None:
-            raise ToyganError("panel 'modes': this history has no mode counts")
+        if history.mode_counts is None or history.mode_counts.shape[-1] == 0:
+            raise ToyganError(f"panel 'modes': target {history.config.data.name!r} has no modes to "
+                              "count (mode metrics need a Gaussian mixture: ring, grid, mixture)")
         self.ax, self.history, self.member = ax, history, member
         counts = history.mode_counts[:, member].astype(float)  # (T, K)
         totals = counts.sum(axis=1, keepdims=True)
