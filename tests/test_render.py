@@ -179,3 +179,24 @@ def test_mode_timeline_shows_each_modes_share_up_to_the_frame(history):
         assert np.all(np.isnan(np.ma.filled(shown[:, 3:], np.nan)))
     finally:
         anim.close()
+
+
+def test_a_critic_is_drawn_centred_and_the_probability_panels_refuse_it(tmp_path):
+    from toygan.render.panels import DiscriminatorPanel
+
+    h = train(tiny_config(**{"train.loss": "wasserstein", "train.regularizer": "gradient-penalty",
+                             "train.gamma": 1.0}), progress=False)
+    anim = Animation(h, ["discriminator", "convergence"])
+    try:
+        anim.frame(2)
+        panel = anim.panels[0]
+        assert isinstance(panel, DiscriminatorPanel) and panel.critic
+        shown = np.ma.getdata(panel.image.get_array())
+        assert np.median(shown) == pytest.approx(0.0, abs=1e-6)
+        low, high = panel.image.norm.vmin, panel.image.norm.vmax
+        assert low == -high
+    finally:
+        anim.close()
+    for name in ("dstar", "gap", "optimality"):
+        with pytest.raises(ToyganError, match="trains a critic"):
+            render(h, tmp_path / "x.png", panels=[name])

@@ -19,11 +19,12 @@ import tomli_w
 from toygan.data import make_target
 from toygan.errors import ToyganError
 from toygan.models import ACTIVATIONS, PRIORS
-from toygan.objectives import OBJECTIVES
+from toygan.objectives import OBJECTIVES, REGULARIZERS
 
 __all__ = ["Config", "DataConfig", "FakeConfig", "ModelConfig", "TrainConfig", "RecordConfig", "OPTIMIZERS"]
 
-OPTIMIZERS = ("adam", "sgd")
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+UPDATE_SCHEMES = ("alternating", "simultaneous")
 GENERATOR_MODES = ("trained", "frozen", "target")
 MAX_RECORDING_BYTES = 2 * 2**30
 """The most a run may record, in memory and in its history file (2 GiB)."""
@@ -132,11 +133,24 @@ class TrainConfig:
     """m: minibatch size, for real and for noise samples."""
     loss: str = "non-saturating"
     """Generator loss: ``saturating`` (E[log(1 − D(G(z)))]) or ``non-saturating`` (−E[log D(G(z))])."""
+    updates: str = "alternating"
+    """``alternating``: k D steps, then a G step against the updated D (Algorithm 1);
+    ``simultaneous``: both players step from the same point (needs d_steps = 1)."""
+    regularizer: str = "none"
+    """Penalty on D: ``none``, ``r1`` (γ/2·E‖∇D‖² on real points), ``r2`` (on generated points),
+    ``gradient-penalty`` (WGAN-GP: γ·E(‖∇D(x̂)‖ − 1)² on interpolates)."""
+    gamma: float = 0.0
+    """Weight of the regulariser; > 0 exactly when one is chosen."""
+    clip: float = 0.0
+    """WGAN weight clipping: D's weights are clamped to [−clip, clip] after each D step; 0: off.
+    Only with ``loss = "wasserstein"``."""
+    instance_noise: float = 0.0
+    """σ of Gaussian noise added to every point D sees, real and generated; 0: off."""
     generator: str = "trained"
     """``trained`` (the game); ``frozen`` (G keeps its initial weights and only D trains); ``target``
     (no G: fake samples come from the ``[fake]`` target and only D trains)."""
     optimizer: str = "adam"
-    """Optimiser of both networks: ``adam`` or ``sgd``."""
+    """Optimiser of both networks: ``adam``, ``sgd`` or ``rmsprop``."""
     lr_g: float = 1e-3
     """Generator learning rate."""
     lr_d: float = 1e-3
@@ -157,6 +171,11 @@ class TrainConfig:
         _int("train.d_steps", self.d_steps, 1, 100)
         _int("train.batch_size", self.batch_size, 1, 65536)
         _choice("train.loss", self.loss, OBJECTIVES)
+        _choice("train.updates", self.updates, UPDATE_SCHEMES)
+        _choice("train.regularizer", self.regularizer, REGULARIZERS)
+        self.gamma = _float("train.gamma", self.gamma, 0.0, open_low=False)
+        self.clip = _float("train.clip", self.clip, 0.0, open_low=False)
+        self.instance_noise = _float("train.instance_noise", self.instance_noise, 0.0, open_low=False)
         _choice("train.generator", self.generator, GENERATOR_MODES)
         _choice("train.optimizer", self.optimizer, OPTIMIZERS)
         self.lr_g = _float("train.lr_g", self.lr_g, 0.0)
@@ -170,6 +189,19 @@ class TrainConfig:
         _int("train.seed", self.seed, 0, 2**63 - 1)
         _int("train.members", self.members, 1, 1024)
         _int("train.threads", self.threads, 1, 256)
+        # combinations that do not fit, refused with the reason
+        if self.regularizer != "none" and self.gamma == 0:
+            raise ToyganError(f"train.gamma = 0: train.regularizer = {self.regularizer!r} needs a "
+                              "weight > 0")
+        if self.regularizer == "none" and self.gamma > 0:
+            raise ToyganError(f"train.gamma = {self.gamma:g}: weighs nothing, since train.regularizer "
+                              '= "none"; name one of r1, r2, gradient-penalty')
+        if self.clip > 0 and self.loss != "wasserstein":
+            raise ToyganError(f"train.clip = {self.clip:g}: weight clipping keeps a Wasserstein "
+                              f"critic Lipschitz; it does not fit train.loss = {self.loss!r}")
+        if self.updates == "simultaneous" and self.d_steps != 1:
+            raise ToyganError(f"train.d_steps = {self.d_steps}: k discriminator steps per generator "
+                              'step is an alternating scheme; use train.updates = "alternating"')
 
 
 @dataclass

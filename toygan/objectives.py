@@ -19,8 +19,11 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Objective", "OBJECTIVES", "minibatch_value", "discriminator_loss",
-           "saturating_generator_loss", "non_saturating_generator_loss"]
+__all__ = ["Objective", "OBJECTIVES", "OUTPUTS", "REGULARIZERS", "minibatch_value",
+           "discriminator_loss", "saturating_generator_loss", "non_saturating_generator_loss",
+           "least_squares_discriminator_loss", "least_squares_generator_loss",
+           "wasserstein_critic_loss", "wasserstein_generator_loss", "hinge_discriminator_loss",
+           "gradient_norms", "r1_penalty", "gradient_penalty"]
 
 
 def minibatch_value(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
@@ -52,6 +55,39 @@ def non_saturating_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return -F.logsigmoid(fake_logits).mean(-1)
 
 
+def least_squares_discriminator_loss(real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
+    """½E[(D(x) − 1)²] + ½E[D(G(z))²]: LSGAN with the 0–1 coding (Mao et al. 2017, Eq. 2 with
+    a = 0, b = 1); D is the raw output, and its optimum is again p_data / (p_data + p_g) (Prop. 1
+    there, with b = 1, a = 0)."""
+    return 0.5 * ((real_out - 1) ** 2).mean(-1) + 0.5 * (fake_out**2).mean(-1)
+
+
+def least_squares_generator_loss(fake_out: torch.Tensor) -> torch.Tensor:
+    """½E[(D(G(z)) − 1)²] (Mao et al. 2017, Eq. 2 with c = 1)."""
+    return 0.5 * ((fake_out - 1) ** 2).mean(-1)
+
+
+def wasserstein_critic_loss(real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
+    """E[f(G(z))] − E[f(x)]: the critic maximises E[f(x)] − E[f(G(z))] (Arjovsky et al. 2017,
+    Eq. 3); f must be kept Lipschitz, by weight clipping or a gradient penalty."""
+    return fake_out.mean(-1) - real_out.mean(-1)
+
+
+def wasserstein_generator_loss(fake_out: torch.Tensor) -> torch.Tensor:
+    """−E[f(G(z))] (Arjovsky et al. 2017, Algorithm 1)."""
+    return -fake_out.mean(-1)
+
+
+def hinge_discriminator_loss(real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
+    """E[max(0, 1 − D(x))] + E[max(0, 1 + D(G(z)))] (Lim & Ye 2017; Miyato et al. 2018, Eq. 16)."""
+    return F.relu(1 - real_out).mean(-1) + F.relu(1 + fake_out).mean(-1)
+
+
+OUTPUTS = ("logit", "probability", "critic")
+"""What D's raw output means: a logit (D = σ(output)), a probability-like score (D = output; the
+least-squares GAN) or a critic value with no probabilistic reading (Wasserstein, hinge)."""
+
+
 @dataclass(frozen=True)
 class Objective:
     """A GAN objective: the discriminator's loss and the generator's loss, both minimised."""
@@ -60,6 +96,18 @@ class Objective:
     discriminator_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
     generator_loss: Callable[[torch.Tensor], torch.Tensor]
     summary: str
+    output: str = "logit"
+    """How to read D's raw output; one of ``OUTPUTS``."""
+
+    @property
+    def probabilistic(self) -> bool:
+        """Does D read as a probability of "real", so that D* = p_data/(p_data + p_g) and ½ apply?"""
+        return self.output != "critic"
+
+    def reading(self, out: torch.Tensor) -> torch.Tensor:
+        """What D says about points, from its raw output: σ(logit), the LSGAN score, or the
+        critic value."""
+        return torch.sigmoid(out) if self.output == "logit" else out
 
 
 OBJECTIVES: dict[str, Objective] = {
@@ -71,5 +119,49 @@ OBJECTIVES: dict[str, Objective] = {
         "non-saturating", discriminator_loss, non_saturating_generator_loss,
         "G maximises E[log D(G(z))] instead: strong gradients early on",
     ),
+    "least-squares": Objective(
+        "least-squares", least_squares_discriminator_loss, least_squares_generator_loss,
+        "LSGAN: squared errors to the labels 1 (real) and 0 (fake)", output="probability",
+    ),
+    "wasserstein": Objective(
+        "wasserstein", wasserstein_critic_loss, wasserstein_generator_loss,
+        "WGAN: a critic estimates the Wasserstein-1 distance; needs clip or gradient-penalty",
+        output="critic",
+    ),
+    "hinge": Objective(
+        "hinge", hinge_discriminator_loss, wasserstein_generator_loss,
+        "hinge loss for D, −E[D(G(z))] for G", output="critic",
+    ),
 }
 """Name → objective, as ``train.loss`` in a config names it."""
+
+
+# --- regularisers: penalties added to the discriminator's loss, one value per member (E,) ---
+
+
+def gradient_norms(disc: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """‖∇ₓ D(x)‖² for points ``x`` ``(E, B, 2)`` → ``(E, B)``, kept in the graph (for a penalty)."""
+    x = x.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(disc(x).sum(), x, create_graph=True)  # members don't mix
+    return (grad**2).sum(-1)
+
+
+def r1_penalty(disc: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
+               gamma: float) -> torch.Tensor:
+    """γ/2 · E‖∇ₓ D(x)‖² on D's raw output: R1 on real points, R2 on generated ones (Mescheder et
+    al. 2018, Eq. 9 and 10)."""
+    return 0.5 * gamma * gradient_norms(disc, x).mean(-1)
+
+
+def gradient_penalty(disc: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
+                     fake: torch.Tensor, gamma: float, eps: torch.Tensor) -> torch.Tensor:
+    """λ · E(‖∇ f(x̂)‖ − 1)² at x̂ = εx + (1 − ε)x̃, ε ~ U[0, 1] per pair (Gulrajani et al. 2017,
+    Eq. 3). ``eps`` has shape ``(E, B, 1)``: one ε per point, broadcast over the 2 coordinates."""
+    if eps.shape != real.shape[:-1] + (1,):
+        raise ValueError(f"eps must be (E, B, 1), got {tuple(eps.shape)} for points {tuple(real.shape)}")
+    mixed = eps * real + (1 - eps) * fake
+    return gamma * ((gradient_norms(disc, mixed) + 1e-12).sqrt() - 1).pow(2).mean(-1)
+
+
+REGULARIZERS = ("none", "r1", "r2", "gradient-penalty")
+"""Penalties ``train.regularizer`` can name; their weight is ``train.gamma``."""

@@ -1,7 +1,10 @@
 """The training loop: Goodfellow et al. (2014), Algorithm 1, for E ensemble members at once.
 
 For each generator step: k discriminator steps, each on a fresh minibatch of m real points and m
-noise vectors (D ascends V), then one generator step on a fresh noise minibatch (G descends its loss).
+noise vectors (D ascends V), then one generator step on a fresh noise minibatch (G descends its loss)
+— or, with ``train.updates = "simultaneous"``, one step of both players from the same point. D's
+loss carries the chosen regulariser (R1, R2, gradient penalty), instance noise blurs what D sees,
+and weight clipping follows each D step of a WGAN.
 Snapshots go into a ``History``; a NaN or inf loss stops the run cleanly with what was recorded.
 """
 
@@ -16,7 +19,7 @@ from toygan.data import make_target
 from toygan.history import History
 from toygan.metrics import mode_coverage
 from toygan.models import Discriminator, Generator, sample_prior
-from toygan.objectives import OBJECTIVES, minibatch_value
+from toygan.objectives import OBJECTIVES, gradient_penalty, r1_penalty
 from toygan.theory import optimal_discriminator, optimal_discriminator_from_samples
 
 __all__ = ["train"]
@@ -33,6 +36,8 @@ def _optimizer(cfg: Config, params, lr: float) -> torch.optim.Optimizer:
     if t.optimizer == "adam":
         # fused Adam: one kernel for all parameters, 10–20 % faster at these sizes (MACHINE_FACTS)
         return torch.optim.Adam(params, lr=lr, betas=tuple(t.betas), fused=True)
+    if t.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, momentum=t.momentum)
     return torch.optim.SGD(params, lr=lr, momentum=t.momentum)
 
 
@@ -43,10 +48,10 @@ def _grid_points(window: tuple[float, float, float, float], size: int) -> torch.
 
 
 @torch.no_grad()
-def _d_on_points(disc: Discriminator, points: torch.Tensor) -> torch.Tensor:
-    """sigmoid(D) at shared points ``(P, 2)`` for every member → ``(E, P)``."""
+def _d_on_points(disc: Discriminator, points: torch.Tensor, reading) -> torch.Tensor:
+    """What D says (``reading`` of its output) at shared points ``(P, 2)``, per member → ``(E, P)``."""
     out = [disc(chunk.expand(disc.members, -1, -1)) for chunk in points.split(_GRID_CHUNK)]
-    return torch.sigmoid(torch.cat(out, dim=1))
+    return reading(torch.cat(out, dim=1))
 
 
 def train(config: Config | None = None, *, progress: bool = True) -> History:
@@ -72,12 +77,13 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
 
     # --- seeding: every random draw of member i comes from streams seeded by seed + i alone,
     # so member i of an ensemble replays the single run with seed + i ---
-    states = [np.random.SeedSequence(t.seed + i).generate_state(7) for i in range(n_members)]
+    states = [np.random.SeedSequence(t.seed + i).generate_state(8) for i in range(n_members)]
     torch_gen = [[torch.Generator().manual_seed(int(s[j])) for s in states] for j in range(4)]
     g_init, d_init, noise_gen, fixed_noise_gen = torch_gen
     data_rng = [np.random.default_rng(int(s[4])) for s in states]
     eval_rng = [np.random.default_rng(int(s[5])) for s in states]
     fake_rng = [np.random.default_rng(int(s[6])) for s in states]
+    reg_gen = [torch.Generator().manual_seed(int(s[7])) for s in states]  # ε of GP, instance noise
 
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(t.threads)
@@ -107,6 +113,32 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
         fixed_noise = noise_batch(rec.n_samples, fixed_noise_gen)  # (E, N, nz)
         fixed_real = real_batch(rec.n_samples, eval_rng)  # (E, N, 2)
         fixed_fake = real_batch(rec.n_samples, eval_rng, fake_target) if fake_target else None
+
+        def blur(x: torch.Tensor) -> torch.Tensor:
+            """Instance noise: every point D sees gets N(0, σ²) added (Sønderby et al. 2017)."""
+            if t.instance_noise == 0:
+                return x
+            noise = torch.stack([torch.randn(x.shape[1:], generator=g) for g in reg_gen])
+            return x + t.instance_noise * noise
+
+        def d_loss_terms(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+            """D's loss on one minibatch, with its regulariser, per member ``(E,)``."""
+            real, fake = blur(real), blur(fake)
+            loss = objective.discriminator_loss(disc(real), disc(fake))
+            if t.regularizer == "r1":
+                loss = loss + r1_penalty(disc, real, t.gamma)
+            elif t.regularizer == "r2":
+                loss = loss + r1_penalty(disc, fake, t.gamma)
+            elif t.regularizer == "gradient-penalty":
+                eps = torch.stack([torch.rand(real.shape[1], 1, generator=g) for g in reg_gen])
+                loss = loss + gradient_penalty(disc, real, fake, t.gamma, eps)
+            return loss
+
+        @torch.no_grad()
+        def clip_d() -> None:
+            if t.clip > 0:  # WGAN: keep the critic Lipschitz by clamping its weights
+                for p in d_params:
+                    p.clamp_(-t.clip, t.clip)
 
         @torch.no_grad()
         def fake_batch(n: int) -> torch.Tensor:
@@ -139,20 +171,25 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
         def snapshot(loss_d: torch.Tensor, loss_g: torch.Tensor) -> dict[str, np.ndarray] | None:
             """The recorded state, or None if any of it is NaN or inf."""
             fake = fixed_fake if fixed_fake is not None else gen(fixed_noise)  # (E, N, 2)
-            real_logits, fake_logits = disc(fixed_real), disc(fake)
-            d_grid = _d_on_points(disc, grid).reshape(n_members, rec.grid_size, rec.grid_size)
-            d_real, d_fake = torch.sigmoid(real_logits), torch.sigmoid(fake_logits)  # (E, N)
+            real_out, fake_out = disc(fixed_real), disc(fake)
+            d_grid = _d_on_points(disc, grid, objective.reading)
+            d_real, d_fake = objective.reading(real_out), objective.reading(fake_out)  # (E, N)
             snap = {
-                "samples": fake, "d_grid": d_grid,
+                "samples": fake, "d_grid": d_grid.reshape(n_members, rec.grid_size, rec.grid_size),
                 "d_real": d_real.mean(-1), "d_fake": d_fake.mean(-1),
-                "value": minibatch_value(real_logits, fake_logits),
-                "d_half_gap": (torch.cat([d_real, d_fake], dim=1) - 0.5).abs().mean(-1),
+                # the objective's own value; V(D, G) of Eq. 1 for the two standard GAN losses
+                "value": -objective.discriminator_loss(real_out, fake_out),
                 "loss_d": loss_d, "loss_g": loss_g,
             }
             if not all(torch.isfinite(v).all() for v in snap.values()):
                 return None
             snap = {k: v.numpy().astype(np.float32) for k, v in snap.items()}
-            snap["d_star_gap"] = d_star_gap(fixed_real, fake, d_real, d_fake).astype(np.float32)
+            if objective.probabilistic:
+                both = torch.cat([d_real, d_fake], dim=1)
+                snap["d_half_gap"] = (both - 0.5).abs().mean(-1).numpy().astype(np.float32)
+                snap["d_star_gap"] = d_star_gap(fixed_real, fake, d_real, d_fake).astype(np.float32)
+            else:  # a critic has no ½ and no D*
+                snap["d_half_gap"] = snap["d_star_gap"] = np.full(n_members, np.nan, np.float32)
             snap.update(mode_scalars(fake))
             return snap
 
@@ -182,28 +219,45 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
         step = 0
         try:
             for step in range(1, t.steps + 1):
-                # --- k discriminator steps on fresh minibatches: D ascends V(D, G) ---
-                for _ in range(t.d_steps):
+                if t.updates == "simultaneous" and train_g:
+                    # --- both players step from the same point: gradients first, then steps ---
                     real = real_batch(t.batch_size, data_rng)  # (E, m, 2)
-                    fake = fake_batch(t.batch_size)  # (E, m, 2)
-                    loss_d = objective.discriminator_loss(disc(real), disc(fake))  # (E,)
-                    clear_grads(d_params)
-                    # members are independent, so the sum gives each one its own gradient
-                    loss_d.sum().backward()
+                    fake = gen(noise_batch(t.batch_size, noise_gen))  # (E, m, 2), in G's graph
+                    loss_d = d_loss_terms(real, fake.detach())
+                    loss_g = objective.generator_loss(disc(blur(fake)))
+                    d_grads = torch.autograd.grad(loss_d.sum(), d_params)
+                    g_grads = torch.autograd.grad(loss_g.sum(), g_params)
+                    for p, g in zip(d_params + g_params, d_grads + g_grads, strict=True):
+                        p.grad = g
                     opt_d.step()
-                    sum_d += loss_d.detach() / t.d_steps
-
-                # --- one generator step; D's weights need no gradient here ---
-                if train_g:
-                    set_trainable(d_params, False)
-                    loss_g = objective.generator_loss(disc(gen(noise_batch(t.batch_size, noise_gen))))
-                    clear_grads(g_params)
-                    loss_g.sum().backward()
                     opt_g.step()
-                    set_trainable(d_params, True)
-                else:  # a fixed p_g: G's loss is still recorded, on the fake batch D just saw
-                    with torch.no_grad():
-                        loss_g = objective.generator_loss(disc(fake))
+                    clip_d()
+                    sum_d += loss_d.detach()
+                else:
+                    # --- k discriminator steps on fresh minibatches: D ascends its objective ---
+                    for _ in range(t.d_steps):
+                        real = real_batch(t.batch_size, data_rng)  # (E, m, 2)
+                        fake = fake_batch(t.batch_size)  # (E, m, 2)
+                        loss_d = d_loss_terms(real, fake)  # (E,)
+                        clear_grads(d_params)
+                        # members are independent, so the sum gives each one its own gradient
+                        loss_d.sum().backward()
+                        opt_d.step()
+                        clip_d()
+                        sum_d += loss_d.detach() / t.d_steps
+
+                    # --- one generator step against the updated D; D's weights need no gradient ---
+                    if train_g:
+                        set_trainable(d_params, False)
+                        fake = gen(noise_batch(t.batch_size, noise_gen))
+                        loss_g = objective.generator_loss(disc(blur(fake)))
+                        clear_grads(g_params)
+                        loss_g.sum().backward()
+                        opt_g.step()
+                        set_trainable(d_params, True)
+                    else:  # a fixed p_g: G's loss is still recorded, on the fake batch D just saw
+                        with torch.no_grad():
+                            loss_g = objective.generator_loss(disc(fake))
                 sum_g += loss_g.detach()
                 since += 1
 

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from toygan.data import make_target
 from toygan.errors import ToyganError
 from toygan.history import History
+from toygan.objectives import OBJECTIVES
 from toygan.theory import kde_pair, optimal_discriminator_from_log_densities
 
 __all__ = ["PANELS", "SamplesPanel", "DiscriminatorPanel", "ConvergencePanel",
@@ -131,6 +132,8 @@ class _MapPanel:
     title = ""
     cmap = D_CMAP
     contour_level: float | None = 0.5
+    limits = (0.0, 1.0)
+    ticks: list[float] | None = [0, 0.25, 0.5, 0.75, 1]
 
     def map(self, i: int) -> np.ndarray:
         raise NotImplementedError
@@ -141,8 +144,8 @@ class _MapPanel:
         self.xs, self.ys = history.grid_axes()
         cmap = plt.get_cmap(self.cmap).with_extremes(bad=NO_MASS)  # NaN: no mass there
         self.image = ax.imshow(self.map(0), origin="lower", extent=history.window, cmap=cmap,
-                               norm=Normalize(0.0, 1.0), interpolation="bilinear")
-        bar = fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, ticks=[0, 0.25, 0.5, 0.75, 1])
+                               norm=Normalize(*self.limits), interpolation="bilinear")
+        bar = fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, ticks=self.ticks)
         bar.ax.tick_params(labelsize=8)
         modes = make_target(history.config.data.name, history.config.data.params).modes
         modes = np.empty((0, 2)) if modes is None else modes  # sample-only targets have none
@@ -150,7 +153,8 @@ class _MapPanel:
                                 label="data modes")
         self.handles = [self.modes]
         if self.contour_level is not None:
-            (key,) = ax.plot([], [], c="k", lw=1.2, label=f"{self.short} = ½")
+            level = "½" if self.contour_level == 0.5 else f"{self.contour_level:g}"
+            (key,) = ax.plot([], [], c="k", lw=1.2, label=f"{self.short} = {level}")
             self.handles.append(key)
         self.contour = None
         self._draw_contour(0)
@@ -181,12 +185,36 @@ class _MapPanel:
 
 
 class DiscriminatorPanel(_MapPanel):
-    """D(x) on the grid, a diverging map centred at ½, its D = ½ contour and the data modes."""
+    """D(x) on the grid, a diverging map centred at ½, its D = ½ contour and the data modes.
+
+    For a critic objective (Wasserstein, hinge) the map is the critic f(x) instead. A Wasserstein
+    critic is defined up to an added constant, which drifts during training, so each frame shows
+    f minus its median over the window, with one symmetric colour range for the whole run, and no
+    contour.
+    """
 
     title = "Discriminator D(x)"
 
+    def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
+        self.critic = not OBJECTIVES[history.config.train.loss].probabilistic
+        if self.critic:
+            grids = history.d_grid[:, member]
+            centred = grids - np.median(grids, axis=(1, 2), keepdims=True)
+            reach = float(np.percentile(np.abs(centred), 99)) or 1.0
+            self.title, self.contour_level = "Critic f(x) − its median", None
+            self.limits, self.ticks = (-reach, reach), None
+        super().__init__(fig, ax, history, member, shared)
+
     def map(self, i: int) -> np.ndarray:
-        return self.history.d_grid[i, self.member]
+        grid = self.history.d_grid[i, self.member]
+        return grid - np.median(grid) if self.critic else grid
+
+
+def _needs_probability(history: History, panel: str) -> None:
+    loss = history.config.train.loss
+    if not OBJECTIVES[loss].probabilistic:
+        raise ToyganError(f"panel {panel!r}: D* and ½ are defined for a discriminator that outputs a "
+                          f"probability; train.loss = {loss!r} trains a critic")
 
 
 def _optimal(panel: _MapPanel) -> OptimalDiscriminators:
@@ -204,6 +232,7 @@ class OptimalDiscriminatorPanel(_MapPanel):
     contour_level = None  # a KDE-based D* is too ragged for a meaningful ½ line
 
     def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
+        _needs_probability(history, "dstar")
         self.title = f"Optimal D* ({_optimal_label(history, member, shared)})"
         super().__init__(fig, ax, history, member, shared)
         (grey,) = ax.plot([], [], marker="s", ls="none", c=NO_MASS,
@@ -227,6 +256,10 @@ class GapPanel(_MapPanel):
     title = "|D − D*|: D's distance to optimal"
     cmap = "magma_r"
     contour_level = None
+
+    def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
+        _needs_probability(history, "gap")
+        super().__init__(fig, ax, history, member, shared)
 
     def map(self, i: int) -> np.ndarray:
         return np.abs(self.history.d_grid[i, self.member] - _optimal(self)(i))
@@ -273,19 +306,34 @@ class _CurvesPanel:
 
 
 class ConvergencePanel(_CurvesPanel):
-    """Mean D on real and on generated samples against the step, with ½ and a cursor."""
+    """Mean D on real and on generated samples against the step, with ½ and a cursor; for a
+    critic objective, the mean critic values (their gap estimates the critic's distance)."""
 
     title = "Convergence toward D = ½"
     ylabel = "mean D"
 
     def curves(self, history: History) -> list[tuple[str, str, str]]:
-        fake = "mean D(p_g samples)" if history.config.train.generator == "target" else "mean D(G(z))"
-        return [("d_real", REAL, "mean D(real)"), ("d_fake", FAKE, fake)]
+        d = "D" if self.probabilistic else "f"
+        fake = f"mean {d}(p_g samples)" if history.config.train.generator == "target" else f"mean {d}(G(z))"
+        return [("d_real", REAL, f"mean {d}(real)"), ("d_fake", FAKE, fake)]
+
+    def ylim(self, history: History, member: int) -> tuple[float, float]:
+        if self.probabilistic:
+            return 0.0, 1.0
+        values = np.concatenate([history.scalars["d_real"][:, member],
+                                 history.scalars["d_fake"][:, member]])
+        low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        pad = 0.05 * (high - low) or 1.0
+        return low - pad, high + pad
 
     def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
+        self.probabilistic = OBJECTIVES[history.config.train.loss].probabilistic
+        if not self.probabilistic:
+            self.title, self.ylabel = "Critic on real and generated points", "mean f"
         super().__init__(fig, ax, history, member, shared)
-        half = ax.axhline(0.5, ls="--", c="0.3", lw=1, label="½: the optimum when p_g = p_data")
-        self.handles.append(half)
+        if self.probabilistic:
+            half = ax.axhline(0.5, ls="--", c="0.3", lw=1, label="½: the optimum when p_g = p_data")
+            self.handles.append(half)
 
 
 class OptimalityPanel(_CurvesPanel):
@@ -293,6 +341,10 @@ class OptimalityPanel(_CurvesPanel):
     discriminator's distance to its optimum, and to the equilibrium value ½."""
 
     title = "|D − D*| and |D − ½|"
+
+    def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
+        _needs_probability(history, "optimality")
+        super().__init__(fig, ax, history, member, shared)
 
     def curves(self, history: History) -> list[tuple[str, str, str]]:
         exact = history.config.train.generator == "target"
