@@ -38,6 +38,11 @@ def test_train_then_render_every_format(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == "" and result.stderr == ""  # --quiet
     assert "seed = 3" in (out / "config.toml").read_text()
+    seeds = run("train", "--preset", "ring", "--out", str(tmp_path / "many"), *TINY, "--seeds", "3")
+    assert seeds.returncode == 0, seeds.stderr
+    with np.load(tmp_path / "many" / "history.npz") as npz:
+        assert npz["samples"].shape[1] == 3
+    assert run("render", str(tmp_path / "many"), "--member", "2", "--format", "png").returncode == 0
     for fmt in ("gif", "mp4", "png"):
         result = run("render", str(out), "--format", fmt)
         assert result.returncode == 0, result.stderr

@@ -31,6 +31,8 @@ def _overrides(args: argparse.Namespace) -> dict:
         out["train.steps"] = args.steps
     if args.seed is not None:
         out["train.seed"] = args.seed
+    if args.seeds is not None:
+        out["train.members"] = args.seeds
     return out
 
 
@@ -140,6 +142,8 @@ def _parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--steps", type=int, help="generator steps (overrides the config)")
         p.add_argument("--seed", type=int, help="random seed (overrides the config)")
+        p.add_argument("--seeds", type=int, metavar="N",
+                       help="train N seeds (seed, seed+1, ...) at once as one batched ensemble")
         p.add_argument("--quiet", action="store_true", help="no progress bar or messages")
         p.add_argument("--force", action="store_true", help="overwrite a run already in --out")
 
