@@ -146,6 +146,9 @@ class TrainConfig:
     Only with ``loss = "wasserstein"``."""
     instance_noise: float = 0.0
     """σ of Gaussian noise added to every point D sees, real and generated; 0: off."""
+    unroll: int = 0
+    """K: G's loss is taken against D unrolled K steps ahead, with gradients through the unrolled
+    steps (Metz et al. 2016); 0: off. With ``adam`` or ``sgd`` and alternating updates."""
     generator: str = "trained"
     """``trained`` (the game); ``frozen`` (G keeps its initial weights and only D trains); ``target``
     (no G: fake samples come from the ``[fake]`` target and only D trains)."""
@@ -199,6 +202,13 @@ class TrainConfig:
         if self.clip > 0 and self.loss != "wasserstein":
             raise ToyganError(f"train.clip = {self.clip:g}: weight clipping keeps a Wasserstein "
                               f"critic Lipschitz; it does not fit train.loss = {self.loss!r}")
+        _int("train.unroll", self.unroll, 0, 50)
+        if self.unroll and self.updates != "alternating":
+            raise ToyganError(f"train.unroll = {self.unroll}: unrolling looks ahead along D's own "
+                              'updates; it needs train.updates = "alternating"')
+        if self.unroll and self.optimizer == "rmsprop":
+            raise ToyganError(f"train.unroll = {self.unroll}: unrolled steps follow adam or sgd, "
+                              "not rmsprop")
         if self.updates == "simultaneous" and self.d_steps != 1:
             raise ToyganError(f"train.d_steps = {self.d_steps}: k discriminator steps per generator "
                               'step is an alternating scheme; use train.updates = "alternating"')

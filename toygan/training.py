@@ -2,7 +2,8 @@
 
 For each generator step: k discriminator steps, each on a fresh minibatch of m real points and m
 noise vectors (D ascends V), then one generator step on a fresh noise minibatch (G descends its loss)
-— or, with ``train.updates = "simultaneous"``, one step of both players from the same point. D's
+— or, with ``train.updates = "simultaneous"``, one step of both players from the same point;
+with ``train.unroll = K`` G's loss looks K differentiable D steps ahead (Metz et al. 2016). D's
 loss carries the chosen regulariser (R1, R2, gradient penalty), instance noise blurs what D sees,
 and weight clipping follows each D step of a WGAN.
 Snapshots go into a ``History``; a NaN or inf loss stops the run cleanly with what was recorded.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from torch.func import functional_call
 from tqdm.auto import tqdm
 
 from toygan.config import Config
@@ -52,6 +54,29 @@ def _d_on_points(disc: Discriminator, points: torch.Tensor, reading) -> torch.Te
     """What D says (``reading`` of its output) at shared points ``(P, 2)``, per member → ``(E, P)``."""
     out = [disc(chunk.expand(disc.members, -1, -1)) for chunk in points.split(_GRID_CHUNK)]
     return reading(torch.cat(out, dim=1))
+
+
+def _unrolled_parameters(params: dict[str, torch.Tensor], grads: list[torch.Tensor],
+                         opt: torch.optim.Optimizer, state: dict, cfg: Config) -> dict[str, torch.Tensor]:
+    """One differentiable step of D's optimiser (Metz et al. 2016, Eq. 2–3): new tensors that keep
+    the graph back to the old ones. Adam continues from ``state`` (copies of the optimiser's moment
+    estimates, updated in place); √v̂ is taken as √(v̂ + ε²), smooth at v̂ = 0, so that
+    differentiating through it cannot give inf · 0. SGD ignores momentum here."""
+    t = cfg.train
+    out = {}
+    for (name, p), g in zip(params.items(), grads, strict=True):
+        if t.optimizer == "sgd":
+            out[name] = p - t.lr_d * g
+            continue
+        b1, b2 = t.betas
+        s = state[name]
+        s["step"] += 1
+        s["m"] = b1 * s["m"] + (1 - b1) * g
+        s["v"] = b2 * s["v"] + (1 - b2) * g * g
+        m_hat = s["m"] / (1 - b1 ** s["step"])
+        v_hat = s["v"] / (1 - b2 ** s["step"])
+        out[name] = p - t.lr_d * m_hat / torch.sqrt(v_hat + 1e-16)
+    return out
 
 
 def train(config: Config | None = None, *, progress: bool = True) -> History:
@@ -133,6 +158,28 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                 eps = torch.stack([torch.rand(real.shape[1], 1, generator=g) for g in reg_gen])
                 loss = loss + gradient_penalty(disc, real, fake, t.gamma, eps)
             return loss
+
+        def unrolled_generator_loss(fake: torch.Tensor) -> torch.Tensor:
+            """G's loss on ``fake`` against D after t.unroll look-ahead steps, each on fresh
+            minibatches, with G's samples in the graph so that G sees how D would react."""
+            params = dict(disc.named_parameters())
+            state = {}
+            if t.optimizer == "adam":
+                for name, p in params.items():
+                    st = opt_d.state.get(p, {})
+                    state[name] = {
+                        "step": float(st["step"]) if "step" in st else 0.0,
+                        "m": st["exp_avg"].detach().clone() if "exp_avg" in st else torch.zeros_like(p),
+                        "v": st["exp_avg_sq"].detach().clone() if "exp_avg_sq" in st else torch.zeros_like(p),
+                    }
+            for _ in range(t.unroll):
+                real = blur(real_batch(t.batch_size, data_rng))
+                ahead = blur(gen(noise_batch(t.batch_size, noise_gen)))
+                loss = objective.discriminator_loss(functional_call(disc, params, (real,)),
+                                                    functional_call(disc, params, (ahead,)))
+                grads = torch.autograd.grad(loss.sum(), list(params.values()), create_graph=True)
+                params = _unrolled_parameters(params, list(grads), opt_d, state, cfg)
+            return objective.generator_loss(functional_call(disc, params, (blur(fake),)))
 
         @torch.no_grad()
         def clip_d() -> None:
@@ -247,7 +294,14 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                         sum_d += loss_d.detach() / t.d_steps
 
                     # --- one generator step against the updated D; D's weights need no gradient ---
-                    if train_g:
+                    if train_g and t.unroll:
+                        fake = gen(noise_batch(t.batch_size, noise_gen))
+                        loss_g = unrolled_generator_loss(fake)
+                        g_grads = torch.autograd.grad(loss_g.sum(), g_params)
+                        for p, g in zip(g_params, g_grads, strict=True):
+                            p.grad = g
+                        opt_g.step()
+                    elif train_g:
                         set_trainable(d_params, False)
                         fake = gen(noise_batch(t.batch_size, noise_gen))
                         loss_g = objective.generator_loss(disc(blur(fake)))
