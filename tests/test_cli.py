@@ -176,3 +176,13 @@ def test_an_existing_run_is_not_overwritten_without_force(tmp_path):
     result = run("train", "--preset", "ring", "--out", str(out), *TINY)
     assert result.returncode == 2 and "--force" in result.stderr
     assert run("train", "--preset", "ring", "--out", str(out), *TINY, "--force").returncode == 0
+
+
+def test_every_preset_builds_and_trains_a_few_steps():
+    from toygan import train
+    from toygan.presets import PRESETS
+
+    for name, preset in PRESETS.items():
+        config = preset.config().replace(**{"train.steps": 3, "train.batch_size": 16,
+                                            "record.grid_size": 8, "record.n_samples": 32})
+        assert train(config, progress=False).status == "completed", name

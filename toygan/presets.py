@@ -35,9 +35,63 @@ PRESETS: dict[str, Preset] = {
          "train.loss": "saturating", "record.kde_bandwidth": 0.05},
     ),
     "grid": Preset(
-        "non-saturating GAN on a 5×5 grid (spacing 2, σ 0.05; Lin et al. 2018): partial coverage",
+        "non-saturating GAN on a 5×5 grid (spacing 2, σ 0.05: PacGAN's grid, Lin et al. 2018): "
+        "partial coverage",
         {"data.name": "grid", "data.params": {"side": 5, "spacing": 2.0, "std": 0.05},
          "train.steps": 5000, "record.every": 50, "record.kde_bandwidth": 0.1},
+    ),
+    "ring-wgan-gp": Preset(
+        "WGAN-GP on the ring of 8 (λ = 0.1, 5 critic steps, Adam 1e-4, β = (0.5, 0.9), as in "
+        "Gulrajani et al. 2017's toy script): a critic surface, all modes covered",
+        {"data.name": "ring", "data.params": {"n_modes": 8, "radius": 2.0, "std": 0.02},
+         "train.loss": "wasserstein", "train.regularizer": "gradient-penalty", "train.gamma": 0.1,
+         "train.d_steps": 5, "train.lr_d": 1e-4, "train.lr_g": 1e-4, "train.betas": [0.5, 0.9]},
+    ),
+    "wgan-gp-8gaussians": Preset(
+        "the WGAN-GP paper's 8 Gaussians: radius 2 and σ 0.02, both divided by 1.414 "
+        "(gan_toy.py, Gulrajani et al. 2017); WGAN-GP settings as in ring-wgan-gp",
+        {"data.name": "ring",
+         "data.params": {"n_modes": 8, "radius": 2.0 / 1.414, "std": 0.02 / 1.414},
+         "train.loss": "wasserstein", "train.regularizer": "gradient-penalty", "train.gamma": 0.1,
+         "train.d_steps": 5, "train.lr_d": 1e-4, "train.lr_g": 1e-4, "train.betas": [0.5, 0.9],
+         "record.kde_bandwidth": 0.04},
+    ),
+    "wgan-gp-25gaussians": Preset(
+        "the WGAN-GP paper's 25 Gaussians: a 5×5 grid of spacing 2 and σ 0.05, divided by 2.828 "
+        "(gan_toy.py, Gulrajani et al. 2017); WGAN-GP settings",
+        {"data.name": "grid",
+         "data.params": {"side": 5, "spacing": 2.0 / 2.828, "std": 0.05 / 2.828},
+         "train.loss": "wasserstein", "train.regularizer": "gradient-penalty", "train.gamma": 0.1,
+         "train.d_steps": 5, "train.lr_d": 1e-4, "train.lr_g": 1e-4, "train.betas": [0.5, 0.9],
+         "train.steps": 5000, "record.every": 50},
+    ),
+    "wgan-gp-swissroll": Preset(
+        "the WGAN-GP paper's swiss roll: make_swiss_roll(noise 0.25), coordinates (x, z) / 7.5 "
+        "(gan_toy.py, Gulrajani et al. 2017); WGAN-GP settings",
+        {"data.name": "swiss_roll", "data.params": {"noise": 0.25, "scale": 7.5},
+         "train.loss": "wasserstein", "train.regularizer": "gradient-penalty", "train.gamma": 0.1,
+         "train.d_steps": 5, "train.lr_d": 1e-4, "train.lr_g": 1e-4, "train.betas": [0.5, 0.9]},
+    ),
+    "pacgan-ring": Preset(
+        "PacGAN's 2D ring: 8 modes on radius 1, σ 0.01 (Lin et al. 2018, Sec. 5.1, numbers as "
+        "the toygan issue quotes them); a plain non-saturating GAN, the baseline for packing",
+        {"data.name": "ring", "data.params": {"n_modes": 8, "radius": 1.0, "std": 0.01},
+         "record.kde_bandwidth": 0.03},
+    ),
+    "ring-unrolled": Preset(
+        "the ring with an unrolled discriminator (K = 5 look-ahead steps, Metz et al. 2016); "
+        "about 5× slower than ring",
+        {"data.name": "ring", "data.params": {"n_modes": 8, "radius": 2.0, "std": 0.02},
+         "train.unroll": 5, "record.kde_bandwidth": 0.05},
+    ),
+    "ring-r1": Preset(
+        "the ring with the R1 penalty (γ = 1, Mescheder et al. 2018) on the discriminator",
+        {"data.name": "ring", "data.params": {"n_modes": 8, "radius": 2.0, "std": 0.02},
+         "train.regularizer": "r1", "train.gamma": 1.0, "record.kde_bandwidth": 0.05},
+    ),
+    "moons": Preset(
+        "non-saturating GAN on scikit-learn's two moons (density by KDE)",
+        {"data.name": "moons"},
     ),
 }
 """Name → preset."""
