@@ -298,3 +298,33 @@ def test_gradients_flow_through_the_unrolled_step():
         numeric[0, 0, k] = (surrogate(bias + step, True) - surrogate(bias - step, True)) / (2 * h)
     torch.testing.assert_close(through, numeric, rtol=1e-5, atol=1e-8)
     assert not torch.allclose(through, plain, rtol=1e-3)
+
+
+def test_packing_with_m_1_is_plain_training_and_m_3_packs_the_discriminator(tmp_path):
+    plain = train(tiny_config(), progress=False)
+    assert_histories_equal(plain, train(tiny_config(**{"train.pack": 1}), progress=False))
+    packed = train(tiny_config(**{"train.pack": 3, "train.regularizer": "r1", "train.gamma": 0.1}),
+                   progress=False)
+    assert packed.status == "completed"
+    assert np.isnan(packed.scalars["d_star_gap"]).all()
+    assert np.isfinite(packed.scalars["d_half_gap"]).all()
+    render(packed, tmp_path / "p.png", panels=["samples", "discriminator", "modes"], filmstrip_frames=2)
+    from toygan.errors import ToyganError
+
+    with pytest.raises(ToyganError, match="packs of 3 samples"):
+        render(packed, tmp_path / "q.png", panels=["dstar"])
+
+
+def test_a_packing_discriminator_sees_packs(monkeypatch):
+    import toygan.training as training
+
+    shapes = []
+    original = training.Discriminator.forward
+
+    def spy(self, x):
+        shapes.append(tuple(x.shape))
+        return original(self, x)
+
+    monkeypatch.setattr(training.Discriminator, "forward", spy)
+    train(tiny_config(**{"train.pack": 2, "train.steps": 1, "train.batch_size": 8}), progress=False)
+    assert (1, 8, 4) in shapes  # 8 packs of 2 points, 4 coordinates each

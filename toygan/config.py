@@ -146,6 +146,9 @@ class TrainConfig:
     Only with ``loss = "wasserstein"``."""
     instance_noise: float = 0.0
     """σ of Gaussian noise added to every point D sees, real and generated; 0: off."""
+    pack: int = 1
+    """m: D judges packs of m samples concatenated, real packs against generated packs (PacGAN,
+    Lin et al. 2018); a minibatch then holds batch_size packs; 1: off."""
     unroll: int = 0
     """K: G's loss is taken against D unrolled K steps ahead, with gradients through the unrolled
     steps (Metz et al. 2016); 0: off. With ``adam`` or ``sgd`` and alternating updates."""
@@ -203,6 +206,7 @@ class TrainConfig:
             raise ToyganError(f"train.clip = {self.clip:g}: weight clipping keeps a Wasserstein "
                               f"critic Lipschitz; it does not fit train.loss = {self.loss!r}")
         _int("train.unroll", self.unroll, 0, 50)
+        _int("train.pack", self.pack, 1, 16)
         if self.unroll and self.updates != "alternating":
             raise ToyganError(f"train.unroll = {self.unroll}: unrolling looks ahead along D's own "
                               'updates; it needs train.updates = "alternating"')

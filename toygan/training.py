@@ -50,9 +50,11 @@ def _grid_points(window: tuple[float, float, float, float], size: int) -> torch.
 
 
 @torch.no_grad()
-def _d_on_points(disc: Discriminator, points: torch.Tensor, reading) -> torch.Tensor:
-    """What D says (``reading`` of its output) at shared points ``(P, 2)``, per member → ``(E, P)``."""
-    out = [disc(chunk.expand(disc.members, -1, -1)) for chunk in points.split(_GRID_CHUNK)]
+def _d_on_points(disc: Discriminator, points: torch.Tensor, reading, pack: int = 1) -> torch.Tensor:
+    """What D says (``reading`` of its output) at shared points ``(P, 2)``, per member → ``(E, P)``.
+    A packing D (PacGAN) is shown on packs of ``pack`` copies of each point."""
+    out = [disc(chunk.repeat(1, pack).expand(disc.members, -1, -1))
+           for chunk in points.split(_GRID_CHUNK)]
     return reading(torch.cat(out, dim=1))
 
 
@@ -114,7 +116,7 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
     torch.set_num_threads(t.threads)
     try:
         gen = Generator(n_members, m.noise_dim, m.g_width, m.g_depth, m.activation)
-        disc = Discriminator(n_members, m.d_width, m.d_depth, m.activation)
+        disc = Discriminator(n_members, m.d_width, m.d_depth, m.activation, in_dim=2 * t.pack)
         gen.reset_parameters(g_init)
         disc.reset_parameters(d_init)
         g_params, d_params = list(gen.parameters()), list(disc.parameters())
@@ -138,6 +140,12 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
         fixed_noise = noise_batch(rec.n_samples, fixed_noise_gen)  # (E, N, nz)
         fixed_real = real_batch(rec.n_samples, eval_rng)  # (E, N, 2)
         fixed_fake = real_batch(rec.n_samples, eval_rng, fake_target) if fake_target else None
+
+        n_batch = t.batch_size * t.pack  # samples per minibatch: batch_size packs of t.pack
+
+        def pack(x: torch.Tensor) -> torch.Tensor:
+            """(E, B·m, 2) → (E, B, 2m): D sees m samples at once (PacGAN, Lin et al. 2018)."""
+            return x if t.pack == 1 else x.reshape(x.shape[0], -1, 2 * t.pack)
 
         def blur(x: torch.Tensor) -> torch.Tensor:
             """Instance noise: every point D sees gets N(0, σ²) added (Sønderby et al. 2017)."""
@@ -173,13 +181,13 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                         "v": st["exp_avg_sq"].detach().clone() if "exp_avg_sq" in st else torch.zeros_like(p),
                     }
             for _ in range(t.unroll):
-                real = blur(real_batch(t.batch_size, data_rng))
-                ahead = blur(gen(noise_batch(t.batch_size, noise_gen)))
+                real = blur(pack(real_batch(n_batch, data_rng)))
+                ahead = blur(pack(gen(noise_batch(n_batch, noise_gen))))
                 loss = objective.discriminator_loss(functional_call(disc, params, (real,)),
                                                     functional_call(disc, params, (ahead,)))
                 grads = torch.autograd.grad(loss.sum(), list(params.values()), create_graph=True)
                 params = _unrolled_parameters(params, list(grads), opt_d, state, cfg)
-            return objective.generator_loss(functional_call(disc, params, (blur(fake),)))
+            return objective.generator_loss(functional_call(disc, params, (blur(pack(fake)),)))
 
         @torch.no_grad()
         def clip_d() -> None:
@@ -218,8 +226,9 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
         def snapshot(loss_d: torch.Tensor, loss_g: torch.Tensor) -> dict[str, np.ndarray] | None:
             """The recorded state, or None if any of it is NaN or inf."""
             fake = fixed_fake if fixed_fake is not None else gen(fixed_noise)  # (E, N, 2)
-            real_out, fake_out = disc(fixed_real), disc(fake)
-            d_grid = _d_on_points(disc, grid, objective.reading)
+            n_use = fake.shape[1] // t.pack * t.pack  # whole packs only
+            real_out, fake_out = disc(pack(fixed_real[:, :n_use])), disc(pack(fake[:, :n_use]))
+            d_grid = _d_on_points(disc, grid, objective.reading, t.pack)
             d_real, d_fake = objective.reading(real_out), objective.reading(fake_out)  # (E, N)
             snap = {
                 "samples": fake, "d_grid": d_grid.reshape(n_members, rec.grid_size, rec.grid_size),
@@ -231,12 +240,15 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
             if not all(torch.isfinite(v).all() for v in snap.values()):
                 return None
             snap = {k: v.numpy().astype(np.float32) for k, v in snap.items()}
+            nan = np.full(n_members, np.nan, np.float32)
             if objective.probabilistic:
                 both = torch.cat([d_real, d_fake], dim=1)
                 snap["d_half_gap"] = (both - 0.5).abs().mean(-1).numpy().astype(np.float32)
-                snap["d_star_gap"] = d_star_gap(fixed_real, fake, d_real, d_fake).astype(np.float32)
+                # a packing D's optimum is a ratio of products over the pack, not D* per point
+                snap["d_star_gap"] = (d_star_gap(fixed_real, fake, d_real, d_fake).astype(np.float32)
+                                      if t.pack == 1 else nan)
             else:  # a critic has no ½ and no D*
-                snap["d_half_gap"] = snap["d_star_gap"] = np.full(n_members, np.nan, np.float32)
+                snap["d_half_gap"] = snap["d_star_gap"] = nan
             snap.update(mode_scalars(fake))
             return snap
 
@@ -268,10 +280,10 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
             for step in range(1, t.steps + 1):
                 if t.updates == "simultaneous" and train_g:
                     # --- both players step from the same point: gradients first, then steps ---
-                    real = real_batch(t.batch_size, data_rng)  # (E, m, 2)
-                    fake = gen(noise_batch(t.batch_size, noise_gen))  # (E, m, 2), in G's graph
-                    loss_d = d_loss_terms(real, fake.detach())
-                    loss_g = objective.generator_loss(disc(blur(fake)))
+                    real = real_batch(n_batch, data_rng)  # (E, m, 2)
+                    fake = gen(noise_batch(n_batch, noise_gen))  # (E, m, 2), in G's graph
+                    loss_d = d_loss_terms(pack(real), pack(fake.detach()))
+                    loss_g = objective.generator_loss(disc(blur(pack(fake))))
                     d_grads = torch.autograd.grad(loss_d.sum(), d_params)
                     g_grads = torch.autograd.grad(loss_g.sum(), g_params)
                     for p, g in zip(d_params + g_params, d_grads + g_grads, strict=True):
@@ -283,9 +295,9 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                 else:
                     # --- k discriminator steps on fresh minibatches: D ascends its objective ---
                     for _ in range(t.d_steps):
-                        real = real_batch(t.batch_size, data_rng)  # (E, m, 2)
-                        fake = fake_batch(t.batch_size)  # (E, m, 2)
-                        loss_d = d_loss_terms(real, fake)  # (E,)
+                        real = real_batch(n_batch, data_rng)  # (E, m, 2)
+                        fake = fake_batch(n_batch)  # (E, m, 2)
+                        loss_d = d_loss_terms(pack(real), pack(fake))  # (E,)
                         clear_grads(d_params)
                         # members are independent, so the sum gives each one its own gradient
                         loss_d.sum().backward()
@@ -295,7 +307,7 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
 
                     # --- one generator step against the updated D; D's weights need no gradient ---
                     if train_g and t.unroll:
-                        fake = gen(noise_batch(t.batch_size, noise_gen))
+                        fake = gen(noise_batch(n_batch, noise_gen))
                         loss_g = unrolled_generator_loss(fake)
                         g_grads = torch.autograd.grad(loss_g.sum(), g_params)
                         for p, g in zip(g_params, g_grads, strict=True):
@@ -303,15 +315,15 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                         opt_g.step()
                     elif train_g:
                         set_trainable(d_params, False)
-                        fake = gen(noise_batch(t.batch_size, noise_gen))
-                        loss_g = objective.generator_loss(disc(blur(fake)))
+                        fake = gen(noise_batch(n_batch, noise_gen))
+                        loss_g = objective.generator_loss(disc(blur(pack(fake))))
                         clear_grads(g_params)
                         loss_g.sum().backward()
                         opt_g.step()
                         set_trainable(d_params, True)
                     else:  # a fixed p_g: G's loss is still recorded, on the fake batch D just saw
                         with torch.no_grad():
-                            loss_g = objective.generator_loss(disc(fake))
+                            loss_g = objective.generator_loss(disc(pack(fake)))
                 sum_g += loss_g.detach()
                 since += 1
 

@@ -203,6 +203,9 @@ class DiscriminatorPanel(_MapPanel):
             reach = float(np.percentile(np.abs(centred), 99)) or 1.0
             self.title, self.contour_level = "Critic f(x) − its median", None
             self.limits, self.ticks = (-reach, reach), None
+        if history.config.train.pack > 1:
+            who = "Critic" if self.critic else "D"
+            self.title = f"{who} on packs of {history.config.train.pack} copies of x"
         super().__init__(fig, ax, history, member, shared)
 
     def map(self, i: int) -> np.ndarray:
@@ -211,10 +214,13 @@ class DiscriminatorPanel(_MapPanel):
 
 
 def _needs_probability(history: History, panel: str) -> None:
-    loss = history.config.train.loss
+    loss, pack = history.config.train.loss, history.config.train.pack
     if not OBJECTIVES[loss].probabilistic:
         raise ToyganError(f"panel {panel!r}: D* and ½ are defined for a discriminator that outputs a "
                           f"probability; train.loss = {loss!r} trains a critic")
+    if pack > 1:
+        raise ToyganError(f"panel {panel!r}: with train.pack = {pack} D judges packs of {pack} "
+                          "samples, whose optimum is not D* of single points")
 
 
 def _optimal(panel: _MapPanel) -> OptimalDiscriminators:
