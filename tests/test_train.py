@@ -328,3 +328,30 @@ def test_a_packing_discriminator_sees_packs(monkeypatch):
     monkeypatch.setattr(training.Discriminator, "forward", spy)
     train(tiny_config(**{"train.pack": 2, "train.steps": 1, "train.batch_size": 8}), progress=False)
     assert (1, 8, 4) in shapes  # 8 packs of 2 points, 4 coordinates each
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.3, 1.0])
+def test_consensus_gradients_reproduce_the_dirac_gan_field(gamma):
+    """On the Dirac-GAN (G minimises f(ψθ), D minimises −f(ψθ)) the update direction −grad must be
+    the closed-form field of toygan.dirac: the plain GAN's for γ = 0, consensus's otherwise."""
+    from toygan.dirac import dirac_gan
+    from toygan.training import consensus_gradients
+
+    for theta0, psi0 in [(1.0, 0.5), (-0.3, 2.0), (0.7, -1.2)]:
+        theta = torch.tensor(theta0, dtype=torch.float64, requires_grad=True)
+        psi = torch.tensor(psi0, dtype=torch.float64, requires_grad=True)
+        value = torch.nn.functional.logsigmoid(psi * theta)  # f(t) = −log(1 + e^{−t})
+        g_theta, g_psi = consensus_gradients([value, -value], [[theta], [psi]], gamma)
+        field = dirac_gan("consensus" if gamma else "gan", gamma).field(theta0, psi0)
+        np.testing.assert_allclose([-g_theta.item(), -g_psi.item()], field, rtol=1e-10)
+
+
+def test_consensus_trains_and_is_refused_with_alternating_updates():
+    from toygan.errors import ToyganError
+
+    h = train(tiny_config(**{"train.updates": "simultaneous", "train.consensus": 0.5}), progress=False)
+    assert h.status == "completed"
+    plain = train(tiny_config(**{"train.updates": "simultaneous"}), progress=False)
+    assert not np.array_equal(h.samples[-1], plain.samples[-1])
+    with pytest.raises(ToyganError, match="needs train.updates"):
+        tiny_config(**{"train.consensus": 0.5})

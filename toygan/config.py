@@ -146,6 +146,9 @@ class TrainConfig:
     Only with ``loss = "wasserstein"``."""
     instance_noise: float = 0.0
     """σ of Gaussian noise added to every point D sees, real and generated; 0: off."""
+    consensus: float = 0.0
+    """γ of consensus optimisation: both players also descend γ·½‖v‖², v all players' gradients
+    (Mescheder et al. 2017); needs simultaneous updates; 0: off."""
     pack: int = 1
     """m: D judges packs of m samples concatenated, real packs against generated packs (PacGAN,
     Lin et al. 2018); a minibatch then holds batch_size packs; 1: off."""
@@ -207,6 +210,10 @@ class TrainConfig:
                               f"critic Lipschitz; it does not fit train.loss = {self.loss!r}")
         _int("train.unroll", self.unroll, 0, 50)
         _int("train.pack", self.pack, 1, 16)
+        self.consensus = _float("train.consensus", self.consensus, 0.0, open_low=False)
+        if self.consensus > 0 and self.updates != "simultaneous":
+            raise ToyganError(f"train.consensus = {self.consensus:g}: consensus optimisation moves "
+                              'both players at once; it needs train.updates = "simultaneous"')
         if self.unroll and self.updates != "alternating":
             raise ToyganError(f"train.unroll = {self.unroll}: unrolling looks ahead along D's own "
                               'updates; it needs train.updates = "alternating"')

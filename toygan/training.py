@@ -81,6 +81,21 @@ def _unrolled_parameters(params: dict[str, torch.Tensor], grads: list[torch.Tens
     return out
 
 
+def consensus_gradients(losses: list[torch.Tensor], params: list[list[torch.Tensor]],
+                        gamma: float) -> list[torch.Tensor]:
+    """Each player's gradient of its own loss plus γ∇(½‖v‖²), v the vector of all players'
+    gradients (consensus optimisation, Mescheder et al. 2017, Algorithm 2); with γ = 0 the plain
+    simultaneous gradients. Returns one gradient per parameter, players in order."""
+    grads = [g for loss, ps in zip(losses, params, strict=True)
+             for g in torch.autograd.grad(loss, ps, create_graph=gamma > 0, retain_graph=True)]
+    if gamma == 0:
+        return grads
+    flat = [p for ps in params for p in ps]
+    half_norm = 0.5 * sum((g * g).sum() for g in grads)
+    extra = torch.autograd.grad(half_norm, flat)
+    return [g.detach() + gamma * e for g, e in zip(grads, extra, strict=True)]
+
+
 def train(config: Config | None = None, *, progress: bool = True) -> History:
     """Train a GAN (or an ensemble of ``config.train.members`` GANs) and record its history.
 
@@ -284,9 +299,9 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                     fake = gen(noise_batch(n_batch, noise_gen))  # (E, m, 2), in G's graph
                     loss_d = d_loss_terms(pack(real), pack(fake.detach()))
                     loss_g = objective.generator_loss(disc(blur(pack(fake))))
-                    d_grads = torch.autograd.grad(loss_d.sum(), d_params)
-                    g_grads = torch.autograd.grad(loss_g.sum(), g_params)
-                    for p, g in zip(d_params + g_params, d_grads + g_grads, strict=True):
+                    grads = consensus_gradients([loss_d.sum(), loss_g.sum()], [d_params, g_params],
+                                                t.consensus)
+                    for p, g in zip(d_params + g_params, grads, strict=True):
                         p.grad = g
                     opt_d.step()
                     opt_g.step()
