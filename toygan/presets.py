@@ -22,6 +22,11 @@ class Preset:
         return Config().replace(**self.overrides)
 
 
+_WGAN_GP = {"train.loss": "wasserstein", "train.regularizer": "gradient-penalty", "train.gamma": 0.1,
+            "train.d_steps": 5, "train.lr_d": 1e-4, "train.lr_g": 1e-4, "train.betas": [0.5, 0.9]}
+"""The WGAN-GP toy script's training settings (Gulrajani et al. 2017, gan_toy.py): λ = 0.1,
+5 critic steps per generator step, Adam 1e-4 with β = (0.5, 0.9)."""
+
 PRESETS: dict[str, Preset] = {
     "ring": Preset(
         "non-saturating GAN on a ring of 8 Gaussians (radius 2, σ 0.02; Metz et al. 2016): "
@@ -44,16 +49,14 @@ PRESETS: dict[str, Preset] = {
         "WGAN-GP on the ring of 8 (λ = 0.1, 5 critic steps, Adam 1e-4, β = (0.5, 0.9), as in "
         "Gulrajani et al. 2017's toy script): a critic surface, all modes covered",
         {"data.name": "ring", "data.params": {"n_modes": 8, "radius": 2.0, "std": 0.02},
-         "train.loss": "wasserstein", "train.regularizer": "gradient-penalty", "train.gamma": 0.1,
-         "train.d_steps": 5, "train.lr_d": 1e-4, "train.lr_g": 1e-4, "train.betas": [0.5, 0.9]},
+         **_WGAN_GP},
     ),
     "wgan-gp-8gaussians": Preset(
         "the WGAN-GP paper's 8 Gaussians: radius 2 and σ 0.02, both divided by 1.414 "
         "(gan_toy.py, Gulrajani et al. 2017); WGAN-GP settings as in ring-wgan-gp",
         {"data.name": "ring",
          "data.params": {"n_modes": 8, "radius": 2.0 / 1.414, "std": 0.02 / 1.414},
-         "train.loss": "wasserstein", "train.regularizer": "gradient-penalty", "train.gamma": 0.1,
-         "train.d_steps": 5, "train.lr_d": 1e-4, "train.lr_g": 1e-4, "train.betas": [0.5, 0.9],
+         **_WGAN_GP,
          "record.kde_bandwidth": 0.04},
     ),
     "wgan-gp-25gaussians": Preset(
@@ -61,16 +64,14 @@ PRESETS: dict[str, Preset] = {
         "(gan_toy.py, Gulrajani et al. 2017); WGAN-GP settings",
         {"data.name": "grid",
          "data.params": {"side": 5, "spacing": 2.0 / 2.828, "std": 0.05 / 2.828},
-         "train.loss": "wasserstein", "train.regularizer": "gradient-penalty", "train.gamma": 0.1,
-         "train.d_steps": 5, "train.lr_d": 1e-4, "train.lr_g": 1e-4, "train.betas": [0.5, 0.9],
+         **_WGAN_GP,
          "train.steps": 5000, "record.every": 50},
     ),
     "wgan-gp-swissroll": Preset(
         "the WGAN-GP paper's swiss roll: make_swiss_roll(noise 0.25), coordinates (x, z) / 7.5 "
         "(gan_toy.py, Gulrajani et al. 2017); WGAN-GP settings",
         {"data.name": "swiss_roll", "data.params": {"noise": 0.25, "scale": 7.5},
-         "train.loss": "wasserstein", "train.regularizer": "gradient-penalty", "train.gamma": 0.1,
-         "train.d_steps": 5, "train.lr_d": 1e-4, "train.lr_g": 1e-4, "train.betas": [0.5, 0.9]},
+         **_WGAN_GP},
     ),
     "pacgan-ring": Preset(
         "PacGAN's 2D ring: 8 modes on radius 1, σ 0.01 (Lin et al. 2018, Sec. 5.1, numbers as "
