@@ -21,9 +21,10 @@ def test_records_snapshots_at_0_every_n_and_the_last_step():
     np.testing.assert_array_equal(h.steps, [0, 10, 20, 25])
     assert h.samples.shape == (4, 1, 64, 2)
     assert h.d_grid.shape == (4, 1, 16, 16)
-    assert set(h.scalars) == {"d_real", "d_fake", "value", "d_half_gap", "d_star_gap",
+    assert set(h.scalars) == {"d_real", "d_fake", "value", "d_half_gap", "d_star_gap", "jsd",
                               "modes_captured", "high_quality_fraction", "reverse_kl", "loss_d",
                               "loss_g"}
+    assert np.all((h.scalars["jsd"] >= -0.05) & (h.scalars["jsd"] <= np.log(2) + 1e-6))
     assert h.mode_counts.shape == (4, 1, 8)
     assert all(v.shape == (4, 1) for v in h.scalars.values())
     assert np.isnan(h.scalars["loss_d"][0]).all() and np.isfinite(h.scalars["loss_d"][1:]).all()
@@ -146,6 +147,7 @@ def test_d_goes_to_half_when_p_g_equals_p_data():
     config = tiny_config(**TWO_BLOBS, **{"fake.params": {"means": [[-1, 0], [1, 0]], "stds": 0.5}})
     h = train(config, progress=False)
     assert h.scalars["d_half_gap"][-1, 0] < 0.03
+    np.testing.assert_allclose(h.scalars["jsd"], 0.0, atol=1e-6)  # p_g = p_data: D* = ½ exactly
     np.testing.assert_allclose(h.scalars["d_star_gap"], h.scalars["d_half_gap"], atol=1e-6)  # D* = ½
 
 

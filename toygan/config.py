@@ -300,7 +300,7 @@ class Config:
         e, r = self.train.members, self.record
         modes = make_target(self.data.name, self.data.params).modes
         k = 0 if modes is None else len(modes)  # mode counts
-        return 4 * e * (2 * r.n_samples + r.grid_size**2 + 10 + k) + 8
+        return 4 * e * (2 * r.n_samples + r.grid_size**2 + 11 + k) + 8
 
     def recording_bytes(self) -> int:
         """Bytes of the whole recorded history: step 0, every ``record.every`` steps and the last."""

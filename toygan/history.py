@@ -8,7 +8,9 @@ A ``History`` holds one entry per snapshot (T of them) for each ensemble member 
   y = ys[j], column i is x = xs[i];
 - ``scalars`` name → ``(T, E)``: ``d_real`` and ``d_fake`` (mean D on a fixed real batch and on the
   generator samples), ``value`` (V(D, G) estimated on those two batches), ``d_half_gap`` and
-  ``d_star_gap`` (mean |D − ½| and |D − D*| on the samples), ``modes_captured``,
+  ``d_star_gap`` (mean |D − ½| and |D − D*| on the samples), ``jsd`` (JSD(p_data ‖ p_g) in nats,
+  a Monte Carlo estimate on the samples; between kernel-smoothed densities when p_g is a KDE),
+  ``modes_captured``,
   ``high_quality_fraction`` and ``reverse_kl`` (``toygan.metrics.mode_coverage`` of the generator
   samples), ``loss_d`` and ``loss_g`` (mean training losses since the previous snapshot);
 - ``mode_counts`` ``(T, E, K)``: high-quality generator samples at each of the K data modes;

@@ -22,11 +22,11 @@ from toygan.history import History
 from toygan.metrics import mode_coverage
 from toygan.models import Discriminator, Generator, sample_prior
 from toygan.objectives import OBJECTIVES, gradient_penalty, r1_penalty
-from toygan.theory import optimal_discriminator, optimal_discriminator_from_samples
+from toygan.theory import jsd_from_samples, kde_pair, optimal_discriminator
 
 __all__ = ["train"]
 
-SCALARS = ("d_real", "d_fake", "value", "d_half_gap", "d_star_gap", "modes_captured",
+SCALARS = ("d_real", "d_fake", "value", "d_half_gap", "d_star_gap", "jsd", "modes_captured",
            "high_quality_fraction", "reverse_kl", "loss_d", "loss_g")
 """Per-snapshot scalars a history records, each ``(T, E)``."""
 _GRID_CHUNK = 512  # D on the grid in chunks: faster than one call (activations stay in cache)
@@ -119,13 +119,15 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
 
     # --- seeding: every random draw of member i comes from streams seeded by seed + i alone,
     # so member i of an ensemble replays the single run with seed + i ---
-    states = [np.random.SeedSequence(t.seed + i).generate_state(8) for i in range(n_members)]
+    states = [np.random.SeedSequence(t.seed + i).generate_state(9) for i in range(n_members)]
     torch_gen = [[torch.Generator().manual_seed(int(s[j])) for s in states] for j in range(4)]
     g_init, d_init, noise_gen, fixed_noise_gen = torch_gen
     data_rng = [np.random.default_rng(int(s[4])) for s in states]
     eval_rng = [np.random.default_rng(int(s[5])) for s in states]
     fake_rng = [np.random.default_rng(int(s[6])) for s in states]
     reg_gen = [torch.Generator().manual_seed(int(s[7])) for s in states]  # ε of GP, instance noise
+    kernel_noise = np.stack([np.random.default_rng(int(s[8])).standard_normal((2 * _GAP_POINTS, 2))
+                             for s in states])  # fixed N(0, I) draws for the recorded JSD
 
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(t.threads)
@@ -216,24 +218,27 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                 return real_batch(n, fake_rng, fake_target)
             return gen(noise_batch(n, noise_gen))  # (E, n, 2)
 
-        def d_star_gap(real: torch.Tensor, fake: torch.Tensor, d_real: torch.Tensor,
-                       d_fake: torch.Tensor) -> np.ndarray:
-            """Mean |D − D*| over data and generator samples, per member; p_g is exact for a fake
-            target, else a KDE of all the generator samples with p_data seen through the same
-            kernel (then evaluated at the first _GAP_POINTS of each set only: the KDE is the
-            costliest part of a snapshot)."""
-            gaps = []
+        def optimum(real: torch.Tensor, fake: torch.Tensor) -> tuple[list[np.ndarray], np.ndarray]:
+            """Per member: D* at the first _GAP_POINTS data and generator samples, and the JSD
+            between data and generator. p_g is exact for a fake target, else a KDE of all the
+            generator samples with p_data seen through the same kernel (``kde_pair``); the JSD
+            is then between the two smoothed densities, estimated on samples of them (the points
+            moved by the kernel's noise). Only _GAP_POINTS of each: the KDE is the costliest part
+            of a snapshot."""
             n = _GAP_POINTS
+            stars, jsds = [], []
             for e in range(n_members):
-                points = torch.cat([real[e, :n], fake[e, :n]]).double().numpy()
+                data_pts, gen_pts = real[e, :n].double().numpy(), fake[e, :n].double().numpy()
                 if fake_target is not None:
-                    d_star = optimal_discriminator(target, fake_target, points)
+                    p_data, p_g, h = target, fake_target, 0.0
                 else:
-                    d_star, _ = optimal_discriminator_from_samples(
-                        target, fake[e].double().numpy(), points, rec.kde_bandwidth)
-                d = torch.cat([d_real[e, :n], d_fake[e, :n]]).double().numpy()
-                gaps.append(np.abs(d - d_star).mean())
-            return np.array(gaps)
+                    p_data, p_g = kde_pair(target, fake[e].double().numpy(), rec.kde_bandwidth)
+                    h = p_g.bandwidth
+                stars.append(optimal_discriminator(p_data, p_g, np.concatenate([data_pts, gen_pts])))
+                jitter = h * kernel_noise[e]  # (2n, 2): samples of the smoothed densities
+                jsds.append(jsd_from_samples(p_data, p_g, data_pts + jitter[:len(data_pts)],
+                                             gen_pts + jitter[n:n + len(gen_pts)]))
+            return stars, np.array(jsds)
 
         grid = _grid_points(window, rec.grid_size)
 
@@ -256,12 +261,16 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                 return None
             snap = {k: v.numpy().astype(np.float32) for k, v in snap.items()}
             nan = np.full(n_members, np.nan, np.float32)
+            stars, jsds = optimum(fixed_real, fake)
+            snap["jsd"] = jsds.astype(np.float32)
             if objective.probabilistic:
                 both = torch.cat([d_real, d_fake], dim=1)
                 snap["d_half_gap"] = (both - 0.5).abs().mean(-1).numpy().astype(np.float32)
+                n = _GAP_POINTS
                 # a packing D's optimum is a ratio of products over the pack, not D* per point
-                snap["d_star_gap"] = (d_star_gap(fixed_real, fake, d_real, d_fake).astype(np.float32)
-                                      if t.pack == 1 else nan)
+                snap["d_star_gap"] = nan if t.pack > 1 else np.array(
+                    [np.abs(torch.cat([d_real[e, :n], d_fake[e, :n]]).double().numpy() - stars[e]).mean()
+                     for e in range(n_members)], np.float32)
             else:  # a critic has no ½ and no D*
                 snap["d_half_gap"] = snap["d_star_gap"] = nan
             snap.update(mode_scalars(fake))
