@@ -71,7 +71,7 @@ def test_blitted_frame_equals_a_full_redraw(history):
     anim = Animation(history)
     try:
         blitted = anim.frame(3)
-        for artist in anim._animated():
+        for artist in anim.animated():
             artist.set_animated(False)
         anim.fig.canvas.draw()
         full = np.asarray(anim.fig.canvas.buffer_rgba())[..., :3]

@@ -1,5 +1,11 @@
 """Rendering: panels, the animation figure and writers. Reads a ``History``; never trains."""
 
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never needs a screen (set before any pyplot import below)
+
+# ruff: noqa: E402
+
 from toygan.render.animation import FORMATS, Animation, frame_indices, render, write_frames
 from toygan.render.dirac import DiracAnimation, DiracRun, render_dirac
 from toygan.render.panels import PANELS

@@ -5,17 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")  # files only; never needs a screen
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from toygan.errors import ToyganError  # noqa: E402
-from toygan.history import History  # noqa: E402
-from toygan.render.panels import PANELS  # noqa: E402
-from toygan.render.writers import write_filmstrip, write_gif, write_mp4  # noqa: E402
+from toygan.errors import ToyganError
+from toygan.history import History
+from toygan.render.figure import BlittedFigure
+from toygan.render.panels import PANELS
+from toygan.render.writers import write_filmstrip, write_gif, write_mp4
 
 __all__ = ["Animation", "render", "FORMATS", "frame_indices", "check_output", "write_frames"]
 
@@ -31,7 +27,7 @@ def frame_indices(n_snapshots: int, max_frames: int) -> np.ndarray:
     return np.unique(np.linspace(0, n_snapshots - 1, max_frames).round().astype(int))
 
 
-class Animation:
+class Animation(BlittedFigure):
     """A figure with ``panels`` side by side for one ensemble ``member`` of a history.
 
     ``frame(i)`` returns snapshot i as an RGB array ``(height, width, 3)``. The figure is built once;
@@ -49,17 +45,9 @@ class Animation:
         for name in panels:
             if name not in PANELS:
                 raise ToyganError(f"panel {name!r}: unknown; choose from {sorted(PANELS)}")
-        if isinstance(width, bool) or not isinstance(width, int) or not 320 <= width <= 4096:
-            raise ToyganError(f"width = {width!r}: must be an integer from 320 to 4096 pixels")
-        self.history = history
-        # sides in multiples of 16 (video encoders need it); the layout is fixed in inches and the
-        # dpi follows the width, so every width shows the same picture, only sharper or smaller
-        width = width // 16 * 16
         # about square panels plus room for titles and the legend: 0.4 × width for three panels
-        height = round(width * min(0.8, max(0.25, 1.2 / len(panels))) / 16) * 16
-        dpi = width / 9.6
-        self.fig = plt.figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
-        self.fig.get_layout_engine().set(h_pad=0.06)  # room between the title and panel titles
+        super().__init__(width, min(0.8, max(0.25, 1.2 / len(panels))))
+        self.history = history
         ratios = [1.2 if name in _WITH_COLORBAR else 1.0 for name in panels]
         axes = np.atleast_1d(self.fig.subplots(1, len(panels), width_ratios=ratios))
         shared: dict = {}  # what panels of one figure compute once for all (D* maps)
@@ -74,16 +62,9 @@ class Animation:
         handles = list({h.get_label(): h for panel in self.panels for h in panel.handles}.values())
         self.fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4),
                         fontsize=8, frameon=False, markerscale=1.5)
-        self.fig.canvas.draw()  # let the constrained layout place the axes once, then freeze it
-        self.fig.set_layout_engine("none")
-        # blitting: draw everything that never changes once, then per frame only what changes
-        # (3–4× faster than redrawing axes, ticks and legends every frame)
-        for artist in self._animated():
-            artist.set_animated(True)
-        self.fig.canvas.draw()
-        self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        self.freeze()
 
-    def _animated(self) -> list:
+    def animated(self) -> list:
         return [a for panel in self.panels for a in panel.animated()] + [self.title]
 
     def frame(self, i: int) -> np.ndarray:
@@ -91,11 +72,7 @@ class Animation:
         for panel in self.panels:
             panel.update(i)
         self.title.set_text(self._title(i))
-        canvas = self.fig.canvas
-        canvas.restore_region(self.background)
-        for artist in self._animated():
-            self.fig.draw_artist(artist)
-        return np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()
+        return self.blit()
 
     def _title(self, i: int) -> str:
         h = self.history
@@ -103,9 +80,6 @@ class Animation:
         if i == h.n_snapshots - 1 and h.status != "completed":
             note = f"  [{h.status}: training stopped here]"
         return f"{self._label} · step {int(h.steps[i]):,} / {h.config.train.steps:,}{note}"
-
-    def close(self) -> None:
-        plt.close(self.fig)
 
 
 def render(history: History, path: str | Path, *, format: str | None = None, fps: float = 12,

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-from toygan.dirac import UPDATE_SCHEMES, dirac_gan, eigenvalues, trajectory
+from toygan.dirac import dirac_gan, eigenvalues, trajectory
 from toygan.errors import ToyganError
 from toygan.render.animation import check_output, write_frames
+from toygan.render.figure import BlittedFigure
 from toygan.render.panels import FAKE
 
 __all__ = ["DiracRun", "DiracAnimation", "render_dirac", "DEFAULT_RUNS", "parse_runs"]
@@ -66,29 +66,20 @@ def _growth(gan, run: DiracRun, lr: float) -> str:
     return f"|eigenvalue| of a step = {rho:.4f}"
 
 
-class DiracAnimation:
+class DiracAnimation(BlittedFigure):
     """One panel per run: the field as streamlines (drawn once), the path so far and its head."""
 
     def __init__(self, runs: Sequence[DiracRun], *, steps: int = 500, lr: float = 0.1,
                  theta0: float = 1.0, psi0: float = 1.0, width: int = 960) -> None:
         if not runs:
             raise ToyganError("runs: name at least one run")
-        if isinstance(width, bool) or not isinstance(width, int) or not 320 <= width <= 4096:
-            raise ToyganError(f"width = {width!r}: must be an integer from 320 to 4096 pixels")
         self.runs, self.steps, self.lr = list(runs), steps, lr
         self.gans = [dirac_gan(r.variant, r.gamma) for r in self.runs]
-        for r in self.runs:
-            if r.scheme not in UPDATE_SCHEMES:
-                raise ToyganError(f"scheme = {r.scheme!r}: choose one of {list(UPDATE_SCHEMES)}")
         self.paths = [trajectory(g, theta0, psi0, steps=steps, lr=lr, scheme=r.scheme)
                       for g, r in zip(self.gans, self.runs, strict=True)]
         reach = max(2.0, 1.1 * max(np.abs(p).max() for p in self.paths))
         n = len(self.runs)
-        width = width // 16 * 16
-        height = round(width * min(0.8, max(0.3, 1.15 / n)) / 16) * 16
-        dpi = width / 9.6
-        self.fig = plt.figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
-        self.fig.get_layout_engine().set(h_pad=0.06)  # room between the title and panel titles
+        super().__init__(width, min(0.8, max(0.3, 1.15 / n)))
         axes = np.atleast_1d(self.fig.subplots(1, n))
         grid = np.linspace(-reach, reach, 41)
         tt, pp = np.meshgrid(grid, grid)
@@ -115,18 +106,13 @@ class DiracAnimation:
         handles = axes[0].get_legend_handles_labels()
         self.fig.legend(*handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
         self.title = self.fig.suptitle(self._title(steps), fontsize=11)
-        self.fig.canvas.draw()
-        self.fig.set_layout_engine("none")
-        for artist in self._animated():
-            artist.set_animated(True)
-        self.fig.canvas.draw()
-        self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        self.freeze()
 
     def _title(self, step: int) -> str:
         return (f"Dirac-GAN (Mescheder et al. 2018): p_data = δ₀, D(x) = ψx · "
                 f"step {step:,} / {self.steps:,}, h = {self.lr:g}")
 
-    def _animated(self) -> list:
+    def animated(self) -> list:
         return [*self.lines, *self.heads, self.title]
 
     def frame(self, i: int) -> np.ndarray:
@@ -135,13 +121,7 @@ class DiracAnimation:
             line.set_data(path[: i + 1, 0], path[: i + 1, 1])
             head.set_data([path[i, 0]], [path[i, 1]])
         self.title.set_text(self._title(i))
-        self.fig.canvas.restore_region(self.background)
-        for artist in self._animated():
-            self.fig.draw_artist(artist)
-        return np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()
-
-    def close(self) -> None:
-        plt.close(self.fig)
+        return self.blit()
 
 
 def render_dirac(path: str | Path, runs: Sequence[DiracRun] = DEFAULT_RUNS, *, steps: int = 500,
