@@ -247,7 +247,7 @@ def test_unrolled_steps_match_the_optimisers_own_step():
         reference.grad = grad.clone()
         opt.step()
         state = {"w": {"step": 0.0, "m": torch.zeros(3, 4), "v": torch.zeros(3, 4)}}
-        out = _unrolled_parameters({"w": w}, [grad], opt, state, config)
+        out = _unrolled_parameters({"w": w}, [grad], state, config)
         torch.testing.assert_close(out["w"], reference.detach(), rtol=0, atol=1e-6)
 
 
@@ -285,7 +285,7 @@ def test_gradients_flow_through_the_unrolled_step():
         loss_d = discriminator_loss(functional_call(disc, params, (real,)),
                                     functional_call(disc, params, (fake,)))
         grads = torch.autograd.grad(loss_d.sum(), list(params.values()), create_graph=through)
-        ahead = _unrolled_parameters(params, list(grads), None, {}, config)
+        ahead = _unrolled_parameters(params, list(grads), {}, config)
         if not through:
             ahead = {k: v.detach() for k, v in ahead.items()}
         return non_saturating_generator_loss(functional_call(disc, ahead, (fake,))).sum()

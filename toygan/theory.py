@@ -23,7 +23,8 @@ from scipy.special import expit
 from toygan.errors import ToyganError
 
 __all__ = ["Density", "optimal_discriminator", "optimal_discriminator_from_samples",
-           "optimal_discriminator_from_log_densities", "kde_pair", "jsd_from_samples", "KDE", "kde",
+           "optimal_discriminator_from_log_densities", "kde_pair", "compared_densities",
+           "jsd_from_samples", "KDE", "kde",
            "Quadrature", "quadrature", "jsd", "value", "BANDWIDTH_RULES"]
 
 
@@ -109,6 +110,16 @@ def kde_pair(p_data: Density, generated: np.ndarray,
     p_g = kde(generated, bandwidth or "scott")
     smoothed = getattr(p_data, "smoothed", None)
     return (smoothed(p_g.bandwidth) if callable(smoothed) else p_data), p_g
+
+
+def compared_densities(p_data: Density, generated: np.ndarray, *, p_g: Density | None = None,
+                       bandwidth: float | None = None) -> tuple[Density, Density, float]:
+    """The pair D* compares and the kernel bandwidth h: ``(p_data, p_g, 0)`` when p_g is known,
+    else ``kde_pair(p_data, generated, bandwidth)`` and its h."""
+    if p_g is not None:
+        return p_data, p_g, 0.0
+    view, estimate = kde_pair(p_data, generated, bandwidth)
+    return view, estimate, estimate.bandwidth
 
 
 def optimal_discriminator_from_samples(

@@ -22,7 +22,7 @@ from toygan.history import History
 from toygan.metrics import mode_coverage
 from toygan.models import Discriminator, Generator, sample_prior
 from toygan.objectives import OBJECTIVES, gradient_penalty, r1_penalty
-from toygan.theory import jsd_from_samples, kde_pair, optimal_discriminator
+from toygan.theory import compared_densities, jsd_from_samples, optimal_discriminator
 
 __all__ = ["train"]
 
@@ -58,8 +58,8 @@ def _d_on_points(disc: Discriminator, points: torch.Tensor, reading, pack: int =
     return reading(torch.cat(out, dim=1))
 
 
-def _unrolled_parameters(params: dict[str, torch.Tensor], grads: list[torch.Tensor],
-                         opt: torch.optim.Optimizer, state: dict, cfg: Config) -> dict[str, torch.Tensor]:
+def _unrolled_parameters(params: dict[str, torch.Tensor], grads: list[torch.Tensor], state: dict,
+                         cfg: Config) -> dict[str, torch.Tensor]:
     """One differentiable step of D's optimiser (Metz et al. 2016, Eq. 2–3): new tensors that keep
     the graph back to the old ones. Adam continues from ``state`` (copies of the optimiser's moment
     estimates, updated in place); √v̂ is taken as √(v̂ + ε²), smooth at v̂ = 0, so that
@@ -203,7 +203,7 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                 loss = objective.discriminator_loss(functional_call(disc, params, (real,)),
                                                     functional_call(disc, params, (ahead,)))
                 grads = torch.autograd.grad(loss.sum(), list(params.values()), create_graph=True)
-                params = _unrolled_parameters(params, list(grads), opt_d, state, cfg)
+                params = _unrolled_parameters(params, list(grads), state, cfg)
             return objective.generator_loss(functional_call(disc, params, (blur(pack(fake)),)))
 
         @torch.no_grad()
@@ -229,11 +229,8 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
             stars, jsds = [], []
             for e in range(n_members):
                 data_pts, gen_pts = real[e, :n].double().numpy(), fake[e, :n].double().numpy()
-                if fake_target is not None:
-                    p_data, p_g, h = target, fake_target, 0.0
-                else:
-                    p_data, p_g = kde_pair(target, fake[e].double().numpy(), rec.kde_bandwidth)
-                    h = p_g.bandwidth
+                p_data, p_g, h = compared_densities(target, fake[e].double().numpy(), p_g=fake_target,
+                                                    bandwidth=rec.kde_bandwidth)
                 stars.append(optimal_discriminator(p_data, p_g, np.concatenate([data_pts, gen_pts])))
                 jitter = h * kernel_noise[e]  # (2n, 2): samples of the smoothed densities
                 jsds.append(jsd_from_samples(p_data, p_g, data_pts + jitter[:len(data_pts)],

@@ -19,7 +19,7 @@ from toygan.data import make_target
 from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.objectives import OBJECTIVES
-from toygan.theory import kde_pair, optimal_discriminator_from_log_densities
+from toygan.theory import compared_densities, optimal_discriminator_from_log_densities
 
 __all__ = ["PANELS", "SamplesPanel", "DiscriminatorPanel", "ConvergencePanel",
            "OptimalDiscriminatorPanel", "GapPanel", "OptimalityPanel", "OptimalDiscriminators",
@@ -83,7 +83,7 @@ class OptimalDiscriminators:
 
     p_g is exact when the run's fake samples come from a target (``train.generator = "target"``);
     otherwise it is a Gaussian KDE of the snapshot's generator samples, with p_data seen through the
-    same kernel (``toygan.theory.optimal_discriminator_from_samples``), and ``exact`` is False so
+    same kernel (``toygan.theory.compared_densities``), and ``exact`` is False so
     that panels can say so.
     """
 
@@ -102,12 +102,9 @@ class OptimalDiscriminators:
     def _compute(self, i: int) -> tuple[np.ndarray, float]:
         key = 0 if self.exact else i  # a fixed p_g has one D* for every snapshot
         if key not in self._cache:
-            if self.exact:
-                p_data, p_g, h = self.p_data, self.p_g, 0.0
-            else:
-                samples = self.history.samples[i, self.member].astype(np.float64)
-                p_data, p_g = kde_pair(self.p_data, samples, self.bandwidth)
-                h = p_g.bandwidth
+            samples = self.history.samples[i, self.member].astype(np.float64)
+            p_data, p_g, h = compared_densities(self.p_data, samples, p_g=self.p_g,
+                                                bandwidth=self.bandwidth)
             lp_data, lp_g = p_data.log_prob(self.points), p_g.log_prob(self.points)
             d = optimal_discriminator_from_log_densities(lp_data, lp_g)
             # where neither density has mass D* is a ratio of two vanishing tails: hide it
@@ -134,6 +131,7 @@ class _MapPanel:
     contour_level: float | None = 0.5
     limits = (0.0, 1.0)
     ticks: list[float] | None = [0, 0.25, 0.5, 0.75, 1]
+    short = "D(x)"  # the contour's name in the legend
 
     def map(self, i: int) -> np.ndarray:
         raise NotImplementedError
@@ -159,8 +157,6 @@ class _MapPanel:
         self.contour = None
         self._draw_contour(0)
         ax.set_title(self.title, fontsize=10)
-
-    short = "D(x)"
 
     def _draw_contour(self, i: int) -> None:
         if self.contour is not None:
@@ -223,37 +219,31 @@ def _needs_probability(history: History, panel: str) -> None:
                           "samples, whose optimum is not D* of single points")
 
 
-def _optimal(panel: _MapPanel) -> OptimalDiscriminators:
-    key = ("d_star", panel.member)
-    if key not in panel.shared:
-        panel.shared[key] = OptimalDiscriminators(panel.history, panel.member)
-    return panel.shared[key]
+def _optimal(history: History, member: int, shared: dict) -> OptimalDiscriminators:
+    """The D* maps of one member, made once per figure and shared by its panels."""
+    key = ("d_star", member)
+    if key not in shared:
+        shared[key] = OptimalDiscriminators(history, member)
+    return shared[key]
 
 
 class OptimalDiscriminatorPanel(_MapPanel):
     """D*(x) = p_data / (p_data + p_g) for the current p_g (Goodfellow et al. 2014, Prop. 1), in
     the same colours as D, so the two can be compared side by side."""
 
-    short = "D*(x)"
     contour_level = None  # a KDE-based D* is too ragged for a meaningful ½ line
 
     def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
         _needs_probability(history, "dstar")
-        self.title = f"Optimal D* ({_optimal_label(history, member, shared)})"
+        maps = _optimal(history, member, shared)
+        self.title = f"Optimal D* ({maps.label(history.n_snapshots - 1)})"
         super().__init__(fig, ax, history, member, shared)
         (grey,) = ax.plot([], [], marker="s", ls="none", c=NO_MASS,
                           label="no data or G mass: D* undefined")
         self.handles.append(grey)
 
     def map(self, i: int) -> np.ndarray:
-        return _optimal(self)(i)
-
-
-def _optimal_label(history: History, member: int, shared: dict) -> str:
-    key = ("d_star", member)
-    if key not in shared:
-        shared[key] = OptimalDiscriminators(history, member)
-    return shared[key].label(history.n_snapshots - 1)
+        return _optimal(self.history, self.member, self.shared)(i)
 
 
 class GapPanel(_MapPanel):
@@ -268,7 +258,8 @@ class GapPanel(_MapPanel):
         super().__init__(fig, ax, history, member, shared)
 
     def map(self, i: int) -> np.ndarray:
-        return np.abs(self.history.d_grid[i, self.member] - _optimal(self)(i))
+        return np.abs(self.history.d_grid[i, self.member]
+                      - _optimal(self.history, self.member, self.shared)(i))
 
 
 class _CurvesPanel:
