@@ -20,6 +20,7 @@ from toygan.data import make_target
 from toygan.errors import ToyganError
 from toygan.models import ACTIVATIONS, PRIORS
 from toygan.objectives import OBJECTIVES, REGULARIZERS
+from toygan.validate import choice, integer, number
 
 __all__ = ["Config", "DataConfig", "FakeConfig", "ModelConfig", "TrainConfig", "RecordConfig", "OPTIMIZERS"]
 
@@ -28,31 +29,6 @@ UPDATE_SCHEMES = ("alternating", "simultaneous")
 GENERATOR_MODES = ("trained", "frozen", "target")
 MAX_RECORDING_BYTES = 2 * 2**30
 """The most a run may record, in memory and in its history file (2 GiB)."""
-
-
-def _int(where: str, value: Any, minimum: int, maximum: int | None = None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ToyganError(f"{where} = {value!r}: must be an integer ≥ {minimum}")
-    if value < minimum or (maximum is not None and value > maximum):
-        allowed = f"≥ {minimum}" if maximum is None else f"between {minimum} and {maximum}"
-        raise ToyganError(f"{where} = {value!r}: must be an integer {allowed}")
-
-
-def _float(where: str, value: Any, low: float, high: float = math.inf, *, open_low: bool = True,
-           open_high: bool = False) -> float:
-    ok = not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
-    if ok:
-        ok = (value > low if open_low else value >= low) and (value < high if open_high else value <= high)
-    if not ok:
-        lo = f"{'>' if open_low else '≥'} {low:g}"
-        hi = "" if math.isinf(high) else f" and {'<' if open_high else '≤'} {high:g}"
-        raise ToyganError(f"{where} = {value!r}: must be a number {lo}{hi}")
-    return float(value)
-
-
-def _choice(where: str, value: Any, allowed: Any) -> None:
-    if value not in allowed:
-        raise ToyganError(f"{where} = {value!r}: unknown; choose one of {sorted(allowed)}")
 
 
 @dataclass
@@ -112,13 +88,13 @@ class ModelConfig:
     """Hidden activation of both networks: relu, leaky_relu, tanh, elu."""
 
     def __post_init__(self) -> None:
-        _int("model.noise_dim", self.noise_dim, 1, 1024)
-        _choice("model.prior", self.prior, PRIORS)
-        _int("model.g_width", self.g_width, 1, 4096)
-        _int("model.g_depth", self.g_depth, 0, 16)
-        _int("model.d_width", self.d_width, 1, 4096)
-        _int("model.d_depth", self.d_depth, 0, 16)
-        _choice("model.activation", self.activation, ACTIVATIONS)
+        integer("model.noise_dim", self.noise_dim, 1, 1024)
+        choice("model.prior", self.prior, PRIORS)
+        integer("model.g_width", self.g_width, 1, 4096)
+        integer("model.g_depth", self.g_depth, 0, 16)
+        integer("model.d_width", self.d_width, 1, 4096)
+        integer("model.d_depth", self.d_depth, 0, 16)
+        choice("model.activation", self.activation, ACTIVATIONS)
 
 
 @dataclass
@@ -176,28 +152,28 @@ class TrainConfig:
     """CPU threads for torch during training; one is fastest for networks this small."""
 
     def __post_init__(self) -> None:
-        _int("train.steps", self.steps, 1)
-        _int("train.d_steps", self.d_steps, 1, 100)
-        _int("train.batch_size", self.batch_size, 1, 65536)
-        _choice("train.loss", self.loss, OBJECTIVES)
-        _choice("train.updates", self.updates, UPDATE_SCHEMES)
-        _choice("train.regularizer", self.regularizer, REGULARIZERS)
-        self.gamma = _float("train.gamma", self.gamma, 0.0, open_low=False)
-        self.clip = _float("train.clip", self.clip, 0.0, open_low=False)
-        self.instance_noise = _float("train.instance_noise", self.instance_noise, 0.0, open_low=False)
-        _choice("train.generator", self.generator, GENERATOR_MODES)
-        _choice("train.optimizer", self.optimizer, OPTIMIZERS)
-        self.lr_g = _float("train.lr_g", self.lr_g, 0.0)
-        self.lr_d = _float("train.lr_d", self.lr_d, 0.0)
+        integer("train.steps", self.steps, 1)
+        integer("train.d_steps", self.d_steps, 1, 100)
+        integer("train.batch_size", self.batch_size, 1, 65536)
+        choice("train.loss", self.loss, OBJECTIVES)
+        choice("train.updates", self.updates, UPDATE_SCHEMES)
+        choice("train.regularizer", self.regularizer, REGULARIZERS)
+        self.gamma = number("train.gamma", self.gamma, 0.0, open_low=False)
+        self.clip = number("train.clip", self.clip, 0.0, open_low=False)
+        self.instance_noise = number("train.instance_noise", self.instance_noise, 0.0, open_low=False)
+        choice("train.generator", self.generator, GENERATOR_MODES)
+        choice("train.optimizer", self.optimizer, OPTIMIZERS)
+        self.lr_g = number("train.lr_g", self.lr_g, 0.0)
+        self.lr_d = number("train.lr_d", self.lr_d, 0.0)
         if not isinstance(self.betas, list | tuple) or len(self.betas) != 2:
             raise ToyganError(f"train.betas = {self.betas!r}: must be two numbers in [0, 1)")
-        self.betas = [_float("train.betas", b, 0.0, 1.0, open_low=False, open_high=True)
+        self.betas = [number("train.betas", b, 0.0, 1.0, open_low=False, open_high=True)
                       for b in self.betas]
-        self.momentum = _float("train.momentum", self.momentum, 0.0, 1.0, open_low=False,
+        self.momentum = number("train.momentum", self.momentum, 0.0, 1.0, open_low=False,
                                open_high=True)
-        _int("train.seed", self.seed, 0, 2**63 - 1)
-        _int("train.members", self.members, 1, 1024)
-        _int("train.threads", self.threads, 1, 256)
+        integer("train.seed", self.seed, 0, 2**63 - 1)
+        integer("train.members", self.members, 1, 1024)
+        integer("train.threads", self.threads, 1, 256)
         # combinations that do not fit, refused with the reason
         if self.regularizer != "none" and self.gamma == 0:
             raise ToyganError(f"train.gamma = 0: train.regularizer = {self.regularizer!r} needs a "
@@ -208,9 +184,9 @@ class TrainConfig:
         if self.clip > 0 and self.loss != "wasserstein":
             raise ToyganError(f"train.clip = {self.clip:g}: weight clipping keeps a Wasserstein "
                               f"critic Lipschitz; it does not fit train.loss = {self.loss!r}")
-        _int("train.unroll", self.unroll, 0, 50)
-        _int("train.pack", self.pack, 1, 16)
-        self.consensus = _float("train.consensus", self.consensus, 0.0, open_low=False)
+        integer("train.unroll", self.unroll, 0, 50)
+        integer("train.pack", self.pack, 1, 16)
+        self.consensus = number("train.consensus", self.consensus, 0.0, open_low=False)
         if self.consensus > 0 and self.updates != "simultaneous":
             raise ToyganError(f"train.consensus = {self.consensus:g}: consensus optimisation moves "
                               'both players at once; it needs train.updates = "simultaneous"')
@@ -242,19 +218,19 @@ class RecordConfig:
     0: Scott's rule, which over-smooths narrow modes."""
 
     def __post_init__(self) -> None:
-        _int("record.every", self.every, 1)
-        _int("record.n_samples", self.n_samples, 1, 100_000)
-        _int("record.grid_size", self.grid_size, 2, 1024)
+        integer("record.every", self.every, 1)
+        integer("record.n_samples", self.n_samples, 1, 100_000)
+        integer("record.grid_size", self.grid_size, 2, 1024)
         if self.window:
             if not isinstance(self.window, list | tuple) or len(self.window) != 4:
                 raise ToyganError(f"record.window = {self.window!r}: must be [xmin, xmax, ymin, ymax]")
-            w = [_float("record.window", v, -math.inf, open_low=True) for v in self.window]
+            w = [number("record.window", v, -math.inf, open_low=True) for v in self.window]
             if not (w[0] < w[1] and w[2] < w[3]):
                 raise ToyganError(f"record.window = {self.window!r}: needs xmin < xmax and ymin < ymax")
             self.window = w
         else:
             self.window = []
-        self.kde_bandwidth = _float("record.kde_bandwidth", self.kde_bandwidth, 0.0, open_low=False)
+        self.kde_bandwidth = number("record.kde_bandwidth", self.kde_bandwidth, 0.0, open_low=False)
 
 
 _SECTIONS = {"data": DataConfig, "fake": FakeConfig, "model": ModelConfig, "train": TrainConfig,

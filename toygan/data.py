@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from toygan.errors import ToyganError
+from toygan.validate import integer, number
 
 __all__ = ["GaussianMixture", "SampleTarget", "ring", "grid", "mixture", "moons", "circles",
            "swiss_roll", "spiral", "points", "image", "TARGETS", "make_target"]
@@ -113,34 +114,15 @@ def _floats(name: str, value: Any) -> np.ndarray:
         raise ToyganError(f"{name} = {value!r}: must be numbers") from None
 
 
-def _positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0 \
-            or not math.isfinite(value):
-        raise ToyganError(f"{name} = {value!r}: must be a number > 0")
-    return float(value)
-
-
-def _non_negative(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0 \
-            or not math.isfinite(value):
-        raise ToyganError(f"{name} = {value!r}: must be a number ≥ 0")
-    return float(value)
-
-
-def _count(name: str, value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ToyganError(f"{name} = {value!r}: must be an integer ≥ {minimum}")
-    return value
-
-
 def ring(n_modes: int = 8, radius: float = 2.0, std: float = 0.02) -> GaussianMixture:
     """``n_modes`` equal-weight Gaussians with centres at angles 2πk/K, k = 0..K−1, on a circle.
 
     The default (8 modes, radius 2, σ = 0.02) is the ring of the Unrolled-GAN paper (Metz et al.
     2016, Sec. 3.1). Centres use k < K, not ``linspace(0, 2π, K)``, which would repeat a centre.
     """
-    n_modes = _count("n_modes", n_modes)
-    radius, std = _positive("radius", radius), _positive("std", std)
+    n_modes = integer("n_modes", n_modes, 1)
+    radius = number("radius", radius, 0.0)
+    std = number("std", std, 0.0)
     angles = 2 * np.pi * np.arange(n_modes) / n_modes
     means = radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
     return GaussianMixture(means, std, name=f"ring of {n_modes}")
@@ -151,8 +133,9 @@ def grid(side: int = 5, spacing: float = 2.0, std: float = 0.05) -> GaussianMixt
 
     The default (5 × 5, spacing 2, σ = 0.05) is the grid of PacGAN (Lin et al. 2018, Sec. 5.1).
     """
-    side = _count("side", side)
-    spacing, std = _positive("spacing", spacing), _positive("std", std)
+    side = integer("side", side, 1)
+    spacing = number("spacing", spacing, 0.0)
+    std = number("std", std, 0.0)
     ticks = (np.arange(side) - (side - 1) / 2) * spacing
     xx, yy = np.meshgrid(ticks, ticks)
     means = np.stack([xx.ravel(), yy.ravel()], axis=1)
@@ -228,7 +211,8 @@ def moons(noise: float = 0.05, bandwidth: float = 0.1) -> SampleTarget:
     ``bandwidth``: of the KDE that stands in for the density (0: Scott's rule)."""
     from sklearn.datasets import make_moons
 
-    noise, bandwidth = _non_negative("noise", noise), _non_negative("bandwidth", bandwidth)
+    noise = number("noise", noise, 0.0, open_low=False)
+    bandwidth = number("bandwidth", bandwidth, 0.0, open_low=False)
     return SampleTarget("moons", lambda n, rng: make_moons(n, noise=noise, random_state=_seed(rng))[0]
                         - [0.5, 0.25], bandwidth)
 
@@ -237,8 +221,9 @@ def circles(noise: float = 0.03, factor: float = 0.5, bandwidth: float = 0.08) -
     """Two concentric circles of radii 1 and ``factor``, ``sklearn.datasets.make_circles``."""
     from sklearn.datasets import make_circles
 
-    noise, bandwidth = _non_negative("noise", noise), _non_negative("bandwidth", bandwidth)
-    factor = _positive("factor", factor)
+    noise = number("noise", noise, 0.0, open_low=False)
+    bandwidth = number("bandwidth", bandwidth, 0.0, open_low=False)
+    factor = number("factor", factor, 0.0)
     if factor >= 1:
         raise ToyganError(f"factor = {factor!r}: must be a number in (0, 1)")
     return SampleTarget("circles", lambda n, rng: make_circles(
@@ -251,8 +236,9 @@ def swiss_roll(noise: float = 0.25, scale: float = 7.5, bandwidth: float = 0.1) 
     ``gan_toy.py``)."""
     from sklearn.datasets import make_swiss_roll
 
-    noise, scale = _non_negative("noise", noise), _positive("scale", scale)
-    bandwidth = _non_negative("bandwidth", bandwidth)
+    noise = number("noise", noise, 0.0, open_low=False)
+    scale = number("scale", scale, 0.0)
+    bandwidth = number("bandwidth", bandwidth, 0.0, open_low=False)
     return SampleTarget("swiss roll", lambda n, rng: make_swiss_roll(
         n, noise=noise, random_state=_seed(rng))[0][:, [0, 2]] / scale, bandwidth)
 
@@ -260,8 +246,10 @@ def swiss_roll(noise: float = 0.25, scale: float = 7.5, bandwidth: float = 0.1) 
 def spiral(turns: float = 2.0, arms: int = 2, noise: float = 0.05,
            bandwidth: float = 0.1) -> SampleTarget:
     """``arms`` interleaved Archimedean spiral arms of ``turns`` turns, radius growing to 2."""
-    turns, noise = _positive("turns", turns), _non_negative("noise", noise)
-    arms, bandwidth = _count("arms", arms), _non_negative("bandwidth", bandwidth)
+    turns = number("turns", turns, 0.0)
+    noise = number("noise", noise, 0.0, open_low=False)
+    arms = integer("arms", arms, 1)
+    bandwidth = number("bandwidth", bandwidth, 0.0, open_low=False)
 
     def draw(n: int, rng: np.random.Generator) -> np.ndarray:
         t = np.sqrt(rng.random(n))  # uniform along the arm's length, roughly
@@ -282,7 +270,8 @@ def points(path: str, jitter: float = 0.0, bandwidth: float = 0.0) -> SampleTarg
         ToyganError: naming the file if it is missing, unreadable, not (n, 2), has NaN or inf, or
             has fewer than 2 points.
     """
-    jitter, bandwidth = _non_negative("jitter", jitter), _non_negative("bandwidth", bandwidth)
+    jitter = number("jitter", jitter, 0.0, open_low=False)
+    bandwidth = number("bandwidth", bandwidth, 0.0, open_low=False)
     data = _read_points(str(path))
 
     def draw(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -326,7 +315,8 @@ def image(path: str, size: float = 4.0, invert: bool = False, bandwidth: float =
     """
     from PIL import Image, UnidentifiedImageError
 
-    size, bandwidth = _positive("size", size), _non_negative("bandwidth", bandwidth)
+    size = number("size", size, 0.0)
+    bandwidth = number("bandwidth", bandwidth, 0.0, open_low=False)
     if not isinstance(invert, bool):
         raise ToyganError(f"invert = {invert!r}: must be true or false")
     file = Path(str(path))

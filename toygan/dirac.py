@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from toygan.errors import ToyganError
+from toygan.validate import integer, number
 
 __all__ = ["DiracGAN", "VARIANTS", "dirac_gan", "trajectory", "jacobian", "eigenvalues",
            "UPDATE_SCHEMES"]
@@ -156,10 +157,8 @@ def trajectory(gan: DiracGAN, theta0: float = 1.0, psi0: float = 1.0, *, steps: 
     """
     if scheme not in UPDATE_SCHEMES:
         raise ToyganError(f"scheme = {scheme!r}: choose one of {list(UPDATE_SCHEMES)}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ToyganError(f"steps = {steps!r}: must be an integer ≥ 1")
-    if isinstance(lr, bool) or not isinstance(lr, int | float) or not (math.isfinite(lr) and lr > 0):
-        raise ToyganError(f"lr = {lr!r}: must be a number > 0")
+    integer("steps", steps, 1)
+    number("lr", lr, 0.0)
     for label, v in (("theta0", theta0), ("psi0", psi0)):
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
             raise ToyganError(f"{label} = {v!r}: must be a finite number")

@@ -19,6 +19,7 @@ import numpy as np
 from toygan.data import GaussianMixture
 from toygan.errors import ToyganError
 from toygan.theory import _points
+from toygan.validate import integer
 
 __all__ = ["ModeCoverage", "mode_coverage"]
 
@@ -61,8 +62,7 @@ def mode_coverage(samples: np.ndarray, mixture: GaussianMixture, n_std: float = 
         raise ToyganError(f"samples: have {samples.shape[1]} coordinates, the mixture {mixture.dim}")
     if isinstance(n_std, bool) or not isinstance(n_std, int | float) or not n_std > 0:
         raise ToyganError(f"n_std = {n_std!r}: must be a number > 0")
-    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
-        raise ToyganError(f"min_count = {min_count!r}: must be an integer ≥ 1")
+    integer("min_count", min_count, 1)
     sq = ((samples[:, None, :] - mixture.means[None]) ** 2).sum(-1)  # (n, K)
     nearest = sq.argmin(axis=1)
     distance = np.sqrt(sq[np.arange(len(samples)), nearest])

@@ -1,0 +1,41 @@
+"""The checks every module uses on user values, each failing with one line that names the field,
+the value and what is allowed."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from toygan.errors import ToyganError
+
+__all__ = ["integer", "number", "choice"]
+
+
+def integer(where: str, value: Any, minimum: int, maximum: int | None = None) -> int:
+    """``value`` if it is an int (not a bool) in [minimum, maximum], else a ToyganError."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ToyganError(f"{where} = {value!r}: must be an integer ≥ {minimum}")
+    if value < minimum or (maximum is not None and value > maximum):
+        allowed = f"≥ {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+        raise ToyganError(f"{where} = {value!r}: must be an integer {allowed}")
+    return value
+
+
+def number(where: str, value: Any, low: float, high: float = math.inf, *, open_low: bool = True,
+           open_high: bool = False) -> float:
+    """``value`` as a float if it is a finite number between ``low`` and ``high`` (open or closed
+    ends), else a ToyganError."""
+    ok = not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+    if ok:
+        ok = (value > low if open_low else value >= low) and (value < high if open_high else value <= high)
+    if not ok:
+        lo = f"{'>' if open_low else '≥'} {low:g}"
+        hi = "" if math.isinf(high) else f" and {'<' if open_high else '≤'} {high:g}"
+        raise ToyganError(f"{where} = {value!r}: must be a number {lo}{hi}")
+    return float(value)
+
+
+def choice(where: str, value: Any, allowed: Any) -> None:
+    """A ToyganError unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        raise ToyganError(f"{where} = {value!r}: unknown; choose one of {sorted(allowed)}")
