@@ -18,8 +18,7 @@ import numpy as np
 
 from toygan.data import GaussianMixture
 from toygan.errors import ToyganError
-from toygan.theory import _points
-from toygan.validate import integer
+from toygan.validate import integer, points
 
 __all__ = ["ModeCoverage", "mode_coverage"]
 
@@ -55,7 +54,7 @@ def mode_coverage(samples: np.ndarray, mixture: GaussianMixture, n_std: float = 
     Raises:
         ToyganError: for samples of the wrong shape or with NaN, or thresholds out of range.
     """
-    samples = _points(samples, "samples")
+    samples = points(samples, "samples")
     if not isinstance(mixture, GaussianMixture):
         raise ToyganError(f"mixture = {mixture!r}: mode metrics need a GaussianMixture target")
     if samples.shape[1] != mixture.dim:

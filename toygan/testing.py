@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from toygan.theory import Density, _density, _points, optimal_discriminator
+from toygan.theory import Density, _density, optimal_discriminator
+from toygan.validate import points as checked_points
 
 __all__ = ["assert_optimal_discriminator", "assert_discriminator_near_half", "support_points"]
 
@@ -80,7 +81,7 @@ def assert_optimal_discriminator(discriminator: Callable[[np.ndarray], np.ndarra
     _check_atol(atol)
     _density(p_data, "p_data")
     _density(p_g, "p_g")
-    points = support_points(p_data, p_g) if points is None else _points(points, "points")
+    points = support_points(p_data, p_g) if points is None else checked_points(points, "points")
     d = _probabilities(discriminator, points)
     _compare(d, optimal_discriminator(p_data, p_g, points), points, atol, "D*")
 
@@ -94,6 +95,6 @@ def assert_discriminator_near_half(discriminator: Callable[[np.ndarray], np.ndar
         AssertionError: saying where and by how much D is furthest from ½.
     """
     _check_atol(atol)
-    points = _points(points, "points")
+    points = checked_points(points, "points")
     d = _probabilities(discriminator, points)
     _compare(d, np.full(len(points), 0.5), points, atol, "½")

@@ -21,6 +21,7 @@ import numpy as np
 from scipy.special import expit
 
 from toygan.errors import ToyganError
+from toygan.validate import points
 
 __all__ = ["Density", "optimal_discriminator", "optimal_discriminator_from_samples",
            "optimal_discriminator_from_log_densities", "kde_pair", "compared_densities",
@@ -30,19 +31,6 @@ __all__ = ["Density", "optimal_discriminator", "optimal_discriminator_from_sampl
 
 class Density(Protocol):
     def log_prob(self, x: np.ndarray) -> np.ndarray: ...
-
-
-def _points(x: Any, name: str = "x") -> np.ndarray:
-    try:
-        x = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ToyganError(f"{name}: must be an (n, d) array of numbers") from None
-    if x.ndim != 2 or x.shape[0] == 0:
-        raise ToyganError(f"{name}: must be an (n, d) array of points, got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        rows = np.flatnonzero(~np.isfinite(x).all(1))[:5].tolist()
-        raise ToyganError(f"{name}: contains NaN or inf, at rows {rows} (first five)")
-    return x
 
 
 def _density(p: Any, name: str) -> Density:
@@ -77,7 +65,7 @@ def optimal_discriminator(p_data: Density, p_g: Density, x: np.ndarray) -> np.nd
     Raises:
         ToyganError: for points of the wrong shape or with NaN, or a density without ``log_prob``.
     """
-    x = _points(x)
+    x = points(x)
     lp_data = _log_prob(_density(p_data, "p_data"), x, "p_data")
     lp_g = _log_prob(_density(p_g, "p_g"), x, "p_g")
     return optimal_discriminator_from_log_densities(lp_data, lp_g)
@@ -170,7 +158,7 @@ class KDE:
 
     def log_prob(self, x: np.ndarray) -> np.ndarray:
         """Log density at ``x`` ``(n, d)`` → ``(n,)``."""
-        x = _points(x)
+        x = points(x)
         n, d = self.samples.shape
         if x.shape[1] != d:
             raise ToyganError(f"x: points have {x.shape[1]} coordinates, the KDE's samples {d}")
@@ -208,7 +196,7 @@ def kde(samples: np.ndarray, bandwidth: float | str = "scott") -> KDE:
     Raises:
         ToyganError: for samples of the wrong shape or with NaN, or a bandwidth ≤ 0 or unknown.
     """
-    samples = _points(samples, "samples")
+    samples = points(samples, "samples")
     n, d = samples.shape
     if isinstance(bandwidth, str):
         if bandwidth not in BANDWIDTH_RULES:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from toygan.errors import ToyganError
 
-__all__ = ["integer", "number", "choice"]
+__all__ = ["integer", "number", "choice", "points"]
 
 
 def integer(where: str, value: Any, minimum: int, maximum: int | None = None) -> int:
@@ -39,3 +41,17 @@ def choice(where: str, value: Any, allowed: Any) -> None:
     """A ToyganError unless ``value`` is one of ``allowed``."""
     if value not in allowed:
         raise ToyganError(f"{where} = {value!r}: unknown; choose one of {sorted(allowed)}")
+
+
+def points(x: Any, name: str = "x") -> np.ndarray:
+    """``x`` as a float64 ``(n, d)`` array of finite points (n ≥ 1), else a ToyganError naming it."""
+    try:
+        x = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ToyganError(f"{name}: must be an (n, d) array of numbers") from None
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ToyganError(f"{name}: must be an (n, d) array of points, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        rows = np.flatnonzero(~np.isfinite(x).all(1))[:5].tolist()
+        raise ToyganError(f"{name}: contains NaN or inf, at rows {rows} (first five)")
+    return x
