@@ -200,3 +200,22 @@ def test_a_critic_is_drawn_centred_and_the_probability_panels_refuse_it(tmp_path
     for name in ("dstar", "gap", "optimality"):
         with pytest.raises(ToyganError, match="trains a critic"):
             render(h, tmp_path / "x.png", panels=[name])
+
+
+def test_value_panel_draws_v_and_its_jsd_bound(history, tmp_path):
+    from toygan.render.panels import JSDPanel, ValuePanel
+
+    anim = Animation(history, ["value", "jsd"])
+    try:
+        anim.frame(3)
+        value, jsd = anim.panels
+        assert isinstance(value, ValuePanel) and isinstance(jsd, JSDPanel)
+        np.testing.assert_allclose(value.lines[0][1].get_ydata(), history.scalars["value"][:4, 0])
+        bound = -np.log(4) + 2 * history.scalars["jsd"][:4, 0]
+        np.testing.assert_allclose(value.bound_line.get_ydata(), bound, rtol=1e-6)
+        np.testing.assert_allclose(jsd.lines[0][1].get_ydata(), history.scalars["jsd"][:4, 0])
+    finally:
+        anim.close()
+    h = train(tiny_config(**{"train.loss": "least-squares"}), progress=False)
+    with pytest.raises(ToyganError, match="panel 'value'.*'least-squares'"):
+        render(h, tmp_path / "x.png", panels=["value"])

@@ -28,6 +28,7 @@ __all__ = ["PANELS", "SamplesPanel", "DiscriminatorPanel", "ConvergencePanel",
 NO_MASS = "#d9d9d9"  # where D* is undefined: neither density has mass
 REAL = "#1f77b4"
 FAKE = "#ff7f0e"
+JSD_COLOUR = "#7570b3"  # purple: apart from the real (blue) and generated (orange) colours
 D_CMAP = "RdBu"  # diverging, white at ½: red = "fake" (D → 0), blue = "real" (D → 1)
 SUPPORT_LEVEL = 1e-3
 """D* is drawn where p_data + p_g exceeds this fraction of its peak, grey elsewhere."""
@@ -353,6 +354,64 @@ class OptimalityPanel(_CurvesPanel):
         return 0.0, 1.05 * max(h["d_star_gap"][:, member].max(), h["d_half_gap"][:, member].max(), 0.5)
 
 
+class JSDPanel(_CurvesPanel):
+    """JSD(p_data ‖ p_g) against the step, between 0 (p_g = p_data) and log 2 (disjoint supports).
+    p_g is a KDE of the recorded generator samples (``toygan.theory.jsd_from_samples``)."""
+
+    title = "JSD(p_data ‖ p_g)"
+    ylabel = "JSD (nats)"
+
+    def curves(self, history: History) -> list[tuple[str, str, str]]:
+        estimated = "" if history.config.train.generator == "target" else ", p_g by KDE"
+        return [("jsd", JSD_COLOUR, f"JSD(p_data ‖ p_g){estimated}")]
+
+    def ylim(self, history: History, member: int) -> tuple[float, float]:
+        return -0.02, 1.08 * np.log(2)
+
+    def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
+        super().__init__(fig, ax, history, member, shared)
+        ceiling = ax.axhline(np.log(2), ls=":", c="0.3", lw=1, label="log 2: disjoint supports")
+        self.handles.append(ceiling)
+
+
+class ValuePanel(_CurvesPanel):
+    """The value V(D, G) = E log D(x) + E log(1 − D(G(z))) against the step, beside
+    V(D*, G) = −log 4 + 2·JSD(p_data ‖ p_g) (Goodfellow et al. 2014, Theorem 1), which bounds it from
+    above, and the game's value −log 4 at p_g = p_data."""
+
+    title = "Value of the game"
+    ylabel = "value (nats)"
+
+    def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
+        loss = history.config.train.loss
+        if loss not in ("saturating", "non-saturating"):
+            raise ToyganError(f"panel 'value': train.loss = {loss!r} has no V(D, G) of Eq. 1; it "
+                              "needs 'saturating' or 'non-saturating' (try the 'jsd' panel)")
+        self.bound = -np.log(4) + 2 * history.scalars["jsd"][:, member]
+        super().__init__(fig, ax, history, member, shared)
+        (self.bound_line,) = ax.plot([], [], c=JSD_COLOUR, lw=1.5, ls="--",
+                                     label="V(D*, G) = −log 4 + 2·JSD")
+        floor = ax.axhline(-np.log(4), ls=":", c="0.3", lw=1, label="−log 4: value at p_g = p_data")
+        self.handles += [self.bound_line, floor]
+
+    def curves(self, history: History) -> list[tuple[str, str, str]]:
+        return [("value", "#1b9e77", "V(D, G) = E log D(x) + E log(1 − D(G(z)))")]
+
+    def ylim(self, history: History, member: int) -> tuple[float, float]:
+        values = history.scalars["value"][:, member]
+        finite = values[np.isfinite(values)]
+        # a near-perfect D early on sends V far down; the 2nd percentile keeps the scale readable
+        low = min(float(np.percentile(finite, 2)) if finite.size else -2.0, -np.log(4)) - 0.1
+        return low, 0.05
+
+    def animated(self) -> list:
+        return [*super().animated(), self.bound_line]
+
+    def update(self, i: int) -> None:
+        super().update(i)
+        self.bound_line.set_data(self.history.steps[: i + 1], self.bound[: i + 1])
+
+
 class ModeTimelinePanel:
     """Which data modes the generator covers at which step: one row per mode, one column per
     snapshot, coloured by the mode's share of the high-quality samples (``toygan.metrics``). Mode
@@ -402,5 +461,6 @@ class ModeTimelinePanel:
 
 PANELS = {"samples": SamplesPanel, "discriminator": DiscriminatorPanel,
           "convergence": ConvergencePanel, "dstar": OptimalDiscriminatorPanel, "gap": GapPanel,
-          "optimality": OptimalityPanel, "modes": ModeTimelinePanel}
+          "optimality": OptimalityPanel, "modes": ModeTimelinePanel, "jsd": JSDPanel,
+          "value": ValuePanel}
 """Name → panel class."""
