@@ -12,6 +12,7 @@ from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.presets import PRESETS, preset_config
+from toygan.render.animation import FORMATS
 from toygan.render.panels import PANELS
 
 __all__ = ["main"]
@@ -162,11 +163,12 @@ def _parser() -> argparse.ArgumentParser:
     common(train)
     train.set_defaults(func=cmd_train)
 
-    render = sub.add_parser("render", help="render a saved run as GIF, MP4 or a PNG filmstrip",
+    render = sub.add_parser("render", help="render a saved run as GIF, MP4, PNG filmstrip or HTML player",
                             description="Render RUN_DIR/history.npz again, without training.")
     render.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by toygan train")
-    render.add_argument("--format", choices=["gif", "mp4", "png"], default="gif",
-                        help="gif or mp4 animation, or png filmstrip of 8 frames (default: gif)")
+    render.add_argument("--format", choices=list(FORMATS), default="gif",
+                        help="gif or mp4 animation, png filmstrip of 8 frames, or html: a "
+                             "self-contained page with a player (default: gif)")
     render.add_argument("--out", help="output file (default: RUN_DIR/animation.FORMAT)")
     render.add_argument("--fps", type=float, default=12, help="frames per second (default: 12)")
     render.add_argument("--width", type=int, default=960, help="width in pixels (default: 960)")
@@ -189,7 +191,7 @@ def _parser() -> argparse.ArgumentParser:
     dirac.add_argument("--lr", type=float, default=0.1, help="step size h (default: 0.1)")
     dirac.add_argument("--theta0", type=float, default=1.0, help="starting θ (default: 1)")
     dirac.add_argument("--psi0", type=float, default=1.0, help="starting ψ (default: 1)")
-    dirac.add_argument("--format", choices=["gif", "mp4", "png"], help="default: from --out's suffix")
+    dirac.add_argument("--format", choices=list(FORMATS), help="default: from --out's suffix")
     dirac.add_argument("--fps", type=float, default=20, help="frames per second (default: 20)")
     dirac.add_argument("--width", type=int, default=960, help="width in pixels (default: 960)")
     dirac.set_defaults(func=cmd_dirac)

@@ -73,6 +73,12 @@ class History:
                 f"data={self.config.data.name!r}, loss={self.config.train.loss!r}, "
                 f"status={self.status!r})")
 
+    def _repr_html_(self) -> str:
+        """In a notebook a history shows as an animation player (``toygan.render.player``)."""
+        from toygan.render import player  # rendering stays out of the core until asked for
+
+        return player(self)._repr_html_()
+
     def save(self, path: str | Path) -> Path:
         """Write the history to ``path`` (a ``.npz`` file), atomically; returns the path."""
         path = Path(path)

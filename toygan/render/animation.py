@@ -10,12 +10,13 @@ import numpy as np
 from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.render.figure import BlittedFigure
+from toygan.render.html import Player, write_html
 from toygan.render.panels import PANELS
 from toygan.render.writers import write_filmstrip, write_gif, write_mp4
 
-__all__ = ["Animation", "render", "FORMATS", "frame_indices", "check_output", "write_frames"]
+__all__ = ["Animation", "render", "player", "FORMATS", "frame_indices", "check_output", "write_frames"]
 
-FORMATS = ("gif", "mp4", "png")
+FORMATS = ("gif", "mp4", "png", "html")
 DEFAULT_PANELS = ("samples", "discriminator", "convergence")
 _WITH_COLORBAR = ("discriminator", "dstar", "gap", "modes")
 
@@ -56,7 +57,7 @@ class Animation(BlittedFigure):
         cfg = history.config
         game = {"trained": f"{cfg.train.loss} GAN", "frozen": f"{cfg.train.loss} GAN, G frozen",
                 "target": "D alone against a fixed p_g"}[cfg.train.generator]
-        self._label = f"{cfg.data.name} · {game} · seed {cfg.train.seed + member}"
+        self.label = f"{cfg.data.name} · {game} · seed {cfg.train.seed + member}"
         # the title's widest text is set before the layout is frozen, so the layout leaves room
         self.title = self.fig.suptitle(self._title(history.n_snapshots - 1), fontsize=11)
         handles = list({h.get_label(): h for panel in self.panels for h in panel.handles}.values())
@@ -79,19 +80,19 @@ class Animation(BlittedFigure):
         note = ""
         if i == h.n_snapshots - 1 and h.status != "completed":
             note = f"  [{h.status}: training stopped here]"
-        return f"{self._label} · step {int(h.steps[i]):,} / {h.config.train.steps:,}{note}"
+        return f"{self.label} · step {int(h.steps[i]):,} / {h.config.train.steps:,}{note}"
 
 
 def render(history: History, path: str | Path, *, format: str | None = None, fps: float = 12,
            width: int = 960, member: int = 0, max_frames: int = 120,
            panels: Sequence[str] = DEFAULT_PANELS, filmstrip_frames: int = 8) -> Path:
-    """Render a history to a GIF, an MP4, or a PNG filmstrip, without training.
+    """Render a history to a GIF, an MP4, a PNG filmstrip or an HTML player, without training.
 
     Args:
         history: what ``toygan.train`` returned or ``History.load`` read.
         path: the output file; written atomically.
-        format: ``gif``, ``mp4`` or ``png``; ``None`` takes it from the file's suffix.
-        fps: frames per second (GIF and MP4).
+        format: ``gif``, ``mp4``, ``png`` or ``html``; ``None`` takes it from the file's suffix.
+        fps: frames per second (GIF, MP4 and the HTML player).
         width: frame width in pixels (rounded down to a multiple of 16); height follows.
         member: which ensemble member to show.
         max_frames: at most this many snapshots, evenly spread, become frames.
@@ -108,9 +109,26 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
     animation = Animation(history, panels, width=width, member=member)
     try:
         return write_frames(animation.frame, history.n_snapshots, path, format=fmt, fps=fps,
-                            max_frames=max_frames, filmstrip_frames=filmstrip_frames)
+                            max_frames=max_frames, filmstrip_frames=filmstrip_frames,
+                            caption=lambda i: f"step {int(history.steps[i]):,}",
+                            title=animation.label)
     finally:
         animation.close()
+
+
+def player(history: History, *, fps: float = 12, width: int = 720, member: int = 0,
+           max_frames: int = 60, panels: Sequence[str] = DEFAULT_PANELS) -> Player:
+    """An HTML player of the history for a notebook: a cell that ends in ``player(history)`` shows
+    it inline; ``.save(path)`` writes it as a page. Options as in ``render``."""
+    check_output("player.html", None, fps, max_frames)
+    animation = Animation(history, panels, width=width, member=member)
+    try:
+        indices = frame_indices(history.n_snapshots, max_frames)
+        frames = [animation.frame(int(i)) for i in indices]
+    finally:
+        animation.close()
+    return Player(frames, [f"step {int(history.steps[i]):,}" for i in indices], fps,
+                  title=animation.label)
 
 
 def check_output(path: str | Path, format: str | None, fps: float, max_frames: int) -> tuple[Path, str]:
@@ -132,9 +150,11 @@ def check_output(path: str | Path, format: str | None, fps: float, max_frames: i
 
 def write_frames(frame: Callable[[int], np.ndarray], n_frames: int, path: str | Path, *,
                  format: str | None = None, fps: float = 12, max_frames: int = 120,
-                 filmstrip_frames: int = 8) -> Path:
+                 filmstrip_frames: int = 8, caption: Callable[[int], str] | None = None,
+                 title: str = "toygan animation") -> Path:
     """Draw frames ``frame(i)`` for up to ``max_frames`` of ``n_frames`` indices (evenly spread;
-    ``filmstrip_frames`` for a PNG) and write them as GIF, MP4 or PNG filmstrip."""
+    ``filmstrip_frames`` for a PNG) and write them as GIF, MP4, PNG filmstrip or HTML player.
+    ``caption(i)`` labels frame i in the HTML player (default: ``frame i``); ``title`` names the page."""
     path, fmt = check_output(path, format, fps, max_frames)
     indices = frame_indices(n_frames, filmstrip_frames if fmt == "png" else max_frames)
     frames = (frame(int(i)) for i in indices)
@@ -142,6 +162,9 @@ def write_frames(frame: Callable[[int], np.ndarray], n_frames: int, path: str | 
         write_gif(list(frames), path, fps)
     elif fmt == "mp4":
         write_mp4(frames, path, fps)
+    elif fmt == "html":
+        caption = caption or (lambda i: f"frame {i}")
+        write_html(list(frames), path, fps, [caption(int(i)) for i in indices], title=title)
     else:
         write_filmstrip(list(frames), path)
     return path

@@ -127,7 +127,7 @@ class DiracAnimation(BlittedFigure):
 def render_dirac(path: str | Path, runs: Sequence[DiracRun] = DEFAULT_RUNS, *, steps: int = 500,
                  lr: float = 0.1, theta0: float = 1.0, psi0: float = 1.0, format: str | None = None,
                  fps: float = 20, width: int = 960, max_frames: int = 150) -> Path:
-    """Animate Dirac-GAN trajectories side by side (GIF, MP4 or PNG filmstrip).
+    """Animate Dirac-GAN trajectories side by side (GIF, MP4, PNG filmstrip or HTML player).
 
     Args:
         path: output file, written atomically.
@@ -140,6 +140,7 @@ def render_dirac(path: str | Path, runs: Sequence[DiracRun] = DEFAULT_RUNS, *, s
     animation = DiracAnimation(runs, steps=steps, lr=lr, theta0=theta0, psi0=psi0, width=width)
     try:
         return write_frames(animation.frame, steps + 1, path, format=fmt, fps=fps,
-                            max_frames=max_frames)
+                            max_frames=max_frames, caption=lambda i: f"iteration {i:,}",
+                            title="Dirac-GAN trajectories")
     finally:
         animation.close()
