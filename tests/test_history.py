@@ -59,3 +59,29 @@ def test_unknown_format_version_is_refused(history, tmp_path):
     assert zipfile.is_zipfile(path)
     with pytest.raises(ToyganError, match="format version 99"):
         History.load(path)
+
+
+def test_snapshot_bytes_match_what_a_history_holds():
+    from conftest import tiny_config
+
+    from toygan import train
+
+    config = tiny_config(**{"train.members": 2})
+    h = train(config, progress=False)
+    held = sum(a.nbytes for a in (h.samples, h.d_grid, h.push, h.field, h.manifold, h.mode_counts,
+                                  *h.scalars.values())) + h.steps.nbytes
+    assert held == h.n_snapshots * config.snapshot_bytes()
+
+
+def test_version_1_histories_still_load(history, tmp_path):
+    path = history.save(tmp_path / "h.npz")
+    with np.load(path) as npz:
+        files = {k: v for k, v in npz.items() if k not in ("push", "field", "manifold")}
+    meta = json.loads(str(files["meta"]))
+    meta["format_version"] = 1
+    files["meta"] = np.array(json.dumps(meta))
+    with open(path, "wb") as f:
+        np.savez(f, **files)
+    old = History.load(path)
+    assert old.push is None and old.manifold is None
+    np.testing.assert_array_equal(old.samples, history.samples)

@@ -219,3 +219,31 @@ def test_value_panel_draws_v_and_its_jsd_bound(history, tmp_path):
     h = train(tiny_config(**{"train.loss": "least-squares"}), progress=False)
     with pytest.raises(ToyganError, match="panel 'value'.*'least-squares'"):
         render(h, tmp_path / "x.png", panels=["value"])
+
+
+def test_manifold_push_and_losses_panels_follow_the_history(history, tmp_path):
+    from toygan.render.panels import ManifoldPanel, PushPanel
+
+    anim = Animation(history, ["manifold", "push", "losses"])
+    try:
+        anim.frame(4)
+        manifold, push, losses = anim.panels
+        assert isinstance(manifold, ManifoldPanel) and isinstance(push, PushPanel)
+        segments = np.concatenate(manifold.mesh.get_segments())
+        np.testing.assert_allclose(segments, history.manifold[4, 0], rtol=1e-6)
+        np.testing.assert_allclose(push.arrows.U, history.push[4, 0, ::push.every, 0], rtol=1e-6)
+        np.testing.assert_allclose(push.arrows.get_offsets(), history.samples[4, 0, ::push.every])
+        np.testing.assert_allclose(losses.lines[1][1].get_ydata(), history.scalars["loss_g"][:5, 0])
+    finally:
+        anim.close()
+
+
+def test_panels_needing_new_recordings_explain_old_histories(history, fixed_p_g_history, tmp_path):
+    import dataclasses
+
+    old = dataclasses.replace(history, push=None, field=None, manifold=None)
+    for name in ("manifold", "push"):
+        with pytest.raises(ToyganError, match=f"panel '{name}'.*older toygan"):
+            render(old, tmp_path / "x.png", panels=[name])
+    with pytest.raises(ToyganError, match="panel 'manifold'.*no generator"):
+        render(fixed_p_g_history, tmp_path / "x.png", panels=["manifold"])

@@ -81,12 +81,15 @@ def test_k_discriminator_steps_per_generator_step(monkeypatch, k):
     calls = _counting_objective(monkeypatch)
     h = train(tiny_config(**{"train.loss": "counting", "train.d_steps": k, "train.steps": 12}),
               progress=False)
-    # each snapshot also evaluates D's loss once, to record the objective's value
-    assert calls == {"d": 12 * k + len(h.steps), "g": 12}
+    # each snapshot also evaluates D's loss once, to record the objective's value, and G's loss
+    # twice, for the push on the samples and on the field
+    assert calls == {"d": 12 * k + len(h.steps), "g": 12 + 2 * len(h.steps)}
 
 
 def test_injected_nan_stops_cleanly_and_keeps_the_history(monkeypatch, tmp_path):
-    _counting_objective(monkeypatch, nan_after=23)
+    # G's loss is called twice per snapshot (the push) and once per step: snapshots at steps 0,
+    # 10 and 20 and 23 steps make 29 calls; the 30th, step 24's, is NaN
+    _counting_objective(monkeypatch, nan_after=29)
     h = train(tiny_config(**{"train.loss": "counting", "train.steps": 100}), progress=False)
     assert h.status == "diverged"
     assert "diverged at step 24" in h.message and "up to step 20" in h.message
@@ -357,3 +360,39 @@ def test_consensus_trains_and_is_refused_with_alternating_updates():
     assert not np.array_equal(h.samples[-1], plain.samples[-1])
     with pytest.raises(ToyganError, match="needs train.updates"):
         tiny_config(**{"train.consensus": 0.5})
+
+
+def test_push_is_the_gradient_of_the_generator_loss_on_the_d_grid():
+    """For the non-saturating loss −log D(x), −∂/∂x = ∇D / D: compare the recorded push field with
+    finite differences of the recorded D grid (grid 29 puts every second grid point on the 15 × 15
+    field)."""
+    h = train(tiny_config(**{"record.grid_size": 29, "model.activation": "tanh", "train.steps": 60}),
+              progress=False)
+    d = h.d_grid[-1, 0].astype(float)
+    xs, ys = h.grid_axes()
+    dd_dy, dd_dx = np.gradient(d, ys, xs)
+    want = np.stack([dd_dx, dd_dy], axis=-1)[::2, ::2] / d[::2, ::2, None]
+    got = h.field[-1, 0]
+    inner = (slice(1, -1), slice(1, -1))
+    cos = (want[inner] * got[inner]).sum(-1) / (
+        np.linalg.norm(want[inner], axis=-1) * np.linalg.norm(got[inner], axis=-1) + 1e-12)
+    assert np.median(cos) > 0.98
+    np.testing.assert_allclose(np.linalg.norm(got[inner], axis=-1),
+                               np.linalg.norm(want[inner], axis=-1), rtol=0.1)
+
+
+def test_manifold_is_g_on_the_latent_grid_and_matches_the_samples_range():
+    from toygan.training import MANIFOLD_LINES, MANIFOLD_POINTS, latent_grid
+
+    z = latent_grid("normal", 2)
+    assert z.shape == (2 * MANIFOLD_LINES * MANIFOLD_POINTS, 2)
+    lines = z.reshape(2, MANIFOLD_LINES, MANIFOLD_POINTS, 2)
+    assert np.allclose(lines[0, :, :, 1].std(axis=1), 0) and np.allclose(lines[1, :, :, 0].std(axis=1), 0)
+    assert float(z.abs().max()) == 2.0 and float(latent_grid("uniform", 3).abs().max()) == 1.0
+    h = train(tiny_config(), progress=False)
+    assert h.manifold.shape == (h.n_snapshots, 1, z.shape[0], 2)
+    # G is continuous and the grid spans ±2σ, so the mesh spans most of the samples' range
+    mesh, samples = h.manifold[-1, 0], h.samples[-1, 0]
+    assert np.all(np.abs(mesh).max(0) > 0.5 * np.abs(samples).max(0))
+    fixed = train(tiny_config(**{"train.generator": "target", "fake.name": "ring"}), progress=False)
+    assert fixed.manifold.shape[2] == 0

@@ -272,11 +272,14 @@ class Config:
                 "record less (lower record.grid_size, record.n_samples or train.members)")
 
     def snapshot_bytes(self) -> int:
-        """Bytes one snapshot takes in memory and on disk (float32 samples, D grid and scalars)."""
+        """Bytes one snapshot takes in memory and on disk: float32 samples and their push, the D
+        grid, the push field (15 × 15), the generator manifold (2 × 11 × 41 points), the scalars
+        and the mode counts."""
         e, r = self.train.members, self.record
         modes = make_target(self.data.name, self.data.params).modes
         k = 0 if modes is None else len(modes)  # mode counts
-        return 4 * e * (2 * r.n_samples + r.grid_size**2 + 11 + k) + 8
+        manifold = 0 if self.train.generator == "target" else 2 * 11 * 41
+        return 4 * e * (4 * r.n_samples + r.grid_size**2 + 2 * 15**2 + 2 * manifold + 11 + k) + 8
 
     def recording_bytes(self) -> int:
         """Bytes of the whole recorded history: step 0, every ``record.every`` steps and the last."""

@@ -14,6 +14,10 @@ A ``History`` holds one entry per snapshot (T of them) for each ensemble member 
   ``high_quality_fraction`` and ``reverse_kl`` (``toygan.metrics.mode_coverage`` of the generator
   samples), ``loss_d`` and ``loss_g`` (mean training losses since the previous snapshot);
 - ``mode_counts`` ``(T, E, K)``: high-quality generator samples at each of the K data modes;
+- ``push`` ``(T, E, N, 2)``: −∂(G's loss)/∂x at each sample, the way the generator step pushes it,
+  and ``field`` ``(T, E, F, F, 2)`` the same on an F × F grid over ``window`` (row j is y);
+- ``manifold`` ``(T, E, 2·L·P, 2)``: G on L latent grid lines of P points each, z1 varying then z2
+  (``toygan.training.latent_grid``); empty when the fake samples come from a target;
 - the resolved ``config`` and how the run ended (``status``, ``message``).
 
 ``save`` writes one ``.npz`` file (atomically: a crash never leaves half a file); ``load`` reads it
@@ -35,7 +39,9 @@ from toygan.errors import ToyganError
 
 __all__ = ["History", "FORMAT_VERSION", "STATUSES"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_READS = (1, 2)  # version 1 lacks push, field and manifold
+_OPTIONAL = ("mode_counts", "push", "field", "manifold")
 STATUSES = ("completed", "diverged", "interrupted")
 
 
@@ -50,6 +56,9 @@ class History:
     d_grid: np.ndarray
     scalars: dict[str, np.ndarray] = field(default_factory=dict)
     mode_counts: np.ndarray | None = None
+    push: np.ndarray | None = None
+    field: np.ndarray | None = None
+    manifold: np.ndarray | None = None
     status: str = "completed"
     message: str = ""
 
@@ -85,7 +94,7 @@ class History:
         meta = {"format_version": FORMAT_VERSION, "status": self.status, "message": self.message,
                 "window": list(self.window), "scalars": list(self.scalars)}
         arrays = {"steps": self.steps, "samples": self.samples, "d_grid": self.d_grid,
-                  **({} if self.mode_counts is None else {"mode_counts": self.mode_counts}),
+                  **{name: getattr(self, name) for name in _OPTIONAL if getattr(self, name) is not None},
                   **{f"scalar_{k}": v for k, v in self.scalars.items()},
                   "meta": np.array(json.dumps(meta)), "config": np.array(self.config.to_toml())}
         with atomic_path(path) as tmp, open(tmp, "wb") as f:
@@ -112,12 +121,12 @@ class History:
             raise ToyganError(f"{str(path)!r} is not a toygan history (no meta/config inside)")
         meta = json.loads(str(files["meta"]))
         version = meta.get("format_version")
-        if version != FORMAT_VERSION:
+        if version not in _READS:
             raise ToyganError(f"{str(path)!r} has history format version {version!r}; this toygan "
-                              f"reads version {FORMAT_VERSION}")
+                              f"reads versions {', '.join(map(str, _READS))}")
         config = Config.from_toml(str(files["config"]), source=f"{path} (config inside)")
         return cls(config=config, window=tuple(meta["window"]), steps=files["steps"],
                    samples=files["samples"], d_grid=files["d_grid"],
                    scalars={k: files[f"scalar_{k}"] for k in meta["scalars"]},
-                   mode_counts=files.get("mode_counts"),
+                   **{name: files.get(name) for name in _OPTIONAL},
                    status=meta["status"], message=meta["message"])

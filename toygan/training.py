@@ -31,6 +31,25 @@ SCALARS = ("d_real", "d_fake", "value", "d_half_gap", "d_star_gap", "jsd", "mode
 """Per-snapshot scalars a history records, each ``(T, E)``."""
 _GRID_CHUNK = 512  # D on the grid in chunks: faster than one call (activations stay in cache)
 _GAP_POINTS = 128  # |D − D*| is averaged over this many data and as many generator samples
+MANIFOLD_LINES, MANIFOLD_POINTS = 11, 41
+"""The generator manifold is G on 2 × 11 latent grid lines (z1 varying at fixed z2, then z2 at
+fixed z1) of 41 points each."""
+FIELD_SIZE = 15
+"""The push on generated points is also recorded on a 15 × 15 grid over the window."""
+
+
+def latent_grid(prior: str, noise_dim: int) -> torch.Tensor:
+    """The latent grid lines G maps to its manifold, ``(2·LINES·POINTS, noise_dim)``: over ±2 (95 %
+    of the mass per axis) for a normal prior, over [−1, 1] for a uniform one; other dims at 0."""
+    reach = 2.0 if prior == "normal" else 1.0
+    levels = torch.linspace(-reach, reach, MANIFOLD_LINES)
+    along = torch.linspace(-reach, reach, MANIFOLD_POINTS)
+    fixed, moving = torch.meshgrid(levels, along, indexing="ij")  # (LINES, POINTS)
+    z = torch.zeros(2, MANIFOLD_LINES, MANIFOLD_POINTS, noise_dim)
+    z[0, ..., 0], z[0, ..., 1] = moving, fixed  # z1 varies along each line of the first family
+    if noise_dim > 1:
+        z[1, ..., 0], z[1, ..., 1] = fixed, moving
+    return z.reshape(-1, noise_dim)
 
 
 def _optimizer(cfg: Config, params, lr: float) -> torch.optim.Optimizer:
@@ -238,6 +257,19 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
             return stars, np.array(jsds)
 
         grid = _grid_points(window, rec.grid_size)
+        field_points = _grid_points(window, FIELD_SIZE)
+        manifold_z = latent_grid(m.prior, m.noise_dim).expand(n_members, -1, -1)
+
+        def push(points: torch.Tensor) -> torch.Tensor:
+            """−∂(G's loss)/∂x at points x taken as generated samples, per member ``(E, P, 2)``: the
+            direction the generator step moves each of its samples (before the chain rule through G)."""
+            with torch.enable_grad():
+                x = points.detach().clone().requires_grad_(True)
+                n_use = x.shape[1] // t.pack * t.pack
+                # mean over the points gives each point its own gradient; × P undoes the 1/P
+                loss = objective.generator_loss(disc(pack(x[:, :n_use])))
+                (grad,) = torch.autograd.grad(loss.sum(), x)
+            return -grad * n_use / t.pack if n_use else torch.zeros_like(points)
 
         @torch.no_grad()
         def snapshot(loss_d: torch.Tensor, loss_g: torch.Tensor) -> dict[str, np.ndarray] | None:
@@ -253,6 +285,11 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                 # the objective's own value; V(D, G) of Eq. 1 for the two standard GAN losses
                 "value": -objective.discriminator_loss(real_out, fake_out),
                 "loss_d": loss_d, "loss_g": loss_g,
+                "push": push(fake),
+                "field": push(field_points.repeat(1, t.pack).reshape(-1, 2).expand(n_members, -1, -1)
+                              )[:, ::t.pack].reshape(n_members, FIELD_SIZE, FIELD_SIZE, 2),
+                "manifold": (gen(manifold_z) if fake_target is None
+                             else torch.zeros(n_members, 0, 2)),
             }
             if not all(torch.isfinite(v).all() for v in snap.values()):
                 return None
@@ -382,6 +419,9 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
         config=cfg, window=window, steps=np.array(steps, dtype=np.int64),
         samples=np.stack([s["samples"] for s in snaps], axis=0),
         d_grid=np.stack([s["d_grid"] for s in snaps], axis=0),
+        push=np.stack([s["push"] for s in snaps], axis=0),
+        field=np.stack([s["field"] for s in snaps], axis=0),
+        manifold=np.stack([s["manifold"] for s in snaps], axis=0),
         scalars={k: np.stack([s[k] for s in snaps], axis=0)
                  for k in SCALARS},
         mode_counts=np.stack([s["mode_counts"] for s in snaps], axis=0),

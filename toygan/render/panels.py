@@ -12,6 +12,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
@@ -76,6 +77,93 @@ class SamplesPanel:
 
     def update(self, i: int) -> None:
         self.scatter.set_offsets(self.history.samples[i, self.member])
+
+
+def _needs(history: History, name: str, panel: str) -> np.ndarray:
+    array = getattr(history, name)
+    if array is None:
+        raise ToyganError(f"panel {panel!r}: this history has no {name!r} recording (it was saved "
+                          "by an older toygan, history format 1); train the run again")
+    return array
+
+
+class ManifoldPanel(SamplesPanel):
+    """The generator manifold, as GAN Lab draws it: a grid of latent lines (z1 varying at fixed z2,
+    and z2 at fixed z1, over ±2 for a normal prior) mapped through G, over the data density, with
+    the samples. Where the mesh stretches thin between modes, G moves little mass."""
+
+    title = "Generator manifold G(z-grid)"
+
+    def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
+        manifold = _needs(history, "manifold", "manifold")
+        if manifold.shape[2] == 0:
+            raise ToyganError("panel 'manifold': this run has no generator (its fake samples come "
+                              "from a target, train.generator = 'target')")
+        super().__init__(fig, ax, history, member, shared)
+        from toygan.training import MANIFOLD_LINES, MANIFOLD_POINTS
+
+        self.shape = (2 * MANIFOLD_LINES, MANIFOLD_POINTS, 2)
+        self.mesh = LineCollection(self._lines(0), colors="0.25", linewidths=0.6, alpha=0.6,
+                                   label="G on a latent grid")
+        ax.add_collection(self.mesh)
+        self.handles.append(self.mesh)
+        ax.set_title(self.title, fontsize=10)
+
+    def _lines(self, i: int) -> np.ndarray:
+        return self.history.manifold[i, self.member].reshape(self.shape)
+
+    def animated(self) -> list:
+        return [self.mesh, self.scatter]
+
+    def update(self, i: int) -> None:
+        super().update(i)
+        self.mesh.set_segments(self._lines(i))
+
+
+class PushPanel(SamplesPanel):
+    """Where the generator step pushes its samples: an arrow −∂(G's loss)/∂x on every eighth sample
+    and a light field of the same over the window, over the data density. One arrow scale holds for
+    the whole run, so weak early gradients (the saturating loss) show as short arrows."""
+
+    title = "Push on G's samples: −∂ loss_G / ∂x"
+
+    def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
+        push, field = _needs(history, "push", "push"), _needs(history, "field", "push")
+        super().__init__(fig, ax, history, member, shared)
+        self.every = 8
+        self.push, self.field = push[:, member, ::self.every], field[:, member]
+        f = self.field.shape[1]
+        x0, x1, y0, y1 = history.window
+        fx, fy = np.meshgrid(np.linspace(x0, x1, f), np.linspace(y0, y1, f))
+        # one scale for the run: the 98th percentile of the sample arrows is 1/14 of the window
+        lengths = np.linalg.norm(self.push, axis=-1)
+        typical = float(np.nanpercentile(lengths, 98)) if np.isfinite(lengths).any() else 1.0
+        self.scale = (typical or 1.0) * 14 / (x1 - x0)  # arrow length units per data unit
+        self.flow = ax.quiver(fx, fy, *self._uv(self.field[0]), color="0.6", angles="xy",
+                              scale_units="xy", scale=self.scale, width=0.004, zorder=1,
+                              label="push on a point placed there")
+        self.flow.set_alpha(0.7)
+        self.arrows = ax.quiver(*self.push_at(0).T, *self._uv(self.push[0]), color="k", angles="xy",
+                                scale_units="xy", scale=self.scale, width=0.005, zorder=3,
+                                label="push on G(z) (one scale for the run)")
+        self.handles += [self.arrows, self.flow]
+        ax.set_title(self.title, fontsize=10)
+
+    def push_at(self, i: int) -> np.ndarray:
+        return self.history.samples[i, self.member, ::self.every]
+
+    @staticmethod
+    def _uv(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return vectors[..., 0], vectors[..., 1]
+
+    def animated(self) -> list:
+        return [self.flow, self.scatter, self.arrows]
+
+    def update(self, i: int) -> None:
+        super().update(i)
+        self.flow.set_UVC(*self._uv(self.field[i]))
+        self.arrows.set_offsets(self.push_at(i))
+        self.arrows.set_UVC(*self._uv(self.push[i]))
 
 
 class OptimalDiscriminators:
@@ -354,6 +442,26 @@ class OptimalityPanel(_CurvesPanel):
         return 0.0, 1.05 * max(h["d_star_gap"][:, member].max(), h["d_half_gap"][:, member].max(), 0.5)
 
 
+class LossesPanel(_CurvesPanel):
+    """The training losses of D and G, each the mean over the steps since the previous snapshot."""
+
+    title = "Training losses"
+    ylabel = "loss"
+
+    def curves(self, history: History) -> list[tuple[str, str, str]]:
+        return [("loss_d", REAL, "D's loss"), ("loss_g", FAKE, "G's loss")]
+
+    def ylim(self, history: History, member: int) -> tuple[float, float]:
+        values = np.concatenate([history.scalars["loss_d"][:, member],
+                                 history.scalars["loss_g"][:, member]])
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            return 0.0, 1.0
+        low, high = np.percentile(values, [1, 99])  # one early spike would flatten the rest
+        pad = 0.08 * (high - low) or 0.5
+        return float(low - pad), float(high + pad)
+
+
 class JSDPanel(_CurvesPanel):
     """JSD(p_data ‖ p_g) against the step, between 0 (p_g = p_data) and log 2 (disjoint supports).
     p_g is a KDE of the recorded generator samples (``toygan.theory.jsd_from_samples``)."""
@@ -462,5 +570,6 @@ class ModeTimelinePanel:
 PANELS = {"samples": SamplesPanel, "discriminator": DiscriminatorPanel,
           "convergence": ConvergencePanel, "dstar": OptimalDiscriminatorPanel, "gap": GapPanel,
           "optimality": OptimalityPanel, "modes": ModeTimelinePanel, "jsd": JSDPanel,
-          "value": ValuePanel}
+          "value": ValuePanel, "losses": LossesPanel, "manifold": ManifoldPanel,
+          "push": PushPanel}
 """Name → panel class."""
