@@ -247,3 +247,17 @@ def test_panels_needing_new_recordings_explain_old_histories(history, fixed_p_g_
             render(old, tmp_path / "x.png", panels=[name])
     with pytest.raises(ToyganError, match="panel 'manifold'.*no generator"):
         render(fixed_p_g_history, tmp_path / "x.png", panels=["manifold"])
+
+
+def test_coverage_panel_counts_the_seeds_that_capture_each_mode():
+    h = train(tiny_config(**{"train.members": 3, "train.steps": 60}), progress=False)
+    anim = Animation(h, ["coverage"])
+    try:
+        i = h.n_snapshots - 1
+        anim.frame(i)
+        heights = [bar.get_height() for bar in anim.panels[0].bars]
+        np.testing.assert_allclose(heights, (h.mode_counts[i] > 0).mean(axis=0))
+        every = int((h.mode_counts[i] > 0).all(axis=1).sum())
+        assert anim.panels[0].note.get_text() == f"all 8 modes: {every} of 3 seeds"
+    finally:
+        anim.close()

@@ -95,21 +95,58 @@ def cmd_train(args: argparse.Namespace) -> int:
     return status
 
 
-def cmd_render(args: argparse.Namespace) -> int:
-    from toygan.render import render
-
-    run = Path(args.run_dir)
+def _load_run(run_dir: str) -> History:
+    run = Path(run_dir)
     if not run.is_dir():
         raise ToyganError(f"RUN_DIR {str(run)!r}: no such folder")
     if not (run / HISTORY_FILE).is_file():
         raise ToyganError(f"RUN_DIR {str(run)!r}: not a toygan run (no {HISTORY_FILE}; make one with "
                           "toygan train)")
-    history = History.load(run / HISTORY_FILE)
+    return History.load(run / HISTORY_FILE)
+
+
+def _panel_list(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from toygan.render import render
+
+    run = Path(args.run_dir)
+    history = _load_run(args.run_dir)
     out = Path(args.out) if args.out else run / f"animation.{args.format}"
     start = time.perf_counter()
-    panels = [name.strip() for name in args.panels.split(",") if name.strip()]
     path = render(history, out, format=args.format, fps=args.fps, width=args.width,
-                  member=args.member, panels=panels)
+                  member=args.member, panels=_panel_list(args.panels))
+    print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from toygan.render import Column, compare, seeds
+
+    columns = []
+    for item in args.runs:
+        run, _, member = item.partition("@")
+        if member and not member.isdigit():
+            raise ToyganError(f"run {item!r}: the member after @ must be a whole number, as in "
+                              "runs/r@2")
+        history = _load_run(run)
+        if args.seeds:
+            columns += seeds(history)
+        else:
+            columns.append(Column(history, "", int(member or 0)))
+    labels = [label.strip() for label in args.labels.split(",")] if args.labels else []
+    if labels and len(labels) != len(columns):
+        raise ToyganError(f"--labels {args.labels!r}: {len(labels)} labels for {len(columns)} runs")
+    if not args.seeds:
+        names = labels or [f"{item} ({c.history.config.train.loss})"
+                           for item, c in zip(args.runs, columns, strict=True)]
+        columns = [Column(c.history, name, c.member) for c, name in zip(columns, names, strict=True)]
+    out = Path(args.out)
+    start = time.perf_counter()
+    path = compare(columns, out, panels=_panel_list(args.panels), format=args.format, fps=args.fps,
+                   width=args.width)
     print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -177,6 +214,23 @@ def _parser() -> argparse.ArgumentParser:
                         help="comma-separated panels, left to right, from: "
                              f"{', '.join(PANELS)} (default: samples,discriminator,convergence)")
     render.set_defaults(func=cmd_render)
+
+    compare = sub.add_parser(
+        "compare", help="render runs side by side, synchronised by step",
+        description="Render two or more saved runs side by side (columns), the same training step "
+                    "in every column; or, with --seeds, every seed of one ensemble run.")
+    compare.add_argument("runs", nargs="+", metavar="RUN_DIR[@MEMBER]",
+                         help="folders written by toygan train; @I picks ensemble member I")
+    compare.add_argument("--out", required=True, help="output file; its suffix gives the format")
+    compare.add_argument("--labels", help="comma-separated column headings (default: folder and loss)")
+    compare.add_argument("--seeds", action="store_true",
+                         help="one column per seed of the run(s) (small multiples, up to 16)")
+    compare.add_argument("--panels", default="samples",
+                         help="comma-separated panels, top to bottom (default: samples)")
+    compare.add_argument("--format", choices=list(FORMATS), help="default: from --out's suffix")
+    compare.add_argument("--fps", type=float, default=12, help="frames per second (default: 12)")
+    compare.add_argument("--width", type=int, default=960, help="width in pixels (default: 960)")
+    compare.set_defaults(func=cmd_compare)
 
     dirac = sub.add_parser(
         "dirac", help="animate Dirac-GAN trajectories (Mescheder et al. 2018) side by side",

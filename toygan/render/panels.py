@@ -120,32 +120,40 @@ class ManifoldPanel(SamplesPanel):
         self.mesh.set_segments(self._lines(i))
 
 
+def typical_push(push: np.ndarray) -> float:
+    """The arrow length that the push panel draws as 1/14 of the window: the 98th percentile of the
+    push lengths (1 if there are none)."""
+    lengths = np.linalg.norm(push, axis=-1)
+    finite = lengths[np.isfinite(lengths)]
+    return float(np.percentile(finite, 98)) if finite.size and finite.max() > 0 else 1.0
+
+
 class PushPanel(SamplesPanel):
     """Where the generator step pushes its samples: an arrow −∂(G's loss)/∂x on every eighth sample
     and a light field of the same over the window, over the data density. One arrow scale holds for
     the whole run, so weak early gradients (the saturating loss) show as short arrows."""
 
     title = "Push on G's samples: −∂ loss_G / ∂x"
+    every = 8  # an arrow on every eighth sample
 
     def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
         push, field = _needs(history, "push", "push"), _needs(history, "field", "push")
         super().__init__(fig, ax, history, member, shared)
-        self.every = 8
         self.push, self.field = push[:, member, ::self.every], field[:, member]
         f = self.field.shape[1]
         x0, x1, y0, y1 = history.window
         fx, fy = np.meshgrid(np.linspace(x0, x1, f), np.linspace(y0, y1, f))
-        # one scale for the run: the 98th percentile of the sample arrows is 1/14 of the window
-        lengths = np.linalg.norm(self.push, axis=-1)
-        typical = float(np.nanpercentile(lengths, 98)) if np.isfinite(lengths).any() else 1.0
-        self.scale = (typical or 1.0) * 14 / (x1 - x0)  # arrow length units per data unit
+        # one scale for the run (for all runs of a comparison, which sets "push_typical")
+        typical = shared.get("push_typical") or typical_push(self.push)
+        self.scale = typical * 14 / (x1 - x0)  # arrow length units per data unit
         self.flow = ax.quiver(fx, fy, *self._uv(self.field[0]), color="0.6", angles="xy",
                               scale_units="xy", scale=self.scale, width=0.004, zorder=1,
                               label="push on a point placed there")
         self.flow.set_alpha(0.7)
         self.arrows = ax.quiver(*self.push_at(0).T, *self._uv(self.push[0]), color="k", angles="xy",
                                 scale_units="xy", scale=self.scale, width=0.005, zorder=3,
-                                label="push on G(z) (one scale for the run)")
+                                label="push on G(z) (one scale for "
+                                      f"{'all runs' if 'push_typical' in shared else 'the run'})")
         self.handles += [self.arrows, self.flow]
         ax.set_title(self.title, fontsize=10)
 
@@ -310,7 +318,7 @@ def _needs_probability(history: History, panel: str) -> None:
 
 def _optimal(history: History, member: int, shared: dict) -> OptimalDiscriminators:
     """The D* maps of one member, made once per figure and shared by its panels."""
-    key = ("d_star", member)
+    key = ("d_star", id(history), member)  # a comparison shares one dict between its runs
     if key not in shared:
         shared[key] = OptimalDiscriminators(history, member)
     return shared[key]
@@ -567,9 +575,48 @@ class ModeTimelinePanel:
         self.cursor.set_xdata([step, step])
 
 
+class SeedCoveragePanel:
+    """For an ensemble: the fraction of seeds whose samples capture each data mode at this step
+    (a mode is captured if at least one high-quality sample has it as its nearest mode,
+    ``toygan.metrics``), and how many seeds capture all of them. Shows every member at once."""
+
+    title = "Modes captured, over seeds"
+
+    def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
+        if history.mode_counts is None or history.mode_counts.shape[-1] == 0:
+            raise ToyganError(f"panel 'coverage': target {history.config.data.name!r} has no modes "
+                              "to count (mode metrics need a Gaussian mixture: ring, grid, mixture)")
+        self.ax, self.history = ax, history
+        self.captured = history.mode_counts > 0  # (T, E, K)
+        k = self.captured.shape[-1]
+        self.bars = ax.bar(np.arange(k), np.zeros(k), width=0.8, color="#636363",
+                           label="share of seeds that capture the mode")
+        ax.set_xlim(-0.6, k - 0.4)
+        ax.set_ylim(0, 1.22)  # room above the bars for the count of seeds with every mode
+        ax.set_yticks([0, 0.25, 0.5, 0.75, 1])
+        ax.set_xlabel("data mode", fontsize=9)
+        ax.set_ylabel(f"share of {history.members} seeds", fontsize=9)
+        ax.set_xticks(range(0, k, max(1, k // 8)))
+        ax.tick_params(labelsize=8)
+        ax.set_title(self.title, fontsize=10)
+        self.note = ax.text(0.5, 0.97, "", transform=ax.transAxes, ha="center", va="top", fontsize=9)
+        self.handles = [self.bars]
+
+    def animated(self) -> list:
+        return [*self.bars, self.note]
+
+    def update(self, i: int) -> None:
+        share = self.captured[i].mean(axis=0)
+        for bar, height in zip(self.bars, share, strict=True):
+            bar.set_height(height)
+        all_modes = int(self.captured[i].all(axis=1).sum())
+        self.note.set_text(f"all {self.captured.shape[-1]} modes: {all_modes} of "
+                           f"{self.history.members} seeds")
+
+
 PANELS = {"samples": SamplesPanel, "discriminator": DiscriminatorPanel,
           "convergence": ConvergencePanel, "dstar": OptimalDiscriminatorPanel, "gap": GapPanel,
           "optimality": OptimalityPanel, "modes": ModeTimelinePanel, "jsd": JSDPanel,
           "value": ValuePanel, "losses": LossesPanel, "manifold": ManifoldPanel,
-          "push": PushPanel}
+          "push": PushPanel, "coverage": SeedCoveragePanel}
 """Name → panel class."""

@@ -1,0 +1,93 @@
+"""Runs side by side: columns synchronised by step, shared arrow scale, small multiples of seeds."""
+
+import numpy as np
+import pytest
+from conftest import tiny_config
+from PIL import Image
+
+from toygan import train
+from toygan.cli import main
+from toygan.errors import ToyganError
+from toygan.render import Animation, Column, Comparison, compare, seeds
+
+
+@pytest.fixture(scope="module")
+def runs():
+    short = train(tiny_config(**{"train.steps": 20, "record.every": 5}), progress=False)  # 0..20
+    long = train(tiny_config(**{"train.steps": 40, "train.loss": "saturating"}), progress=False)
+    return short, long
+
+
+def test_every_column_shows_the_same_step(runs):
+    short, long = runs
+    fig = Comparison([Column(short, "short"), Column(long, "long")], ["samples"], width=480)
+    try:
+        np.testing.assert_array_equal(fig.timeline, [0, 5, 10, 15, 20, 30, 40])
+        for t, step in enumerate(fig.timeline):
+            for column in fig.columns:
+                i = fig.snapshot_of(column, t)
+                # the latest snapshot at or before the step; a run that ended stays at its end
+                assert column.history.steps[i] <= step
+                assert i == len(column.history.steps) - 1 or column.history.steps[i + 1] > step
+        fig.frame(3)  # step 15: short at 15, long at 10
+        offsets = [column[0].scatter.get_offsets() for column in fig.panels]
+        np.testing.assert_allclose(offsets[0], short.samples[3, 0])
+        np.testing.assert_allclose(offsets[1], long.samples[1, 0])
+    finally:
+        fig.close()
+
+
+def test_a_column_draws_what_its_run_draws_alone(runs):
+    """The comparison's column shows the same samples as a one-run animation at that snapshot."""
+    short, long = runs
+    fig = Comparison([Column(short, "a"), Column(long, "b")], ["samples", "discriminator"], width=480)
+    alone = Animation(long, ["samples", "discriminator"], width=480)
+    try:
+        fig.frame(6)
+        alone.frame(4)
+        np.testing.assert_array_equal(fig.panels[1][1].image.get_array(),
+                                      alone.panels[1].image.get_array())
+    finally:
+        fig.close()
+        alone.close()
+
+
+def test_push_arrows_share_one_scale_across_runs(runs):
+    fig = Comparison([Column(r, str(i)) for i, r in enumerate(runs)], ["push"], width=480)
+    try:
+        scales = {column[0].scale for column in fig.panels}
+        assert len(scales) == 1
+        assert "all runs" in column_labels(fig)
+    finally:
+        fig.close()
+
+
+def column_labels(fig) -> str:
+    return " ".join(h.get_label() for column in fig.panels for p in column for h in p.handles)
+
+
+def test_seeds_make_small_multiples_and_files(tmp_path):
+    h = train(tiny_config(**{"train.members": 3}), progress=False)
+    columns = seeds(h)
+    assert [c.member for c in columns] == [0, 1, 2] and columns[2].label == "seed 2"
+    path = compare(columns, tmp_path / "s.gif", panels=["samples"], width=480)
+    with Image.open(path) as im:
+        assert im.n_frames == h.n_snapshots
+    for bad, match in [([columns[0]], "1 column"), (columns, "panel 'nope'")]:
+        with pytest.raises(ToyganError, match=match):
+            compare(bad, tmp_path / "x.gif", panels=["nope"] if len(bad) > 1 else ["samples"])
+
+
+def test_compare_command(runs, tmp_path, capsys):
+    for i, h in enumerate(runs):
+        (tmp_path / f"r{i}").mkdir()
+        h.save(tmp_path / f"r{i}" / "history.npz")
+    out = tmp_path / "c.png"
+    assert main(["compare", str(tmp_path / "r0"), str(tmp_path / "r1@0"), "--out", str(out),
+                 "--labels", "non-saturating,saturating", "--panels", "samples,convergence"]) == 0
+    assert out.stat().st_size > 0
+    assert main(["compare", str(tmp_path / "r0"), "--out", str(out)]) == 2
+    assert "1 column(s)" in capsys.readouterr().err
+    assert main(["compare", str(tmp_path / "r0"), str(tmp_path / "r1"), "--out", str(out),
+                 "--labels", "one"]) == 2
+    assert "1 labels for 2 runs" in capsys.readouterr().err

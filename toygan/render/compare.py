@@ -1,0 +1,132 @@
+"""Runs side by side, synchronised by step: saturating vs non-saturating, GAN vs R1 vs unrolled,
+or the seeds of one ensemble as small multiples.
+
+Each column is one run (a history and a member), each row one panel. Frame t shows, in every
+column, the run's latest snapshot at or before the t-th step of the merged timeline, so the columns
+always show the same training step (a run that has ended stays at its last snapshot).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from toygan.errors import ToyganError
+from toygan.history import History
+from toygan.render.animation import check_output, write_frames
+from toygan.render.figure import BlittedFigure
+from toygan.render.panels import PANELS, PushPanel, typical_push
+
+__all__ = ["Column", "Comparison", "compare", "seeds"]
+
+_MAX_COLUMNS = 16
+
+
+@dataclass(frozen=True)
+class Column:
+    """One run in a comparison: ``member`` of ``history``, headed ``label``."""
+
+    history: History
+    label: str
+    member: int = 0
+
+
+class Comparison(BlittedFigure):
+    """Columns of runs, rows of panels, one shared legend; ``frame(t)`` draws timeline step t."""
+
+    def __init__(self, columns: Sequence[Column], panels: Sequence[str] = ("samples",), *,
+                 width: int = 960) -> None:
+        if not 2 <= len(columns) <= _MAX_COLUMNS:
+            raise ToyganError(f"{len(columns)} column(s): a comparison shows 2 to {_MAX_COLUMNS} "
+                              "runs, or the seeds of a run trained with --seeds N ≥ 2")
+        if not panels:
+            raise ToyganError(f"panels = {list(panels)!r}: name at least one of {sorted(PANELS)}")
+        for name in panels:
+            if name not in PANELS:
+                raise ToyganError(f"panel {name!r}: unknown; choose from {sorted(PANELS)}")
+        for c in columns:
+            if c.history.n_snapshots == 0:
+                raise ToyganError(f"run {c.label!r}: the history has no snapshots to render")
+            if not 0 <= c.member < c.history.members:
+                raise ToyganError(f"run {c.label!r}: member = {c.member}: must be between 0 and "
+                                  f"{c.history.members - 1}")
+        n, p = len(columns), len(panels)
+        # columns of about square cells in rows of up to 4; room for titles and the legend
+        across = min(n, 4)
+        down = -(-n // across)
+        super().__init__(width, min(2.0, max(0.3, down * p * 0.95 / across + 0.12)))
+        self.columns = columns
+        self.timeline = np.unique(np.concatenate([c.history.steps for c in columns]))
+        figures = np.atleast_1d(self.fig.subfigures(down, across, wspace=0.02, hspace=0.02)).ravel()
+        self.panels: list[list] = []
+        shared: dict = {}  # caches keyed by run, and what all runs share
+        if "push" in panels and all(c.history.push is not None for c in columns):
+            # one arrow scale for all runs, so that their pushes compare
+            shared["push_typical"] = max(typical_push(c.history.push[:, c.member, ::PushPanel.every])
+                                         for c in columns)
+        for c, sub in zip(columns, figures, strict=False):
+            axes = np.atleast_1d(sub.subplots(p, 1))
+            self.panels.append([PANELS[name](sub, ax, c.history, c.member, shared)
+                                for name, ax in zip(panels, axes, strict=True)])
+            sub.suptitle(c.label, fontsize=10, fontweight="bold")
+        for sub in figures[n:]:
+            sub.set_visible(False)
+        self.title = self.fig.suptitle(self._title(len(self.timeline) - 1), fontsize=11)
+        handles = list({h.get_label(): h for column in self.panels for panel in column
+                        for h in panel.handles}.values())
+        self.fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4),
+                        fontsize=8, frameon=False, markerscale=1.5)
+        self.freeze()
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.timeline)
+
+    def snapshot_of(self, column: Column, t: int) -> int:
+        """The index of ``column``'s latest snapshot at or before timeline step ``t``."""
+        return max(0, int(np.searchsorted(column.history.steps, self.timeline[t], side="right")) - 1)
+
+    def animated(self) -> list:
+        return [a for column in self.panels for panel in column for a in panel.animated()] + [self.title]
+
+    def frame(self, t: int) -> np.ndarray:
+        for column, panels in zip(self.columns, self.panels, strict=True):
+            i = self.snapshot_of(column, t)
+            for panel in panels:
+                panel.update(i)
+        self.title.set_text(self._title(t))
+        return self.blit()
+
+    def _title(self, t: int) -> str:
+        last = max(int(c.history.config.train.steps) for c in self.columns)
+        return f"step {int(self.timeline[t]):,} / {last:,}"
+
+
+def compare(columns: Sequence[Column], path: str | Path, *, panels: Sequence[str] = ("samples",),
+            format: str | None = None, fps: float = 12, width: int = 960, max_frames: int = 120,
+            filmstrip_frames: int = 8) -> Path:
+    """Render runs side by side, synchronised by step, as GIF, MP4, PNG filmstrip or HTML player.
+
+    Args:
+        columns: the runs, left to right (2 to 16; more than 4 wrap into rows).
+        path, format, fps, width, max_frames, filmstrip_frames: as in ``toygan.render.render``.
+        panels: the panels each run shows, top to bottom.
+    """
+    path, fmt = check_output(path, format, fps, max_frames)
+    figure = Comparison(columns, panels, width=width)
+    try:
+        return write_frames(figure.frame, figure.n_frames, path, format=fmt, fps=fps,
+                            max_frames=max_frames, filmstrip_frames=filmstrip_frames,
+                            caption=lambda t: f"step {int(figure.timeline[t]):,}",
+                            title=" vs ".join(c.label for c in columns))
+    finally:
+        figure.close()
+
+
+def seeds(history: History, members: Sequence[int] | None = None) -> list[Column]:
+    """Columns for the seeds of one ensemble run (small multiples): ``members`` or the first 16."""
+    chosen = list(range(min(history.members, _MAX_COLUMNS))) if members is None else list(members)
+    return [Column(history, f"seed {history.config.train.seed + m}", m) for m in chosen]
