@@ -16,7 +16,7 @@ def python_blocks(path: Path) -> str:
     return "\n".join(re.findall(r"```python\n(.*?)```", path.read_text(), flags=re.S))
 
 
-@pytest.mark.parametrize("page", ["docs/quickstart.md", "README.md"])
+@pytest.mark.parametrize("page", ["docs/quickstart.md", "README.md", "docs/tutorial.md"])
 def test_python_examples_run(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the README example writes runs/ under the working directory
     code = python_blocks(ROOT / page)
@@ -56,3 +56,47 @@ def test_config_reference_names_every_field_and_its_default():
 @pytest.mark.parametrize("recipe", sorted((ROOT / "animations").glob("*.toml")), ids=lambda p: p.name)
 def test_recipes_are_valid_configs(recipe):
     Config.load(recipe)
+
+
+def test_tutorial_prints_what_it_says(capsys):
+    code = python_blocks(ROOT / "docs/tutorial.md")
+    expected = re.findall(r"^# (.*)$", code, flags=re.M)
+    exec(compile(code, "tutorial.md", "exec"), {})
+    assert capsys.readouterr().out.strip().splitlines() == expected
+
+
+def test_tutorial_recipe_is_a_valid_recipe(tmp_path):
+    from toygan.recipes import load_recipe
+
+    toml = re.search(r"```toml\n(.*?)```", (ROOT / "docs/tutorial.md").read_text(), flags=re.S)
+    (tmp_path / "r1.toml").write_text(toml.group(1))
+    recipe = load_recipe(tmp_path / "r1.toml")
+    assert recipe.seeds == 4 and recipe.checks[0].metric == "d_half_gap"
+
+
+def _command_lines() -> list[tuple[str, str]]:
+    """Every ``toygan ...`` command in the docs' shell blocks, with its page."""
+    found = []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")),
+                 ROOT / "animations" / "README.md"]:
+        for block in re.findall(r"```(?:bash|sh)?\n(.*?)```", page.read_text(), flags=re.S):
+            for line in block.splitlines():
+                for part in re.split(r"&&|;", line.split(" #")[0]):
+                    part = part.strip().removeprefix("$ ")
+                    # synopsis lines ("[--out DIR]", "A | B", "...") describe, they do not run
+                    if part.startswith("toygan ") and not re.search(r"[\[(|]|\.\.\.", part):
+                        found.append((page.name, part))
+    return found
+
+
+@pytest.mark.parametrize("page, line", _command_lines())
+def test_documented_commands_parse(page, line):
+    """Each command line in the docs is accepted by the real parser (options and choices)."""
+    import shlex
+
+    from toygan.cli import _parser
+
+    words = shlex.split(line)[1:]
+    if words in (["--version"], ["--help"]) or "--help" in words:
+        return
+    _parser().parse_args(words)  # argparse exits (and fails the test) on an unknown option

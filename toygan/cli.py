@@ -162,6 +162,42 @@ def cmd_dirac(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_animations(args: argparse.Namespace) -> int:
+    from toygan.recipes import build, load_recipe, recipe_paths, record_results, write_gallery
+
+    folder = Path(args.dir)
+    recipes = [load_recipe(path) for path in recipe_paths(folder)]  # all checked before any work
+    if not recipes:
+        raise ToyganError(f"--dir {str(folder)!r}: no recipe files (*.toml) there")
+    names = [r.name for r in recipes]
+    chosen = [n.strip() for n in args.only.split(",")] if args.only else names
+    unknown = [n for n in chosen if n not in names]
+    if unknown:
+        raise ToyganError(f"--only {args.only!r}: no recipe named {unknown}; choose from {names}")
+    if args.action == "list":
+        for r in recipes:
+            print(f"{r.name:<28} {r.title}")
+        return 0
+    failed = []
+    total = time.perf_counter()
+    for recipe in recipes:
+        if recipe.name not in chosen:
+            continue
+        start = time.perf_counter()
+        _, results = build(recipe, folder)
+        record_results(folder, recipe.name, results, time.perf_counter() - start)
+        failed += [recipe.name] * (not all(r.holds for r in results))
+    docs = Path(args.gallery) if args.gallery else None  # "" writes no docs copy
+    write_gallery(recipes, folder, docs)
+    print(f"built {len(chosen)} recipe(s) in {time.perf_counter() - total:.0f} s; gallery: "
+          f"{folder / 'README.md'}" + (f" and {docs}" if docs else ""))
+    if failed:
+        print(f"toygan: the claims of {', '.join(sorted(set(failed)))} did not hold in this build",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_presets(args: argparse.Namespace) -> int:
     width = max(map(len, PRESETS))
     for name, preset in PRESETS.items():
@@ -249,6 +285,19 @@ def _parser() -> argparse.ArgumentParser:
     dirac.add_argument("--fps", type=float, default=20, help="frames per second (default: 20)")
     dirac.add_argument("--width", type=int, default=960, help="width in pixels (default: 960)")
     dirac.set_defaults(func=cmd_dirac)
+
+    animations = sub.add_parser(
+        "animations", help="build the recipe library: every animation and its measured claim",
+        description="build: train each recipe in --dir (seeds as one batched ensemble), render its "
+                    "GIF there, measure its claims over the seeds, and write the gallery "
+                    "(DIR/README.md and --gallery). list: name and title of each recipe. Exits 1 "
+                    "if a claim did not hold.")
+    animations.add_argument("action", choices=["build", "list"])
+    animations.add_argument("--dir", default="animations", help="recipe folder (default: animations)")
+    animations.add_argument("--only", help="comma-separated recipe names (default: all)")
+    animations.add_argument("--gallery", default="docs/gallery.md",
+                            help="the docs copy of the gallery (default: docs/gallery.md; '' for none)")
+    animations.set_defaults(func=cmd_animations)
 
     presets = sub.add_parser("presets", help="list the presets, one line each")
     presets.set_defaults(func=cmd_presets)

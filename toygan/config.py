@@ -301,11 +301,13 @@ class Config:
 
     @classmethod
     def from_toml(cls, text: str, source: str = "<string>") -> Config:
-        """Parse TOML text; ``source`` names the file in error messages."""
+        """Parse TOML text; ``source`` names the file in error messages. A ``[recipe]`` table (an
+        animation recipe's description, ``toygan.recipes``) is skipped."""
         try:
             values = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
             raise ToyganError(f"{source}: not valid TOML: {err}") from None
+        values.pop("recipe", None)
         return cls.from_dict(values)
 
     @classmethod

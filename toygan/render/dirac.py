@@ -25,6 +25,11 @@ class DiracRun:
     scheme: str
     gamma: float = 0.0
 
+    @property
+    def label(self) -> str:
+        """The run as ``parse_runs`` reads it: ``variant:scheme`` or ``variant:scheme:gamma``."""
+        return f"{self.variant}:{self.scheme}" + (f":{self.gamma:g}" if self.gamma else "")
+
 
 DEFAULT_RUNS = (DiracRun("gan", "simultaneous"), DiracRun("gan", "alternating"),
                 DiracRun("r1", "simultaneous", 0.3))

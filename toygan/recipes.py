@@ -1,0 +1,391 @@
+"""Animation recipes: one TOML file per teaching animation, with the claim it shows and the check
+that measures the claim over seeds.
+
+A recipe file is a config (its ``[data]``, ``[model]``, ``[train]``, ... sections) plus a
+``[recipe]`` table::
+
+    [recipe]
+    title = "A vanilla GAN collapses on the ring"
+    claim = "..."              # the statement the animation teaches
+    look_for = "..."           # what a student should watch
+    source = "..."             # paper and, where the numbers come from code, the file
+    kind = "run"               # run | compare | dirac
+    panels = ["samples", "discriminator", "modes"]
+    seeds = 10                 # ensemble members trained; the claim is measured over them
+    member = 0                 # the seed the animation shows
+
+    [[recipe.variants]]        # kind = "compare": one column per variant
+    label = "R1"
+    set = { "train.regularizer" = "r1", "train.gamma" = 1.0 }
+
+    [[recipe.checks]]
+    metric = "modes_captured"  # a recorded scalar, or "push" (mean length of the push on G's samples)
+    when = "final"             # final | last-quarter (mean) | step:N (the last snapshot ≤ N)
+    test = "<= 3"              # op and a number, or op and another variant's label (paired by seed)
+    at_least = 7               # seeds for which the test must hold
+    variant = "GAN"            # kind = "compare": whose metric
+
+A Dirac-GAN recipe (``kind = "dirac"``) has ``runs``, ``steps`` and ``lr`` in ``[recipe]`` and its
+checks use the metric ``distance`` (from the equilibrium at the end, over the distance at the
+start) per run label ``variant:scheme[:gamma]``.
+
+``build`` trains each recipe once as a batched ensemble of ``seeds`` members, renders the chosen
+member, and measures every check on all members: the animation and the numbers come from the same
+run.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from toygan.config import Config
+from toygan.errors import ToyganError
+from toygan.history import History
+
+__all__ = ["Recipe", "Check", "CheckResult", "load_recipe", "recipe_paths", "measure", "build",
+           "write_gallery", "record_results"]
+
+KINDS = ("run", "compare", "dirac")
+_OPS: dict[str, Callable[[Any, Any], Any]] = {"<=": operator.le, ">=": operator.ge,
+                                               "<": operator.lt, ">": operator.gt}
+_SYMBOL = {"<=": "≤", ">=": "≥", "<": "<", ">": ">"}
+_RECIPE_KEYS = {"title", "claim", "look_for", "source", "kind", "panels", "seeds", "member",
+                "variants", "checks", "fps", "width", "frames", "runs", "steps", "lr"}
+_CHECK_KEYS = {"metric", "when", "test", "at_least", "variant"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """A measured statement: ``metric`` at ``when`` passes ``test`` in at least ``at_least`` seeds."""
+
+    metric: str
+    test: str
+    at_least: int
+    when: str = "final"
+    variant: str = ""
+
+    @property
+    def op(self) -> str:
+        return self.test.split()[0]
+
+    @property
+    def against(self) -> str:
+        return self.test.split(maxsplit=1)[1]
+
+    def describe(self) -> str:
+        where = f"{self.variant}: " if self.variant else ""
+        return f"{where}{self.metric} ({self.when}) {_SYMBOL[self.op]} {self.against}"
+
+
+@dataclass
+class CheckResult:
+    check: Check
+    passed_seeds: int
+    seeds: int
+    values: list[float]
+
+    @property
+    def holds(self) -> bool:
+        return self.passed_seeds >= self.check.at_least
+
+    def statement(self) -> str:
+        c = self.check
+        shown = ", ".join(f"{v:.3g}" for v in self.values)
+        verdict = "holds" if self.holds else "DOES NOT HOLD"
+        return (f"{c.describe()} in {self.passed_seeds} of {self.seeds} seeds (claimed: at least "
+                f"{c.at_least}) — {verdict}; values: {shown}")
+
+
+@dataclass
+class Recipe:
+    """A parsed recipe file; ``config`` is the base config (the run's, or the variants' base)."""
+
+    name: str
+    path: Path
+    title: str
+    claim: str
+    look_for: str
+    source: str
+    kind: str
+    config: Config | None
+    panels: list[str] = field(default_factory=lambda: ["samples", "discriminator", "convergence"])
+    seeds: int = 1
+    member: int = 0
+    variants: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    fps: float = 12
+    width: int = 800
+    frames: int = 100
+    dirac: dict[str, Any] = field(default_factory=dict)
+
+    def configs(self) -> dict[str, Config]:
+        """Label → the config trained for it (``seeds`` members); one unlabelled for a run."""
+        assert self.config is not None
+        base = self.config.replace(**{"train.members": self.seeds})
+        if self.kind == "run":
+            return {"": base}
+        return {label: base.replace(**overrides) for label, overrides in self.variants}
+
+
+def _text(table: dict, key: str, where: str) -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ToyganError(f"{where}: recipe.{key} must be a non-empty string")
+    return value.strip()
+
+
+def _parse_check(raw: Any, where: str, labels: list[str]) -> Check:
+    if not isinstance(raw, dict):
+        raise ToyganError(f"{where}: each [[recipe.checks]] must be a table")
+    unknown = set(raw) - _CHECK_KEYS
+    if unknown:
+        raise ToyganError(f"{where}: recipe.checks: unknown key(s) {sorted(unknown)}; allowed: "
+                          f"{sorted(_CHECK_KEYS)}")
+    test = str(raw.get("test", ""))
+    match = re.fullmatch(r"(<=|>=|<|>)\s+(\S.*)", test.strip())
+    if not match:
+        raise ToyganError(f"{where}: recipe.checks test = {test!r}: write an operator (<, <=, >, >=), "
+                          "a space, and a number or a variant's label")
+    op, against = match.groups()
+    try:
+        float(against)
+    except ValueError:
+        if against not in labels:
+            raise ToyganError(f"{where}: recipe.checks test = {test!r}: {against!r} is neither a "
+                              f"number nor a variant ({labels})") from None
+    when = str(raw.get("when", "final"))
+    if when not in ("final", "last-quarter") and not re.fullmatch(r"step:\d+", when):
+        raise ToyganError(f"{where}: recipe.checks when = {when!r}: choose final, last-quarter or "
+                          "step:N")
+    at_least = raw.get("at_least")
+    if not isinstance(at_least, int) or isinstance(at_least, bool) or at_least < 1:
+        raise ToyganError(f"{where}: recipe.checks at_least = {at_least!r}: must be an integer ≥ 1")
+    variant = str(raw.get("variant", ""))
+    if labels and variant not in labels:
+        raise ToyganError(f"{where}: recipe.checks variant = {variant!r}: choose one of {labels}")
+    return Check(metric=str(raw.get("metric", "")), test=f"{op} {against}", at_least=at_least,
+                 when=when, variant=variant)
+
+
+def load_recipe(path: str | Path) -> Recipe:
+    """Read and check a recipe file (its config is validated too).
+
+    Raises:
+        ToyganError: naming the file and the problem.
+    """
+    path = Path(path)
+    where = str(path)
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ToyganError(f"recipe {where!r} does not exist") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise ToyganError(f"recipe {where!r} cannot be read: {err}") from None
+    table = values.pop("recipe", None)
+    if not isinstance(table, dict):
+        raise ToyganError(f"{where}: no [recipe] table (title, claim, look_for, source, ...)")
+    unknown = set(table) - _RECIPE_KEYS
+    if unknown:
+        raise ToyganError(f"{where}: unknown recipe key(s) {sorted(unknown)}; allowed: "
+                          f"{sorted(_RECIPE_KEYS)}")
+    kind = table.get("kind", "run")
+    if kind not in KINDS:
+        raise ToyganError(f"{where}: recipe.kind = {kind!r}: choose one of {list(KINDS)}")
+    variants = []
+    for raw in table.get("variants", []):
+        if not isinstance(raw, dict) or "label" not in raw:
+            raise ToyganError(f"{where}: each [[recipe.variants]] needs a label (and a set table)")
+        variants.append((str(raw["label"]), dict(raw.get("set", {}))))
+    if kind == "compare" and len(variants) < 2:
+        raise ToyganError(f"{where}: a compare recipe needs at least two [[recipe.variants]]")
+    labels = [label for label, _ in variants]
+    if kind == "dirac":
+        from toygan.render.dirac import parse_runs
+
+        labels = [run.label for run in parse_runs(str(table.get("runs", "")))]
+    checks = [_parse_check(raw, where, labels) for raw in table.get("checks", [])]
+    config = None if kind == "dirac" else Config.from_dict(values)
+    recipe = Recipe(
+        name=path.stem, path=path, title=_text(table, "title", where),
+        claim=_text(table, "claim", where), look_for=_text(table, "look_for", where),
+        source=_text(table, "source", where), kind=kind, config=config,
+        panels=list(table.get("panels", ["samples", "discriminator", "convergence"])),
+        seeds=int(table.get("seeds", 1)), member=int(table.get("member", 0)), variants=variants,
+        checks=checks, fps=float(table.get("fps", 12)), width=int(table.get("width", 800)),
+        frames=int(table.get("frames", 100)),
+        dirac={k: table[k] for k in ("runs", "steps", "lr") if k in table})
+    if kind != "dirac":
+        recipe.configs()  # every variant's overrides are validated now, before any training
+        for check in checks:
+            if check.at_least > recipe.seeds:
+                raise ToyganError(f"{where}: a check asks for {check.at_least} seeds but the recipe "
+                                  f"trains {recipe.seeds}")
+    return recipe
+
+
+def recipe_paths(folder: str | Path) -> list[Path]:
+    """The recipe files in ``folder``, by name."""
+    return sorted(Path(folder).glob("*.toml"))
+
+
+def metric_values(history: History, metric: str, when: str) -> np.ndarray:
+    """One value of ``metric`` per member at ``when`` (see the module docstring)."""
+    if metric == "push":
+        if history.push is None:
+            raise ToyganError("metric 'push': the history has no push recording")
+        series = np.linalg.norm(history.push, axis=-1).mean(axis=-1)  # (T, E)
+    elif metric in history.scalars:
+        series = history.scalars[metric]
+    else:
+        raise ToyganError(f"metric {metric!r}: choose 'push' or a recorded scalar "
+                          f"({sorted(history.scalars)})")
+    if when == "final":
+        return series[-1]
+    if when == "last-quarter":
+        return series[-max(1, len(series) // 4):].mean(axis=0)
+    step = int(when.split(":")[1])
+    i = max(0, int(np.searchsorted(history.steps, step, side="right")) - 1)
+    return series[i]
+
+
+def measure(check: Check, histories: dict[str, History]) -> CheckResult:
+    """Evaluate ``check`` on the histories of a recipe (label → history)."""
+    values = metric_values(histories[check.variant], check.metric, check.when)
+    try:
+        other: np.ndarray | float = float(check.against)
+    except ValueError:
+        other = metric_values(histories[check.against], check.metric, check.when)
+    passed = _OPS[check.op](values, other)
+    return CheckResult(check, int(np.sum(passed)), len(values), [float(v) for v in values])
+
+
+def _dirac_results(recipe: Recipe) -> dict[str, np.ndarray]:
+    """Run label → the distance from the equilibrium at the end over that at the start."""
+    from toygan.dirac import dirac_gan, trajectory
+    from toygan.render.dirac import parse_runs
+
+    out = {}
+    for run in parse_runs(recipe.dirac.get("runs", "")):
+        path = trajectory(dirac_gan(run.variant, run.gamma), 1.0, 1.0,
+                          steps=int(recipe.dirac.get("steps", 500)),
+                          lr=float(recipe.dirac.get("lr", 0.1)), scheme=run.scheme)
+        start, end = np.linalg.norm(path[0]), np.linalg.norm(path[-1])
+        out[run.label] = np.array([end / start])
+    return out
+
+
+def build(recipe: Recipe, out_dir: str | Path, *, say: Callable[[str], None] = print,
+          progress: bool = False) -> tuple[Path, list[CheckResult]]:
+    """Train (or integrate) the recipe, render its GIF into ``out_dir``, and measure its checks.
+
+    Returns:
+        The GIF's path and one result per check.
+    """
+    from toygan.render import Column, compare, render
+    from toygan.render.dirac import parse_runs, render_dirac
+    from toygan.training import train
+
+    out = Path(out_dir) / f"{recipe.name}.gif"
+    start = time.perf_counter()
+    if recipe.kind == "dirac":
+        runs = parse_runs(recipe.dirac.get("runs", ""))
+        render_dirac(out, runs, steps=int(recipe.dirac.get("steps", 500)),
+                     lr=float(recipe.dirac.get("lr", 0.1)), width=recipe.width, fps=recipe.fps,
+                     max_frames=recipe.frames)
+        distances = _dirac_results(recipe)
+        results = []
+        for check in recipe.checks:
+            value = distances[check.variant]
+            passed = _OPS[check.op](value, float(check.against))
+            results.append(CheckResult(check, int(np.sum(passed)), 1, [float(value[0])]))
+    else:
+        histories = {label: train(config, progress=progress)
+                     for label, config in recipe.configs().items()}
+        for label, history in histories.items():
+            if history.status != "completed":
+                say(f"  {recipe.name} {label}: {history.message}")
+        if recipe.kind == "run":
+            render(histories[""], out, panels=recipe.panels, member=recipe.member, fps=recipe.fps,
+                   width=recipe.width, max_frames=recipe.frames)
+        else:
+            columns = [Column(h, label, recipe.member) for label, h in histories.items()]
+            compare(columns, out, panels=recipe.panels, fps=recipe.fps, width=recipe.width,
+                    max_frames=recipe.frames)
+        results = [measure(check, histories) for check in recipe.checks]
+    size = out.stat().st_size / 1e6
+    say(f"{recipe.name}: wrote {out} ({size:.2f} MB) in {time.perf_counter() - start:.0f} s")
+    for result in results:
+        say(f"  {result.statement()}")
+    return out, results
+
+
+RESULTS_FILE = "results.json"
+
+
+def _gallery(recipes: list[Recipe], measured: dict[str, dict], media: str) -> str:
+    """The gallery page; ``media`` is the path from the page to the animations folder."""
+    lines = ["# Gallery: the animation recipes", "",
+             "Each animation is made from the recipe file beside it, and each claim is measured over "
+             "seeds by the same run that drew the animation. Rebuild them all with "
+             "`toygan animations build` (or one with `--only NAME`); the figures below are what "
+             "the last build printed.", ""]
+    for r in recipes:
+        m = measured.get(r.name, {})
+        lines += [f"## {r.title}", "",
+                  f"![{r.title}]({media}{r.name}.gif)", "",
+                  f"**Claim.** {r.claim}", "",
+                  f"**Look for.** {r.look_for}", ""]
+        if m.get("statements"):
+            lines += ["**Measured** (by `toygan animations build --only " + r.name + "`, "
+                      f"{m.get('seconds', 0):.0f} s):", ""]
+            lines += [f"- {s}" for s in m["statements"]] + [""]
+        elif r.checks:
+            lines += ["**Measured:** not yet built.", ""]
+        lines += [f"**Source.** {r.source}", "",
+                  f"Recipe: [{r.path.name}]({media}{r.path.name})"
+                  + (f"; {r.seeds} seeds, the animation shows seed index {r.member}."
+                     if r.kind != "dirac" else "."), ""]
+    return "\n".join(lines)
+
+
+def write_gallery(recipes: list[Recipe], folder: str | Path, docs_page: str | Path | None) -> None:
+    """Write ``folder/README.md`` and ``docs_page`` from the recipes and ``folder/results.json``."""
+    import json
+
+    from toygan.atomic import atomic_path
+
+    folder = Path(folder)
+    results = folder / RESULTS_FILE
+    measured = json.loads(results.read_text()) if results.is_file() else {}
+    pages = [(folder / "README.md", "")]
+    if docs_page is not None:
+        docs_page = Path(docs_page)
+        rel = Path("..") / folder.resolve().relative_to(docs_page.resolve().parent.parent)
+        pages.append((docs_page, f"{rel.as_posix()}/"))
+    for page, media in pages:
+        with atomic_path(page) as tmp:
+            Path(tmp).write_text(_gallery(recipes, measured, media), encoding="utf-8")
+
+
+def record_results(folder: str | Path, name: str, results: list[CheckResult], seconds: float) -> None:
+    """Keep what a build measured in ``folder/results.json`` (merged with earlier builds)."""
+    import json
+
+    from toygan.atomic import atomic_path
+
+    path = Path(folder) / RESULTS_FILE
+    measured = json.loads(path.read_text()) if path.is_file() else {}
+    measured[name] = {"statements": [r.statement() for r in results],
+                      "holds": all(r.holds for r in results), "seconds": round(seconds, 1)}
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(json.dumps(measured, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+                             encoding="utf-8")
