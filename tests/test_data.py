@@ -180,3 +180,28 @@ def test_smoothed_mixture_is_the_convolution():
     smooth = target.smoothed(0.2)
     np.testing.assert_allclose(smooth.stds, np.sqrt(0.1**2 + 0.2**2))
     np.testing.assert_array_equal(smooth.means, target.means)
+
+
+def test_a_1d_mixture_samples_and_has_an_exact_density():
+    from toygan.data import make_target
+
+    target = make_target("mixture1d", {"means": [-1.0, 2.0], "stds": [0.3, 0.5]})
+    assert target.dim == 1 and target.modes.shape == (2, 1)
+    x = target.sample(20000, np.random.default_rng(0))
+    assert x.shape == (20000, 1) and abs(x.mean() - 0.5) < 0.05
+    grid = np.linspace(-4, 6, 4001)[:, None]
+    assert np.trapezoid(np.exp(target.log_prob(grid)), grid[:, 0]) == pytest.approx(1, abs=1e-6)
+    lo, hi, _, _ = target.bounds()
+    assert lo < -1 - 4 * 0.3 and hi > 2 + 4 * 0.5
+    with pytest.raises(ToyganError, match="means"):
+        make_target("mixture1d", {"means": [[1.0, 2.0]]})
+
+
+def test_a_fixed_p_g_must_match_the_data_dimension():
+    from conftest import tiny_config
+
+    from toygan import train
+
+    with pytest.raises(ToyganError, match="must match"):
+        train(tiny_config(**{"data.name": "mixture1d", "train.generator": "target",
+                             "fake.name": "ring"}), progress=False)

@@ -261,3 +261,28 @@ def test_coverage_panel_counts_the_seeds_that_capture_each_mode():
         assert anim.panels[0].note.get_text() == f"all 8 modes: {every} of 3 seeds"
     finally:
         anim.close()
+
+
+def test_a_1d_run_draws_goodfellow_figure_1(tmp_path):
+    from toygan.render.panels import GoodfellowPanel
+
+    h = train(tiny_config(**{"data.name": "mixture1d", "model.noise_dim": 1}), progress=False)
+    assert h.samples.shape[-1] == 1 and h.d_grid.shape == (h.n_snapshots, 1, 16)
+    anim = Animation(h)  # the default panels for a 1D run
+    try:
+        anim.frame(3)
+        panel = anim.panels[0]
+        assert isinstance(panel, GoodfellowPanel)
+        np.testing.assert_allclose(panel.d_line.get_ydata(), h.d_grid[3, 0])
+        ends = np.array([seg[1] for seg in panel.mapping.get_segments()])  # (z point, x = G(z))
+        np.testing.assert_allclose(ends[:, 0], h.manifold[3, 0, :, 0], rtol=1e-6)
+        assert np.all(ends[:, 1] == 0)
+        # the p_g curve is a density: it integrates to about 1 over the window
+        assert np.trapezoid(panel.g_line.get_ydata(), panel.xs) == pytest.approx(1, abs=0.05)
+    finally:
+        anim.close()
+    with pytest.raises(ToyganError, match="panel 'discriminator' draws the plane"):
+        render(h, tmp_path / "x.png", panels=["discriminator"])
+    with pytest.raises(ToyganError, match="panel 'goodfellow' is the 1D picture"):
+        render(train(tiny_config(), progress=False), tmp_path / "x.png", panels=["goodfellow"])
+    render(h, tmp_path / "one.gif", panels=["goodfellow", "value", "jsd"])

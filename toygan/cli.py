@@ -117,7 +117,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else run / f"animation.{args.format}"
     start = time.perf_counter()
     path = render(history, out, format=args.format, fps=args.fps, width=args.width,
-                  member=args.member, panels=_panel_list(args.panels))
+                  member=args.member, panels=_panel_list(args.panels) if args.panels else None)
     print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -246,9 +246,10 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--fps", type=float, default=12, help="frames per second (default: 12)")
     render.add_argument("--width", type=int, default=960, help="width in pixels (default: 960)")
     render.add_argument("--member", type=int, default=0, help="ensemble member to show")
-    render.add_argument("--panels", default="samples,discriminator,convergence",
+    render.add_argument("--panels",
                         help="comma-separated panels, left to right, from: "
-                             f"{', '.join(PANELS)} (default: samples,discriminator,convergence)")
+                             f"{', '.join(PANELS)} (default: samples,discriminator,convergence; "
+                             "for a 1D target goodfellow,convergence)")
     render.set_defaults(func=cmd_render)
 
     compare = sub.add_parser(

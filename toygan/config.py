@@ -273,13 +273,16 @@ class Config:
 
     def snapshot_bytes(self) -> int:
         """Bytes one snapshot takes in memory and on disk: float32 samples and their push, the D
-        grid, the push field (15 × 15), the generator manifold (2 × 11 × 41 points), the scalars
-        and the mode counts."""
+        grid, the push field (15 per axis), the generator manifold (2 × 11 latent lines of 41
+        points; one line for a 1D latent), the scalars and the mode counts."""
         e, r = self.train.members, self.record
-        modes = make_target(self.data.name, self.data.params).modes
-        k = 0 if modes is None else len(modes)  # mode counts
-        manifold = 0 if self.train.generator == "target" else 2 * 11 * 41
-        return 4 * e * (4 * r.n_samples + r.grid_size**2 + 2 * 15**2 + 2 * manifold + 11 + k) + 8
+        target = make_target(self.data.name, self.data.params)
+        d = target.dim
+        k = 0 if target.modes is None else len(target.modes)  # mode counts
+        lines = 41 if self.model.noise_dim == 1 else 2 * 11 * 41
+        manifold = 0 if self.train.generator == "target" else lines
+        floats = 2 * r.n_samples * d + r.grid_size**d + 15**d * d + manifold * d + 11 + k
+        return 4 * e * floats + 8
 
     def recording_bytes(self) -> int:
         """Bytes of the whole recorded history: step 0, every ``record.every`` steps and the last."""

@@ -1,9 +1,10 @@
 """Target distributions: 2D Gaussian mixtures with an analytic density, and sample-only targets
-(scikit-learn's toy sets, a spiral, a point file, an image) whose density is a KDE estimate.
+(scikit-learn's toy sets, a spiral, a point file, an image) whose density is a KDE estimate; and
+1D mixtures (``mixture1d``) for the one-axis picture of Goodfellow et al. (2014), Figure 1.
 
-Every target has ``sample(n, rng)`` (NumPy, shape ``(n, 2)``), ``log_prob(x)`` (shape ``(n,)``),
-``exact`` (is ``log_prob`` analytic?), ``modes`` (the component means ``(K, 2)``, or None) and
-``bounds()``. ``TARGETS`` maps a name to the factory
+Every target has ``dim`` (2, or 1 for ``mixture1d``), ``sample(n, rng)`` (NumPy, shape
+``(n, dim)``), ``log_prob(x)`` (shape ``(n,)``), ``exact`` (is ``log_prob`` analytic?), ``modes``
+(the component means ``(K, dim)``, or None) and ``bounds()``. ``TARGETS`` maps a name to the factory
 that builds it; ``make_target`` builds one from a name and keyword parameters, as a config does.
 """
 
@@ -20,7 +21,7 @@ import numpy as np
 from toygan.errors import ToyganError
 from toygan.validate import integer, number
 
-__all__ = ["GaussianMixture", "SampleTarget", "ring", "grid", "mixture", "moons", "circles",
+__all__ = ["GaussianMixture", "SampleTarget", "ring", "grid", "mixture", "mixture1d", "moons", "circles",
            "swiss_roll", "spiral", "points", "image", "TARGETS", "make_target"]
 
 
@@ -99,7 +100,8 @@ class GaussianMixture:
         lo = (self.means - 4 * self.stds[:, None]).min(axis=0)
         hi = (self.means + 4 * self.stds[:, None]).max(axis=0)
         centre, half = (lo + hi) / 2, (hi - lo).max() / 2 * (1 + margin)
-        return (centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half)
+        y = centre[1] if self.dim > 1 else centre[0]  # a 1D target repeats its x range as y
+        return (centre[0] - half, centre[0] + half, y - half, y + half)
 
     exact = True
 
@@ -152,6 +154,19 @@ def mixture(
     if gm.dim != 2:
         raise ToyganError(f"means = {gm.means.tolist()}: each mean must have 2 coordinates")
     return gm
+
+
+def mixture1d(
+    means: Sequence[float] = (2.0,),
+    stds: float | Sequence[float] = 0.5,
+    weights: Sequence[float] | None = None,
+) -> GaussianMixture:
+    """A 1D mixture, ``means = [x, ...]``: the setting of Goodfellow et al. (2014), Figure 1, where
+    the 'generator' panel draws p_data, p_g, D and the map z → x = G(z) on one axis."""
+    flat = _floats("means", means)
+    if flat.ndim != 1 or flat.size == 0:
+        raise ToyganError(f"means = {flat.tolist()}: must be a non-empty list of numbers")
+    return GaussianMixture(flat[:, None], stds, weights, name="1D mixture")
 
 
 class SampleTarget:
@@ -346,7 +361,8 @@ def image(path: str, size: float = 4.0, invert: bool = False, bandwidth: float =
 
 
 TARGETS: dict[str, Callable[..., GaussianMixture | SampleTarget]] = {
-    "ring": ring, "grid": grid, "mixture": mixture, "moons": moons, "circles": circles,
+    "ring": ring, "grid": grid, "mixture": mixture, "mixture1d": mixture1d, "moons": moons,
+    "circles": circles,
     "swiss_roll": swiss_roll, "spiral": spiral, "points": points, "image": image,
 }
 """Name → factory of every target a config can name."""

@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from toygan.config import Config
 from toygan.data import make_target
+from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.metrics import mode_coverage
 from toygan.models import Discriminator, Generator, sample_prior
@@ -40,15 +41,17 @@ FIELD_SIZE = 15
 
 def latent_grid(prior: str, noise_dim: int) -> torch.Tensor:
     """The latent grid lines G maps to its manifold, ``(2·LINES·POINTS, noise_dim)``: over ±2 (95 %
-    of the mass per axis) for a normal prior, over [−1, 1] for a uniform one; other dims at 0."""
+    of the mass per axis) for a normal prior, over [−1, 1] for a uniform one; other dims at 0. A
+    one-dimensional latent has a single line, ``(POINTS, 1)``."""
     reach = 2.0 if prior == "normal" else 1.0
-    levels = torch.linspace(-reach, reach, MANIFOLD_LINES)
     along = torch.linspace(-reach, reach, MANIFOLD_POINTS)
+    if noise_dim == 1:  # one latent line: the z axis of Goodfellow et al.'s Figure 1
+        return along[:, None]
+    levels = torch.linspace(-reach, reach, MANIFOLD_LINES)
     fixed, moving = torch.meshgrid(levels, along, indexing="ij")  # (LINES, POINTS)
     z = torch.zeros(2, MANIFOLD_LINES, MANIFOLD_POINTS, noise_dim)
     z[0, ..., 0], z[0, ..., 1] = moving, fixed  # z1 varies along each line of the first family
-    if noise_dim > 1:
-        z[1, ..., 0], z[1, ..., 1] = fixed, moving
+    z[1, ..., 0], z[1, ..., 1] = fixed, moving
     return z.reshape(-1, noise_dim)
 
 
@@ -62,7 +65,11 @@ def _optimizer(cfg: Config, params, lr: float) -> torch.optim.Optimizer:
     return torch.optim.SGD(params, lr=lr, momentum=t.momentum)
 
 
-def _grid_points(window: tuple[float, float, float, float], size: int) -> torch.Tensor:
+def _grid_points(window: tuple[float, float, float, float], size: int, dim: int = 2) -> torch.Tensor:
+    """``size`` points over the window's x range for ``dim`` 1, else a size × size grid, row-major
+    in y: ``(size**dim, dim)``."""
+    if dim == 1:
+        return torch.from_numpy(np.linspace(window[0], window[1], size)[:, None]).float()
     xs, ys = np.linspace(window[0], window[1], size), np.linspace(window[2], window[3], size)
     xx, yy = np.meshgrid(xs, ys)  # xx[j, i] = xs[i], yy[j, i] = ys[j]
     return torch.from_numpy(np.stack([xx.ravel(), yy.ravel()], axis=1)).float()  # (R*R, 2)
@@ -131,6 +138,10 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
     t, m, rec = cfg.train, cfg.model, cfg.record
     target = make_target(cfg.data.name, cfg.data.params)
     fake_target = make_target(cfg.fake.name, cfg.fake.params) if t.generator == "target" else None
+    dim = target.dim  # 2, or 1 for a 1D target
+    if fake_target is not None and fake_target.dim != dim:
+        raise ToyganError(f"fake.name = {cfg.fake.name!r} has {fake_target.dim} dimension(s) but "
+                          f"data.name = {cfg.data.name!r} has {dim}; they must match")
     train_g = t.generator == "trained"
     window = tuple(rec.window) if rec.window else target.bounds()
     objective = OBJECTIVES[t.loss]
@@ -145,14 +156,14 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
     eval_rng = [np.random.default_rng(int(s[5])) for s in states]
     fake_rng = [np.random.default_rng(int(s[6])) for s in states]
     reg_gen = [torch.Generator().manual_seed(int(s[7])) for s in states]  # ε of GP, instance noise
-    kernel_noise = np.stack([np.random.default_rng(int(s[8])).standard_normal((2 * _GAP_POINTS, 2))
+    kernel_noise = np.stack([np.random.default_rng(int(s[8])).standard_normal((2 * _GAP_POINTS, dim))
                              for s in states])  # fixed N(0, I) draws for the recorded JSD
 
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(t.threads)
     try:
-        gen = Generator(n_members, m.noise_dim, m.g_width, m.g_depth, m.activation)
-        disc = Discriminator(n_members, m.d_width, m.d_depth, m.activation, in_dim=2 * t.pack)
+        gen = Generator(n_members, m.noise_dim, m.g_width, m.g_depth, m.activation, out_dim=dim)
+        disc = Discriminator(n_members, m.d_width, m.d_depth, m.activation, in_dim=dim * t.pack)
         gen.reset_parameters(g_init)
         disc.reset_parameters(d_init)
         g_params, d_params = list(gen.parameters()), list(disc.parameters())
@@ -180,8 +191,8 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
         n_batch = t.batch_size * t.pack  # samples per minibatch: batch_size packs of t.pack
 
         def pack(x: torch.Tensor) -> torch.Tensor:
-            """(E, B·m, 2) → (E, B, 2m): D sees m samples at once (PacGAN, Lin et al. 2018)."""
-            return x if t.pack == 1 else x.reshape(x.shape[0], -1, 2 * t.pack)
+            """(E, B·m, d) → (E, B, d·m): D sees m samples at once (PacGAN, Lin et al. 2018)."""
+            return x if t.pack == 1 else x.reshape(x.shape[0], -1, dim * t.pack)
 
         def blur(x: torch.Tensor) -> torch.Tensor:
             """Instance noise: every point D sees gets N(0, σ²) added (Sønderby et al. 2017)."""
@@ -256,8 +267,9 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                                              gen_pts + jitter[n:n + len(gen_pts)]))
             return stars, np.array(jsds)
 
-        grid = _grid_points(window, rec.grid_size)
-        field_points = _grid_points(window, FIELD_SIZE)
+        grid = _grid_points(window, rec.grid_size, dim)
+        grid_shape = (rec.grid_size,) * dim
+        field_points = _grid_points(window, FIELD_SIZE, dim)
         manifold_z = latent_grid(m.prior, m.noise_dim).expand(n_members, -1, -1)
 
         def push(points: torch.Tensor) -> torch.Tensor:
@@ -280,16 +292,16 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
             d_grid = _d_on_points(disc, grid, objective.reading, t.pack)
             d_real, d_fake = objective.reading(real_out), objective.reading(fake_out)  # (E, N)
             snap = {
-                "samples": fake, "d_grid": d_grid.reshape(n_members, rec.grid_size, rec.grid_size),
+                "samples": fake, "d_grid": d_grid.reshape(n_members, *grid_shape),
                 "d_real": d_real.mean(-1), "d_fake": d_fake.mean(-1),
                 # the objective's own value; V(D, G) of Eq. 1 for the two standard GAN losses
                 "value": -objective.discriminator_loss(real_out, fake_out),
                 "loss_d": loss_d, "loss_g": loss_g,
                 "push": push(fake),
-                "field": push(field_points.repeat(1, t.pack).reshape(-1, 2).expand(n_members, -1, -1)
-                              )[:, ::t.pack].reshape(n_members, FIELD_SIZE, FIELD_SIZE, 2),
+                "field": push(field_points.repeat(1, t.pack).reshape(-1, dim).expand(n_members, -1, -1)
+                              )[:, ::t.pack].reshape(n_members, *(FIELD_SIZE,) * dim, dim),
                 "manifold": (gen(manifold_z) if fake_target is None
-                             else torch.zeros(n_members, 0, 2)),
+                             else torch.zeros(n_members, 0, dim)),
             }
             if not all(torch.isfinite(v).all() for v in snap.values()):
                 return None

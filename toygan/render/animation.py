@@ -11,13 +11,14 @@ from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.render.figure import BlittedFigure
 from toygan.render.html import Player, write_html
-from toygan.render.panels import PANELS
+from toygan.render.panels import PANELS, check_panels
 from toygan.render.writers import write_filmstrip, write_gif, write_mp4
 
 __all__ = ["Animation", "render", "player", "FORMATS", "frame_indices", "check_output", "write_frames"]
 
 FORMATS = ("gif", "mp4", "png", "html")
 DEFAULT_PANELS = ("samples", "discriminator", "convergence")
+DEFAULT_PANELS_1D = ("goodfellow", "convergence")
 _WITH_COLORBAR = ("discriminator", "dstar", "gap", "modes")
 
 
@@ -28,6 +29,11 @@ def frame_indices(n_snapshots: int, max_frames: int) -> np.ndarray:
     return np.unique(np.linspace(0, n_snapshots - 1, max_frames).round().astype(int))
 
 
+def default_panels(history: History) -> tuple[str, ...]:
+    """The panels drawn when none are named: the plane's three, or the 1D picture for a 1D run."""
+    return DEFAULT_PANELS_1D if history.samples.shape[-1] == 1 else DEFAULT_PANELS
+
+
 class Animation(BlittedFigure):
     """A figure with ``panels`` side by side for one ensemble ``member`` of a history.
 
@@ -35,21 +41,21 @@ class Animation(BlittedFigure):
     frames only update the artists that change.
     """
 
-    def __init__(self, history: History, panels: Sequence[str] = DEFAULT_PANELS, *,
+    def __init__(self, history: History, panels: Sequence[str] | None = None, *,
                  width: int = 960, member: int = 0) -> None:
         if history.n_snapshots == 0:
             raise ToyganError("the history has no snapshots to render")
         if not 0 <= member < history.members:
             raise ToyganError(f"member = {member}: must be between 0 and {history.members - 1}")
-        if not panels:
-            raise ToyganError(f"panels = {list(panels)!r}: name at least one of {sorted(PANELS)}")
-        for name in panels:
-            if name not in PANELS:
-                raise ToyganError(f"panel {name!r}: unknown; choose from {sorted(PANELS)}")
-        # about square panels plus room for titles and the legend: 0.4 × width for three panels
-        super().__init__(width, min(0.8, max(0.25, 1.2 / len(panels))))
+        panels = default_panels(history) if panels is None else panels
+        check_panels(history, panels)
+        # about square panels plus room for titles and the legend: 0.4 × width for three panels;
+        # the 1D picture is a wide panel
+        wide = sum(2.0 if name == "goodfellow" else 1.0 for name in panels)
+        super().__init__(width, min(0.8, max(0.25, 1.2 / wide)))
         self.history = history
-        ratios = [1.2 if name in _WITH_COLORBAR else 1.0 for name in panels]
+        ratios = [2.0 if name == "goodfellow" else 1.2 if name in _WITH_COLORBAR else 1.0
+                  for name in panels]
         axes = np.atleast_1d(self.fig.subplots(1, len(panels), width_ratios=ratios))
         shared: dict = {}  # what panels of one figure compute once for all (D* maps)
         self.panels = [PANELS[name](self.fig, ax, history, member, shared)
@@ -85,7 +91,7 @@ class Animation(BlittedFigure):
 
 def render(history: History, path: str | Path, *, format: str | None = None, fps: float = 12,
            width: int = 960, member: int = 0, max_frames: int = 120,
-           panels: Sequence[str] = DEFAULT_PANELS, filmstrip_frames: int = 8) -> Path:
+           panels: Sequence[str] | None = None, filmstrip_frames: int = 8) -> Path:
     """Render a history to a GIF, an MP4, a PNG filmstrip or an HTML player, without training.
 
     Args:
@@ -96,7 +102,8 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
         width: frame width in pixels (rounded down to a multiple of 16); height follows.
         member: which ensemble member to show.
         max_frames: at most this many snapshots, evenly spread, become frames.
-        panels: panel names, left to right.
+        panels: panel names, left to right; ``None``: samples, discriminator, convergence (for
+            a 1D target: goodfellow, convergence).
         filmstrip_frames: frames in the PNG filmstrip, tiled two across.
 
     Returns:
@@ -117,7 +124,7 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
 
 
 def player(history: History, *, fps: float = 12, width: int = 720, member: int = 0,
-           max_frames: int = 60, panels: Sequence[str] = DEFAULT_PANELS) -> Player:
+           max_frames: int = 60, panels: Sequence[str] | None = None) -> Player:
     """An HTML player of the history for a notebook: a cell that ends in ``player(history)`` shows
     it inline; ``.save(path)`` writes it as a page. Options as in ``render``."""
     check_output("player.html", None, fps, max_frames)

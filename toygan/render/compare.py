@@ -18,7 +18,7 @@ from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.render.animation import check_output, write_frames
 from toygan.render.figure import BlittedFigure
-from toygan.render.panels import PANELS, PushPanel, typical_push
+from toygan.render.panels import PANELS, PushPanel, check_panels, typical_push
 
 __all__ = ["Column", "Comparison", "compare", "seeds"]
 
@@ -42,12 +42,8 @@ class Comparison(BlittedFigure):
         if not 2 <= len(columns) <= _MAX_COLUMNS:
             raise ToyganError(f"{len(columns)} column(s): a comparison shows 2 to {_MAX_COLUMNS} "
                               "runs, or the seeds of a run trained with --seeds N ≥ 2")
-        if not panels:
-            raise ToyganError(f"panels = {list(panels)!r}: name at least one of {sorted(PANELS)}")
-        for name in panels:
-            if name not in PANELS:
-                raise ToyganError(f"panel {name!r}: unknown; choose from {sorted(PANELS)}")
         for c in columns:
+            check_panels(c.history, panels)
             if c.history.n_snapshots == 0:
                 raise ToyganError(f"run {c.label!r}: the history has no snapshots to render")
             if not 0 <= c.member < c.history.members:
