@@ -100,3 +100,20 @@ def test_documented_commands_parse(page, line):
     if words in (["--version"], ["--help"]) or "--help" in words:
         return
     _parser().parse_args(words)  # argparse exits (and fails the test) on an unknown option
+
+
+def test_cli_reference_covers_every_command_and_option():
+    """docs/cli.md is checked against the parser that --help prints: every command and every
+    option of it is named there."""
+    import argparse
+
+    from toygan.cli import _parser
+
+    text = (ROOT / "docs/cli.md").read_text()
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name, parser in sub.choices.items():
+        assert f"toygan {name}" in text, name
+        for action in parser._actions:
+            for option in action.option_strings:
+                if option not in ("-h", "--help"):
+                    assert option in text, f"toygan {name} {option}"

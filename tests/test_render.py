@@ -286,3 +286,26 @@ def test_a_1d_run_draws_goodfellow_figure_1(tmp_path):
     with pytest.raises(ToyganError, match="panel 'goodfellow' is the 1D picture"):
         render(train(tiny_config(), progress=False), tmp_path / "x.png", panels=["goodfellow"])
     render(h, tmp_path / "one.gif", panels=["goodfellow", "value", "jsd"])
+
+
+def test_look_sets_style_colour_map_and_text_size(history, tmp_path):
+    from toygan.render import Look
+
+    light = Animation(history, ["discriminator"], width=480)
+    dark = Animation(history, ["discriminator"], width=480, look=Look(style="dark", cmap="PuOr"))
+    big = Animation(history, ["discriminator"], width=480, look=Look(dpi=100))
+    try:
+        assert light.frame(0)[2, 2].mean() > 200 and dark.frame(0)[2, 2].mean() < 50  # the corner
+        assert dark.panels[0].image.get_cmap().name.startswith("PuOr")
+        assert big.fig.dpi == 100 and light.fig.dpi == 50  # 480 px / 9.6
+        assert big.frame(0).shape == light.frame(0).shape
+    finally:
+        for a in (light, dark, big):
+            a.close()
+    for kwargs, match in [({"style": "sepia"}, "style = 'sepia'"), ({"cmap": "nope"}, "cmap = 'nope'"),
+                          ({"dpi": 5}, "dpi = 5")]:
+        with pytest.raises(ToyganError, match=match):
+            Look(**kwargs)
+    import matplotlib.pyplot as plt
+
+    assert plt.rcParams["text.color"] == "black", "the dark style must not leak out of the figure"

@@ -109,6 +109,23 @@ def _panel_list(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
+def _look(args: argparse.Namespace):
+    from toygan.render import Look
+
+    return Look(dpi=args.dpi, cmap=args.cmap, style=args.style)
+
+
+def _look_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--frames", type=int, default=120,
+                        help="at most this many frames, evenly spread over the run (default: 120)")
+    parser.add_argument("--dpi", type=float,
+                        help="text and line size (default: width / 9.6, the same picture at any width)")
+    parser.add_argument("--cmap", default="RdBu",
+                        help="colour map of D and D*, best diverging (default: RdBu)")
+    parser.add_argument("--style", choices=["light", "dark"], default="light",
+                        help="light or dark background (default: light)")
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from toygan.render import render
 
@@ -117,7 +134,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else run / f"animation.{args.format}"
     start = time.perf_counter()
     path = render(history, out, format=args.format, fps=args.fps, width=args.width,
-                  member=args.member, panels=_panel_list(args.panels) if args.panels else None)
+                  member=args.member, panels=_panel_list(args.panels) if args.panels else None,
+                  max_frames=args.frames, look=_look(args))
     print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -146,7 +164,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out)
     start = time.perf_counter()
     path = compare(columns, out, panels=_panel_list(args.panels), format=args.format, fps=args.fps,
-                   width=args.width)
+                   width=args.width, max_frames=args.frames, look=_look(args))
     print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -157,7 +175,8 @@ def cmd_dirac(args: argparse.Namespace) -> int:
     runs = parse_runs(args.runs)
     start = time.perf_counter()
     path = render_dirac(args.out, runs, steps=args.steps, lr=args.lr, theta0=args.theta0,
-                        psi0=args.psi0, format=args.format, fps=args.fps, width=args.width)
+                        psi0=args.psi0, format=args.format, fps=args.fps, width=args.width,
+                        max_frames=args.frames, look=_look(args))
     print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -250,6 +269,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="comma-separated panels, left to right, from: "
                              f"{', '.join(PANELS)} (default: samples,discriminator,convergence; "
                              "for a 1D target goodfellow,convergence)")
+    _look_options(render)
     render.set_defaults(func=cmd_render)
 
     compare = sub.add_parser(
@@ -267,6 +287,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--format", choices=list(FORMATS), help="default: from --out's suffix")
     compare.add_argument("--fps", type=float, default=12, help="frames per second (default: 12)")
     compare.add_argument("--width", type=int, default=960, help="width in pixels (default: 960)")
+    _look_options(compare)
     compare.set_defaults(func=cmd_compare)
 
     dirac = sub.add_parser(
@@ -285,6 +306,7 @@ def _parser() -> argparse.ArgumentParser:
     dirac.add_argument("--format", choices=list(FORMATS), help="default: from --out's suffix")
     dirac.add_argument("--fps", type=float, default=20, help="frames per second (default: 20)")
     dirac.add_argument("--width", type=int, default=960, help="width in pixels (default: 960)")
+    _look_options(dirac)
     dirac.set_defaults(func=cmd_dirac)
 
     animations = sub.add_parser(

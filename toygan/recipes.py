@@ -378,14 +378,18 @@ def write_gallery(recipes: list[Recipe], folder: str | Path, docs_page: str | Pa
 
 def record_results(folder: str | Path, name: str, results: list[CheckResult], seconds: float) -> None:
     """Keep what a build measured in ``folder/results.json`` (merged with earlier builds)."""
+    import fcntl
     import json
 
     from toygan.atomic import atomic_path
 
     path = Path(folder) / RESULTS_FILE
-    measured = json.loads(path.read_text()) if path.is_file() else {}
-    measured[name] = {"statements": [r.statement() for r in results],
-                      "holds": all(r.holds for r in results), "seconds": round(seconds, 1)}
-    with atomic_path(path) as tmp:
-        Path(tmp).write_text(json.dumps(measured, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
-                             encoding="utf-8")
+    # builds of different recipes may run at once (one per core): merge under a lock
+    with open(Path(folder) / f".{RESULTS_FILE}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        measured = json.loads(path.read_text()) if path.is_file() else {}
+        measured[name] = {"statements": [r.statement() for r in results],
+                          "holds": all(r.holds for r in results), "seconds": round(seconds, 1)}
+        with atomic_path(path) as tmp:
+            Path(tmp).write_text(json.dumps(measured, indent=1, sort_keys=True, ensure_ascii=False)
+                                 + "\n", encoding="utf-8")

@@ -9,7 +9,7 @@ import numpy as np
 
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.render.figure import BlittedFigure
+from toygan.render.figure import BlittedFigure, Look
 from toygan.render.html import Player, write_html
 from toygan.render.panels import PANELS, check_panels
 from toygan.render.writers import write_filmstrip, write_gif, write_mp4
@@ -42,7 +42,7 @@ class Animation(BlittedFigure):
     """
 
     def __init__(self, history: History, panels: Sequence[str] | None = None, *,
-                 width: int = 960, member: int = 0) -> None:
+                 width: int = 960, member: int = 0, look: Look | None = None) -> None:
         if history.n_snapshots == 0:
             raise ToyganError("the history has no snapshots to render")
         if not 0 <= member < history.members:
@@ -52,24 +52,26 @@ class Animation(BlittedFigure):
         # about square panels plus room for titles and the legend: 0.4 × width for three panels;
         # the 1D picture is a wide panel
         wide = sum(2.0 if name == "goodfellow" else 1.0 for name in panels)
-        super().__init__(width, min(0.8, max(0.25, 1.2 / wide)))
-        self.history = history
-        ratios = [2.0 if name == "goodfellow" else 1.2 if name in _WITH_COLORBAR else 1.0
-                  for name in panels]
-        axes = np.atleast_1d(self.fig.subplots(1, len(panels), width_ratios=ratios))
-        shared: dict = {}  # what panels of one figure compute once for all (D* maps)
-        self.panels = [PANELS[name](self.fig, ax, history, member, shared)
-                       for name, ax in zip(panels, axes, strict=True)]
-        cfg = history.config
-        game = {"trained": f"{cfg.train.loss} GAN", "frozen": f"{cfg.train.loss} GAN, G frozen",
-                "target": "D alone against a fixed p_g"}[cfg.train.generator]
-        self.label = f"{cfg.data.name} · {game} · seed {cfg.train.seed + member}"
-        # the title's widest text is set before the layout is frozen, so the layout leaves room
-        self.title = self.fig.suptitle(self._title(history.n_snapshots - 1), fontsize=11)
-        handles = list({h.get_label(): h for panel in self.panels for h in panel.handles}.values())
-        self.fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4),
-                        fontsize=8, frameon=False, markerscale=1.5)
-        self.freeze()
+        super().__init__(width, min(0.8, max(0.25, 1.2 / wide)), look)
+        with self.styled():
+            self.history = history
+            ratios = [2.0 if name == "goodfellow" else 1.2 if name in _WITH_COLORBAR else 1.0
+                      for name in panels]
+            axes = np.atleast_1d(self.fig.subplots(1, len(panels), width_ratios=ratios))
+            shared: dict = {"cmap": self.look.cmap}  # the figure's options, and what its panels
+            # compute once for all (D* maps)
+            self.panels = [PANELS[name](self.fig, ax, history, member, shared)
+                           for name, ax in zip(panels, axes, strict=True)]
+            cfg = history.config
+            game = {"trained": f"{cfg.train.loss} GAN", "frozen": f"{cfg.train.loss} GAN, G frozen",
+                    "target": "D alone against a fixed p_g"}[cfg.train.generator]
+            self.label = f"{cfg.data.name} · {game} · seed {cfg.train.seed + member}"
+            # the title's widest text is set before the layout is frozen, so the layout leaves room
+            self.title = self.fig.suptitle(self._title(history.n_snapshots - 1), fontsize=11)
+            handles = list({h.get_label(): h for panel in self.panels for h in panel.handles}.values())
+            self.fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4),
+                            fontsize=8, frameon=False, markerscale=1.5)
+            self.freeze()
 
     def animated(self) -> list:
         return [a for panel in self.panels for a in panel.animated()] + [self.title]
@@ -91,7 +93,8 @@ class Animation(BlittedFigure):
 
 def render(history: History, path: str | Path, *, format: str | None = None, fps: float = 12,
            width: int = 960, member: int = 0, max_frames: int = 120,
-           panels: Sequence[str] | None = None, filmstrip_frames: int = 8) -> Path:
+           panels: Sequence[str] | None = None, filmstrip_frames: int = 8,
+           look: Look | None = None) -> Path:
     """Render a history to a GIF, an MP4, a PNG filmstrip or an HTML player, without training.
 
     Args:
@@ -105,6 +108,7 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
         panels: panel names, left to right; ``None``: samples, discriminator, convergence (for
             a 1D target: goodfellow, convergence).
         filmstrip_frames: frames in the PNG filmstrip, tiled two across.
+        look: dpi (text size), D's colour map and the light or dark style (``Look``).
 
     Returns:
         The path written.
@@ -113,7 +117,7 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
         ToyganError: for an unknown format or panel, a bad size, fps or member.
     """
     path, fmt = check_output(path, format, fps, max_frames)
-    animation = Animation(history, panels, width=width, member=member)
+    animation = Animation(history, panels, width=width, member=member, look=look)
     try:
         return write_frames(animation.frame, history.n_snapshots, path, format=fmt, fps=fps,
                             max_frames=max_frames, filmstrip_frames=filmstrip_frames,
@@ -124,11 +128,12 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
 
 
 def player(history: History, *, fps: float = 12, width: int = 720, member: int = 0,
-           max_frames: int = 60, panels: Sequence[str] | None = None) -> Player:
+           max_frames: int = 60, panels: Sequence[str] | None = None,
+           look: Look | None = None) -> Player:
     """An HTML player of the history for a notebook: a cell that ends in ``player(history)`` shows
     it inline; ``.save(path)`` writes it as a page. Options as in ``render``."""
     check_output("player.html", None, fps, max_frames)
-    animation = Animation(history, panels, width=width, member=member)
+    animation = Animation(history, panels, width=width, member=member, look=look)
     try:
         indices = frame_indices(history.n_snapshots, max_frames)
         frames = [animation.frame(int(i)) for i in indices]

@@ -17,7 +17,7 @@ import numpy as np
 from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.render.animation import check_output, write_frames
-from toygan.render.figure import BlittedFigure
+from toygan.render.figure import BlittedFigure, Look
 from toygan.render.panels import PANELS, PushPanel, check_panels, typical_push
 
 __all__ = ["Column", "Comparison", "compare", "seeds"]
@@ -38,7 +38,7 @@ class Comparison(BlittedFigure):
     """Columns of runs, rows of panels, one shared legend; ``frame(t)`` draws timeline step t."""
 
     def __init__(self, columns: Sequence[Column], panels: Sequence[str] = ("samples",), *,
-                 width: int = 960) -> None:
+                 width: int = 960, look: Look | None = None) -> None:
         if not 2 <= len(columns) <= _MAX_COLUMNS:
             raise ToyganError(f"{len(columns)} column(s): a comparison shows 2 to {_MAX_COLUMNS} "
                               "runs, or the seeds of a run trained with --seeds N ≥ 2")
@@ -53,29 +53,30 @@ class Comparison(BlittedFigure):
         # columns of about square cells in rows of up to 4; room for titles and the legend
         across = min(n, 4)
         down = -(-n // across)
-        super().__init__(width, min(2.0, max(0.3, down * p * 0.95 / across + 0.12)))
-        self.columns = columns
-        self.timeline = np.unique(np.concatenate([c.history.steps for c in columns]))
-        figures = np.atleast_1d(self.fig.subfigures(down, across, wspace=0.02, hspace=0.02)).ravel()
-        self.panels: list[list] = []
-        shared: dict = {}  # caches keyed by run, and what all runs share
-        if "push" in panels and all(c.history.push is not None for c in columns):
-            # one arrow scale for all runs, so that their pushes compare
-            shared["push_typical"] = max(typical_push(c.history.push[:, c.member, ::PushPanel.every])
-                                         for c in columns)
-        for c, sub in zip(columns, figures, strict=False):
-            axes = np.atleast_1d(sub.subplots(p, 1))
-            self.panels.append([PANELS[name](sub, ax, c.history, c.member, shared)
-                                for name, ax in zip(panels, axes, strict=True)])
-            sub.suptitle(c.label, fontsize=10, fontweight="bold")
-        for sub in figures[n:]:
-            sub.set_visible(False)
-        self.title = self.fig.suptitle(self._title(len(self.timeline) - 1), fontsize=11)
-        handles = list({h.get_label(): h for column in self.panels for panel in column
-                        for h in panel.handles}.values())
-        self.fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4),
-                        fontsize=8, frameon=False, markerscale=1.5)
-        self.freeze()
+        super().__init__(width, min(2.0, max(0.3, down * p * 0.95 / across + 0.12)), look)
+        with self.styled():
+            self.columns = columns
+            self.timeline = np.unique(np.concatenate([c.history.steps for c in columns]))
+            figures = np.atleast_1d(self.fig.subfigures(down, across, wspace=0.02, hspace=0.02)).ravel()
+            self.panels: list[list] = []
+            shared: dict = {"cmap": self.look.cmap}  # options, caches keyed by run, shared scales
+            if "push" in panels and all(c.history.push is not None for c in columns):
+                # one arrow scale for all runs, so that their pushes compare
+                shared["push_typical"] = max(typical_push(c.history.push[:, c.member, ::PushPanel.every])
+                                             for c in columns)
+            for c, sub in zip(columns, figures, strict=False):
+                axes = np.atleast_1d(sub.subplots(p, 1))
+                self.panels.append([PANELS[name](sub, ax, c.history, c.member, shared)
+                                    for name, ax in zip(panels, axes, strict=True)])
+                sub.suptitle(c.label, fontsize=10, fontweight="bold")
+            for sub in figures[n:]:
+                sub.set_visible(False)
+            self.title = self.fig.suptitle(self._title(len(self.timeline) - 1), fontsize=11)
+            handles = list({h.get_label(): h for column in self.panels for panel in column
+                            for h in panel.handles}.values())
+            self.fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4),
+                            fontsize=8, frameon=False, markerscale=1.5)
+            self.freeze()
 
     @property
     def n_frames(self) -> int:
@@ -103,16 +104,17 @@ class Comparison(BlittedFigure):
 
 def compare(columns: Sequence[Column], path: str | Path, *, panels: Sequence[str] = ("samples",),
             format: str | None = None, fps: float = 12, width: int = 960, max_frames: int = 120,
-            filmstrip_frames: int = 8) -> Path:
+            filmstrip_frames: int = 8, look: Look | None = None) -> Path:
     """Render runs side by side, synchronised by step, as GIF, MP4, PNG filmstrip or HTML player.
 
     Args:
         columns: the runs, left to right (2 to 16; more than 4 wrap into rows).
-        path, format, fps, width, max_frames, filmstrip_frames: as in ``toygan.render.render``.
+        path, format, fps, width, max_frames, filmstrip_frames, look: as in
+            ``toygan.render.render``.
         panels: the panels each run shows, top to bottom.
     """
     path, fmt = check_output(path, format, fps, max_frames)
-    figure = Comparison(columns, panels, width=width)
+    figure = Comparison(columns, panels, width=width, look=look)
     try:
         return write_frames(figure.frame, figure.n_frames, path, format=fmt, fps=fps,
                             max_frames=max_frames, filmstrip_frames=filmstrip_frames,

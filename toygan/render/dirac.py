@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from toygan.dirac import dirac_gan, eigenvalues, trajectory
 from toygan.errors import ToyganError
 from toygan.render.animation import check_output, write_frames
-from toygan.render.figure import BlittedFigure
-from toygan.render.panels import FAKE
+from toygan.render.figure import BlittedFigure, Look
+from toygan.render.panels import FAKE, ink
 
 __all__ = ["DiracRun", "DiracAnimation", "render_dirac", "DEFAULT_RUNS", "parse_runs"]
 
@@ -75,7 +76,8 @@ class DiracAnimation(BlittedFigure):
     """One panel per run: the field as streamlines (drawn once), the path so far and its head."""
 
     def __init__(self, runs: Sequence[DiracRun], *, steps: int = 500, lr: float = 0.1,
-                 theta0: float = 1.0, psi0: float = 1.0, width: int = 960) -> None:
+                 theta0: float = 1.0, psi0: float = 1.0, width: int = 960,
+                 look: Look | None = None) -> None:
         if not runs:
             raise ToyganError("runs: name at least one run")
         self.runs, self.steps, self.lr = list(runs), steps, lr
@@ -84,34 +86,38 @@ class DiracAnimation(BlittedFigure):
                       for g, r in zip(self.gans, self.runs, strict=True)]
         reach = max(2.0, 1.1 * max(np.abs(p).max() for p in self.paths))
         n = len(self.runs)
-        super().__init__(width, min(0.8, max(0.3, 1.15 / n)))
-        axes = np.atleast_1d(self.fig.subplots(1, n))
-        grid = np.linspace(-reach, reach, 41)
-        tt, pp = np.meshgrid(grid, grid)
-        self.lines, self.heads = [], []
-        for ax, gan, run, path in zip(axes, self.gans, self.runs, self.paths, strict=True):
-            vt, vp = gan.field(tt, pp)
-            ax.streamplot(tt, pp, vt, vp, color="0.7", linewidth=0.7, density=1.0, arrowsize=0.8)
-            ax.plot(0, 0, marker="*", ms=11, c="k", ls="none", label="equilibrium (0, 0)")
-            ax.plot(*path[0], marker="o", ms=5, c="0.3", ls="none", label="start")
-            (line,) = ax.plot([], [], c=FAKE, lw=1.6, label="trajectory")
-            (head,) = ax.plot([], [], marker="o", ms=6, c=FAKE, mec="k", ls="none")
-            self.lines.append(line)
-            self.heads.append(head)
-            ax.set_xlim(-reach, reach)
-            ax.set_ylim(-reach, reach)
-            ax.set_aspect("equal")
-            ax.set_xlabel("θ (generator)", fontsize=9)
-            ax.set_ylabel("ψ (discriminator)", fontsize=9)
-            ax.tick_params(labelsize=8)
-            ax.set_title(f"{run.variant}{_setting(run.variant, gan.gamma)}\n{run.scheme} updates",
-                         fontsize=9)
-            ax.text(0.03, 0.97, _growth(gan, run, lr), transform=ax.transAxes, fontsize=8, va="top",
-                    bbox={"facecolor": "white", "edgecolor": "0.8", "alpha": 0.9})
-        handles = axes[0].get_legend_handles_labels()
-        self.fig.legend(*handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
-        self.title = self.fig.suptitle(self._title(steps), fontsize=11)
-        self.freeze()
+        super().__init__(width, min(0.8, max(0.3, 1.15 / n)), look)
+        with self.styled():
+            # the two-line panel titles need more room under the figure title than the default
+            self.fig.get_layout_engine().set(h_pad=0.09)
+            axes = np.atleast_1d(self.fig.subplots(1, n))
+            grid = np.linspace(-reach, reach, 41)
+            tt, pp = np.meshgrid(grid, grid)
+            self.lines, self.heads = [], []
+            for ax, gan, run, path in zip(axes, self.gans, self.runs, self.paths, strict=True):
+                vt, vp = gan.field(tt, pp)
+                ax.streamplot(tt, pp, vt, vp, color=ink(0.3), linewidth=0.7, density=1.0, arrowsize=0.8)
+                ax.plot(0, 0, marker="*", ms=11, c=ink(), ls="none", label="equilibrium (0, 0)")
+                ax.plot(*path[0], marker="o", ms=5, c=ink(0.7), ls="none", label="start")
+                (line,) = ax.plot([], [], c=FAKE, lw=1.6, label="trajectory")
+                (head,) = ax.plot([], [], marker="o", ms=6, c=FAKE, mec=ink(), ls="none")
+                self.lines.append(line)
+                self.heads.append(head)
+                ax.set_xlim(-reach, reach)
+                ax.set_ylim(-reach, reach)
+                ax.set_aspect("equal")
+                ax.set_xlabel("θ (generator)", fontsize=9)
+                ax.set_ylabel("ψ (discriminator)", fontsize=9)
+                ax.tick_params(labelsize=8)
+                ax.set_title(f"{run.variant}{_setting(run.variant, gan.gamma)}\n{run.scheme} updates",
+                             fontsize=9)
+                box = {"facecolor": plt.rcParams["axes.facecolor"], "edgecolor": ink(0.2), "alpha": 0.9}
+                ax.text(0.03, 0.97, _growth(gan, run, lr), transform=ax.transAxes, fontsize=8,
+                        va="top", bbox=box)
+            handles = axes[0].get_legend_handles_labels()
+            self.fig.legend(*handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
+            self.title = self.fig.suptitle(self._title(steps), fontsize=11)
+            self.freeze()
 
     def _title(self, step: int) -> str:
         return (f"Dirac-GAN (Mescheder et al. 2018): p_data = δ₀, D(x) = ψx · "
@@ -131,7 +137,8 @@ class DiracAnimation(BlittedFigure):
 
 def render_dirac(path: str | Path, runs: Sequence[DiracRun] = DEFAULT_RUNS, *, steps: int = 500,
                  lr: float = 0.1, theta0: float = 1.0, psi0: float = 1.0, format: str | None = None,
-                 fps: float = 20, width: int = 960, max_frames: int = 150) -> Path:
+                 fps: float = 20, width: int = 960, max_frames: int = 150,
+                 look: Look | None = None) -> Path:
     """Animate Dirac-GAN trajectories side by side (GIF, MP4, PNG filmstrip or HTML player).
 
     Args:
@@ -139,10 +146,11 @@ def render_dirac(path: str | Path, runs: Sequence[DiracRun] = DEFAULT_RUNS, *, s
         runs: variant, update scheme and γ of each panel.
         steps, lr: iterations and step size h (for ``continuous``, the RK4 step).
         theta0, psi0: the starting point.
-        format, fps, width, max_frames: as in ``toygan.render.render``.
+        format, fps, width, max_frames, look: as in ``toygan.render.render``.
     """
     path, fmt = check_output(path, format, fps, max_frames)
-    animation = DiracAnimation(runs, steps=steps, lr=lr, theta0=theta0, psi0=psi0, width=width)
+    animation = DiracAnimation(runs, steps=steps, lr=lr, theta0=theta0, psi0=psi0, width=width,
+                               look=look)
     try:
         return write_frames(animation.frame, steps + 1, path, format=fmt, fps=fps,
                             max_frames=max_frames, caption=lambda i: f"iteration {i:,}",

@@ -6,19 +6,47 @@ artists that change is 3–4× faster than redrawing the figure every frame.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 
 from toygan.errors import ToyganError
 
-__all__ = ["BlittedFigure"]
+__all__ = ["BlittedFigure", "Look", "STYLES"]
+
+STYLES = {"light": "default", "dark": "dark_background"}
+"""toygan's style names → matplotlib style sheets."""
+
+
+@dataclass(frozen=True)
+class Look:
+    """How a figure looks: ``dpi`` (text and line size; None: the width / 9.6, so that every width
+    shows the same picture), ``cmap`` (the colour map of D and D*, best a diverging one, white in
+    the middle) and ``style`` (light or dark)."""
+
+    dpi: float | None = None
+    cmap: str = "RdBu"
+    style: str = "light"
+
+    def __post_init__(self) -> None:
+        if self.dpi is not None and (isinstance(self.dpi, bool) or not isinstance(self.dpi, int | float)
+                                     or not 30 <= self.dpi <= 600):
+            raise ToyganError(f"dpi = {self.dpi!r}: must be a number from 30 to 600 (or None)")
+        if self.cmap not in matplotlib.colormaps:
+            raise ToyganError(f"cmap = {self.cmap!r}: not a matplotlib colour map; diverging ones "
+                              "suit D best: RdBu, PuOr, BrBG, coolwarm, PiYG, ...")
+        if self.style not in STYLES:
+            raise ToyganError(f"style = {self.style!r}: choose one of {list(STYLES)}")
 
 
 class BlittedFigure:
     """Base of the animations: ``__init__`` makes the figure, subclasses add their artists and call
     ``freeze()``; each frame updates the artists ``animated()`` lists and returns ``blit()``."""
 
-    def __init__(self, width: int, height_ratio: float) -> None:
+    def __init__(self, width: int, height_ratio: float, look: Look | None = None) -> None:
         """``width`` in pixels (320–4096, rounded down to a multiple of 16); the height is
         ``height_ratio`` × width, also a multiple of 16 (video encoders need it)."""
         if isinstance(width, bool) or not isinstance(width, int) or not 320 <= width <= 4096:
@@ -27,9 +55,16 @@ class BlittedFigure:
         height = round(width * height_ratio / 16) * 16
         # the layout is fixed in inches and the dpi follows the width, so every width shows the
         # same picture, only sharper or smaller
-        dpi = width / 9.6
-        self.fig = plt.figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
-        self.fig.get_layout_engine().set(h_pad=0.06)  # room between the title and panel titles
+        self.look = look or Look()
+        dpi = self.look.dpi or width / 9.6
+        with self.styled():
+            self.fig = plt.figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
+            self.fig.get_layout_engine().set(h_pad=0.06)  # room between the title and panel titles
+
+    def styled(self) -> AbstractContextManager:
+        """The look's style sheet, active while the figure and its artists are made (they take
+        their colours then; frames drawn later keep them)."""
+        return plt.style.context(STYLES[self.look.style])
 
     def animated(self) -> list:
         """The artists that change, in drawing order."""

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
-from matplotlib.colors import Normalize
+from matplotlib.colors import Normalize, to_rgba
 from matplotlib.figure import Figure
 
 from toygan.data import make_target
@@ -34,6 +34,12 @@ D_CMAP = "RdBu"  # diverging, white at ½: red = "fake" (D → 0), blue = "real"
 SUPPORT_LEVEL = 1e-3
 """D* is drawn where p_data + p_g exceeds this fraction of its peak, grey elsewhere."""
 _DENSITY_RES = 320  # fine enough to resolve a σ = 0.02 mode in a window ~5 units wide
+
+
+def ink(alpha: float = 1.0) -> tuple[float, float, float, float]:
+    """The style's foreground colour (black when light, white when dark) at opacity ``alpha``:
+    lines, arrows and marks drawn in it read on either background."""
+    return to_rgba(plt.rcParams["text.color"], alpha)
 
 
 def _square(ax: Axes, window: tuple[float, float, float, float]) -> None:
@@ -103,7 +109,7 @@ class ManifoldPanel(SamplesPanel):
         from toygan.training import MANIFOLD_LINES, MANIFOLD_POINTS
 
         self.shape = (2 * MANIFOLD_LINES, MANIFOLD_POINTS, 2)
-        self.mesh = LineCollection(self._lines(0), colors="0.25", linewidths=0.6, alpha=0.6,
+        self.mesh = LineCollection(self._lines(0), colors=[ink(0.45)], linewidths=0.6,
                                    label="G on a latent grid")
         ax.add_collection(self.mesh)
         self.handles.append(self.mesh)
@@ -146,11 +152,11 @@ class PushPanel(SamplesPanel):
         # one scale for the run (for all runs of a comparison, which sets "push_typical")
         typical = shared.get("push_typical") or typical_push(self.push)
         self.scale = typical * 14 / (x1 - x0)  # arrow length units per data unit
-        self.flow = ax.quiver(fx, fy, *self._uv(self.field[0]), color="0.6", angles="xy",
+        self.flow = ax.quiver(fx, fy, *self._uv(self.field[0]), color=ink(0.4), angles="xy",
                               scale_units="xy", scale=self.scale, width=0.004, zorder=1,
                               label="push on a point placed there")
         self.flow.set_alpha(0.7)
-        self.arrows = ax.quiver(*self.push_at(0).T, *self._uv(self.push[0]), color="k", angles="xy",
+        self.arrows = ax.quiver(*self.push_at(0).T, *self._uv(self.push[0]), color=ink(), angles="xy",
                                 scale_units="xy", scale=self.scale, width=0.005, zorder=3,
                                 label="push on G(z) (one scale for "
                                       f"{'all runs' if 'push_typical' in shared else 'the run'})")
@@ -237,19 +243,21 @@ class _MapPanel:
         self.ax, self.history, self.member, self.shared = ax, history, member, shared
         _square(ax, history.window)
         self.xs, self.ys = history.grid_axes()
-        cmap = plt.get_cmap(self.cmap).with_extremes(bad=NO_MASS)  # NaN: no mass there
+        # D's colour map is the figure's choice (shared["cmap"]); other maps keep their own
+        name = shared.get("cmap", D_CMAP) if self.cmap == D_CMAP else self.cmap
+        cmap = plt.get_cmap(name).with_extremes(bad=NO_MASS)  # NaN: no mass there
         self.image = ax.imshow(self.map(0), origin="lower", extent=history.window, cmap=cmap,
                                norm=Normalize(*self.limits), interpolation="bilinear")
         bar = fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, ticks=self.ticks)
         bar.ax.tick_params(labelsize=8)
         modes = make_target(history.config.data.name, history.config.data.params).modes
         modes = np.empty((0, 2)) if modes is None else modes  # sample-only targets have none
-        self.modes = ax.scatter(*modes.T, s=14, facecolors="none", edgecolors="k", linewidths=0.8,
+        self.modes = ax.scatter(*modes.T, s=14, facecolors="none", edgecolors=[ink()], linewidths=0.8,
                                 label="data modes")
         self.handles = [self.modes]
         if self.contour_level is not None:
             level = "½" if self.contour_level == 0.5 else f"{self.contour_level:g}"
-            (key,) = ax.plot([], [], c="k", lw=1.2, label=f"{self.short} = {level}")
+            (key,) = ax.plot([], [], c=ink(), lw=1.2, label=f"{self.short} = {level}")
             self.handles.append(key)
         self.contour = None
         self._draw_contour(0)
@@ -264,7 +272,7 @@ class _MapPanel:
         m = self.map(i)
         if m.min() < self.contour_level < m.max():  # contour() warns and draws nothing otherwise
             self.contour = self.ax.contour(self.xs, self.ys, m, levels=[self.contour_level],
-                                           colors="k", linewidths=1.2)
+                                           colors=[ink()], linewidths=1.2)
             self.contour.set_animated(True)
 
     def animated(self) -> list:
@@ -382,7 +390,7 @@ class _CurvesPanel:
         for key, colour, label in self.curves(history):
             (line,) = ax.plot([], [], c=colour, lw=1.5, label=label)
             self.lines.append((key, line))
-        self.cursor = ax.axvline(0, c="0.5", lw=0.8)
+        self.cursor = ax.axvline(0, c=ink(0.5), lw=0.8)
         ax.set_xlabel("generator step", fontsize=9)
         ax.set_ylabel(self.ylabel, fontsize=9)
         ax.tick_params(labelsize=8)
@@ -426,7 +434,7 @@ class ConvergencePanel(_CurvesPanel):
             self.title, self.ylabel = "Critic on real and generated points", "mean f"
         super().__init__(fig, ax, history, member, shared)
         if self.probabilistic:
-            half = ax.axhline(0.5, ls="--", c="0.3", lw=1, label="½: the optimum when p_g = p_data")
+            half = ax.axhline(0.5, ls="--", c=ink(0.7), lw=1, label="½: the optimum when p_g = p_data")
             self.handles.append(half)
 
 
@@ -443,7 +451,7 @@ class OptimalityPanel(_CurvesPanel):
     def curves(self, history: History) -> list[tuple[str, str, str]]:
         exact = history.config.train.generator == "target"
         return [("d_star_gap", "#7b3294", "mean |D − D*|" + ("" if exact else " (p_g by KDE)")),
-                ("d_half_gap", "0.35", "mean |D − ½|")]
+                ("d_half_gap", ink(0.65), "mean |D − ½|")]
 
     def ylim(self, history: History, member: int) -> tuple[float, float]:
         h = history.scalars
@@ -486,7 +494,7 @@ class JSDPanel(_CurvesPanel):
 
     def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
         super().__init__(fig, ax, history, member, shared)
-        ceiling = ax.axhline(np.log(2), ls=":", c="0.3", lw=1, label="log 2: disjoint supports")
+        ceiling = ax.axhline(np.log(2), ls=":", c=ink(0.7), lw=1, label="log 2: disjoint supports")
         self.handles.append(ceiling)
 
 
@@ -507,7 +515,7 @@ class ValuePanel(_CurvesPanel):
         super().__init__(fig, ax, history, member, shared)
         (self.bound_line,) = ax.plot([], [], c=JSD_COLOUR, lw=1.5, ls="--",
                                      label="V(D*, G) = −log 4 + 2·JSD")
-        floor = ax.axhline(-np.log(4), ls=":", c="0.3", lw=1, label="−log 4: value at p_g = p_data")
+        floor = ax.axhline(-np.log(4), ls=":", c=ink(0.7), lw=1, label="−log 4: value at p_g = p_data")
         self.handles += [self.bound_line, floor]
 
     def curves(self, history: History) -> list[tuple[str, str, str]]:
@@ -558,7 +566,7 @@ class ModeTimelinePanel:
         bar = fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, extend="max")
         bar.ax.tick_params(labelsize=8)
         bar.ax.set_title("share", fontsize=8, loc="left")
-        self.cursor = ax.axvline(0, c="0.5", lw=0.8)
+        self.cursor = ax.axvline(0, c=ink(0.5), lw=0.8)
         ax.set_title(self.title, fontsize=10)
         (self.key,) = ax.plot([], [], marker="s", ls="none", c="#41ab5d",
                               label="share of high-quality G samples per mode")
@@ -603,8 +611,8 @@ class GoodfellowPanel:
         (data_line,) = ax.plot(self.xs, p_data, c=REAL, ls=":", lw=2, label="p_data (exact)")
         (self.g_line,) = ax.plot(self.xs, self.p_g[0], c=FAKE, lw=2,
                                  label="p_g (KDE of G's samples)")
-        ax.axhline(self.x_level, c="0.2", lw=1)
-        ax.axhline(self.z_level, c="0.2", lw=1)
+        ax.axhline(self.x_level, c=ink(0.8), lw=1)
+        ax.axhline(self.z_level, c=ink(0.8), lw=1)
         ax.text(x0, self.x_level, " x", va="bottom", ha="left", fontsize=9)
         ax.text(x0, self.z_level, " z", va="bottom", ha="left", fontsize=9)
         ax.set_yticks([])
@@ -613,7 +621,7 @@ class GoodfellowPanel:
         # the latent line (z over ±2σ) is drawn evenly spread over the window, as in the paper
         n_z = history.manifold.shape[2] if history.manifold is not None else 0
         self.z_at = np.linspace(x0 + 0.05 * (x1 - x0), x1 - 0.05 * (x1 - x0), n_z)
-        self.mapping = LineCollection(self._segments(0), colors="0.45", linewidths=0.8,
+        self.mapping = LineCollection(self._segments(0), colors=[ink(0.55)], linewidths=0.8,
                                       label="x = G(z), z evenly spaced")
         ax.add_collection(self.mapping)
         self.d_ax = ax.twinx()
@@ -622,10 +630,10 @@ class GoodfellowPanel:
         self.d_ax.set_yticks([0, 0.5, 1])
         self.d_ax.set_ylabel("D(x)", fontsize=9, labelpad=1)
         self.d_ax.tick_params(labelsize=8)
-        self.d_ax.axhline(0.5, c="0.6", lw=0.8, ls="-", xmin=0, xmax=1)
+        self.d_ax.axhline(0.5, c=ink(0.4), lw=0.8, ls="-", xmin=0, xmax=1)
         xs_grid, _ = history.grid_axes()
         self.d_xs = xs_grid
-        (self.d_line,) = self.d_ax.plot(xs_grid, history.d_grid[0, member], c="k", ls="--", lw=1.5,
+        (self.d_line,) = self.d_ax.plot(xs_grid, history.d_grid[0, member], c=ink(), ls="--", lw=1.5,
                                         label="D(x); ½ in grey")
         ax.set_title(self.title, fontsize=10)
         self.handles = [data_line, self.g_line, self.d_line, self.mapping]
