@@ -117,3 +117,12 @@ def test_cli_reference_covers_every_command_and_option():
             for option in action.option_strings:
                 if option not in ("-h", "--help"):
                     assert option in text, f"toygan {name} {option}"
+
+
+def test_api_page_is_up_to_date():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("api_page", ROOT / "docs" / "api.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (ROOT / "docs" / "api.md").read_text() == module.page(), "run: python docs/api.py"

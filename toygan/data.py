@@ -162,7 +162,7 @@ def mixture1d(
     weights: Sequence[float] | None = None,
 ) -> GaussianMixture:
     """A 1D mixture, ``means = [x, ...]``: the setting of Goodfellow et al. (2014), Figure 1, where
-    the 'generator' panel draws p_data, p_g, D and the map z → x = G(z) on one axis."""
+    the 'goodfellow' panel draws p_data, p_g, D and the map z → x = G(z) on one axis."""
     flat = _floats("means", means)
     if flat.ndim != 1 or flat.size == 0:
         raise ToyganError(f"means = {flat.tolist()}: must be a non-empty list of numbers")

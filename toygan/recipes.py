@@ -88,10 +88,13 @@ class Check:
 
 @dataclass
 class CheckResult:
+    """What a build measured for one check: the value per seed and how many seeds passed."""
+
     check: Check
     passed_seeds: int
     seeds: int
     values: list[float]
+    against: list[float] | None = None  # the other variant's values, seed by seed
 
     @property
     def holds(self) -> bool:
@@ -100,6 +103,8 @@ class CheckResult:
     def statement(self) -> str:
         c = self.check
         shown = ", ".join(f"{v:.3g}" for v in self.values)
+        if self.against is not None:
+            shown += f" (against {c.against}: {', '.join(f'{v:.3g}' for v in self.against)})"
         verdict = "holds" if self.holds else "DOES NOT HOLD"
         return (f"{c.describe()} in {self.passed_seeds} of {self.seeds} seeds (claimed: at least "
                 f"{c.at_least}) — {verdict}; values: {shown}")
@@ -265,7 +270,8 @@ def measure(check: Check, histories: dict[str, History]) -> CheckResult:
     except ValueError:
         other = metric_values(histories[check.against], check.metric, check.when)
     passed = _OPS[check.op](values, other)
-    return CheckResult(check, int(np.sum(passed)), len(values), [float(v) for v in values])
+    against = None if isinstance(other, float) else [float(v) for v in other]
+    return CheckResult(check, int(np.sum(passed)), len(values), [float(v) for v in values], against)
 
 
 def _dirac_results(recipe: Recipe) -> dict[str, np.ndarray]:

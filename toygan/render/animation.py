@@ -52,7 +52,8 @@ class Animation(BlittedFigure):
         # about square panels plus room for titles and the legend: 0.4 × width for three panels;
         # the 1D picture is a wide panel
         wide = sum(2.0 if name == "goodfellow" else 1.0 for name in panels)
-        super().__init__(width, min(0.8, max(0.25, 1.2 / wide)), look)
+        floor = 0.4 if "goodfellow" in panels else 0.25  # its two axis lines need some height
+        super().__init__(width, min(0.8, max(floor, 1.2 / wide)), look)
         with self.styled():
             self.history = history
             ratios = [2.0 if name == "goodfellow" else 1.2 if name in _WITH_COLORBAR else 1.0

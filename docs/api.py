@@ -1,0 +1,77 @@
+"""Writes docs/api.md from the package's public names and docstrings: ``python docs/api.py``.
+
+tests/test_docs.py checks that the page is what this script writes, so it never goes stale.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from pathlib import Path
+
+MODULES = [
+    ("toygan", "the four calls: Config, train, History, render"),
+    ("toygan.config", "configs: TOML and dataclasses, validated"),
+    ("toygan.data", "targets"),
+    ("toygan.models", "ensemble MLPs"),
+    ("toygan.objectives", "losses and regularisers"),
+    ("toygan.training", "the loop"),
+    ("toygan.history", "what a run records"),
+    ("toygan.theory", "D*, V, JSD, KDE"),
+    ("toygan.dirac", "the Dirac-GAN"),
+    ("toygan.metrics", "mode coverage"),
+    ("toygan.testing", "pytest helpers"),
+    ("toygan.presets", "named configs"),
+    ("toygan.render", "animations, comparisons, players"),
+    ("toygan.recipes", "the recipe library"),
+]
+
+# constants carry their description in an attribute docstring, which Python does not keep
+CONSTANTS = {
+    "OPTIMIZERS": "the optimiser names a config accepts",
+    "TARGETS": "name → factory of every target a config can name",
+    "ACTIVATIONS": "name → activation module",
+    "PRIORS": "name → noise prior",
+    "OBJECTIVES": "name → objective",
+    "OUTPUTS": "what D's output means: logit, probability or critic",
+    "REGULARIZERS": "the regulariser names a config accepts",
+    "FORMAT_VERSION": "the history file format this toygan writes",
+    "STATUSES": "how a run can end: completed, diverged, interrupted",
+    "BANDWIDTH_RULES": "KDE bandwidth rules by name",
+    "VARIANTS": "Dirac-GAN variants by name",
+    "UPDATE_SCHEMES": "simultaneous, alternating, continuous",
+    "PRESETS": "name → preset",
+    "FORMATS": "the output formats: gif, mp4, png, html",
+    "PANELS": "name → panel class",
+    "Density": "anything with log_prob(x) → (n,)",
+    "__version__": "the installed version",
+}
+
+
+def first_paragraph(obj) -> str:
+    doc = inspect.getdoc(obj) or ""
+    return " ".join(doc.split("\n\n")[0].split()).replace("|", "\\|")
+
+
+def page() -> str:
+    lines = ["# Python API", "",
+             "Every public name, by module, with the first paragraph of its docstring (`help(name)` "
+             "has the rest: arguments, returns, errors). Written by `python docs/api.py`; a test "
+             "checks that it is up to date.", ""]
+    for name, what in MODULES:
+        module = importlib.import_module(name)
+        lines += [f"## `{name}`: {what}", "", "| name | what it is |", "|---|---|"]
+        for public in module.__all__:
+            obj = getattr(module, public)
+            described = public in CONSTANTS or not (inspect.isclass(obj) or inspect.isfunction(obj)
+                                                    or inspect.ismodule(obj))
+            text = CONSTANTS.get(public, "") if described else first_paragraph(obj)
+            lines.append(f"| `{public}` | {text} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    target = Path(__file__).with_name("api.md")
+    target.write_text(page(), encoding="utf-8")
+    print(f"wrote {target}")
