@@ -16,7 +16,13 @@ def python_blocks(path: Path) -> str:
     return "\n".join(re.findall(r"```python\n(.*?)```", path.read_text(), flags=re.S))
 
 
-@pytest.mark.parametrize("page", ["docs/quickstart.md", "README.md", "docs/tutorial.md"])
+PAGES_WITH_PYTHON = [str(p.relative_to(ROOT))
+                     for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+                     if "```python" in p.read_text()]
+
+
+# every page's Python runs; theory.md in its own test, which also checks what it prints
+@pytest.mark.parametrize("page", [p for p in PAGES_WITH_PYTHON if p != "docs/theory.md"])
 def test_python_examples_run(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the README example writes runs/ under the working directory
     code = python_blocks(ROOT / page)

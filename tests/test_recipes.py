@@ -76,7 +76,7 @@ steps = 20
 
 @pytest.mark.parametrize("extra, match", [
     ("kind = 'movie'", "recipe.kind = 'movie'"),
-    ("colour = 'red'", "unknown recipe key"),
+    ("colour = 'red'", "unknown \\[recipe\\] key"),
     ("[[recipe.checks]]\nmetric = 'x'\ntest = 'about 3'\nat_least = 1", "test = 'about 3'"),
     ("[[recipe.checks]]\nmetric = 'x'\ntest = '< 3'\nat_least = 5", "asks for 5 seeds"),
     ("[[recipe.checks]]\nmetric = 'x'\ntest = '< 3'\nat_least = 1\nwhen = 'soon'", "when = 'soon'"),

@@ -148,13 +148,19 @@ def _text(table: dict, key: str, where: str) -> str:
     return value.strip()
 
 
-def _parse_check(raw: Any, where: str, labels: list[str]) -> Check:
+def _table(raw: Any, allowed: set[str], where: str, what: str) -> dict:
+    """``raw`` if it is a table with only ``allowed`` keys, else a ToyganError naming ``what``."""
     if not isinstance(raw, dict):
-        raise ToyganError(f"{where}: each [[recipe.checks]] must be a table")
-    unknown = set(raw) - _CHECK_KEYS
+        raise ToyganError(f"{where}: {what} must be a table")
+    unknown = set(raw) - allowed
     if unknown:
-        raise ToyganError(f"{where}: recipe.checks: unknown key(s) {sorted(unknown)}; allowed: "
-                          f"{sorted(_CHECK_KEYS)}")
+        raise ToyganError(f"{where}: unknown {what} key(s) {sorted(unknown)}; allowed: "
+                          f"{sorted(allowed)}")
+    return raw
+
+
+def _parse_check(raw: Any, where: str, labels: list[str]) -> Check:
+    _table(raw, _CHECK_KEYS, where, "[[recipe.checks]]")
     test = str(raw.get("test", ""))
     match = re.fullmatch(r"(<=|>=|<|>)\s+(\S.*)", test.strip())
     if not match:
@@ -195,13 +201,9 @@ def load_recipe(path: str | Path) -> Recipe:
         raise ToyganError(f"recipe {where!r} does not exist") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise ToyganError(f"recipe {where!r} cannot be read: {err}") from None
-    table = values.pop("recipe", None)
-    if not isinstance(table, dict):
+    if "recipe" not in values:
         raise ToyganError(f"{where}: no [recipe] table (title, claim, look_for, source, ...)")
-    unknown = set(table) - _RECIPE_KEYS
-    if unknown:
-        raise ToyganError(f"{where}: unknown recipe key(s) {sorted(unknown)}; allowed: "
-                          f"{sorted(_RECIPE_KEYS)}")
+    table = _table(values.pop("recipe"), _RECIPE_KEYS, where, "[recipe]")
     kind = table.get("kind", "run")
     if kind not in KINDS:
         raise ToyganError(f"{where}: recipe.kind = {kind!r}: choose one of {list(KINDS)}")
