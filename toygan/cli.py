@@ -17,7 +17,7 @@ from toygan.render.panels import PANELS
 
 __all__ = ["main"]
 
-CONFIG_FILE, HISTORY_FILE = "config.toml", "history.npz"
+CONFIG_FILE, HISTORY_FILE, CHECKPOINT_FILE = "config.toml", "history.npz", "checkpoint.pt"
 EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
 
 
@@ -46,25 +46,37 @@ def _prepare_run_dir(out: Path, force: bool) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def _train_and_save(config: Config, out: Path, args: argparse.Namespace) -> tuple[History, int]:
-    """Train, save config and history into ``out``; return the history and the exit status."""
+def _train_and_save(config: Config, out: Path, args: argparse.Namespace,
+                    resume=None) -> tuple[History, int]:
+    """Train (or continue ``resume``), save config, history and, if interrupted, a checkpoint into
+    ``out``; return the history and the exit status."""
+    from toygan.checkpoint import Checkpoint
     from toygan.training import train
 
-    _prepare_run_dir(out, args.force)
-    config.save(out / CONFIG_FILE)
+    if resume is None:
+        _prepare_run_dir(out, args.force)
+        config.save(out / CONFIG_FILE)
     t = config.train
-    _say(args, f"training a {t.loss} GAN on {config.data.name} for {t.steps:,} steps "
+    what = f"from step {resume.step:,} to" if resume is not None else "for"
+    _say(args, f"training a {t.loss} GAN on {config.data.name} {what} {t.steps:,} steps "
                f"(seed {t.seed}, batch {t.batch_size}, k = {t.d_steps})")
     start = time.perf_counter()
-    history = train(config, progress=not args.quiet)
+    history = train(None if resume else config, progress=not args.quiet, resume=resume)
     history.save(out / HISTORY_FILE)
     status = 0
     if history.status == "diverged":
         print(f"toygan: {history.message}", file=sys.stderr)
         status = EXIT_DIVERGED
     elif history.status == "interrupted":
-        print(f"toygan: {history.message}", file=sys.stderr)
         status = EXIT_INTERRUPTED
+        if history.resume_state is not None:
+            Checkpoint.of(history).save(out / CHECKPOINT_FILE)
+            print(f"toygan: {history.message}; saved {out / CHECKPOINT_FILE}; continue with: "
+                  f"toygan train --resume {out}", file=sys.stderr)
+        else:
+            print(f"toygan: {history.message}", file=sys.stderr)
+    if history.status != "interrupted" and (out / CHECKPOINT_FILE).exists():
+        (out / CHECKPOINT_FILE).unlink()  # the run has moved past it
     _say(args, f"trained in {time.perf_counter() - start:.1f} s; saved {out / CONFIG_FILE} and "
                f"{out / HISTORY_FILE} ({history.n_snapshots} snapshots)")
     return history, status
@@ -84,6 +96,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.resume is not None:
+        return _resume(args)
+    if args.out is None:
+        raise ToyganError("--out: name the run folder to write (or --resume RUN to continue one)")
     if args.config is not None:
         config = Config.load(args.config)
     else:
@@ -92,6 +108,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     _, status = _train_and_save(config, Path(args.out), args)
     if status == 0:
         _say(args, f"render it with: toygan render {args.out} --format gif")
+    return status
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from toygan.checkpoint import Checkpoint
+
+    given = [flag for flag, value in (("--out", args.out), ("--steps", args.steps),
+                                      ("--seed", args.seed), ("--seeds", args.seeds))
+             if value is not None]
+    if given:
+        raise ToyganError(f"--resume continues the run as it was configured; drop {', '.join(given)}")
+    run = Path(args.resume)
+    if not (run / CHECKPOINT_FILE).is_file():
+        why = ("it finished or was never interrupted" if (run / HISTORY_FILE).is_file()
+               else "no toygan run there")
+        raise ToyganError(f"--resume {str(run)!r}: no {CHECKPOINT_FILE} to continue from ({why})")
+    checkpoint = Checkpoint.load(run / CHECKPOINT_FILE)
+    _, status = _train_and_save(checkpoint.history.config, run, args, resume=checkpoint)
+    if status == 0:
+        _say(args, f"render it with: toygan render {run} --format gif")
     return status
 
 
@@ -224,8 +260,15 @@ def cmd_presets(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line like every other bad-input message (no usage block)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"toygan: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="toygan", description="Train small GANs on 2D toy data and animate the minimax game.")
     from toygan import __version__
 
@@ -247,11 +290,15 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     train = sub.add_parser("train", help="train a preset or a TOML config and save the run",
-                           description="Train and save OUT/config.toml and OUT/history.npz.")
+                           description="Train and save OUT/config.toml and OUT/history.npz. Ctrl-C "
+                                       "stops at the end of the current step and also saves "
+                                       "OUT/checkpoint.pt; --resume OUT continues from it.")
     source = train.add_mutually_exclusive_group(required=True)
     source.add_argument("--preset", help=f"one of: {', '.join(PRESETS)}")
     source.add_argument("--config", help="a TOML config file (see docs/config.md)")
-    train.add_argument("--out", required=True, help="run folder to write")
+    source.add_argument("--resume", metavar="RUN",
+                        help="continue an interrupted run from RUN/checkpoint.pt, exactly")
+    train.add_argument("--out", help="run folder to write (required unless --resume)")
     common(train)
     train.set_defaults(func=cmd_train)
 
@@ -329,7 +376,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``toygan`` command; returns the exit status."""
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a bad option (already said on one line)
+        return int(done.code or 0)
     try:
         return args.func(args)
     except ToyganError as err:

@@ -142,9 +142,8 @@ def dirac_gan(name: str, gamma: float = 0.0) -> DiracGAN:
     """The Dirac-GAN variant ``name`` with regulariser weight (or clip, or noise σ) ``gamma``."""
     if name not in VARIANTS:
         raise ToyganError(f"variant = {name!r}: unknown; choose one of {sorted(VARIANTS)}")
-    if isinstance(gamma, bool) or not isinstance(gamma, int | float) or not math.isfinite(gamma):
-        raise ToyganError(f"gamma = {gamma!r}: must be a finite number")
-    return VARIANTS[name](float(gamma))
+    # γ is a penalty weight, a clip or a noise σ: a negative one would reward what it should damp
+    return VARIANTS[name](number("gamma", gamma, 0.0, open_low=False))
 
 
 def trajectory(gan: DiracGAN, theta0: float = 1.0, psi0: float = 1.0, *, steps: int = 200,

@@ -26,10 +26,13 @@ back and checks its format version.
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -61,6 +64,10 @@ class History:
     manifold: np.ndarray | None = None
     status: str = "completed"
     message: str = ""
+    # (dataclasses.field by its full name: the attribute `field` above shadows it here)
+    resume_state: dict | None = dataclasses.field(default=None, repr=False, compare=False)
+    """Set by ``train`` when it stopped at a step boundary before the end (Ctrl-C, ``stop``): what
+    ``toygan.checkpoint.Checkpoint`` needs to continue the run exactly. Not part of the file."""
 
     @property
     def n_snapshots(self) -> int:
@@ -91,15 +98,24 @@ class History:
     def save(self, path: str | Path) -> Path:
         """Write the history to ``path`` (a ``.npz`` file), atomically; returns the path."""
         path = Path(path)
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
+            self._write(f)
+        return path
+
+    def to_bytes(self) -> bytes:
+        """The ``.npz`` file's bytes (a checkpoint carries its history this way)."""
+        buffer = io.BytesIO()
+        self._write(buffer)
+        return buffer.getvalue()
+
+    def _write(self, f: BinaryIO) -> None:
         meta = {"format_version": FORMAT_VERSION, "status": self.status, "message": self.message,
                 "window": list(self.window), "scalars": list(self.scalars)}
         arrays = {"steps": self.steps, "samples": self.samples, "d_grid": self.d_grid,
                   **{name: getattr(self, name) for name in _OPTIONAL if getattr(self, name) is not None},
                   **{f"scalar_{k}": v for k, v in self.scalars.items()},
                   "meta": np.array(json.dumps(meta)), "config": np.array(self.config.to_toml())}
-        with atomic_path(path) as tmp, open(tmp, "wb") as f:
-            np.savez(f, **arrays)  # a file object: np.savez would append ".npz" to a name
-        return path
+        np.savez(f, **arrays)  # a file object: np.savez would append ".npz" to a name
 
     @classmethod
     def load(cls, path: str | Path) -> History:
@@ -112,8 +128,18 @@ class History:
         path = Path(path)
         if not path.is_file():
             raise ToyganError(f"history file {str(path)!r} does not exist")
+        return cls._read(path, str(path))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, source: str = "<bytes>") -> History:
+        """Read a history from ``to_bytes``'s output; ``source`` names it in errors."""
+        return cls._read(io.BytesIO(data), source)
+
+    @classmethod
+    def _read(cls, f: str | Path | BinaryIO, source: str) -> History:
+        path = source
         try:
-            with np.load(path, allow_pickle=False) as npz:
+            with np.load(f, allow_pickle=False) as npz:
                 files = dict(npz.items())
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
             raise ToyganError(f"{str(path)!r} is not a readable toygan history ({err})") from None

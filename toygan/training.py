@@ -11,6 +11,11 @@ Snapshots go into a ``History``; a NaN or inf loss stops the run cleanly with wh
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 from torch.func import functional_call
@@ -24,6 +29,9 @@ from toygan.metrics import mode_coverage
 from toygan.models import Discriminator, Generator, sample_prior
 from toygan.objectives import OBJECTIVES, gradient_penalty, r1_penalty
 from toygan.theory import compared_densities, jsd_from_samples, optimal_discriminator
+
+if TYPE_CHECKING:
+    from toygan.checkpoint import Checkpoint
 
 __all__ = ["train"]
 
@@ -122,18 +130,32 @@ def consensus_gradients(losses: list[torch.Tensor], params: list[list[torch.Tens
     return [g.detach() + gamma * e for g, e in zip(grads, extra, strict=True)]
 
 
-def train(config: Config | None = None, *, progress: bool = True) -> History:
+def train(config: Config | None = None, *, progress: bool = True,
+          stop: Callable[[int], bool] | None = None, resume: Checkpoint | None = None) -> History:
     """Train a GAN (or an ensemble of ``config.train.members`` GANs) and record its history.
 
     Args:
-        config: the run; ``None`` for the defaults (non-saturating GAN on the ring of 8).
+        config: the run; ``None`` for the defaults (non-saturating GAN on the ring of 8), or the
+            checkpoint's config when resuming.
         progress: show a progress bar on stderr.
+        stop: called after every whole step with the step number; True stops the run there, as
+            Ctrl-C does (a time budget, a test).
+        resume: a ``toygan.checkpoint.Checkpoint`` to continue from; the finished history equals,
+            bit for bit on the CPU, that of the run done without the interruption.
 
     Returns:
         The ``History``. Its ``status`` is ``"completed"``, ``"diverged"`` (a loss or a recorded
         value became NaN or inf: training stopped there and the history ends at the last finite
-        snapshot; ``message`` says at which step) or ``"interrupted"`` (Ctrl-C).
+        snapshot; ``message`` says at which step) or ``"interrupted"`` (Ctrl-C, or ``stop``). An
+        interrupted history carries ``resume_state`` for ``Checkpoint.of(history)``: Ctrl-C is
+        caught and acted on at the end of the current step, so the state is whole (a second
+        Ctrl-C stops at once, without it).
     """
+    if resume is not None:
+        if config is not None and config != resume.history.config:
+            raise ToyganError("resume: the checkpoint was taken for another config; pass "
+                              "config=None to continue with the checkpoint's own")
+        config = resume.history.config
     cfg = config or Config()
     t, m, rec = cfg.train, cfg.model, cfg.record
     target = make_target(cfg.data.name, cfg.data.params)
@@ -337,17 +359,48 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                 "mode_counts": np.stack([c.counts for c in coverage]).astype(np.int32),  # (E, K)
             }
 
-        snaps = [snapshot(torch.zeros(n_members), torch.zeros(n_members))]
-        snaps[0]["loss_d"][:] = snaps[0]["loss_g"][:] = np.nan  # no training loss before step 0
-        steps = [0]
+        numpy_streams = {"data": data_rng, "fake": fake_rng}
+        torch_streams = {"noise": noise_gen, "reg": reg_gen}
+
+        def state_at(step: int) -> dict:
+            """Everything the loop carries from one step to the next (see toygan.checkpoint)."""
+            return {
+                "step": step, "since": since, "sum_d": sum_d.clone(), "sum_g": sum_g.clone(),
+                "gen": gen.state_dict(), "disc": disc.state_dict(),
+                "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
+                "numpy": {k: [r.bit_generator.state for r in v] for k, v in numpy_streams.items()},
+                "torch": {k: [g.get_state() for g in v] for k, v in torch_streams.items()},
+            }
+
         status, message = "completed", ""
-        sum_d, sum_g = torch.zeros(n_members), torch.zeros(n_members)
-        since = 0  # generator steps since the last snapshot
-        bar = tqdm(total=t.steps, disable=not progress, unit="step", desc="training",
+        if resume is None:
+            snaps = [snapshot(torch.zeros(n_members), torch.zeros(n_members))]
+            snaps[0]["loss_d"][:] = snaps[0]["loss_g"][:] = np.nan  # no training loss before step 0
+            steps = [0]
+            sum_d, sum_g = torch.zeros(n_members), torch.zeros(n_members)
+            since = 0  # generator steps since the last snapshot
+            start = 0
+        else:
+            snaps, steps = _snapshots_of(resume.history), [int(s) for s in resume.history.steps]
+            r = resume.state
+            gen.load_state_dict(r["gen"])
+            disc.load_state_dict(r["disc"])
+            opt_g.load_state_dict(r["opt_g"])
+            opt_d.load_state_dict(r["opt_d"])
+            for key, streams in numpy_streams.items():
+                for stream, saved in zip(streams, r["numpy"][key], strict=True):
+                    stream.bit_generator.state = saved
+            for key, streams in torch_streams.items():
+                for stream, saved in zip(streams, r["torch"][key], strict=True):
+                    stream.set_state(saved)
+            sum_d, sum_g, since, start = r["sum_d"].clone(), r["sum_g"].clone(), r["since"], r["step"]
+        bar = tqdm(total=t.steps, initial=start, disable=not progress, unit="step", desc="training",
                    dynamic_ncols=True, mininterval=0.5)
-        step = 0
+        step = start
+        resume_state = None
+        ctrl_c = _CtrlC()  # Ctrl-C from here on stops the loop at the end of the current step
         try:
-            for step in range(1, t.steps + 1):
+            for step in range(start + 1, t.steps + 1):
                 if t.updates == "simultaneous" and train_g:
                     # --- both players step from the same point: gradients first, then steps ---
                     real = real_batch(n_batch, data_rng)  # (E, m, 2)
@@ -419,8 +472,16 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
                     since = 0
                     bar.set_postfix(D_real=f"{snap['d_real'][0]:.2f}",
                                     D_fake=f"{snap['d_fake'][0]:.2f}", refresh=False)
-        except KeyboardInterrupt:
-            status, message = "interrupted", f"training interrupted at step {step}"
+
+                # --- a stop between two steps keeps a whole state to resume from ---
+                if (ctrl_c.pressed or (stop is not None and stop(step))) and step < t.steps:
+                    status, message = "interrupted", f"training interrupted at step {step}"
+                    resume_state = state_at(step)
+                    break
+        except KeyboardInterrupt:  # a second Ctrl-C, or one where no handler could be installed
+            status, message = "interrupted", f"training interrupted during step {step}"
+        finally:
+            ctrl_c.restore()
         bar.close()
         if status != "completed":
             message += f"; kept {len(steps)} snapshots, up to step {steps[-1]}"
@@ -437,5 +498,37 @@ def train(config: Config | None = None, *, progress: bool = True) -> History:
         scalars={k: np.stack([s[k] for s in snaps], axis=0)
                  for k in SCALARS},
         mode_counts=np.stack([s["mode_counts"] for s in snaps], axis=0),
-        status=status, message=message,
+        status=status, message=message, resume_state=resume_state,
     )
+
+
+def _snapshots_of(history: History) -> list[dict[str, np.ndarray]]:
+    """A history's snapshots as the per-snapshot dicts the loop appends to (for resuming)."""
+    arrays = {"samples": history.samples, "d_grid": history.d_grid, "push": history.push,
+              "field": history.field, "manifold": history.manifold,
+              "mode_counts": history.mode_counts, **history.scalars}
+    if any(a is None for a in arrays.values()):
+        raise ToyganError("resume: the checkpoint's history lacks recordings this toygan makes")
+    return [{k: v[i] for k, v in arrays.items()} for i in range(history.n_snapshots)]
+
+
+class _CtrlC:
+    """While alive, the first SIGINT only sets ``pressed`` (the loop stops at the end of the step,
+    with a whole state); a second one raises KeyboardInterrupt at once. Outside the main thread,
+    where Python allows no handler, SIGINT keeps its default (KeyboardInterrupt)."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        if self.pressed:
+            raise KeyboardInterrupt
+        self.pressed = True
+
+    def restore(self) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
