@@ -332,8 +332,11 @@ class Config:
         return tomli_w.dumps(self.to_dict())
 
     def save(self, path: str | Path) -> None:
-        """Write the resolved config as TOML."""
-        Path(path).write_text(self.to_toml(), encoding="utf-8")
+        """Write the resolved config as TOML, atomically."""
+        from toygan.atomic import atomic_path
+
+        with atomic_path(Path(path)) as tmp:
+            Path(tmp).write_text(self.to_toml(), encoding="utf-8")
 
     def replace(self, **overrides: Any) -> Config:
         """A copy with dotted overrides, e.g. ``replace(**{"train.steps": 100})``; validated."""

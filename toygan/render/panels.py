@@ -155,7 +155,6 @@ class PushPanel(SamplesPanel):
         self.flow = ax.quiver(fx, fy, *self._uv(self.field[0]), color=ink(0.4), angles="xy",
                               scale_units="xy", scale=self.scale, width=0.004, zorder=1,
                               label="push on a point placed there")
-        self.flow.set_alpha(0.7)
         self.arrows = ax.quiver(*self.push_at(0).T, *self._uv(self.push[0]), color=ink(), angles="xy",
                                 scale_units="xy", scale=self.scale, width=0.005, zorder=3,
                                 label="push on G(z) (one scale for "
