@@ -253,6 +253,28 @@ def cmd_animations(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from toygan.sweep import load_spec, run_sweep
+
+    spec_path, out = Path(args.spec), Path(args.out)
+    spec = load_spec(spec_path)  # every configuration is checked before any work
+    text = spec_path.read_text(encoding="utf-8")
+    copy = out / "spec.toml"
+    if copy.is_file() and copy.read_text(encoding="utf-8") != text and not args.force:
+        raise ToyganError(f"--out {str(out)!r} holds another sweep (its spec.toml differs); pass "
+                          "--force to run this one there, or choose another folder")
+    out.mkdir(parents=True, exist_ok=True)
+    copy.write_text(text, encoding="utf-8")
+    _say(args, f"sweep: {len(spec.tasks)} configuration(s) × {spec.seeds} seeds on {args.backend}"
+               + (f" at {args.address}" if args.address else f" with {args.workers} worker(s)"))
+    start = time.perf_counter()
+    run_sweep(spec, out, backend=args.backend, workers=args.workers, address=args.address,
+              timeout=args.timeout, progress=not args.quiet)
+    _say(args, f"done in {time.perf_counter() - start:.0f} s: {out / 'summary.csv'}, "
+               f"{out / 'rows.csv'}, {out / 'plots'}")
+    return 0
+
+
 def cmd_presets(args: argparse.Namespace) -> int:
     width = max(map(len, PRESETS))
     for name, preset in PRESETS.items():
@@ -368,6 +390,25 @@ def _parser() -> argparse.ArgumentParser:
     animations.add_argument("--gallery", default="docs/gallery.md",
                             help="the docs copy of the gallery (default: docs/gallery.md; '' for none)")
     animations.set_defaults(func=cmd_animations)
+
+    sweep = sub.add_parser(
+        "sweep", help="train a grid of configurations × seeds and tabulate the statistics",
+        description="Run a sweep spec (see docs/sweeps.md): every configuration is one task, its "
+                    "seeds one batched ensemble; tasks already done in OUT are skipped, a failed "
+                    "one is recorded and the others go on.")
+    sweep.add_argument("spec", metavar="SPEC.toml", help="the sweep spec")
+    sweep.add_argument("--out", required=True, help="sweep folder (re-running resumes it)")
+    sweep.add_argument("--backend", choices=["joblib", "dask"], default="joblib",
+                       help="joblib: local processes (default); dask: a Dask cluster")
+    sweep.add_argument("--address", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
+                                         "(default: a local cluster of --workers processes)")
+    sweep.add_argument("--workers", type=int, default=1, help="local processes (default: 1)")
+    sweep.add_argument("--timeout", type=float, default=10.0,
+                       help="seconds to wait for the Dask scheduler (default: 10)")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar or messages")
+    sweep.add_argument("--force", action="store_true",
+                       help="run in a folder that holds another sweep")
+    sweep.set_defaults(func=cmd_sweep)
 
     presets = sub.add_parser("presets", help="list the presets, one line each")
     presets.set_defaults(func=cmd_presets)

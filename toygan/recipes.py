@@ -316,9 +316,11 @@ def build(recipe: Recipe, out_dir: str | Path, *, say: Callable[[str], None] = p
             passed = _OPS[check.op](value, float(check.against))
             results.append(CheckResult(check, int(np.sum(passed)), 1, [float(value[0])]))
     else:
-        histories = {label: train(config, progress=progress)
-                     for label, config in recipe.configs().items()}
-        for label, history in histories.items():
+        histories = {}
+        for label, config in recipe.configs().items():
+            histories[label] = history = train(config, progress=progress)
+            if history.status == "interrupted":  # Ctrl-C: stop the build, measure nothing
+                raise KeyboardInterrupt
             if history.status != "completed":
                 say(f"  {recipe.name} {label}: {history.message}")
         if recipe.kind == "run":
