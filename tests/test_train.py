@@ -5,6 +5,7 @@ from conftest import tiny_config
 
 from toygan import History, train
 from toygan import objectives as obj
+from toygan.errors import ToyganError
 from toygan.objectives import OBJECTIVES, Objective
 from toygan.render import render
 
@@ -396,3 +397,21 @@ def test_manifold_is_g_on_the_latent_grid_and_matches_the_samples_range():
     assert np.all(np.abs(mesh).max(0) > 0.5 * np.abs(samples).max(0))
     fixed = train(tiny_config(**{"train.generator": "target", "fake.name": "ring"}), progress=False)
     assert fixed.manifold.shape[2] == 0
+
+
+def test_device_choice_is_checked_and_cpu_results_do_not_change():
+    import torch
+
+    from toygan.training import resolve_device
+
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device("auto").type in ("cpu", "cuda")
+    if not torch.cuda.is_available():
+        with pytest.raises(ToyganError, match="no CUDA device"):
+            train(tiny_config(**{"train.device": "cuda"}), progress=False)
+    a = train(tiny_config(), progress=False)
+    b = train(tiny_config(**{"train.device": "auto" if not torch.cuda.is_available() else "cpu"}),
+              progress=False)
+    np.testing.assert_array_equal(a.samples, b.samples)
+    with pytest.raises(ToyganError, match="train.device = 'tpu'"):
+        tiny_config(**{"train.device": "tpu"})

@@ -70,7 +70,8 @@ class Checkpoint:
         if not path.is_file():
             raise ToyganError(f"checkpoint {str(path)!r} does not exist")
         try:
-            payload = torch.load(path, weights_only=True)
+            # onto the CPU: train() moves the state to the run's device, whichever saved it
+            payload = torch.load(path, weights_only=True, map_location="cpu")
         # a damaged archive can fail anywhere in torch's unpickler (KeyError, IndexError, ...):
         # whatever it raises, the file is not a checkpoint we can read
         except Exception as err:  # noqa: BLE001

@@ -34,6 +34,8 @@ def _overrides(args: argparse.Namespace) -> dict:
         out["train.seed"] = args.seed
     if args.seeds is not None:
         out["train.members"] = args.seeds
+    if getattr(args, "device", None) is not None:
+        out["train.device"] = args.device
     return out
 
 
@@ -51,8 +53,9 @@ def _train_and_save(config: Config, out: Path, args: argparse.Namespace,
     """Train (or continue ``resume``), save config, history and, if interrupted, a checkpoint into
     ``out``; return the history and the exit status."""
     from toygan.checkpoint import Checkpoint
-    from toygan.training import train
+    from toygan.training import resolve_device, train
 
+    resolve_device(config.train.device)  # no CUDA here: say so before the folder is touched
     if resume is None:
         _prepare_run_dir(out, args.force)
         config.save(out / CONFIG_FILE)
@@ -115,7 +118,8 @@ def _resume(args: argparse.Namespace) -> int:
     from toygan.checkpoint import Checkpoint
 
     given = [flag for flag, value in (("--out", args.out), ("--steps", args.steps),
-                                      ("--seed", args.seed), ("--seeds", args.seeds))
+                                      ("--seed", args.seed), ("--seeds", args.seeds),
+                                      ("--device", args.device))
              if value is not None]
     if given:
         raise ToyganError(f"--resume continues the run as it was configured; drop {', '.join(given)}")
@@ -257,7 +261,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from toygan.sweep import load_spec, run_sweep
 
     spec_path, out = Path(args.spec), Path(args.out)
-    spec = load_spec(spec_path)  # every configuration is checked before any work
+    spec = load_spec(spec_path, device=args.device)  # every configuration is checked first
     text = spec_path.read_text(encoding="utf-8")
     copy = out / "spec.toml"
     if copy.is_file() and copy.read_text(encoding="utf-8") != text and not args.force:
@@ -302,6 +306,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, help="random seed (overrides the config)")
         p.add_argument("--seeds", type=int, metavar="N",
                        help="train N seeds (seed, seed+1, ...) at once as one batched ensemble")
+        p.add_argument("--device", choices=["cpu", "cuda", "auto"],
+                       help="where to train (overrides the config; auto: cuda if there is one)")
         p.add_argument("--quiet", action="store_true", help="no progress bar or messages")
         p.add_argument("--force", action="store_true", help="overwrite a run already in --out")
 
@@ -405,6 +411,8 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--workers", type=int, default=1, help="local processes (default: 1)")
     sweep.add_argument("--timeout", type=float, default=10.0,
                        help="seconds to wait for the Dask scheduler (default: 10)")
+    sweep.add_argument("--device", choices=["cpu", "cuda", "auto"],
+                       help="where the tasks train (overrides the spec's train.device)")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar or messages")
     sweep.add_argument("--force", action="store_true",
                        help="run in a folder that holds another sweep")

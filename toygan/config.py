@@ -27,6 +27,7 @@ __all__ = ["Config", "DataConfig", "FakeConfig", "ModelConfig", "TrainConfig", "
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 UPDATE_SCHEMES = ("alternating", "simultaneous")
 GENERATOR_MODES = ("trained", "frozen", "target")
+DEVICES = ("cpu", "cuda", "auto")
 MAX_RECORDING_BYTES = 2 * 2**30
 """The most a run may record, in memory and in its history file (2 GiB)."""
 
@@ -150,6 +151,9 @@ class TrainConfig:
     """E: independent runs (seeds) trained at once as one batched ensemble."""
     threads: int = 1
     """CPU threads for torch during training; one is fastest for networks this small."""
+    device: str = "cpu"
+    """Where training runs: cpu, cuda, or auto (cuda if torch sees one). Large ensembles are where a
+    GPU pays off; results are bit-identical from run to run on the CPU only."""
 
     def __post_init__(self) -> None:
         integer("train.steps", self.steps, 1)
@@ -174,6 +178,7 @@ class TrainConfig:
         integer("train.seed", self.seed, 0, 2**63 - 1)
         integer("train.members", self.members, 1, 1024)
         integer("train.threads", self.threads, 1, 256)
+        choice("train.device", self.device, DEVICES)
         # combinations that do not fit, refused with the reason
         if self.regularizer != "none" and self.gamma == 0:
             raise ToyganError(f"train.gamma = 0: train.regularizer = {self.regularizer!r} needs a "
@@ -221,8 +226,11 @@ class RecordConfig:
         integer("record.every", self.every, 1)
         integer("record.n_samples", self.n_samples, 1, 100_000)
         integer("record.grid_size", self.grid_size, 2, 1024)
+        if not isinstance(self.window, list | tuple):  # an empty table or string is no window
+            raise ToyganError(f"record.window = {self.window!r}: must be [xmin, xmax, ymin, ymax] "
+                              "or [] (fitted to the target)")
         if self.window:
-            if not isinstance(self.window, list | tuple) or len(self.window) != 4:
+            if len(self.window) != 4:
                 raise ToyganError(f"record.window = {self.window!r}: must be [xmin, xmax, ymin, ymax]")
             w = [number("record.window", v, -math.inf, open_low=True) for v in self.window]
             if not (w[0] < w[1] and w[2] < w[3]):

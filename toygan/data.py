@@ -374,7 +374,7 @@ def make_target(name: str, params: dict[str, Any] | None = None) -> GaussianMixt
     Raises:
         ToyganError: for an unknown name, an unknown parameter or a bad value; the message names it.
     """
-    if name not in TARGETS:
+    if not isinstance(name, str) or name not in TARGETS:
         raise ToyganError(f"data.name = {name!r}: unknown target; choose one of {sorted(TARGETS)}")
     factory, params = TARGETS[name], dict(params or {})
     allowed = list(inspect.signature(factory).parameters)

@@ -147,7 +147,7 @@ class History:
             raise ToyganError(f"{str(path)!r} is not a toygan history (no meta/config inside)")
         meta = json.loads(str(files["meta"]))
         version = meta.get("format_version")
-        if version not in _READS:
+        if not isinstance(version, int) or version not in _READS:
             raise ToyganError(f"{str(path)!r} has history format version {version!r}; this toygan "
                               f"reads versions {', '.join(map(str, _READS))}")
         config = Config.from_toml(str(files["config"]), source=f"{path} (config inside)")

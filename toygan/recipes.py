@@ -205,7 +205,7 @@ def load_recipe(path: str | Path) -> Recipe:
         raise ToyganError(f"{where}: no [recipe] table (title, claim, look_for, source, ...)")
     table = _table(values.pop("recipe"), _RECIPE_KEYS, where, "[recipe]")
     kind = table.get("kind", "run")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ToyganError(f"{where}: recipe.kind = {kind!r}: choose one of {list(KINDS)}")
     variants = []
     for raw in table.get("variants", []):

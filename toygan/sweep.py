@@ -79,8 +79,9 @@ def _override_label(overrides: dict[str, Any]) -> str:
     return ", ".join(f"{k.split('.')[-1]}={v}" for k, v in overrides.items()) or "base"
 
 
-def load_spec(path: str | Path) -> SweepSpec:
-    """Read a sweep spec and build every configuration, so any mistake is reported before work.
+def load_spec(path: str | Path, device: str | None = None) -> SweepSpec:
+    """Read a sweep spec and build every configuration, so any mistake is reported before work;
+    ``device`` (cpu, cuda, auto) overrides ``train.device`` in all of them.
 
     Raises:
         ToyganError: naming the file and the problem (unknown key, empty grid, bad value, ...).
@@ -130,7 +131,8 @@ def load_spec(path: str | Path) -> SweepSpec:
     for i, (combo, extra) in enumerate(itertools.product(combos, extras)):
         extra = dict(extra)
         label = str(extra.pop("label", "")) or _override_label({**combo, **extra})
-        overrides = {**combo, **extra, "train.members": seeds}
+        overrides = {**combo, **extra, "train.members": seeds,
+                      **({"train.device": device} if device else {})}
         try:
             config = base.replace(**overrides)
         except ToyganError as err:

@@ -73,6 +73,21 @@ def _optimizer(cfg: Config, params, lr: float) -> torch.optim.Optimizer:
     return torch.optim.SGD(params, lr=lr, momentum=t.momentum)
 
 
+def resolve_device(name: str) -> torch.device:
+    """``cpu``, ``cuda`` or ``auto`` (cuda if there is one) as a torch device.
+
+    Random draws stay on the CPU generators and move to the device, so a run starts from the
+    same weights and sees the same data on every device; the arithmetic on a GPU may still round
+    differently (bit-identical results are promised on the CPU only).
+    """
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ToyganError("train.device = 'cuda': torch sees no CUDA device here; use 'cpu' or "
+                          "'auto'")
+    return torch.device(name)
+
+
 def _grid_points(window: tuple[float, float, float, float], size: int, dim: int = 2) -> torch.Tensor:
     """``size`` points over the window's x range for ``dim`` 1, else a size × size grid, row-major
     in y: ``(size**dim, dim)``."""
@@ -168,6 +183,7 @@ def train(config: Config | None = None, *, progress: bool = True,
     window = tuple(rec.window) if rec.window else target.bounds()
     objective = OBJECTIVES[t.loss]
     n_members = t.members
+    device = resolve_device(t.device)
 
     # --- seeding: every random draw of member i comes from streams seeded by seed + i alone,
     # so member i of an ensemble replays the single run with seed + i ---
@@ -186,8 +202,10 @@ def train(config: Config | None = None, *, progress: bool = True,
     try:
         gen = Generator(n_members, m.noise_dim, m.g_width, m.g_depth, m.activation, out_dim=dim)
         disc = Discriminator(n_members, m.d_width, m.d_depth, m.activation, in_dim=dim * t.pack)
-        gen.reset_parameters(g_init)
+        gen.reset_parameters(g_init)  # on the CPU, so every device starts from the same weights
         disc.reset_parameters(d_init)
+        gen.to(device)
+        disc.to(device)
         g_params, d_params = list(gen.parameters()), list(disc.parameters())
         opt_g = _optimizer(cfg, g_params, t.lr_g)
         opt_d = _optimizer(cfg, d_params, t.lr_d)
@@ -201,10 +219,10 @@ def train(config: Config | None = None, *, progress: bool = True,
                 p.requires_grad_(flag)
 
         def real_batch(n: int, rngs: list[np.random.Generator], source=target) -> torch.Tensor:
-            return torch.from_numpy(np.stack([source.sample(n, r) for r in rngs])).float()
+            return torch.from_numpy(np.stack([source.sample(n, r) for r in rngs])).float().to(device)
 
         def noise_batch(n: int, gens: list[torch.Generator]) -> torch.Tensor:
-            return sample_prior(m.prior, n, m.noise_dim, gens)
+            return sample_prior(m.prior, n, m.noise_dim, gens).to(device)
 
         fixed_noise = noise_batch(rec.n_samples, fixed_noise_gen)  # (E, N, nz)
         fixed_real = real_batch(rec.n_samples, eval_rng)  # (E, N, 2)
@@ -220,7 +238,7 @@ def train(config: Config | None = None, *, progress: bool = True,
             """Instance noise: every point D sees gets N(0, σ²) added (Sønderby et al. 2017)."""
             if t.instance_noise == 0:
                 return x
-            noise = torch.stack([torch.randn(x.shape[1:], generator=g) for g in reg_gen])
+            noise = torch.stack([torch.randn(x.shape[1:], generator=g) for g in reg_gen]).to(device)
             return x + t.instance_noise * noise
 
         def d_loss_terms(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -232,7 +250,7 @@ def train(config: Config | None = None, *, progress: bool = True,
             elif t.regularizer == "r2":
                 loss = loss + r1_penalty(disc, fake, t.gamma)
             elif t.regularizer == "gradient-penalty":
-                eps = torch.stack([torch.rand(real.shape[1], 1, generator=g) for g in reg_gen])
+                eps = torch.stack([torch.rand(real.shape[1], 1, generator=g) for g in reg_gen]).to(device)
                 loss = loss + gradient_penalty(disc, real, fake, t.gamma, eps)
             return loss
 
@@ -280,8 +298,8 @@ def train(config: Config | None = None, *, progress: bool = True,
             n = _GAP_POINTS
             stars, jsds = [], []
             for e in range(n_members):
-                data_pts, gen_pts = real[e, :n].double().numpy(), fake[e, :n].double().numpy()
-                p_data, p_g, h = compared_densities(target, fake[e].double().numpy(), p_g=fake_target,
+                data_pts, gen_pts = real[e, :n].double().cpu().numpy(), fake[e, :n].double().cpu().numpy()
+                p_data, p_g, h = compared_densities(target, fake[e].double().cpu().numpy(), p_g=fake_target,
                                                     bandwidth=rec.kde_bandwidth)
                 stars.append(optimal_discriminator(p_data, p_g, np.concatenate([data_pts, gen_pts])))
                 jitter = h * kernel_noise[e]  # (2n, 2): samples of the smoothed densities
@@ -289,10 +307,10 @@ def train(config: Config | None = None, *, progress: bool = True,
                                              gen_pts + jitter[n:n + len(gen_pts)]))
             return stars, np.array(jsds)
 
-        grid = _grid_points(window, rec.grid_size, dim)
+        grid = _grid_points(window, rec.grid_size, dim).to(device)
         grid_shape = (rec.grid_size,) * dim
-        field_points = _grid_points(window, FIELD_SIZE, dim)
-        manifold_z = latent_grid(m.prior, m.noise_dim).expand(n_members, -1, -1)
+        field_points = _grid_points(window, FIELD_SIZE, dim).to(device)
+        manifold_z = latent_grid(m.prior, m.noise_dim).to(device).expand(n_members, -1, -1)
 
         def push(points: torch.Tensor) -> torch.Tensor:
             """−∂(G's loss)/∂x at points x taken as generated samples, per member ``(E, P, 2)``: the
@@ -323,22 +341,22 @@ def train(config: Config | None = None, *, progress: bool = True,
                 "field": push(field_points.repeat(1, t.pack).reshape(-1, dim).expand(n_members, -1, -1)
                               )[:, ::t.pack].reshape(n_members, *(FIELD_SIZE,) * dim, dim),
                 "manifold": (gen(manifold_z) if fake_target is None
-                             else torch.zeros(n_members, 0, dim)),
+                             else torch.zeros(n_members, 0, dim, device=device)),
             }
             if not all(torch.isfinite(v).all() for v in snap.values()):
                 return None
-            snap = {k: v.numpy().astype(np.float32) for k, v in snap.items()}
+            snap = {k: v.cpu().numpy().astype(np.float32) for k, v in snap.items()}
             nan = np.full(n_members, np.nan, np.float32)
             stars, jsds = optimum(fixed_real, fake)
             snap["jsd"] = jsds.astype(np.float32)
             if objective.probabilistic:
                 both = torch.cat([d_real, d_fake], dim=1)
-                snap["d_half_gap"] = (both - 0.5).abs().mean(-1).numpy().astype(np.float32)
+                snap["d_half_gap"] = (both - 0.5).abs().mean(-1).cpu().numpy().astype(np.float32)
                 n = _GAP_POINTS
                 # a packing D's optimum is a ratio of products over the pack, not D* per point
+                on_samples = torch.cat([d_real[:, :n], d_fake[:, :n]], dim=1).double().cpu().numpy()
                 snap["d_star_gap"] = nan if t.pack > 1 else np.array(
-                    [np.abs(torch.cat([d_real[e, :n], d_fake[e, :n]]).double().numpy() - stars[e]).mean()
-                     for e in range(n_members)], np.float32)
+                    [np.abs(on_samples[e] - stars[e]).mean() for e in range(n_members)], np.float32)
             else:  # a critic has no ½ and no D*
                 snap["d_half_gap"] = snap["d_star_gap"] = nan
             snap.update(mode_scalars(fake))
@@ -350,7 +368,7 @@ def train(config: Config | None = None, *, progress: bool = True,
                 nan = np.full(n_members, np.nan, np.float32)
                 return {"modes_captured": nan, "high_quality_fraction": nan, "reverse_kl": nan,
                         "mode_counts": np.zeros((n_members, 0), np.int32)}
-            coverage = [mode_coverage(f.double().numpy(), target) for f in fake]
+            coverage = [mode_coverage(f.double().cpu().numpy(), target) for f in fake]
             return {
                 "modes_captured": np.array([c.modes_captured for c in coverage], np.float32),
                 "high_quality_fraction": np.array([c.high_quality_fraction for c in coverage],
@@ -374,10 +392,11 @@ def train(config: Config | None = None, *, progress: bool = True,
 
         status, message = "completed", ""
         if resume is None:
-            snaps = [snapshot(torch.zeros(n_members), torch.zeros(n_members))]
+            snaps = [snapshot(torch.zeros(n_members, device=device), torch.zeros(n_members, device=device))]
             snaps[0]["loss_d"][:] = snaps[0]["loss_g"][:] = np.nan  # no training loss before step 0
             steps = [0]
-            sum_d, sum_g = torch.zeros(n_members), torch.zeros(n_members)
+            sum_d = torch.zeros(n_members, device=device)
+            sum_g = torch.zeros(n_members, device=device)
             since = 0  # generator steps since the last snapshot
             start = 0
         else:
@@ -393,7 +412,8 @@ def train(config: Config | None = None, *, progress: bool = True,
             for key, streams in torch_streams.items():
                 for stream, saved in zip(streams, r["torch"][key], strict=True):
                     stream.set_state(saved)
-            sum_d, sum_g, since, start = r["sum_d"].clone(), r["sum_g"].clone(), r["since"], r["step"]
+            sum_d, sum_g = r["sum_d"].to(device).clone(), r["sum_g"].to(device).clone()
+            since, start = r["since"], r["step"]
         bar = tqdm(total=t.steps, initial=start, disable=not progress, unit="step", desc="training",
                    dynamic_ncols=True, mininterval=0.5)
         step = start

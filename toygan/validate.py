@@ -39,7 +39,11 @@ def number(where: str, value: Any, low: float, high: float = math.inf, *, open_l
 
 def choice(where: str, value: Any, allowed: Any) -> None:
     """A ToyganError unless ``value`` is one of ``allowed``."""
-    if value not in allowed:
+    try:
+        known = value in allowed
+    except TypeError:  # a list or table where a name belongs: not hashable, not a name
+        known = False
+    if not known:
         raise ToyganError(f"{where} = {value!r}: unknown; choose one of {sorted(allowed)}")
 
 
