@@ -39,7 +39,6 @@ from __future__ import annotations
 import operator
 import re
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +49,7 @@ import numpy as np
 from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
+from toygan.validate import read_toml
 
 __all__ = ["Recipe", "Check", "CheckResult", "load_recipe", "recipe_paths", "measure", "build",
            "write_gallery", "record_results"]
@@ -195,12 +195,7 @@ def load_recipe(path: str | Path) -> Recipe:
     """
     path = Path(path)
     where = str(path)
-    try:
-        values = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ToyganError(f"recipe {where!r} does not exist") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise ToyganError(f"recipe {where!r} cannot be read: {err}") from None
+    values = read_toml(path, "recipe")
     if "recipe" not in values:
         raise ToyganError(f"{where}: no [recipe] table (title, claim, look_for, source, ...)")
     table = _table(values.pop("recipe"), _RECIPE_KEYS, where, "[recipe]")

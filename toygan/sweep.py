@@ -36,7 +36,6 @@ import itertools
 import json
 import math
 import time
-import tomllib
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,6 +47,7 @@ import numpy as np
 from toygan.atomic import atomic_path
 from toygan.config import Config
 from toygan.errors import ToyganError
+from toygan.validate import read_toml
 
 __all__ = ["SweepSpec", "Task", "load_spec", "run_sweep", "summarise", "BACKENDS", "METRICS"]
 
@@ -90,12 +90,7 @@ def load_spec(path: str | Path, device: str | None = None) -> SweepSpec:
 
     path = Path(path)
     where = str(path)
-    try:
-        values = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ToyganError(f"sweep spec {where!r} does not exist") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise ToyganError(f"sweep spec {where!r} cannot be read: {err}") from None
+    values = read_toml(path, "sweep spec")
     sweep = values.pop("sweep", {})
     grid = values.pop("grid", {})
     listed = values.pop("configs", [])

@@ -4,6 +4,8 @@ the value and what is allowed."""
 from __future__ import annotations
 
 import math
+import tomllib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -59,3 +61,14 @@ def points(x: Any, name: str = "x") -> np.ndarray:
         rows = np.flatnonzero(~np.isfinite(x).all(1))[:5].tolist()
         raise ToyganError(f"{name}: contains NaN or inf, at rows {rows} (first five)")
     return x
+
+
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """The TOML file at ``path`` as a dict; a missing or unreadable file is a ToyganError that
+    calls it ``what`` ("recipe", "sweep spec", ...) and names it."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ToyganError(f"{what} {str(path)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise ToyganError(f"{what} {str(path)!r} cannot be read: {err}") from None
