@@ -11,7 +11,7 @@ from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.training import train
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["Config", "History", "ToyganError", "train", "render", "__version__"]
 
