@@ -155,7 +155,17 @@ def _look(args: argparse.Namespace):
     return Look(dpi=args.dpi, cmap=args.cmap, style=args.style)
 
 
-def _look_options(parser: argparse.ArgumentParser) -> None:
+def _output_options(parser: argparse.ArgumentParser, fps: float,
+                    format_default: str | None = None) -> None:
+    """The options every drawing command shares: format, frame rate, size and look."""
+    if format_default is None:
+        parser.add_argument("--format", choices=list(FORMATS), help="default: from --out's suffix")
+    else:
+        parser.add_argument("--format", choices=list(FORMATS), default=format_default,
+                            help="gif or mp4 animation, png filmstrip of 8 frames, or html: a "
+                                 f"self-contained page with a player (default: {format_default})")
+    parser.add_argument("--fps", type=float, default=fps, help=f"frames per second (default: {fps:g})")
+    parser.add_argument("--width", type=int, default=960, help="width in pixels (default: 960)")
     parser.add_argument("--frames", type=int, default=120,
                         help="at most this many frames, evenly spread over the run (default: 120)")
     parser.add_argument("--dpi", type=float,
@@ -333,18 +343,13 @@ def _parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="render a saved run as GIF, MP4, PNG filmstrip or HTML player",
                             description="Render RUN_DIR/history.npz again, without training.")
     render.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by toygan train")
-    render.add_argument("--format", choices=list(FORMATS), default="gif",
-                        help="gif or mp4 animation, png filmstrip of 8 frames, or html: a "
-                             "self-contained page with a player (default: gif)")
     render.add_argument("--out", help="output file (default: RUN_DIR/animation.FORMAT)")
-    render.add_argument("--fps", type=float, default=12, help="frames per second (default: 12)")
-    render.add_argument("--width", type=int, default=960, help="width in pixels (default: 960)")
     render.add_argument("--member", type=int, default=0, help="ensemble member to show")
     render.add_argument("--panels",
                         help="comma-separated panels, left to right, from: "
                              f"{', '.join(PANELS)} (default: samples,discriminator,convergence; "
                              "for a 1D target goodfellow,convergence)")
-    _look_options(render)
+    _output_options(render, fps=12, format_default="gif")
     render.set_defaults(func=cmd_render)
 
     compare = sub.add_parser(
@@ -359,10 +364,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="one column per seed of the run(s) (small multiples, up to 16)")
     compare.add_argument("--panels", default="samples",
                          help="comma-separated panels, top to bottom (default: samples)")
-    compare.add_argument("--format", choices=list(FORMATS), help="default: from --out's suffix")
-    compare.add_argument("--fps", type=float, default=12, help="frames per second (default: 12)")
-    compare.add_argument("--width", type=int, default=960, help="width in pixels (default: 960)")
-    _look_options(compare)
+    _output_options(compare, fps=12)
     compare.set_defaults(func=cmd_compare)
 
     dirac = sub.add_parser(
@@ -378,10 +380,7 @@ def _parser() -> argparse.ArgumentParser:
     dirac.add_argument("--lr", type=float, default=0.1, help="step size h (default: 0.1)")
     dirac.add_argument("--theta0", type=float, default=1.0, help="starting θ (default: 1)")
     dirac.add_argument("--psi0", type=float, default=1.0, help="starting ψ (default: 1)")
-    dirac.add_argument("--format", choices=list(FORMATS), help="default: from --out's suffix")
-    dirac.add_argument("--fps", type=float, default=20, help="frames per second (default: 20)")
-    dirac.add_argument("--width", type=int, default=960, help="width in pixels (default: 960)")
-    _look_options(dirac)
+    _output_options(dirac, fps=20)
     dirac.set_defaults(func=cmd_dirac)
 
     animations = sub.add_parser(
