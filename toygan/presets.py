@@ -27,6 +27,13 @@ _WGAN_GP = {"train.loss": "wasserstein", "train.regularizer": "gradient-penalty"
 """The WGAN-GP toy script's training settings (Gulrajani et al. 2017, gan_toy.py): λ = 0.1,
 5 critic steps per generator step, Adam 1e-4 with β = (0.5, 0.9)."""
 
+_RING = {"data.name": "ring", "data.params": {"n_modes": 8, "radius": 2.0, "std": 0.02}}
+"""The ring of 8 of the Unrolled-GAN paper (Metz et al. 2016): radius 2, σ 0.02."""
+
+_GRID = {"data.name": "grid", "data.params": {"side": 5, "spacing": 2.0, "std": 0.05},
+         "train.steps": 5000, "record.every": 50, "record.kde_bandwidth": 0.1}
+"""The 5×5 grid of PacGAN and VEEGAN (spacing 2, σ 0.05), 5,000 steps."""
+
 _PACGAN = {"train.steps": 5000, "record.every": 50}
 """PacGAN's synthetic data (fjxmlzn/PacGAN, synthetic_data_experiments/2DRing_GAN&PacGAN/config.py
 and 2DGrid_GAN&PacGAN/config.py), trained with toygan's defaults. PacGAN's own training (Adam 1e-4,
@@ -39,25 +46,21 @@ PRESETS: dict[str, Preset] = {
     "ring": Preset(
         "non-saturating GAN on a ring of 8 Gaussians (radius 2, σ 0.02; Metz et al. 2016): "
         "modes found, lost and re-found",
-        {"data.name": "ring", "data.params": {"n_modes": 8, "radius": 2.0, "std": 0.02},
-         "record.kde_bandwidth": 0.05},
+        {**_RING, "record.kde_bandwidth": 0.05},
     ),
     "ring-saturating": Preset(
         "the same ring with the saturating loss E[log(1 − D(G(z)))]: weak early gradients",
-        {"data.name": "ring", "data.params": {"n_modes": 8, "radius": 2.0, "std": 0.02},
-         "train.loss": "saturating", "record.kde_bandwidth": 0.05},
+        {**_RING, "train.loss": "saturating", "record.kde_bandwidth": 0.05},
     ),
     "grid": Preset(
         "non-saturating GAN on a 5×5 grid (spacing 2, σ 0.05: PacGAN's grid, Lin et al. 2018): "
         "partial coverage",
-        {"data.name": "grid", "data.params": {"side": 5, "spacing": 2.0, "std": 0.05},
-         "train.steps": 5000, "record.every": 50, "record.kde_bandwidth": 0.1},
+        {**_GRID},
     ),
     "ring-wgan-gp": Preset(
         "WGAN-GP on the ring of 8 (λ = 0.1, 5 critic steps, Adam 1e-4, β = (0.5, 0.9), as in "
         "Gulrajani et al. 2017's toy script): a critic surface, all modes covered",
-        {"data.name": "ring", "data.params": {"n_modes": 8, "radius": 2.0, "std": 0.02},
-         **_WGAN_GP},
+        {**_RING, **_WGAN_GP},
     ),
     "wgan-gp-8gaussians": Preset(
         "the WGAN-GP paper's 8 Gaussians: radius 2 and σ 0.02, both divided by 1.414 "
@@ -90,27 +93,23 @@ PRESETS: dict[str, Preset] = {
     "pacgan-grid": Preset(
         "PacGAN's 2D grid (Lin et al. 2018): 25 modes at {-4, -2, 0, 2, 4}², σ 0.05; "
         "the baseline for packing",
-        {**_PACGAN, "data.name": "grid", "data.params": {"side": 5, "spacing": 2.0, "std": 0.05},
-         "record.kde_bandwidth": 0.1},
+        {**_GRID},
     ),
     # The grid of VEEGAN's example code (akashgit/VEEGAN notebooks; read through Stephen
     # Sinclair's TF2 port of them, which keeps `product(range(-4, 5, 2), ...)` and s = 0.05).
     "veegan-grid": Preset(
         "VEEGAN's 2D grid (Srivastava et al. 2017): 25 modes at {-4, -2, 0, 2, 4}², σ 0.05, "
         "equal weights; the data only: training keeps toygan's defaults",
-        {"data.name": "grid", "data.params": {"side": 5, "spacing": 2.0, "std": 0.05},
-         "train.steps": 5000, "record.every": 50, "record.kde_bandwidth": 0.1},
+        {**_GRID},
     ),
     "ring-unrolled": Preset(
         "the ring with an unrolled discriminator (K = 5 look-ahead steps, Metz et al. 2016); "
         "about 5× slower than ring",
-        {"data.name": "ring", "data.params": {"n_modes": 8, "radius": 2.0, "std": 0.02},
-         "train.unroll": 5, "record.kde_bandwidth": 0.05},
+        {**_RING, "train.unroll": 5, "record.kde_bandwidth": 0.05},
     ),
     "ring-r1": Preset(
         "the ring with the R1 penalty (γ = 1, Mescheder et al. 2018) on the discriminator",
-        {"data.name": "ring", "data.params": {"n_modes": 8, "radius": 2.0, "std": 0.02},
-         "train.regularizer": "r1", "train.gamma": 1.0, "record.kde_bandwidth": 0.05},
+        {**_RING, "train.regularizer": "r1", "train.gamma": 1.0, "record.kde_bandwidth": 0.05},
     ),
     "moons": Preset(
         "non-saturating GAN on scikit-learn's two moons (density by KDE)",

@@ -38,6 +38,8 @@ __all__ = ["train"]
 SCALARS = ("d_real", "d_fake", "value", "d_half_gap", "d_star_gap", "jsd", "modes_captured",
            "high_quality_fraction", "reverse_kl", "loss_d", "loss_g")
 """Per-snapshot scalars a history records, each ``(T, E)``."""
+_ARRAYS = ("samples", "d_grid", "push", "field", "manifold", "mode_counts")
+"""The per-snapshot arrays a history records (its fields of the same names)."""
 _GRID_CHUNK = 512  # D on the grid in chunks: faster than one call (activations stay in cache)
 _GAP_POINTS = 128  # |D − D*| is averaged over this many data and as many generator samples
 MANIFOLD_LINES, MANIFOLD_POINTS = 11, 41
@@ -510,23 +512,15 @@ def train(config: Config | None = None, *, progress: bool = True,
 
     return History(
         config=cfg, window=window, steps=np.array(steps, dtype=np.int64),
-        samples=np.stack([s["samples"] for s in snaps], axis=0),
-        d_grid=np.stack([s["d_grid"] for s in snaps], axis=0),
-        push=np.stack([s["push"] for s in snaps], axis=0),
-        field=np.stack([s["field"] for s in snaps], axis=0),
-        manifold=np.stack([s["manifold"] for s in snaps], axis=0),
-        scalars={k: np.stack([s[k] for s in snaps], axis=0)
-                 for k in SCALARS},
-        mode_counts=np.stack([s["mode_counts"] for s in snaps], axis=0),
+        **{k: np.stack([s[k] for s in snaps], axis=0) for k in _ARRAYS},
+        scalars={k: np.stack([s[k] for s in snaps], axis=0) for k in SCALARS},
         status=status, message=message, resume_state=resume_state,
     )
 
 
 def _snapshots_of(history: History) -> list[dict[str, np.ndarray]]:
     """A history's snapshots as the per-snapshot dicts the loop appends to (for resuming)."""
-    arrays = {"samples": history.samples, "d_grid": history.d_grid, "push": history.push,
-              "field": history.field, "manifold": history.manifold,
-              "mode_counts": history.mode_counts, **history.scalars}
+    arrays = {**{k: getattr(history, k) for k in _ARRAYS}, **history.scalars}
     if any(a is None for a in arrays.values()):
         raise ToyganError("resume: the checkpoint's history lacks recordings this toygan makes")
     return [{k: v[i] for k, v in arrays.items()} for i in range(history.n_snapshots)]

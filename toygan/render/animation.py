@@ -43,12 +43,8 @@ class Animation(BlittedFigure):
 
     def __init__(self, history: History, panels: Sequence[str] | None = None, *,
                  width: int = 960, member: int = 0, look: Look | None = None) -> None:
-        if history.n_snapshots == 0:
-            raise ToyganError("the history has no snapshots to render")
-        if not 0 <= member < history.members:
-            raise ToyganError(f"member = {member}: must be between 0 and {history.members - 1}")
         panels = default_panels(history) if panels is None else panels
-        check_panels(history, panels)
+        check_panels(history, panels, member)
         # about square panels plus room for titles and the legend: 0.4 × width for three panels;
         # the 1D picture is a wide panel
         wide = sum(2.0 if name == "goodfellow" else 1.0 for name in panels)

@@ -43,12 +43,10 @@ class Comparison(BlittedFigure):
             raise ToyganError(f"{len(columns)} column(s): a comparison shows 2 to {_MAX_COLUMNS} "
                               "runs, or the seeds of a run trained with --seeds N ≥ 2")
         for c in columns:
-            check_panels(c.history, panels)
-            if c.history.n_snapshots == 0:
-                raise ToyganError(f"run {c.label!r}: the history has no snapshots to render")
-            if not 0 <= c.member < c.history.members:
-                raise ToyganError(f"run {c.label!r}: member = {c.member}: must be between 0 and "
-                                  f"{c.history.members - 1}")
+            try:
+                check_panels(c.history, panels, c.member)
+            except ToyganError as err:
+                raise ToyganError(f"run {c.label!r}: {err}") from None
         n, p = len(columns), len(panels)
         # columns of about square cells in rows of up to 4; room for titles and the legend
         across = min(n, 4)

@@ -658,8 +658,13 @@ ONE_D_PANELS = ("goodfellow", "convergence", "optimality", "losses", "jsd", "val
 """The panels a run on a 1D target can show; the others draw the plane."""
 
 
-def check_panels(history: History, panels) -> None:
-    """A ToyganError unless every name is a panel that fits the history's dimension."""
+def check_panels(history: History, panels, member: int = 0) -> None:
+    """A ToyganError unless the history has snapshots, ``member`` is one of its members, and every
+    name is a panel that fits the history's dimension."""
+    if history.n_snapshots == 0:
+        raise ToyganError("the history has no snapshots to render")
+    if not 0 <= member < history.members:
+        raise ToyganError(f"member = {member}: must be between 0 and {history.members - 1}")
     if not panels:
         raise ToyganError(f"panels = {list(panels)!r}: name at least one of {sorted(PANELS)}")
     one_d = history.samples.shape[-1] == 1
