@@ -1,89 +1,113 @@
-"""Checkpoints: everything needed to continue an interrupted run exactly.
+"""A game on disk: a run folder holds ``config.toml`` (the current settings), ``history.npz`` (the
+snapshots and events) and ``checkpoint.pt`` (the state: weights, optimiser states, every random
+stream's state, the loss sums since the last snapshot, the events).
 
-A checkpoint is taken at a step boundary (``train`` stops there on Ctrl-C or when ``stop`` says so)
-and holds the history recorded so far and the run's state at that step: the networks' weights, the
-optimisers' states, every random stream's state, and the loss sums since the last snapshot.
-``train(resume=checkpoint)`` continues from it; on the CPU the finished history equals, bit for bit,
-that of the same run done without the interruption.
-
-The file is one ``torch.save`` archive (tensors, numbers and strings only, so it loads with
-``weights_only=True``), written atomically, with a format version.
+``Game.save`` writes it at any step boundary (the CLI does at the end of a run and on Ctrl-C), and
+``Game.load`` reads it back, so a finished run's networks can be used later and a stopped run goes
+on bit for bit on the CPU. The state is one ``torch.save`` archive of tensors, numbers and strings
+(it loads with ``weights_only=True``), written atomically, with a format version.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
 from toygan.atomic import atomic_path
+from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
 
-__all__ = ["Checkpoint", "CHECKPOINT_VERSION"]
+if TYPE_CHECKING:
+    from torch import nn
 
-CHECKPOINT_VERSION = 1
+    from toygan.game import Game
+
+__all__ = ["CHECKPOINT_VERSION", "CONFIG_FILE", "HISTORY_FILE", "CHECKPOINT_FILE", "save_run",
+           "load_run", "read_state"]
+
+CHECKPOINT_VERSION = 2  # version 1 (toygan 0.2) held the history inside; it lives beside it now
+CONFIG_FILE, HISTORY_FILE, CHECKPOINT_FILE = "config.toml", "history.npz", "checkpoint.pt"
 
 
-@dataclass
-class Checkpoint:
-    """A run stopped at step ``state["step"]``: its ``history`` so far and its ``state``."""
-
-    history: History
-    state: dict
-
-    @property
-    def step(self) -> int:
-        return int(self.state["step"])
-
-    @classmethod
-    def of(cls, history: History) -> Checkpoint:
-        """The checkpoint of a history that ``train`` stopped at a step boundary.
-
-        Raises:
-            ToyganError: if the history has no resume state (it completed, diverged, or was stopped
-                in the middle of a step).
-        """
-        if history.resume_state is None:
-            raise ToyganError(f"the run ended {history.status!r} with no state to resume from "
-                              "(only a run stopped between two steps can be resumed)")
-        return cls(history, history.resume_state)
-
-    def save(self, path: str | Path) -> Path:
-        """Write the checkpoint to ``path``, atomically; returns the path."""
-        path = Path(path)
-        payload = {"format_version": CHECKPOINT_VERSION, "state": self.state,
-                   "history": torch.frombuffer(bytearray(self.history.to_bytes()), dtype=torch.uint8)}
-        with atomic_path(path) as tmp:
+def save_run(game: Game, run_dir: Path) -> Path:
+    """Write the game into ``run_dir`` (see the module docstring); a game whose last step was cut
+    short (a second Ctrl-C) has no whole state, so its folder keeps no checkpoint."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ToyganError(f"{str(run_dir)!r}: exists and is not a folder")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    game.config.save(run_dir / CONFIG_FILE)
+    history = game.history
+    history.save(run_dir / HISTORY_FILE)
+    if game._whole:
+        payload = {"format_version": CHECKPOINT_VERSION, "state": game.state()}
+        with atomic_path(run_dir / CHECKPOINT_FILE) as tmp:
             torch.save(payload, tmp)
-        return path
+    elif (run_dir / CHECKPOINT_FILE).exists():
+        (run_dir / CHECKPOINT_FILE).unlink()  # it belongs to an earlier step
+    return run_dir
 
-    @classmethod
-    def load(cls, path: str | Path) -> Checkpoint:
-        """Read a checkpoint written by ``save``.
 
-        Raises:
-            ToyganError: for a missing, truncated, corrupt or foreign file, or an unknown version.
-        """
-        path = Path(path)
-        if not path.is_file():
-            raise ToyganError(f"checkpoint {str(path)!r} does not exist")
-        try:
-            # onto the CPU: train() moves the state to the run's device, whichever saved it
-            payload = torch.load(path, weights_only=True, map_location="cpu")
-        # a damaged archive can fail anywhere in torch's unpickler (KeyError, IndexError, ...):
-        # whatever it raises, the file is not a checkpoint we can read
-        except Exception as err:  # noqa: BLE001
-            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise ToyganError(f"{str(path)!r} is not a readable toygan checkpoint ({first})") from None
-        if not isinstance(payload, dict) or "state" not in payload or "history" not in payload:
-            raise ToyganError(f"{str(path)!r} is not a toygan checkpoint (no state/history inside)")
-        version = payload.get("format_version")
-        if version != CHECKPOINT_VERSION:
-            raise ToyganError(f"{str(path)!r} has checkpoint format version {version!r}; this "
-                              f"toygan reads version {CHECKPOINT_VERSION}")
-        history = History.from_bytes(payload["history"].numpy().tobytes(),
-                                     source=f"{path} (history inside)")
-        return cls(history, payload["state"])
+def read_state(path: Path) -> dict:
+    """The state in a ``checkpoint.pt``.
 
+    Raises:
+        ToyganError: for a missing, truncated, corrupt or foreign file, or an unknown version.
+    """
+    if not path.is_file():
+        raise ToyganError(f"checkpoint {str(path)!r} does not exist")
+    try:
+        # onto the CPU: the game moves the state to its own device, whichever saved it
+        payload = torch.load(path, weights_only=True, map_location="cpu")
+    # a damaged archive can fail anywhere in torch's unpickler (KeyError, IndexError, ...):
+    # whatever it raises, the file is not a checkpoint we can read
+    except Exception as err:  # noqa: BLE001
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ToyganError(f"{str(path)!r} is not a readable toygan checkpoint ({first})") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("state"), dict):
+        raise ToyganError(f"{str(path)!r} is not a toygan checkpoint (no state inside)")
+    version = payload.get("format_version")
+    if version != CHECKPOINT_VERSION:
+        raise ToyganError(f"{str(path)!r} has checkpoint format version {version!r}; this "
+                          f"toygan reads version {CHECKPOINT_VERSION}")
+    return payload["state"]
+
+
+def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = None,
+             discriminator: nn.Module | None = None) -> Game:
+    """The game saved in ``run_dir``, ready to go on; see ``Game.load``."""
+    if not run_dir.is_dir():
+        raise ToyganError(f"{str(run_dir)!r}: not a folder holding a toygan run")
+    if not (run_dir / CHECKPOINT_FILE).is_file():
+        why = ("its last step was cut short, so only the history was kept"
+               if (run_dir / HISTORY_FILE).is_file() else "no toygan run there")
+        raise ToyganError(f"{str(run_dir)!r}: no {CHECKPOINT_FILE} to load the game from ({why})")
+    state = read_state(run_dir / CHECKPOINT_FILE)
+    history = History.load(run_dir / HISTORY_FILE)
+    try:
+        initial = Config.from_toml(state["initial_config"], source=f"{run_dir / CHECKPOINT_FILE}")
+        current = Config.from_toml(state["config"], source=f"{run_dir / CHECKPOINT_FILE}")
+        own = state["own"]
+        snapshots = int(state["snapshots"])
+    except (KeyError, TypeError, ValueError):
+        raise ToyganError(f"{str(run_dir / CHECKPOINT_FILE)!r}: a toygan checkpoint with parts "
+                          "missing") from None
+    if history.n_snapshots != snapshots or history.config != initial:
+        raise ToyganError(f"{str(run_dir)!r}: {HISTORY_FILE} ({history.n_snapshots} snapshots) is not "
+                          f"the one {CHECKPOINT_FILE} was saved with ({snapshots} snapshots)")
+    for name, given in (("generator", generator), ("discriminator", discriminator)):
+        if own.get(name) != (given is not None):
+            raise ToyganError(f"{name}: the run was played with "
+                              f"{'its own ' + name if own.get(name) else 'toygan' + chr(39) + 's'}; "
+                              f"{'pass a fresh instance of it' if own.get(name) else 'pass none'}")
+    game = cls(initial, generator=generator, discriminator=discriminator)
+    game.config = current
+    game._new_optimizers()  # of the current settings (events may have changed them)
+    try:
+        game.load_state(state, history)
+    except (KeyError, RuntimeError, ValueError, TypeError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ToyganError(f"{str(run_dir)!r}: the saved state does not fit this game ({first})") from None
+    return game

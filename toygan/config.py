@@ -20,12 +20,12 @@ from toygan.data import make_target
 from toygan.errors import ToyganError
 from toygan.models import ACTIVATIONS, PRIORS
 from toygan.objectives import OBJECTIVES, REGULARIZERS
+from toygan.optimizers import OPTIMIZERS
+from toygan.updates import UPDATES
 from toygan.validate import choice, integer, number
 
-__all__ = ["Config", "DataConfig", "FakeConfig", "ModelConfig", "TrainConfig", "RecordConfig", "OPTIMIZERS"]
+__all__ = ["Config", "DataConfig", "FakeConfig", "ModelConfig", "TrainConfig", "RecordConfig"]
 
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
-UPDATE_SCHEMES = ("alternating", "simultaneous")
 GENERATOR_MODES = ("trained", "frozen", "target")
 DEVICES = ("cpu", "cuda", "auto")
 MAX_RECORDING_BYTES = 2 * 2**30
@@ -160,7 +160,7 @@ class TrainConfig:
         integer("train.d_steps", self.d_steps, 1, 100)
         integer("train.batch_size", self.batch_size, 1, 65536)
         choice("train.loss", self.loss, OBJECTIVES)
-        choice("train.updates", self.updates, UPDATE_SCHEMES)
+        choice("train.updates", self.updates, UPDATES)
         choice("train.regularizer", self.regularizer, REGULARIZERS)
         self.gamma = number("train.gamma", self.gamma, 0.0, open_low=False)
         self.clip = number("train.clip", self.clip, 0.0, open_low=False)

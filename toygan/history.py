@@ -17,8 +17,10 @@ A ``History`` holds one entry per snapshot (T of them) for each ensemble member 
 - ``push`` ``(T, E, N, 2)``: −∂(G's loss)/∂x at each sample, the way the generator step pushes it,
   and ``field`` ``(T, E, F, F, 2)`` the same on an F × F grid over ``window`` (row j is y);
 - ``manifold`` ``(T, E, 2·L·P, 2)``: G on L latent grid lines of P points each, z1 varying then z2
-  (``toygan.training.latent_grid``); empty when the fake samples come from a target;
-- the resolved ``config`` and how the run ended (``status``, ``message``).
+  (``toygan.recorder.latent_grid``); empty when the fake samples come from a target;
+- ``events``: the settings changed mid-run (``toygan.Game.update``), each a dict with the ``step``
+  it took effect before, the dotted config ``key``, and its ``old`` and ``new`` values;
+- the ``config`` the run started with and how the run ended (``status``, ``message``).
 
 ``save`` writes one ``.npz`` file (atomically: a crash never leaves half a file); ``load`` reads it
 back and checks its format version.
@@ -42,10 +44,19 @@ from toygan.errors import ToyganError
 
 __all__ = ["History", "FORMAT_VERSION", "STATUSES"]
 
-FORMAT_VERSION = 2
-_READS = (1, 2)  # version 1 lacks push, field and manifold
+FORMAT_VERSION = 3
+_READS = (1, 2, 3)  # version 1 lacks push, field and manifold; versions 1 and 2 lack events
 _OPTIONAL = ("mode_counts", "push", "field", "manifold")
 STATUSES = ("completed", "diverged", "interrupted")
+
+SCALARS = ("d_real", "d_fake", "value", "d_half_gap", "d_star_gap", "jsd", "modes_captured",
+           "high_quality_fraction", "reverse_kl", "loss_d", "loss_g", "kde_bandwidth")
+"""Per-snapshot scalars a run records, each ``(T, E)``."""
+MANIFOLD_LINES, MANIFOLD_POINTS = 11, 41
+"""The generator manifold is G on 2 × 11 latent grid lines (z1 varying at fixed z2, then z2 at
+fixed z1) of 41 points each."""
+FIELD_SIZE = 15
+"""The push on generated points is also recorded on a 15 × 15 grid over the window."""
 
 
 @dataclass
@@ -65,9 +76,7 @@ class History:
     status: str = "completed"
     message: str = ""
     # (dataclasses.field by its full name: the attribute `field` above shadows it here)
-    resume_state: dict | None = dataclasses.field(default=None, repr=False, compare=False)
-    """Set by ``train`` when it stopped at a step boundary before the end (Ctrl-C, ``stop``): what
-    ``toygan.checkpoint.Checkpoint`` needs to continue the run exactly. Not part of the file."""
+    events: list[dict] = dataclasses.field(default_factory=list)
 
     @property
     def n_snapshots(self) -> int:
@@ -89,12 +98,6 @@ class History:
                 f"data={self.config.data.name!r}, loss={self.config.train.loss!r}, "
                 f"status={self.status!r})")
 
-    def _repr_html_(self) -> str:
-        """In a notebook a history shows as an animation player (``toygan.render.player``)."""
-        from toygan.render import player  # rendering stays out of the core until asked for
-
-        return player(self)._repr_html_()
-
     def save(self, path: str | Path) -> Path:
         """Write the history to ``path`` (a ``.npz`` file), atomically; returns the path."""
         path = Path(path)
@@ -110,7 +113,7 @@ class History:
 
     def _write(self, f: BinaryIO) -> None:
         meta = {"format_version": FORMAT_VERSION, "status": self.status, "message": self.message,
-                "window": list(self.window), "scalars": list(self.scalars)}
+                "window": list(self.window), "scalars": list(self.scalars), "events": self.events}
         arrays = {"steps": self.steps, "samples": self.samples, "d_grid": self.d_grid,
                   **{name: getattr(self, name) for name in _OPTIONAL if getattr(self, name) is not None},
                   **{f"scalar_{k}": v for k, v in self.scalars.items()},
@@ -155,4 +158,14 @@ class History:
                    samples=files["samples"], d_grid=files["d_grid"],
                    scalars={k: files[f"scalar_{k}"] for k in meta["scalars"]},
                    **{name: files.get(name) for name in _OPTIONAL},
-                   status=meta["status"], message=meta["message"])
+                   status=meta["status"], message=meta["message"], events=_events(meta, path))
+
+
+def _events(meta: dict, source: str) -> list[dict]:
+    """The recorded mid-run changes, checked: a list of {step, key, old, new}."""
+    events = meta.get("events", [])
+    if not isinstance(events, list) or not all(
+            isinstance(e, dict) and set(e) == {"step", "key", "old", "new"}
+            and isinstance(e["step"], int) and isinstance(e["key"], str) for e in events):
+        raise ToyganError(f"{source!r}: its events are not a list of {{step, key, old, new}}")
+    return events

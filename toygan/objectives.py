@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Objective", "OBJECTIVES", "OUTPUTS", "REGULARIZERS", "minibatch_value",
+__all__ = ["Objective", "OBJECTIVES", "OUTPUTS", "REGULARIZERS", "Regularizer", "minibatch_value",
            "discriminator_loss", "saturating_generator_loss", "non_saturating_generator_loss",
            "least_squares_discriminator_loss", "least_squares_generator_loss",
            "wasserstein_critic_loss", "wasserstein_generator_loss", "hinge_discriminator_loss",
@@ -163,5 +163,29 @@ def gradient_penalty(disc: Callable[[torch.Tensor], torch.Tensor], real: torch.T
     return gamma * ((gradient_norms(disc, mixed) + 1e-12).sqrt() - 1).pow(2).mean(-1)
 
 
-REGULARIZERS = ("none", "r1", "r2", "gradient-penalty")
-"""Penalties ``train.regularizer`` can name; their weight is ``train.gamma``."""
+Regularizer = Callable[[Callable, torch.Tensor, torch.Tensor, float, Callable[[], torch.Tensor]],
+                       torch.Tensor]
+"""A penalty on D: ``(disc, real, fake, gamma, draw_eps) → (E,)``, where ``draw_eps()`` gives the
+ε ``(E, B, 1)`` of an interpolating penalty from the run's seeded stream (drawn only if used)."""
+
+
+def _r1(disc, real, fake, gamma, draw_eps) -> torch.Tensor:
+    return r1_penalty(disc, real, gamma)
+
+
+def _r2(disc, real, fake, gamma, draw_eps) -> torch.Tensor:
+    return r1_penalty(disc, fake, gamma)
+
+
+def _gradient_penalty(disc, real, fake, gamma, draw_eps) -> torch.Tensor:
+    return gradient_penalty(disc, real, fake, gamma, draw_eps())
+
+
+REGULARIZERS: dict[str, Regularizer | None] = {
+    "none": None,
+    "r1": _r1,
+    "r2": _r2,
+    "gradient-penalty": _gradient_penalty,
+}
+"""Name → penalty added to D's loss, as ``train.regularizer`` names it; its weight is
+``train.gamma``. R1 is on real points, R2 on generated ones, the gradient penalty on interpolates."""

@@ -79,8 +79,8 @@ def optimal_discriminator_from_log_densities(lp_data: np.ndarray, lp_g: np.ndarr
     return np.where(both_zero, 0.5, d)
 
 
-def kde_pair(p_data: Density, generated: np.ndarray,
-             bandwidth: float | None = None) -> tuple[Density, KDE]:
+def kde_pair(p_data: Density, generated: np.ndarray, bandwidth: float | None = None, *,
+             min_bandwidth: float = 0.0) -> tuple[Density, KDE]:
     """p_data and a KDE of ``generated`` samples, both seen through the same Gaussian kernel.
 
     A KDE with bandwidth h estimates p_g convolved with N(0, h² I), not p_g; comparing it with an
@@ -91,22 +91,25 @@ def kde_pair(p_data: Density, generated: np.ndarray,
     Args:
         bandwidth: h for a mixture p_data; None or 0 for Scott's rule on ``generated``; ignored for
             a sample-only target.
+        min_bandwidth: the least h Scott's rule may give (see ``kde``); a collapsed generator's
+            identical samples then still have a density.
     """
     density = getattr(p_data, "density", None)
     if isinstance(density, KDE):  # a sample-only target: its own kernel for both
         return p_data, kde(generated, density.bandwidth)
-    p_g = kde(generated, bandwidth or "scott")
+    p_g = kde(generated, bandwidth or "scott", min_bandwidth=min_bandwidth)
     smoothed = getattr(p_data, "smoothed", None)
     return (smoothed(p_g.bandwidth) if callable(smoothed) else p_data), p_g
 
 
 def compared_densities(p_data: Density, generated: np.ndarray, *, p_g: Density | None = None,
-                       bandwidth: float | None = None) -> tuple[Density, Density, float]:
+                       bandwidth: float | None = None,
+                       min_bandwidth: float = 0.0) -> tuple[Density, Density, float]:
     """The pair D* compares and the kernel bandwidth h: ``(p_data, p_g, 0)`` when p_g is known,
-    else ``kde_pair(p_data, generated, bandwidth)`` and its h."""
+    else ``kde_pair(p_data, generated, bandwidth, min_bandwidth=...)`` and its h."""
     if p_g is not None:
         return p_data, p_g, 0.0
-    view, estimate = kde_pair(p_data, generated, bandwidth)
+    view, estimate = kde_pair(p_data, generated, bandwidth, min_bandwidth=min_bandwidth)
     return view, estimate, estimate.bandwidth
 
 
@@ -155,6 +158,9 @@ class KDE:
 
     samples: np.ndarray
     bandwidth: float
+    floored: bool = False
+    """True when the bandwidth rule gave less than the minimum asked for (samples bunched on a
+    point: a collapsed generator) and ``bandwidth`` is that minimum."""
 
     def log_prob(self, x: np.ndarray) -> np.ndarray:
         """Log density at ``x`` ``(n, d)`` → ``(n,)``."""
@@ -180,10 +186,11 @@ class KDE:
         return self.samples[idx] + self.bandwidth * rng.standard_normal((n, self.samples.shape[1]))
 
     def __repr__(self) -> str:
-        return f"KDE(n={len(self.samples)}, bandwidth={self.bandwidth:.4g})"
+        floor = ", the minimum" if self.floored else ""
+        return f"KDE(n={len(self.samples)}, bandwidth={self.bandwidth:.4g}{floor})"
 
 
-def kde(samples: np.ndarray, bandwidth: float | str = "scott") -> KDE:
+def kde(samples: np.ndarray, bandwidth: float | str = "scott", *, min_bandwidth: float = 0.0) -> KDE:
     """A Gaussian KDE of ``samples`` ``(n, d)``, for p_g when only generator samples exist.
 
     Args:
@@ -192,9 +199,13 @@ def kde(samples: np.ndarray, bandwidth: float | str = "scott") -> KDE:
             rules assume one roughly Gaussian blob; on a multimodal target with narrow modes they
             over-smooth badly (a ring of σ = 0.02 gets h ≈ 0.3 from 2,000 samples), so pass a number
             there.
+        min_bandwidth: a floor for the rules: where they give less (samples bunched on one point,
+            identical ones give 0), this is used instead and the KDE says so (``floored``). A
+            bandwidth given as a number is used as it is.
 
     Raises:
-        ToyganError: for samples of the wrong shape or with NaN, or a bandwidth ≤ 0 or unknown.
+        ToyganError: for samples of the wrong shape or with NaN, a bandwidth ≤ 0 or unknown, or
+            identical samples with no minimum.
     """
     samples = points(samples, "samples")
     n, d = samples.shape
@@ -204,9 +215,11 @@ def kde(samples: np.ndarray, bandwidth: float | str = "scott") -> KDE:
         if n < 2:
             raise ToyganError(f"samples: a bandwidth rule needs at least 2 samples, got {n}")
         spread = float(samples.std(axis=0, ddof=1).mean())
+        h = BANDWIDTH_RULES[bandwidth](n, d) * spread
+        if h < min_bandwidth:
+            return KDE(samples, float(min_bandwidth), floored=True)
         if spread == 0:
             raise ToyganError("samples: all identical, so a bandwidth rule gives 0; pass a number")
-        h = BANDWIDTH_RULES[bandwidth](n, d) * spread
     elif isinstance(bandwidth, bool) or not isinstance(bandwidth, int | float) \
             or not math.isfinite(bandwidth) or bandwidth <= 0:
         raise ToyganError(f"bandwidth = {bandwidth!r}: must be a number > 0 or a rule name")

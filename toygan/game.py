@@ -1,0 +1,627 @@
+"""The game as an object: two players, their optimisers, the target, the seeded streams and the
+step counter; step it, steer it, record it, save it.
+
+    game = toygan.Game(config)          # or Game(config, generator=my_g, discriminator=my_d)
+    game.d_step(); game.g_step()        # one update of one player
+    game.step()                         # one iteration of the configured scheme (Algorithm 1)
+    game.update({"train.lr_d": 1e-4})   # a validated change, recorded as an event
+    history = game.run()                # on to train.steps, recording snapshots
+
+Every tensor carries a leading member axis E: an ensemble of E independent runs (seeds) trains at
+once. A user's own ``nn.Module`` plugs in as a one-member game (``toygan.players``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.func import functional_call
+from tqdm.auto import tqdm
+
+from toygan.config import Config
+from toygan.data import make_target
+from toygan.errors import ToyganError
+from toygan.history import History
+from toygan.models import Discriminator, Generator
+from toygan.objectives import OBJECTIVES, REGULARIZERS, Objective
+from toygan.optimizers import make_optimizer
+from toygan.players import OwnDiscriminator, OwnGenerator, plain_networks
+from toygan.recorder import GRID_CHUNK, Recorder
+from toygan.streams import Streams
+from toygan.updates import UPDATES, adam_moments, unrolled_parameters
+
+__all__ = ["Game", "Callback", "resolve_device", "MUTABLE"]
+
+Callback = Callable[["Game", bool], "bool | None"]
+"""Called after every step with the game and whether a snapshot was just recorded; ``False`` (or
+raising ``StopIteration``) stops the run there."""
+
+MUTABLE = frozenset({
+    "train.steps", "train.d_steps", "train.batch_size", "train.loss", "train.updates",
+    "train.regularizer", "train.gamma", "train.clip", "train.instance_noise", "train.consensus",
+    "train.unroll", "train.optimizer", "train.lr_g", "train.lr_d", "train.betas", "train.momentum",
+    "train.generator", "record.every", "record.kde_bandwidth",
+})
+"""Settings ``Game.update`` may change mid-run. The rest fix shapes (networks, members, packing,
+target, recording grids) or the random streams (seed), or where tensors live (device, threads)."""
+_NEW_OPTIMIZER = ("train.optimizer", "train.betas", "train.momentum")
+
+
+def resolve_device(name: str) -> torch.device:
+    """``cpu``, ``cuda`` or ``auto`` (cuda if there is one) as a torch device.
+
+    Random draws stay on the CPU generators and move to the device, so a run starts from the
+    same weights and sees the same data on every device; the arithmetic on a GPU may still round
+    differently (bit-identical results are promised on the CPU only).
+    """
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ToyganError("train.device = 'cuda': torch sees no CUDA device here; use 'cpu' or "
+                          "'auto'")
+    return torch.device(name)
+
+
+class Game:
+    """A GAN being trained: Goodfellow et al. (2014), Algorithm 1, for E ensemble members at once.
+
+    Args:
+        config: the run; ``None`` for the defaults (a non-saturating GAN on the ring of 8).
+        generator: your own ``nn.Module`` mapping noise ``(n, model.noise_dim)`` to points
+            ``(n, d)``; ``None`` for toygan's MLP. Your networks make a one-member game.
+        discriminator: your own ``nn.Module`` mapping points ``(n, d · train.pack)`` to logits
+            ``(n,)`` or ``(n, 1)`` (or critic values, or scores for least squares).
+
+    Raises:
+        ToyganError: for a config or networks that cannot make a game, with the reason.
+    """
+
+    def __init__(self, config: Config | None = None, *, generator: nn.Module | None = None,
+                 discriminator: nn.Module | None = None) -> None:
+        self.config = cfg = config if config is not None else Config()
+        self.initial_config = cfg
+        """The config the game started with; ``config`` is the current one (see ``update``)."""
+        t = cfg.train
+        self.device = resolve_device(t.device)
+        self.target = make_target(cfg.data.name, cfg.data.params)
+        self.fake_target = make_target(cfg.fake.name, cfg.fake.params) if t.generator == "target" else None
+        self.dim = self.target.dim  # 2, or 1 for a 1D target
+        if self.fake_target is not None and self.fake_target.dim != self.dim:
+            raise ToyganError(f"fake.name = {cfg.fake.name!r} has {self.fake_target.dim} dimension(s) "
+                              f"but data.name = {cfg.data.name!r} has {self.dim}; they must match")
+        self.members = t.members
+        self.streams = Streams(t.seed, t.members)
+        self.own = {"generator": generator is not None, "discriminator": discriminator is not None}
+        with self._threads():
+            self.G, self.D = self._players(generator, discriminator)
+            self._new_optimizers()
+            self.recorder = Recorder(self)
+            self.iteration = 0
+            """Generator steps (iterations of the scheme) taken so far."""
+            self.events: list[dict] = []
+            self._sum_d = torch.zeros(self.members, device=self.device)
+            self._sum_g = torch.zeros(self.members, device=self.device)
+            self._since = 0  # iterations since the last snapshot
+            self._last_fake: torch.Tensor | None = None
+            self._diverged = ""
+            self._stopped = ""
+            self._whole = True  # False once a step was cut short: the state is then not resumable
+            self.recorder.record(self, self._sum_d, self._sum_g)
+            for key in ("loss_d", "loss_g"):  # no training loss before step 0
+                self.recorder.snapshots[0][key][:] = np.nan
+
+    # --- the players ---
+
+    def _players(self, generator: nn.Module | None, discriminator: nn.Module | None):
+        cfg, t, m = self.config, self.config.train, self.config.model
+        if (generator is not None or discriminator is not None) and t.members != 1:
+            raise ToyganError(f"train.members = {t.members}: your own networks make a one-member "
+                              "game; train several seeds as several games")
+        if generator is not None and t.generator == "target":
+            raise ToyganError('generator: given, but train.generator = "target" draws the fake '
+                              "samples from the [fake] target; drop one of them")
+        if generator is None:
+            G = Generator(t.members, m.noise_dim, m.g_width, m.g_depth, m.activation, out_dim=self.dim)
+            G.reset_parameters(self.streams.g_init)  # on the CPU: every device starts alike
+        else:
+            G = OwnGenerator(generator, m.noise_dim, self.dim)
+        if discriminator is None:
+            D = Discriminator(t.members, m.d_width, m.d_depth, m.activation, in_dim=self.dim * t.pack)
+            D.reset_parameters(self.streams.d_init)
+        else:
+            D = OwnDiscriminator(discriminator, self.dim * t.pack, pack=t.pack)
+        return G.to(self.device), D.to(self.device)
+
+    @property
+    def objective(self) -> Objective:
+        return OBJECTIVES[self.config.train.loss]
+
+    @property
+    def trains_generator(self) -> bool:
+        return self.config.train.generator == "trained"
+
+    @property
+    def noise_dim(self) -> int:
+        return self.config.model.noise_dim
+
+    @property
+    def batch_points(self) -> int:
+        """Samples per minibatch: ``batch_size`` packs of ``pack`` points."""
+        return self.config.train.batch_size * self.config.train.pack
+
+    def pack(self, x: torch.Tensor) -> torch.Tensor:
+        """(E, B·m, d) → (E, B, d·m): D sees m samples at once (PacGAN, Lin et al. 2018)."""
+        m = self.config.train.pack
+        return x if m == 1 else x.reshape(x.shape[0], -1, self.dim * m)
+
+    def blur(self, x: torch.Tensor) -> torch.Tensor:
+        """Instance noise: every point D sees gets N(0, σ²) added (Sønderby et al. 2017)."""
+        sigma = self.config.train.instance_noise
+        return x if sigma == 0 else x + sigma * self.streams.normal(x.shape[1:]).to(self.device)
+
+    def discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor, D: Callable | None = None
+                           ) -> torch.Tensor:
+        """D's loss on one minibatch of (packed) points, with its regulariser, per member ``(E,)``."""
+        D = self.D if D is None else D
+        t = self.config.train
+        real, fake = self.blur(real), self.blur(fake)
+        loss = self.objective.discriminator_loss(D(real), D(fake))
+        penalty = REGULARIZERS[t.regularizer]
+        if penalty is not None:
+            eps = lambda: self.streams.uniform((real.shape[1], 1)).to(self.device)  # noqa: E731
+            loss = loss + penalty(D, real, fake, t.gamma, eps)
+        return loss
+
+    @torch.no_grad()
+    def clip(self) -> None:
+        """WGAN: keep the critic Lipschitz by clamping its weights to ±``train.clip``."""
+        c = self.config.train.clip
+        if c > 0:
+            for p in self.D.parameters():
+                p.clamp_(-c, c)
+
+    # --- the two moves ---
+
+    def _members(self, x: Any, width: int, name: str) -> torch.Tensor:
+        """A user's batch ``(n, width)`` or ``(E, n, width)`` as ``(E, n, width)`` on the device."""
+        x = torch.as_tensor(x, dtype=torch.float32)
+        if x.dim() == 2:
+            x = x.expand(self.members, -1, -1)
+        if x.dim() != 3 or x.shape[0] != self.members or x.shape[2] != width:
+            raise ToyganError(f"{name}: shape {tuple(x.shape)}; expected (n, {width}) or "
+                              f"({self.members}, n, {width})")
+        return x.to(self.device)
+
+    def d_step(self, real: Any = None, noise: Any = None) -> torch.Tensor:
+        """One update of D on a minibatch: ``real`` points and G's samples of ``noise`` (each drawn
+        fresh from the run's streams when not given; against a fixed p_g, its samples). Returns D's
+        loss per member ``(E,)``."""
+        n = self.batch_points
+        with self._threads():
+            real = (self.streams.real(n, self.target).to(self.device) if real is None
+                    else self._members(real, self.dim, "real"))
+            with torch.no_grad():
+                if self.fake_target is not None:
+                    fake = self.streams.real(n, self.fake_target, self.streams.fake).to(self.device)
+                else:
+                    z = (self.streams.prior(self.config.model.prior, n, self.noise_dim) if noise is None
+                         else self._members(noise, self.noise_dim, "noise"))
+                    fake = self.G(z.to(self.device))  # (E, n, d)
+            self._last_fake = fake
+            loss = self.discriminator_loss(self.pack(real), self.pack(fake))  # (E,)
+            for p in self.D.parameters():  # zero_grad(set_to_none=True) without its overhead
+                p.grad = None
+            # members are independent, so the sum gives each one its own gradient
+            loss.sum().backward()
+            self.opt_d.step()
+            self.clip()
+        return loss.detach()
+
+    def g_step(self, noise: Any = None) -> torch.Tensor:
+        """One update of G against the current D on G's samples of ``noise`` (drawn fresh when not
+        given); with ``train.unroll`` = K, against D looked K steps ahead (Metz et al. 2016).
+        Returns G's loss per member ``(E,)``."""
+        if not self.trains_generator:
+            raise ToyganError(f"g_step: train.generator = {self.config.train.generator!r}, so G does "
+                              'not train; game.update({"train.generator": "trained"}) unfreezes it')
+        n = self.batch_points
+        with self._threads():
+            z = (self.streams.prior(self.config.model.prior, n, self.noise_dim) if noise is None
+                 else self._members(noise, self.noise_dim, "noise"))
+            g_params = list(self.G.parameters())
+            if self.config.train.unroll:
+                fake = self.G(z.to(self.device))
+                loss = self._unrolled_generator_loss(fake)
+                for p, g in zip(g_params, torch.autograd.grad(loss.sum(), g_params), strict=True):
+                    p.grad = g
+            else:
+                d_params = list(self.D.parameters())
+                for p in d_params:  # D's weights need no gradient here
+                    p.requires_grad_(False)
+                fake = self.G(z.to(self.device))
+                loss = self.objective.generator_loss(self.D(self.blur(self.pack(fake))))
+                for p in g_params:
+                    p.grad = None
+                loss.sum().backward()
+                for p in d_params:
+                    p.requires_grad_(True)
+            self.opt_g.step()
+        return loss.detach()
+
+    def _unrolled_generator_loss(self, fake: torch.Tensor) -> torch.Tensor:
+        """G's loss on ``fake`` against D after ``train.unroll`` look-ahead steps, each on fresh
+        minibatches, with G's samples in the graph so that G sees how D would react."""
+        t, n = self.config.train, self.batch_points
+        params = dict(self.D.named_parameters())
+        state = adam_moments(self.opt_d, params) if t.optimizer == "adam" else {}
+        ahead = lambda x: functional_call(self.D, params, (x,))  # noqa: E731
+        for _ in range(t.unroll):
+            real = self.blur(self.pack(self.streams.real(n, self.target).to(self.device)))
+            fake_ahead = self.blur(self.pack(self.G(
+                self.streams.prior(self.config.model.prior, n, self.noise_dim).to(self.device))))
+            loss = self.objective.discriminator_loss(ahead(real), ahead(fake_ahead))
+            grads = torch.autograd.grad(loss.sum(), list(params.values()), create_graph=True)
+            params = unrolled_parameters(params, list(grads), state, t)
+        return self.objective.generator_loss(ahead(self.blur(self.pack(fake))))
+
+    @torch.no_grad()
+    def generator_loss_on_last_fake(self) -> torch.Tensor:
+        """G's loss on the fake batch D saw last (recorded when p_g is fixed), ``(E,)``."""
+        if self._last_fake is None:
+            return torch.full((self.members,), float("nan"), device=self.device)
+        return self.objective.generator_loss(self.D(self.pack(self._last_fake)))
+
+    # --- one iteration, and the loop ---
+
+    def step(self) -> bool:
+        """One iteration of the configured scheme (``train.updates``), then a snapshot on the
+        recording cadence. Returns True when a snapshot was recorded.
+
+        Raises:
+            ToyganError: if the game has diverged (its weights are NaN or inf).
+        """
+        if self._diverged:
+            raise ToyganError(f"the game cannot go on: {self._diverged}")
+        t = self.config.train
+        with self._threads():
+            losses_d, loss_g = UPDATES[t.updates](self)
+            for loss in losses_d:
+                self._sum_d += loss / len(losses_d)
+            self._sum_g += loss_g
+            self._since += 1
+            self.iteration += 1
+            loss_d = losses_d[-1]
+            finite = torch.isfinite(loss_d) & torch.isfinite(loss_g)
+            if not finite.all():
+                bad = int(torch.nonzero(~finite)[0])
+                self._diverged = (f"training diverged at step {self.iteration}: member {bad} has "
+                                  f"loss_d = {loss_d[bad].item()}, loss_g = {loss_g[bad].item()}")
+                return False
+            if self.iteration % self.config.record.every == 0 or self.iteration == t.steps:
+                return self.record()
+        return False
+
+    def record(self) -> bool:
+        """Take a snapshot now (mean losses since the previous one); False if the game has
+        diverged (a recorded value is NaN or inf: nothing is kept)."""
+        since = max(self._since, 1)
+        with self._threads():
+            ok = self.recorder.record(self, self._sum_d / since, self._sum_g / since)
+        if not ok:
+            self._diverged = f"training diverged at step {self.iteration}: a recorded value is NaN or inf"
+            return False
+        self._sum_d.zero_()
+        self._sum_g.zero_()
+        self._since = 0
+        return True
+
+    def run(self, steps: int | None = None, *, callbacks: Iterable[Callback] = (),
+            progress: bool = True) -> History:
+        """Step on to ``train.steps`` (or ``steps`` more, raising ``train.steps`` if needed) and
+        return the history. Ctrl-C stops at the end of the current step with a whole state (a
+        second one at once); a callback that returns ``False`` or raises ``StopIteration`` stops
+        there too; a diverging game stops at the first non-finite value. The game can go on after
+        any stop but divergence."""
+        if steps is not None:
+            if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
+                raise ToyganError(f"steps = {steps!r}: must be an integer ≥ 0")
+            if self.iteration + steps > self.config.train.steps:
+                self.update({"train.steps": self.iteration + steps})
+        end = self.config.train.steps
+        self._stopped = ""
+        bar = tqdm(total=end, initial=self.iteration, disable=not progress, unit="step",
+                   desc="training", dynamic_ncols=True, mininterval=0.5)
+        shown = self.iteration
+        with _CtrlC() as ctrl_c, self._threads():
+            try:
+                while self.iteration < end and not self._diverged:
+                    recorded = self.step()
+                    if recorded:
+                        bar.update(self.iteration - shown)
+                        shown = self.iteration
+                        last = self.recorder.snapshots[-1]
+                        bar.set_postfix(D_real=f"{last['d_real'][0]:.2f}",
+                                        D_fake=f"{last['d_fake'][0]:.2f}", refresh=False)
+                    if not _go_on(callbacks, self, recorded):
+                        self._stopped = f"stopped by a callback at step {self.iteration}"
+                        break
+                    if ctrl_c.pressed and self.iteration < end:
+                        self._stopped = f"training interrupted at step {self.iteration}"
+                        break
+            except KeyboardInterrupt:  # a second Ctrl-C, or one where no handler could be installed
+                self._stopped = f"training interrupted during step {self.iteration + 1}"
+                self._whole = False
+        bar.close()
+        return self.history
+
+    # --- steering ---
+
+    def update(self, changes: Mapping[str, Any]) -> None:
+        """Change settings mid-run, e.g. ``{"train.lr_d": 1e-4, "train.loss": "hinge"}``: validated
+        together exactly like a config (nothing changes if any is refused), then applied from the
+        next step and recorded in ``history.events``.
+
+        Raises:
+            ToyganError: naming the key, for an unknown key, a bad value, a combination that does not
+                fit, or a setting that cannot change mid-run (with the reason).
+        """
+        if not isinstance(changes, Mapping):
+            raise ToyganError(f"update: {changes!r} is not a mapping of dotted config keys to values")
+        for key in changes:
+            _check_mutable(key)
+        new = self.config.replace(**changes)
+        old = self.config.to_dict()
+        changed = {}
+        for key in changes:
+            section, _, name = key.partition(".")
+            before, after = old[section][name], getattr(getattr(new, section), name)
+            if before != after:
+                changed[key] = (before, after)
+        if "train.steps" in changed and new.train.steps < self.iteration:
+            raise ToyganError(f"train.steps = {new.train.steps}: the game is at step {self.iteration}")
+        self.config = new
+        self._apply(changed)
+        self.events.extend({"step": self.iteration, "key": k, "old": _plain(a), "new": _plain(b)}
+                           for k, (a, b) in changed.items())
+
+    def _new_optimizers(self) -> None:
+        t = self.config.train
+        self.opt_g = make_optimizer(t, self.G.parameters(), t.lr_g)
+        self.opt_d = make_optimizer(t, self.D.parameters(), t.lr_d)
+
+    def _apply(self, changed: dict[str, tuple]) -> None:
+        if any(k in changed for k in _NEW_OPTIMIZER):  # a new optimiser starts with empty state
+            self._new_optimizers()
+        for key, opt in (("train.lr_g", self.opt_g), ("train.lr_d", self.opt_d)):
+            if key in changed:
+                for group in opt.param_groups:
+                    group["lr"] = changed[key][1]
+
+    # --- what the game holds ---
+
+    @property
+    def status(self) -> str:
+        """``completed``, ``diverged`` or ``interrupted`` (stopped before ``train.steps``)."""
+        if self._diverged:
+            return "diverged"
+        return "completed" if self.iteration >= self.config.train.steps else "interrupted"
+
+    @property
+    def message(self) -> str:
+        status = self.status
+        if status == "completed":
+            return ""
+        if status == "diverged":
+            why = self._diverged
+        else:
+            why = self._stopped or f"stopped at step {self.iteration} of {self.config.train.steps}"
+        steps = self.recorder.steps
+        return f"{why}; kept {len(steps)} snapshots, up to step {steps[-1]}"
+
+    @property
+    def history(self) -> History:
+        """A ``History`` of everything recorded so far, with the config the game started with
+        (``events`` say what changed since) and how it stands now."""
+        return self.recorder.history(self.initial_config, status=self.status, message=self.message,
+                                     events=self.events)
+
+
+    @torch.no_grad()
+    def on_points(self, points: torch.Tensor) -> torch.Tensor:
+        """What D says (``objective.reading``) at shared points ``(P, d)``, per member → ``(E, P)``;
+        a packing D sees packs of copies of each point."""
+        m = self.config.train.pack
+        out = [self.D(chunk.repeat(1, m).expand(self.members, -1, -1))
+               for chunk in points.split(GRID_CHUNK)]
+        return self.objective.reading(torch.cat(out, dim=1))
+
+    def discriminator(self, member: int = 0) -> Callable[[Any], Any]:
+        """D of one member as a function of points ``(n, d)`` (a NumPy array or a tensor) returning
+        what it says ``(n,)``: the probability "real" (σ of the logit; LSGAN's score), or the critic's
+        value for the Wasserstein and hinge objectives. No gradients are kept; the result is NumPy
+        for NumPy input, else a tensor. A packing D is asked about packs of copies of each point."""
+        self._check_member(member)
+
+        def d_of(x: Any) -> Any:
+            as_numpy = not isinstance(x, torch.Tensor)
+            pts = torch.as_tensor(np.asarray(x, dtype=np.float32) if as_numpy else x).float()
+            if pts.dim() != 2 or pts.shape[1] != self.dim:
+                raise ToyganError(f"x: shape {tuple(pts.shape)}; expected (n, {self.dim})")
+            with self._threads():
+                out = self.on_points(pts.to(self.device))[member].cpu()
+            return out.numpy() if as_numpy else out
+
+        return d_of
+
+    @torch.no_grad()
+    def sample(self, n: int, member: int = 0, seed: int | None = None) -> np.ndarray:
+        """``n`` generator samples of one member ``(n, d)`` (with a fixed p_g, its samples): from
+        noise seeded by ``seed``, or from the game's own sampling stream, which training never uses."""
+        self._check_member(member)
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ToyganError(f"n = {n!r}: must be an integer ≥ 1")
+        gen = (self.streams.user[member] if seed is None
+               else torch.Generator().manual_seed(int(seed)))
+        if self.fake_target is not None:
+            rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=gen)))
+            return self.fake_target.sample(n, rng).astype(np.float32)
+        z = self.streams.prior(self.config.model.prior, n, self.noise_dim, [gen])
+        z = z.expand(self.members, -1, -1).to(self.device)
+        with self._threads():
+            return self.G(z)[member].cpu().numpy()
+
+    def networks(self, member: int = 0) -> tuple[nn.Module, nn.Module]:
+        """Plain ``nn.Module`` copies of G and D for one member: G maps noise ``(n, noise_dim)`` to
+        points ``(n, d)``, D maps points ``(n, d · pack)`` to logits (raw outputs) ``(n,)``. Your own
+        networks come back as copies of themselves."""
+        self._check_member(member)
+        return plain_networks(self.G, self.D, member)
+
+    def _check_member(self, member: int) -> None:
+        if isinstance(member, bool) or not isinstance(member, int) or not 0 <= member < self.members:
+            raise ToyganError(f"member = {member!r}: the game has members 0 to {self.members - 1}")
+
+    def __repr__(self) -> str:
+        t = self.config.train
+        own = [k for k, v in self.own.items() if v]
+        return (f"Game(step {self.iteration} of {t.steps}, {self.members} member(s), "
+                f"data={self.config.data.name!r}, loss={t.loss!r}, updates={t.updates!r}, k={t.d_steps}"
+                f"{', own ' + ' and '.join(own) if own else ''}, status={self.status!r})")
+
+    @contextlib.contextmanager
+    def _threads(self) -> Iterator[None]:
+        """torch's thread count set to ``train.threads`` while the game computes (re-entrant)."""
+        if getattr(self, "_in_threads", False):
+            yield
+            return
+        previous = torch.get_num_threads()
+        self._in_threads = True
+        torch.set_num_threads(self.config.train.threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(previous)
+            self._in_threads = False
+
+    # --- saving and loading: see toygan.checkpoint ---
+
+    def state(self) -> dict:
+        """Everything the game carries from one step to the next (weights, optimiser states, random
+        streams, loss sums), for ``toygan.checkpoint``."""
+        return {
+            "step": self.iteration, "since": self._since, "snapshots": len(self.recorder.steps),
+            "sum_d": self._sum_d.cpu().clone(), "sum_g": self._sum_g.cpu().clone(),
+            "gen": self.G.state_dict(), "disc": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+            "streams": self.streams.state(), "config": self.config.to_toml(),
+            "initial_config": self.initial_config.to_toml(),
+            "events": [dict(e) for e in self.events], "diverged": self._diverged,
+            "own": dict(self.own),
+        }
+
+    def load_state(self, state: dict, history: History) -> None:
+        """Continue from ``state()``'s output and the history recorded up to it."""
+        self.G.load_state_dict(state["gen"])
+        self.D.load_state_dict(state["disc"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.streams.load_state(state["streams"])
+        self.recorder.restore(history)
+        self._sum_d = state["sum_d"].to(self.device).clone()
+        self._sum_g = state["sum_g"].to(self.device).clone()
+        self._since, self.iteration = int(state["since"]), int(state["step"])
+        self.events = [dict(e) for e in state["events"]]
+        self._diverged = state["diverged"]
+
+    def save(self, run_dir: str | Path) -> Path:
+        """Write ``config.toml`` (the current settings), ``history.npz`` and, unless a step was cut
+        short, ``checkpoint.pt`` (the state) into ``run_dir``; returns the folder."""
+        from toygan.checkpoint import save_run
+
+        return save_run(self, Path(run_dir))
+
+    @classmethod
+    def load(cls, run_dir: str | Path, *, generator: nn.Module | None = None,
+             discriminator: nn.Module | None = None) -> Game:
+        """The game ``save`` wrote, ready to go on (or to be evaluated); pass your own networks
+        again (fresh instances of the same classes) if the game was played with them.
+
+        Raises:
+            ToyganError: for a folder without a readable run, or networks that do not fit it.
+        """
+        from toygan.checkpoint import load_run
+
+        return load_run(cls, Path(run_dir), generator=generator, discriminator=discriminator)
+
+
+def _check_mutable(key: Any) -> None:
+    if not isinstance(key, str):
+        raise ToyganError(f"update: key {key!r} is not a dotted config field")
+    if key in MUTABLE:
+        return
+    section = key.partition(".")[0]
+    why = {
+        "model": "the networks' shapes are fixed when the game starts",
+        "data": "the target fixes the recording (its modes, its fixed real batch)",
+        "fake": "the fixed p_g is part of the recording",
+        "record": "the recorded arrays' shapes are fixed when the game starts",
+    }.get(section)
+    if key == "train.members":
+        why = "the number of members is fixed when the game starts"
+    elif key == "train.pack":
+        why = "packing changes the discriminator's input size"
+    elif key == "train.seed":
+        why = "the random streams were seeded when the game started"
+    elif key in ("train.device", "train.threads"):
+        why = "where the game computes is fixed when it starts"
+    if why is None:
+        raise ToyganError(f"{key}: not a config field that can change mid-run; these can: "
+                          f"{', '.join(sorted(MUTABLE))}")
+    raise ToyganError(f"{key}: cannot change mid-run ({why}); start a new Game with it instead")
+
+
+def _plain(value: Any) -> Any:
+    """A config value as JSON-able data (events are saved in the history's metadata)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _go_on(callbacks: Iterable[Callback], game: Game, recorded: bool) -> bool:
+    for callback in callbacks:
+        try:
+            if callback(game, recorded) is False:
+                return False
+        except StopIteration:
+            return False
+    return True
+
+
+class _CtrlC:
+    """While open, the first SIGINT only sets ``pressed`` (the loop stops at the end of the step,
+    with a whole state); a second one raises KeyboardInterrupt at once. Outside the main thread,
+    where Python allows no handler, SIGINT keeps its default (KeyboardInterrupt)."""
+
+    def __enter__(self) -> _CtrlC:
+        self.pressed = False
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.pressed:
+            raise KeyboardInterrupt
+        self.pressed = True
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None

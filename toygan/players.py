@@ -1,0 +1,105 @@
+"""Your own networks as players, and any player as a plain one-member ``nn.Module``.
+
+toygan's players carry an ensemble axis: G maps noise ``(E, B, noise_dim)`` to points ``(E, B, d)``
+and D maps points ``(E, B, d·pack)`` to raw outputs ``(E, B)``. ``OwnGenerator`` and
+``OwnDiscriminator`` give a user's ``nn.Module`` (on ``(n, ·)`` batches) that interface with E = 1,
+and check it once, with a small probe batch, before any training: a network that does not fit says
+why.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+
+from toygan.errors import ToyganError
+from toygan.models import EnsembleLinear
+
+__all__ = ["OwnGenerator", "OwnDiscriminator", "plain_networks"]
+
+_PROBE = 3  # points in the probe batch
+
+
+def _dtype(module: nn.Module) -> torch.dtype:
+    first = next(iter(module.parameters()), None)
+    return torch.float32 if first is None else first.dtype
+
+
+def _probe(module: nn.Module, x: torch.Tensor, name: str) -> torch.Tensor:
+    if not isinstance(module, nn.Module):
+        raise ToyganError(f"{name}: {type(module).__name__} is not a torch.nn.Module")
+    if next(iter(module.parameters()), None) is None:
+        raise ToyganError(f"{name}: {type(module).__name__} has no parameters to train")
+    try:
+        with torch.no_grad():
+            return module(x.to(_dtype(module)))
+    except Exception as err:  # noqa: BLE001 — any failure on a plain batch means it does not fit
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ToyganError(f"{name}: {type(module).__name__} fails on a batch of shape "
+                          f"{tuple(x.shape)} ({first})") from None
+
+
+class OwnGenerator(nn.Module):
+    """A user's generator ``(n, noise_dim) → (n, d)`` as a one-member player."""
+
+    members = 1
+
+    def __init__(self, module: nn.Module, noise_dim: int, dim: int) -> None:
+        super().__init__()
+        out = _probe(module, torch.zeros(_PROBE, noise_dim), "generator")
+        if tuple(out.shape) != (_PROBE, dim):
+            raise ToyganError(f"generator: maps noise ({_PROBE}, {noise_dim}) (model.noise_dim = "
+                              f"{noise_dim}) to shape {tuple(out.shape)}; the target's points are "
+                              f"({_PROBE}, {dim})")
+        self.module, self.noise_dim, self.dim = module, noise_dim, dim
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:  # (1, B, nz) → (1, B, d)
+        return self.module(z[0].to(_dtype(self.module))).float()[None]
+
+
+class OwnDiscriminator(nn.Module):
+    """A user's discriminator ``(n, d·pack) → (n,)`` or ``(n, 1)`` as a one-member player."""
+
+    members = 1
+
+    def __init__(self, module: nn.Module, in_dim: int, pack: int = 1) -> None:
+        super().__init__()
+        out = _probe(module, torch.zeros(_PROBE, in_dim), "discriminator")
+        if tuple(out.shape) not in ((_PROBE,), (_PROBE, 1)):
+            packs = f" (packs of {pack} points: train.pack = {pack})" if pack > 1 else ""
+            raise ToyganError(f"discriminator: maps points ({_PROBE}, {in_dim}){packs} to shape "
+                              f"{tuple(out.shape)}; expected one logit per point, ({_PROBE},) or "
+                              f"({_PROBE}, 1)")
+        self.module, self.in_dim = module, in_dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (1, B, in) → (1, B)
+        return self.module(x[0].to(_dtype(self.module))).float().reshape(1, -1)
+
+
+def _plain_mlp(net: nn.Sequential, member: int, squeeze: bool) -> nn.Sequential:
+    """One member of an ensemble MLP as ``nn.Linear`` layers with the same weights."""
+    layers: list[nn.Module] = []
+    for layer in net:
+        if isinstance(layer, EnsembleLinear):
+            w, b = layer.weight[member].detach(), layer.bias[member, 0].detach()  # (in, out), (out,)
+            linear = nn.Linear(w.shape[0], w.shape[1])
+            with torch.no_grad():
+                linear.weight.copy_(w.T)
+                linear.bias.copy_(b)
+            layers.append(linear)
+        else:
+            layers.append(copy.deepcopy(layer))
+    if squeeze:
+        layers.append(nn.Flatten(0))  # (n, 1) → (n,): one logit per point
+    return nn.Sequential(*layers).to(net[0].weight.device)
+
+
+def plain_networks(G: nn.Module, D: nn.Module, member: int = 0) -> tuple[nn.Module, nn.Module]:
+    """Plain copies of one member's G ``(n, noise_dim) → (n, d)`` and D ``(n, in) → (n,)``."""
+    g = copy.deepcopy(G.module) if isinstance(G, OwnGenerator) else _plain_mlp(G.net, member, False)
+    d = copy.deepcopy(D.module) if isinstance(D, OwnDiscriminator) else _plain_mlp(D.net, member, True)
+    return g, d
+
+

@@ -1,0 +1,196 @@
+"""The recorder: what a snapshot of the game holds, and the constants it is taken with.
+
+A snapshot shows G on one fixed batch of noise (so points move smoothly from frame to frame), D on a
+fixed batch of real points and on a grid over the window, the push −∂(G's loss)/∂x on the samples
+and on a coarser field, G's manifold (its image of latent grid lines), D* and the JSD, and mode
+coverage. The recorder owns those fixed batches and grids and the snapshots taken so far.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from toygan.history import FIELD_SIZE, MANIFOLD_LINES, MANIFOLD_POINTS, SCALARS, History
+from toygan.metrics import mode_coverage
+from toygan.theory import compared_densities, jsd_from_samples, optimal_discriminator
+
+if TYPE_CHECKING:
+    from toygan.game import Game
+
+__all__ = ["Recorder", "latent_grid", "grid_points", "ARRAYS", "GAP_POINTS", "MIN_BANDWIDTH"]
+
+ARRAYS = ("samples", "d_grid", "push", "field", "manifold", "mode_counts")
+"""The per-snapshot arrays a history records (its fields of the same names)."""
+GRID_CHUNK = 512  # D on the grid in chunks: faster than one call (activations stay in cache)
+GAP_POINTS = 128  # |D − D*| is averaged over this many data and as many generator samples
+MIN_BANDWIDTH = 0.002
+"""Where Scott's rule gives less (a collapsed generator), p_g's KDE uses this fraction of the
+window's width as its bandwidth, and records it (``kde_bandwidth``), so the run goes on."""
+
+
+def latent_grid(prior: str, noise_dim: int) -> torch.Tensor:
+    """The latent grid lines G maps to its manifold, ``(2·LINES·POINTS, noise_dim)``: over ±2 (95 %
+    of the mass per axis) for a normal prior, over [−1, 1] for a uniform one; other dims at 0. A
+    one-dimensional latent has a single line, ``(POINTS, 1)``."""
+    reach = 2.0 if prior == "normal" else 1.0
+    along = torch.linspace(-reach, reach, MANIFOLD_POINTS)
+    if noise_dim == 1:  # one latent line: the z axis of Goodfellow et al.'s Figure 1
+        return along[:, None]
+    levels = torch.linspace(-reach, reach, MANIFOLD_LINES)
+    fixed, moving = torch.meshgrid(levels, along, indexing="ij")  # (LINES, POINTS)
+    z = torch.zeros(2, MANIFOLD_LINES, MANIFOLD_POINTS, noise_dim)
+    z[0, ..., 0], z[0, ..., 1] = moving, fixed  # z1 varies along each line of the first family
+    z[1, ..., 0], z[1, ..., 1] = fixed, moving
+    return z.reshape(-1, noise_dim)
+
+
+def grid_points(window: tuple[float, float, float, float], size: int, dim: int = 2) -> torch.Tensor:
+    """``size`` points over the window's x range for ``dim`` 1, else a size × size grid, row-major
+    in y: ``(size**dim, dim)``."""
+    if dim == 1:
+        return torch.from_numpy(np.linspace(window[0], window[1], size)[:, None]).float()
+    xs, ys = np.linspace(window[0], window[1], size), np.linspace(window[2], window[3], size)
+    xx, yy = np.meshgrid(xs, ys)  # xx[j, i] = xs[i], yy[j, i] = ys[j]
+    return torch.from_numpy(np.stack([xx.ravel(), yy.ravel()], axis=1)).float()  # (R*R, 2)
+
+
+class Recorder:
+    """Takes snapshots of a game and keeps them, with their steps, until made into a ``History``."""
+
+    def __init__(self, game: Game) -> None:
+        cfg, s = game.config, game.streams
+        rec, dim, dev = cfg.record, game.dim, game.device
+        self.window = tuple(rec.window) if rec.window else game.target.bounds()
+        self.fixed_noise = s.prior(cfg.model.prior, rec.n_samples, cfg.model.noise_dim,
+                                   s.fixed_noise).to(dev)  # (E, N, nz)
+        self.fixed_real = s.real(rec.n_samples, game.target, s.eval).to(dev)  # (E, N, d)
+        self.fixed_fake = (s.real(rec.n_samples, game.fake_target, s.eval).to(dev)
+                           if game.fake_target is not None else None)
+        self.kernel_noise = np.stack([r.standard_normal((2 * GAP_POINTS, dim)) for r in s.kernel])
+        self.grid = grid_points(self.window, rec.grid_size, dim).to(dev)
+        self.grid_shape = (rec.grid_size,) * dim
+        self.field_points = grid_points(self.window, FIELD_SIZE, dim).to(dev)
+        self.manifold_z = latent_grid(cfg.model.prior, cfg.model.noise_dim).to(dev)
+        self.min_bandwidth = MIN_BANDWIDTH * (self.window[1] - self.window[0])
+        self.snapshots: list[dict[str, np.ndarray]] = []
+        self.steps: list[int] = []
+
+    def record(self, game: Game, loss_d: torch.Tensor, loss_g: torch.Tensor) -> bool:
+        """Take a snapshot at ``game.iteration``; False (and nothing kept) if any of it is NaN or inf."""
+        snap = self.snapshot(game, loss_d, loss_g)
+        if snap is None:
+            return False
+        self.snapshots.append(snap)
+        self.steps.append(game.iteration)
+        return True
+
+    @torch.no_grad()
+    def snapshot(self, game: Game, loss_d: torch.Tensor, loss_g: torch.Tensor) -> dict | None:
+        """The recorded state, or None if any of it is NaN or inf."""
+        t, e, dim = game.config.train, game.members, game.dim
+        D, objective = game.D, game.objective
+        fake = self.fixed_fake if self.fixed_fake is not None else game.G(self.fixed_noise)  # (E, N, d)
+        n_use = fake.shape[1] // t.pack * t.pack  # whole packs only
+        real_out, fake_out = D(game.pack(self.fixed_real[:, :n_use])), D(game.pack(fake[:, :n_use]))
+        d_real, d_fake = objective.reading(real_out), objective.reading(fake_out)  # (E, N)
+        field = self.push(game, self.field_points.repeat(1, t.pack).reshape(-1, dim).expand(e, -1, -1))
+        snap = {
+            "samples": fake, "d_grid": game.on_points(self.grid).reshape(e, *self.grid_shape),
+            "d_real": d_real.mean(-1), "d_fake": d_fake.mean(-1),
+            # the objective's own value; V(D, G) of Eq. 1 for the two standard GAN losses
+            "value": -objective.discriminator_loss(real_out, fake_out),
+            "loss_d": loss_d, "loss_g": loss_g,
+            "push": self.push(game, fake),
+            "field": field[:, ::t.pack].reshape(e, *(FIELD_SIZE,) * dim, dim),
+            "manifold": (game.G(self.manifold_z.expand(e, -1, -1)) if self.fixed_fake is None
+                         else torch.zeros(e, 0, dim, device=game.device)),
+        }
+        if not all(torch.isfinite(v).all() for v in snap.values()):
+            return None
+        snap = {k: v.cpu().numpy().astype(np.float32) for k, v in snap.items()}
+        snap.update(self.optimum(game, fake, d_real, d_fake))
+        snap.update(self.modes(game, fake))
+        return snap
+
+    def push(self, game: Game, points: torch.Tensor) -> torch.Tensor:
+        """−∂(G's loss)/∂x at points x taken as generated samples, per member ``(E, P, d)``: the
+        direction the generator step moves each of its samples (before the chain rule through G)."""
+        pack = game.config.train.pack
+        with torch.enable_grad():
+            x = points.detach().clone().requires_grad_(True)
+            n_use = x.shape[1] // pack * pack
+            # mean over the points gives each point its own gradient; × P undoes the 1/P
+            loss = game.objective.generator_loss(game.D(game.pack(x[:, :n_use])))
+            (grad,) = torch.autograd.grad(loss.sum(), x)
+        return -grad * n_use / pack if n_use else torch.zeros_like(points)
+
+    def optimum(self, game: Game, fake: torch.Tensor, d_real: torch.Tensor,
+                d_fake: torch.Tensor) -> dict[str, np.ndarray]:
+        """Per member: the JSD between data and generator, mean |D − ½| and mean |D − D*| on the
+        samples, and the KDE's bandwidth. p_g is exact for a fake target, else a KDE of all the
+        generator samples with p_data seen through the same kernel (``kde_pair``); the JSD is then
+        between the two smoothed densities, estimated on samples of them (the points moved by the
+        kernel's noise). Only GAP_POINTS of each: the KDE is the costliest part of a snapshot."""
+        n, e = GAP_POINTS, game.members
+        bandwidth = game.config.record.kde_bandwidth
+        stars, jsds, hs = [], [], []
+        for m in range(e):
+            data_pts = self.fixed_real[m, :n].double().cpu().numpy()
+            gen_pts = fake[m, :n].double().cpu().numpy()
+            p_data, p_g, h = compared_densities(game.target, fake[m].double().cpu().numpy(),
+                                                p_g=game.fake_target, bandwidth=bandwidth,
+                                                min_bandwidth=self.min_bandwidth)
+            stars.append(optimal_discriminator(p_data, p_g, np.concatenate([data_pts, gen_pts])))
+            jitter = h * self.kernel_noise[m]  # (2n, d): samples of the smoothed densities
+            jsds.append(jsd_from_samples(p_data, p_g, data_pts + jitter[:len(data_pts)],
+                                         gen_pts + jitter[n:n + len(gen_pts)]))
+            hs.append(h if game.fake_target is None else np.nan)
+        out = {"jsd": np.array(jsds, np.float32), "kde_bandwidth": np.array(hs, np.float32)}
+        nan = np.full(e, np.nan, np.float32)
+        if not game.objective.probabilistic:  # a critic has no ½ and no D*
+            return {**out, "d_half_gap": nan, "d_star_gap": nan}
+        both = torch.cat([d_real, d_fake], dim=1)
+        out["d_half_gap"] = (both - 0.5).abs().mean(-1).cpu().numpy().astype(np.float32)
+        on_samples = torch.cat([d_real[:, :n], d_fake[:, :n]], dim=1).double().cpu().numpy()
+        # a packing D's optimum is a ratio of products over the pack, not D* per point
+        out["d_star_gap"] = nan if game.config.train.pack > 1 else np.array(
+            [np.abs(on_samples[m] - stars[m]).mean() for m in range(e)], np.float32)
+        return out
+
+    @staticmethod
+    def modes(game: Game, fake: torch.Tensor) -> dict[str, np.ndarray]:
+        """Mode coverage of each member's samples; NaN (and no counts) without modes."""
+        e = game.members
+        if game.target.modes is None:
+            nan = np.full(e, np.nan, np.float32)
+            return {"modes_captured": nan, "high_quality_fraction": nan, "reverse_kl": nan,
+                    "mode_counts": np.zeros((e, 0), np.int32)}
+        coverage = [mode_coverage(f.double().cpu().numpy(), game.target) for f in fake]
+        return {
+            "modes_captured": np.array([c.modes_captured for c in coverage], np.float32),
+            "high_quality_fraction": np.array([c.high_quality_fraction for c in coverage], np.float32),
+            "reverse_kl": np.array([c.reverse_kl for c in coverage], np.float32),
+            "mode_counts": np.stack([c.counts for c in coverage]).astype(np.int32),  # (E, K)
+        }
+
+    def history(self, config, *, status: str, message: str, events: list[dict]) -> History:
+        """The snapshots so far as a ``History``."""
+        return History(
+            config=config, window=self.window, steps=np.array(self.steps, dtype=np.int64),
+            **{k: np.stack([s[k] for s in self.snapshots], axis=0) for k in ARRAYS},
+            scalars={k: np.stack([s[k] for s in self.snapshots], axis=0) for k in SCALARS},
+            status=status, message=message, events=[dict(e) for e in events],
+        )
+
+    def restore(self, history: History) -> None:
+        """Continue after ``history``'s snapshots (a resumed run)."""
+        arrays = {**{k: getattr(history, k) for k in ARRAYS}, **history.scalars}
+        missing = [k for k in (*ARRAYS, *SCALARS) if arrays.get(k) is None]
+        if missing:
+            raise ValueError(f"the history lacks {', '.join(missing)}, which this toygan records")
+        self.snapshots = [{k: arrays[k][i] for k in (*ARRAYS, *SCALARS)}
+                          for i in range(history.n_snapshots)]
+        self.steps = [int(s) for s in history.steps]
