@@ -82,20 +82,23 @@ def test_render_with_chosen_panels_and_dirac(tmp_path):
 
 
 def test_ctrl_c_keeps_what_was_recorded(tmp_path):
+    """SIGINT right after the announcement (Ctrl-C is handled from then on: no timing): the run
+    stops at the end of a step and keeps its history and its state."""
     import signal
-    import time
+
+    from toygan import Game
 
     out = tmp_path / "long"
     proc = subprocess.Popen([TOYGAN, "train", "--preset", "ring", "--out", str(out), "--steps", "100000"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().startswith("training a")  # printed just before the loop starts
-    time.sleep(1.5)
+    assert proc.stdout.readline().startswith("training a")  # printed once Ctrl-C is handled
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert "training interrupted at step" in stderr and "Traceback" not in stderr
     with np.load(out / "history.npz") as npz:
-        assert 1 < len(npz["steps"]) and npz["steps"][-1] < 100000
+        assert len(npz["steps"]) >= 1 and npz["steps"][-1] < 100000
+    assert 1 <= Game.load(out).iteration < 100000
 
 
 def test_presets_lists_one_line_each():

@@ -5,28 +5,26 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import tiny_config
 
-from toygan import History, train
-from toygan.checkpoint import Checkpoint
+from toygan import Game, History, train
 from toygan.errors import ToyganError
 
 TOYGAN = str(Path(sys.executable).with_name("toygan"))
 
 # long enough to be interrupted mid-run, small enough for a test (about 1,000 steps/s)
 RUN_TOML = """[train]
-steps = 30000
+steps = 3000
 batch_size = 32
 [model]
 g_width = 16
 d_width = 16
 [record]
-every = 500
+every = 100
 n_samples = 64
 grid_size = 16
 """
@@ -40,6 +38,11 @@ def same_history(a: History, b: History) -> bool:
             and a.config == b.config and a.status == b.status)
 
 
+def stop_at(step: int):
+    """A callback that stops the run once it has made ``step`` steps."""
+    return lambda game, recorded: game.iteration < step
+
+
 @pytest.mark.parametrize("overrides", [
     {},
     {"train.unroll": 2, "train.members": 2},
@@ -49,37 +52,57 @@ def same_history(a: History, b: History) -> bool:
     {"train.instance_noise": 0.1, "train.pack": 2, "train.optimizer": "sgd", "train.momentum": 0.9},
     {"train.generator": "target", "fake.name": "ring", "fake.params": {"radius": 1.0}},
 ], ids=["plain", "unrolled", "wgan-gp", "consensus", "packed-sgd", "fixed-p_g"])
-def test_resume_from_a_checkpoint_is_bit_exact(tmp_path, overrides):
+def test_a_saved_and_loaded_game_goes_on_bit_exactly(tmp_path, overrides):
     config = tiny_config(**{"train.steps": 60, **overrides})
     full = train(config, progress=False)
-    part = train(config, progress=False, stop=lambda step: step == 23)
-    assert part.status == "interrupted" and part.steps[-1] == 20 and part.resume_state["step"] == 23
-    checkpoint = Checkpoint.load(Checkpoint.of(part).save(tmp_path / "c.pt"))
-    rest = train(resume=checkpoint, progress=False)
+    game = Game(config)
+    part = game.run(callbacks=[stop_at(23)], progress=False)
+    assert part.status == "interrupted" and part.steps[-1] == 20 and game.iteration == 23
+    assert "stopped by a callback at step 23" in part.message
+    game.save(tmp_path / "run")
+    rest = Game.load(tmp_path / "run").run(progress=False)
     assert rest.status == "completed" and same_history(full, rest)
 
 
-def test_a_finished_or_diverged_run_has_no_checkpoint():
-    done = train(tiny_config(), progress=False)
-    assert done.resume_state is None
-    with pytest.raises(ToyganError, match="no state to resume"):
-        Checkpoint.of(done)
-    with pytest.raises(ToyganError, match="another config"):
-        part = train(tiny_config(), progress=False, stop=lambda step: step == 5)
-        train(tiny_config(**{"train.steps": 50}), resume=Checkpoint.of(part), progress=False)
+def test_a_game_stopped_and_run_again_in_memory_equals_an_uninterrupted_one():
+    config = tiny_config(**{"train.steps": 60})
+    game = Game(config)
+    game.run(callbacks=[stop_at(7)], progress=False)
+    game.run(callbacks=[stop_at(33)], progress=False)
+    assert same_history(train(config, progress=False), game.run(progress=False))
 
 
-def test_broken_checkpoints_are_named_in_the_error(tmp_path):
-    part = train(tiny_config(), progress=False, stop=lambda step: step == 5)
-    path = Checkpoint.of(part).save(tmp_path / "c.pt")
-    data = path.read_bytes()
-    (tmp_path / "cut.pt").write_bytes(data[: len(data) // 2])
-    (tmp_path / "text.pt").write_text("hello")
-    for name in ("cut.pt", "text.pt"):
-        with pytest.raises(ToyganError, match=f"{name}.*not a readable toygan checkpoint"):
-            Checkpoint.load(tmp_path / name)
-    with pytest.raises(ToyganError, match="does not exist"):
-        Checkpoint.load(tmp_path / "missing.pt")
+def test_a_finished_game_loads_with_its_networks(tmp_path):
+    game = Game(tiny_config())
+    game.run(progress=False)
+    game.save(tmp_path / "done")
+    loaded = Game.load(tmp_path / "done")
+    assert loaded.status == "completed" and loaded.iteration == 40
+    x = np.random.default_rng(0).normal(size=(50, 2))
+    np.testing.assert_array_equal(loaded.discriminator()(x), game.discriminator()(x))
+    np.testing.assert_array_equal(loaded.sample(10, seed=3), game.sample(10, seed=3))
+
+
+def test_broken_run_folders_are_named_in_the_error(tmp_path):
+    game = Game(tiny_config())
+    game.run(callbacks=[stop_at(5)], progress=False)
+    run = game.save(tmp_path / "run")
+    data = (run / "checkpoint.pt").read_bytes()
+    for name, content in (("cut", data[: len(data) // 2]), ("text", b"hello")):
+        bad = tmp_path / name
+        bad.mkdir()
+        (bad / "history.npz").write_bytes((run / "history.npz").read_bytes())
+        (bad / "checkpoint.pt").write_bytes(content)
+        with pytest.raises(ToyganError, match=f"{name}/checkpoint.pt.*not a readable toygan checkpoint"):
+            Game.load(bad)
+    with pytest.raises(ToyganError, match="not a folder"):
+        Game.load(tmp_path / "missing")
+    other = Game(tiny_config(**{"train.seed": 4}))
+    other.run(callbacks=[stop_at(15)], progress=False)
+    other.save(tmp_path / "other")
+    (run / "history.npz").write_bytes((tmp_path / "other" / "history.npz").read_bytes())
+    with pytest.raises(ToyganError, match="is not the one checkpoint.pt was saved with"):
+        Game.load(run)
 
 
 def _start(args, cwd):
@@ -89,24 +112,27 @@ def _start(args, cwd):
 
 def test_sigint_saves_history_and_checkpoint_and_resume_finishes_exactly(tmp_path):
     """A real `toygan train` gets SIGINT mid-run: it keeps what it recorded and a checkpoint, says
-    how to resume, exits 130; `--resume` then ends with the history of an uninterrupted run."""
+    how to resume, exits 130; `--resume` then ends with the history of an uninterrupted run. The
+    announcement is printed once Ctrl-C is handled, so the signal is sent right after it (no
+    timing): it lands in the first steps."""
     (tmp_path / "run.toml").write_text(RUN_TOML)
     proc = _start(["train", "--config", "run.toml", "--out", "r"], tmp_path)
-    assert proc.stdout.readline().startswith("training a")  # the loop is about to start
-    time.sleep(3.0)
+    assert proc.stdout.readline().startswith("training a")  # Ctrl-C is handled from here on
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "toygan train --resume r" in err and "Traceback" not in err
     interrupted = History.load(tmp_path / "r" / "history.npz")
-    stopped_at = Checkpoint.load(tmp_path / "r" / "checkpoint.pt").step
-    assert interrupted.status == "interrupted" and 0 < stopped_at < 30000
-    assert interrupted.steps[-1] <= stopped_at < interrupted.steps[-1] + 500
+    stopped_at = Game.load(tmp_path / "r").iteration
+    assert interrupted.status == "interrupted" and 0 < stopped_at < 3000
+    assert interrupted.steps[-1] <= stopped_at < interrupted.steps[-1] + 100
 
     resumed = subprocess.run([TOYGAN, "train", "--resume", "r", "--quiet"], cwd=tmp_path,
                              capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
-    assert not (tmp_path / "r" / "checkpoint.pt").exists()  # used up
+    again = subprocess.run([TOYGAN, "train", "--resume", "r"], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=300)
+    assert again.returncode == 2 and "the run is complete" in again.stderr
     whole = subprocess.run([TOYGAN, "train", "--config", "run.toml", "--out", "w", "--quiet"],
                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert whole.returncode == 0, whole.stderr
@@ -115,7 +141,7 @@ def test_sigint_saves_history_and_checkpoint_and_resume_finishes_exactly(tmp_pat
 
 
 def test_the_same_seed_gives_bit_identical_histories_in_two_processes(tmp_path):
-    (tmp_path / "run.toml").write_text(RUN_TOML.replace("30000", "600").replace("500", "100"))
+    (tmp_path / "run.toml").write_text(RUN_TOML.replace("3000", "600"))
     env = {**os.environ, "PYTHONHASHSEED": "random"}
     for out in ("a", "b"):
         result = subprocess.run([TOYGAN, "train", "--config", "run.toml", "--out", out, "--quiet",
@@ -131,8 +157,9 @@ def test_resume_refuses_what_it_cannot_do(tmp_path, capsys):
 
     assert main(["train", "--resume", str(tmp_path)]) == 2
     assert "no checkpoint.pt" in capsys.readouterr().err
-    part = train(tiny_config(), progress=False, stop=lambda step: step == 5)
-    Checkpoint.of(part).save(tmp_path / "checkpoint.pt")
+    game = Game(tiny_config())
+    game.run(callbacks=[stop_at(5)], progress=False)
+    game.save(tmp_path)
     assert main(["train", "--resume", str(tmp_path), "--steps", "90"]) == 2
     assert "drop --steps" in capsys.readouterr().err
     (tmp_path / "checkpoint.pt").write_bytes(b"\0" * 100)

@@ -3,7 +3,7 @@ import pytest
 import torch
 from conftest import tiny_config
 
-from toygan import History, train
+from toygan import Game, History, train
 from toygan import objectives as obj
 from toygan.errors import ToyganError
 from toygan.objectives import OBJECTIVES, Objective
@@ -24,7 +24,7 @@ def test_records_snapshots_at_0_every_n_and_the_last_step():
     assert h.d_grid.shape == (4, 1, 16, 16)
     assert set(h.scalars) == {"d_real", "d_fake", "value", "d_half_gap", "d_star_gap", "jsd",
                               "modes_captured", "high_quality_fraction", "reverse_kl", "loss_d",
-                              "loss_g"}
+                              "loss_g", "kde_bandwidth"}
     assert np.all((h.scalars["jsd"] >= -0.05) & (h.scalars["jsd"] <= np.log(2) + 1e-6))
     assert h.mode_counts.shape == (4, 1, 8)
     assert all(v.shape == (4, 1) for v in h.scalars.values())
@@ -203,20 +203,10 @@ def test_objectives_regularisers_and_schemes_train_reproducibly(overrides):
     assert np.isnan(a.scalars["d_half_gap"]).all() != probabilistic
 
 
-def test_weight_clipping_keeps_the_critic_in_its_box(monkeypatch):
-    import toygan.training as training
-
-    seen = {}
-    original = training.Discriminator
-
-    class Spy(original):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            seen["disc"] = self
-
-    monkeypatch.setattr(training, "Discriminator", Spy)
-    train(tiny_config(**{"train.loss": "wasserstein", "train.clip": 0.01}), progress=False)
-    assert max(p.abs().max().item() for p in seen["disc"].parameters()) <= 0.01 + 1e-7
+def test_weight_clipping_keeps_the_critic_in_its_box():
+    game = Game(tiny_config(**{"train.loss": "wasserstein", "train.clip": 0.01}))
+    game.run(progress=False)
+    assert max(p.abs().max().item() for p in game.D.parameters()) <= 0.01 + 1e-7
 
 
 def test_ensemble_members_stay_independent_under_penalties():
@@ -238,7 +228,7 @@ def test_an_unconstrained_wgan_with_a_huge_learning_rate_stops_cleanly():
 def test_unrolled_steps_match_the_optimisers_own_step():
     """One unrolled step from the optimiser's state equals the optimiser's real step (Adam's ε is
     taken inside the square root in the unrolled version: a difference of order 1e-8 here)."""
-    from toygan.training import _unrolled_parameters
+    from toygan.updates import unrolled_parameters
 
     torch.manual_seed(0)
     w = torch.nn.Parameter(torch.randn(3, 4))
@@ -251,7 +241,7 @@ def test_unrolled_steps_match_the_optimisers_own_step():
         reference.grad = grad.clone()
         opt.step()
         state = {"w": {"step": 0.0, "m": torch.zeros(3, 4), "v": torch.zeros(3, 4)}}
-        out = _unrolled_parameters({"w": w}, [grad], state, config)
+        out = unrolled_parameters({"w": w}, [grad], state, config.train)
         torch.testing.assert_close(out["w"], reference.detach(), rtol=0, atol=1e-6)
 
 
@@ -273,7 +263,7 @@ def test_gradients_flow_through_the_unrolled_step():
 
     from toygan.models import Discriminator, Generator
     from toygan.objectives import discriminator_loss, non_saturating_generator_loss
-    from toygan.training import _unrolled_parameters
+    from toygan.updates import unrolled_parameters
 
     gen = Generator(1, noise_dim=2, width=6, depth=1).double()
     disc = Discriminator(1, width=6, depth=1).double()
@@ -289,7 +279,7 @@ def test_gradients_flow_through_the_unrolled_step():
         loss_d = discriminator_loss(functional_call(disc, params, (real,)),
                                     functional_call(disc, params, (fake,)))
         grads = torch.autograd.grad(loss_d.sum(), list(params.values()), create_graph=through)
-        ahead = _unrolled_parameters(params, list(grads), {}, config)
+        ahead = unrolled_parameters(params, list(grads), {}, config.train)
         if not through:
             ahead = {k: v.detach() for k, v in ahead.items()}
         return non_saturating_generator_loss(functional_call(disc, ahead, (fake,))).sum()
@@ -321,19 +311,12 @@ def test_packing_with_m_1_is_plain_training_and_m_3_packs_the_discriminator(tmp_
         render(packed, tmp_path / "q.png", panels=["dstar"])
 
 
-def test_a_packing_discriminator_sees_packs(monkeypatch):
-    import toygan.training as training
-
+def test_a_packing_discriminator_sees_packs():
     shapes = []
-    original = training.Discriminator.forward
-
-    def spy(self, x):
-        shapes.append(tuple(x.shape))
-        return original(self, x)
-
-    monkeypatch.setattr(training.Discriminator, "forward", spy)
-    train(tiny_config(**{"train.pack": 2, "train.steps": 1, "train.batch_size": 8}), progress=False)
-    assert (1, 8, 4) in shapes  # 8 packs of 2 points, 4 coordinates each
+    game = Game(tiny_config(**{"train.pack": 2, "train.batch_size": 8}))
+    game.D.register_forward_pre_hook(lambda module, args: shapes.append(tuple(args[0].shape)))
+    game.d_step()
+    assert shapes[0] == (1, 8, 4)  # 8 packs of 2 points, 4 coordinates each
 
 
 @pytest.mark.parametrize("gamma", [0.0, 0.3, 1.0])
@@ -341,7 +324,7 @@ def test_consensus_gradients_reproduce_the_dirac_gan_field(gamma):
     """On the Dirac-GAN (G minimises f(ψθ), D minimises −f(ψθ)) the update direction −grad must be
     the closed-form field of toygan.dirac: the plain GAN's for γ = 0, consensus's otherwise."""
     from toygan.dirac import dirac_gan
-    from toygan.training import consensus_gradients
+    from toygan.updates import consensus_gradients
 
     for theta0, psi0 in [(1.0, 0.5), (-0.3, 2.0), (0.7, -1.2)]:
         theta = torch.tensor(theta0, dtype=torch.float64, requires_grad=True)
@@ -383,7 +366,8 @@ def test_push_is_the_gradient_of_the_generator_loss_on_the_d_grid():
 
 
 def test_manifold_is_g_on_the_latent_grid_and_matches_the_samples_range():
-    from toygan.training import MANIFOLD_LINES, MANIFOLD_POINTS, latent_grid
+    from toygan.history import MANIFOLD_LINES, MANIFOLD_POINTS
+    from toygan.recorder import latent_grid
 
     z = latent_grid("normal", 2)
     assert z.shape == (2 * MANIFOLD_LINES * MANIFOLD_POINTS, 2)
@@ -402,7 +386,7 @@ def test_manifold_is_g_on_the_latent_grid_and_matches_the_samples_range():
 def test_device_choice_is_checked_and_cpu_results_do_not_change():
     import torch
 
-    from toygan.training import resolve_device
+    from toygan.game import resolve_device
 
     assert resolve_device("cpu") == torch.device("cpu")
     assert resolve_device("auto").type in ("cpu", "cuda")

@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import tomllib
 from pathlib import Path
 
+from toygan.checkpoint import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE
 from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
@@ -17,7 +19,6 @@ from toygan.render.panels import PANELS
 
 __all__ = ["main"]
 
-CONFIG_FILE, HISTORY_FILE, CHECKPOINT_FILE = "config.toml", "history.npz", "checkpoint.pt"
 EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
 
 
@@ -26,16 +27,29 @@ def _say(args: argparse.Namespace, text: str) -> None:
         print(text, flush=True)
 
 
+def _set_value(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` with the value read as TOML (``5``, ``1e-4``, ``"hinge"`` or bare ``hinge``,
+    ``[0.5, 0.9]``, ``{std = 0.1}``)."""
+    key, sep, raw = text.partition("=")
+    key, raw = key.strip(), raw.strip()
+    if not sep or not key:
+        raise ToyganError(f"--set {text!r}: write KEY=VALUE, e.g. --set train.loss=hinge")
+    try:
+        return key, tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        if raw and all(c.isalnum() or c in "-_." for c in raw):
+            return key, raw  # a bare word is a name: train.loss=hinge
+        raise ToyganError(f"--set {text!r}: {raw!r} is not a TOML value (a number, a \"string\", "
+                          "true/false, [a list] or {a = table})") from None
+
+
 def _overrides(args: argparse.Namespace) -> dict:
-    out = {}
-    if args.steps is not None:
-        out["train.steps"] = args.steps
-    if args.seed is not None:
-        out["train.seed"] = args.seed
-    if args.seeds is not None:
-        out["train.members"] = args.seeds
-    if getattr(args, "device", None) is not None:
-        out["train.device"] = args.device
+    """--set KEY=VALUE in order, then the shorthands --steps, --seed, --seeds and --device."""
+    out = dict(_set_value(item) for item in args.set or [])
+    for flag, key in (("steps", "train.steps"), ("seed", "train.seed"), ("seeds", "train.members"),
+                      ("device", "train.device")):
+        if getattr(args, flag, None) is not None:
+            out[key] = getattr(args, flag)
     return out
 
 
@@ -48,47 +62,48 @@ def _prepare_run_dir(out: Path, force: bool) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def _train_and_save(config: Config, out: Path, args: argparse.Namespace,
-                    resume=None) -> tuple[History, int]:
-    """Train (or continue ``resume``), save config, history and, if interrupted, a checkpoint into
-    ``out``; return the history and the exit status."""
-    from toygan.checkpoint import Checkpoint
-    from toygan.training import resolve_device, train
+def _train_and_save(game, out: Path, args: argparse.Namespace) -> tuple[History, int]:
+    """Run ``game`` on to its end and save it into ``out`` (config, history and the state, which
+    ``--resume`` continues from); return the history and the exit status."""
+    from toygan.game import CtrlC
 
-    resolve_device(config.train.device)  # no CUDA here: say so before the folder is touched
-    if resume is None:
-        _prepare_run_dir(out, args.force)
-        config.save(out / CONFIG_FILE)
-    t = config.train
-    what = f"from step {resume.step:,} to" if resume is not None else "for"
-    _say(args, f"training a {t.loss} GAN on {config.data.name} {what} {t.steps:,} steps "
-               f"(seed {t.seed}, batch {t.batch_size}, k = {t.d_steps})")
+    t = game.config.train
+    what = f"from step {game.iteration:,} to" if game.iteration else "for"
     start = time.perf_counter()
-    history = train(None if resume else config, progress=not args.quiet, resume=resume)
-    history.save(out / HISTORY_FILE)
+    with CtrlC():  # from the announcement on, Ctrl-C stops at the end of a step and keeps it all
+        _say(args, f"training a {t.loss} GAN on {game.config.data.name} {what} {t.steps:,} steps "
+                   f"(seed {t.seed}, batch {t.batch_size}, k = {t.d_steps})")
+        history = game.run(progress=not args.quiet)
+    game.save(out)
     status = 0
     if history.status == "diverged":
         print(f"toygan: {history.message}", file=sys.stderr)
         status = EXIT_DIVERGED
     elif history.status == "interrupted":
         status = EXIT_INTERRUPTED
-        if history.resume_state is not None:
-            Checkpoint.of(history).save(out / CHECKPOINT_FILE)
+        if (out / CHECKPOINT_FILE).is_file():
             print(f"toygan: {history.message}; saved {out / CHECKPOINT_FILE}; continue with: "
                   f"toygan train --resume {out}", file=sys.stderr)
         else:
             print(f"toygan: {history.message}", file=sys.stderr)
-    if history.status != "interrupted" and (out / CHECKPOINT_FILE).exists():
-        (out / CHECKPOINT_FILE).unlink()  # the run has moved past it
-    _say(args, f"trained in {time.perf_counter() - start:.1f} s; saved {out / CONFIG_FILE} and "
-               f"{out / HISTORY_FILE} ({history.n_snapshots} snapshots)")
+    _say(args, f"trained in {time.perf_counter() - start:.1f} s; saved {out / CONFIG_FILE}, "
+               f"{out / HISTORY_FILE} ({history.n_snapshots} snapshots) and {out / CHECKPOINT_FILE}")
     return history, status
+
+
+def _new_game(config: Config, out: Path, args: argparse.Namespace):
+    from toygan.game import Game, resolve_device
+
+    resolve_device(config.train.device)  # no CUDA here: say so before the folder is touched
+    _prepare_run_dir(out, args.force)
+    config.save(out / CONFIG_FILE)
+    return Game(config)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     config = preset_config("ring").replace(**_overrides(args))
     out = Path(args.out)
-    history, status = _train_and_save(config, out, args)
+    history, status = _train_and_save(_new_game(config, out, args), out, args)
     if status == EXIT_INTERRUPTED:
         return status
     from toygan.render import render
@@ -108,28 +123,34 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         config = preset_config(args.preset)
     config = config.replace(**_overrides(args))
-    _, status = _train_and_save(config, Path(args.out), args)
+    out = Path(args.out)
+    _, status = _train_and_save(_new_game(config, out, args), out, args)
     if status == 0:
         _say(args, f"render it with: toygan render {args.out} --format gif")
     return status
 
 
 def _resume(args: argparse.Namespace) -> int:
-    from toygan.checkpoint import Checkpoint
+    from toygan.game import Game
 
     given = [flag for flag, value in (("--out", args.out), ("--steps", args.steps),
                                       ("--seed", args.seed), ("--seeds", args.seeds),
-                                      ("--device", args.device))
+                                      ("--device", args.device), ("--set", args.set))
              if value is not None]
     if given:
         raise ToyganError(f"--resume continues the run as it was configured; drop {', '.join(given)}")
     run = Path(args.resume)
     if not (run / CHECKPOINT_FILE).is_file():
-        why = ("it finished or was never interrupted" if (run / HISTORY_FILE).is_file()
-               else "no toygan run there")
+        why = ("its last step was cut short (a second Ctrl-C), so only the history was kept"
+               if (run / HISTORY_FILE).is_file() else "no toygan run there")
         raise ToyganError(f"--resume {str(run)!r}: no {CHECKPOINT_FILE} to continue from ({why})")
-    checkpoint = Checkpoint.load(run / CHECKPOINT_FILE)
-    _, status = _train_and_save(checkpoint.history.config, run, args, resume=checkpoint)
+    game = Game.load(run)
+    if game.status == "completed":
+        raise ToyganError(f"--resume {str(run)!r}: the run is complete (step {game.iteration:,} of "
+                          f"{game.config.train.steps:,}); nothing to continue")
+    if game.status == "diverged":
+        raise ToyganError(f"--resume {str(run)!r}: the run diverged ({game.message}); it cannot go on")
+    _, status = _train_and_save(game, run, args)
     if status == 0:
         _say(args, f"render it with: toygan render {run} --format gif")
     return status
@@ -312,6 +333,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                       help="set a config field, e.g. --set train.loss=hinge (repeatable; the "
+                            "value is read as TOML; see docs/config.md)")
         p.add_argument("--steps", type=int, help="generator steps (overrides the config)")
         p.add_argument("--seed", type=int, help="random seed (overrides the config)")
         p.add_argument("--seeds", type=int, metavar="N",

@@ -281,15 +281,18 @@ class Config:
 
     def snapshot_bytes(self) -> int:
         """Bytes one snapshot takes in memory and on disk: float32 samples and their push, the D
-        grid, the push field (15 per axis), the generator manifold (2 × 11 latent lines of 41
-        points; one line for a 1D latent), the scalars and the mode counts."""
+        grid, the push field, the generator manifold (2 × 11 latent lines of 41 points; one line
+        for a 1D latent), the scalars and the mode counts (``toygan.history`` has the format)."""
+        from toygan.history import FIELD_SIZE, MANIFOLD_LINES, MANIFOLD_POINTS, SCALARS
+
         e, r = self.train.members, self.record
         target = make_target(self.data.name, self.data.params)
         d = target.dim
         k = 0 if target.modes is None else len(target.modes)  # mode counts
-        lines = 41 if self.model.noise_dim == 1 else 2 * 11 * 41
+        lines = MANIFOLD_POINTS if self.model.noise_dim == 1 else 2 * MANIFOLD_LINES * MANIFOLD_POINTS
         manifold = 0 if self.train.generator == "target" else lines
-        floats = 2 * r.n_samples * d + r.grid_size**d + 15**d * d + manifold * d + 11 + k
+        floats = (2 * r.n_samples * d + r.grid_size**d + FIELD_SIZE**d * d + manifold * d
+                  + len(SCALARS) + k)
         return 4 * e * floats + 8
 
     def recording_bytes(self) -> int:

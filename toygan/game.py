@@ -39,7 +39,7 @@ from toygan.recorder import GRID_CHUNK, Recorder
 from toygan.streams import Streams
 from toygan.updates import UPDATES, adam_moments, unrolled_parameters
 
-__all__ = ["Game", "Callback", "resolve_device", "MUTABLE"]
+__all__ = ["Game", "Callback", "CtrlC", "resolve_device", "MUTABLE"]
 
 Callback = Callable[["Game", bool], "bool | None"]
 """Called after every step with the game and whether a snapshot was just recorded; ``False`` (or
@@ -341,7 +341,7 @@ class Game:
         bar = tqdm(total=end, initial=self.iteration, disable=not progress, unit="step",
                    desc="training", dynamic_ncols=True, mininterval=0.5)
         shown = self.iteration
-        with _CtrlC() as ctrl_c, self._threads():
+        with CtrlC() as ctrl_c, self._threads():
             try:
                 while self.iteration < end and not self._diverged:
                     recorded = self.step()
@@ -604,16 +604,23 @@ def _go_on(callbacks: Iterable[Callback], game: Game, recorded: bool) -> bool:
     return True
 
 
-class _CtrlC:
+class CtrlC:
     """While open, the first SIGINT only sets ``pressed`` (the loop stops at the end of the step,
-    with a whole state); a second one raises KeyboardInterrupt at once. Outside the main thread,
-    where Python allows no handler, SIGINT keeps its default (KeyboardInterrupt)."""
+    with a whole state); a second one raises KeyboardInterrupt at once. Nested, the inner one is
+    the outer one (the command line opens one before it announces the run, so that a Ctrl-C
+    right after the announcement still stops cleanly). Outside the main thread, where Python
+    allows no handler, SIGINT keeps its default (KeyboardInterrupt)."""
 
-    def __enter__(self) -> _CtrlC:
+    _open: CtrlC | None = None
+
+    def __enter__(self) -> CtrlC:
+        if CtrlC._open is not None:
+            return CtrlC._open
         self.pressed = False
         self._previous = None
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handle)
+            CtrlC._open = self
         return self
 
     def _handle(self, signum, frame) -> None:
@@ -622,6 +629,6 @@ class _CtrlC:
         self.pressed = True
 
     def __exit__(self, *exc) -> None:
-        if self._previous is not None:
+        if CtrlC._open is self:
             signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
+            CtrlC._open = None

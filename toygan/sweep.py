@@ -312,17 +312,18 @@ def summarise(spec: SweepSpec, folder: str | Path) -> list[dict[str, Any]]:
 
 def _plots(spec: SweepSpec, summary: list[dict], out: Path) -> None:
     """Each metric against the first swept parameter (one line per value of the others)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     if not spec.swept:
         return
     x_key, others = spec.swept[0], spec.swept[1:]
     out.mkdir(parents=True, exist_ok=True)
     for metric in METRICS:
-        fig, ax = plt.subplots(figsize=(5.5, 3.8), dpi=110, layout="constrained")
+        # a Figure on its own Agg canvas: never touches the caller's matplotlib backend
+        fig = Figure(figsize=(5.5, 3.8), dpi=110, layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
         groups: dict[str, list[dict]] = {}
         for entry in summary:
             key = ", ".join(f"{k.split('.')[-1]}={entry.get(k)}" for k in others) or metric
@@ -344,7 +345,6 @@ def _plots(spec: SweepSpec, summary: list[dict], out: Path) -> None:
                 ax.set_xlim(-0.5, len(xs) - 0.5)
             drawn = True
         if not drawn:
-            plt.close(fig)
             continue
         ax.set_xlabel(x_key)
         ax.set_ylabel(metric)
@@ -354,4 +354,3 @@ def _plots(spec: SweepSpec, summary: list[dict], out: Path) -> None:
             ax.legend(fontsize=8)
         with atomic_path(out / f"{metric}.png") as tmp:
             fig.savefig(tmp)
-        plt.close(fig)

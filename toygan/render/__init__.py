@@ -1,11 +1,5 @@
 """Rendering: panels, the animation figure and writers. Reads a ``History``; never trains."""
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; never needs a screen (set before any pyplot import below)
-
-# ruff: noqa: E402
-
 from toygan.render.animation import FORMATS, Animation, frame_indices, player, render, write_frames
 from toygan.render.compare import Column, Comparison, compare, seeds
 from toygan.render.dirac import DiracAnimation, DiracRun, render_dirac
@@ -14,3 +8,14 @@ from toygan.render.panels import PANELS
 
 __all__ = ["Animation", "Column", "Comparison", "DiracAnimation", "DiracRun", "FORMATS", "Look", "PANELS",
            "compare", "frame_indices", "player", "render", "render_dirac", "seeds", "write_frames"]
+
+
+def _show_history(history) -> str:
+    """In a notebook a history shows as an animation player (``player``)."""
+    return player(history)._repr_html_()
+
+
+# the core's History knows nothing of drawing; rendering registers how a notebook shows one
+from toygan.history import History  # noqa: E402
+
+History._repr_html_ = _show_history

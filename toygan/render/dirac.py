@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
 
 from toygan.dirac import dirac_gan, eigenvalues, trajectory
@@ -111,7 +111,7 @@ class DiracAnimation(BlittedFigure):
                 ax.tick_params(labelsize=8)
                 ax.set_title(f"{run.variant}{_setting(run.variant, gan.gamma)}\n{run.scheme} updates",
                              fontsize=9)
-                box = {"facecolor": plt.rcParams["axes.facecolor"], "edgecolor": ink(0.2), "alpha": 0.9}
+                box = {"facecolor": matplotlib.rcParams["axes.facecolor"], "edgecolor": ink(0.2), "alpha": 0.9}
                 ax.text(0.03, 0.97, _growth(gan, run, lr), transform=ax.transAxes, fontsize=8,
                         va="top", bbox=box)
             handles = axes[0].get_legend_handles_labels()

@@ -10,8 +10,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import matplotlib
-import matplotlib.pyplot as plt
+import matplotlib.style
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from toygan.errors import ToyganError
 
@@ -58,13 +60,16 @@ class BlittedFigure:
         self.look = look or Look()
         dpi = self.look.dpi or width / 9.6
         with self.styled():
-            self.fig = plt.figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
+            # a Figure on its own Agg canvas, not pyplot: drawing never touches the user's backend
+            # or pyplot's figure list (a notebook's own plots keep showing)
+            self.fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
+            FigureCanvasAgg(self.fig)
             self.fig.get_layout_engine().set(h_pad=0.06)  # room between the title and panel titles
 
     def styled(self) -> AbstractContextManager:
         """The look's style sheet, active while the figure and its artists are made (they take
         their colours then; frames drawn later keep them)."""
-        return plt.style.context(STYLES[self.look.style])
+        return matplotlib.style.context(STYLES[self.look.style])
 
     def animated(self) -> list:
         """The artists that change, in drawing order."""
@@ -87,4 +92,4 @@ class BlittedFigure:
         return np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()
 
     def close(self) -> None:
-        plt.close(self.fig)
+        self.fig.clear()

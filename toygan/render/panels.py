@@ -9,7 +9,7 @@ The discriminator map uses the same code, blue where D says real (D → 1), red 
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from toygan.data import make_target
 from toygan.errors import ToyganError
-from toygan.history import History
+from toygan.history import MANIFOLD_LINES, MANIFOLD_POINTS, History
 from toygan.objectives import OBJECTIVES
 from toygan.theory import compared_densities, optimal_discriminator_from_log_densities
 
@@ -39,7 +39,7 @@ _DENSITY_RES = 320  # fine enough to resolve a σ = 0.02 mode in a window ~5 uni
 def ink(alpha: float = 1.0) -> tuple[float, float, float, float]:
     """The style's foreground colour (black when light, white when dark) at opacity ``alpha``:
     lines, arrows and marks drawn in it read on either background."""
-    return to_rgba(plt.rcParams["text.color"], alpha)
+    return to_rgba(matplotlib.rcParams["text.color"], alpha)
 
 
 def _square(ax: Axes, window: tuple[float, float, float, float]) -> None:
@@ -106,7 +106,6 @@ class ManifoldPanel(SamplesPanel):
             raise ToyganError("panel 'manifold': this run has no generator (its fake samples come "
                               "from a target, train.generator = 'target')")
         super().__init__(fig, ax, history, member, shared)
-        from toygan.training import MANIFOLD_LINES, MANIFOLD_POINTS
 
         self.shape = (2 * MANIFOLD_LINES, MANIFOLD_POINTS, 2)
         self.mesh = LineCollection(self._lines(0), colors=[ink(0.45)], linewidths=0.6,
@@ -244,7 +243,7 @@ class _MapPanel:
         self.xs, self.ys = history.grid_axes()
         # D's colour map is the figure's choice (shared["cmap"]); other maps keep their own
         name = shared.get("cmap", D_CMAP) if self.cmap == D_CMAP else self.cmap
-        cmap = plt.get_cmap(name).with_extremes(bad=NO_MASS)  # NaN: no mass there
+        cmap = matplotlib.colormaps[name].with_extremes(bad=NO_MASS)  # NaN: no mass there
         self.image = ax.imshow(self.map(0), origin="lower", extent=history.window, cmap=cmap,
                                norm=Normalize(*self.limits), interpolation="bilinear")
         bar = fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, ticks=self.ticks)
@@ -390,6 +389,7 @@ class _CurvesPanel:
             (line,) = ax.plot([], [], c=colour, lw=1.5, label=label)
             self.lines.append((key, line))
         self.cursor = ax.axvline(0, c=ink(0.5), lw=0.8)
+        self.events = event_marks(ax, history)
         ax.set_xlabel("generator step", fontsize=9)
         ax.set_ylabel(self.ylabel, fontsize=9)
         ax.tick_params(labelsize=8)
@@ -397,13 +397,41 @@ class _CurvesPanel:
         self.handles = [line for _, line in self.lines]
 
     def animated(self) -> list:
-        return [line for _, line in self.lines] + [self.cursor]
+        marks = [artist for _, pair in self.events for artist in pair]
+        return [line for _, line in self.lines] + marks + [self.cursor]
 
     def update(self, i: int) -> None:
         steps = self.history.steps[: i + 1]
         for key, line in self.lines:
             line.set_data(steps, self.history.scalars[key][: i + 1, self.member])
         self.cursor.set_xdata([steps[-1], steps[-1]])
+        for step, pair in self.events:  # a change shows once the frame has reached it
+            for artist in pair:
+                artist.set_visible(step <= steps[-1])
+
+
+def event_label(events: list[dict]) -> str:
+    """Changes made at one step as one short label: ``lr_d 0.001→0.0001, loss hinge``."""
+    def short(v) -> str:
+        return f"{v:g}" if isinstance(v, float) else str(v)
+
+    return ", ".join(f"{e['key'].split('.')[-1]} {short(e['old'])}→{short(e['new'])}" for e in events)
+
+
+def event_marks(ax: Axes, history: History) -> list[tuple[int, tuple]]:
+    """A labelled vertical line at each step where settings changed mid-run (``history.events``),
+    hidden until a frame reaches it; returns (step, (line, label)) pairs."""
+    by_step: dict[int, list[dict]] = {}
+    for event in history.events:
+        if event["key"] != "train.steps":  # running longer is not a change of the game
+            by_step.setdefault(int(event["step"]), []).append(event)
+    marks = []
+    for step, events in sorted(by_step.items()):
+        line = ax.axvline(step, c=ink(0.8), lw=1.0, ls="--", visible=False)
+        text = ax.text(step, 0.98, f" {event_label(events)}", transform=ax.get_xaxis_transform(),
+                       fontsize=7, va="top", ha="left", color=ink(0.9), rotation=90, visible=False)
+        marks.append((step, (line, text)))
+    return marks
 
 
 class ConvergencePanel(_CurvesPanel):
