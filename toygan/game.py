@@ -331,12 +331,13 @@ class Game:
         second one at once); a callback that returns ``False`` or raises ``StopIteration`` stops
         there too; a diverging game stops at the first non-finite value. The game can go on after
         any stop but divergence."""
+        end = self.config.train.steps
         if steps is not None:
             if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
                 raise ToyganError(f"steps = {steps!r}: must be an integer ≥ 0")
-            if self.iteration + steps > self.config.train.steps:
-                self.update({"train.steps": self.iteration + steps})
-        end = self.config.train.steps
+            end = self.iteration + steps
+            if end > self.config.train.steps:
+                self.update({"train.steps": end})
         self._stopped = ""
         bar = tqdm(total=end, initial=self.iteration, disable=not progress, unit="step",
                    desc="training", dynamic_ncols=True, mininterval=0.5)

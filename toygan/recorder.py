@@ -15,20 +15,17 @@ import torch
 
 from toygan.history import FIELD_SIZE, MANIFOLD_LINES, MANIFOLD_POINTS, SCALARS, History
 from toygan.metrics import mode_coverage
-from toygan.theory import compared_densities, jsd_from_samples, optimal_discriminator
+from toygan.theory import compared_densities, jsd_from_samples, min_bandwidth, optimal_discriminator
 
 if TYPE_CHECKING:
     from toygan.game import Game
 
-__all__ = ["Recorder", "latent_grid", "grid_points", "ARRAYS", "GAP_POINTS", "MIN_BANDWIDTH"]
+__all__ = ["Recorder", "latent_grid", "grid_points", "ARRAYS", "GAP_POINTS"]
 
 ARRAYS = ("samples", "d_grid", "push", "field", "manifold", "mode_counts")
 """The per-snapshot arrays a history records (its fields of the same names)."""
 GRID_CHUNK = 512  # D on the grid in chunks: faster than one call (activations stay in cache)
 GAP_POINTS = 128  # |D − D*| is averaged over this many data and as many generator samples
-MIN_BANDWIDTH = 0.002
-"""Where Scott's rule gives less (a collapsed generator), p_g's KDE uses this fraction of the
-window's width as its bandwidth, and records it (``kde_bandwidth``), so the run goes on."""
 
 
 def latent_grid(prior: str, noise_dim: int) -> torch.Tensor:
@@ -74,7 +71,7 @@ class Recorder:
         self.grid_shape = (rec.grid_size,) * dim
         self.field_points = grid_points(self.window, FIELD_SIZE, dim).to(dev)
         self.manifold_z = latent_grid(cfg.model.prior, cfg.model.noise_dim).to(dev)
-        self.min_bandwidth = MIN_BANDWIDTH * (self.window[1] - self.window[0])
+        self.min_bandwidth = min_bandwidth(self.window)  # a collapsed G still has a density
         self.snapshots: list[dict[str, np.ndarray]] = []
         self.steps: list[int] = []
 

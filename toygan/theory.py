@@ -133,6 +133,17 @@ def jsd_from_samples(p_data: Density, p_g: Density, data_samples: np.ndarray,
                  + 0.5 * np.log(np.clip(1 - d_gen, 1e-300, 1)).mean())
 
 
+MIN_BANDWIDTH = 0.002
+"""The least KDE bandwidth toygan's recordings and panels use with a bandwidth rule, as a fraction
+of the window's width: a collapsed generator's samples (all on one point, where Scott's rule gives
+0) still have a density, and the run and its pictures go on, saying so."""
+
+
+def min_bandwidth(window: tuple[float, ...]) -> float:
+    """``MIN_BANDWIDTH`` × the window's width."""
+    return MIN_BANDWIDTH * (window[1] - window[0])
+
+
 def _scott(n: int, d: int) -> float:
     return n ** (-1.0 / (d + 4))
 

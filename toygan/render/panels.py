@@ -20,7 +20,8 @@ from toygan.data import make_target
 from toygan.errors import ToyganError
 from toygan.history import MANIFOLD_LINES, MANIFOLD_POINTS, History
 from toygan.objectives import OBJECTIVES
-from toygan.theory import compared_densities, optimal_discriminator_from_log_densities
+from toygan.theory import (compared_densities, min_bandwidth,
+                           optimal_discriminator_from_log_densities)
 
 __all__ = ["PANELS", "SamplesPanel", "DiscriminatorPanel", "ConvergencePanel",
            "OptimalDiscriminatorPanel", "GapPanel", "OptimalityPanel", "OptimalDiscriminators",
@@ -205,7 +206,8 @@ class OptimalDiscriminators:
         if key not in self._cache:
             samples = self.history.samples[i, self.member].astype(np.float64)
             p_data, p_g, h = compared_densities(self.p_data, samples, p_g=self.p_g,
-                                                bandwidth=self.bandwidth)
+                                                bandwidth=self.bandwidth,
+                                                min_bandwidth=min_bandwidth(self.history.window))
             lp_data, lp_g = p_data.log_prob(self.points), p_g.log_prob(self.points)
             d = optimal_discriminator_from_log_densities(lp_data, lp_g)
             # where neither density has mass D* is a ratio of two vanishing tails: hide it
@@ -218,7 +220,9 @@ class OptimalDiscriminators:
         """How D* was computed, for titles."""
         if self.exact:
             return "exact" if self.p_data.exact else "p_data by KDE"
-        return f"KDE, h = {self._compute(i)[1]:.2g}"
+        h = self._compute(i)[1]
+        floor = " (the minimum: G collapsed)" if h == min_bandwidth(self.history.window) else ""
+        return f"KDE, h = {h:.2g}{floor}"
 
     def __call__(self, i: int) -> np.ndarray:
         return self._compute(i)[0]
@@ -627,7 +631,9 @@ class GoodfellowPanel:
         self.xs = np.linspace(x0, x1, 400)
         p_data = np.exp(target.log_prob(self.xs[:, None]))
         bandwidth = history.config.record.kde_bandwidth or "scott"
-        self.p_g = np.stack([np.exp(kde(history.samples[i, member].astype(float), bandwidth)
+        floor = min_bandwidth(history.window)
+        self.p_g = np.stack([np.exp(kde(history.samples[i, member].astype(float), bandwidth,
+                                        min_bandwidth=floor)
                                     .log_prob(self.xs[:, None]))
                              for i in range(history.n_snapshots)])
         top = 1.1 * max(p_data.max(), np.percentile(self.p_g.max(axis=1), 90))
