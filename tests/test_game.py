@@ -21,7 +21,6 @@ from toygan.render import render
 sys.path.insert(0, str(Path(__file__).parent / "data"))
 from reference_histories import CASES, REFERENCE_FILE, config_of, digests  # noqa: E402
 
-
 # --- the refactoring changed nothing ---
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -37,7 +36,7 @@ def test_reproduces_the_reference_histories_bit_for_bit(case):
 def mlp(sizes, seed):
     torch.manual_seed(seed)
     layers = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
+    for a, b in zip(sizes[:-1], sizes[1:], strict=False):
         layers += [nn.Linear(a, b), nn.ReLU()]
     return nn.Sequential(*layers[:-1])
 

@@ -14,7 +14,6 @@ once. A user's own ``nn.Module`` plugs in as a one-member game (``toygan.players
 from __future__ import annotations
 
 import contextlib
-import copy
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -122,7 +121,7 @@ class Game:
     # --- the players ---
 
     def _players(self, generator: nn.Module | None, discriminator: nn.Module | None):
-        cfg, t, m = self.config, self.config.train, self.config.model
+        t, m = self.config.train, self.config.model
         if (generator is not None or discriminator is not None) and t.members != 1:
             raise ToyganError(f"train.members = {t.members}: your own networks make a one-member "
                               "game; train several seeds as several games")
@@ -292,6 +291,7 @@ class Game:
         if self._diverged:
             raise ToyganError(f"the game cannot go on: {self._diverged}")
         t = self.config.train
+        self._stopped = ""  # going on: whatever stopped the game is past
         with self._threads():
             losses_d, loss_g = UPDATES[t.updates](self)
             for loss in losses_d:
@@ -411,20 +411,25 @@ class Game:
 
     @property
     def status(self) -> str:
-        """``completed``, ``diverged`` or ``interrupted`` (stopped before ``train.steps``)."""
+        """``completed`` (at ``train.steps``), ``diverged`` (a NaN or inf: it cannot go on),
+        ``interrupted`` (Ctrl-C or a callback stopped ``run``) or ``paused`` (before
+        ``train.steps``, nothing stopped it: new, or stepped by hand)."""
         if self._diverged:
             return "diverged"
-        return "completed" if self.iteration >= self.config.train.steps else "interrupted"
+        if self.iteration >= self.config.train.steps:
+            return "completed"
+        return "interrupted" if self._stopped else "paused"
 
     @property
     def message(self) -> str:
+        """Why the game stands where it does, and what it kept; empty when completed."""
         status = self.status
         if status == "completed":
             return ""
         if status == "diverged":
             why = self._diverged
         else:
-            why = self._stopped or f"stopped at step {self.iteration} of {self.config.train.steps}"
+            why = self._stopped or f"paused at step {self.iteration} of {self.config.train.steps}"
         steps = self.recorder.steps
         return f"{why}; kept {len(steps)} snapshots, up to step {steps[-1]}"
 
@@ -526,6 +531,7 @@ class Game:
             "streams": self.streams.state(), "config": self.config.to_toml(),
             "initial_config": self.initial_config.to_toml(),
             "events": [dict(e) for e in self.events], "diverged": self._diverged,
+            "stopped": self._stopped,
             "own": dict(self.own),
         }
 
@@ -541,7 +547,7 @@ class Game:
         self._sum_g = state["sum_g"].to(self.device).clone()
         self._since, self.iteration = int(state["since"]), int(state["step"])
         self.events = [dict(e) for e in state["events"]]
-        self._diverged = state["diverged"]
+        self._diverged, self._stopped = state["diverged"], state["stopped"]
 
     def save(self, run_dir: str | Path) -> Path:
         """Write ``config.toml`` (the current settings), ``history.npz`` and, unless a step was cut

@@ -47,7 +47,9 @@ __all__ = ["History", "FORMAT_VERSION", "STATUSES"]
 FORMAT_VERSION = 3
 _READS = (1, 2, 3)  # version 1 lacks push, field and manifold; versions 1 and 2 lack events
 _OPTIONAL = ("mode_counts", "push", "field", "manifold")
-STATUSES = ("completed", "diverged", "interrupted")
+STATUSES = ("completed", "diverged", "interrupted", "paused")
+"""How a run stands: at ``train.steps``; stopped by a NaN or inf; stopped by Ctrl-C or a callback;
+before ``train.steps`` with nothing stopping it (a game stepped by hand)."""
 
 SCALARS = ("d_real", "d_fake", "value", "d_half_gap", "d_star_gap", "jsd", "modes_captured",
            "high_quality_fraction", "reverse_kl", "loss_d", "loss_g", "kde_bandwidth")

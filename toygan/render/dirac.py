@@ -111,7 +111,8 @@ class DiracAnimation(BlittedFigure):
                 ax.tick_params(labelsize=8)
                 ax.set_title(f"{run.variant}{_setting(run.variant, gan.gamma)}\n{run.scheme} updates",
                              fontsize=9)
-                box = {"facecolor": matplotlib.rcParams["axes.facecolor"], "edgecolor": ink(0.2), "alpha": 0.9}
+                box = {"facecolor": matplotlib.rcParams["axes.facecolor"], "edgecolor": ink(0.2),
+                       "alpha": 0.9}
                 ax.text(0.03, 0.97, _growth(gan, run, lr), transform=ax.transAxes, fontsize=8,
                         va="top", bbox=box)
             handles = axes[0].get_legend_handles_labels()

@@ -20,8 +20,7 @@ from toygan.data import make_target
 from toygan.errors import ToyganError
 from toygan.history import MANIFOLD_LINES, MANIFOLD_POINTS, History
 from toygan.objectives import OBJECTIVES
-from toygan.theory import (compared_densities, min_bandwidth,
-                           optimal_discriminator_from_log_densities)
+from toygan.theory import compared_densities, min_bandwidth, optimal_discriminator_from_log_densities
 
 __all__ = ["PANELS", "SamplesPanel", "DiscriminatorPanel", "ConvergencePanel",
            "OptimalDiscriminatorPanel", "GapPanel", "OptimalityPanel", "OptimalDiscriminators",
