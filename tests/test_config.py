@@ -83,7 +83,7 @@ def test_replace_validates():
 
 def test_recording_size_is_bounded_up_front():
     config = Config()
-    assert config.snapshot_bytes() == 4 * (4 * 512 + 96 * 96 + 2 * 15**2 + 2 * 902 + 11 + 8) + 8
+    assert config.snapshot_bytes() == 4 * (4 * 512 + 96 * 96 + 2 * 15**2 + 2 * 902 + 12 + 8) + 8
     with pytest.raises(ToyganError, match="record.every = 30 with train.steps = 2000000.*GiB"):
         config.replace(**{"train.steps": 2_000_000})
     config.replace(**{"train.steps": 2_000_000, "record.every": 1000})  # fine

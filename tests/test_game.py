@@ -3,6 +3,8 @@ callbacks, your own networks, degenerate states, and the walls between the rooms
 
 import copy
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -299,7 +301,12 @@ def test_your_own_networks_train_save_resume_and_render(tmp_path, overrides):
     assert full.status == "completed", full.message
     G, D = fresh()
     game = Game(config, generator=G, discriminator=D)
-    game.run(callbacks=[lambda g, r: g.iteration < 13], progress=False)
+    def ctrl_c_at_13(g, recorded):  # a real SIGINT to this process, as a Ctrl-C would send
+        if g.iteration == 13:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    part = game.run(callbacks=[ctrl_c_at_13], progress=False)
+    assert part.status == "interrupted" and "interrupted at step 13" in part.message
     game.save(tmp_path / "run")
     with pytest.raises(ToyganError, match="pass a fresh instance"):
         Game.load(tmp_path / "run")

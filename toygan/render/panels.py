@@ -432,7 +432,9 @@ def event_marks(ax: Axes, history: History) -> list[tuple[int, tuple]]:
     for step, events in sorted(by_step.items()):
         line = ax.axvline(step, c=ink(0.8), lw=1.0, ls="--", visible=False)
         text = ax.text(step, 0.98, f" {event_label(events)}", transform=ax.get_xaxis_transform(),
-                       fontsize=7, va="top", ha="left", color=ink(0.9), rotation=90, visible=False)
+                       fontsize=7, va="top", ha="right", color=ink(0.9), rotation=90, visible=False,
+                       bbox={"facecolor": matplotlib.rcParams["axes.facecolor"], "alpha": 0.8,
+                             "edgecolor": "none", "pad": 1.0})
         marks.append((step, (line, text)))
     return marks
 
