@@ -86,6 +86,9 @@ class Game:
 
     def __init__(self, config: Config | None = None, *, generator: nn.Module | None = None,
                  discriminator: nn.Module | None = None) -> None:
+        if config is not None and not isinstance(config, Config):
+            raise ToyganError(f"config: {type(config).__name__} is not a toygan.Config (build one "
+                              "with toygan.Config(), Config.load(path) or a preset)")
         self.config = cfg = config if config is not None else Config()
         self.initial_config = cfg
         """The config the game started with; ``config`` is the current one (see ``update``)."""
@@ -192,12 +195,17 @@ class Game:
 
     def _members(self, x: Any, width: int, name: str) -> torch.Tensor:
         """A user's batch ``(n, width)`` or ``(E, n, width)`` as ``(E, n, width)`` on the device."""
-        x = torch.as_tensor(x, dtype=torch.float32)
+        try:
+            x = torch.as_tensor(np.asarray(x, dtype=np.float32) if not torch.is_tensor(x) else x,
+                                dtype=torch.float32).cpu()
+        except (TypeError, ValueError, RuntimeError):
+            raise ToyganError(f"{name}: {type(x).__name__} is not an array of numbers") from None
+        given = tuple(x.shape)
         if x.dim() == 2:
             x = x.expand(self.members, -1, -1)
-        if x.dim() != 3 or x.shape[0] != self.members or x.shape[2] != width:
-            raise ToyganError(f"{name}: shape {tuple(x.shape)}; expected (n, {width}) or "
-                              f"({self.members}, n, {width})")
+        if x.dim() != 3 or x.shape[0] != self.members or x.shape[2] != width or x.shape[1] < 1:
+            raise ToyganError(f"{name}: shape {given}; expected (n, {width}) or "
+                              f"({self.members}, n, {width}), n ≥ 1")
         return x.to(self.device)
 
     def d_step(self, real: Any = None, noise: Any = None) -> torch.Tensor:
@@ -459,7 +467,10 @@ class Game:
 
         def d_of(x: Any) -> Any:
             as_numpy = not isinstance(x, torch.Tensor)
-            pts = torch.as_tensor(np.asarray(x, dtype=np.float32) if as_numpy else x).float()
+            try:
+                pts = torch.as_tensor(np.asarray(x, dtype=np.float32) if as_numpy else x).float().cpu()
+            except (TypeError, ValueError, RuntimeError):
+                raise ToyganError(f"x: {type(x).__name__} is not an array of points") from None
             if pts.dim() != 2 or pts.shape[1] != self.dim:
                 raise ToyganError(f"x: shape {tuple(pts.shape)}; expected (n, {self.dim})")
             with self._threads():
@@ -473,8 +484,11 @@ class Game:
         """``n`` generator samples of one member ``(n, d)`` (with a fixed p_g, its samples): from
         noise seeded by ``seed``, or from the game's own sampling stream, which training never uses."""
         self._check_member(member)
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ToyganError(f"n = {n!r}: must be an integer ≥ 1")
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10_000_000:
+            raise ToyganError(f"n = {n!r}: must be an integer from 1 to 10,000,000")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
+                                 or not 0 <= seed < 2**63):
+            raise ToyganError(f"seed = {seed!r}: must be an integer from 0 to 2**63 - 1, or None")
         gen = (self.streams.user[member] if seed is None
                else torch.Generator().manual_seed(int(seed)))
         if self.fake_target is not None:
