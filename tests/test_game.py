@@ -447,3 +447,102 @@ print(matplotlib.get_backend(), plt.get_fignums())
                          cwd=Path(__file__).parent, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "svg []"
+
+
+class DropoutCritic(nn.Module):
+    """Dropout and a frozen first layer: what a PyTorch user's D may well have."""
+
+    def __init__(self):
+        super().__init__()
+        self.feat = nn.Linear(2, 32)
+        self.feat.requires_grad_(False)
+        self.head = nn.Sequential(nn.ReLU(), nn.Dropout(0.3), nn.Linear(32, 32), nn.ReLU(),
+                                  nn.Linear(32, 1))
+
+    def forward(self, x):
+        return self.head(self.feat(x))
+
+
+class BatchNormGenerator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(2, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 2))
+
+    def forward(self, z):
+        return self.net(z)
+
+
+def own_game(config):
+    torch.manual_seed(0)
+    return Game(config, generator=BatchNormGenerator(), discriminator=DropoutCritic())
+
+
+def test_looking_at_your_own_networks_never_changes_their_training(tmp_path):
+    """Snapshots, discriminator() and sample() run the players in eval mode and on the game's own
+    random stream: the recording cadence and extra looks leave the trained weights unchanged, a
+    user's frozen layer stays frozen, batch norm's statistics move only in training, and a saved
+    game with dropout resumes bit for bit."""
+    config = tiny_config(**{"train.steps": 30})
+    plain = own_game(config)
+    plain.run(progress=False)
+    looked = own_game(config.replace(**{"record.every": 3}))
+    frozen = looked.D.module.feat.weight.detach().clone()
+    for _ in range(30):
+        looked.step()
+        looked.discriminator()(np.zeros((4, 2)))
+        looked.sample(1)
+    d = looked.discriminator()
+    np.testing.assert_array_equal(d(np.ones((5, 2))), d(np.ones((5, 2))))  # dropout off
+    for name in ("G", "D"):
+        a, b = getattr(plain, name).state_dict(), getattr(looked, name).state_dict()
+        assert all(torch.equal(a[k], b[k]) for k in a), name
+    assert not looked.D.module.feat.weight.requires_grad
+    assert torch.equal(looked.D.module.feat.weight, frozen)
+    torch.manual_seed(123)
+    outside = torch.rand(3)
+    again = own_game(config)  # (seeds torch to build the networks)
+    torch.manual_seed(123)
+    again.run(progress=False)
+    assert torch.equal(torch.rand(3), outside)  # the user's global stream is left alone
+
+    part = own_game(config)
+    part.run(12, progress=False)
+    part.save(tmp_path / "run")
+    torch.manual_seed(0)
+    rest = Game.load(tmp_path / "run", generator=BatchNormGenerator(), discriminator=DropoutCritic())
+    np.testing.assert_array_equal(rest.run(progress=False).samples, plain.history.samples)
+    G, D = rest.networks()
+    assert not G.training and not D.training
+
+
+def test_networks_that_return_something_else_or_start_non_finite_are_refused():
+    class Pair(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+
+        def forward(self, z):
+            return self.lin(z), None
+
+    class Infinite(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 1)
+
+        def forward(self, x):
+            return self.lin(x) * float("inf")
+
+    with pytest.raises(ToyganError, match="generator: Pair returns a tuple; it must return one tensor"):
+        Game(tiny_config(), generator=Pair())
+    with pytest.raises(ToyganError, match="first snapshot holds NaN or inf"):
+        Game(tiny_config(), discriminator=Infinite())
+    with pytest.raises(ToyganError, match="first snapshot holds NaN or inf"):
+        Game(Config().replace(**{"data.params": {"radius": 1e38}, "train.steps": 20}))
+
+
+def test_loading_another_architecture_names_what_does_not_fit(tmp_path):
+    game = Game(tiny_config(), generator=nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 2)))
+    game.save(tmp_path / "run")
+    with pytest.raises(ToyganError, match="size mismatch for module.0.weight"):
+        Game.load(tmp_path / "run",
+                  generator=nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 2)))

@@ -108,6 +108,16 @@ def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = No
     try:
         game.load_state(state, history)
     except (KeyError, RuntimeError, ValueError, TypeError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ToyganError(f"{str(run_dir)!r}: the saved state does not fit this game ({first})") from None
+        raise ToyganError(f"{str(run_dir)!r}: the saved state does not fit this game "
+                          f"({_gist(err)})") from None
     return game
+
+
+def _gist(err: Exception) -> str:
+    """torch's load_state_dict error in one line: what did not fit (a size mismatch, missing or
+    unexpected keys), not only its heading."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    if not lines:
+        return type(err).__name__
+    detail = [line for line in lines[1:] if line.startswith(("size mismatch", "Missing", "Unexpected"))]
+    return "; ".join([lines[0].rstrip(":")] + detail[:2])[:400]

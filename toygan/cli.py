@@ -176,15 +176,12 @@ def _look(args: argparse.Namespace):
     return Look(dpi=args.dpi, cmap=args.cmap, style=args.style)
 
 
-def _output_options(parser: argparse.ArgumentParser, fps: float,
-                    format_default: str | None = None) -> None:
+def _output_options(parser: argparse.ArgumentParser, fps: float) -> None:
     """The options every drawing command shares: format, frame rate, size and look."""
-    if format_default is None:
-        parser.add_argument("--format", choices=list(FORMATS), help="default: from --out's suffix")
-    else:
-        parser.add_argument("--format", choices=list(FORMATS), default=format_default,
-                            help="gif or mp4 animation, png filmstrip of 8 frames, or html: a "
-                                 f"self-contained page with a player (default: {format_default})")
+    parser.add_argument("--format", choices=list(FORMATS),
+                        help="gif or mp4 animation, png filmstrip of 8 frames, or html: a "
+                             "self-contained page with a player (default: from --out's suffix; "
+                             "render without --out: gif)")
     parser.add_argument("--fps", type=float, default=fps, help=f"frames per second (default: {fps:g})")
     parser.add_argument("--width", type=int, default=960, help="width in pixels (default: 960)")
     parser.add_argument("--frames", type=int, default=120,
@@ -202,7 +199,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     run = Path(args.run_dir)
     history = _load_run(args.run_dir)
-    out = Path(args.out) if args.out else run / f"animation.{args.format}"
+    out = Path(args.out) if args.out else run / f"animation.{args.format or 'gif'}"
     start = time.perf_counter()
     path = render(history, out, format=args.format, fps=args.fps, width=args.width,
                   member=args.member, panels=_panel_list(args.panels) if args.panels else None,
@@ -373,7 +370,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="comma-separated panels, left to right, from: "
                              f"{', '.join(PANELS)} (default: samples,discriminator,convergence; "
                              "for a 1D target goodfellow,convergence)")
-    _output_options(render, fps=12, format_default="gif")
+    _output_options(render, fps=12)
     render.set_defaults(func=cmd_render)
 
     compare = sub.add_parser(

@@ -117,7 +117,12 @@ class Game:
             self._diverged = ""
             self._stopped = ""
             self._whole = True  # False once a step was cut short: the state is then not resumable
-            self.recorder.record(self, self._sum_d, self._sum_g)
+            with self.evaluating():
+                if not self.recorder.record(self, self._sum_d, self._sum_g):
+                    raise ToyganError(
+                        "the game's first snapshot holds NaN or inf before any training: the "
+                        "target's scale (data.params, record.window) or the networks' outputs "
+                        "are out of float32's range")
             for key in ("loss_d", "loss_g"):  # no training loss before step 0
                 self.recorder.snapshots[0][key][:] = np.nan
 
@@ -206,6 +211,10 @@ class Game:
         if x.dim() != 3 or x.shape[0] != self.members or x.shape[2] != width or x.shape[1] < 1:
             raise ToyganError(f"{name}: shape {given}; expected (n, {width}) or "
                               f"({self.members}, n, {width}), n ≥ 1")
+        pack = self.config.train.pack
+        if x.shape[1] % pack:
+            raise ToyganError(f"{name}: {x.shape[1]} points do not make whole packs of "
+                              f"train.pack = {pack}")
         return x.to(self.device)
 
     def d_step(self, real: Any = None, noise: Any = None) -> torch.Tensor:
@@ -244,14 +253,14 @@ class Game:
         with self._threads():
             z = (self.streams.prior(self.config.model.prior, n, self.noise_dim) if noise is None
                  else self._members(noise, self.noise_dim, "noise"))
-            g_params = list(self.G.parameters())
+            g_params = trainable(self.G)
             if self.config.train.unroll:
                 fake = self.G(z.to(self.device))
                 loss = self._unrolled_generator_loss(fake)
                 for p, g in zip(g_params, torch.autograd.grad(loss.sum(), g_params), strict=True):
                     p.grad = g
             else:
-                d_params = list(self.D.parameters())
+                d_params = trainable(self.D)
                 for p in d_params:  # D's weights need no gradient here
                     p.requires_grad_(False)
                 fake = self.G(z.to(self.device))
@@ -259,7 +268,7 @@ class Game:
                 for p in g_params:
                     p.grad = None
                 loss.sum().backward()
-                for p in d_params:
+                for p in d_params:  # only those that trained: a user's frozen layers stay frozen
                     p.requires_grad_(True)
             self.opt_g.step()
         return loss.detach()
@@ -268,7 +277,7 @@ class Game:
         """G's loss on ``fake`` against D after ``train.unroll`` look-ahead steps, each on fresh
         minibatches, with G's samples in the graph so that G sees how D would react."""
         t, n = self.config.train, self.batch_points
-        params = dict(self.D.named_parameters())
+        params = {k: p for k, p in self.D.named_parameters() if p.requires_grad}
         state = adam_moments(self.opt_d, params) if t.optimizer == "adam" else {}
         ahead = lambda x: functional_call(self.D, params, (x,))  # noqa: E731
         for _ in range(t.unroll):
@@ -285,7 +294,8 @@ class Game:
         """G's loss on the fake batch D saw last (recorded when p_g is fixed), ``(E,)``."""
         if self._last_fake is None:
             return torch.full((self.members,), float("nan"), device=self.device)
-        return self.objective.generator_loss(self.D(self.pack(self._last_fake)))
+        with self.evaluating():
+            return self.objective.generator_loss(self.D(self.pack(self._last_fake)))
 
     # --- one iteration, and the loop ---
 
@@ -322,7 +332,7 @@ class Game:
         """Take a snapshot now (mean losses since the previous one); False if the game has
         diverged (a recorded value is NaN or inf: nothing is kept)."""
         since = max(self._since, 1)
-        with self._threads():
+        with self.evaluating():
             ok = self.recorder.record(self, self._sum_d / since, self._sum_g / since)
         if not ok:
             self._diverged = f"training diverged at step {self.iteration}: a recorded value is NaN or inf"
@@ -473,7 +483,7 @@ class Game:
                 raise ToyganError(f"x: {type(x).__name__} is not an array of points") from None
             if pts.dim() != 2 or pts.shape[1] != self.dim:
                 raise ToyganError(f"x: shape {tuple(pts.shape)}; expected (n, {self.dim})")
-            with self._threads():
+            with self.evaluating():
                 out = self.on_points(pts.to(self.device))[member].cpu()
             return out.numpy() if as_numpy else out
 
@@ -496,15 +506,15 @@ class Game:
             return self.fake_target.sample(n, rng).astype(np.float32)
         z = self.streams.prior(self.config.model.prior, n, self.noise_dim, [gen])
         z = z.expand(self.members, -1, -1).to(self.device)
-        with self._threads():
+        with self.evaluating():
             return self.G(z)[member].cpu().numpy()
 
     def networks(self, member: int = 0) -> tuple[nn.Module, nn.Module]:
-        """Plain ``nn.Module`` copies of G and D for one member: G maps noise ``(n, noise_dim)`` to
-        points ``(n, d)``, D maps points ``(n, d · pack)`` to logits (raw outputs) ``(n,)``. Your own
-        networks come back as copies of themselves."""
+        """Plain ``nn.Module`` copies of G and D for one member, in eval mode: G maps noise
+        ``(n, noise_dim)`` to points ``(n, d)``, D maps points ``(n, d · pack)`` to logits (raw
+        outputs) ``(n,)``. Your own networks come back as copies of themselves."""
         self._check_member(member)
-        return plain_networks(self.G, self.D, member)
+        return tuple(net.eval() for net in plain_networks(self.G, self.D, member))
 
     def _check_member(self, member: int) -> None:
         if isinstance(member, bool) or not isinstance(member, int) or not 0 <= member < self.members:
@@ -519,18 +529,41 @@ class Game:
 
     @contextlib.contextmanager
     def _threads(self) -> Iterator[None]:
-        """torch's thread count set to ``train.threads`` while the game computes (re-entrant)."""
+        """While the game computes (re-entrant): torch's thread count set to ``train.threads``, and
+        with your own networks torch's global random stream swapped for the game's own (their
+        dropout draws from it), so that the game replays exactly and disturbs nothing outside."""
         if getattr(self, "_in_threads", False):
             yield
             return
         previous = torch.get_num_threads()
+        own = any(self.own.values())
+        if own:
+            outside = torch.get_rng_state()
+            torch.set_rng_state(self.streams.modules[0].get_state())
         self._in_threads = True
         torch.set_num_threads(self.config.train.threads)
         try:
             yield
         finally:
             torch.set_num_threads(previous)
+            if own:
+                self.streams.modules[0].set_state(torch.get_rng_state())
+                torch.set_rng_state(outside)
             self._in_threads = False
+
+    @contextlib.contextmanager
+    def evaluating(self) -> Iterator[None]:
+        """Both players in eval mode (dropout off, batch norm on its running statistics, spectral
+        norm without its power iteration) while they are looked at, not trained; restored after."""
+        modes = [m.training for m in (self.G, self.D)]
+        self.G.eval()
+        self.D.eval()
+        try:
+            with self._threads():
+                yield
+        finally:
+            self.G.train(modes[0])
+            self.D.train(modes[1])
 
     # --- saving and loading: see toygan.checkpoint ---
 
@@ -582,6 +615,11 @@ class Game:
         from toygan.checkpoint import load_run
 
         return load_run(cls, Path(run_dir), generator=generator, discriminator=discriminator)
+
+
+def trainable(module: nn.Module) -> list[torch.Tensor]:
+    """The parameters that train (a user may have frozen some)."""
+    return [p for p in module.parameters() if p.requires_grad]
 
 
 def _check_mutable(key: Any) -> None:

@@ -32,13 +32,20 @@ def _probe(module: nn.Module, x: torch.Tensor, name: str) -> torch.Tensor:
         raise ToyganError(f"{name}: {type(module).__name__} is not a torch.nn.Module")
     if next(iter(module.parameters()), None) is None:
         raise ToyganError(f"{name}: {type(module).__name__} has no parameters to train")
-    try:
+    training = module.training
+    try:  # in eval mode: the probe must not move batch norm's running statistics
         with torch.no_grad():
-            return module(x.to(_dtype(module)))
+            out = module.eval()(x.to(_dtype(module)))
     except Exception as err:  # noqa: BLE001 — any failure on a plain batch means it does not fit
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ToyganError(f"{name}: {type(module).__name__} fails on a batch of shape "
                           f"{tuple(x.shape)} ({first})") from None
+    finally:
+        module.train(training)
+    if not isinstance(out, torch.Tensor):
+        raise ToyganError(f"{name}: {type(module).__name__} returns a {type(out).__name__}; "
+                          "it must return one tensor")
+    return out
 
 
 class OwnGenerator(nn.Module):

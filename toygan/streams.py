@@ -16,7 +16,7 @@ from toygan.models import sample_prior
 
 __all__ = ["Streams"]
 
-_WORDS = 10  # 32-bit seeds drawn from each member's SeedSequence, one per stream below
+_WORDS = 11  # 32-bit seeds drawn from each member's SeedSequence, one per stream below
 
 
 class Streams:
@@ -24,7 +24,8 @@ class Streams:
     recording batches, a fixed p_g's samples, regularisers' draws (ε, instance noise), the kernel
     noise of the recorded JSD, and samples asked for by the user (``Game.sample``).
 
-    Only ``data``, ``fake``, ``noise`` and ``reg`` advance during training; ``state`` holds them.
+    ``state`` holds those that advance after the game starts: ``data``, ``fake``, ``noise``,
+    ``reg``, ``user`` and ``modules``.
     """
 
     def __init__(self, seed: int, members: int) -> None:
@@ -42,6 +43,9 @@ class Streams:
         self.reg = torch_streams(7)  # ε of the gradient penalty, instance noise
         self.kernel = numpy_streams(8)  # fixed N(0, I) draws for the recorded JSD
         self.user = torch_streams(9)  # Game.sample without a seed: never disturbs training
+        # torch's global stream while your own networks train (dropout draws from it): seeded
+        # here and carried in the state, so their runs replay and resume exactly too
+        self.modules = torch_streams(10)
 
     def real(self, n: int, target, rngs: Sequence[np.random.Generator] | None = None) -> torch.Tensor:
         """``n`` points of ``target`` per member, ``(E, n, d)`` float32, from ``rngs`` (default: the
@@ -68,7 +72,8 @@ class Streams:
                           "fake": [r.bit_generator.state for r in self.fake]},
                 "torch": {"noise": [g.get_state() for g in self.noise],
                           "reg": [g.get_state() for g in self.reg],
-                          "user": [g.get_state() for g in self.user]}}
+                          "user": [g.get_state() for g in self.user],
+                          "modules": [g.get_state() for g in self.modules]}}
 
     def load_state(self, state: dict) -> None:
         """Continue from ``state()``'s output."""

@@ -41,7 +41,8 @@ def simultaneous(game: Game) -> tuple[list[torch.Tensor], torch.Tensor]:
     fake = game.G(game.streams.prior(game.config.model.prior, n, game.noise_dim).to(game.device))
     loss_d = game.discriminator_loss(game.pack(real), game.pack(fake.detach()))
     loss_g = game.objective.generator_loss(game.D(game.blur(game.pack(fake))))
-    d_params, g_params = list(game.D.parameters()), list(game.G.parameters())
+    d_params = [p for p in game.D.parameters() if p.requires_grad]
+    g_params = [p for p in game.G.parameters() if p.requires_grad]
     grads = consensus_gradients([loss_d.sum(), loss_g.sum()], [d_params, g_params], t.consensus)
     for p, g in zip(d_params + g_params, grads, strict=True):
         p.grad = g

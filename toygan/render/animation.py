@@ -11,7 +11,7 @@ from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.render.figure import BlittedFigure, Look
 from toygan.render.html import Player, write_html
-from toygan.render.panels import PANELS, check_panels
+from toygan.render.panels import PANELS, check_panels, panel_names
 from toygan.render.writers import write_filmstrip, write_gif, write_mp4
 
 __all__ = ["Animation", "render", "player", "FORMATS", "frame_indices", "check_output", "write_frames"]
@@ -43,7 +43,7 @@ class Animation(BlittedFigure):
 
     def __init__(self, history: History, panels: Sequence[str] | None = None, *,
                  width: int = 960, member: int = 0, look: Look | None = None) -> None:
-        panels = default_panels(history) if panels is None else panels
+        panels = default_panels(history) if panels is None else panel_names(panels)
         check_panels(history, panels, member)
         # about square panels plus room for titles and the legend: 0.4 × width for three panels;
         # the 1D picture is a wide panel
@@ -147,9 +147,13 @@ def check_output(path: str | Path, format: str | None, fps: float, max_frames: i
         ToyganError: for an unknown format, an fps outside 0.5–60, or fewer than 2 frames.
     """
     path = Path(path)
-    fmt = (format or path.suffix.lstrip(".")).lower()
+    suffix = path.suffix.lstrip(".").lower()
+    fmt = (format or suffix).lower() if isinstance(format, str) or format is None else format
     if fmt not in FORMATS:
         raise ToyganError(f"format = {fmt!r}: choose one of {list(FORMATS)}")
+    if format is not None and suffix in FORMATS and suffix != fmt:
+        raise ToyganError(f"format = {fmt!r} but the output {str(path)!r} ends in .{suffix}; "
+                          "give one of them, or make them agree")
     if isinstance(fps, bool) or not isinstance(fps, int | float) or not 0.5 <= fps <= 60:
         raise ToyganError(f"fps = {fps!r}: must be a number from 0.5 to 60")
     if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 2:

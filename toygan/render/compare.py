@@ -18,7 +18,7 @@ from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.render.animation import check_output, write_frames
 from toygan.render.figure import BlittedFigure, Look
-from toygan.render.panels import PANELS, PushPanel, check_panels, typical_push
+from toygan.render.panels import PANELS, PushPanel, check_panels, panel_names, typical_push
 
 __all__ = ["Column", "Comparison", "compare", "seeds"]
 
@@ -42,6 +42,7 @@ class Comparison(BlittedFigure):
         if not 2 <= len(columns) <= _MAX_COLUMNS:
             raise ToyganError(f"{len(columns)} column(s): a comparison shows 2 to {_MAX_COLUMNS} "
                               "runs, or the seeds of a run trained with --seeds N ≥ 2")
+        panels = panel_names(panels)
         for c in columns:
             try:
                 check_panels(c.history, panels, c.member)

@@ -693,6 +693,13 @@ ONE_D_PANELS = ("goodfellow", "convergence", "optimality", "losses", "jsd", "val
 """The panels a run on a 1D target can show; the others draw the plane."""
 
 
+def panel_names(panels) -> list[str]:
+    """Panel names from a list, or from one comma-separated string (``"samples,push"``)."""
+    if isinstance(panels, str):
+        return [name.strip() for name in panels.split(",") if name.strip()]
+    return list(panels)
+
+
 def check_panels(history: History, panels, member: int = 0) -> None:
     """A ToyganError unless the history has snapshots, ``member`` is one of its members, and every
     name is a panel that fits the history's dimension."""
