@@ -160,8 +160,26 @@ def test_resume_refuses_what_it_cannot_do(tmp_path, capsys):
     game = Game(tiny_config())
     game.run(callbacks=[stop_at(5)], progress=False)
     game.save(tmp_path)
-    assert main(["train", "--resume", str(tmp_path), "--steps", "90"]) == 2
-    assert "drop --steps" in capsys.readouterr().err
+    assert main(["train", "--resume", str(tmp_path), "--seed", "3"]) == 2
+    assert "drop --seed" in capsys.readouterr().err
+    assert main(["train", "--resume", str(tmp_path), "--steps", "2"]) == 2
+    assert "the run is already at step 5" in capsys.readouterr().err
     (tmp_path / "checkpoint.pt").write_bytes(b"\0" * 100)
     assert main(["train", "--resume", str(tmp_path)]) == 2
     assert "not a readable toygan checkpoint" in capsys.readouterr().err
+
+
+def test_resume_with_steps_runs_a_finished_run_further(tmp_path, capsys):
+    from toygan.cli import main
+
+    config = tiny_config(**{"train.steps": 60})
+    game = Game(tiny_config())
+    game.run(progress=False)
+    game.save(tmp_path)
+    assert main(["train", "--resume", str(tmp_path), "--quiet"]) == 2
+    assert "the run is complete (step 40 of 40)" in capsys.readouterr().err
+    assert main(["train", "--resume", str(tmp_path), "--steps", "60", "--quiet"]) == 0
+    longer = History.load(tmp_path / "history.npz")
+    assert longer.events == [{"step": 40, "key": "train.steps", "old": 40, "new": 60}]
+    straight = train(config, progress=False)
+    np.testing.assert_array_equal(longer.samples, straight.samples)  # as if it had been 60 all along

@@ -86,7 +86,8 @@ def _train_and_save(game, out: Path, args: argparse.Namespace) -> tuple[History,
                   f"toygan train --resume {out}", file=sys.stderr)
         else:
             print(f"toygan: {history.message}", file=sys.stderr)
-    _say(args, f"trained in {time.perf_counter() - start:.1f} s; saved {out / CONFIG_FILE}, "
+    done = "trained in" if history.status == "completed" else f"{history.status} after"
+    _say(args, f"{done} {time.perf_counter() - start:.1f} s; saved {out / CONFIG_FILE}, "
                f"{out / HISTORY_FILE} ({history.n_snapshots} snapshots) and {out / CHECKPOINT_FILE}")
     return history, status
 
@@ -133,21 +134,27 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _resume(args: argparse.Namespace) -> int:
     from toygan.game import Game
 
-    given = [flag for flag, value in (("--out", args.out), ("--steps", args.steps),
-                                      ("--seed", args.seed), ("--seeds", args.seeds),
-                                      ("--device", args.device), ("--set", args.set))
+    given = [flag for flag, value in (("--out", args.out), ("--seed", args.seed),
+                                      ("--seeds", args.seeds), ("--device", args.device),
+                                      ("--set", args.set))
              if value is not None]
     if given:
-        raise ToyganError(f"--resume continues the run as it was configured; drop {', '.join(given)}")
+        raise ToyganError(f"--resume continues the run as it was configured (only --steps may "
+                          f"raise its length); drop {', '.join(given)}")
     run = Path(args.resume)
     if not (run / CHECKPOINT_FILE).is_file():
         why = ("its last step was cut short (a second Ctrl-C), so only the history was kept"
                if (run / HISTORY_FILE).is_file() else "no toygan run there")
         raise ToyganError(f"--resume {str(run)!r}: no {CHECKPOINT_FILE} to continue from ({why})")
     game = Game.load(run)
+    if args.steps is not None and game.status != "diverged":
+        if args.steps < game.iteration:
+            raise ToyganError(f"--steps {args.steps}: the run is already at step {game.iteration:,}")
+        game.update({"train.steps": args.steps})  # a longer run, recorded as an event
     if game.status == "completed":
         raise ToyganError(f"--resume {str(run)!r}: the run is complete (step {game.iteration:,} of "
-                          f"{game.config.train.steps:,}); nothing to continue")
+                          f"{game.config.train.steps:,}); nothing to continue (--steps N runs it "
+                          "on to step N)")
     if game.status == "diverged":
         raise ToyganError(f"--resume {str(run)!r}: the run diverged ({game.message}); it cannot go on")
     _, status = _train_and_save(game, run, args)
@@ -356,7 +363,8 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--preset", help=f"one of: {', '.join(PRESETS)}")
     source.add_argument("--config", help="a TOML config file (see docs/config.md)")
     source.add_argument("--resume", metavar="RUN",
-                        help="continue an interrupted run from RUN/checkpoint.pt, exactly")
+                        help="continue a stopped run from RUN/checkpoint.pt, exactly (with "
+                             "--steps N: on to step N, also a finished run)")
     train.add_argument("--out", help="run folder to write (required unless --resume)")
     common(train)
     train.set_defaults(func=cmd_train)

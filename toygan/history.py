@@ -131,6 +131,9 @@ class History:
                 or has a format version this toygan does not know.
         """
         path = Path(path)
+        if path.is_dir():
+            raise ToyganError(f"{str(path)!r} is a folder; a history is a file in it, such as "
+                              f"{str(path / 'history.npz')!r}")
         if not path.is_file():
             raise ToyganError(f"history file {str(path)!r} does not exist")
         return cls._read(path, str(path))
