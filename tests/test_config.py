@@ -23,7 +23,7 @@ def test_missing_keys_take_defaults():
 
 
 @pytest.mark.parametrize(("toml", "needle"), [
-    ("[train]\nsteps = -5", "train.steps = -5: must be an integer ≥ 1"),
+    ("[train]\nsteps = -5", "train.steps = -5: must be an integer between 1 and 1000000000"),
     ("[train]\nsteps = 1.5", "train.steps = 1.5"),
     ("[train]\nsteps = true", "train.steps = True"),
     ("[train]\nsteps = 'many'", "train.steps = 'many'"),

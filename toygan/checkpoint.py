@@ -10,6 +10,10 @@ on bit for bit on the CPU. The state is one ``torch.save`` archive of tensors, n
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +22,7 @@ import torch
 from toygan.atomic import atomic_path
 from toygan.config import Config
 from toygan.errors import ToyganError
+from toygan.game import MUTABLE
 from toygan.history import History
 
 if TYPE_CHECKING:
@@ -35,19 +40,43 @@ CONFIG_FILE, HISTORY_FILE, CHECKPOINT_FILE = "config.toml", "history.npz", "chec
 def save_run(game: Game, run_dir: Path) -> Path:
     """Write the game into ``run_dir`` (see the module docstring); a game whose last step was cut
     short (a second Ctrl-C) has no whole state, so its folder keeps no checkpoint."""
+    if not isinstance(run_dir, str | Path):
+        raise ToyganError(f"run_dir = {run_dir!r}: give a folder path")
+    run_dir = Path(run_dir)
     if run_dir.exists() and not run_dir.is_dir():
         raise ToyganError(f"{str(run_dir)!r}: exists and is not a folder")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    game.config.save(run_dir / CONFIG_FILE)
     history = game.history
-    history.save(run_dir / HISTORY_FILE)
-    if game._whole:
-        payload = {"format_version": CHECKPOINT_VERSION, "state": game.state()}
-        with atomic_path(run_dir / CHECKPOINT_FILE) as tmp:
-            torch.save(payload, tmp)
-    elif (run_dir / CHECKPOINT_FILE).exists():
-        (run_dir / CHECKPOINT_FILE).unlink()  # it belongs to an earlier step
+    payload = {"format_version": CHECKPOINT_VERSION, "state": game.state()} if game._whole else None
+    with _sigint_deferred():  # a Ctrl-C now waits for the pair to be written: never half a run
+        run_dir.mkdir(parents=True, exist_ok=True)
+        game.config.save(run_dir / CONFIG_FILE)
+        if payload is None and (run_dir / CHECKPOINT_FILE).exists():
+            (run_dir / CHECKPOINT_FILE).unlink()  # it belongs to an earlier step
+        history.save(run_dir / HISTORY_FILE)
+        if payload is not None:
+            with atomic_path(run_dir / CHECKPOINT_FILE) as tmp:
+                torch.save(payload, tmp)
     return run_dir
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """SIGINT held back while the block runs, then acted on as it would have been (in the main
+    thread; elsewhere Python allows no handler and nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(frame))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        if callable(previous):
+            previous(signal.SIGINT, caught[0])
+        elif previous == signal.SIG_DFL:
+            raise KeyboardInterrupt
 
 
 def read_state(path: Path) -> dict:
@@ -78,25 +107,34 @@ def read_state(path: Path) -> dict:
 def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = None,
              discriminator: nn.Module | None = None) -> Game:
     """The game saved in ``run_dir``, ready to go on; see ``Game.load``."""
-    if not run_dir.is_dir():
+    if not isinstance(run_dir, str | Path) or not Path(run_dir).is_dir():
         raise ToyganError(f"{str(run_dir)!r}: not a folder holding a toygan run")
+    run_dir = Path(run_dir)
     if not (run_dir / CHECKPOINT_FILE).is_file():
         why = ("its last step was cut short, so only the history was kept"
                if (run_dir / HISTORY_FILE).is_file() else "no toygan run there")
         raise ToyganError(f"{str(run_dir)!r}: no {CHECKPOINT_FILE} to load the game from ({why})")
     state = read_state(run_dir / CHECKPOINT_FILE)
     history = History.load(run_dir / HISTORY_FILE)
+    where = f"{str(run_dir / CHECKPOINT_FILE)!r}"
     try:
-        initial = Config.from_toml(state["initial_config"], source=f"{run_dir / CHECKPOINT_FILE}")
-        current = Config.from_toml(state["config"], source=f"{run_dir / CHECKPOINT_FILE}")
-        own = state["own"]
-        snapshots = int(state["snapshots"])
-    except (KeyError, TypeError, ValueError):
-        raise ToyganError(f"{str(run_dir / CHECKPOINT_FILE)!r}: a toygan checkpoint with parts "
-                          "missing") from None
-    if history.n_snapshots != snapshots or history.config != initial:
+        initial = Config.from_toml(state["initial_config"], source=where)
+        current = Config.from_toml(state["config"], source=where)
+        own, snapshots, step = dict(state["own"]), int(state["snapshots"]), int(state["step"])
+        if not (isinstance(state["events"], list) and isinstance(state["diverged"], str)
+                and isinstance(state["stopped"], str) and 0 <= step <= current.train.steps):
+            raise ValueError
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ToyganError(f"{where}: a toygan checkpoint with parts missing or broken") from None
+    fixed = [k for k in _fields(current) if k not in MUTABLE and _fields(current)[k] != _fields(initial)[k]]
+    if fixed:
+        raise ToyganError(f"{where}: its settings change {fixed[0]}, which cannot change mid-run")
+    if history.n_snapshots != snapshots:
         raise ToyganError(f"{str(run_dir)!r}: {HISTORY_FILE} ({history.n_snapshots} snapshots) is not "
                           f"the one {CHECKPOINT_FILE} was saved with ({snapshots} snapshots)")
+    if history.config != initial:
+        raise ToyganError(f"{str(run_dir)!r}: {HISTORY_FILE} belongs to another run than "
+                          f"{CHECKPOINT_FILE} (their configs differ)")
     for name, given in (("generator", generator), ("discriminator", discriminator)):
         if own.get(name) != (given is not None):
             raise ToyganError(f"{name}: the run was played with "
@@ -107,7 +145,7 @@ def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = No
     game._new_optimizers()  # of the current settings (events may have changed them)
     try:
         game.load_state(state, history)
-    except (KeyError, RuntimeError, ValueError, TypeError) as err:
+    except (KeyError, RuntimeError, ValueError, TypeError, AttributeError, IndexError) as err:
         raise ToyganError(f"{str(run_dir)!r}: the saved state does not fit this game "
                           f"({_gist(err)})") from None
     return game
@@ -121,3 +159,9 @@ def _gist(err: Exception) -> str:
         return type(err).__name__
     detail = [line for line in lines[1:] if line.startswith(("size mismatch", "Missing", "Unexpected"))]
     return "; ".join([lines[0].rstrip(":")] + detail[:2])[:400]
+
+
+def _fields(config: Config) -> dict[str, object]:
+    """A config as dotted key → value."""
+    return {f"{section}.{key}": value for section, values in config.to_dict().items()
+            for key, value in values.items()}

@@ -9,7 +9,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from toygan.checkpoint import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE
+from toygan.checkpoint import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, read_state
 from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
@@ -35,7 +35,10 @@ def _set_value(text: str) -> tuple[str, object]:
     if not sep or not key:
         raise ToyganError(f"--set {text!r}: write KEY=VALUE, e.g. --set train.loss=hinge")
     try:
-        return key, tomllib.loads(f"v = {raw}")["v"]
+        parsed = tomllib.loads(f"v = {raw}")
+        if list(parsed) != ["v"] or "\n" in raw:
+            raise ToyganError(f"--set {text!r}: one KEY=VALUE per --set (the value is one line)")
+        return key, parsed["v"]
     except tomllib.TOMLDecodeError:
         if raw and all(c.isalnum() or c in "-_." for c in raw):
             return key, raw  # a bare word is a name: train.loss=hinge
@@ -146,6 +149,12 @@ def _resume(args: argparse.Namespace) -> int:
         why = ("its last step was cut short (a second Ctrl-C), so only the history was kept"
                if (run / HISTORY_FILE).is_file() else "no toygan run there")
         raise ToyganError(f"--resume {str(run)!r}: no {CHECKPOINT_FILE} to continue from ({why})")
+    state = read_state(run / CHECKPOINT_FILE)
+    own = [k for k, v in state.get("own", {}).items() if v] if isinstance(state.get("own"), dict) else []
+    if own:
+        raise ToyganError(f"--resume {str(run)!r}: the run was played with your own "
+                          f"{' and '.join(own)}; go on in Python: toygan.Game.load(RUN, "
+                          f"{', '.join(f'{k}=...' for k in own)}).run()")
     game = Game.load(run)
     if args.steps is not None and game.status != "diverged":
         if args.steps < game.iteration:

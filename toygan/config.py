@@ -156,7 +156,7 @@ class TrainConfig:
     GPU pays off; results are bit-identical from run to run on the CPU only."""
 
     def __post_init__(self) -> None:
-        integer("train.steps", self.steps, 1)
+        integer("train.steps", self.steps, 1, 10**9)
         integer("train.d_steps", self.d_steps, 1, 100)
         integer("train.batch_size", self.batch_size, 1, 65536)
         choice("train.loss", self.loss, OBJECTIVES)
@@ -238,7 +238,7 @@ class RecordConfig:
             self.window = w
         else:
             self.window = []
-        self.kde_bandwidth = number("record.kde_bandwidth", self.kde_bandwidth, 0.0, open_low=False)
+        self.kde_bandwidth = number("record.kde_bandwidth", self.kde_bandwidth, 0.0, 1e6, open_low=False)
 
 
 _SECTIONS = {"data": DataConfig, "fake": FakeConfig, "model": ModelConfig, "train": TrainConfig,

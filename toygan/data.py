@@ -122,7 +122,7 @@ def ring(n_modes: int = 8, radius: float = 2.0, std: float = 0.02) -> GaussianMi
     The default (8 modes, radius 2, σ = 0.02) is the ring of the Unrolled-GAN paper (Metz et al.
     2016, Sec. 3.1). Centres use k < K, not ``linspace(0, 2π, K)``, which would repeat a centre.
     """
-    n_modes = integer("n_modes", n_modes, 1)
+    n_modes = integer("n_modes", n_modes, 1, 10_000)
     radius = number("radius", radius, 0.0)
     std = number("std", std, 0.0)
     angles = 2 * np.pi * np.arange(n_modes) / n_modes
@@ -135,7 +135,7 @@ def grid(side: int = 5, spacing: float = 2.0, std: float = 0.05) -> GaussianMixt
 
     The default (5 × 5, spacing 2, σ = 0.05) is the grid of PacGAN (Lin et al. 2018, Sec. 5.1).
     """
-    side = integer("side", side, 1)
+    side = integer("side", side, 1, 100)
     spacing = number("spacing", spacing, 0.0)
     std = number("std", std, 0.0)
     ticks = (np.arange(side) - (side - 1) / 2) * spacing

@@ -14,6 +14,7 @@ once. A user's own ``nn.Module`` plugs in as a one-member game (``toygan.players
 from __future__ import annotations
 
 import contextlib
+import operator
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -89,8 +90,11 @@ class Game:
         if config is not None and not isinstance(config, Config):
             raise ToyganError(f"config: {type(config).__name__} is not a toygan.Config (build one "
                               "with toygan.Config(), Config.load(path) or a preset)")
-        self.config = cfg = config if config is not None else Config()
-        self.initial_config = cfg
+        # a validated copy: a config edited by attribute is checked again, and the game's own
+        # settings change only through update()
+        cfg = Config.from_dict(config.to_dict()) if config is not None else Config()
+        self.config = cfg
+        self.initial_config = Config.from_dict(cfg.to_dict())
         """The config the game started with; ``config`` is the current one (see ``update``)."""
         t = cfg.train
         self.device = resolve_device(t.device)
@@ -200,11 +204,7 @@ class Game:
 
     def _members(self, x: Any, width: int, name: str) -> torch.Tensor:
         """A user's batch ``(n, width)`` or ``(E, n, width)`` as ``(E, n, width)`` on the device."""
-        try:
-            x = torch.as_tensor(np.asarray(x, dtype=np.float32) if not torch.is_tensor(x) else x,
-                                dtype=torch.float32).cpu()
-        except (TypeError, ValueError, RuntimeError):
-            raise ToyganError(f"{name}: {type(x).__name__} is not an array of numbers") from None
+        x = _numbers(x, name)
         given = tuple(x.shape)
         if x.dim() == 2:
             x = x.expand(self.members, -1, -1)
@@ -221,16 +221,23 @@ class Game:
         """One update of D on a minibatch: ``real`` points and G's samples of ``noise`` (each drawn
         fresh from the run's streams when not given; against a fixed p_g, its samples). Returns D's
         loss per member ``(E,)``."""
-        n = self.batch_points
+        if real is not None:
+            real = self._members(real, self.dim, "real")
+        if noise is not None:
+            noise = self._members(noise, self.noise_dim, "noise")
+        n = self.batch_points if real is None else real.shape[1]
+        if noise is not None and noise.shape[1] != n:
+            raise ToyganError(f"noise: {noise.shape[1]} vectors for {n} real points; a minibatch "
+                              "has as many of each")
         with self._threads():
-            real = (self.streams.real(n, self.target).to(self.device) if real is None
-                    else self._members(real, self.dim, "real"))
+            real = self.streams.real(n, self.target) if real is None else real
+            real = real.to(self.device)
             with torch.no_grad():
                 if self.fake_target is not None:
                     fake = self.streams.real(n, self.fake_target, self.streams.fake).to(self.device)
                 else:
-                    z = (self.streams.prior(self.config.model.prior, n, self.noise_dim) if noise is None
-                         else self._members(noise, self.noise_dim, "noise"))
+                    z = self.streams.prior(self.config.model.prior, n, self.noise_dim) if noise is None \
+                        else noise
                     fake = self.G(z.to(self.device))  # (E, n, d)
             self._last_fake = fake
             loss = self.discriminator_loss(self.pack(real), self.pack(fake))  # (E,)
@@ -250,9 +257,9 @@ class Game:
             raise ToyganError(f"g_step: train.generator = {self.config.train.generator!r}, so G does "
                               'not train; game.update({"train.generator": "trained"}) unfreezes it')
         n = self.batch_points
+        z = None if noise is None else self._members(noise, self.noise_dim, "noise")
         with self._threads():
-            z = (self.streams.prior(self.config.model.prior, n, self.noise_dim) if noise is None
-                 else self._members(noise, self.noise_dim, "noise"))
+            z = self.streams.prior(self.config.model.prior, n, self.noise_dim) if z is None else z
             g_params = trainable(self.G)
             if self.config.train.unroll:
                 fake = self.G(z.to(self.device))
@@ -263,13 +270,15 @@ class Game:
                 d_params = trainable(self.D)
                 for p in d_params:  # D's weights need no gradient here
                     p.requires_grad_(False)
-                fake = self.G(z.to(self.device))
-                loss = self.objective.generator_loss(self.D(self.blur(self.pack(fake))))
-                for p in g_params:
-                    p.grad = None
-                loss.sum().backward()
-                for p in d_params:  # only those that trained: a user's frozen layers stay frozen
-                    p.requires_grad_(True)
+                try:
+                    fake = self.G(z.to(self.device))
+                    loss = self.objective.generator_loss(self.D(self.blur(self.pack(fake))))
+                    for p in g_params:
+                        p.grad = None
+                    loss.sum().backward()
+                finally:  # even on a second Ctrl-C; only those that trained: frozen layers stay so
+                    for p in d_params:
+                        p.requires_grad_(True)
             self.opt_g.step()
         return loss.detach()
 
@@ -351,18 +360,21 @@ class Game:
         any stop but divergence."""
         end = self.config.train.steps
         if steps is not None:
-            if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
+            steps = _integer(steps)
+            if steps is None or steps < 0:
                 raise ToyganError(f"steps = {steps!r}: must be an integer ≥ 0")
             end = self.iteration + steps
             if end > self.config.train.steps:
                 self.update({"train.steps": end})
+        callbacks = _callbacks(callbacks)
         self._stopped = ""
         bar = tqdm(total=end, initial=self.iteration, disable=not progress, unit="step",
                    desc="training", dynamic_ncols=True, mininterval=0.5)
         shown = self.iteration
-        with CtrlC() as ctrl_c, self._threads():
+        with CtrlC() as ctrl_c, self._threads(), contextlib.closing(bar):
             try:
-                while self.iteration < end and not self._diverged:
+                # train.steps may be lowered on the way (a callback's update)
+                while self.iteration < min(end, self.config.train.steps) and not self._diverged:
                     recorded = self.step()
                     if recorded:
                         bar.update(self.iteration - shown)
@@ -379,7 +391,6 @@ class Game:
             except KeyboardInterrupt:  # a second Ctrl-C, or one where no handler could be installed
                 self._stopped = f"training interrupted during step {self.iteration + 1}"
                 self._whole = False
-        bar.close()
         return self.history
 
     # --- steering ---
@@ -477,10 +488,7 @@ class Game:
 
         def d_of(x: Any) -> Any:
             as_numpy = not isinstance(x, torch.Tensor)
-            try:
-                pts = torch.as_tensor(np.asarray(x, dtype=np.float32) if as_numpy else x).float().cpu()
-            except (TypeError, ValueError, RuntimeError):
-                raise ToyganError(f"x: {type(x).__name__} is not an array of points") from None
+            pts = _numbers(x, "x")
             if pts.dim() != 2 or pts.shape[1] != self.dim:
                 raise ToyganError(f"x: shape {tuple(pts.shape)}; expected (n, {self.dim})")
             with self.evaluating():
@@ -494,8 +502,10 @@ class Game:
         """``n`` generator samples of one member ``(n, d)`` (with a fixed p_g, its samples): from
         noise seeded by ``seed``, or from the game's own sampling stream, which training never uses."""
         self._check_member(member)
+        n = _integer(n) if _integer(n) is not None else n
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10_000_000:
             raise ToyganError(f"n = {n!r}: must be an integer from 1 to 10,000,000")
+        seed = seed if seed is None or _integer(seed) is None else _integer(seed)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
                                  or not 0 <= seed < 2**63):
             raise ToyganError(f"seed = {seed!r}: must be an integer from 0 to 2**63 - 1, or None")
@@ -517,7 +527,7 @@ class Game:
         return tuple(net.eval() for net in plain_networks(self.G, self.D, member))
 
     def _check_member(self, member: int) -> None:
-        if isinstance(member, bool) or not isinstance(member, int) or not 0 <= member < self.members:
+        if _integer(member) is None or not 0 <= member < self.members:
             raise ToyganError(f"member = {member!r}: the game has members 0 to {self.members - 1}")
 
     def __repr__(self) -> str:
@@ -590,6 +600,9 @@ class Game:
         self.opt_d.load_state_dict(state["opt_d"])
         self.streams.load_state(state["streams"])
         self.recorder.restore(history)
+        for key in ("sum_d", "sum_g"):
+            if not torch.is_tensor(state[key]) or tuple(state[key].shape) != (self.members,):
+                raise ValueError(f"{key} is not one number per member")
         self._sum_d = state["sum_d"].to(self.device).clone()
         self._sum_g = state["sum_g"].to(self.device).clone()
         self._since, self.iteration = int(state["since"]), int(state["step"])
@@ -615,6 +628,23 @@ class Game:
         from toygan.checkpoint import load_run
 
         return load_run(cls, Path(run_dir), generator=generator, discriminator=discriminator)
+
+
+def _numbers(x: Any, name: str) -> torch.Tensor:
+    """A user's batch as a dense float32 CPU tensor of finite numbers, else one clear error."""
+    try:
+        if torch.is_tensor(x):
+            if x.is_complex():
+                raise TypeError
+            x = x.detach().to_dense() if x.layout != torch.strided else x.detach()
+            out = x.to("cpu", torch.float32)
+        else:
+            out = torch.from_numpy(np.asarray(x, dtype=np.float32).copy())
+    except (TypeError, ValueError, RuntimeError, OverflowError):
+        raise ToyganError(f"{name}: {type(x).__name__} is not an array of real numbers") from None
+    if not torch.isfinite(out).all():
+        raise ToyganError(f"{name}: holds NaN or inf (or numbers beyond float32's range)")
+    return out
 
 
 def trainable(module: nn.Module) -> list[torch.Tensor]:
@@ -651,6 +681,30 @@ def _check_mutable(key: Any) -> None:
 def _plain(value: Any) -> Any:
     """A config value as JSON-able data (events are saved in the history's metadata)."""
     return list(value) if isinstance(value, tuple) else value
+
+
+def _integer(value: Any) -> int | None:
+    """An int (NumPy's included, bool not) as a Python int; None for anything else."""
+    if isinstance(value, bool | np.bool_):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
+def _callbacks(callbacks: Any) -> list[Callback]:
+    if callable(callbacks) or isinstance(callbacks, str | bytes):
+        callbacks = [callbacks]  # one function for a list of one; a string is refused below
+    try:
+        out = list(callbacks)
+    except TypeError:
+        out = [callbacks]
+    bad = [c for c in out if not callable(c) or isinstance(c, str | bytes)]
+    if bad:
+        raise ToyganError(f"callbacks: {bad[0]!r} is not a function; give functions "
+                          "f(game, recorded) that return False to stop")
+    return out
 
 
 def _go_on(callbacks: Iterable[Callback], game: Game, recorded: bool) -> bool:

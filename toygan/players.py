@@ -28,24 +28,42 @@ def _dtype(module: nn.Module) -> torch.dtype:
 
 
 def _probe(module: nn.Module, x: torch.Tensor, name: str) -> torch.Tensor:
+    """``module`` on the probe batch ``x`` and on one two points longer (in eval mode, so batch
+    norm's statistics stay put): it must return one real tensor that carries gradients, for both;
+    returns the output on ``x``."""
     if not isinstance(module, nn.Module):
         raise ToyganError(f"{name}: {type(module).__name__} is not a torch.nn.Module")
-    if next(iter(module.parameters()), None) is None:
+    params = [p for p in module.parameters() if p.requires_grad]
+    if not params:
         raise ToyganError(f"{name}: {type(module).__name__} has no parameters to train")
+    if not all(p.is_floating_point() for p in params):
+        raise ToyganError(f"{name}: {type(module).__name__} has parameters that are not real "
+                          "floating point")
     training = module.training
-    try:  # in eval mode: the probe must not move batch norm's running statistics
-        with torch.no_grad():
-            out = module.eval()(x.to(_dtype(module)))
-    except Exception as err:  # noqa: BLE001 — any failure on a plain batch means it does not fit
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ToyganError(f"{name}: {type(module).__name__} fails on a batch of shape "
-                          f"{tuple(x.shape)} ({first})") from None
+    outs = []
+    try:
+        module.eval()
+        for batch in (x, torch.cat([x, x[:2]])):
+            try:
+                out = module(batch.to(_dtype(module)))
+            except Exception as err:  # noqa: BLE001 — any failure on a plain batch: it does not fit
+                first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+                raise ToyganError(f"{name}: {type(module).__name__} fails on a batch of shape "
+                                  f"{tuple(batch.shape)} ({first})") from None
+            if not isinstance(out, torch.Tensor):
+                raise ToyganError(f"{name}: {type(module).__name__} returns a {type(out).__name__}; "
+                                  "it must return one tensor")
+            if not out.is_floating_point() or not out.requires_grad:
+                raise ToyganError(f"{name}: {type(module).__name__}'s output ({out.dtype}) carries "
+                                  "no gradient to its parameters; it must be a real floating-point "
+                                  "function of them (no .detach(), .long(), comparisons)")
+            outs.append(out.detach())
     finally:
         module.train(training)
-    if not isinstance(out, torch.Tensor):
-        raise ToyganError(f"{name}: {type(module).__name__} returns a {type(out).__name__}; "
-                          "it must return one tensor")
-    return out
+    if len(outs[1]) != len(outs[0]) + 2:
+        raise ToyganError(f"{name}: {type(module).__name__} gives {len(outs[1])} rows for "
+                          f"{len(x) + 2} inputs; it must give one per input")
+    return outs[0]
 
 
 class OwnGenerator(nn.Module):

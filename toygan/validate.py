@@ -29,7 +29,10 @@ def number(where: str, value: Any, low: float, high: float = math.inf, *, open_l
            open_high: bool = False) -> float:
     """``value`` as a float if it is a finite number between ``low`` and ``high`` (open or closed
     ends), else a ToyganError."""
-    ok = not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+    try:  # an int too large for a float (10**400) is not a usable number either
+        ok = not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+    except OverflowError:
+        ok = False
     if ok:
         ok = (value > low if open_low else value >= low) and (value < high if open_high else value <= high)
     if not ok:
