@@ -188,3 +188,20 @@ def test_every_preset_builds_and_trains_a_few_steps():
         config = preset.config().replace(**{"train.steps": 3, "train.batch_size": 16,
                                             "record.grid_size": 8, "record.n_samples": 32})
         assert train(config, progress=False).status == "completed", name
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.1, 0.4, 0.8])
+def test_ctrl_c_at_any_moment_of_start_up_gives_no_traceback(tmp_path, delay):
+    """A Ctrl-C while the command is still importing torch, building the game or training: one
+    line and status 130 (or, before Python has started, the signal's own status). Whatever the
+    moment the signal lands, these are the only outcomes, so the test does not depend on timing."""
+    import signal
+    import time
+
+    proc = subprocess.Popen([TOYGAN, "train", "--preset", "ring", "--out", str(tmp_path / "r"),
+                             "--steps", "100000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode in (130, -signal.SIGINT) and "Traceback" not in stderr, stderr

@@ -546,3 +546,97 @@ def test_loading_another_architecture_names_what_does_not_fit(tmp_path):
     with pytest.raises(ToyganError, match="size mismatch for module.0.weight"):
         Game.load(tmp_path / "run",
                   generator=nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 2)))
+
+
+# --- what a hostile tester found ---
+
+@pytest.mark.parametrize("call, message", [
+    (lambda g: g.d_step(real=np.full((8, 2), np.nan)), "real: holds NaN or inf"),
+    (lambda g: g.d_step(real=np.full((8, 2), 1e39)), "real: holds NaN or inf .or numbers beyond"),
+    (lambda g: g.d_step(noise=torch.full((8, 2), float("inf"))), "noise: holds NaN or inf"),
+    (lambda g: g.d_step(real=np.zeros((8, 2)), noise=np.zeros((5, 2))), "noise: 5 vectors for 8 real"),
+    (lambda g: g.d_step(real=torch.zeros(8, 2, dtype=torch.complex64)), "not an array of real numbers"),
+    (lambda g: g.g_step(noise=[["a", "b"]]), "noise: list is not an array of real numbers"),
+    (lambda g: g.run(callbacks=5), "callbacks: 5 is not a function"),
+    (lambda g: g.run(callbacks=["ab"]), "callbacks: 'ab' is not a function"),
+    (lambda g: g.run(-1), "steps = -1"),
+    (lambda g: g.sample(np.int64(0)), "n = 0"),
+])
+def test_bad_calls_are_refused_with_one_line_and_change_nothing(call, message):
+    game = Game(tiny_config())
+    before = {k: v.clone() for k, v in game.D.state_dict().items()}
+    with pytest.raises(ToyganError, match=message):
+        call(game)
+    assert all(torch.equal(before[k], v) for k, v in game.D.state_dict().items())
+    assert game.status == "paused"
+
+
+def test_a_frozen_d_is_unfrozen_even_when_a_g_step_is_cut_short():
+    class Boom(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+            self.armed = False
+
+        def forward(self, z):
+            if self.armed:  # a second Ctrl-C in the middle of G's step
+                raise KeyboardInterrupt
+            return self.lin(z)
+
+    game = Game(tiny_config(), generator=Boom())
+    game.G.module.armed = True
+    with pytest.raises(KeyboardInterrupt):
+        game.g_step()
+    assert all(p.requires_grad for p in game.D.parameters())
+
+
+def test_a_single_callback_lowering_train_steps_and_an_edited_config():
+    config = tiny_config()
+    game = Game(config)
+    config.train.loss = "bogus"  # the game holds its own validated copy
+    history = game.run(callbacks=lambda g, r: g.update({"train.steps": 7}) if g.iteration == 5 else None,
+                       progress=False)
+    assert game.iteration == 7 and list(history.steps) == [0, 7]
+    with pytest.raises(ToyganError, match="train.loss = 'bogus'"):
+        Game(config)
+
+
+def test_a_ctrl_c_during_save_waits_for_the_whole_run_folder(tmp_path, monkeypatch):
+    """SIGINT lands while the history is being written: the save finishes (history and checkpoint
+    agree and load), then the Ctrl-C takes effect."""
+    game = Game(tiny_config())
+    game.run(12, progress=False)
+    original = History.save
+
+    def save_and_interrupt(self, path):
+        os.kill(os.getpid(), signal.SIGINT)
+        return original(self, path)
+
+    monkeypatch.setattr(History, "save", save_and_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        game.save(tmp_path / "run")
+    monkeypatch.undo()
+    assert Game.load(tmp_path / "run").iteration == 12
+
+
+def test_a_checkpoint_that_changes_a_fixed_setting_is_refused(tmp_path):
+    game = Game(tiny_config())
+    game.run(5, progress=False)
+    game.save(tmp_path / "run")
+    payload = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
+    payload["state"]["config"] = game.config.replace(**{"train.pack": 2}).to_toml()
+    torch.save(payload, tmp_path / "run" / "checkpoint.pt")
+    with pytest.raises(ToyganError, match="change train.pack, which cannot change mid-run"):
+        Game.load(tmp_path / "run")
+    payload["state"]["own"] = [1]
+    torch.save(payload, tmp_path / "run" / "checkpoint.pt")
+    with pytest.raises(ToyganError, match="parts missing or broken"):
+        Game.load(tmp_path / "run")
+
+
+def test_set_takes_one_value(tmp_path, capsys):
+    from toygan.cli import main
+
+    assert main(["train", "--preset", "ring", "--out", str(tmp_path / "x"),
+                 "--set", 'train.loss="hinge"\ntrain.lr_d="garbage"']) == 2
+    assert "one KEY=VALUE per --set" in capsys.readouterr().err

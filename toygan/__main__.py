@@ -1,7 +1,7 @@
-"""``python -m toygan`` runs the ``toygan`` command."""
+"""``python -m toygan``: the same as the ``toygan`` command."""
 
 import sys
 
-from toygan.cli import main
+from toygan._entry import main
 
 sys.exit(main())

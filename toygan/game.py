@@ -639,7 +639,8 @@ def _numbers(x: Any, name: str) -> torch.Tensor:
             x = x.detach().to_dense() if x.layout != torch.strided else x.detach()
             out = x.to("cpu", torch.float32)
         else:
-            out = torch.from_numpy(np.asarray(x, dtype=np.float32).copy())
+            with np.errstate(over="ignore"):  # beyond float32 becomes inf, refused just below
+                out = torch.from_numpy(np.asarray(x, dtype=np.float32).copy())
     except (TypeError, ValueError, RuntimeError, OverflowError):
         raise ToyganError(f"{name}: {type(x).__name__} is not an array of real numbers") from None
     if not torch.isfinite(out).all():
