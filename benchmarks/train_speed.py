@@ -95,6 +95,16 @@ def main() -> None:
     print(f"median: plain PyTorch loop {p:.1f} it/s, toygan.train {t:.1f} it/s, ratio {t / p:.2f}×")
     print(f"a callback that does nothing: {h:.1f} it/s, costs {100 * (1 - h / t):.1f} % "
           "(negative: within the noise)")
+    # the hook alone, without the noise of whole runs: what calling it adds to each step
+    from toygan.game import _callbacks, _go_on
+
+    hooks, n = _callbacks([nothing]), 200_000
+    start = time.perf_counter()
+    for _ in range(n):
+        _go_on(hooks, None, False)
+    per_call = (time.perf_counter() - start) / n
+    print(f"the hook itself: {per_call * 1e6:.2f} µs per step, {100 * per_call * t:.3f} % of a "
+          f"toygan step at {t:.0f} it/s")
 
 
 def nothing(game, recorded) -> None:
