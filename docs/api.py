@@ -37,6 +37,7 @@ MODULES = [
 CONSTANTS = {
     "OPTIMIZERS": "name → optimiser factory (parameters, lr, train config)",
     "UPDATES": "name → update scheme: alternating, simultaneous",
+    "UNROLLED_STEPS": "optimiser name → one differentiable look-ahead step of D (adam, sgd)",
     "MUTABLE": "the settings Game.update may change mid-run",
     "Callback": "callback(game, recorded) → False to stop",
     "Regularizer": "penalty(disc, real, fake, gamma, draw_eps) → (E,)",

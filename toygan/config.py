@@ -21,7 +21,7 @@ from toygan.errors import ToyganError
 from toygan.models import ACTIVATIONS, PRIORS
 from toygan.objectives import OBJECTIVES, REGULARIZERS
 from toygan.optimizers import OPTIMIZERS
-from toygan.updates import UPDATES
+from toygan.updates import UNROLLED_STEPS, UPDATES
 from toygan.validate import choice, integer, number
 
 __all__ = ["Config", "DataConfig", "FakeConfig", "ModelConfig", "TrainConfig", "RecordConfig"]
@@ -198,7 +198,7 @@ class TrainConfig:
         if self.unroll and self.updates != "alternating":
             raise ToyganError(f"train.unroll = {self.unroll}: unrolling looks ahead along D's own "
                               'updates; it needs train.updates = "alternating"')
-        if self.unroll and self.optimizer == "rmsprop":
+        if self.unroll and self.optimizer not in UNROLLED_STEPS:
             raise ToyganError(f"train.unroll = {self.unroll}: unrolled steps follow adam or sgd, "
                               "not rmsprop")
         if self.updates == "simultaneous" and self.d_steps != 1:

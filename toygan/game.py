@@ -653,26 +653,26 @@ def trainable(module: nn.Module) -> list[torch.Tensor]:
     return [p for p in module.parameters() if p.requires_grad]
 
 
+_FIXED = {
+    "model": "the networks' shapes are fixed when the game starts",
+    "data": "the target fixes the recording (its modes, its fixed real batch)",
+    "fake": "the fixed p_g is part of the recording",
+    "record": "the recorded arrays' shapes are fixed when the game starts",
+    "train.members": "the number of members is fixed when the game starts",
+    "train.pack": "packing changes the discriminator's input size",
+    "train.seed": "the random streams were seeded when the game started",
+    "train.device": "where the game computes is fixed when it starts",
+    "train.threads": "where the game computes is fixed when it starts",
+}
+"""Why a setting cannot change mid-run, by dotted key or by section."""
+
+
 def _check_mutable(key: Any) -> None:
     if not isinstance(key, str):
         raise ToyganError(f"update: key {key!r} is not a dotted config field")
     if key in MUTABLE:
         return
-    section = key.partition(".")[0]
-    why = {
-        "model": "the networks' shapes are fixed when the game starts",
-        "data": "the target fixes the recording (its modes, its fixed real batch)",
-        "fake": "the fixed p_g is part of the recording",
-        "record": "the recorded arrays' shapes are fixed when the game starts",
-    }.get(section)
-    if key == "train.members":
-        why = "the number of members is fixed when the game starts"
-    elif key == "train.pack":
-        why = "packing changes the discriminator's input size"
-    elif key == "train.seed":
-        why = "the random streams were seeded when the game started"
-    elif key in ("train.device", "train.threads"):
-        why = "where the game computes is fixed when it starts"
+    why = _FIXED.get(key, _FIXED.get(key.partition(".")[0]))
     if why is None:
         raise ToyganError(f"{key}: not a config field that can change mid-run; these can: "
                           f"{', '.join(sorted(MUTABLE))}")

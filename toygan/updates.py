@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from toygan.config import TrainConfig
     from toygan.game import Game
 
-__all__ = ["UPDATES", "alternating", "simultaneous", "consensus_gradients", "unrolled_parameters"]
+__all__ = ["UPDATES", "UNROLLED_STEPS", "alternating", "simultaneous", "consensus_gradients",
+           "unrolled_parameters", "adam_moments"]
 
 Update = Callable[["Game"], tuple[list[torch.Tensor], torch.Tensor]]
 
@@ -71,26 +72,34 @@ def consensus_gradients(losses: list[torch.Tensor], params: list[list[torch.Tens
     return [g.detach() + gamma * e for g, e in zip(grads, extra, strict=True)]
 
 
+def _sgd_ahead(p: torch.Tensor, g: torch.Tensor, s: dict, t: TrainConfig) -> torch.Tensor:
+    return p - t.lr_d * g  # momentum is ignored in the look-ahead
+
+
+def _adam_ahead(p: torch.Tensor, g: torch.Tensor, s: dict, t: TrainConfig) -> torch.Tensor:
+    b1, b2 = t.betas
+    s["step"] += 1
+    s["m"] = b1 * s["m"] + (1 - b1) * g
+    s["v"] = b2 * s["v"] + (1 - b2) * g * g
+    m_hat = s["m"] / (1 - b1 ** s["step"])
+    v_hat = s["v"] / (1 - b2 ** s["step"])
+    return p - t.lr_d * m_hat / torch.sqrt(v_hat + 1e-16)
+
+
+UNROLLED_STEPS = {"sgd": _sgd_ahead, "adam": _adam_ahead}
+"""Optimiser name → one differentiable step ``(parameter, gradient, state, config) → new
+parameter``; the optimisers ``train.unroll`` accepts."""
+
+
 def unrolled_parameters(params: dict[str, torch.Tensor], grads: list[torch.Tensor], state: dict,
                         t: TrainConfig) -> dict[str, torch.Tensor]:
     """One differentiable step of D's optimiser (Metz et al. 2016, Eq. 2–3): new tensors that keep
     the graph back to the old ones. Adam continues from ``state`` (copies of the optimiser's moment
     estimates, updated in place); √v̂ is taken as √(v̂ + ε²), smooth at v̂ = 0, so that
     differentiating through it cannot give inf · 0. SGD ignores momentum here."""
-    out = {}
-    for (name, p), g in zip(params.items(), grads, strict=True):
-        if t.optimizer == "sgd":
-            out[name] = p - t.lr_d * g
-            continue
-        b1, b2 = t.betas
-        s = state[name]
-        s["step"] += 1
-        s["m"] = b1 * s["m"] + (1 - b1) * g
-        s["v"] = b2 * s["v"] + (1 - b2) * g * g
-        m_hat = s["m"] / (1 - b1 ** s["step"])
-        v_hat = s["v"] / (1 - b2 ** s["step"])
-        out[name] = p - t.lr_d * m_hat / torch.sqrt(v_hat + 1e-16)
-    return out
+    ahead = UNROLLED_STEPS[t.optimizer]
+    return {name: ahead(p, g, state.get(name), t)
+            for (name, p), g in zip(params.items(), grads, strict=True)}
 
 
 def adam_moments(optimizer: torch.optim.Optimizer, params: dict[str, torch.Tensor]) -> dict:
