@@ -640,3 +640,33 @@ def test_set_takes_one_value(tmp_path, capsys):
     assert main(["train", "--preset", "ring", "--out", str(tmp_path / "x"),
                  "--set", 'train.loss="hinge"\ntrain.lr_d="garbage"']) == 2
     assert "one KEY=VALUE per --set" in capsys.readouterr().err
+
+
+def test_a_tampered_optimiser_state_is_refused_before_any_step(tmp_path):
+    """Moments shaped unlike their parameters would make fused Adam write out of bounds."""
+    game = Game(tiny_config())
+    game.run(5, progress=False)
+    game.save(tmp_path / "run")
+    payload = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
+    for st in payload["state"]["opt_d"]["state"].values():
+        st["exp_avg"] = torch.zeros(3)
+    torch.save(payload, tmp_path / "run" / "checkpoint.pt")
+    with pytest.raises(ToyganError, match="opt_d: its exp_avg is shaped"):
+        Game.load(tmp_path / "run")
+
+
+def test_outputs_are_checked_on_every_call_and_complex_input_refused():
+    class Shrinks(nn.Module):  # fine on the probe's small batches, not on a minibatch
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 1)
+
+        def forward(self, x):
+            out = self.lin(x)
+            return out if len(x) < 10 else out[:-1]
+
+    with pytest.raises(ToyganError, match=r"discriminator: Shrinks returned shape \(63,\).*batch of 64"):
+        Game(tiny_config(), discriminator=Shrinks())  # the first snapshot already asks it
+    game = Game(tiny_config())
+    with pytest.raises(ToyganError, match="not an array of real numbers"):
+        game.d_step(real=np.ones((8, 2)) * (1 + 5j))

@@ -163,7 +163,7 @@ def test_resume_refuses_what_it_cannot_do(tmp_path, capsys):
     assert main(["train", "--resume", str(tmp_path), "--seed", "3"]) == 2
     assert "drop --seed" in capsys.readouterr().err
     assert main(["train", "--resume", str(tmp_path), "--steps", "2"]) == 2
-    assert "the run is already at step 5" in capsys.readouterr().err
+    assert "it raises the run's length, which is 40 steps (at step 5)" in capsys.readouterr().err
     (tmp_path / "checkpoint.pt").write_bytes(b"\0" * 100)
     assert main(["train", "--resume", str(tmp_path)]) == 2
     assert "not a readable toygan checkpoint" in capsys.readouterr().err

@@ -1,13 +1,23 @@
-"""The ``toygan`` command's entry point: a Ctrl-C while the command starts up (importing torch
-takes a second or two) ends it with one line, like one at any later moment."""
+"""The ``toygan`` command's entry point. A Ctrl-C while the command starts up (importing torch
+takes a second or two) ends it with one line, like one at any later moment: the imports run with
+SIGINT held back (an import cut in half leaves numpy or torch unusable), and the signal is acted
+on once they are done. Once the command has finished, a further Ctrl-C no longer matters and is
+ignored while the interpreter shuts down (torch's exit hooks would print a traceback)."""
 
+import signal
 import sys
 
 
 def main() -> int:
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
     try:
         from toygan.cli import main as cli_main
-    except KeyboardInterrupt:
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
         print("toygan: interrupted", file=sys.stderr)
         return 130
-    return cli_main()
+    status = cli_main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return status

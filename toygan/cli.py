@@ -76,8 +76,12 @@ def _train_and_save(game, out: Path, args: argparse.Namespace) -> tuple[History,
     with CtrlC():  # from the announcement on, Ctrl-C stops at the end of a step and keeps it all
         _say(args, f"training a {t.loss} GAN on {game.config.data.name} {what} {t.steps:,} steps "
                    f"(seed {t.seed}, batch {t.batch_size}, k = {t.d_steps})")
-        history = game.run(progress=not args.quiet)
+        try:
+            game.run(progress=not args.quiet)
+        except KeyboardInterrupt:  # a second Ctrl-C after the loop had stopped: its state is whole
+            game._stopped = game._stopped or f"training interrupted at step {game.iteration}"
     game.save(out)
+    history = game.history
     status = 0
     if history.status == "diverged":
         print(f"toygan: {history.message}", file=sys.stderr)
@@ -157,8 +161,9 @@ def _resume(args: argparse.Namespace) -> int:
                           f"{', '.join(f'{k}=...' for k in own)}).run()")
     game = Game.load(run)
     if args.steps is not None and game.status != "diverged":
-        if args.steps < game.iteration:
-            raise ToyganError(f"--steps {args.steps}: the run is already at step {game.iteration:,}")
+        if args.steps < game.config.train.steps:
+            raise ToyganError(f"--steps {args.steps}: with --resume it raises the run's length, "
+                              f"which is {game.config.train.steps:,} steps (at step {game.iteration:,})")
         game.update({"train.steps": args.steps})  # a longer run, recorded as an event
     if game.status == "completed":
         raise ToyganError(f"--resume {str(run)!r}: the run is complete (step {game.iteration:,} of "

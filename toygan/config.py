@@ -164,7 +164,7 @@ class TrainConfig:
         choice("train.regularizer", self.regularizer, REGULARIZERS)
         self.gamma = number("train.gamma", self.gamma, 0.0, open_low=False)
         self.clip = number("train.clip", self.clip, 0.0, open_low=False)
-        self.instance_noise = number("train.instance_noise", self.instance_noise, 0.0, open_low=False)
+        self.instance_noise = number("train.instance_noise", self.instance_noise, 0.0, 1e6, open_low=False)
         choice("train.generator", self.generator, GENERATOR_MODES)
         choice("train.optimizer", self.optimizer, OPTIMIZERS)
         self.lr_g = number("train.lr_g", self.lr_g, 0.0)
@@ -223,7 +223,7 @@ class RecordConfig:
     0: Scott's rule, which over-smooths narrow modes."""
 
     def __post_init__(self) -> None:
-        integer("record.every", self.every, 1)
+        integer("record.every", self.every, 1, 10**9)
         integer("record.n_samples", self.n_samples, 1, 100_000)
         integer("record.grid_size", self.grid_size, 2, 1024)
         if not isinstance(self.window, list | tuple):  # an empty table or string is no window

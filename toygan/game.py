@@ -360,9 +360,9 @@ class Game:
         any stop but divergence."""
         end = self.config.train.steps
         if steps is not None:
-            steps = _integer(steps)
-            if steps is None or steps < 0:
-                raise ToyganError(f"steps = {steps!r}: must be an integer ≥ 0")
+            given, steps = steps, _integer(steps)
+            if steps is None or not 0 <= steps <= 10**9:
+                raise ToyganError(f"steps = {given!r}: must be an integer from 0 to 10**9")
             end = self.iteration + steps
             if end > self.config.train.steps:
                 self.update({"train.steps": end})
@@ -596,13 +596,19 @@ class Game:
         """Continue from ``state()``'s output and the history recorded up to it."""
         self.G.load_state_dict(state["gen"])
         self.D.load_state_dict(state["disc"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
+        for key, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
+            groups = [dict(g) for g in opt.param_groups]
+            opt.load_state_dict(state[key])
+            _check_optimizer(opt, groups, key)
         self.streams.load_state(state["streams"])
         self.recorder.restore(history)
         for key in ("sum_d", "sum_g"):
-            if not torch.is_tensor(state[key]) or tuple(state[key].shape) != (self.members,):
-                raise ValueError(f"{key} is not one number per member")
+            if not torch.is_tensor(state[key]) or tuple(state[key].shape) != (self.members,) \
+                    or state[key].dtype != torch.float32:
+                raise ValueError(f"{key} is not one float32 number per member")
+        if isinstance(state["step"], bool) or not isinstance(state["step"], int) \
+                or isinstance(state["since"], bool) or not isinstance(state["since"], int):
+            raise ValueError("step and since must be integers")
         self._sum_d = state["sum_d"].to(self.device).clone()
         self._sum_g = state["sum_g"].to(self.device).clone()
         self._since, self.iteration = int(state["since"]), int(state["step"])
@@ -630,6 +636,26 @@ class Game:
         return load_run(cls, Path(run_dir), generator=generator, discriminator=discriminator)
 
 
+def _check_optimizer(opt: torch.optim.Optimizer, fresh: list[dict], name: str) -> None:
+    """A loaded optimiser state must be one this optimiser wrote for these parameters: the same
+    settings (keys and kinds) and moment tensors shaped like their parameters. A state that is not
+    would make fused Adam write out of bounds, so it is refused before any step."""
+    for group, want in zip(opt.param_groups, fresh, strict=True):
+        if set(group) != set(want):
+            raise ValueError(f"{name} is the state of another optimiser")
+        for key, value in want.items():
+            if key != "params" and type(group[key]) is not type(value) and not (
+                    isinstance(value, int | float) and isinstance(group[key], int | float)
+                    and not isinstance(group[key], bool)):
+                raise ValueError(f"{name}: {key} = {group[key]!r} is not a {type(value).__name__}")
+    for p, st in opt.state.items():
+        for key, value in st.items():
+            if torch.is_tensor(value) and value.dim() > 0 and (
+                    value.shape != p.shape or value.dtype != p.dtype):
+                raise ValueError(f"{name}: its {key} is shaped {tuple(value.shape)}, its parameter "
+                                 f"{tuple(p.shape)}")
+
+
 def _numbers(x: Any, name: str) -> torch.Tensor:
     """A user's batch as a dense float32 CPU tensor of finite numbers, else one clear error."""
     try:
@@ -639,9 +665,13 @@ def _numbers(x: Any, name: str) -> torch.Tensor:
             x = x.detach().to_dense() if x.layout != torch.strided else x.detach()
             out = x.to("cpu", torch.float32)
         else:
+            if np.iscomplexobj(x):
+                raise TypeError
             with np.errstate(over="ignore"):  # beyond float32 becomes inf, refused just below
                 out = torch.from_numpy(np.asarray(x, dtype=np.float32).copy())
-    except (TypeError, ValueError, RuntimeError, OverflowError):
+        if out.is_nested:
+            raise TypeError
+    except (TypeError, ValueError, RuntimeError, OverflowError, NotImplementedError):
         raise ToyganError(f"{name}: {type(x).__name__} is not an array of real numbers") from None
     if not torch.isfinite(out).all():
         raise ToyganError(f"{name}: holds NaN or inf (or numbers beyond float32's range)")

@@ -60,9 +60,9 @@ def _probe(module: nn.Module, x: torch.Tensor, name: str) -> torch.Tensor:
             outs.append(out.detach())
     finally:
         module.train(training)
-    if len(outs[1]) != len(outs[0]) + 2:
+    if outs[0].dim() == 0 or len(outs[1]) != len(outs[0]) + 2:
         raise ToyganError(f"{name}: {type(module).__name__} gives {len(outs[1])} rows for "
-                          f"{len(x) + 2} inputs; it must give one per input")
+                          f"{len(x) + 2} inputs; it must give one row per input")
     return outs[0]
 
 
@@ -81,7 +81,9 @@ class OwnGenerator(nn.Module):
         self.module, self.noise_dim, self.dim = module, noise_dim, dim
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:  # (1, B, nz) → (1, B, d)
-        return self.module(z[0].to(_dtype(self.module))).float()[None]
+        out = self.module(z[0].to(_dtype(self.module)))
+        _check_output(out, (z.shape[1], self.dim), "generator", self.module)
+        return out.float()[None]
 
 
 class OwnDiscriminator(nn.Module):
@@ -100,7 +102,21 @@ class OwnDiscriminator(nn.Module):
         self.module, self.in_dim = module, in_dim
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (1, B, in) → (1, B)
-        return self.module(x[0].to(_dtype(self.module))).float().reshape(1, -1)
+        out = self.module(x[0].to(_dtype(self.module)))
+        if isinstance(out, torch.Tensor) and out.dim() == 2 and out.shape[1:] == (1,):
+            out = out[:, 0]
+        _check_output(out, (x.shape[1],), "discriminator", self.module)
+        return out.float()[None]
+
+
+def _check_output(out, shape: tuple[int, ...], name: str, module: nn.Module) -> None:
+    """Every call, not only the probe: a network whose output changes with the batch or the mode
+    is stopped with the reason, not deep inside training."""
+    if not isinstance(out, torch.Tensor) or not out.is_floating_point() or tuple(out.shape) != shape:
+        what = (f"shape {tuple(out.shape)} ({out.dtype})" if isinstance(out, torch.Tensor)
+                else f"a {type(out).__name__}")
+        raise ToyganError(f"{name}: {type(module).__name__} returned {what} for a batch of "
+                          f"{shape[0]}; expected real numbers of shape {shape}")
 
 
 def _plain_mlp(net: nn.Sequential, member: int, squeeze: bool) -> nn.Sequential:
