@@ -21,7 +21,7 @@ import torch
 
 from toygan.atomic import atomic_path
 from toygan.config import Config
-from toygan.errors import ToyganError
+from toygan.errors import ToyganError, first_line
 from toygan.game import MUTABLE
 from toygan.history import History
 
@@ -93,7 +93,7 @@ def read_state(path: Path) -> dict:
     # a damaged archive can fail anywhere in torch's unpickler (KeyError, IndexError, ...):
     # whatever it raises, the file is not a checkpoint we can read
     except Exception as err:  # noqa: BLE001
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        first = first_line(err)
         raise ToyganError(f"{str(path)!r} is not a readable toygan checkpoint ({first})") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("state"), dict):
         raise ToyganError(f"{str(path)!r} is not a toygan checkpoint (no state inside)")

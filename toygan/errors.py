@@ -1,4 +1,4 @@
-"""The one exception type toygan raises for a user's mistake."""
+"""The one exception type toygan raises for a user's mistake, and how a library's error becomes one."""
 
 
 class ToyganError(ValueError):
@@ -7,3 +7,10 @@ class ToyganError(ValueError):
     The message names the field (or file), the value given and what is allowed; the CLI prints it
     and exits with status 2.
     """
+
+
+def first_line(err: BaseException) -> str:
+    """An exception's message cut to its first line (its type's name if it has none), for wrapping
+    a library's error into one clear ToyganError line."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

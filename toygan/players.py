@@ -14,7 +14,7 @@ import copy
 import torch
 from torch import nn
 
-from toygan.errors import ToyganError
+from toygan.errors import ToyganError, first_line
 from toygan.models import EnsembleLinear
 
 __all__ = ["OwnGenerator", "OwnDiscriminator", "plain_networks"]
@@ -47,7 +47,7 @@ def _probe(module: nn.Module, x: torch.Tensor, name: str) -> torch.Tensor:
             try:
                 out = module(batch.to(_dtype(module)))
             except Exception as err:  # noqa: BLE001 — any failure on a plain batch: it does not fit
-                first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+                first = first_line(err)
                 raise ToyganError(f"{name}: {type(module).__name__} fails on a batch of shape "
                                   f"{tuple(batch.shape)} ({first})") from None
             if not isinstance(out, torch.Tensor):
