@@ -328,6 +328,61 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_live(args: argparse.Namespace) -> int:
+    import secrets
+
+    import uvicorn
+
+    from toygan.live import LiveServer, LiveSession, make_app, needs_token, open_socket
+
+    from toygan.game import CtrlC
+
+    if not 0 <= args.port <= 65535:
+        raise ToyganError(f"--port {args.port}: must be from 0 (any free port) to 65535")
+    config = Config.load(args.config) if args.config is not None else preset_config(args.preset)
+    config = config.replace(**_overrides(args))
+    sock = open_socket(args.host, args.port)  # a taken port is said before any training
+    session = LiveSession(config, out=args.out, panels=args.panels, width=args.width, speed=args.speed)
+    token = secrets.token_urlsafe(16) if needs_token(args.host) else None
+    host, port = sock.getsockname()[:2]
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{port}/" + (f"?token={token}" if token else "")
+
+    def ready() -> None:
+        print(f"toygan live: {url}", flush=True)
+        if token:
+            print("toygan live: shared on the network; the students' URL has no token "
+                  f"(http://<this machine>:{port}/): they watch, you steer", flush=True)
+        print("toygan live: Ctrl-C stops the server (the session is saved first if it changed)", flush=True)
+        if not args.no_browser:
+            _open_browser(url)
+
+    server = LiveServer(uvicorn.Config(make_app(session, token, on_ready=ready), log_level="warning",
+                                       timeout_graceful_shutdown=2, ws="auto"))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        with CtrlC():  # the session is saved whole even if Ctrl-C is pressed again
+            if session.unsaved:
+                try:
+                    print(f"toygan live: {session.control({'action': 'save'})['note']}", flush=True)
+                except ToyganError as err:
+                    print(f"toygan: could not save the session: {err}", file=sys.stderr)
+            session.close()
+    return 0
+
+
+def _open_browser(url: str) -> None:
+    """The default browser on ``url``, where there is a desktop to show it on (on a bare terminal
+    a text browser would take over the terminal)."""
+    import os
+    import webbrowser
+
+    if sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        webbrowser.open(url)
+
+
 def cmd_presets(args: argparse.Namespace) -> int:
     width = max(map(len, PRESETS))
     for name, preset in PRESETS.items():
@@ -459,6 +514,30 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--force", action="store_true",
                        help="run in a folder that holds another sweep")
     sweep.set_defaults(func=cmd_sweep)
+
+    live = sub.add_parser(
+        "live", help="play and steer a GAN live in the browser (classroom mode)",
+        description="Start a local web page that trains a GAN live: play, pause, step D or G alone, "
+                    "change the loss or a learning rate, save what the class saw as a run that "
+                    "`toygan render` animates. See docs/live.md.")
+    live_source = live.add_mutually_exclusive_group()
+    live_source.add_argument("--preset", default="ring", help=f"one of: {', '.join(PRESETS)} (default: ring)")
+    live_source.add_argument("--config", help="a TOML config file (see docs/config.md)")
+    live.add_argument("--set", action="append", metavar="KEY=VALUE",
+                      help="set a config field, e.g. --set train.loss=hinge (repeatable)")
+    live.add_argument("--seed", type=int, help="random seed (overrides the config)")
+    live.add_argument("--host", default="127.0.0.1",
+                      help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 lets "
+                           "students watch, and controls then need the printed token)")
+    live.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0: any free one)")
+    live.add_argument("--out", default="live-runs",
+                      help="folder the Save button writes runs into (default: ./live-runs)")
+    live.add_argument("--panels", default="samples,discriminator,convergence",
+                      help="panels shown at start, comma-separated (changeable on the page)")
+    live.add_argument("--width", type=int, default=960, help="frame width in pixels (default: 960)")
+    live.add_argument("--speed", type=int, default=10, help="iterations per frame (default: 10)")
+    live.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    live.set_defaults(func=cmd_live)
 
     presets = sub.add_parser("presets", help="list the presets, one line each")
     presets.set_defaults(func=cmd_presets)

@@ -351,6 +351,17 @@ class Game:
         self._since = 0
         return True
 
+    def snapshot(self, needs: frozenset[str] | None = None) -> dict[str, np.ndarray] | None:
+        """What a snapshot would record now, without keeping it (the live view draws these); None
+        if a value is NaN or inf. ``needs`` limits the costlier parts (``Recorder.snapshot``);
+        the losses are the means since the last snapshot, or that snapshot's right after one."""
+        since = max(self._since, 1)
+        with self.evaluating():
+            snap = self.recorder.snapshot(self, self._sum_d / since, self._sum_g / since, needs)
+        if snap is not None and not self._since:
+            snap.update({k: self.recorder.snapshots[-1][k] for k in ("loss_d", "loss_g")})
+        return snap
+
     def run(self, steps: int | None = None, *, callbacks: Iterable[Callback] = (),
             progress: bool = True) -> History:
         """Step on to ``train.steps`` (or ``steps`` more, raising ``train.steps`` if needed) and

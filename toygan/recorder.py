@@ -85,31 +85,41 @@ class Recorder:
         return True
 
     @torch.no_grad()
-    def snapshot(self, game: Game, loss_d: torch.Tensor, loss_g: torch.Tensor) -> dict | None:
-        """The recorded state, or None if any of it is NaN or inf."""
+    def snapshot(self, game: Game, loss_d: torch.Tensor, loss_g: torch.Tensor,
+                 needs: frozenset[str] | None = None) -> dict | None:
+        """The recorded state, or None if any of it is NaN or inf. ``needs`` limits the costlier
+        parts (``push``, ``field``, ``manifold``, ``optimum``, ``modes``) to those named; ``None``
+        takes everything (a recorded snapshot). G's samples, D on the grid and on the fixed batches,
+        the value and the losses are always there."""
         t, e, dim = game.config.train, game.members, game.dim
+        wants = (lambda part: True) if needs is None else needs.__contains__
         D, objective = game.D, game.objective
         fake = self.fixed_fake if self.fixed_fake is not None else game.G(self.fixed_noise)  # (E, N, d)
         n_use = fake.shape[1] // t.pack * t.pack  # whole packs only
         real_out, fake_out = D(game.pack(self.fixed_real[:, :n_use])), D(game.pack(fake[:, :n_use]))
         d_real, d_fake = objective.reading(real_out), objective.reading(fake_out)  # (E, N)
-        field = self.push(game, self.field_points.repeat(1, t.pack).reshape(-1, dim).expand(e, -1, -1))
         snap = {
             "samples": fake, "d_grid": game.on_points(self.grid).reshape(e, *self.grid_shape),
             "d_real": d_real.mean(-1), "d_fake": d_fake.mean(-1),
             # the objective's own value; V(D, G) of Eq. 1 for the two standard GAN losses
             "value": -objective.discriminator_loss(real_out, fake_out),
             "loss_d": loss_d, "loss_g": loss_g,
-            "push": self.push(game, fake),
-            "field": field[:, ::t.pack].reshape(e, *(FIELD_SIZE,) * dim, dim),
-            "manifold": (game.G(self.manifold_z.expand(e, -1, -1)) if self.fixed_fake is None
-                         else torch.zeros(e, 0, dim, device=game.device)),
         }
+        if wants("push"):
+            snap["push"] = self.push(game, fake)
+        if wants("field"):
+            field = self.push(game, self.field_points.repeat(1, t.pack).reshape(-1, dim).expand(e, -1, -1))
+            snap["field"] = field[:, ::t.pack].reshape(e, *(FIELD_SIZE,) * dim, dim)
+        if wants("manifold"):
+            snap["manifold"] = (game.G(self.manifold_z.expand(e, -1, -1)) if self.fixed_fake is None
+                                else torch.zeros(e, 0, dim, device=game.device))
         if not all(torch.isfinite(v).all() for v in snap.values()):
             return None
         snap = {k: v.cpu().numpy().astype(np.float32) for k, v in snap.items()}
-        snap.update(self.optimum(game, fake, d_real, d_fake))
-        snap.update(self.modes(game, fake))
+        if wants("optimum"):
+            snap.update(self.optimum(game, fake, d_real, d_fake))
+        if wants("modes"):
+            snap.update(self.modes(game, fake))
         return snap
 
     def push(self, game: Game, points: torch.Tensor) -> torch.Tensor:

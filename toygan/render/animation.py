@@ -55,9 +55,9 @@ class Animation(BlittedFigure):
             ratios = [2.0 if name == "goodfellow" else 1.2 if name in _WITH_COLORBAR else 1.0
                       for name in panels]
             axes = np.atleast_1d(self.fig.subplots(1, len(panels), width_ratios=ratios))
-            shared: dict = {"cmap": self.look.cmap}  # the figure's options, and what its panels
-            # compute once for all (D* maps)
-            self.panels = [PANELS[name](self.fig, ax, history, member, shared)
+            # the figure's options, and what its panels compute once for all (D* maps)
+            self.shared: dict = {"cmap": self.look.cmap}
+            self.panels = [PANELS[name](self.fig, ax, history, member, self.shared)
                            for name, ax in zip(panels, axes, strict=True)]
             cfg = history.config
             game = {"trained": f"{cfg.train.loss} GAN", "frozen": f"{cfg.train.loss} GAN, G frozen",
@@ -79,6 +79,16 @@ class Animation(BlittedFigure):
             panel.update(i)
         self.title.set_text(self._title(i))
         return self.blit()
+
+    def show(self, history: History, i: int) -> np.ndarray:
+        """Snapshot ``i`` of another history of the same run and settings (the live view's, which
+        grows), on the figure as laid out; scales and marks stay as they were when it was made."""
+        self.history = history
+        for key in [k for k in self.shared if isinstance(k, tuple)]:  # D* maps of the old history
+            del self.shared[key]
+        for panel in self.panels:
+            panel.rebind(history)
+        return self.frame(i)
 
     def _title(self, i: int) -> str:
         h = self.history

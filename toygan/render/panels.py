@@ -42,6 +42,17 @@ def ink(alpha: float = 1.0) -> tuple[float, float, float, float]:
     return to_rgba(matplotlib.rcParams["text.color"], alpha)
 
 
+class Panel:
+    """What every panel has: the ``history`` it draws and ``rebind`` to another history of the
+    same run with the same settings (the live view's growing one), drawn from the next ``update``
+    on. Panels that derive arrays from the history derive them again there."""
+
+    history: History
+
+    def rebind(self, history: History) -> None:
+        self.history = history
+
+
 def _square(ax: Axes, window: tuple[float, float, float, float]) -> None:
     ax.set_xlim(window[0], window[1])
     ax.set_ylim(window[2], window[3])
@@ -49,7 +60,7 @@ def _square(ax: Axes, window: tuple[float, float, float, float]) -> None:
     ax.tick_params(labelsize=8)
 
 
-class SamplesPanel:
+class SamplesPanel(Panel):
     """Generator samples (a fixed noise batch) over the data density's filled contours."""
 
     title = "Generator vs data"
@@ -144,8 +155,7 @@ class PushPanel(SamplesPanel):
     def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
         push, field = _needs(history, "push", "push"), _needs(history, "field", "push")
         super().__init__(fig, ax, history, member, shared)
-        self.push, self.field = push[:, member, ::self.every], field[:, member]
-        f = self.field.shape[1]
+        f = field.shape[2]
         x0, x1, y0, y1 = history.window
         fx, fy = np.meshgrid(np.linspace(x0, x1, f), np.linspace(y0, y1, f))
         # one scale for the run (for all runs of a comparison, which sets "push_typical")
@@ -160,6 +170,14 @@ class PushPanel(SamplesPanel):
                                       f"{'all runs' if 'push_typical' in shared else 'the run'})")
         self.handles += [self.arrows, self.flow]
         ax.set_title(self.title, fontsize=10)
+
+    @property
+    def push(self) -> np.ndarray:
+        return self.history.push[:, self.member, ::self.every]
+
+    @property
+    def field(self) -> np.ndarray:
+        return self.history.field[:, self.member]
 
     def push_at(self, i: int) -> np.ndarray:
         return self.history.samples[i, self.member, ::self.every]
@@ -227,7 +245,7 @@ class OptimalDiscriminators:
         return self._compute(i)[0]
 
 
-class _MapPanel:
+class _MapPanel(Panel):
     """A map over the window with a colorbar, the data modes marked and an optional contour."""
 
     title = ""
@@ -368,7 +386,7 @@ class GapPanel(_MapPanel):
                       - _optimal(self.history, self.member, self.shared)(i))
 
 
-class _CurvesPanel:
+class _CurvesPanel(Panel):
     """Recorded scalars against the step, drawn up to the current snapshot, with a cursor there.
 
     Subclasses list ``curves(history)``: (scalar name, colour, label) for each line.
@@ -543,12 +561,15 @@ class ValuePanel(_CurvesPanel):
         if loss not in ("saturating", "non-saturating"):
             raise ToyganError(f"panel 'value': train.loss = {loss!r} has no V(D, G) of Eq. 1; it "
                               "needs 'saturating' or 'non-saturating' (try the 'jsd' panel)")
-        self.bound = -np.log(4) + 2 * history.scalars["jsd"][:, member]
         super().__init__(fig, ax, history, member, shared)
         (self.bound_line,) = ax.plot([], [], c=JSD_COLOUR, lw=1.5, ls="--",
                                      label="V(D*, G) = −log 4 + 2·JSD")
         floor = ax.axhline(-np.log(4), ls=":", c=ink(0.7), lw=1, label="−log 4: value at p_g = p_data")
         self.handles += [self.bound_line, floor]
+
+    @property
+    def bound(self) -> np.ndarray:
+        return -np.log(4) + 2 * self.history.scalars["jsd"][:, self.member]
 
     def curves(self, history: History) -> list[tuple[str, str, str]]:
         return [("value", "#1b9e77", "V(D, G) = E log D(x) + E log(1 − D(G(z)))")]
@@ -568,7 +589,7 @@ class ValuePanel(_CurvesPanel):
         self.bound_line.set_data(self.history.steps[: i + 1], self.bound[: i + 1])
 
 
-class ModeTimelinePanel:
+class ModeTimelinePanel(Panel):
     """Which data modes the generator covers at which step: one row per mode, one column per
     snapshot, coloured by the mode's share of the high-quality samples (``toygan.metrics``). Mode
     hopping shows as a bright cell that moves from row to row."""
@@ -579,18 +600,13 @@ class ModeTimelinePanel:
         if history.mode_counts is None or history.mode_counts.shape[-1] == 0:
             raise ToyganError(f"panel 'modes': target {history.config.data.name!r} has no modes to "
                               "count (mode metrics need a Gaussian mixture: ring, grid, mixture)")
-        self.ax, self.history, self.member = ax, history, member
-        counts = history.mode_counts[:, member].astype(float)  # (T, K)
-        totals = counts.sum(axis=1, keepdims=True)
-        self.share = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0).T  # (K, T)
-        k, t = self.share.shape
-        steps = history.steps
-        half = (steps[1] - steps[0]) / 2 if t > 1 else 0.5
-        self.image = ax.imshow(np.full_like(self.share, np.nan), origin="lower", aspect="auto",
+        self.ax, self.member = ax, member
+        k = history.mode_counts.shape[-1]
+        self.image = ax.imshow(np.full((k, 1), np.nan), origin="lower", aspect="auto",
                                cmap="Greens", norm=Normalize(0.0, min(1.0, 3.0 / k)),
-                               extent=(steps[0] - half, steps[-1] + half, -0.5, k - 0.5),
                                interpolation="nearest")
-        ax.set_xlim(0, max(int(history.config.train.steps), int(steps[-1]), 1))
+        self.rebind(history)
+        ax.set_xlim(0, max(int(history.config.train.steps), int(history.steps[-1]), 1))
         ax.set_ylabel("data mode", fontsize=9)
         ax.set_xlabel("generator step", fontsize=9)
         ax.tick_params(labelsize=8)
@@ -604,6 +620,16 @@ class ModeTimelinePanel:
                               label="share of high-quality G samples per mode")
         self.handles = [self.key]
 
+    def rebind(self, history: History) -> None:
+        self.history = history
+        counts = history.mode_counts[:, self.member].astype(float)  # (T, K)
+        totals = counts.sum(axis=1, keepdims=True)
+        self.share = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0).T  # (K, T)
+        k, t = self.share.shape
+        steps = history.steps
+        half = (steps[1] - steps[0]) / 2 if t > 1 else 0.5
+        self.image.set_extent((steps[0] - half, steps[-1] + half, -0.5, k - 0.5))
+
     def animated(self) -> list:
         return [self.image, self.cursor, *self.ax.spines.values()]
 
@@ -615,7 +641,7 @@ class ModeTimelinePanel:
         self.cursor.set_xdata([step, step])
 
 
-class GoodfellowPanel:
+class GoodfellowPanel(Panel):
     """The one-axis picture of Goodfellow et al. (2014), Figure 1, for a 1D target: the data
     density (blue, dotted), the generator's density (orange; a KDE of its samples), the
     discriminator D(x) (black, dashed, right axis, with ½) and, below the x axis, the map from an
@@ -624,19 +650,12 @@ class GoodfellowPanel:
     title = "p_data, p_g, D and x = G(z)"
 
     def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
-        from toygan.theory import kde
-
-        self.ax, self.history, self.member = ax, history, member
+        self.ax, self.member = ax, member
         target = make_target(history.config.data.name, history.config.data.params)
         x0, x1 = history.window[:2]
         self.xs = np.linspace(x0, x1, 400)
         p_data = np.exp(target.log_prob(self.xs[:, None]))
-        bandwidth = history.config.record.kde_bandwidth or "scott"
-        floor = min_bandwidth(history.window)
-        self.p_g = np.stack([np.exp(kde(history.samples[i, member].astype(float), bandwidth,
-                                        min_bandwidth=floor)
-                                    .log_prob(self.xs[:, None]))
-                             for i in range(history.n_snapshots)])
+        self.rebind(history)
         top = 1.1 * max(p_data.max(), np.percentile(self.p_g.max(axis=1), 90))
         self.z_level, self.x_level = -0.45 * top, 0.0
         ax.set_xlim(x0, x1)
@@ -671,6 +690,16 @@ class GoodfellowPanel:
                                         label="D(x); ½ in grey")
         ax.set_title(self.title, fontsize=10)
         self.handles = [data_line, self.g_line, self.d_line, self.mapping]
+
+    def rebind(self, history: History) -> None:
+        from toygan.theory import kde
+
+        self.history = history
+        bandwidth = history.config.record.kde_bandwidth or "scott"
+        floor = min_bandwidth(history.window)
+        self.p_g = np.stack([np.exp(kde(history.samples[i, self.member].astype(float), bandwidth,
+                                        min_bandwidth=floor).log_prob(self.xs[:, None]))
+                             for i in range(history.n_snapshots)])
 
     def _segments(self, i: int) -> np.ndarray:
         if self.history.manifold is None or self.history.manifold.shape[2] == 0:
@@ -721,7 +750,7 @@ def check_panels(history: History, panels, member: int = 0) -> None:
                               "(data.name = 'mixture1d')")
 
 
-class SeedCoveragePanel:
+class SeedCoveragePanel(Panel):
     """For an ensemble: the fraction of seeds whose samples capture each data mode at this step
     (a mode is captured if at least one high-quality sample has it as its nearest mode,
     ``toygan.metrics``), and how many seeds capture all of them. Shows every member at once."""
@@ -732,8 +761,8 @@ class SeedCoveragePanel:
         if history.mode_counts is None or history.mode_counts.shape[-1] == 0:
             raise ToyganError(f"panel 'coverage': target {history.config.data.name!r} has no modes "
                               "to count (mode metrics need a Gaussian mixture: ring, grid, mixture)")
-        self.ax, self.history = ax, history
-        self.captured = history.mode_counts > 0  # (T, E, K)
+        self.ax = ax
+        self.rebind(history)
         k = self.captured.shape[-1]
         self.bars = ax.bar(np.arange(k), np.zeros(k), width=0.8, color="#636363",
                            label="share of seeds that capture the mode")
@@ -747,6 +776,10 @@ class SeedCoveragePanel:
         ax.set_title(self.title, fontsize=10)
         self.note = ax.text(0.5, 0.97, "", transform=ax.transAxes, ha="center", va="top", fontsize=9)
         self.handles = [self.bars]
+
+    def rebind(self, history: History) -> None:
+        self.history = history
+        self.captured = history.mode_counts > 0  # (T, E, K)
 
     def animated(self) -> list:
         return [*self.bars, self.note]

@@ -1,0 +1,381 @@
+"""Live mode: a real server on a free port, its API, the token, saving, the command, and a real
+browser (headless Chromium through Selenium) driving the page. Nothing here waits a fixed time:
+each wait is for a state the server reports, with a generous deadline for a busy machine."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+import uvicorn
+from conftest import tiny_config
+from PIL import Image
+
+from toygan import Game, History
+from toygan.errors import ToyganError
+from toygan.presets import preset_config
+from toygan.live import LiveServer, LiveSession, make_app, needs_token, open_socket
+from toygan.render import render
+
+DEADLINE = 120.0  # seconds: only a broken server takes this long
+CONFIG = tiny_config(**{"train.steps": 200, "record.grid_size": 32, "record.n_samples": 128})
+
+
+def _until(condition, what: str):
+    """Poll ``condition()`` until it returns something truthy (the server's readiness signal)."""
+    end = time.monotonic() + DEADLINE
+    while time.monotonic() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Live:
+    """A session served by uvicorn on a free port in a thread; ``get``/``post`` talk to it."""
+
+    def __init__(self, tmp_path: Path, token: str | None = None, config=CONFIG, width: int = 480) -> None:
+        self.session = LiveSession(config, out=tmp_path / "runs", width=width)
+        self.sock = open_socket("127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        ready = threading.Event()
+        app = make_app(self.session, token, on_ready=ready.set)
+        self.server = LiveServer(uvicorn.Config(app, log_level="warning", ws="auto"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+        self.thread.start()
+        assert ready.wait(DEADLINE)
+
+    def request(self, path: str, payload=None, headers=None, raw: bytes | None = None):
+        data = raw if raw is not None else (None if payload is None else json.dumps(payload).encode())
+        req = urllib.request.Request(self.url + path, data=data, headers=headers or {},
+                                     method="POST" if data is not None else "GET")
+        try:
+            with urllib.request.urlopen(req, timeout=DEADLINE) as r:
+                body = r.read()
+                return r.status, (json.loads(body) if r.headers["content-type"] == "application/json" else body)
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read())
+
+    def state(self) -> dict:
+        return self.request("/api/state")[1]
+
+    def post(self, payload, **kw):
+        return self.request("/api/control", payload, **kw)
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(DEADLINE)
+        self.sock.close()
+        self.session.close()
+
+
+@pytest.fixture
+def live(tmp_path):
+    server = Live(tmp_path)
+    yield server
+    server.close()
+
+
+def test_state_says_where_the_game_is(live):
+    state = live.state()
+    assert state["step"] == 0 and state["running"] is False
+    assert state["settings"]["train.lr_d"] == CONFIG.train.lr_d
+    assert state["settings"]["live.panels"] == ["samples", "discriminator", "convergence"]
+    assert set(state["metrics"]) == {"d_real", "d_fake", "jsd", "modes_captured", "d_star_gap"}
+    assert 0 < state["metrics"]["d_real"] < 1 and state["metrics"]["modes_captured"] is not None
+    assert "hinge" in state["choices"]["train.loss"] and "grid" in state["choices"]["data.name"]
+
+
+def test_actions_step_the_game(live):
+    assert live.post({"action": "step"})[1]["step"] == 1
+    before = live.session.game.D.state_dict()["layers.0.weight"].clone() \
+        if "layers.0.weight" in live.session.game.D.state_dict() else None
+    status, state = live.post({"action": "d_step"})
+    assert status == 200 and state["step"] == 1  # a D step alone is not an iteration
+    if before is not None:
+        assert not np.allclose(before, live.session.game.D.state_dict()["layers.0.weight"])
+    assert live.post({"action": "g_step"})[1]["step"] == 1
+    assert live.post({"action": "play"})[1]["running"] is True
+    _until(lambda: live.state()["step"] > 5, "the game to play")
+    paused = live.post({"action": "pause"})[1]
+    assert paused["running"] is False
+    # controls run in order on the game's thread: once the next one is answered, a step
+    # taken after the pause would show
+    assert live.post({"set": {"live.speed": 3}})[1]["step"] == paused["step"]
+    assert live.state()["step"] == paused["step"]
+    assert live.post({"action": "reset"})[1]["step"] == 0
+
+
+def test_settings_change_through_game_update(live):
+    status, state = live.post({"set": {"train.lr_d": 3e-4, "train.loss": "hinge", "train.d_steps": 2}})
+    assert status == 200
+    assert state["settings"]["train.lr_d"] == 3e-4 and state["settings"]["train.loss"] == "hinge"
+    assert {e["key"] for e in state["events"]} == {"train.lr_d", "train.loss", "train.d_steps"}
+    assert live.session.game.opt_d.param_groups[0]["lr"] == 3e-4
+    state = live.post({"set": {"train.generator": "frozen", "train.regularizer": "r1", "train.gamma": 1.0,
+                               "train.instance_noise": 0.1, "train.updates": "simultaneous",
+                               "train.d_steps": 1}})[1]
+    assert state["settings"]["train.generator"] == "frozen"
+    assert live.post({"action": "g_step"})[0] == 400  # G is frozen: say so, change nothing
+
+
+@pytest.mark.parametrize("payload, says", [
+    ({"set": {"train.lr_d": -1}}, "train.lr_d = -1"),
+    ({"set": {"train.lr_d": 1e-4, "train.loss": "nope"}}, "train.loss"),  # all or nothing
+    ({"set": {"model.d_width": 8}}, "model.d_width"),
+    ({"set": {"live.speed": 0}}, "live.speed"),
+    ({"set": {"live.panels": ["samples", "goodfellow"]}}, "panels"),
+    ({"set": {"data.name": "image"}}, "data.name"),
+    ({"set": {"train.seed": -3}}, "train.seed"),
+    ({"set": "lr"}, "set"),
+    ({"action": "explode"}, "action"),
+    ({"action": "play", "set": {}}, "a control is"),
+    ([1, 2], "a control is"),
+])
+def test_a_bad_control_is_one_line_and_changes_nothing(live, payload, says):
+    before = live.state()
+    status, body = live.post(payload)
+    assert status == 400 and says in body["error"] and "\n" not in body["error"]
+    after = live.state()
+    assert after["settings"] == before["settings"] and after["step"] == before["step"]
+    assert live.post({"action": "step"})[0] == 200  # and the server goes on
+
+
+def test_a_body_that_is_not_json_is_refused(live):
+    status, body = live.request("/api/control", raw=b"{not json")
+    assert status == 400 and "not JSON" in body["error"]
+
+
+def test_target_and_seed_start_a_new_game(live):
+    live.post({"action": "step"})
+    state = live.post({"set": {"data.name": "grid"}})[1]
+    assert state["step"] == 0 and state["settings"]["data.name"] == "grid"
+    assert state["settings"]["data.params"]["side"] == 5  # the preset's grid
+    state = live.post({"set": {"train.seed": 7}})[1]
+    assert state["settings"]["train.seed"] == 7 and state["settings"]["data.name"] == "grid"
+
+
+def test_frame_png_is_the_current_frame(live):
+    status, png = live.request("/api/frame.png")
+    assert status == 200 and png[:8] == b"\x89PNG\r\n\x1a\n"
+    live.post({"set": {"live.panels": ["samples", "discriminator", "dstar", "push"]}})
+    _until(lambda: live.session.view.panels == ("samples", "discriminator", "dstar", "push")
+           and live.state()["frame"] > 1, "the new panels")
+    live.post({"action": "step"})  # a frame drawn with the four panels
+    import io
+
+    with Image.open(io.BytesIO(live.request("/api/frame.png")[1])) as im:
+        assert im.size[0] == 1280  # four panels: 320 px each
+
+
+def test_a_panel_that_does_not_fit_the_loss_is_left_out_with_a_note(live):
+    live.post({"set": {"live.panels": ["samples", "dstar"]}})
+    state = live.post({"set": {"train.loss": "wasserstein"}})[1]
+    _until(lambda: "dstar" in live.state()["view_note"], "the note")
+
+
+def test_save_writes_a_run_that_renders(live, tmp_path):
+    live.post({"action": "step"})
+    live.post({"set": {"train.lr_d": 5e-4}})
+    for _ in range(10):
+        live.post({"action": "step"})
+    state = live.post({"action": "save"})[1]
+    run = Path(state["saved"][-1])
+    assert run.name == "live-001" and state["unsaved"] is False
+    history = History.load(run / "history.npz")
+    assert [e["key"] for e in history.events] == ["train.lr_d"] and history.events[0]["step"] == 1
+    assert Game.load(run).iteration == 11
+    out = render(history, tmp_path / "lecture.gif", width=480)
+    assert out.stat().st_size > 0
+    assert Path(live.post({"action": "save"})[1]["saved"][-1]).name == "live-002"
+
+
+def test_controls_need_the_token_when_shared(tmp_path):
+    server = Live(tmp_path, token="s3cret")
+    try:
+        status, body = server.post({"action": "step"})
+        assert status == 403 and "token" in body["error"]
+        assert server.post({"action": "step"}, headers={"X-Toygan-Token": "wrong"})[0] == 403
+        assert server.state()["step"] == 0  # refused: nothing changed; watching needs no token
+        assert server.post({"action": "step"}, headers={"X-Toygan-Token": "s3cret"})[1]["step"] == 1
+        assert server.request("/api/control?token=s3cret", {"action": "step"})[1]["step"] == 2
+    finally:
+        server.close()
+
+
+def test_who_needs_a_token():
+    assert not needs_token("127.0.0.1") and not needs_token("::1") and not needs_token("localhost")
+    assert needs_token("0.0.0.0") and needs_token("::") and needs_token("192.168.1.20")
+
+
+def test_a_diverging_game_stops_playing_and_keeps_its_frames(tmp_path):
+    session = LiveSession(tiny_config(**{"train.lr_d": 1e30, "train.lr_g": 1e30, "train.optimizer": "sgd"}),
+                          out=tmp_path, width=480)
+    try:
+        session.control({"action": "play"})
+        _until(lambda: not session.state()["running"], "the game to stop")
+        state = session.state()
+        assert state["status"] == "diverged" and "reset" in state["note"] and session.jpeg
+        with pytest.raises(ToyganError, match="reset"):
+            session.control({"action": "play"})
+        assert session.control({"action": "save"})["saved"]  # what it recorded is kept
+        assert session.control({"action": "reset"})["step"] == 0
+    finally:
+        session.close()
+
+
+def test_a_session_plays_past_train_steps(tmp_path):
+    session = LiveSession(tiny_config(**{"train.steps": 20}), out=tmp_path, width=480)
+    try:
+        session.control({"set": {"live.speed": 15}})
+        session.control({"action": "play"})
+        _until(lambda: session.state()["step"] > 45, "play past train.steps")
+        state = session.control({"action": "pause"})
+        assert state["settings"]["train.steps"] >= 80 and state["status"] == "paused"
+        assert not any(e["key"] == "train.steps" for e in state["events"])  # not a change of the game
+    finally:
+        session.close()
+
+
+# --- the command ---
+
+def _start(tmp_path, *args):
+    proc = subprocess.Popen([sys.executable, "-m", "toygan", "live", "--no-browser", "--port", "0",
+                             "--out", str(tmp_path / "runs"), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()  # the readiness signal: the URL, printed once the server is up
+    assert line.startswith("toygan live: http://"), line + proc.stderr.read()
+    return proc, line.split()[-1]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_the_command_serves_and_stops_cleanly_saving_the_session(tmp_path, sig):
+    proc, url = _start(tmp_path, "--set", "train.batch_size=32", "--set", "model.d_width=16")
+    try:
+        with urllib.request.urlopen(url + "api/state", timeout=DEADLINE) as r:
+            assert json.loads(r.read())["settings"]["model.d_width"] == 16
+        request = urllib.request.Request(url + "api/control", data=b'{"action": "step"}', method="POST")
+        with urllib.request.urlopen(request, timeout=DEADLINE) as r:
+            assert json.loads(r.read())["step"] == 1
+    finally:
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=DEADLINE)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "saved to" in out
+    assert (tmp_path / "runs" / "live-001" / "history.npz").is_file()
+
+
+def test_a_shared_server_prints_the_teachers_url_with_a_token(tmp_path):
+    proc, url = _start(tmp_path, "--host", "0.0.0.0")
+    try:
+        assert "?token=" in url
+        port = url.split(":")[2].split("/")[0]
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/control", data=b'{"action": "step"}',
+                                         method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=DEADLINE)
+        assert refused.value.code == 403
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=DEADLINE)
+    assert proc.returncode == 0 and "saved to" not in out  # nothing changed, nothing to save
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--port", "70000"], "--port 70000"),
+    (["--speed", "0"], "live.speed"),
+    (["--panels", "samples,nope"], "panels"),
+    (["--preset", "nope"], "nope"),
+    (["--width", "10"], "width"),
+])
+def test_the_command_refuses_bad_input_in_one_line(tmp_path, args, says):
+    done = subprocess.run([sys.executable, "-m", "toygan", "live", "--no-browser", *args],
+                          capture_output=True, text=True, timeout=DEADLINE)
+    assert done.returncode == 2 and says in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_a_taken_port_is_one_line(tmp_path):
+    taken = open_socket("127.0.0.1", 0)
+    try:
+        port = str(taken.getsockname()[1])
+        done = subprocess.run([sys.executable, "-m", "toygan", "live", "--no-browser", "--port", port],
+                              capture_output=True, text=True, timeout=DEADLINE)
+        assert done.returncode == 2 and f"--port {port}" in done.stderr and "Traceback" not in done.stderr
+    finally:
+        taken.close()
+
+
+# --- a real browser ---
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture
+def browser():
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("the browser tests need Debian's chromium and chromium-driver (apt-get install "
+                    "chromium chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="the browser tests need selenium")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--window-size=1600,900", "--force-device-scale-factor=1", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    driver.set_page_load_timeout(DEADLINE)
+    yield driver
+    driver.quit()
+
+
+def test_the_page_plays_pauses_and_steers_in_a_browser(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # the ring preset as a lecture shows it (its screenshot is the docs' picture), smaller batches
+    server = Live(tmp_path, config=preset_config("ring").replace(**{"train.batch_size": 64}), width=960)
+    wait = WebDriverWait(browser, DEADLINE, poll_frequency=0.05)
+    try:
+        browser.get(server.url + "/")
+        frame = browser.find_element(By.ID, "frame")
+        first = wait.until(lambda d: frame.get_attribute("src") or False)
+        server.post({"set": {"live.speed": 20}})
+        browser.find_element(By.ID, "play").click()
+        wait.until(lambda d: server.state()["step"] > 600)
+        wait.until(lambda d: frame.get_attribute("src") != first)  # new frames reach the page
+        wait.until(lambda d: "Pause" in d.find_element(By.ID, "play").text)
+        browser.find_element(By.ID, "play").click()  # now the pause button
+        wait.until(lambda d: not server.state()["running"])
+        stopped = server.state()["step"]
+        server.post({"set": {"live.speed": 2}})  # answered after anything queued before it
+        assert server.state()["step"] == stopped
+        wait.until(lambda d: f"step {stopped:,}" in d.find_element(By.ID, "status").text)
+        lr = browser.find_element(By.CSS_SELECTOR, '[data-key="train.lr_d"]')
+        lr.clear()
+        lr.send_keys("0.0003", Keys.ENTER)
+        wait.until(lambda d: server.state()["settings"]["train.lr_d"] == 3e-4)
+        lr.clear()
+        lr.send_keys("-2", Keys.ENTER)  # a bad value: one line on the page, nothing changed
+        wait.until(lambda d: "train.lr_d = -2" in d.find_element(By.ID, "error").text)
+        assert server.state()["settings"]["train.lr_d"] == 3e-4
+        browser.find_element(By.ID, "step").click()
+        wait.until(lambda d: d.find_element(By.ID, "error").text == "")
+        shot = Path(os.environ.get("TOYGAN_LIVE_SCREENSHOT", tmp_path / "live.png"))
+        browser.save_screenshot(str(shot))
+        with Image.open(shot) as im:
+            assert im.size[0] == 1600 and len(np.unique(np.asarray(im.convert("L")))) > 50
+    finally:
+        server.close()

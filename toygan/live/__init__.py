@@ -1,0 +1,14 @@
+"""Live classroom mode: a local web page that plays and steers one ``toygan.Game``, drawn by the
+same panels as the animations (``toygan live``; see docs/live.md).
+
+    session = LiveSession(preset_config("ring"))       # a game on a worker thread
+    session.control({"action": "play"})                 # or {"set": {"train.lr_d": 1e-4}}
+    app = make_app(session, token=None)                 # the page and /api, for any ASGI server
+"""
+
+from toygan.live.server import LiveServer, make_app, needs_token, open_socket
+from toygan.live.session import ACTIONS, LIVE_KEYS, RESTART_KEYS, LiveSession, live_targets
+from toygan.live.view import LIVE_PANELS, LiveView
+
+__all__ = ["ACTIONS", "LIVE_KEYS", "LIVE_PANELS", "LiveServer", "LiveSession", "LiveView", "RESTART_KEYS",
+           "live_targets", "make_app", "needs_token", "open_socket"]

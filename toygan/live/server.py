@@ -1,0 +1,174 @@
+"""The classroom server: a page and a small JSON API over one ``LiveSession``, on Starlette and
+uvicorn.
+
+- ``GET /``: the page; ``GET /ws``: a WebSocket that sends each new frame (JPEG bytes) and then
+  the state (JSON text), dropping frames a slow browser cannot take;
+- ``GET /api/state``: the state as JSON; ``GET /api/frame.png``: the current frame;
+- ``POST /api/control``: ``{"action": NAME}`` or ``{"set": {KEY: VALUE}}`` → 200 and the new state,
+  400 and ``{"error": "<one line>"}`` (nothing changed), or 403 without the token when one is
+  required.
+
+Who may steer: the server listens on 127.0.0.1 unless told otherwise. Bound to any other address
+(students' machines can reach it), controls need the token the server prints in the teacher's URL;
+watching (the page, the frames, the state) needs none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import json
+import secrets
+import signal
+import socket
+from collections.abc import Callable, Iterator
+from importlib import resources
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from toygan.errors import ToyganError
+from toygan.live.session import LiveSession
+from toygan.live.view import encode
+
+__all__ = ["make_app", "needs_token", "open_socket", "LiveServer"]
+
+MAX_BODY = 64 * 1024  # a control is a few hundred bytes
+
+
+def needs_token(host: str) -> bool:
+    """Whether controls need the token: on any address but the loopback ones."""
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: others may reach it
+        return True
+
+
+def make_app(session: LiveSession, token: str | None,
+             on_ready: Callable[[], None] | None = None) -> Starlette:
+    """The web app over ``session``; ``token``: what a control must carry (``X-Toygan-Token``
+    header or ``token`` query parameter), or None for none; ``on_ready()`` is called once the
+    server is up (the readiness signal: the CLI prints the URL then)."""
+    page = resources.files("toygan.live").joinpath("page.html").read_text(encoding="utf-8")
+
+    def allowed(request: Request) -> bool:
+        given = request.headers.get("x-toygan-token") or request.query_params.get("token") or ""
+        return token is None or secrets.compare_digest(given.encode(), token.encode())
+
+    async def index(request: Request) -> HTMLResponse:
+        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+    async def state(request: Request) -> JSONResponse:
+        return JSONResponse(session.state(), headers={"Cache-Control": "no-store"})
+
+    async def frame_png(request: Request) -> Response:
+        rgb = session.rgb
+        png = await run_in_threadpool(encode, rgb, "png")
+        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+    async def control(request: Request) -> JSONResponse:
+        if not allowed(request):
+            return JSONResponse({"error": "this server is shared: controls need the teacher's token "
+                                          "(the URL it printed at start)"}, status_code=403)
+        body = await request.body()
+        try:
+            if len(body) > MAX_BODY:
+                raise ToyganError(f"a control of {len(body)} bytes; at most {MAX_BODY}")
+            try:
+                payload = json.loads(body)
+            except (ValueError, UnicodeDecodeError) as err:
+                raise ToyganError(f"the body is not JSON ({err})") from None
+            new_state = await asyncio.wrap_future(session.submit(payload))
+        except ToyganError as err:
+            return JSONResponse({"error": str(err)}, status_code=400)
+        return JSONResponse(new_state)
+
+    async def stream(websocket: WebSocket) -> None:
+        await websocket.accept()
+        loop = asyncio.get_running_loop()
+        fresh = asyncio.Event()
+        stop = session.listen(lambda: loop.call_soon_threadsafe(fresh.set))
+        closed = asyncio.ensure_future(websocket.receive())  # the browser's close (or anything it sends)
+        try:
+            sent = -1
+            while True:
+                if session.frame_id != sent:
+                    sent, jpeg, state_now = session.frame_id, session.jpeg, session.state()
+                    await websocket.send_bytes(jpeg)
+                    await websocket.send_text(json.dumps(state_now))
+                else:  # a state change without a new frame
+                    await websocket.send_text(json.dumps(session.state()))
+                waiting = asyncio.ensure_future(fresh.wait())
+                done, _ = await asyncio.wait({waiting, closed}, return_when=asyncio.FIRST_COMPLETED)
+                if closed in done:
+                    waiting.cancel()
+                    return
+                fresh.clear()
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return
+        finally:
+            stop()
+            closed.cancel()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        if on_ready is not None:
+            on_ready()
+        yield
+
+    return Starlette(lifespan=lifespan, routes=[
+        Route("/", index), Route("/api/state", state), Route("/api/frame.png", frame_png),
+        Route("/api/control", control, methods=["POST"]), WebSocketRoute("/ws", stream),
+    ])
+
+
+def open_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host``:``port`` (0: any free port); a ToyganError if it is taken."""
+    try:
+        info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError, OverflowError) as err:
+        raise ToyganError(f"--host {host!r}: not an address here ({err})") from None
+    sock = socket.socket(info[0], socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(info[4])
+    except OSError as err:
+        sock.close()
+        raise ToyganError(f"--host {host} --port {port}: cannot listen there ({err.strerror}); "
+                          "choose another port (--port 0 takes any free one)") from None
+    sock.listen(64)
+    sock.set_inheritable(True)
+    return sock
+
+
+class LiveServer(uvicorn.Server):
+    """uvicorn's server with toygan's signals: Ctrl-C, SIGTERM and SIGHUP stop it cleanly (a
+    second Ctrl-C at once), and nothing is re-raised afterwards."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        signals = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+        previous = {sig: signal.signal(sig, self._stop) for sig in signals}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _stop(self, signum, frame) -> None:
+        if self.should_exit:
+            self.force_exit = True
+        self.should_exit = True

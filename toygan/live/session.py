@@ -1,0 +1,337 @@
+"""A live session: one game, played and steered from one worker thread, drawn after every change.
+
+Everything that touches the game runs on the worker, in order: controls are queued and answered
+there (``submit``), and while playing the worker runs ``speed`` iterations, draws a frame and
+publishes it, at most ``MAX_FPS`` times a second. Readers (the web server) take the latest frame
+and state without waiting. A control that fails changes nothing and is answered with the error.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from toygan.config import Config
+from toygan.errors import ToyganError, first_line
+from toygan.game import MUTABLE, Game
+from toygan.live.view import LIVE_PANELS, LiveView, encode
+from toygan.objectives import OBJECTIVES, REGULARIZERS
+from toygan.presets import PRESETS
+from toygan.updates import UPDATES
+from toygan.validate import integer
+
+__all__ = ["LiveSession", "ACTIONS", "LIVE_KEYS", "RESTART_KEYS", "live_targets"]
+
+MAX_FPS = 30
+"""Frames drawn per second at most while playing (the rest of the time trains)."""
+MAX_SPEED = 1000
+RESTART_KEYS = frozenset({"data.name", "data.params", "train.seed"})
+"""Settings that start a new game (with every other setting kept): the target and the seed."""
+LIVE_KEYS = frozenset({"live.speed", "live.panels"})
+"""The page's own settings: iterations per frame, and the panels shown."""
+METRICS = ("d_real", "d_fake", "jsd", "modes_captured", "d_star_gap")
+
+
+def live_targets() -> dict[str, dict[str, Any]]:
+    """The presets' 2D targets by data name → the settings that choose one (its data and the
+    recording window and KDE bandwidth that suit it): the first preset with that target wins."""
+    targets: dict[str, dict[str, Any]] = {}
+    for preset in PRESETS.values():
+        cfg = preset.config()
+        if cfg.data.name in targets or cfg.data.name.endswith("1d") or cfg.data.name in ("points", "image"):
+            continue
+        targets[cfg.data.name] = {"data.name": cfg.data.name, "data.params": dict(cfg.data.params),
+                                  "record.window": cfg.record.window,
+                                  "record.kde_bandwidth": cfg.record.kde_bandwidth}
+    return targets
+
+
+@dataclass
+class _Control:
+    payload: Any
+    future: Future
+
+
+def _action(name: str) -> Callable[[LiveSession], str]:
+    return lambda session: getattr(session, f"_do_{name}")()
+
+
+ACTIONS = {name: _action(name) for name in ("play", "pause", "step", "d_step", "g_step", "reset", "save")}
+"""The page's buttons (and ``{"action": NAME}`` of the API) → what the session does."""
+
+
+class LiveSession:
+    """A game steered live: ``submit`` a control, read ``state()`` and the latest ``frame``.
+
+    Args:
+        config: the game to start with (a 2D target).
+        out: the folder that ``save`` writes numbered run folders into.
+        panels, width: what the frames show (``LiveView``).
+        speed: iterations per frame while playing.
+    """
+
+    def __init__(self, config: Config, *, out: str | Path = "live-runs",
+                 panels: Any = None, width: int = 960, speed: int = 10) -> None:
+        self.game = Game(config)
+        self.view = LiveView(panels, width=width)
+        self.speed = _speed(speed)
+        self.out = Path(out)
+        self.running = False
+        self.note = ""  # the last thing the session itself says (a save, a restart, a stop)
+        self.saved: list[str] = []
+        self._saved_at: tuple | None = None
+        self.frame_id = 0
+        self.jpeg = b""
+        self.rgb: np.ndarray | None = None
+        self._state: dict = {}
+        self._metrics: dict = dict.fromkeys(METRICS)
+        self._queue: queue.Queue[_Control | None] = queue.Queue()
+        self._listeners: list[Callable[[], None]] = []
+        self._lock = threading.Lock()  # guards the listeners list
+        self._draw(full=True)
+        self._thread = threading.Thread(target=self._work, name="toygan-live", daemon=True)
+        self._thread.start()
+
+    # --- what readers see (any thread) ---
+
+    def state(self) -> dict:
+        """The latest published state (a fresh dict)."""
+        return dict(self._state)
+
+    def listen(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback()`` (from the worker thread) after each new frame; returns the
+        function that stops it."""
+        with self._lock:
+            self._listeners.append(callback)
+
+        def stop() -> None:
+            with self._lock:
+                if callback in self._listeners:
+                    self._listeners.remove(callback)
+        return stop
+
+    def submit(self, payload: Any) -> Future:
+        """Queue a control: ``{"action": NAME}`` or ``{"set": {KEY: VALUE, ...}}``. The future gives
+        the new state, or raises ToyganError with one line (nothing was changed)."""
+        future: Future = Future()
+        if not self._thread.is_alive():
+            future.set_exception(ToyganError("the live session has stopped"))
+        else:
+            self._queue.put(_Control(payload, future))
+        return future
+
+    def control(self, payload: Any, timeout: float | None = None) -> dict:
+        """``submit`` and wait for the answer."""
+        return self.submit(payload).result(timeout)
+
+    def close(self) -> None:
+        """Stop the worker (after the control it is running) and release the figure."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        self.view.close()
+
+    # --- the worker ---
+
+    def _work(self) -> None:
+        while True:
+            started = time.perf_counter()
+            if self.running:
+                self._play()
+                self._draw(full=not self.running)
+            pending = []
+            # while playing, wait only for what is left of this frame's time; paused, for a control
+            wait = max(0.0, 1 / MAX_FPS - (time.perf_counter() - started)) if self.running else None
+            try:
+                pending.append(self._queue.get(timeout=wait))
+                while True:
+                    pending.append(self._queue.get_nowait())
+            except queue.Empty:
+                pass
+            if None in pending:  # close(): answer what came before it, then stop
+                pending = pending[:pending.index(None) + 1]
+            answered = [(c, self._apply(c.payload)) for c in pending if c is not None]
+            if answered:  # answered before the frame is drawn: the change is made, the picture follows
+                self._state = self._describe()
+            for control, error in answered:
+                if error is None:
+                    control.future.set_result(self.state())
+                else:
+                    control.future.set_exception(ToyganError(error))
+            if None in pending:
+                return
+            if answered and not self.running:  # while playing, the next frame shows it
+                self._draw(full=True)
+
+    def _apply(self, payload: Any) -> str | None:
+        """Carry out one control; the error line if it was refused (then nothing changed)."""
+        try:
+            if not isinstance(payload, Mapping) or len(payload) != 1 or not set(payload) <= {"action", "set"}:
+                raise ToyganError('a control is {"action": NAME} or {"set": {KEY: VALUE, ...}}; got '
+                                  f"{_short(payload)}")
+            if "action" in payload:
+                name = payload["action"]
+                if not isinstance(name, str) or name not in ACTIONS:
+                    raise ToyganError(f"action = {_short(name)}: choose one of {list(ACTIONS)}")
+                self.note = ACTIONS[name](self)
+            else:
+                self._set(payload["set"])
+            return None
+        except ToyganError as err:
+            return first_line(err)
+        except Exception as err:  # noqa: BLE001 - a control must never kill the session
+            return f"{type(err).__name__}: {first_line(err)}"
+
+    def _play(self) -> None:
+        game = self.game
+        try:
+            for _ in range(self.speed):
+                if game.iteration >= game.config.train.steps:  # live play goes on: double the length
+                    game.update({"train.steps": 2 * game.config.train.steps})
+                game.step()
+                if game.status == "diverged":
+                    self.running = False
+                    self.note = f"{game.message}; reset to start again"
+                    return
+        except ToyganError as err:  # the length cannot grow (the recording limit)
+            self.running = False
+            self.note = f"stopped: {first_line(err)}; save, then reset"
+
+    def _draw(self, full: bool) -> None:
+        shown = self.view.frame(self.game, full=full)
+        if shown is not None:
+            self.rgb, snapshot = shown
+            self.jpeg = encode(self.rgb, "jpeg")
+            self.frame_id += 1
+            self._metrics = {k: _number(snapshot[k][0]) for k in METRICS}
+        self._state = self._describe()
+        with self._lock:
+            listeners = list(self._listeners)
+        for callback in listeners:
+            callback()
+
+    # --- the controls ---
+
+    def _do_play(self) -> str:
+        if self.game.status == "diverged":
+            raise ToyganError(f"the game cannot go on ({self.game.message}); reset it")
+        self.running = True
+        return ""
+
+    def _do_pause(self) -> str:
+        self.running = False
+        return f"paused at step {self.game.iteration}"
+
+    def _do_step(self) -> str:
+        self.running = False
+        self.game.step()
+        return f"one iteration: step {self.game.iteration}"
+
+    def _do_d_step(self) -> str:
+        self.running = False
+        self.game.d_step()
+        return f"one D step at step {self.game.iteration}"
+
+    def _do_g_step(self) -> str:
+        self.running = False
+        self.game.g_step()
+        return f"one G step at step {self.game.iteration}"
+
+    def _do_reset(self) -> str:
+        self.running = False
+        self.game = Game(self.game.config.replace(**{"train.steps": self.game.initial_config.train.steps}))
+        return "reset: a new game with the current settings"
+
+    def _do_save(self) -> str:
+        game = self.game
+        self.out.mkdir(parents=True, exist_ok=True)
+        number = 1 + max((int(p.name[5:]) for p in self.out.glob("live-[0-9][0-9][0-9]")
+                          if p.name[5:].isdigit()), default=0)
+        path = game.save(self.out / f"live-{number:03d}")
+        self.saved.append(str(path))
+        self._saved_at = (id(game), game.iteration, len(game.events))
+        return f"saved to {path}: `toygan render {path} --out lecture.gif` makes it an animation"
+
+    @property
+    def unsaved(self) -> bool:
+        """Whether the game has moved or changed since the last save."""
+        game = self.game
+        moved = game.iteration > 0 or bool(game.events)
+        return moved and self._saved_at != (id(game), game.iteration, len(game.events))
+
+    def _set(self, changes: Any) -> None:
+        if not isinstance(changes, Mapping) or not changes:
+            raise ToyganError(f'set: {_short(changes)} is not a mapping of settings, e.g. {{"train.lr_d": 1e-4}}')
+        unknown = [k for k in changes if not isinstance(k, str) or
+                   (k not in MUTABLE and k not in RESTART_KEYS and k not in LIVE_KEYS)]
+        if unknown:
+            raise ToyganError(f"{_short(unknown[0])}: not a setting the live page changes; choose from "
+                              f"{sorted(MUTABLE | RESTART_KEYS | LIVE_KEYS)}")
+        speed = _speed(changes["live.speed"]) if "live.speed" in changes else self.speed
+        panels = LiveView.check_panels(changes["live.panels"]) if "live.panels" in changes else None
+        config = {k: v for k, v in changes.items() if k not in LIVE_KEYS}
+        if "data.name" in config and "data.params" not in config:
+            target = live_targets().get(config["data.name"])
+            if target is None:
+                raise ToyganError(f"data.name = {_short(config['data.name'])}: choose one of "
+                                  f"{list(live_targets())}")
+            config = {**target, **config}
+        if RESTART_KEYS & set(config):
+            settings = self.game.config.replace(**config)  # checked here; a new game below
+            if settings.data.name in ("points", "image"):
+                raise ToyganError(f"data.name = {settings.data.name!r}: the live page plays the presets' "
+                                  f"targets {list(live_targets())}")
+            game = Game(settings.replace(**{"train.steps": self.game.initial_config.train.steps}))
+            if game.dim != 2:
+                raise ToyganError(f"data.name = {settings.data.name!r} is a 1D target; the live page "
+                                  "draws the plane")
+            self.game, self.running = game, False
+            self.note = "a new game: the target or the seed changed"
+        elif config:
+            self.game.update(config)
+        self.speed = speed
+        if panels is not None:
+            self.view.panels = panels
+
+    # --- the published state ---
+
+    def _describe(self) -> dict:
+        game = self.game
+        settings = {f"{section}.{key}": value for section, values in game.config.to_dict().items()
+                    for key, value in values.items()}
+        settings.update({"live.speed": self.speed, "live.panels": list(self.view.panels)})
+        return {
+            "step": game.iteration, "running": self.running, "status": game.status,
+            "message": game.message, "note": self.note, "view_note": self.view.note,
+            "frame": self.frame_id, "settings": settings, "metrics": dict(self._metrics),
+            "events": [dict(e) for e in game.events if e["key"] != "train.steps"],
+            "saved": list(self.saved), "unsaved": self.unsaved,
+            "choices": {"train.loss": list(OBJECTIVES), "train.regularizer": list(REGULARIZERS),
+                        "train.updates": list(UPDATES), "data.name": list(live_targets()),
+                        "train.generator": ["trained", "frozen"], "live.panels": list(LIVE_PANELS)},
+        }
+
+
+def _speed(value: Any) -> int:
+    """Iterations per frame."""
+    return integer("live.speed", value, 1, MAX_SPEED)
+
+
+def _number(x: Any) -> float | None:
+    """A metric for JSON: a float, or None where it is undefined (NaN)."""
+    x = float(x)
+    return None if math.isnan(x) or math.isinf(x) else x
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

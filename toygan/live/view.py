@@ -1,0 +1,170 @@
+"""The live view: frames of a game as it stands now, drawn by the same panels as the animations.
+
+A frame is the game's recorded snapshots (for the curves) with one more, unkept snapshot of the
+game now at the end. The figure is laid out once per game and settings and then only redrawn
+(``Animation.show``); it is laid out again when the game, its settings, its events or the chosen
+panels change. A snapshot taken for a frame computes only what the shown panels draw; the other
+scalars come from the latest recorded snapshot.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image
+
+from toygan.errors import ToyganError
+from toygan.game import Game
+from toygan.history import SCALARS, History
+from toygan.recorder import ARRAYS
+from toygan.validate import integer
+from toygan.render.animation import Animation
+from toygan.render.figure import Look
+from toygan.render.panels import PANELS, panel_names
+
+__all__ = ["LiveView", "LIVE_PANELS", "encode"]
+
+LIVE_PANELS = tuple(name for name in PANELS if name not in ("goodfellow", "coverage"))
+"""The panels the live page offers: those of the plane for one game (coverage needs seeds)."""
+DEFAULT_LIVE_PANELS = ("samples", "discriminator", "convergence")
+NEEDS = {"push": {"push", "field"}, "manifold": {"manifold"}, "modes": {"modes"},
+         "jsd": {"optimum"}, "value": {"optimum"}, "optimality": {"optimum"}}
+"""What a panel needs of a frame's snapshot beyond G's samples, D's map and the mean D values."""
+
+
+def encode(rgb: np.ndarray, format: str) -> bytes:
+    """An RGB frame as JPEG (quality 85: cheap to stream) or PNG bytes."""
+    buffer = io.BytesIO()
+    if format == "jpeg":
+        Image.fromarray(rgb).save(buffer, "JPEG", quality=85)
+    else:
+        Image.fromarray(rgb).save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+class _Series:
+    """The recorded scalars and mode counts of one game, stacked as they come (a frame must not
+    re-stack thousands of snapshots)."""
+
+    def __init__(self, game: Game) -> None:
+        self.game, self.count = game, 0
+        self.steps = np.zeros(0, np.int64)
+        self.scalars: dict[str, np.ndarray] = {}
+        self.mode_counts: np.ndarray | None = None
+
+    def sync(self) -> None:
+        new = self.game.recorder.snapshots[self.count:]
+        if not new:
+            return
+        self.steps = np.concatenate([self.steps, self.game.recorder.steps[self.count:]])
+        for key in SCALARS:
+            fresh = np.stack([s[key] for s in new])
+            self.scalars[key] = fresh if key not in self.scalars else np.concatenate([self.scalars[key], fresh])
+        fresh = np.stack([s["mode_counts"] for s in new])
+        self.mode_counts = fresh if self.mode_counts is None else np.concatenate([self.mode_counts, fresh])
+        self.count += len(new)
+
+
+class LiveView:
+    """Draws ``frame(game)``: the chosen ``panels`` of the game now, ``width`` pixels wide."""
+
+    def __init__(self, panels: Sequence[str] | str | None = None, *, width: int = 960,
+                 look: Look | None = None) -> None:
+        self.panels = self.check_panels(DEFAULT_LIVE_PANELS if panels is None else panels)
+        integer("width", width, 320, 4096)
+        self.width, self.look = width, look
+        self.note = ""
+        """Why a chosen panel is not shown (it does not fit the game's settings), else empty."""
+        self._series: _Series | None = None
+        self._animation: Animation | None = None
+        self._layout: tuple | None = None
+
+    @staticmethod
+    def check_panels(panels: Sequence[str] | str) -> tuple[str, ...]:
+        """Panel names the live page can show, as a tuple; a ToyganError names any other."""
+        if not isinstance(panels, str | list | tuple) or not all(isinstance(p, str) for p in panels):
+            raise ToyganError(f"panels = {panels!r}: give a list of panel names from {list(LIVE_PANELS)}")
+        names = tuple(panel_names(panels))
+        bad = [name for name in names if name not in LIVE_PANELS]
+        if bad or not names or len(set(names)) != len(names):
+            raise ToyganError(f"panels = {list(names)!r}: choose one to five, each once, from "
+                              f"{list(LIVE_PANELS)}")
+        if len(names) > 5:
+            raise ToyganError(f"panels = {list(names)!r}: at most five fit a live frame")
+        return names
+
+    def needs(self, full: bool) -> frozenset[str]:
+        """What a frame's snapshot computes: the shown panels' needs, or everything (``full``)."""
+        if full:
+            return frozenset({"push", "field", "manifold", "optimum", "modes"})
+        return frozenset(part for name in self.panels for part in NEEDS.get(name, ()))
+
+    def history(self, game: Game, now: dict[str, np.ndarray]) -> History:
+        """The recorded snapshots with ``now`` as the last (in place of a recorded one at the same
+        step). Arrays other than the mode counts show ``now`` at every index: only the last one
+        is drawn, and broadcasting costs nothing."""
+        if self._series is None or self._series.game is not game:
+            self._series = _Series(game)
+        series = self._series
+        series.sync()
+        keep = series.count - (1 if series.steps[-1] == game.iteration else 0)
+        last = game.recorder.snapshots[-1]
+        now = {**last, **now}  # what the frame did not compute: as last recorded
+        steps = np.append(series.steps[:keep], game.iteration)
+        t = len(steps)
+        arrays = {k: np.broadcast_to(now[k][None], (t, *now[k].shape)) for k in ARRAYS if k != "mode_counts"}
+        scalars = {k: np.concatenate([series.scalars[k][:keep], now[k][None]]) for k in SCALARS}
+        mode_counts = np.concatenate([series.mode_counts[:keep], now["mode_counts"][None]])
+        return History(config=game.config, window=game.recorder.window, steps=steps,
+                       scalars=scalars, mode_counts=mode_counts, **arrays,
+                       status="diverged" if game.status == "diverged" else "completed",
+                       message=game.message, events=list(game.events))
+
+    def frame(self, game: Game, *, full: bool = False) -> tuple[np.ndarray, dict] | None:
+        """The game now as an RGB frame, with the snapshot it shows; None if the snapshot holds a
+        NaN or inf (a diverging game: the last good frame stays)."""
+        if game.dim != 2:
+            raise ToyganError(f"data.name = {game.config.data.name!r} is a 1D target; the live page "
+                              "draws the plane (train it with `toygan train` and render it)")
+        now = game.snapshot(self.needs(full))
+        if now is None:
+            return None
+        history = self.history(game, now)
+        layout = (id(game), self.panels, game.config.to_toml(), len(game.events))
+        if layout != self._layout or self._animation is None:
+            self.close()
+            self._animation = self._build(history)
+            self._layout = layout
+        rgb = self._animation.show(history, history.n_snapshots - 1)
+        return rgb, {**game.recorder.snapshots[-1], **now}
+
+    def _build(self, history: History) -> Animation:
+        """The figure for these panels; panels that do not fit the game's settings (D* for a
+        critic, say) are left out and ``note`` says why."""
+        try:
+            self.note = ""
+            return Animation(history, self.panels, width=self._width(len(self.panels)), look=self.look)
+        except ToyganError:
+            pass
+        shown, notes = [], []
+        for name in self.panels:
+            try:
+                Animation(history, [name], width=320, look=self.look).close()
+                shown.append(name)
+            except ToyganError as err:
+                notes.append(str(err))
+        self.note = "; ".join(notes)
+        shown = shown or ["samples"]
+        return Animation(history, shown, width=self._width(len(shown)), look=self.look)
+
+    def _width(self, n_panels: int) -> int:
+        """``width``, or wider for more than three panels (they stay about as large)."""
+        return max(self.width, 320 * n_panels)
+
+    def close(self) -> None:
+        if self._animation is not None:
+            self._animation.close()
+            self._animation = None
+
