@@ -333,9 +333,8 @@ def cmd_live(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from toygan.live import LiveServer, LiveSession, make_app, needs_token, open_socket
-
     from toygan.game import CtrlC
+    from toygan.live import LiveServer, LiveSession, make_app, needs_token, open_socket
 
     if not 0 <= args.port <= 65535:
         raise ToyganError(f"--port {args.port}: must be from 0 (any free port) to 65535")

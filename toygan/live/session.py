@@ -270,7 +270,8 @@ class LiveSession:
 
     def _set(self, changes: Any) -> None:
         if not isinstance(changes, Mapping) or not changes:
-            raise ToyganError(f'set: {_short(changes)} is not a mapping of settings, e.g. {{"train.lr_d": 1e-4}}')
+            raise ToyganError(f"set: {_short(changes)} is not a mapping of settings, e.g. "
+                              '{"train.lr_d": 1e-4}')
         unknown = [k for k in changes if not isinstance(k, str) or
                    (k not in MUTABLE and k not in RESTART_KEYS and k not in LIVE_KEYS)]
         if unknown:

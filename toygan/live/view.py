@@ -19,10 +19,10 @@ from toygan.errors import ToyganError
 from toygan.game import Game
 from toygan.history import SCALARS, History
 from toygan.recorder import ARRAYS
-from toygan.validate import integer
 from toygan.render.animation import Animation
 from toygan.render.figure import Look
 from toygan.render.panels import PANELS, panel_names
+from toygan.validate import integer
 
 __all__ = ["LiveView", "LIVE_PANELS", "encode"]
 
@@ -61,7 +61,8 @@ class _Series:
         self.steps = np.concatenate([self.steps, self.game.recorder.steps[self.count:]])
         for key in SCALARS:
             fresh = np.stack([s[key] for s in new])
-            self.scalars[key] = fresh if key not in self.scalars else np.concatenate([self.scalars[key], fresh])
+            old = self.scalars.get(key)
+            self.scalars[key] = fresh if old is None else np.concatenate([old, fresh])
         fresh = np.stack([s["mode_counts"] for s in new])
         self.mode_counts = fresh if self.mode_counts is None else np.concatenate([self.mode_counts, fresh])
         self.count += len(new)

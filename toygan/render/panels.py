@@ -153,7 +153,8 @@ class PushPanel(SamplesPanel):
     every = 8  # an arrow on every eighth sample
 
     def __init__(self, fig: Figure, ax: Axes, history: History, member: int, shared: dict) -> None:
-        push, field = _needs(history, "push", "push"), _needs(history, "field", "push")
+        _needs(history, "push", "push")
+        field = _needs(history, "field", "push")
         super().__init__(fig, ax, history, member, shared)
         f = field.shape[2]
         x0, x1, y0, y1 = history.window
