@@ -113,6 +113,9 @@ class Game:
             self.recorder = Recorder(self)
             self.iteration = 0
             """Generator steps (iterations of the scheme) taken so far."""
+            self.moves = 0
+            """Changes to the players so far (updates of either, settings, loads): a snapshot taken
+            at the same count shows the game as it is."""
             self.events: list[dict] = []
             self._sum_d = torch.zeros(self.members, device=self.device)
             self._sum_g = torch.zeros(self.members, device=self.device)
@@ -246,6 +249,7 @@ class Game:
             # members are independent, so the sum gives each one its own gradient
             loss.sum().backward()
             self.opt_d.step()
+            self.moves += 1
             self.clip()
         return loss.detach()
 
@@ -280,6 +284,7 @@ class Game:
                     for p in d_params:
                         p.requires_grad_(True)
             self.opt_g.step()
+            self.moves += 1
         return loss.detach()
 
     def _unrolled_generator_loss(self, fake: torch.Tensor) -> torch.Tensor:
@@ -430,6 +435,7 @@ class Game:
         if "train.steps" in changed and new.train.steps < self.iteration:
             raise ToyganError(f"train.steps = {new.train.steps}: the game is at step {self.iteration}")
         self.config = new
+        self.moves += 1
         self._apply(changed)
         self.events.extend({"step": self.iteration, "key": k, "old": _plain(a), "new": _plain(b)}
                            for k, (a, b) in changed.items())
@@ -623,6 +629,7 @@ class Game:
         self._sum_d = state["sum_d"].to(self.device).clone()
         self._sum_g = state["sum_g"].to(self.device).clone()
         self._since, self.iteration = int(state["since"]), int(state["step"])
+        self.moves += 1
         self.events = [dict(e) for e in state["events"]]
         self._diverged, self._stopped = state["diverged"], state["stopped"]
 

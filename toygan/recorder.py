@@ -74,6 +74,7 @@ class Recorder:
         self.min_bandwidth = min_bandwidth(self.window)  # a collapsed G still has a density
         self.snapshots: list[dict[str, np.ndarray]] = []
         self.steps: list[int] = []
+        self.moves = -1
 
     def record(self, game: Game, loss_d: torch.Tensor, loss_g: torch.Tensor) -> bool:
         """Take a snapshot at ``game.iteration``; False (and nothing kept) if any of it is NaN or inf."""
@@ -82,6 +83,7 @@ class Recorder:
             return False
         self.snapshots.append(snap)
         self.steps.append(game.iteration)
+        self.moves = game.moves  # what the game had done when the last snapshot was taken
         return True
 
     @torch.no_grad()

@@ -8,6 +8,7 @@ and state without waiting. A control that fails changes nothing and is answered 
 
 from __future__ import annotations
 
+import functools
 import math
 import queue
 import threading
@@ -41,9 +42,8 @@ LIVE_KEYS = frozenset({"live.speed", "live.panels"})
 METRICS = ("d_real", "d_fake", "jsd", "modes_captured", "d_star_gap")
 
 
-def live_targets() -> dict[str, dict[str, Any]]:
-    """The presets' 2D targets by data name → the settings that choose one (its data and the
-    recording window and KDE bandwidth that suit it): the first preset with that target wins."""
+@functools.cache
+def _targets() -> dict[str, dict[str, Any]]:
     targets: dict[str, dict[str, Any]] = {}
     for preset in PRESETS.values():
         cfg = preset.config()
@@ -53,6 +53,12 @@ def live_targets() -> dict[str, dict[str, Any]]:
                                   "record.window": cfg.record.window,
                                   "record.kde_bandwidth": cfg.record.kde_bandwidth}
     return targets
+
+
+def live_targets() -> dict[str, dict[str, Any]]:
+    """The presets' 2D targets by data name → the settings that choose one (its data and the
+    recording window and KDE bandwidth that suit it): the first preset with that target wins."""
+    return {name: dict(target) for name, target in _targets().items()}
 
 
 @dataclass
@@ -80,7 +86,7 @@ class LiveSession:
     """
 
     def __init__(self, config: Config, *, out: str | Path = "live-runs",
-                 panels: Any = None, width: int = 960, speed: int = 10) -> None:
+                 panels: Any = None, width: int = 960, speed: int = 14) -> None:
         self.game = Game(config)
         self.view = LiveView(panels, width=width)
         self.speed = _speed(speed)
@@ -316,10 +322,16 @@ class LiveSession:
             "frame": self.frame_id, "settings": settings, "metrics": dict(self._metrics),
             "events": [dict(e) for e in game.events if e["key"] != "train.steps"],
             "saved": list(self.saved), "unsaved": self.unsaved,
-            "choices": {"train.loss": list(OBJECTIVES), "train.regularizer": list(REGULARIZERS),
-                        "train.updates": list(UPDATES), "data.name": list(live_targets()),
-                        "train.generator": ["trained", "frozen"], "live.panels": list(LIVE_PANELS)},
+            "choices": _choices(),
         }
+
+
+@functools.cache
+def _choices() -> dict[str, list[str]]:
+    """What the page's menus offer."""
+    return {"train.loss": list(OBJECTIVES), "train.regularizer": list(REGULARIZERS),
+            "train.updates": list(UPDATES), "data.name": list(_targets()),
+            "train.generator": ["trained", "frozen"], "live.panels": list(LIVE_PANELS)}
 
 
 def _speed(value: Any) -> int:

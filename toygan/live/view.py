@@ -68,6 +68,11 @@ class _Series:
         self.count += len(new)
 
 
+_LAYOUT = (("train", "loss"), ("train", "generator"), ("train", "steps"), ("data", "name"))
+"""Settings the figure's layout, titles and scales depend on: a change lays it out again. Other
+changes only add a mark to the curves."""
+
+
 class LiveView:
     """Draws ``frame(game)``: the chosen ``panels`` of the game now, ``width`` pixels wide."""
 
@@ -129,11 +134,15 @@ class LiveView:
         if game.dim != 2:
             raise ToyganError(f"data.name = {game.config.data.name!r} is a 1D target; the live page "
                               "draws the plane (train it with `toygan train` and render it)")
-        now = game.snapshot(self.needs(full))
+        recorder = game.recorder
+        if recorder.steps[-1] == game.iteration and recorder.moves == game.moves:
+            now = recorder.snapshots[-1]  # just recorded: the game is as that snapshot shows it
+        else:
+            now = game.snapshot(self.needs(full))
         if now is None:
             return None
         history = self.history(game, now)
-        layout = (id(game), self.panels, game.config.to_toml(), len(game.events))
+        layout = (id(game), self.panels, *(game.config.to_dict()[section][key] for section, key in _LAYOUT))
         if layout != self._layout or self._animation is None:
             self.close()
             self._animation = self._build(history)

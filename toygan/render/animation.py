@@ -64,20 +64,33 @@ class Animation(BlittedFigure):
                     "target": "D alone against a fixed p_g"}[cfg.train.generator]
             self.label = f"{cfg.data.name} · {game} · seed {cfg.train.seed + member}"
             # the title's widest text is set before the layout is frozen, so the layout leaves room
-            self.title = self.fig.suptitle(self._title(history.n_snapshots - 1), fontsize=11)
+            self.title = self.fig.suptitle(f"{self.label} · {self._step(history.n_snapshots - 1)}",
+                                           fontsize=11)
             handles = list({h.get_label(): h for panel in self.panels for h in panel.handles}.values())
             self.fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4),
                             fontsize=8, frameon=False, markerscale=1.5)
             self.freeze()
 
+    def laid_out(self) -> None:
+        # the title's one changing part, the step, becomes its own short text right after the
+        # fixed label: a frame redraws a few glyphs, not the whole line
+        renderer = self.fig.canvas.get_renderer()
+        left = self.title.get_window_extent(renderer).x0
+        self.title.set_text(f"{self.label} · ")
+        self.title.set_horizontalalignment("left")
+        self.title.set_x(left / self.fig.bbox.width)
+        label = self.title.get_window_extent(renderer)
+        self.step_text = self.fig.text(label.x1 / self.fig.bbox.width, self.title.get_position()[1],
+                                       self._step(0), fontsize=11, va=self.title.get_va(), ha="left")
+
     def animated(self) -> list:
-        return [a for panel in self.panels for a in panel.animated()] + [self.title]
+        return [a for panel in self.panels for a in panel.animated()] + [self.step_text]
 
     def frame(self, i: int) -> np.ndarray:
         """Snapshot ``i`` as RGB uint8 ``(height, width, 3)``."""
         for panel in self.panels:
             panel.update(i)
-        self.title.set_text(self._title(i))
+        self.step_text.set_text(self._step(i))
         return self.blit()
 
     def show(self, history: History, i: int) -> np.ndarray:
@@ -90,12 +103,13 @@ class Animation(BlittedFigure):
             panel.rebind(history)
         return self.frame(i)
 
-    def _title(self, i: int) -> str:
+    def _step(self, i: int) -> str:
+        """The title's changing part: the step of snapshot i, and where training stopped."""
         h = self.history
         note = ""
         if i == h.n_snapshots - 1 and h.status != "completed":
             note = f"  [{h.status}: training stopped here]"
-        return f"{self.label} · step {int(h.steps[i]):,} / {h.config.train.steps:,}{note}"
+        return f"step {int(h.steps[i]):,} / {h.config.train.steps:,}{note}"
 
 
 def render(history: History, path: str | Path, *, format: str | None = None, fps: float = 12,

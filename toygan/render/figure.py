@@ -79,10 +79,15 @@ class BlittedFigure:
         """Lay the figure out once, then cache everything but the animated artists."""
         self.fig.canvas.draw()  # the constrained layout places the axes once...
         self.fig.set_layout_engine("none")  # ...and stays put from then on
+        self.laid_out()
         for artist in self.animated():
             artist.set_animated(True)
         self.fig.canvas.draw()
         self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+
+    def laid_out(self) -> None:
+        """Called once the layout is fixed, before the background is cached (a subclass may place
+        artists by what the layout drew)."""
 
     def blit(self) -> np.ndarray:
         """The cached background with the animated artists drawn on it, RGB uint8 ``(H, W, 3)``."""

@@ -418,6 +418,17 @@ class _CurvesPanel(Panel):
         ax.set_title(self.title, fontsize=10)
         self.handles = [line for _, line in self.lines]
 
+    def rebind(self, history: History) -> None:
+        if history.events != self.history.events:  # settings changed since: mark them
+            for _, pair in self.events:
+                for artist in pair:
+                    artist.remove()
+            self.events = event_marks(self.ax, history)
+            for _, pair in self.events:
+                for artist in pair:
+                    artist.set_animated(True)
+        self.history = history
+
     def animated(self) -> list:
         marks = [artist for _, pair in self.events for artist in pair]
         return [line for _, line in self.lines] + marks + [self.cursor]
