@@ -30,6 +30,7 @@ MODULES = [
     ("toygan.testing", "pytest helpers"),
     ("toygan.presets", "named configs"),
     ("toygan.render", "animations, comparisons, players"),
+    ("toygan.live", "the classroom server: play and steer a Game in the browser"),
     ("toygan.recipes", "the recipe library"),
 ]
 
