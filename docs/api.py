@@ -36,6 +36,10 @@ MODULES = [
 
 # constants carry their description in an attribute docstring, which Python does not keep
 CONSTANTS = {
+    "ACTIONS": "live page action → what the session does: play, pause, step, d_step, g_step, reset, save",
+    "LIVE_KEYS": "the live page's own settings: live.speed (iterations per frame), live.panels",
+    "LIVE_PANELS": "the panels the live page offers",
+    "RESTART_KEYS": "settings the live page changes by starting a new game: data.name, data.params, seed",
     "OPTIMIZERS": "name → optimiser factory (parameters, lr, train config)",
     "UPDATES": "name → update scheme: alternating, simultaneous",
     "UNROLLED_STEPS": "optimiser name → one differentiable look-ahead step of D (adam, sgd)",

@@ -365,13 +365,16 @@ def test_the_page_plays_pauses_and_steers_in_a_browser(browser, tmp_path):
         assert server.state()["step"] == stopped
         wait.until(lambda d: f"step {stopped:,}" in d.find_element(By.ID, "status").text)
         lr = browser.find_element(By.CSS_SELECTOR, '[data-key="train.lr_d"]')
-        lr.clear()
+        # typed as a person does: into the focused field (the page leaves a focused field alone)
+        lr.click()
+        lr.send_keys(Keys.CONTROL, "a")
         lr.send_keys("0.0003", Keys.ENTER)
         wait.until(lambda d: server.state()["settings"]["train.lr_d"] == 3e-4)
-        lr.clear()
+        lr.send_keys(Keys.CONTROL, "a")
         lr.send_keys("-2", Keys.ENTER)  # a bad value: one line on the page, nothing changed
         wait.until(lambda d: "train.lr_d = -2" in d.find_element(By.ID, "error").text)
         assert server.state()["settings"]["train.lr_d"] == 3e-4
+        wait.until(lambda d: lr.get_attribute("value") == "0.0003")  # the field shows what holds
         browser.find_element(By.ID, "step").click()
         wait.until(lambda d: d.find_element(By.ID, "error").text == "")
         shot = Path(os.environ.get("TOYGAN_LIVE_SCREENSHOT", tmp_path / "live.png"))
@@ -380,3 +383,40 @@ def test_the_page_plays_pauses_and_steers_in_a_browser(browser, tmp_path):
             assert im.size[0] == 1600 and len(np.unique(np.asarray(im.convert("L")))) > 50
     finally:
         server.close()
+
+
+def test_a_regulariser_chosen_alone_gets_a_weight(live):
+    state = live.post({"set": {"train.regularizer": "r1"}})[1]
+    assert state["settings"]["train.gamma"] == 1.0  # the r1 preset's weight
+    state = live.post({"set": {"train.gamma": 0.5}})[1]
+    assert state["settings"]["train.gamma"] == 0.5
+    state = live.post({"set": {"train.regularizer": "gradient-penalty"}})[1]
+    assert state["settings"]["train.gamma"] == 0.5  # a weight already set is kept
+    state = live.post({"set": {"train.regularizer": "none"}})[1]
+    assert state["settings"]["train.gamma"] == 0.0
+
+
+def test_a_new_game_saves_the_one_it_replaces_first(live):
+    assert live.post({"action": "reset"})[1]["saved"] == []  # nothing moved: nothing to keep
+    live.post({"action": "step"})
+    state = live.post({"set": {"data.name": "grid"}})[1]
+    assert len(state["saved"]) == 1 and "saved to" in state["note"]
+    assert History.load(Path(state["saved"][0]) / "history.npz").config.data.name == "ring"
+    live.post({"action": "step"})
+    state = live.post({"action": "reset"})[1]
+    assert len(state["saved"]) == 2 and state["step"] == 0
+
+
+def test_curves_that_outgrow_their_axes_lay_the_live_figure_out_again():
+    import dataclasses
+
+    from toygan import train
+    from toygan.render.animation import Animation
+
+    history = train(tiny_config(**{"train.loss": "wasserstein", "train.steps": 30}), progress=False)
+    animation = Animation(history, ["samples", "convergence"], width=480)
+    assert not animation.outgrown(history)
+    grown = dataclasses.replace(history, scalars={**history.scalars,
+                                                  "d_real": history.scalars["d_real"] * 10 + 5})
+    assert animation.outgrown(grown)
+    animation.close()

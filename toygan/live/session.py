@@ -37,8 +37,10 @@ MAX_FPS = 30
 MAX_SPEED = 1000
 RESTART_KEYS = frozenset({"data.name", "data.params", "train.seed"})
 """Settings that start a new game (with every other setting kept): the target and the seed."""
-LIVE_KEYS = frozenset({"live.speed", "live.panels"})
-"""The page's own settings: iterations per frame, and the panels shown."""
+LIVE_KEYS = frozenset({"live.speed", "live.panels", "live.width"})
+"""The page's own settings: iterations per frame, the panels shown, and the frame's width in
+pixels (wider is sharper on a projector, and costs frames per second)."""
+WIDTHS = (960, 1280, 1600, 1920)
 METRICS = ("d_real", "d_fake", "jsd", "modes_captured", "d_star_gap")
 
 
@@ -254,8 +256,15 @@ class LiveSession:
 
     def _do_reset(self) -> str:
         self.running = False
-        self.game = Game(self.game.config.replace(**{"train.steps": self.game.initial_config.train.steps}))
-        return "reset: a new game with the current settings"
+        game = Game(self.game.config.replace(**{"train.steps": self.game.initial_config.train.steps}))
+        return f"reset: a new game with the current settings{self._replace(game)}"
+
+    def _replace(self, game: Game) -> str:
+        """Put ``game`` in play; the one it replaces is saved first if it moved since its last save
+        (what the class saw is never lost). Returns what was saved, as a note."""
+        saved = f" ({self._do_save()})" if self.unsaved else ""
+        self.game = game
+        return saved
 
     def _do_save(self) -> str:
         game = self.game
@@ -265,7 +274,7 @@ class LiveSession:
         path = game.save(self.out / f"live-{number:03d}")
         self.saved.append(str(path))
         self._saved_at = (id(game), game.iteration, len(game.events))
-        return f"saved to {path}: `toygan render {path} --out lecture.gif` makes it an animation"
+        return f"saved to {path}: `toygan render {path} --out lecture.gif` animates it"
 
     @property
     def unsaved(self) -> bool:
@@ -285,7 +294,8 @@ class LiveSession:
                               f"{sorted(MUTABLE | RESTART_KEYS | LIVE_KEYS)}")
         speed = _speed(changes["live.speed"]) if "live.speed" in changes else self.speed
         panels = LiveView.check_panels(changes["live.panels"]) if "live.panels" in changes else None
-        config = {k: v for k, v in changes.items() if k not in LIVE_KEYS}
+        width = integer("live.width", changes["live.width"], 320, 4096) if "live.width" in changes else None
+        config = _with_weight({k: v for k, v in changes.items() if k not in LIVE_KEYS}, self.game.config)
         if "data.name" in config and "data.params" not in config:
             target = live_targets().get(config["data.name"])
             if target is None:
@@ -301,13 +311,15 @@ class LiveSession:
             if game.dim != 2:
                 raise ToyganError(f"data.name = {settings.data.name!r} is a 1D target; the live page "
                                   "draws the plane")
-            self.game, self.running = game, False
-            self.note = "a new game: the target or the seed changed"
+            self.running = False
+            self.note = f"a new game: the target or the seed changed{self._replace(game)}"
         elif config:
             self.game.update(config)
         self.speed = speed
         if panels is not None:
             self.view.panels = panels
+        if width is not None:
+            self.view.width = width
 
     # --- the published state ---
 
@@ -315,9 +327,11 @@ class LiveSession:
         game = self.game
         settings = {f"{section}.{key}": value for section, values in game.config.to_dict().items()
                     for key, value in values.items()}
-        settings.update({"live.speed": self.speed, "live.panels": list(self.view.panels)})
+        settings.update({"live.speed": self.speed, "live.panels": list(self.view.panels),
+                         "live.width": self.view.width})
         return {
             "step": game.iteration, "running": self.running, "status": game.status,
+            "critic": not game.objective.probabilistic,
             "message": game.message, "note": self.note, "view_note": self.view.note,
             "frame": self.frame_id, "settings": settings, "metrics": dict(self._metrics),
             "events": [dict(e) for e in game.events if e["key"] != "train.steps"],
@@ -326,12 +340,28 @@ class LiveSession:
         }
 
 
+def _with_weight(changes: dict[str, Any], config: Config) -> dict[str, Any]:
+    """A regulariser chosen without its weight γ gets the presets' weight for it (or 1) when none
+    is set, and "none" sets γ to 0: the page's menu and γ field change one setting at a time, and
+    the config refuses either without the other."""
+    if "train.regularizer" not in changes or "train.gamma" in changes:
+        return changes
+    name = changes["train.regularizer"]
+    if name == "none":
+        return {**changes, "train.gamma": 0.0}
+    if config.train.gamma == 0 and isinstance(name, str):
+        weights = [p.config().train.gamma for p in PRESETS.values() if p.config().train.regularizer == name]
+        return {**changes, "train.gamma": weights[0] if weights else 1.0}
+    return changes
+
+
 @functools.cache
 def _choices() -> dict[str, list[str]]:
     """What the page's menus offer."""
     return {"train.loss": list(OBJECTIVES), "train.regularizer": list(REGULARIZERS),
             "train.updates": list(UPDATES), "data.name": list(_targets()),
-            "train.generator": ["trained", "frozen"], "live.panels": list(LIVE_PANELS)}
+            "train.generator": ["trained", "frozen"], "live.panels": list(LIVE_PANELS),
+            "live.width": [str(w) for w in WIDTHS]}
 
 
 def _speed(value: Any) -> int:

@@ -142,8 +142,9 @@ class LiveView:
         if now is None:
             return None
         history = self.history(game, now)
-        layout = (id(game), self.panels, *(game.config.to_dict()[section][key] for section, key in _LAYOUT))
-        if layout != self._layout or self._animation is None:
+        settings = game.config.to_dict()
+        layout = (id(game), self.panels, self.width, *(settings[section][key] for section, key in _LAYOUT))
+        if layout != self._layout or self._animation is None or self._animation.outgrown(history):
             self.close()
             self._animation = self._build(history)
             self._layout = layout

@@ -93,6 +93,10 @@ class Animation(BlittedFigure):
         self.step_text.set_text(self._step(i))
         return self.blit()
 
+    def outgrown(self, history: History) -> bool:
+        """Whether another history of the run no longer fits this figure's scales."""
+        return any(panel.outgrown(history) for panel in self.panels)
+
     def show(self, history: History, i: int) -> np.ndarray:
         """Snapshot ``i`` of another history of the same run and settings (the live view's, which
         grows), on the figure as laid out; scales and marks stay as they were when it was made."""

@@ -52,6 +52,11 @@ class Panel:
     def rebind(self, history: History) -> None:
         self.history = history
 
+    def outgrown(self, history: History) -> bool:
+        """Whether ``history`` no longer fits the scales this panel was laid out with (a live
+        figure is then laid out again)."""
+        return False
+
 
 def _square(ax: Axes, window: tuple[float, float, float, float]) -> None:
     ax.set_xlim(window[0], window[1])
@@ -333,6 +338,12 @@ class DiscriminatorPanel(_MapPanel):
         grid = self.history.d_grid[i, self.member]
         return grid - np.median(grid) if self.critic else grid
 
+    def outgrown(self, history: History) -> bool:
+        if not self.critic:
+            return False
+        grid = history.d_grid[-1, self.member]
+        return float(np.percentile(np.abs(grid - np.median(grid)), 99)) > 1.25 * self.limits[1]
+
 
 def _needs_probability(history: History, panel: str) -> None:
     loss, pack = history.config.train.loss, history.config.train.pack
@@ -417,6 +428,12 @@ class _CurvesPanel(Panel):
         ax.tick_params(labelsize=8)
         ax.set_title(self.title, fontsize=10)
         self.handles = [line for _, line in self.lines]
+
+    def outgrown(self, history: History) -> bool:
+        low, high = self.ax.get_ylim()
+        new_low, new_high = self.ylim(history, self.member)
+        slack = 0.02 * (high - low)  # by the panel's own rule, so a spike it ignores is no reason
+        return new_low < low - slack or new_high > high + slack
 
     def rebind(self, history: History) -> None:
         if history.events != self.history.events:  # settings changed since: mark them
