@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import uvicorn
 from conftest import tiny_config
 from PIL import Image
 
@@ -50,7 +49,7 @@ class Live:
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         ready = threading.Event()
         app = make_app(self.session, token, on_ready=ready.set)
-        self.server = LiveServer(uvicorn.Config(app, log_level="warning", ws="auto"))
+        self.server = LiveServer(app)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
         self.thread.start()
         assert ready.wait(DEADLINE)
@@ -420,3 +419,66 @@ def test_curves_that_outgrow_their_axes_lay_the_live_figure_out_again():
                                                   "d_real": history.scalars["d_real"] * 10 + 5})
     assert animation.outgrown(grown)
     animation.close()
+
+
+def test_a_deeply_nested_or_huge_body_is_refused_in_one_line(live):
+    status, body = live.request("/api/control", raw=b"[" * 5000 + b"]" * 5000)
+    assert status == 400 and "not JSON" in body["error"]
+    status, body = live.request("/api/control", raw=b"x" * (1 << 20))
+    assert status == 400 and "bytes" in body["error"]
+    assert live.post({"action": "step"})[0] == 200
+
+
+def test_a_target_comes_with_its_presets_parameters_only(live):
+    status, body = live.post({"set": {"data.params": {"n_modes": 10000}}})
+    assert status == 400 and "data.params" in body["error"]
+
+
+def test_a_diverged_game_takes_no_more_steps_of_either_player(tmp_path):
+    session = LiveSession(tiny_config(**{"train.lr_d": 1e30, "train.lr_g": 1e30, "train.optimizer": "sgd"}),
+                          out=tmp_path, width=480)
+    try:
+        session.control({"action": "play"})
+        _until(lambda: session.state()["status"] == "diverged", "divergence")
+        for action in ("step", "d_step", "g_step"):
+            with pytest.raises(ToyganError, match="cannot go on"):
+                session.control({"action": action})
+    finally:
+        session.close()
+
+
+def test_a_long_frame_gives_way_to_a_control(tmp_path):
+    session = LiveSession(tiny_config(**{"train.steps": 10**6}), out=tmp_path, width=480)
+    try:
+        session.control({"set": {"live.speed": 1000}})  # seconds of training per frame
+        session.control({"action": "play"})
+        _until(lambda: session.game.iteration > 0, "play")
+        # the pause is answered after at most one more iteration, not after the frame's 1,000
+        assert session.control({"action": "pause"})["step"] < 1000
+    finally:
+        session.close()
+
+
+def test_an_out_that_cannot_hold_runs_is_refused_at_start(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    done = subprocess.run([sys.executable, "-m", "toygan", "live", "--no-browser", "--port", "0",
+                           "--out", str(blocker)], capture_output=True, text=True, timeout=DEADLINE)
+    assert done.returncode == 2 and "--out" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_signals_during_the_last_save_do_not_lose_it(tmp_path):
+    proc, url = _start(tmp_path, "--set", "train.batch_size=32")
+    try:
+        request = urllib.request.Request(url + "api/control", data=b'{"action": "play"}', method="POST")
+        urllib.request.urlopen(request, timeout=DEADLINE).read()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.stdout.readline()  # the "Ctrl-C stops" line; the next is the save's
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            if proc.poll() is None:
+                proc.send_signal(sig)
+        out, err = proc.communicate(timeout=DEADLINE)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "terminate called" not in err
+    assert (tmp_path / "runs" / "live-001" / "history.npz").is_file()

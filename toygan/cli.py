@@ -329,47 +329,77 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_live(args: argparse.Namespace) -> int:
+    import ipaddress
     import secrets
+    import signal
+    import socket
 
-    import uvicorn
-
-    from toygan.game import CtrlC
     from toygan.live import LiveServer, LiveSession, make_app, needs_token, open_socket
 
     if not 0 <= args.port <= 65535:
         raise ToyganError(f"--port {args.port}: must be from 0 (any free port) to 65535")
     config = Config.load(args.config) if args.config is not None else preset_config(args.preset)
     config = config.replace(**_overrides(args))
+    out = _live_out(Path(args.out))
     sock = open_socket(args.host, args.port)  # a taken port is said before any training
-    session = LiveSession(config, out=args.out, panels=args.panels, width=args.width, speed=args.speed)
+    session = LiveSession(config, out=out, panels=args.panels, width=args.width, speed=args.speed)
     token = secrets.token_urlsafe(16) if needs_token(args.host) else None
     host, port = sock.getsockname()[:2]
+    if ipaddress.ip_address(host).is_unspecified:  # every address: the teacher steers from here
+        host = "127.0.0.1"
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{port}/" + (f"?token={token}" if token else "")
 
     def ready() -> None:
         print(f"toygan live: {url}", flush=True)
         if token:
-            print("toygan live: shared on the network; the students' URL has no token "
-                  f"(http://<this machine>:{port}/): they watch, you steer", flush=True)
+            print(f"toygan live: shared on the network; students open http://{socket.gethostname()}:"
+                  f"{port}/ (no token: they watch, you steer)", flush=True)
         print("toygan live: Ctrl-C stops the server (the session is saved first if it changed)", flush=True)
         if not args.no_browser:
             _open_browser(url)
 
-    server = LiveServer(uvicorn.Config(make_app(session, token, on_ready=ready), log_level="warning",
-                                       timeout_graceful_shutdown=2, ws="auto"))
+    server = LiveServer(make_app(session, token, on_ready=ready))
     try:
         server.run(sockets=[sock])
     finally:
         sock.close()
-        with CtrlC():  # the session is saved whole even if Ctrl-C is pressed again
-            if session.unsaved:
-                try:
-                    print(f"toygan live: {session.control({'action': 'save'})['note']}", flush=True)
-                except ToyganError as err:
-                    print(f"toygan: could not save the session: {err}", file=sys.stderr)
+        # the last save runs to its end whatever signal comes now: the game is what was shown
+        stops = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in stops}
+        try:
+            saved = _save_session(session)
             session.close()
-    return 0
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+    return 0 if saved else EXIT_DIVERGED
+
+
+def _live_out(out: Path) -> Path:
+    """The folder the live session saves into, made now: one that cannot be is refused before
+    anything starts."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".toygan-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise ToyganError(f"--out {str(out)!r}: cannot save runs there ({err.strerror or err}); "
+                          "give a folder toygan can create or write") from None
+    return out
+
+
+def _save_session(session) -> bool:
+    """Save the session's game if it moved since its last save; False if that failed (said)."""
+    if not session.unsaved:
+        return True
+    try:
+        print(f"toygan live: {session.control({'action': 'save'})['note']}", flush=True)
+        return True
+    except ToyganError as err:
+        print(f"toygan: error: could not save the session: {err}", file=sys.stderr)
+        return False
 
 
 def _open_browser(url: str) -> None:

@@ -24,6 +24,8 @@ from toygan.validate import integer, number
 __all__ = ["GaussianMixture", "SampleTarget", "ring", "grid", "mixture", "mixture1d", "moons", "circles",
            "swiss_roll", "spiral", "points", "image", "TARGETS", "make_target"]
 
+_CHUNK_ENTRIES = 2**21  # points × modes per chunk of log_prob (16 MB per float64 array)
+
 
 class GaussianMixture:
     """A mixture of isotropic Gaussians, ``sum_k w_k N(mean_k, std_k^2 I)``.
@@ -79,6 +81,10 @@ class GaussianMixture:
     def log_prob(self, x: np.ndarray) -> np.ndarray:
         """Log density at ``x`` of shape ``(n, d)``, returned as ``(n,)``; exact, in log space."""
         x = np.asarray(x, dtype=np.float64)
+        # in chunks of points: an (n, K) array of 10,000 modes on a 320² grid would take GBs
+        rows = max(1, _CHUNK_ENTRIES // len(self.weights))
+        if len(x) > rows:
+            return np.concatenate([self.log_prob(x[i:i + rows]) for i in range(0, len(x), rows)])
         sq = ((x[:, None, :] - self.means[None]) ** 2).sum(-1)  # (n, K)
         log_comp = (
             np.log(self.weights)[None]

@@ -224,6 +224,8 @@ class Game:
         """One update of D on a minibatch: ``real`` points and G's samples of ``noise`` (each drawn
         fresh from the run's streams when not given; against a fixed p_g, its samples). Returns D's
         loss per member ``(E,)``."""
+        if self._diverged:
+            raise ToyganError(f"d_step: the game cannot go on: {self._diverged}")
         if real is not None:
             real = self._members(real, self.dim, "real")
         if noise is not None:
@@ -257,6 +259,8 @@ class Game:
         """One update of G against the current D on G's samples of ``noise`` (drawn fresh when not
         given); with ``train.unroll`` = K, against D looked K steps ahead (Metz et al. 2016).
         Returns G's loss per member ``(E,)``."""
+        if self._diverged:
+            raise ToyganError(f"g_step: the game cannot go on: {self._diverged}")
         if not self.trains_generator:
             raise ToyganError(f"g_step: train.generator = {self.config.train.generator!r}, so G does "
                               'not train; game.update({"train.generator": "trained"}) unfreezes it')

@@ -19,11 +19,13 @@ import asyncio
 import contextlib
 import ipaddress
 import json
+import logging
 import secrets
 import signal
 import socket
 from collections.abc import Callable, Iterator
 from importlib import resources
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -33,7 +35,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from toygan.errors import ToyganError
+from toygan.errors import ToyganError, first_line
 from toygan.live.session import LiveSession
 from toygan.live.view import encode
 
@@ -78,14 +80,12 @@ def make_app(session: LiveSession, token: str | None,
         if not allowed(request):
             return JSONResponse({"error": "this server is shared: controls need the teacher's token "
                                           "(the URL it printed at start)"}, status_code=403)
-        body = await request.body()
         try:
-            if len(body) > MAX_BODY:
-                raise ToyganError(f"a control of {len(body)} bytes; at most {MAX_BODY}")
+            body = await _body(request)
             try:
                 payload = json.loads(body)
-            except (ValueError, UnicodeDecodeError) as err:
-                raise ToyganError(f"the body is not JSON ({err})") from None
+            except (ValueError, UnicodeDecodeError, RecursionError) as err:
+                raise ToyganError(f"the body is not JSON that fits a control ({first_line(err)})") from None
             new_state = await asyncio.wrap_future(session.submit(payload))
         except ToyganError as err:
             return JSONResponse({"error": str(err)}, status_code=400)
@@ -96,38 +96,61 @@ def make_app(session: LiveSession, token: str | None,
         loop = asyncio.get_running_loop()
         fresh = asyncio.Event()
         stop = session.listen(lambda: loop.call_soon_threadsafe(fresh.set))
-        closed = asyncio.ensure_future(websocket.receive())  # the browser's close (or anything it sends)
+        # the browser's close (or anything it sends), or the server stopping, ends the stream
+        ends = {asyncio.ensure_future(websocket.receive()), asyncio.ensure_future(stopping.wait())}
+
+        async def until_end(coroutine) -> bool:
+            """Run ``coroutine`` unless the stream ends first; whether it ran to its end."""
+            task = asyncio.ensure_future(coroutine)
+            done, _ = await asyncio.wait({task, *ends}, return_when=asyncio.FIRST_COMPLETED)
+            if task not in done:
+                task.cancel()
+                return False
+            task.result()
+            return True
+
         try:
             sent = -1
             while True:
                 if session.frame_id != sent:
                     sent, jpeg, state_now = session.frame_id, session.jpeg, session.state()
-                    await websocket.send_bytes(jpeg)
-                    await websocket.send_text(json.dumps(state_now))
+                    if not await until_end(websocket.send_bytes(jpeg)):
+                        return
                 else:  # a state change without a new frame
-                    await websocket.send_text(json.dumps(session.state()))
-                waiting = asyncio.ensure_future(fresh.wait())
-                done, _ = await asyncio.wait({waiting, closed}, return_when=asyncio.FIRST_COMPLETED)
-                if closed in done:
-                    waiting.cancel()
+                    state_now = session.state()
+                if not await until_end(websocket.send_text(json.dumps(state_now))):
+                    return
+                if not await until_end(fresh.wait()):
                     return
                 fresh.clear()
         except (WebSocketDisconnect, RuntimeError, OSError):
             return
         finally:
             stop()
-            closed.cancel()
+            for task in ends:
+                task.cancel()
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette):
-        if on_ready is not None:
-            on_ready()
-        yield
-
-    return Starlette(lifespan=lifespan, routes=[
+    app = Starlette(routes=[
         Route("/", index), Route("/api/state", state), Route("/api/frame.png", frame_png),
         Route("/api/control", control, methods=["POST"]), WebSocketRoute("/ws", stream),
     ])
+    stopping = asyncio.Event()
+    app.state.stopping = stopping  # set by LiveServer as it shuts down: streams end at once
+    app.state.on_ready = on_ready
+    return app
+
+
+async def _body(request: Request) -> bytes:
+    """The request's body, refused past MAX_BODY bytes before more of it is read."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BODY:
+        raise ToyganError(f"a control of {int(length)} bytes; at most {MAX_BODY}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise ToyganError(f"a control of more than {MAX_BODY} bytes")
+    return bytes(body)
 
 
 def open_socket(host: str, port: int) -> socket.socket:
@@ -150,8 +173,26 @@ def open_socket(host: str, port: int) -> socket.socket:
 
 
 class LiveServer(uvicorn.Server):
-    """uvicorn's server with toygan's signals: Ctrl-C, SIGTERM and SIGHUP stop it cleanly (a
-    second Ctrl-C at once), and nothing is re-raised afterwards."""
+    """uvicorn's server for ``make_app``'s app with toygan's signals: Ctrl-C, SIGTERM and SIGHUP
+    stop it cleanly (open streams end at once; nothing is re-raised afterwards), and the app's
+    ``on_ready()`` is called once it listens."""
+
+    def __init__(self, app: Starlette, **options: Any) -> None:
+        super().__init__(uvicorn.Config(app, lifespan="off", log_level="warning", ws="auto",
+                                        timeout_graceful_shutdown=2, **options))
+        self.app = app
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self.app.state.on_ready is not None:
+            self.app.state.on_ready()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.app.state.stopping.set()
+        # a browser that does not answer the close within the graceful timeout is dropped; that
+        # is how a server stops, not an error worth a traceback in the teacher's terminal
+        logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
+        await super().shutdown(sockets)
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -169,6 +210,4 @@ class LiveServer(uvicorn.Server):
                 signal.signal(sig, handler)
 
     def _stop(self, signum, frame) -> None:
-        if self.should_exit:
-            self.force_exit = True
-        self.should_exit = True
+        self.should_exit = True  # shutting down takes at most its graceful timeout (2 s)

@@ -35,8 +35,9 @@ __all__ = ["LiveSession", "ACTIONS", "LIVE_KEYS", "RESTART_KEYS", "live_targets"
 MAX_FPS = 30
 """Frames drawn per second at most while playing (the rest of the time trains)."""
 MAX_SPEED = 1000
-RESTART_KEYS = frozenset({"data.name", "data.params", "train.seed"})
-"""Settings that start a new game (with every other setting kept): the target and the seed."""
+RESTART_KEYS = frozenset({"data.name", "train.seed"})
+"""Settings that start a new game (with every other setting kept): the target (one of the
+presets', with their parameters) and the seed."""
 LIVE_KEYS = frozenset({"live.speed", "live.panels", "live.width"})
 """The page's own settings: iterations per frame, the panels shown, and the frame's width in
 pixels (wider is sharper on a projector, and costs frames per second)."""
@@ -154,8 +155,8 @@ class LiveSession:
         while True:
             started = time.perf_counter()
             if self.running:
-                self._play()
-                self._draw(full=not self.running)
+                self._guarded(self._play)
+                self._guarded(lambda: self._draw(full=not self.running))
             pending = []
             # while playing, wait only for what is left of this frame's time; paused, for a control
             wait = max(0.0, 1 / MAX_FPS - (time.perf_counter() - started)) if self.running else None
@@ -178,7 +179,16 @@ class LiveSession:
             if None in pending:
                 return
             if answered and not self.running:  # while playing, the next frame shows it
-                self._draw(full=True)
+                self._guarded(lambda: self._draw(full=True))
+
+    def _guarded(self, work: Callable[[], None]) -> None:
+        """Run the worker's own ``work``; an error stops play with a note, never the worker."""
+        try:
+            work()
+        except Exception as err:  # noqa: BLE001 - the server must outlive any failure of the game
+            self.running = False
+            self.note = f"stopped: {first_line(err)}"
+            self._state = self._describe()
 
     def _apply(self, payload: Any) -> str | None:
         """Carry out one control; the error line if it was refused (then nothing changed)."""
@@ -203,6 +213,8 @@ class LiveSession:
         game = self.game
         try:
             for _ in range(self.speed):
+                if not self._queue.empty():  # a control (or close) waits at most one iteration
+                    return
                 if game.iteration >= game.config.train.steps:  # live play goes on: double the length
                     game.update({"train.steps": 2 * game.config.train.steps})
                 game.step()
@@ -268,10 +280,14 @@ class LiveSession:
 
     def _do_save(self) -> str:
         game = self.game
-        self.out.mkdir(parents=True, exist_ok=True)
-        number = 1 + max((int(p.name[5:]) for p in self.out.glob("live-[0-9][0-9][0-9]")
-                          if p.name[5:].isdigit()), default=0)
-        path = game.save(self.out / f"live-{number:03d}")
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            number = 1 + max((int(p.name[5:]) for p in self.out.glob("live-[0-9][0-9][0-9]")
+                              if p.name[5:].isdigit()), default=0)
+            path = game.save(self.out / f"live-{number:03d}")
+        except OSError as err:
+            raise ToyganError(f"out = {str(self.out)!r}: cannot save a run there "
+                              f"({err.strerror or err}); it must be a folder toygan can write") from None
         self.saved.append(str(path))
         self._saved_at = (id(game), game.iteration, len(game.events))
         return f"saved to {path}: `toygan render {path} --out lecture.gif` animates it"
@@ -296,8 +312,8 @@ class LiveSession:
         panels = LiveView.check_panels(changes["live.panels"]) if "live.panels" in changes else None
         width = integer("live.width", changes["live.width"], 320, 4096) if "live.width" in changes else None
         config = _with_weight({k: v for k, v in changes.items() if k not in LIVE_KEYS}, self.game.config)
-        if "data.name" in config and "data.params" not in config:
-            target = live_targets().get(config["data.name"])
+        if "data.name" in config:
+            target = live_targets().get(config["data.name"]) if isinstance(config["data.name"], str) else None
             if target is None:
                 raise ToyganError(f"data.name = {_short(config['data.name'])}: choose one of "
                                   f"{list(live_targets())}")
