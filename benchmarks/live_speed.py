@@ -7,7 +7,7 @@ CPU 1 and reads the frame WebSocket as the page does. References in the same run
 CPU 0: the plain training loop (``Game.step`` with nothing drawn) and the number of frames a
 second the animations' own drawing reaches (``Animation.frame`` from a history, no training).
 
-    python benchmarks/live_speed.py [--seconds 10] [--speed 14] [--controls 20]
+    python benchmarks/live_speed.py [--seconds 10] [--speed 13] [--controls 20]
 
 Prints frames/s at the client, iterations/s, the share of the plain loop's speed that live play
 keeps, and the control latency (median and worst of --controls changes of train.lr_d while
@@ -58,7 +58,7 @@ def post(url: str, payload: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--speed", type=int, default=14,
+    parser.add_argument("--speed", type=int, default=13,
                         help="iterations per frame (the default of toygan live)")
     parser.add_argument("--controls", type=int, default=20)
     args = parser.parse_args()

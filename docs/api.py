@@ -39,7 +39,7 @@ CONSTANTS = {
     "ACTIONS": "live page action → what the session does: play, pause, step, d_step, g_step, reset, save",
     "LIVE_KEYS": "the live page's own settings: live.speed (iterations per frame), live.panels",
     "LIVE_PANELS": "the panels the live page offers",
-    "RESTART_KEYS": "settings the live page changes by starting a new game: data.name, data.params, seed",
+    "RESTART_KEYS": "settings the live page changes by starting a new game: data.name, train.seed",
     "OPTIMIZERS": "name → optimiser factory (parameters, lr, train config)",
     "UPDATES": "name → update scheme: alternating, simultaneous",
     "UNROLLED_STEPS": "optimiser name → one differentiable look-ahead step of D (adam, sgd)",

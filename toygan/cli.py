@@ -564,7 +564,7 @@ def _parser() -> argparse.ArgumentParser:
     live.add_argument("--panels", default="samples,discriminator,convergence",
                       help="panels shown at start, comma-separated (changeable on the page)")
     live.add_argument("--width", type=int, default=960, help="frame width in pixels (default: 960)")
-    live.add_argument("--speed", type=int, default=14, help="iterations per frame (default: 14)")
+    live.add_argument("--speed", type=int, default=13, help="iterations per frame (default: 13)")
     live.add_argument("--no-browser", action="store_true", help="do not open a browser")
     live.set_defaults(func=cmd_live)
 

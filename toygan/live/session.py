@@ -89,7 +89,7 @@ class LiveSession:
     """
 
     def __init__(self, config: Config, *, out: str | Path = "live-runs",
-                 panels: Any = None, width: int = 960, speed: int = 14) -> None:
+                 panels: Any = None, width: int = 960, speed: int = 13) -> None:
         self.game = Game(config)
         self.view = LiveView(panels, width=width)
         self.speed = _speed(speed)
