@@ -70,11 +70,15 @@ class _Control:
     future: Future
 
 
-def _action(name: str) -> Callable[[LiveSession], str]:
-    return lambda session: getattr(session, f"_do_{name}")()
-
-
-ACTIONS = {name: _action(name) for name in ("play", "pause", "step", "d_step", "g_step", "reset", "save")}
+ACTIONS: dict[str, Callable[[LiveSession], str]] = {
+    "play": lambda session: session._do_play(),
+    "pause": lambda session: session._do_pause(),
+    "step": lambda session: session._move("step", "one iteration"),
+    "d_step": lambda session: session._move("d_step", "one D step"),
+    "g_step": lambda session: session._move("g_step", "one G step"),
+    "reset": lambda session: session._do_reset(),
+    "save": lambda session: session._do_save(),
+}
 """The page's buttons (and ``{"action": NAME}`` of the API) → what the session does."""
 
 
@@ -215,8 +219,7 @@ class LiveSession:
             for _ in range(self.speed):
                 if not self._queue.empty():  # a control (or close) waits at most one iteration
                     return
-                if game.iteration >= game.config.train.steps:  # live play goes on: double the length
-                    game.update({"train.steps": 2 * game.config.train.steps})
+                self._extend()
                 game.step()
                 if game.status == "diverged":
                     self.running = False
@@ -251,20 +254,17 @@ class LiveSession:
         self.running = False
         return f"paused at step {self.game.iteration}"
 
-    def _do_step(self) -> str:
+    def _move(self, move: str, what: str) -> str:
+        """One move of the game by hand (``Game.step``, ``d_step`` or ``g_step``); pauses play."""
         self.running = False
-        self.game.step()
-        return f"one iteration: step {self.game.iteration}"
+        self._extend()
+        getattr(self.game, move)()
+        return f"{what} at step {self.game.iteration}"
 
-    def _do_d_step(self) -> str:
-        self.running = False
-        self.game.d_step()
-        return f"one D step at step {self.game.iteration}"
-
-    def _do_g_step(self) -> str:
-        self.running = False
-        self.game.g_step()
-        return f"one G step at step {self.game.iteration}"
+    def _extend(self) -> None:
+        """Live play goes on past ``train.steps``: at the end, double the length."""
+        if self.game.iteration >= self.game.config.train.steps:
+            self.game.update({"train.steps": 2 * self.game.config.train.steps})
 
     def _do_reset(self) -> str:
         self.running = False
