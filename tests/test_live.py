@@ -101,10 +101,12 @@ def test_actions_step_the_game(live):
     before = live.session.game.D.state_dict()["layers.0.weight"].clone() \
         if "layers.0.weight" in live.session.game.D.state_dict() else None
     status, state = live.post({"action": "d_step"})
-    assert status == 200 and state["step"] == 1  # a D step alone is not an iteration
+    assert status == 200 and state["step"] == 1  # a D step alone is not an iteration...
+    assert live.post({"action": "d_step"})[1]["d_steps_alone"] == 2  # ...the page counts them
     if before is not None:
         assert not np.allclose(before, live.session.game.D.state_dict()["layers.0.weight"])
-    assert live.post({"action": "g_step"})[1]["step"] == 1
+    state = live.post({"action": "g_step"})[1]
+    assert state["step"] == 1 and state["d_steps_alone"] == 0
     assert live.post({"action": "play"})[1]["running"] is True
     _until(lambda: live.state()["step"] > 5, "the game to play")
     paused = live.post({"action": "pause"})[1]

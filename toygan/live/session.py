@@ -99,6 +99,7 @@ class LiveSession:
         self.speed = _speed(speed)
         self.out = Path(out)
         self.running = False
+        self.d_alone = 0  # D steps taken by hand since the last iteration or G step
         self.note = ""  # the last thing the session itself says (a save, a restart, a stop)
         self.saved: list[str] = []
         self._saved_at: tuple | None = None
@@ -247,7 +248,7 @@ class LiveSession:
     def _do_play(self) -> str:
         if self.game.status == "diverged":
             raise ToyganError(f"the game cannot go on ({self.game.message}); reset it")
-        self.running = True
+        self.running, self.d_alone = True, 0
         return ""
 
     def _do_pause(self) -> str:
@@ -259,6 +260,8 @@ class LiveSession:
         self.running = False
         self._extend()
         getattr(self.game, move)()
+        # D steps by hand do not advance the step counter: the page counts them instead
+        self.d_alone = self.d_alone + 1 if move == "d_step" else 0
         return f"{what} at step {self.game.iteration}"
 
     def _extend(self) -> None:
@@ -347,7 +350,7 @@ class LiveSession:
                          "live.width": self.view.width})
         return {
             "step": game.iteration, "running": self.running, "status": game.status,
-            "critic": not game.objective.probabilistic,
+            "critic": not game.objective.probabilistic, "d_steps_alone": self.d_alone,
             "message": game.message, "note": self.note, "view_note": self.view.note,
             "frame": self.frame_id, "settings": settings, "metrics": dict(self._metrics),
             "events": [dict(e) for e in game.events if e["key"] != "train.steps"],
