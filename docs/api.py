@@ -36,6 +36,9 @@ MODULES = [
 
 # constants carry their description in an attribute docstring, which Python does not keep
 CONSTANTS = {
+    "JSD_METHODS": "name → how jsd integrates: grid, monte-carlo (auto: the grid where it holds)",
+    "VALUE_METHODS": "name → how value integrates: grid, monte-carlo",
+    "MC_SAMPLES": "draws from each density for Monte Carlo (2**20)",
     "ACTIONS": "live page action → what the session does: play, pause, step, d_step, g_step, reset, save",
     "LIVE_KEYS": "the live page's own settings: live.speed (iterations per frame), live.panels",
     "LIVE_PANELS": "the panels the live page offers",

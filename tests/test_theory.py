@@ -1,4 +1,6 @@
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -6,9 +8,9 @@ from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 from sklearn.neighbors import KernelDensity
 
-from toygan.data import GaussianMixture, grid, mixture, ring
+from toygan.data import GaussianMixture, grid, mixture, mixture1d, ring
 from toygan.errors import ToyganError
-from toygan.theory import jsd, kde, optimal_discriminator, quadrature, value
+from toygan.theory import jsd, jsd_estimate, kde, optimal_discriminator, quadrature, value, value_estimate
 
 P = GaussianMixture([[-1.0, 0.0], [1.0, 0.5]], [0.4, 0.6], [0.3, 0.7])
 Q = GaussianMixture([[0.0, 0.0]], 0.8)
@@ -73,11 +75,14 @@ def test_value_at_half_is_minus_log_4():
     assert value(P, Q, lambda x: np.full(len(x), 0.5)) == pytest.approx(-math.log(4), abs=1e-4)
 
 
-def test_integrals_refuse_a_grid_that_misses_mass():
+def test_the_grid_refuses_a_window_that_misses_mass_and_auto_answers_anyway():
     with pytest.raises(ToyganError, match="mass .* widen the window"):
-        jsd(P, Q, window=(-1, 1, -1, 1))
+        jsd(P, Q, window=(-1, 1, -1, 1), method="grid")
     with pytest.raises(ToyganError, match="raise the resolution"):
-        jsd(ring(std=0.01), ring(std=0.01), resolution=40)
+        jsd(ring(std=0.01), ring(std=0.01), resolution=40, method="grid")
+    estimate = jsd_estimate(P, Q, window=(-1, 1, -1, 1))
+    assert estimate.method == "monte-carlo"
+    assert abs(estimate.value - jsd(P, Q)) < 3 * estimate.error + 1e-3
 
 
 def test_kde_matches_scikit_learn_and_a_direct_sum():
@@ -164,3 +169,80 @@ def test_jsd_from_samples_agrees_with_the_grid_integral():
     assert estimate == pytest.approx(jsd(P, Q), abs=0.01)
     same = jsd_from_samples(P, P, P.sample(20_000, rng), P.sample(20_000, rng))
     assert abs(same) < 1e-12  # D* = ½ exactly: log 2 + ½ log ½ + ½ log ½ = 0
+
+
+REFERENCES = json.loads((Path(__file__).parent / "data" / "jsd_references.json").read_text())
+"""JSD of the 25 pairs on a 3,000² grid, checked against 2**23 Monte Carlo draws
+(tests/data/jsd_references.py)."""
+
+
+@pytest.mark.parametrize("c", [0.5 * i for i in range(25)])
+def test_jsd_answers_the_ring_against_a_gaussian_anywhere(c):
+    # the 25 pairs of issue 16: the grid alone refused c = 8, 10.5, 11, 11.5 and 12
+    p, q = ring(), mixture([[c, c]], 0.5)
+    estimate = jsd_estimate(p, q)
+    assert abs(estimate.value - REFERENCES[str(c)]) < 1e-3 and estimate.error < 1e-3
+    v = value_estimate(p, q, lambda x: optimal_discriminator(p, q, x), method=estimate.method)
+    # Theorem 1 on each pair: exactly, on the same draws; on the grid, within the grid's error
+    slack = 1e-12 if estimate.method == "monte-carlo" else 2 * estimate.error + 1e-5
+    assert abs(v.value - (-math.log(4) + 2 * estimate.value)) < slack
+
+
+def test_monte_carlo_and_the_grid_agree_where_both_apply():
+    for p, q in [(P, Q), (ring(), mixture([[0.5, 0.0]], 1.0)), (grid(), ring(std=0.1))]:
+        on_grid = jsd_estimate(p, q, method="grid")
+        sampled = jsd_estimate(p, q, method="monte-carlo")
+        assert on_grid.method == "grid" and sampled.method == "monte-carlo"
+        assert abs(on_grid.value - sampled.value) < 3 * sampled.error + on_grid.error + 1e-4
+
+
+def test_monte_carlo_edge_cases_and_its_error():
+    same = jsd_estimate(ring(), ring(), method="monte-carlo")
+    assert same.value == 0.0 and same.error == 0.0
+    far = jsd_estimate(ring(), mixture([[40.0, 40.0]], 0.1), method="monte-carlo")
+    assert abs(far.value - math.log(2)) <= 3 * far.error + 1e-12
+    # 1D densities: the grid does not apply, Monte Carlo does, and agrees with quadrature in 1D
+    a, b = mixture1d([0.0], 0.5), mixture1d([1.0], 0.5)
+    estimate = jsd_estimate(a, b)
+    xs = np.linspace(-6, 7, 200001)[:, None]
+    pa, pb = np.exp(a.log_prob(xs)), np.exp(b.log_prob(xs))
+    m = (pa + pb) / 2
+    exact = 0.5 * np.trapezoid(pa * np.log(pa / m) + pb * np.log(pb / m), xs[:, 0])
+    assert estimate.method == "monte-carlo" and abs(estimate.value - exact) < 3 * estimate.error
+    # the same seed gives the same answer; another seed, one within its error
+    assert jsd_estimate(a, b, seed=1).value == jsd_estimate(a, b, seed=1).value
+    assert abs(jsd_estimate(a, b, seed=1).value - estimate.value) < 4 * estimate.error * math.sqrt(2)
+
+
+@pytest.mark.parametrize("options, says", [
+    ({"method": "simpson"}, "method = 'simpson'"),
+    ({"samples": 1}, "samples = 1"),
+    ({"samples": 2.5}, "samples = 2.5"),
+])
+def test_bad_estimate_options_are_one_line(options, says):
+    with pytest.raises(ToyganError, match=says):
+        jsd_estimate(P, Q, **options)
+
+
+def test_a_density_neither_method_can_integrate_is_refused():
+    class OnlyLogProb:
+        dim = 1
+
+        def log_prob(self, x):
+            return -0.5 * (x[:, 0] ** 2) - 0.5 * math.log(2 * math.pi)
+
+    with pytest.raises(ToyganError, match="no sample"):
+        jsd(OnlyLogProb(), OnlyLogProb())
+
+
+def test_kdes_and_sample_only_targets_are_answered_too():
+    from toygan.data import moons
+
+    rng = np.random.default_rng(0)
+    density = kde(ring().sample(500, rng), 0.1)
+    on_grid = jsd_estimate(density, ring(std=0.1), method="grid")
+    sampled = jsd_estimate(density, ring(std=0.1), method="monte-carlo", samples=2**17)
+    assert abs(on_grid.value - sampled.value) < 3 * sampled.error + on_grid.error + 1e-4
+    target = moons()  # its log_prob is a KDE of a reference sample: Monte Carlo draws from that KDE
+    estimate = jsd_estimate(target, mixture([[30.0, 30.0]], 0.5), method="monte-carlo", samples=2**14)
+    assert abs(estimate.value - math.log(2)) <= 3 * estimate.error + 1e-9
