@@ -20,14 +20,14 @@ from typing import Any, Protocol
 import numpy as np
 from scipy.special import expit
 
-from toygan.errors import ToyganError
-from toygan.validate import points
+from toygan.errors import ToyganError, first_line
+from toygan.validate import integer, number, points
 
 __all__ = ["Density", "optimal_discriminator", "optimal_discriminator_from_samples",
            "optimal_discriminator_from_log_densities", "kde_pair", "compared_densities",
            "jsd_from_samples", "KDE", "kde",
            "Quadrature", "quadrature", "jsd", "value", "jsd_estimate", "value_estimate", "Estimate",
-           "JSD_METHODS", "VALUE_METHODS", "MC_SAMPLES", "BANDWIDTH_RULES"]
+           "JSD_METHODS", "VALUE_METHODS", "MC_SAMPLES", "GridRefused", "BANDWIDTH_RULES"]
 
 
 class Density(Protocol):
@@ -278,10 +278,14 @@ def _grid_for(p: Any, q: Any, window, resolution: int) -> Quadrature:
     return quadrature(window, resolution)
 
 
+class GridRefused(ToyganError):
+    """The grid cannot integrate these densities (mass off the grid, cells too coarse, not 2D)."""
+
+
 def _mass(lp: np.ndarray, grid: Quadrature, name: str, tol: float) -> None:
     mass = float(np.exp(lp).sum() * grid.cell_area)
     if abs(mass - 1) > tol:
-        raise ToyganError(f"{name} puts mass {mass:.6f} on the grid (not 1 ± {tol:g}): widen the window "
+        raise GridRefused(f"{name} puts mass {mass:.6f} on the grid (not 1 ± {tol:g}): widen the window "
                           f"{grid.window} or raise the resolution {grid.resolution}")
 
 
@@ -317,13 +321,26 @@ def _integrand_grid(p: Density, q: Density, window, resolution: int, mass_tol: f
                     names: tuple[str, str]) -> tuple[Quadrature, np.ndarray, np.ndarray, float]:
     for name, density in zip(names, (p, q), strict=True):
         if getattr(density, "dim", 2) != 2:
-            raise ToyganError(f"{name} is {density.dim}D; the grid integrates densities of the plane")
+            raise GridRefused(f"{name} is {density.dim}D; the grid integrates densities of the plane")
     grid = _grid_for(p, q, window, resolution)
+    cell = max(grid.window[1] - grid.window[0], grid.window[3] - grid.window[2]) / grid.resolution
+    narrowest = min(_narrowest(p), _narrowest(q))
+    if cell > narrowest:  # the midpoint rule converges once cells are narrower than every mode
+        raise GridRefused(f"a grid cell of {cell:.3g} is wider than the narrowest mode (σ or bandwidth "
+                          f"{narrowest:.3g}): raise the resolution {grid.resolution} or narrow the window")
     lp, lq = _log_prob(p, grid.points, names[0]), _log_prob(q, grid.points, names[1])
     _mass(lp, grid, names[0], mass_tol)
     _mass(lq, grid, names[1], mass_tol)
     missed = sum(abs(float(np.exp(lx).sum() * grid.cell_area) - 1) for lx in (lp, lq))
     return grid, lp, lq, missed
+
+
+def _narrowest(p: Any) -> float:
+    """The narrowest scale of a density: a mixture's smallest σ, a KDE's bandwidth; inf if unknown."""
+    source = getattr(p, "density", p)
+    if getattr(source, "stds", None) is not None:
+        return float(np.min(source.stds))
+    return float(getattr(source, "bandwidth", math.inf))
 
 
 def _samples(p: Any, q: Any, n: int, seed: int, names: tuple[str, str]):
@@ -356,7 +373,8 @@ def _jsd_monte_carlo(p, q, *, window, resolution, mass_tol, samples, seed) -> Es
     (lp_x, lq_x), (lp_y, lq_y), _, _ = _samples(p, q, samples, seed, ("p", "q"))
     on_p = math.log(2) + lp_x - np.logaddexp(lp_x, lq_x)
     on_q = math.log(2) + lq_y - np.logaddexp(lp_y, lq_y)
-    return Estimate(*_mean_and_se(on_p, on_q), "monte-carlo")
+    value, se = _mean_and_se(on_p, on_q)
+    return Estimate(min(max(value, 0.0), math.log(2)), se, "monte-carlo")  # rounding stays in bounds
 
 
 def _value_grid(p_data, p_g, discriminator, *, window, resolution, mass_tol, samples, seed) -> Estimate:
@@ -378,7 +396,10 @@ def _log_discriminator(discriminator: Callable[[np.ndarray], np.ndarray],
                        x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """log D and log(1 − D) at x, each floored at log(1e-300) (a D of exactly 0 or 1 where a
     density is nearly zero adds nothing instead of NaN)."""
-    d = np.asarray(discriminator(x), dtype=np.float64)
+    try:
+        d = np.asarray(discriminator(x), dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ToyganError(f"discriminator: its output is not numbers ({first_line(err)})") from None
     if d.shape != (len(x),) or np.any(np.isnan(d)) or np.any((d < 0) | (d > 1)):
         raise ToyganError(f"discriminator: must map (n, {x.shape[1]}) points to n probabilities in "
                           f"[0, 1]; got shape {d.shape}")
@@ -398,7 +419,7 @@ def _estimate(methods: dict, method: str, args: tuple, options: dict) -> Estimat
         return methods[method](*args, **options)
     try:  # the grid is exact and cheap where both densities put their mass on it
         return methods["grid"](*args, **options)
-    except ToyganError as refused:
+    except GridRefused as refused:
         try:
             return methods["monte-carlo"](*args, **options)
         except ToyganError as err:
@@ -424,10 +445,8 @@ def jsd_estimate(p: Density, q: Density, *, method: str = "auto",
         ToyganError: naming what no method could integrate, or a bad option.
     """
     p, q = _density(p, "p"), _density(q, "q")
-    samples = _count(samples)
-    return _estimate(JSD_METHODS, method, (p, q), {"window": window, "resolution": resolution,
-                                                    "mass_tol": mass_tol, "samples": samples,
-                                                    "seed": seed})
+    _same_dim(p, q, ("p", "q"))
+    return _estimate(JSD_METHODS, method, (p, q), _options(window, resolution, mass_tol, samples, seed))
 
 
 def jsd(p: Density, q: Density, **options: Any) -> float:
@@ -447,10 +466,9 @@ def value_estimate(p_data: Density, p_g: Density, discriminator: Callable[[np.nd
     and samples give exactly that from both functions.
     """
     p_data, p_g = _density(p_data, "p_data"), _density(p_g, "p_g")
-    samples = _count(samples)
+    _same_dim(p_data, p_g, ("p_data", "p_g"))
     return _estimate(VALUE_METHODS, method, (p_data, p_g, discriminator),
-                     {"window": window, "resolution": resolution, "mass_tol": mass_tol,
-                      "samples": samples, "seed": seed})
+                     _options(window, resolution, mass_tol, samples, seed))
 
 
 def value(p_data: Density, p_g: Density, discriminator: Callable[[np.ndarray], np.ndarray],
@@ -459,7 +477,29 @@ def value(p_data: Density, p_g: Density, discriminator: Callable[[np.ndarray], n
     return value_estimate(p_data, p_g, discriminator, **options).value
 
 
-def _count(samples: Any) -> int:
-    if isinstance(samples, bool) or not isinstance(samples, int) or not 2 <= samples <= 2**26:
-        raise ToyganError(f"samples = {samples!r}: must be an integer from 2 to 2**26")
-    return samples
+def _options(window: Any, resolution: Any, mass_tol: Any, samples: Any, seed: Any) -> dict:
+    """The integration options, checked before any method runs."""
+    if window is not None:
+        try:
+            window = tuple(float(v) for v in window)
+        except (TypeError, ValueError):
+            window = ()
+        if len(window) != 4 or not all(map(math.isfinite, window)) \
+                or not (window[0] < window[1] and window[2] < window[3]):
+            raise ToyganError("window: give four finite numbers (xmin, xmax, ymin, ymax) with "
+                              "xmin < xmax and ymin < ymax")
+    return {"window": window, "resolution": integer("resolution", resolution, 2, 4096),
+            "mass_tol": number("mass_tol", mass_tol, 0.0, 1.0),
+            "samples": integer("samples", _index(samples), 2, 2**26),
+            "seed": integer("seed", _index(seed), 0)}
+
+
+def _index(value: Any) -> Any:
+    """NumPy integers as ints (other values unchanged, for the checks to name)."""
+    return int(value) if isinstance(value, np.integer) else value
+
+
+def _same_dim(p: Any, q: Any, names: tuple[str, str]) -> None:
+    dims = [getattr(d, "dim", None) for d in (p, q)]
+    if None not in dims and dims[0] != dims[1]:
+        raise ToyganError(f"{names[0]} is {dims[0]}D and {names[1]} is {dims[1]}D; they must match")
