@@ -334,7 +334,8 @@ def cmd_live(args: argparse.Namespace) -> int:
     import signal
     import socket
 
-    from toygan.live import LiveServer, LiveSession, make_app, needs_token, open_socket
+    from toygan.live.server import STOP_SIGNALS, LiveServer, make_app, needs_token, open_socket
+    from toygan.live.session import LiveSession
 
     if not 0 <= args.port <= 65535:
         raise ToyganError(f"--port {args.port}: must be from 0 (any free port) to 65535")
@@ -365,8 +366,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     finally:
         sock.close()
         # the last save runs to its end whatever signal comes now: the game is what was shown
-        stops = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in stops}
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOP_SIGNALS}
         try:
             saved = _save_session(session)
             session.close()

@@ -39,9 +39,11 @@ from toygan.errors import ToyganError, first_line
 from toygan.live.session import LiveSession
 from toygan.live.view import encode
 
-__all__ = ["make_app", "needs_token", "open_socket", "LiveServer"]
+__all__ = ["make_app", "needs_token", "open_socket", "LiveServer", "STOP_SIGNALS"]
 
 MAX_BODY = 64 * 1024  # a control is a few hundred bytes
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
+"""The signals that stop the server cleanly (and that its last save holds off)."""
 
 
 def needs_token(host: str) -> bool:
@@ -201,8 +203,7 @@ class LiveServer(uvicorn.Server):
         if threading.current_thread() is not threading.main_thread():
             yield
             return
-        signals = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-        previous = {sig: signal.signal(sig, self._stop) for sig in signals}
+        previous = {sig: signal.signal(sig, self._stop) for sig in STOP_SIGNALS}
         try:
             yield
         finally:

@@ -271,8 +271,11 @@ class LiveSession:
 
     def _do_reset(self) -> str:
         self.running = False
-        game = Game(self.game.config.replace(**{"train.steps": self.game.initial_config.train.steps}))
-        return f"reset: a new game with the current settings{self._replace(game)}"
+        return f"reset: a new game with the current settings{self._replace(self._new_game(self.game.config))}"
+
+    def _new_game(self, config: Config) -> Game:
+        """A game with these settings, as long as the first one was (live play doubled it since)."""
+        return Game(config.replace(**{"train.steps": self.game.initial_config.train.steps}))
 
     def _replace(self, game: Game) -> str:
         """Put ``game`` in play; the one it replaces is saved first if it moved since its last save
@@ -313,7 +316,7 @@ class LiveSession:
                               f"{sorted(MUTABLE | RESTART_KEYS | LIVE_KEYS)}")
         speed = _speed(changes["live.speed"]) if "live.speed" in changes else self.speed
         panels = LiveView.check_panels(changes["live.panels"]) if "live.panels" in changes else None
-        width = integer("live.width", changes["live.width"], 320, 4096) if "live.width" in changes else None
+        width = LiveView.check_width(changes["live.width"], "live.width") if "live.width" in changes else None
         config = _with_weight({k: v for k, v in changes.items() if k not in LIVE_KEYS}, self.game.config)
         if "data.name" in config:
             target = live_targets().get(config["data.name"]) if isinstance(config["data.name"], str) else None
@@ -326,10 +329,7 @@ class LiveSession:
             if settings.data.name in ("points", "image"):
                 raise ToyganError(f"data.name = {settings.data.name!r}: the live page plays the presets' "
                                   f"targets {list(live_targets())}")
-            game = Game(settings.replace(**{"train.steps": self.game.initial_config.train.steps}))
-            if game.dim != 2:
-                raise ToyganError(f"data.name = {settings.data.name!r} is a 1D target; the live page "
-                                  "draws the plane")
+            game = self._new_game(settings)  # 2D: the target is one of live_targets() or the current one
             self.running = False
             self.note = f"a new game: the target or the seed changed{self._replace(game)}"
         elif config:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -79,13 +80,17 @@ class LiveView:
     def __init__(self, panels: Sequence[str] | str | None = None, *, width: int = 960,
                  look: Look | None = None) -> None:
         self.panels = self.check_panels(DEFAULT_LIVE_PANELS if panels is None else panels)
-        integer("width", width, 320, 4096)
-        self.width, self.look = width, look
+        self.width, self.look = self.check_width(width), look
         self.note = ""
         """Why a chosen panel is not shown (it does not fit the game's settings), else empty."""
         self._series: _Series | None = None
         self._animation: Animation | None = None
         self._layout: tuple | None = None
+
+    @staticmethod
+    def check_width(width: Any, where: str = "width") -> int:
+        """A frame width in pixels, 320–4096; a ToyganError otherwise."""
+        return integer(where, width, 320, 4096)
 
     @staticmethod
     def check_panels(panels: Sequence[str] | str) -> tuple[str, ...]:
