@@ -1,4 +1,5 @@
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -7,6 +8,8 @@ from scipy.stats import multivariate_normal
 
 from toygan.data import TARGETS, GaussianMixture, grid, make_target, mixture, ring
 from toygan.errors import ToyganError
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("k", [1, 3, 8, 12])
@@ -205,3 +208,42 @@ def test_a_fixed_p_g_must_match_the_data_dimension():
     with pytest.raises(ToyganError, match="must match"):
         train(tiny_config(**{"data.name": "mixture1d", "train.generator": "target",
                              "fake.name": "ring"}), progress=False)
+
+
+def test_sample_takes_an_integer_seed_or_a_generator():
+    from toygan.data import moons, ring
+    from toygan.theory import kde
+
+    for target in (ring(), moons(), kde(ring().sample(50, 0), 0.1)):
+        assert np.array_equal(target.sample(5, 3), target.sample(5, np.random.default_rng(3)))
+        assert np.array_equal(target.sample(np.int64(5), np.int64(3)), target.sample(5, 3))
+        assert target.sample(0, 1).shape == (0, 2)
+        for bad_rng, needle in ((-1, "rng = -1"), (1.5, "rng = 1.5"), (True, "rng = True"),
+                                (None, "rng = None")):
+            with pytest.raises(ToyganError, match=needle):
+                target.sample(5, bad_rng)
+        with pytest.raises(ToyganError, match="n = -1"):
+            target.sample(-1, 0)
+
+
+def test_shifted_moves_a_target_and_its_density():
+    from toygan.data import moons, ring, shifted
+
+    moved = shifted(ring(), [0.5, -1.0])
+    assert np.allclose(moved.modes, ring().modes + [0.5, -1.0])
+    x = ring().sample(10, 0)
+    assert np.allclose(moved.log_prob(x + [0.5, -1.0]), ring().log_prob(x))
+    moved_moons = shifted(moons(), [1.0, 1.0])
+    assert np.allclose(moved_moons.sample(20, 4), moons().sample(20, 4) + 1.0)
+    assert np.allclose(moved_moons.log_prob(x + 1.0), moons().log_prob(x))
+    with pytest.raises(ToyganError, match="offset = \\[1.0\\]: must be 2 finite"):
+        shifted(ring(), [1.0])
+
+
+def test_a_config_gives_its_targets():
+    from toygan import Config
+
+    config = Config.load(ROOT / "animations/d-converges-to-d-star.toml")
+    assert np.allclose(config.target().modes, [[-1.0, 0.0], [1.0, 0.0]])
+    assert np.allclose(config.fake_target().modes, [[0.0, 0.5]])
+    assert Config().target().name == "ring of 8" and Config().fake_target() is None

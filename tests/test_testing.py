@@ -1,67 +1,212 @@
+"""toygan.testing: the assertions separate good discriminators from bad, take every kind of D, fail
+short, and the pytest plugin and the documented example work."""
+
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
+from torch import nn
 
-from toygan.data import GaussianMixture, ring
-from toygan.testing import assert_discriminator_near_half, assert_optimal_discriminator
+from toygan.data import GaussianMixture, moons, ring, shifted
+from toygan.errors import ToyganError
+from toygan.testing import (
+    HALF_MEAN_TOL,
+    HALF_QUANTILE_TOL,
+    MEAN_TOL,
+    QUANTILE_TOL,
+    as_probabilities,
+    assert_discriminator_near_half,
+    assert_optimal_discriminator,
+    discriminator_gap,
+    fit_discriminator,
+)
 from toygan.theory import optimal_discriminator
 
 P = GaussianMixture([[-1.0, 0.0], [1.0, 0.0]], 0.5)
 Q = GaussianMixture([[0.0, 0.5]], 0.7)
+NORMAL = GaussianMixture([[0.0, 0.0]], 1.0)
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def mlp(seed=0, dtype=torch.float32):
+    torch.manual_seed(seed)
+    net = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
+    return net.to(dtype)
+
+
+@pytest.fixture(scope="module")
+def ring_d():
+    """An MLP trained the documented way on the ring against N(0, I) (the issue's failing case)."""
+    return fit_discriminator(mlp(), ring(), NORMAL, seed=0)
 
 
 def d_star(x):
     return optimal_discriminator(P, Q, x)
 
 
-def test_passes_on_the_optimum():
-    assert_optimal_discriminator(d_star, P, Q, atol=1e-9)
+def test_the_exact_optimum_passes_even_pointwise():
+    gap = assert_optimal_discriminator(d_star, P, Q, atol=1e-9)
+    assert gap.worst < 1e-9 and gap.n == 4000
     points = np.random.default_rng(0).normal(size=(50, 2))
     assert_optimal_discriminator(d_star, P, Q, atol=1e-9, points=points)
 
 
-def test_fails_on_a_wrong_discriminator_saying_where_and_by_how_much():
-    def shifted(x):
-        return np.clip(d_star(x) + 0.2 * (x[:, 0] > 0.5), 0, 1)
+def test_a_trained_module_passes_on_the_ring_and_the_bad_ones_fail(ring_d):
+    """Calibration in small: the full table is benchmarks/testing_calibration.py's."""
+    gap = assert_optimal_discriminator(ring_d, ring(), NORMAL, output="logit")
+    assert gap.mean < MEAN_TOL and gap.quantile < QUANTILE_TOL
+    early = fit_discriminator(mlp(), ring(), NORMAL, seed=0, steps=10)
+    bad = {"½": (lambda x: np.full(len(x), 0.5), "probability"), "10 steps": (early, "logit"),
+           "swapped": (lambda x: -ring_d(x), "logit")}
+    for name, (D, output) in bad.items():
+        with pytest.raises(AssertionError):
+            assert_optimal_discriminator(D, ring(), NORMAL, output=output)
+        assert not discriminator_gap(D, ring(), NORMAL, output=output).holds(MEAN_TOL, QUANTILE_TOL), name
 
-    with pytest.raises(AssertionError) as info:
-        assert_optimal_discriminator(shifted, P, Q, atol=0.05)
-    message = str(info.value)
-    assert "D differs from D* by up to" in message and "at x = [" in message
-    assert "points are off" in message and "atol 0.05" in message
+
+def test_moons_against_themselves_moved():
+    """A sample-only target: D* comes from its KDE, and fit_discriminator samples the KDE."""
+    p_g = shifted(moons(), [0.5, 0.5])
+    D = fit_discriminator(mlp(1), moons(), p_g, seed=1)
+    assert_optimal_discriminator(D, moons(), p_g, output="logit")
+    with pytest.raises(AssertionError):
+        assert_optimal_discriminator(lambda x: -D(x), moons(), p_g, output="logit")
 
 
-def test_half_passes_when_p_g_equals_p_data_and_fails_otherwise():
-    points = ring().sample(500, np.random.default_rng(1))
+def test_near_half_passes_at_equilibrium_and_fails_elsewhere(ring_d):
+    D = fit_discriminator(mlp(), ring(), ring(), seed=0, steps=1000)
+    gap = assert_discriminator_near_half(D, ring(), output="logit")
+    assert gap.mean < HALF_MEAN_TOL and gap.quantile < HALF_QUANTILE_TOL
+    with pytest.raises(AssertionError, match="D is not ½: mean \\|D − ½\\|"):
+        assert_discriminator_near_half(ring_d, ring(), output="logit")
+    points = ring().sample(500, 1)  # points instead of a density
     assert_discriminator_near_half(lambda x: optimal_discriminator(ring(), ring(), x), points, atol=1e-12)
-    with pytest.raises(AssertionError, match="D differs from ½ by up to 0.3"):
-        assert_discriminator_near_half(lambda x: np.full(len(x), 0.8), points, atol=0.1)
+    with pytest.raises(AssertionError, match="allowed: mean ≤ 0.05"):
+        assert_discriminator_near_half(lambda x: np.full(len(x), 0.8), points)
 
 
-@pytest.mark.parametrize(("discriminator", "needle"), [
-    (lambda x: np.full(3, 0.5), "returned 3 values for"),
-    (lambda x: np.full(len(x), np.nan), "returned NaN"),
-    (lambda x: np.full(len(x), 3.0), "probabilities must lie in \\[0, 1\\]"),
+def test_every_kind_of_discriminator(ring_d):
+    """nn.Module, a torch function given NumPy, float64 weights, a NumPy function, scikit-learn."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    x = np.concatenate([P.sample(3000, 1), Q.sample(3000, 2)])
+    labels = np.r_[np.ones(3000), np.zeros(3000)]
+    forms = {
+        "module": (ring_d, "logit"),
+        "torch function": (lambda t: torch.sigmoid(ring_d(t))[:, 0], "probability"),
+        "float64 module": (ring_d.to(torch.float64), "logit"),
+    }
+    for name, (D, output) in forms.items():
+        assert discriminator_gap(D, ring(), NORMAL, output=output).mean < MEAN_TOL, name
+    ring_d.to(torch.float32)
+    knn = KNeighborsClassifier(100).fit(x, labels)
+    assert discriminator_gap(knn, P, Q).mean < MEAN_TOL
+    knn_words = KNeighborsClassifier(100).fit(x, np.where(labels == 1, "real", "fake"))
+    with pytest.raises(ToyganError, match="two classes, 1 \\(real\\) and 0"):
+        discriminator_gap(knn_words, P, Q)
+
+
+def test_a_module_keeps_its_mode_and_its_gradients_are_not_needed(ring_d):
+    net = nn.Sequential(nn.Linear(2, 16), nn.Dropout(0.5), nn.Linear(16, 1))
+    net.train()
+    d = as_probabilities(net, output="logit")
+    x = np.random.default_rng(0).normal(size=(100, 2))
+    assert np.array_equal(d(x), d(x))  # eval mode: dropout off
+    assert net.training
+
+
+@pytest.mark.parametrize(("D", "output", "needle"), [
+    (lambda x: np.full(3, 0.5), "probability", "returned 3 values"),
+    (lambda x: np.full(len(x), np.nan), "probability", "returned NaN"),
+    (lambda x: np.full(len(x), 3.0), "probability", 'pass output="logit"'),
+    (lambda x: ["a"] * len(x), "probability", "not numbers"),
+    (lambda x: np.full(len(x), 0.5), "logits", "output = 'logits': choose one of"),
+    (42, "probability", "not callable"),
 ])
-def test_a_broken_discriminator_is_reported(discriminator, needle):
-    with pytest.raises(AssertionError, match=needle):
-        assert_optimal_discriminator(discriminator, P, Q)
+def test_a_broken_discriminator_is_one_line(D, output, needle):
+    with pytest.raises(ToyganError, match=needle) as info:
+        assert_optimal_discriminator(D, P, Q, output=output)
+    assert "\n" not in str(info.value)
 
 
-def test_bad_arguments():
-    with pytest.raises(ValueError, match="atol = -1"):
-        assert_discriminator_near_half(d_star, np.zeros((3, 2)), atol=-1)
-    with pytest.raises(ValueError, match="points: must be"):
-        assert_discriminator_near_half(d_star, np.zeros(3))
+@pytest.mark.parametrize(("options", "needle"), [
+    ({"mean_tol": -1}, "mean_tol = -1"), ({"quantile_tol": float("nan")}, "quantile_tol = nan"),
+    ({"atol": 2}, "atol = 2"), ({"n": 3}, "n = 3"), ({"seed": -1}, "seed = -1"),
+    ({"quantile": 1.0}, "quantile = 1.0"), ({"points": np.zeros(3)}, "points: must be"),
+])
+def test_bad_options_are_one_line(options, needle):
+    with pytest.raises(ToyganError, match=needle):
+        assert_optimal_discriminator(d_star, P, Q, **options)
 
 
-def test_the_documented_example_test_file_passes():
+def test_failure_says_mean_quantile_worst_point_and_what_to_try(ring_d):
+    with pytest.raises(AssertionError) as info:
+        assert_optimal_discriminator(lambda x: -ring_d(x), ring(), NORMAL, output="logit")
+    message = str(info.value)
+    for needle in ("mean |D − D*| = ", "95th percentile", "worst", "at x = [", "allowed: mean ≤ 0.1",
+                   "Try: 1 − D is much closer to D*", "labels swapped"):
+        assert needle in message
+    with pytest.raises(AssertionError, match="nearly constant"):
+        assert_optimal_discriminator(lambda x: np.full(len(x), 0.5), ring(), NORMAL)
+
+
+def test_fit_discriminator_is_reproducible_and_checks_its_input():
+    a = fit_discriminator(mlp(3), P, Q, seed=5, steps=20)
+    b = fit_discriminator(mlp(3), P, Q, seed=5, steps=20)
+    assert all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters(), strict=True))
+    threads = torch.get_num_threads()
+    fit_discriminator(mlp(), P, Q, steps=2, threads=1)
+    assert torch.get_num_threads() == threads
+    with pytest.raises(ToyganError, match="loss = 'wasserstein'"):
+        fit_discriminator(mlp(), P, Q, loss="wasserstein")
+    with pytest.raises(ToyganError, match="fails on a batch of shape"):
+        fit_discriminator(nn.Linear(3, 1), P, Q, steps=2)
+    with pytest.raises(ToyganError, match="steps = 0"):
+        fit_discriminator(mlp(), P, Q, steps=0)
+    with pytest.raises(ToyganError, match="p_g = 'ring'"):
+        fit_discriminator(mlp(), P, "ring", steps=2)
+    # least squares reaches D* too, as a score (clipped: a score may stray just outside [0, 1])
+    least = fit_discriminator(mlp(), P, Q, steps=1500, loss="least-squares")
+    score = lambda x: np.clip(least(torch.as_tensor(x, dtype=torch.float32)).detach()[:, 0].numpy(),  # noqa: E731
+                              0, 1)
+    assert discriminator_gap(score, P, Q).mean < MEAN_TOL
+
+
+def test_a_failure_under_pytest_is_short_and_hides_toygan(tmp_path):
+    test = tmp_path / "test_fails.py"
+    test.write_text("import numpy as np\nfrom toygan.testing import assert_optimal_discriminator\n"
+                    "def test_half(toygan_ring, toygan_normal):\n"
+                    "    assert_optimal_discriminator(lambda x: np.full(len(x), 0.5), toygan_ring, "
+                    "toygan_normal)\n")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    failure = result.stdout.split("_ test_half _")[1].split("short test summary")[0]
+    assert "toygan/testing.py" not in failure and "theory.py" not in failure
+    assert "D is not optimal: mean |D − D*| = 0.498" in failure
+    assert len(failure.strip().splitlines()) < 15, failure
+
+
+def test_the_plugin_gives_fixtures_without_imports(tmp_path):
+    test = tmp_path / "test_fixtures.py"
+    test.write_text("def test_targets(toygan_ring, toygan_grid, toygan_moons, toygan_normal):\n"
+                    "    assert len(toygan_ring.modes) == 8 and len(toygan_grid.modes) == 25\n"
+                    "    assert toygan_moons.modes is None and toygan_normal.sample(3, 0).shape == (3, 2)\n"
+                    "def test_target(toygan_target):\n    assert toygan_target.dim == 2\n"
+                    "def test_pair(toygan_pair):\n    p, q = toygan_pair\n    assert p.dim == q.dim == 2\n")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", str(test)],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "10 passed" in result.stdout
+    assert "test_pair[grid-vs-moved]" in result.stdout and "test_target[moons]" in result.stdout
+
+
+def test_the_documented_example_test_file_passes(tmp_path):
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                              str(ROOT / "docs/examples/test_my_discriminator.py")],
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 passed" in result.stdout
+    assert "3 passed" in result.stdout

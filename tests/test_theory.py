@@ -287,3 +287,16 @@ def test_far_apart_is_log_2_within_its_error_and_dimensions_must_match():
         jsd(mixture1d([0.0], 0.5), mixture([[0.0, 0.0]], 0.5))
     with pytest.raises(ToyganError, match="not numbers"):
         value(P, Q, lambda x: np.array(["a"] * len(x)))
+
+
+def test_grid_points_cover_a_window_cell_by_cell():
+    from toygan.theory import grid_points
+
+    pts = grid_points((-1.0, 1.0, 0.0, 4.0), 4)
+    assert pts.shape == (16, 2)
+    assert np.allclose(pts[:4], [[-0.75, 0.5], [-0.25, 0.5], [0.25, 0.5], [0.75, 0.5]])
+    assert np.allclose(pts[-1], [0.75, 3.5])
+    with pytest.raises(ToyganError, match="window"):
+        grid_points((1.0, -1.0, 0.0, 1.0))
+    with pytest.raises(ToyganError, match="resolution = 1"):
+        grid_points((-1.0, 1.0, -1.0, 1.0), 1)

@@ -412,6 +412,49 @@ def _open_browser(url: str) -> None:
         webbrowser.open(url)
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    import os
+
+    from toygan.check import as_json, choose, entries, header, row, run
+
+    if args.seeds is not None and not 1 <= args.seeds <= 1024:
+        raise ToyganError(f"--seeds {args.seeds}: must be an integer from 1 to 1024")
+    if args.jobs is not None and not 1 <= args.jobs <= 256:
+        raise ToyganError(f"--jobs {args.jobs}: must be an integer from 1 to 256")
+    if args.recipes is not None and not Path(args.recipes).is_dir():
+        raise ToyganError(f"--recipes {args.recipes!r}: no such folder")
+    known = entries(args.recipes or "animations")
+    chosen = [known[name] for name in choose(args.claims, known)]
+    if args.list:
+        width = max(len(e.name) for e in chosen)
+        for e in chosen:
+            print(f"{e.name:<{width}}  {'quick' if e.quick else 'full ':<5}  {e.statement} ({e.source})")
+        return 0
+    if not any(name.startswith("recipe:") for name in known) and not args.json:
+        print("toygan check: no recipe folder ./animations here, so no recipe claims (--recipes DIR)")
+    jobs = args.jobs or min(os.cpu_count() or 1, 2)
+    width = max(len(e.name) for e in chosen)
+    start, outcomes = time.perf_counter(), []
+    if not args.json:
+        print(header(width), flush=True)
+    for outcome in run(chosen, seeds=args.seeds, quick=args.quick, jobs=jobs):
+        outcomes.append(outcome)
+        if not args.json:
+            print(row(outcome, width), flush=True)
+    seconds = time.perf_counter() - start
+    ran = [o for o in outcomes if not o.skipped]
+    failed = [o.name for o in ran if not o.holds]
+    if args.json:
+        print(as_json(outcomes, seconds))
+    else:
+        skipped = len(outcomes) - len(ran)
+        print(f"{len(ran) - len(failed)} of {len(ran)} claims hold"
+              + (f" ({skipped} skipped by --quick)" if skipped else "")
+              + f" in {seconds:.0f} s on {jobs} process(es)"
+              + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
 def cmd_presets(args: argparse.Namespace) -> int:
     width = max(map(len, PRESETS))
     for name, preset in PRESETS.items():
@@ -567,6 +610,27 @@ def _parser() -> argparse.ArgumentParser:
     live.add_argument("--speed", type=int, default=13, help="iterations per frame (default: 13)")
     live.add_argument("--no-browser", action="store_true", help="do not open a browser")
     live.set_defaults(func=cmd_live)
+
+    check = sub.add_parser(
+        "check", help="measure the theory claims and the recipes' claims; exit 0 if all hold",
+        description="Measure toygan's theory claims (D* = p_data/(p_data + p_g), V(D*, G) = −log 4 "
+                    "+ 2·JSD, D → D*, D → ½, the saturating gradient, the Dirac-GAN) and every "
+                    "recipe's checks, over seeds. Prints claim, result, time and the values per "
+                    "seed; exits 0 when every chosen claim holds, 1 when one does not.")
+    check.add_argument("claims", nargs="*", metavar="CLAIM",
+                       help="claims to run, by name or pattern (e.g. 'dirac-*', 'recipe:*'); "
+                            "default: all")
+    check.add_argument("--list", action="store_true", help="list the claims and exit")
+    check.add_argument("--seeds", type=int, metavar="N",
+                       help="seeds per claim (default: each claim's own; a recipe's checks then "
+                            "ask for the same share of seeds)")
+    check.add_argument("--quick", action="store_true",
+                       help="the cheap claims only, with fewer seeds (under 2 minutes on 2 cores)")
+    check.add_argument("--json", action="store_true", help="print the results as JSON")
+    check.add_argument("--jobs", type=int, help="claims measured at once (default: 2, or 1 core)")
+    check.add_argument("--recipes", metavar="DIR",
+                       help="the recipe folder (default: ./animations, if there is one)")
+    check.set_defaults(func=cmd_check)
 
     presets = sub.add_parser("presets", help="list the presets, one line each")
     presets.set_defaults(func=cmd_presets)

@@ -279,6 +279,15 @@ class Config:
                 f"{MAX_RECORDING_BYTES / 2**30:.0f} GiB); record less often (raise record.every) or "
                 "record less (lower record.grid_size, record.n_samples or train.members)")
 
+    def target(self):
+        """The data distribution this config trains on (``data.name`` with ``data.params``), a
+        ``toygan.data`` target with ``sample(n, rng)``, ``log_prob(x)``, ``bounds()``."""
+        return make_target(self.data.name, self.data.params)
+
+    def fake_target(self):
+        """The fixed p_g of ``train.generator = "target"`` (the ``[fake]`` section), or None."""
+        return make_target(self.fake.name, self.fake.params) if self.fake.name else None
+
     def snapshot_bytes(self) -> int:
         """Bytes one snapshot takes in memory and on disk: float32 samples and their push, the D
         grid, the push field, the generator manifold (2 × 11 latent lines of 41 points; one line

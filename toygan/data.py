@@ -3,7 +3,8 @@
 1D mixtures (``mixture1d``) for the one-axis picture of Goodfellow et al. (2014), Figure 1.
 
 Every target has ``dim`` (2, or 1 for ``mixture1d``), ``sample(n, rng)`` (NumPy, shape
-``(n, dim)``), ``log_prob(x)`` (shape ``(n,)``), ``exact`` (is ``log_prob`` analytic?), ``modes``
+``(n, dim)``; ``rng`` a ``numpy.random.Generator`` or an integer seed), ``log_prob(x)`` (shape
+``(n,)``), ``exact`` (is ``log_prob`` analytic?), ``modes``
 (the component means ``(K, dim)``, or None) and ``bounds()``. ``TARGETS`` maps a name to the factory
 that builds it; ``make_target`` builds one from a name and keyword parameters, as a config does.
 """
@@ -19,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from toygan.errors import ToyganError
-from toygan.validate import integer, number
+from toygan.validate import generator, integer, number
 
 __all__ = ["GaussianMixture", "SampleTarget", "ring", "grid", "mixture", "mixture1d", "moons", "circles",
-           "swiss_roll", "spiral", "points", "image", "TARGETS", "make_target"]
+           "swiss_roll", "spiral", "points", "image", "shifted", "TARGETS", "make_target"]
 
 _CHUNK_ENTRIES = 2**21  # points × modes per chunk of log_prob (16 MB per float64 array)
 
@@ -72,8 +73,10 @@ class GaussianMixture:
     def dim(self) -> int:
         return self.means.shape[1]
 
-    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Draw ``n`` points, shape ``(n, d)``, from the NumPy generator ``rng``."""
+    def sample(self, n: int, rng: np.random.Generator | int) -> np.ndarray:
+        """Draw ``n`` points, shape ``(n, d)``, from the NumPy generator ``rng`` (or a new one
+        seeded with the integer ``rng``)."""
+        n, rng = _count(n), generator(rng)
         # inverse-CDF draw of components: rng.choice(p=...) re-validates p on every call, ~8× slower
         idx = np.minimum(np.searchsorted(self._cdf, rng.random(n), side="right"), len(self.weights) - 1)
         return self.means[idx] + self.stds[idx, None] * rng.standard_normal((n, self.dim))
@@ -113,6 +116,11 @@ class GaussianMixture:
 
     def __repr__(self) -> str:
         return f"GaussianMixture(name={self.name!r}, K={len(self.weights)}, d={self.dim})"
+
+
+def _count(n: Any) -> int:
+    """A sample size: an integer (NumPy's too) from 0 to 10⁸."""
+    return integer("n", int(n) if isinstance(n, np.integer) else n, 0, 10**8)
 
 
 def _floats(name: str, value: Any) -> np.ndarray:
@@ -204,8 +212,12 @@ class SampleTarget:
     def dim(self) -> int:
         return 2
 
-    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Draw ``n`` points, shape ``(n, 2)``, from the NumPy generator ``rng``."""
+    def sample(self, n: int, rng: np.random.Generator | int) -> np.ndarray:
+        """Draw ``n`` points, shape ``(n, 2)``, from the NumPy generator ``rng`` (or a new one
+        seeded with the integer ``rng``)."""
+        n, rng = _count(n), generator(rng)
+        if n == 0:  # scikit-learn's generators refuse n = 0
+            return np.empty((0, 2))
         return np.asarray(self._draw(n, rng), dtype=np.float64)
 
     def log_prob(self, x: np.ndarray) -> np.ndarray:
@@ -364,6 +376,24 @@ def image(path: str, size: float = 4.0, invert: bool = False, bandwidth: float =
         return np.stack([x, y], axis=1)
 
     return SampleTarget(f"image {file.name}", draw, bandwidth)
+
+
+def shifted(target: GaussianMixture | SampleTarget,
+            offset: Sequence[float]) -> GaussianMixture | SampleTarget:
+    """``target`` moved by ``offset`` (one number per coordinate): a mixture with its means moved, or
+    a sample-only target whose samples (and so its KDE) are moved. A p_g that has the data's shape
+    in the wrong place."""
+    step = _floats("offset", offset)
+    if step.shape != (target.dim,) or not np.all(np.isfinite(step)):
+        raise ToyganError(f"offset = {step.tolist()}: must be {target.dim} finite number(s)")
+    if isinstance(target, GaussianMixture):
+        return GaussianMixture(target.means + step, target.stds, target.weights,
+                               name=f"{target.name} moved by {step.tolist()}")
+    if isinstance(target, SampleTarget):
+        return SampleTarget(f"{target.name} moved by {step.tolist()}",
+                            lambda n, rng: target.sample(n, rng) + step, target.density.bandwidth,
+                            len(target.reference))
+    raise ToyganError(f"target = {target!r}: a toygan.data target (a mixture or a sample-only one)")
 
 
 TARGETS: dict[str, Callable[..., GaussianMixture | SampleTarget]] = {

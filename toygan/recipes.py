@@ -13,6 +13,7 @@ A recipe file is a config (its ``[data]``, ``[model]``, ``[train]``, ... section
     panels = ["samples", "discriminator", "modes"]
     seeds = 10                 # ensemble members trained; the claim is measured over them
     member = 0                 # the seed the animation shows
+    quick = true               # cheap enough for `toygan check --quick` (default false)
 
     [[recipe.variants]]        # kind = "compare": one column per variant
     label = "R1"
@@ -51,7 +52,8 @@ from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.validate import read_toml
 
-__all__ = ["Recipe", "Check", "CheckResult", "load_recipe", "recipe_paths", "measure", "build",
+__all__ = ["Recipe", "Check", "CheckResult", "load_recipe", "recipe_paths", "measure", "evaluate",
+           "with_seeds", "build",
            "write_gallery", "record_results"]
 
 KINDS = ("run", "compare", "dirac")
@@ -59,7 +61,7 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {"<=": operator.le, ">=": operator.
                                                "<": operator.lt, ">": operator.gt}
 _SYMBOL = {"<=": "≤", ">=": "≥", "<": "<", ">": ">"}
 _RECIPE_KEYS = {"title", "claim", "look_for", "source", "kind", "panels", "seeds", "member",
-                "variants", "checks", "fps", "width", "frames", "runs", "steps", "lr"}
+                "variants", "checks", "fps", "width", "frames", "runs", "steps", "lr", "quick"}
 _CHECK_KEYS = {"metric", "when", "test", "at_least", "variant"}
 
 
@@ -131,6 +133,8 @@ class Recipe:
     width: int = 800
     frames: int = 100
     dirac: dict[str, Any] = field(default_factory=dict)
+    quick: bool = False
+    """Cheap enough (seconds) for ``toygan check --quick``."""
 
     def configs(self) -> dict[str, Config]:
         """Label → the config trained for it (``seeds`` members); one unlabelled for a run."""
@@ -225,6 +229,10 @@ def load_recipe(path: str | Path) -> Recipe:
         checks=checks, fps=float(table.get("fps", 12)), width=int(table.get("width", 800)),
         frames=int(table.get("frames", 100)),
         dirac={k: table[k] for k in ("runs", "steps", "lr") if k in table})
+    quick = table.get("quick", False)
+    if not isinstance(quick, bool):
+        raise ToyganError(f"{where}: recipe.quick = {quick!r}: must be true or false")
+    recipe.quick = quick
     if kind != "dirac":
         recipe.configs()  # every variant's overrides are validated now, before any training
         for check in checks:
@@ -286,6 +294,50 @@ def _dirac_results(recipe: Recipe) -> dict[str, np.ndarray]:
     return out
 
 
+def with_seeds(recipe: Recipe, seeds: int) -> Recipe:
+    """``recipe`` trained on ``seeds`` seeds, each check asking for the same share of them as
+    before (``at_least`` scaled and rounded up)."""
+    import dataclasses
+    import math
+
+    from toygan.validate import integer
+
+    integer("seeds", seeds, 1, 1024)
+    checks = [dataclasses.replace(c, at_least=max(1, math.ceil(c.at_least * seeds / recipe.seeds)))
+              for c in recipe.checks]
+    return dataclasses.replace(recipe, seeds=seeds, checks=checks, member=min(recipe.member, seeds - 1))
+
+
+def evaluate(recipe: Recipe, *, say: Callable[[str], None] = print, progress: bool = False
+             ) -> tuple[dict[str, History], list[CheckResult]]:
+    """Train (or integrate) the recipe and measure its checks, without drawing.
+
+    Returns:
+        Label → history (empty for a Dirac-GAN recipe), and one result per check.
+
+    Raises:
+        KeyboardInterrupt: when Ctrl-C stopped training (nothing is measured).
+    """
+    from toygan.training import train
+
+    if recipe.kind == "dirac":
+        distances = _dirac_results(recipe)
+        results = []
+        for check in recipe.checks:
+            value = distances[check.variant]
+            passed = _OPS[check.op](value, float(check.against))
+            results.append(CheckResult(check, int(np.sum(passed)), 1, [float(value[0])]))
+        return {}, results
+    histories = {}
+    for label, config in recipe.configs().items():
+        histories[label] = history = train(config, progress=progress)
+        if history.status == "interrupted":  # Ctrl-C: stop, measure nothing
+            raise KeyboardInterrupt
+        if history.status != "completed":
+            say(f"  {recipe.name} {label}: {history.message}")
+    return histories, [measure(check, histories) for check in recipe.checks]
+
+
 def build(recipe: Recipe, out_dir: str | Path, *, say: Callable[[str], None] = print,
           progress: bool = False) -> tuple[Path, list[CheckResult]]:
     """Train (or integrate) the recipe, render its GIF into ``out_dir``, and measure its checks.
@@ -295,37 +347,21 @@ def build(recipe: Recipe, out_dir: str | Path, *, say: Callable[[str], None] = p
     """
     from toygan.render import Column, compare, render
     from toygan.render.dirac import parse_runs, render_dirac
-    from toygan.training import train
 
     out = Path(out_dir) / f"{recipe.name}.gif"
     start = time.perf_counter()
+    histories, results = evaluate(recipe, say=say, progress=progress)
     if recipe.kind == "dirac":
-        runs = parse_runs(recipe.dirac.get("runs", ""))
-        render_dirac(out, runs, steps=int(recipe.dirac.get("steps", 500)),
-                     lr=float(recipe.dirac.get("lr", 0.1)), width=recipe.width, fps=recipe.fps,
-                     max_frames=recipe.frames)
-        distances = _dirac_results(recipe)
-        results = []
-        for check in recipe.checks:
-            value = distances[check.variant]
-            passed = _OPS[check.op](value, float(check.against))
-            results.append(CheckResult(check, int(np.sum(passed)), 1, [float(value[0])]))
+        render_dirac(out, parse_runs(recipe.dirac.get("runs", "")),
+                     steps=int(recipe.dirac.get("steps", 500)), lr=float(recipe.dirac.get("lr", 0.1)),
+                     width=recipe.width, fps=recipe.fps, max_frames=recipe.frames)
+    elif recipe.kind == "run":
+        render(histories[""], out, panels=recipe.panels, member=recipe.member, fps=recipe.fps,
+               width=recipe.width, max_frames=recipe.frames)
     else:
-        histories = {}
-        for label, config in recipe.configs().items():
-            histories[label] = history = train(config, progress=progress)
-            if history.status == "interrupted":  # Ctrl-C: stop the build, measure nothing
-                raise KeyboardInterrupt
-            if history.status != "completed":
-                say(f"  {recipe.name} {label}: {history.message}")
-        if recipe.kind == "run":
-            render(histories[""], out, panels=recipe.panels, member=recipe.member, fps=recipe.fps,
-                   width=recipe.width, max_frames=recipe.frames)
-        else:
-            columns = [Column(h, label, recipe.member) for label, h in histories.items()]
-            compare(columns, out, panels=recipe.panels, fps=recipe.fps, width=recipe.width,
-                    max_frames=recipe.frames)
-        results = [measure(check, histories) for check in recipe.checks]
+        columns = [Column(h, label, recipe.member) for label, h in histories.items()]
+        compare(columns, out, panels=recipe.panels, fps=recipe.fps, width=recipe.width,
+                max_frames=recipe.frames)
     size = out.stat().st_size / 1e6
     say(f"{recipe.name}: wrote {out} ({size:.2f} MB) in {time.perf_counter() - start:.0f} s")
     for result in results:

@@ -21,12 +21,13 @@ import numpy as np
 from scipy.special import expit
 
 from toygan.errors import ToyganError, first_line
-from toygan.validate import integer, number, points
+from toygan.validate import generator, integer, number, points
 
 __all__ = ["Density", "optimal_discriminator", "optimal_discriminator_from_samples",
            "optimal_discriminator_from_log_densities", "kde_pair", "compared_densities",
            "jsd_from_samples", "KDE", "kde",
-           "Quadrature", "quadrature", "jsd", "value", "jsd_estimate", "value_estimate", "Estimate",
+           "Quadrature", "quadrature", "grid_points", "jsd", "value", "jsd_estimate", "value_estimate",
+           "Estimate",
            "JSD_METHODS", "VALUE_METHODS", "MC_SAMPLES", "GridRefused", "BANDWIDTH_RULES"]
 
 
@@ -192,8 +193,10 @@ class KDE:
             out[start:start + 2048] = (top + np.log(np.exp(expo - top).sum(1, keepdims=True)))[:, 0]
         return out + norm
 
-    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``n`` points from the KDE: a random sample plus N(0, h²I) noise."""
+    def sample(self, n: int, rng: np.random.Generator | int) -> np.ndarray:
+        """``n`` points from the KDE: a random sample plus N(0, h²I) noise; ``rng`` a NumPy
+        generator or an integer seed."""
+        n, rng = integer("n", int(n) if isinstance(n, np.integer) else n, 0, 10**8), generator(rng)
         idx = rng.integers(len(self.samples), size=n)
         return self.samples[idx] + self.bandwidth * rng.standard_normal((n, self.samples.shape[1]))
 
@@ -266,6 +269,16 @@ def quadrature(window: tuple[float, float, float, float], resolution: int = 400)
     xs, ys = x0 + hx * (np.arange(resolution) + 0.5), y0 + hy * (np.arange(resolution) + 0.5)
     xx, yy = np.meshgrid(xs, ys)
     return Quadrature(np.stack([xx.ravel(), yy.ravel()], axis=1), hx * hy, (x0, x1, y0, y1), resolution)
+
+
+def grid_points(window: tuple[float, float, float, float], resolution: int = 100) -> np.ndarray:
+    """The centres of a ``resolution`` × ``resolution`` grid of cells over ``window`` (xmin, xmax,
+    ymin, ymax), shape ``(resolution², 2)``, row by row from the bottom left: points at which to
+    look at D, D* or a density (``target.bounds()`` gives a window around a target)."""
+    if window is None:
+        raise ToyganError("window: give four finite numbers (xmin, xmax, ymin, ymax)")
+    options = _options(window, _index(resolution), 1e-3, 2, 0)  # the window and resolution checked
+    return quadrature(options["window"], options["resolution"]).points
 
 
 def _grid_for(p: Any, q: Any, window, resolution: int) -> Quadrature:

@@ -12,7 +12,7 @@ import numpy as np
 
 from toygan.errors import ToyganError
 
-__all__ = ["integer", "number", "choice", "points"]
+__all__ = ["integer", "number", "choice", "points", "generator"]
 
 
 def integer(where: str, value: Any, minimum: int, maximum: int | None = None) -> int:
@@ -64,6 +64,19 @@ def points(x: Any, name: str = "x") -> np.ndarray:
         rows = np.flatnonzero(~np.isfinite(x).all(1))[:5].tolist()
         raise ToyganError(f"{name}: contains NaN or inf, at rows {rows} (first five)")
     return x
+
+
+def generator(rng: Any, name: str = "rng") -> np.random.Generator:
+    """``rng`` as a NumPy generator: a ``numpy.random.Generator`` as it is, or an integer seed ≥ 0
+    (a NumPy integer too) for ``numpy.random.default_rng(seed)``; else a ToyganError naming it."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, np.integer):
+        rng = int(rng)
+    if isinstance(rng, bool) or not isinstance(rng, int) or rng < 0:
+        raise ToyganError(f"{name} = {rng!r}: must be a seed (an integer ≥ 0) or a "
+                          "numpy.random.Generator")
+    return np.random.default_rng(rng)
 
 
 def read_toml(path: Path, what: str) -> dict[str, Any]:

@@ -1,0 +1,73 @@
+"""toygan's pytest plugin, registered through the ``pytest11`` entry point: installing toygan makes
+these fixtures available in every test suite, with nothing to import.
+
+- ``toygan_ring``, ``toygan_grid``, ``toygan_moons``: the targets with their defaults (the ring of
+  8 Gaussians, σ = 0.02; the 5 × 5 grid, σ = 0.05; scikit-learn's moons, whose density is a KDE).
+- ``toygan_normal``: N(0, I), the usual stand-in for an untrained generator.
+- ``toygan_target``: each of ring, grid and moons in turn (a test that uses it runs three times).
+- ``toygan_pair``: (p_data, p_g) pairs the assertions' defaults were calibrated on: each target
+  against N(0, I) and against itself moved by (0.5, 0.5) (six runs of the test).
+
+With ``toygan.testing.fit_discriminator`` and ``assert_optimal_discriminator`` a test of your own
+discriminator is three lines (``docs/testing.md``). This module imports nothing heavy until a
+fixture is used, so it costs other test suites nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+TARGET_NAMES = ("ring", "grid", "moons")
+PAIR_IDS = tuple(f"{name}-vs-{other}" for name in TARGET_NAMES for other in ("normal", "moved"))
+
+
+def _target(name: str):
+    from toygan.data import make_target
+
+    return make_target(name)
+
+
+def _normal():
+    from toygan.data import GaussianMixture
+
+    return GaussianMixture([[0.0, 0.0]], 1.0, name="N(0, I)")
+
+
+@pytest.fixture
+def toygan_ring():
+    """The ring of 8 Gaussians (radius 2, σ = 0.02), as ``toygan.data.ring()``."""
+    return _target("ring")
+
+
+@pytest.fixture
+def toygan_grid():
+    """The 5 × 5 grid of Gaussians (spacing 2, σ = 0.05), as ``toygan.data.grid()``."""
+    return _target("grid")
+
+
+@pytest.fixture
+def toygan_moons():
+    """Two moons (noise 0.05); its density is a Gaussian KDE of bandwidth 0.1."""
+    return _target("moons")
+
+
+@pytest.fixture
+def toygan_normal():
+    """N(0, I) in the plane, as a one-component ``GaussianMixture``."""
+    return _normal()
+
+
+@pytest.fixture(params=TARGET_NAMES)
+def toygan_target(request):
+    """Each default target in turn: ring, grid, moons."""
+    return _target(request.param)
+
+
+@pytest.fixture(params=PAIR_IDS)
+def toygan_pair(request):
+    """(p_data, p_g): each target against N(0, I) and against itself moved by (0.5, 0.5)."""
+    from toygan.data import shifted
+
+    name, other = request.param.split("-vs-")
+    p_data = _target(name)
+    return p_data, _normal() if other == "normal" else shifted(p_data, [0.5, 0.5])
