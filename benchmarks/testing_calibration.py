@@ -97,7 +97,7 @@ def table(results: dict, kinds: list[str], cases: list[str], seeds: int) -> tupl
                 continue
             means, quantiles, passes = zip(*rows, strict=True)
             n_pass = sum(passes)
-            good = kind.startswith("good")
+            good = "good" in kind
             ok &= n_pass >= int(np.ceil(0.95 * len(rows))) if good else n_pass == 0
             lines.append(f"| {case} | {kind} | {n_pass} of {len(rows)} | {min(means):.3f}–{max(means):.3f} "
                          f"| {min(quantiles):.3f}–{max(quantiles):.3f} |")

@@ -78,7 +78,7 @@ CONSTANTS = {
     "PANELS": "name → panel class",
     "Density": "anything with log_prob(x) → (n,)",
     "MEAN_TOL": "default bound on the mean |D − D*| under ½(p_data + p_g) (0.1, calibrated)",
-    "QUANTILE_TOL": "default bound on the 95th percentile of |D − D*| (0.3, calibrated)",
+    "QUANTILE_TOL": "default bound on the 95th percentile of |D − D*| (0.4, calibrated)",
     "HALF_MEAN_TOL": "default bound on the mean |D − ½| at equilibrium (0.05, calibrated)",
     "HALF_QUANTILE_TOL": "default bound on the 95th percentile of |D − ½| (0.15, calibrated)",
     "QUANTILE": "the quantile of |D − target| the assertions bound besides the mean (0.95)",

@@ -47,10 +47,10 @@ def test_patterns_choose_claims_in_the_suites_order():
         choose(["recipe:ring"], entries(None))
 
 
-def test_json_reports_values_per_seed_and_the_verdict(tmp_path):
-    result = toygan("check", "dirac-*", "--seeds", "3", "--json", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+def test_json_reports_values_per_seed_and_the_verdict(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "dirac-*", "--seeds", "3", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
     assert report["holds"] is True
     assert [c["name"] for c in report["claims"]] == ["dirac-simultaneous", "dirac-alternating", "dirac-r1"]
     for claim in report["claims"]:
@@ -92,13 +92,14 @@ def test_a_claim_that_crashes_does_not_hold_and_says_why(tmp_path):
     (["--recipes", "nowhere"], "--recipes 'nowhere': no such folder"),
     (["not-a-claim"], "claim 'not-a-claim': no such claim"),
 ])
-def test_bad_input_is_one_line_and_exit_2(args, needle, tmp_path):
-    result = toygan("check", *args, cwd=tmp_path)
-    assert result.returncode == 2
-    assert needle in result.stderr and len(result.stderr.strip().splitlines()) == 1
+def test_bad_input_is_one_line_and_exit_2(args, needle, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", *args]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and len(err.strip().splitlines()) == 1
 
 
-def test_outside_the_repository_it_says_there_are_no_recipe_claims(tmp_path):
-    result = toygan("check", "dirac-alternating", "--seeds", "1", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "no recipe folder ./animations here" in result.stdout
+def test_outside_the_repository_it_says_there_are_no_recipe_claims(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "dirac-alternating", "--seeds", "1"]) == 0
+    assert "no recipe folder ./animations here" in capsys.readouterr().out
