@@ -1,6 +1,7 @@
 """toygan check: claims measured per seed, a table or JSON, exit 0 only when every chosen claim holds."""
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +81,35 @@ def test_quick_skips_the_costly_recipes_and_says_so():
     assert outcomes[0].holds and outcomes[1].skipped == "skipped by --quick"
 
 
+def test_quick_refuses_when_it_would_skip_everything(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    assert main(["check", "recipe:ring", "--quick"]) == 2
+    assert "--quick: skips every claim chosen (recipe:ring)" in capsys.readouterr().err
+
+
+def test_json_has_no_nan_and_skipped_claims_hold_nothing():
+    from toygan.check import Outcome, as_json
+
+    text = as_json([Outcome("a", "s", [("x", [1.0, float("nan")], False)]),
+                    Outcome("b", "s", skipped="skipped by --quick")], 1.0)
+    report = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON {c}"))
+    assert report["claims"][0]["rows"][0]["values"] == [1.0, None]
+    assert report["claims"][1]["holds"] is None and report["holds"] is False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_signal_stops_it_with_one_line(sig, tmp_path):
+    """Sent once the table's header is out (the readiness signal), during the claims' work."""
+    process = subprocess.Popen([sys.executable, "-m", "toygan", "check", "d-converges-to-d-star",
+                                "d-half-at-equilibrium", "--seeds", "20", "--jobs", "2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    assert process.stdout.readline().startswith("claim")
+    process.send_signal(sig)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert err.strip() == "toygan: interrupted"
+
+
 def test_a_claim_that_crashes_does_not_hold_and_says_why(tmp_path):
     bad = tmp_path / "broken.toml"
     bad.write_text((ROOT / "animations/dirac-gan.toml").read_text())
@@ -101,5 +131,7 @@ def test_bad_input_is_one_line_and_exit_2(args, needle, tmp_path, monkeypatch, c
 
 def test_outside_the_repository_it_says_there_are_no_recipe_claims(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert main(["check", "dirac-alternating", "--seeds", "1"]) == 0
-    assert "no recipe folder ./animations here" in capsys.readouterr().out
+    assert main(["check", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "toygan check: no recipe files in 'animations', so no recipe claims (--recipes DIR)"
+    assert [line.split()[0] for line in lines[1:]] == list(CLAIMS)

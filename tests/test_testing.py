@@ -77,6 +77,19 @@ def test_moons_against_themselves_moved():
         assert_optimal_discriminator(lambda x: -D(x), moons(), p_g, output="logit")
 
 
+def test_on_overlapping_densities_half_fails_by_the_relative_bound():
+    """D* of N(0, I) against N((0.5, 0), I) stays within about 0.1 of ½: the absolute bounds alone
+    would pass D = ½; a trained D is far closer to D* than ½ is."""
+    p, q = NORMAL, GaussianMixture([[0.5, 0.0]], 1.0)
+    half = discriminator_gap(lambda x: np.full(len(x), 0.5), p, q)
+    assert half.mean < MEAN_TOL and half.holds(MEAN_TOL, QUANTILE_TOL)  # absolute bounds only
+    with pytest.raises(AssertionError, match="D = ½ would be off by 0.09"):
+        assert_optimal_discriminator(lambda x: np.full(len(x), 0.5), p, q)
+    D = fit_discriminator(mlp(2), p, q, seed=2, steps=1500)
+    gap = assert_optimal_discriminator(D, p, q, output="logit")
+    assert gap.mean < 0.5 * gap.half_mean
+
+
 def test_near_half_passes_at_equilibrium_and_fails_elsewhere(ring_d):
     D = fit_discriminator(mlp(), ring(), ring(), seed=0, steps=1000)
     gap = assert_discriminator_near_half(D, ring(), output="logit")
@@ -95,20 +108,20 @@ def test_every_kind_of_discriminator(ring_d):
 
     x = np.concatenate([P.sample(3000, 1), Q.sample(3000, 2)])
     labels = np.r_[np.ones(3000), np.zeros(3000)]
+    double = copy.deepcopy(ring_d).double()
     forms = {
         "module": (ring_d, "logit"),
         "torch function": (lambda t: torch.sigmoid(ring_d(t))[:, 0], "probability"),
-        "float64 module": (copy.deepcopy(ring_d).double(), "logit"),
-        "torch function of a float64 module": (
-            lambda t, d=copy.deepcopy(ring_d).double(): torch.sigmoid(d(t))[:, 0], "probability"),
+        "float64 module": (double, "logit"),
+        "torch function of a float64 module": (lambda t: torch.sigmoid(double(t))[:, 0], "probability"),
     }
     for name, (D, output) in forms.items():
         assert discriminator_gap(D, ring(), NORMAL, output=output).mean < MEAN_TOL, name
     knn = KNeighborsClassifier(100).fit(x, labels)
     assert discriminator_gap(knn, P, Q).mean < MEAN_TOL
-    knn_words = KNeighborsClassifier(100).fit(x, np.where(labels == 1, "real", "fake"))
-    with pytest.raises(ToyganError, match="two classes, 1 \\(real\\) and 0"):
-        discriminator_gap(knn_words, P, Q)
+    for other in (np.where(labels == 1, "real", "fake"), labels + 1):
+        with pytest.raises(ToyganError, match="two classes, 1 \\(real\\) and 0"):
+            discriminator_gap(KNeighborsClassifier(100).fit(x, other), P, Q)
 
 
 def test_a_module_keeps_its_mode_and_its_gradients_are_not_needed(ring_d):
@@ -127,6 +140,7 @@ def test_a_module_keeps_its_mode_and_its_gradients_are_not_needed(ring_d):
     (lambda x: ["a"] * len(x), "probability", "not numbers"),
     (lambda x: np.full(len(x), 0.5), "logits", "output = 'logits': choose one of"),
     (42, "probability", "not callable"),
+    (lambda x: np.full(len(x), 0.5), np.str_("logit "), "output = np.str_"),
 ])
 def test_a_broken_discriminator_is_one_line(D, output, needle):
     with pytest.raises(ToyganError, match=needle) as info:
@@ -138,10 +152,25 @@ def test_a_broken_discriminator_is_one_line(D, output, needle):
     ({"mean_tol": -1}, "mean_tol = -1"), ({"quantile_tol": float("nan")}, "quantile_tol = nan"),
     ({"atol": 2}, "atol = 2"), ({"n": 3}, "n = 3"), ({"seed": -1}, "seed = -1"),
     ({"quantile": 1.0}, "quantile = 1.0"), ({"points": np.zeros(3)}, "points: must be"),
+    ({"points": np.zeros((4, 1))}, "points: shape \\(4, 1\\); the densities are 2D"),
+    ({"relative_tol": -0.5}, "relative_tol = -0.5"),
 ])
 def test_bad_options_are_one_line(options, needle):
     with pytest.raises(ToyganError, match=needle):
         assert_optimal_discriminator(d_star, P, Q, **options)
+
+
+def test_numpy_scalars_are_numbers_and_dimensions_must_match():
+    gap = assert_optimal_discriminator(d_star, P, Q, mean_tol=np.float32(0.1), n=np.int64(100),
+                                       seed=np.int64(1), quantile=np.float32(0.9))
+    assert gap.n == 200
+    fit_discriminator(mlp(), P, Q, steps=np.int64(2), seed=np.int64(1), lr=np.float32(1e-3))
+    from toygan.data import mixture1d
+
+    with pytest.raises(ToyganError, match="p_data is 1D and p_g is 2D"):
+        discriminator_gap(d_star, mixture1d(), Q)
+    with pytest.raises(ToyganError, match="p_data is 1D and p_g is 2D"):
+        fit_discriminator(nn.Linear(1, 1), mixture1d(), Q, steps=2)
 
 
 def test_failure_says_mean_quantile_worst_point_and_what_to_try(ring_d):
@@ -170,26 +199,30 @@ def test_fit_discriminator_is_reproducible_and_checks_its_input():
         fit_discriminator(mlp(), P, Q, steps=0)
     with pytest.raises(ToyganError, match="p_g = 'ring'"):
         fit_discriminator(mlp(), P, "ring", steps=2)
-    # least squares reaches D* too, as a score (clipped: a score may stray just outside [0, 1])
+    # least squares reaches D* too, as a score that may stray past 0 and 1
     least = fit_discriminator(mlp(), P, Q, steps=1500, loss="least-squares")
-    score = lambda x: np.clip(least(torch.as_tensor(x, dtype=torch.float32)).detach()[:, 0].numpy(),  # noqa: E731
-                              0, 1)
-    assert discriminator_gap(score, P, Q).mean < MEAN_TOL
+    assert_optimal_discriminator(least, P, Q, output="score")
 
 
 def test_a_failure_under_pytest_is_short_and_hides_toygan(tmp_path):
     test = tmp_path / "test_fails.py"
-    test.write_text("import numpy as np\nfrom toygan.testing import assert_optimal_discriminator\n"
+    test.write_text("import numpy as np\nfrom torch import nn\n"
+                    "from toygan.testing import assert_optimal_discriminator, fit_discriminator\n"
                     "def test_half(toygan_ring, toygan_normal):\n"
                     "    assert_optimal_discriminator(lambda x: np.full(len(x), 0.5), toygan_ring, "
-                    "toygan_normal)\n")
+                    "toygan_normal)\n"
+                    "def test_two_outputs(toygan_ring, toygan_normal):\n"
+                    "    fit_discriminator(nn.Linear(2, 2), toygan_ring, toygan_normal)\n")
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)],
                             capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
-    failure = result.stdout.split("_ test_half _")[1].split("short test summary")[0]
-    assert "toygan/testing.py" not in failure and "theory.py" not in failure
-    assert "D is not optimal: mean |D − D*| = 0.49" in failure
-    assert len(failure.strip().splitlines()) < 15, failure
+    failures = result.stdout.split("short test summary")[0]
+    half, two = failures.split("_ test_half _")[1].split("_ test_two_outputs _")
+    assert "D is not optimal: mean |D − D*| = 0.49" in half
+    assert "discriminator: maps points (3, 2) to shape (3, 2)" in two
+    for failure in (half, two):
+        assert "toygan/" not in failure, failure
+        assert len(failure.strip().splitlines()) < 15, failure
 
 
 def test_the_plugin_gives_fixtures_without_imports(tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -160,14 +161,20 @@ def row(o: Outcome, width: int) -> str:
     return "\n".join(lines)
 
 
+def _finite(values: list[float]) -> list[float | None]:
+    """Values for JSON, which has no NaN or infinity: those become null."""
+    return [v if math.isfinite(v) else None for v in values]
+
+
 def as_json(outcomes: list[Outcome], seconds: float) -> str:
-    """The outcomes as one JSON document: every claim's rows, result and time, and the verdict."""
+    """The outcomes as one JSON document: every claim's rows, result (null when skipped) and
+    time, and the verdict over the claims run; non-finite values are null."""
     claims = []
     for o in outcomes:
         item = asdict(o)
-        item["rows"] = [{"measured": w, "values": v, "holds": ok} for w, v, ok in o.rows]
-        item["holds"] = o.holds
+        item["rows"] = [{"measured": w, "values": _finite(v), "holds": ok} for w, v, ok in o.rows]
+        item["holds"] = None if o.skipped else o.holds
         claims.append(item)
     ran = [o for o in outcomes if not o.skipped]
     return json.dumps({"holds": all(o.holds for o in ran), "seconds": round(seconds, 1),
-                       "claims": claims}, indent=1, ensure_ascii=False)
+                       "claims": claims}, indent=1, ensure_ascii=False, allow_nan=False)

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 import time
 import tomllib
@@ -415,7 +417,7 @@ def _open_browser(url: str) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     import os
 
-    from toygan.check import as_json, choose, entries, header, row, run
+    from toygan.check import RECIPE_PREFIX, as_json, choose, entries, header, row, run
 
     if args.seeds is not None and not 1 <= args.seeds <= 1024:
         raise ToyganError(f"--seeds {args.seeds}: must be an integer from 1 to 1024")
@@ -423,24 +425,29 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise ToyganError(f"--jobs {args.jobs}: must be an integer from 1 to 256")
     if args.recipes is not None and not Path(args.recipes).is_dir():
         raise ToyganError(f"--recipes {args.recipes!r}: no such folder")
-    known = entries(args.recipes or "animations")
+    folder = args.recipes or "animations"
+    known = entries(folder)
     chosen = [known[name] for name in choose(args.claims, known)]
+    if not args.claims and not args.json and not any(n.startswith(RECIPE_PREFIX) for n in known):
+        print(f"toygan check: no recipe files in {folder!r}, so no recipe claims (--recipes DIR)")
     if args.list:
         width = max(len(e.name) for e in chosen)
         for e in chosen:
             print(f"{e.name:<{width}}  {'quick' if e.quick else 'full ':<5}  {e.statement} ({e.source})")
         return 0
-    if not any(name.startswith("recipe:") for name in known) and not args.json:
-        print("toygan check: no recipe folder ./animations here, so no recipe claims (--recipes DIR)")
+    if args.quick and not any(e.quick for e in chosen):
+        raise ToyganError(f"--quick: skips every claim chosen ({', '.join(e.name for e in chosen)}); "
+                          "run them without --quick")
     jobs = args.jobs or min(os.cpu_count() or 1, 2)
     width = max(len(e.name) for e in chosen)
     start, outcomes = time.perf_counter(), []
-    if not args.json:
-        print(header(width), flush=True)
-    for outcome in run(chosen, seeds=args.seeds, quick=args.quick, jobs=jobs):
-        outcomes.append(outcome)
+    with _signals_interrupt():  # before the header, which tells a caller that the work started
         if not args.json:
-            print(row(outcome, width), flush=True)
+            print(header(width), flush=True)
+        for outcome in run(chosen, seeds=args.seeds, quick=args.quick, jobs=jobs):
+            outcomes.append(outcome)
+            if not args.json:
+                print(row(outcome, width), flush=True)
     seconds = time.perf_counter() - start
     ran = [o for o in outcomes if not o.skipped]
     failed = [o.name for o in ran if not o.holds]
@@ -453,6 +460,24 @@ def cmd_check(args: argparse.Namespace) -> int:
               + f" in {seconds:.0f} s on {jobs} process(es)"
               + (f"; failed: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
+
+
+@contextlib.contextmanager
+def _signals_interrupt():
+    """SIGTERM and SIGHUP stop like Ctrl-C: a KeyboardInterrupt, so that worker processes are
+    shut down on the way out and the command ends with one line (exit 130)."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 def cmd_presets(args: argparse.Namespace) -> int:

@@ -383,17 +383,18 @@ def shifted(target: GaussianMixture | SampleTarget,
     """``target`` moved by ``offset`` (one number per coordinate): a mixture with its means moved, or
     a sample-only target whose samples (and so its KDE) are moved. A p_g that has the data's shape
     in the wrong place."""
+    if not isinstance(target, GaussianMixture | SampleTarget):
+        raise ToyganError(f"target = {target!r}: must be a toygan.data target (a mixture, or a "
+                          "sample-only target such as moons)")
     step = _floats("offset", offset)
     if step.shape != (target.dim,) or not np.all(np.isfinite(step)):
         raise ToyganError(f"offset = {step.tolist()}: must be {target.dim} finite number(s)")
     if isinstance(target, GaussianMixture):
         return GaussianMixture(target.means + step, target.stds, target.weights,
                                name=f"{target.name} moved by {step.tolist()}")
-    if isinstance(target, SampleTarget):
-        return SampleTarget(f"{target.name} moved by {step.tolist()}",
-                            lambda n, rng: target.sample(n, rng) + step, target.density.bandwidth,
-                            len(target.reference))
-    raise ToyganError(f"target = {target!r}: a toygan.data target (a mixture or a sample-only one)")
+    return SampleTarget(f"{target.name} moved by {step.tolist()}",
+                        lambda n, rng: target.sample(n, rng) + step, target.density.bandwidth,
+                        len(target.reference))
 
 
 TARGETS: dict[str, Callable[..., GaussianMixture | SampleTarget]] = {

@@ -6,7 +6,8 @@ these fixtures available in every test suite, with nothing to import.
 - ``toygan_normal``: N(0, I), the usual stand-in for an untrained generator.
 - ``toygan_target``: each of ring, grid and moons in turn (a test that uses it runs three times).
 - ``toygan_pair``: (p_data, p_g) pairs the assertions' defaults were calibrated on: each target
-  against N(0, I) and against itself moved by (0.5, 0.5) (six runs of the test).
+  against N(0, I) and against itself moved by (0.5, 0.5), and two overlapping Gaussians (seven runs
+  of the test).
 
 With ``toygan.testing.fit_discriminator`` and ``assert_optimal_discriminator`` a test of your own
 discriminator is three lines (``docs/testing.md``). This module imports nothing heavy until a
@@ -18,7 +19,8 @@ from __future__ import annotations
 import pytest
 
 TARGET_NAMES = ("ring", "grid", "moons")
-PAIR_IDS = tuple(f"{name}-vs-{other}" for name in TARGET_NAMES for other in ("normal", "moved"))
+PAIR_IDS = (*(f"{name}-vs-{other}" for name in TARGET_NAMES for other in ("normal", "moved")),
+            "overlap")
 
 
 def _target(name: str):
@@ -65,9 +67,12 @@ def toygan_target(request):
 
 @pytest.fixture(params=PAIR_IDS)
 def toygan_pair(request):
-    """(p_data, p_g): each target against N(0, I) and against itself moved by (0.5, 0.5)."""
-    from toygan.data import shifted
+    """(p_data, p_g): each target against N(0, I) and against itself moved by (0.5, 0.5); and
+    N(0, I) against N((0.5, 0), I), which overlap (D* stays near ½)."""
+    from toygan.data import GaussianMixture, shifted
 
+    if request.param == "overlap":
+        return _normal(), GaussianMixture([[0.5, 0.0]], 1.0, name="N((0.5, 0), I)")
     name, other = request.param.split("-vs-")
     p_data = _target(name)
     return p_data, _normal() if other == "normal" else shifted(p_data, [0.5, 0.5])

@@ -25,6 +25,7 @@ toygan's own frames are hidden from pytest's traceback.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,11 +34,12 @@ from typing import Any
 import numpy as np
 
 from toygan.errors import ToyganError, first_line
-from toygan.theory import Density, _density, _sampler, optimal_discriminator
+from toygan.theory import Density, _density, optimal_discriminator
 from toygan.validate import integer, number
 from toygan.validate import points as checked_points
 
-__all__ = ["MEAN_TOL", "QUANTILE_TOL", "HALF_MEAN_TOL", "HALF_QUANTILE_TOL", "QUANTILE", "Gap",
+__all__ = ["MEAN_TOL", "QUANTILE_TOL", "RELATIVE_TOL", "RELATIVE_FLOOR", "HALF_MEAN_TOL",
+           "HALF_QUANTILE_TOL", "QUANTILE", "Gap",
            "as_probabilities", "discriminator_gap", "assert_optimal_discriminator",
            "assert_discriminator_near_half", "fit_discriminator", "OUTPUT_KINDS", "FIT_OBJECTIVES"]
 
@@ -45,6 +47,11 @@ MEAN_TOL = 0.1
 """Default bound on the mean |D − D*| under m = ½(p_data + p_g) (calibrated: ``docs/testing.md``)."""
 QUANTILE_TOL = 0.4
 """Default bound on the ``QUANTILE`` of |D − D*| under m."""
+RELATIVE_TOL = 0.5
+"""Default bound on mean |D − D*| as a share of mean |½ − D*|: D must be at least twice as close to
+D* as the constant ½ is, so that ½ fails where D* itself stays near ½ (overlapping densities)."""
+RELATIVE_FLOOR = 0.01
+"""A mean |D − D*| this small passes the relative bound whatever the pair (where D* ≈ ½ itself)."""
 HALF_MEAN_TOL = 0.05
 """Default bound on the mean |D − ½| at equilibrium (calibrated: ``docs/testing.md``)."""
 HALF_QUANTILE_TOL = 0.15
@@ -52,8 +59,9 @@ HALF_QUANTILE_TOL = 0.15
 QUANTILE = 0.95
 """The quantile of |D − target| that the assertions bound, besides the mean."""
 
-OUTPUT_KINDS = ("probability", "logit")
-"""What D's output means: a probability of "real" in [0, 1], or a logit a with D = σ(a)."""
+OUTPUT_KINDS = ("probability", "logit", "score")
+"""What D's output means: a probability of "real" in [0, 1]; a logit a with D = σ(a); or a
+least-squares score, whose optimum is D* too but which strays past 0 and 1 (clipped to [0, 1])."""
 
 
 @dataclass(frozen=True)
@@ -74,11 +82,21 @@ class Gap:
     n: int
     flipped_mean: float
     spread: float
+    half_mean: float = math.nan
+    """mean |½ − target|: how far the constant ½ is from the target at the same points."""
 
-    def holds(self, mean_tol: float, quantile_tol: float, atol: float | None = None) -> bool:
-        """Is the mean ≤ ``mean_tol`` and the quantile ≤ ``quantile_tol`` (and, given ``atol``,
-        every point within it)?"""
-        return (self.mean <= mean_tol and self.quantile <= quantile_tol
+    def bound(self, mean_tol: float, relative_tol: float | None = None) -> float:
+        """The mean |D − target| allowed: ``mean_tol``, and with ``relative_tol`` at most that
+        share of ``half_mean`` (but never below ``RELATIVE_FLOOR``)."""
+        if relative_tol is None:
+            return mean_tol
+        return min(mean_tol, max(relative_tol * self.half_mean, RELATIVE_FLOOR))
+
+    def holds(self, mean_tol: float, quantile_tol: float, atol: float | None = None,
+              relative_tol: float | None = None) -> bool:
+        """Is the mean within ``bound(mean_tol, relative_tol)`` and the quantile ≤
+        ``quantile_tol`` (and, given ``atol``, every point within it)?"""
+        return (self.mean <= self.bound(mean_tol, relative_tol) and self.quantile <= quantile_tol
                 and (atol is None or self.worst <= atol))
 
     def __str__(self) -> str:
@@ -86,6 +104,29 @@ class Gap:
         return (f"mean |D − {self.target}| = {self.mean:.3g}, {pct} {self.quantile:.3g}, worst "
                 f"{self.worst:.3g} at x = {_rounded(self.x)} (D = {self.d:.3g}, {self.target} = "
                 f"{self.expected:.3g}), over {self.n:,} points")
+
+
+def _one_line(func: Callable) -> Callable:
+    """``func`` with a ToyganError from deeper in toygan raised again here, from a frame pytest
+    hides: the user sees their test line and the message, not toygan's internals."""
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
+        try:
+            return func(*args, **kwargs)
+        except ToyganError as err:
+            raise ToyganError(str(err)) from None
+
+    return wrapper
+
+
+def _as_density(p: Any, name: str) -> Density:
+    """``p`` if it is a density; an array of samples in its place is named by its shape."""
+    __tracebackhide__ = True
+    if isinstance(p, np.ndarray | list | tuple):
+        raise ToyganError(f"{name}: an array of shape {np.shape(p)}, not a density; pass a "
+                          "toygan.data target, or toygan.theory.kde(samples)")
+    return _density(p, name)
 
 
 def _rounded(x: tuple[float, ...]) -> list[float]:
@@ -155,9 +196,12 @@ def _raw(D: Any, x: np.ndarray) -> np.ndarray:
     else:
         try:
             out = D(x)
-        except (TypeError, AttributeError):
+        except (TypeError, AttributeError) as numpy_error:
             # a torch function given NumPy points ("linear(): argument 'input' must be Tensor")
-            out = _torch_call(D, x)
+            try:
+                out = _torch_call(D, x)
+            except Exception:  # noqa: BLE001 — not a torch function either: its own error shows
+                raise numpy_error from None
     if type(out).__module__.startswith("torch"):
         out = out.detach().cpu().double().numpy()
     try:
@@ -170,12 +214,13 @@ def _raw(D: Any, x: np.ndarray) -> np.ndarray:
 def _sklearn(D: Any, x: np.ndarray) -> np.ndarray:
     __tracebackhide__ = True
     classes = [c.item() if hasattr(c, "item") else c for c in getattr(D, "classes_", [])]
-    if len(classes) != 2 or 1 not in classes:
+    if sorted(classes) != [0, 1]:
         raise ToyganError(f"D: a classifier with classes {classes}; it must be fitted on two "
                           "classes, 1 (real) and 0 (generated)")
     return np.asarray(D.predict_proba(x), dtype=np.float64)[:, classes.index(1)]
 
 
+@_one_line
 def as_probabilities(D: Any, *, output: str = "probability") -> Callable[[np.ndarray], np.ndarray]:
     """``D`` as a NumPy function of points ``(n, d)`` returning probabilities ``(n,)``.
 
@@ -183,7 +228,8 @@ def as_probabilities(D: Any, *, output: str = "probability") -> Callable[[np.nda
         D: an ``nn.Module`` or torch callable (called on a tensor of its parameters' dtype and
             device, in eval mode, without gradients), a NumPy callable, or a scikit-learn
             classifier (its ``predict_proba`` for class 1).
-        output: ``"probability"`` or ``"logit"`` (then σ is applied); ignored for a classifier.
+        output: ``"probability"``, ``"logit"`` (then σ is applied) or ``"score"`` (a least-squares
+            D: clipped to [0, 1]); ignored for a classifier.
 
     The function raises ``ToyganError`` when D returns the wrong number of values, NaN, or
     "probabilities" outside [0, 1] (a hint to pass ``output="logit"``).
@@ -191,6 +237,7 @@ def as_probabilities(D: Any, *, output: str = "probability") -> Callable[[np.nda
     __tracebackhide__ = True
     output = _output(output)
 
+    @_one_line
     def probabilities(x: np.ndarray) -> np.ndarray:
         __tracebackhide__ = True
         x = checked_points(x, "x")
@@ -203,6 +250,8 @@ def as_probabilities(D: Any, *, output: str = "probability") -> Callable[[np.nda
         if output == "logit" and not callable(getattr(D, "predict_proba", None)):
             with np.errstate(over="ignore"):
                 return 1.0 / (1.0 + np.exp(-d))
+        if output == "score":
+            return np.clip(d, 0.0, 1.0)
         bad = np.flatnonzero((d < 0) | (d > 1))
         if bad.size:
             raise ToyganError(f"D returned {d[bad[0]]:.4g} at x = {_rounded(tuple(x[bad[0]]))}: "
@@ -210,6 +259,16 @@ def as_probabilities(D: Any, *, output: str = "probability") -> Callable[[np.nda
         return d
 
     return probabilities
+
+
+def _sampler(p: Any, name: str) -> Callable[[int, np.random.Generator], np.ndarray]:
+    """How to draw from the density ``p.log_prob`` describes (a sample-only target's KDE, else p)."""
+    __tracebackhide__ = True
+    source = getattr(p, "density", p)
+    if not callable(getattr(source, "sample", None)):
+        raise ToyganError(f"{name} = {p!r}: has no sample(n, rng) to draw points from (the "
+                          "assertions also take the points themselves: points=(n, d))")
+    return source.sample
 
 
 def _points(p: Density, q: Density, n: int, seed: int) -> np.ndarray:
@@ -225,16 +284,23 @@ def _gap(d: np.ndarray, target: np.ndarray, x: np.ndarray, q: float, name: str) 
     worst = int(gap.argmax())
     return Gap(name, float(gap.mean()), float(np.quantile(gap, q)), q, float(gap[worst]),
                tuple(float(v) for v in x[worst]), float(d[worst]), float(target[worst]), len(x),
-               float(np.abs(1 - d - target).mean()), float(d.std()))
+               float(np.abs(1 - d - target).mean()), float(d.std()), float(np.abs(0.5 - target).mean()))
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars as Python numbers (other values unchanged, for the checks to name)."""
+    if isinstance(value, np.integer):
+        return int(value)
+    return float(value) if isinstance(value, np.floating) else value
 
 
 def _options(n: Any, seed: Any, quantile: Any) -> tuple[int, int, float]:
     __tracebackhide__ = True
-    as_int = lambda v: int(v) if isinstance(v, np.integer) else v  # noqa: E731
-    return (integer("n", as_int(n), 10, 10**7), integer("seed", as_int(seed), 0),
-            number("quantile", quantile, 0.0, 1.0, open_high=True))
+    return (integer("n", _plain(n), 10, 10**7), integer("seed", _plain(seed), 0),
+            number("quantile", _plain(quantile), 0.0, 1.0, open_high=True))
 
 
+@_one_line
 def discriminator_gap(D: Any, p_data: Density, p_g: Density, *, output: str = "probability",
                       n: int = 2000, seed: int = 0, quantile: float = QUANTILE,
                       points: np.ndarray | None = None) -> Gap:
@@ -253,18 +319,42 @@ def discriminator_gap(D: Any, p_data: Density, p_g: Density, *, output: str = "p
     """
     __tracebackhide__ = True
     n, seed, quantile = _options(n, seed, quantile)
-    p_data, p_g = _density(p_data, "p_data"), _density(p_g, "p_g")
+    p_data, p_g = _as_density(p_data, "p_data"), _as_density(p_g, "p_g")
+    dim = _dim(p_data, p_g)
     x = _points(p_data, p_g, n, seed) if points is None else checked_points(points, "points")
+    if x.shape[1] != dim:
+        raise ToyganError(f"points: shape {x.shape}; the densities are {dim}D, so points must be "
+                          f"(n, {dim})")
     d = as_probabilities(D, output=output)(x)
     return _gap(d, optimal_discriminator(p_data, p_g, x), x, quantile, "D*")
 
 
-def _tolerances(mean_tol: Any, quantile_tol: Any, atol: Any) -> None:
+def _dim_of(p: Any) -> int:
+    """A density's dimension: its ``dim``, a KDE's samples' width, else 2."""
+    source = getattr(p, "density", p)
+    dim = getattr(source, "dim", None)
+    if dim is None and isinstance(getattr(source, "samples", None), np.ndarray):
+        dim = source.samples.shape[1]
+    return 2 if dim is None else int(dim)
+
+
+def _dim(p: Any, q: Any) -> int:
+    """The common dimension of p_data and p_g."""
     __tracebackhide__ = True
-    number("mean_tol", mean_tol, 0.0, 1.0, open_low=False)
-    number("quantile_tol", quantile_tol, 0.0, 1.0, open_low=False)
+    dims = _dim_of(p), _dim_of(q)
+    if dims[0] != dims[1]:
+        raise ToyganError(f"p_data is {dims[0]}D and p_g is {dims[1]}D; they must match")
+    return dims[0]
+
+
+def _tolerances(mean_tol: Any, quantile_tol: Any, atol: Any, relative_tol: Any = None) -> None:
+    __tracebackhide__ = True
+    number("mean_tol", _plain(mean_tol), 0.0, 1.0, open_low=False)
+    number("quantile_tol", _plain(quantile_tol), 0.0, 1.0, open_low=False)
     if atol is not None:
-        number("atol", atol, 0.0, 1.0, open_low=False)
+        number("atol", _plain(atol), 0.0, 1.0, open_low=False)
+    if relative_tol is not None:
+        number("relative_tol", _plain(relative_tol), 0.0, open_low=False)
 
 
 def _advice(gap: Gap) -> str:
@@ -281,26 +371,31 @@ def _advice(gap: Gap) -> str:
             "widen it, or check it is trained on p_data (label 1) against p_g (label 0)")
 
 
-def _fail(gap: Gap, mean_tol: float, quantile_tol: float, atol: float | None) -> None:
+def _fail(gap: Gap, mean_bound: float, quantile_tol: float, atol: float | None) -> None:
     __tracebackhide__ = True
-    bounds = f"mean ≤ {mean_tol:g}, {100 * gap.q:g}th percentile ≤ {quantile_tol:g}"
+    bounds = f"mean ≤ {mean_bound:.3g}"
+    if gap.target == "D*":
+        bounds += f" (D = ½ would be off by {gap.half_mean:.3g})"
+    bounds += f", {100 * gap.q:g}th percentile ≤ {quantile_tol:g}"
     if atol is not None:
         bounds += f", every point ≤ {atol:g}"
     what = "optimal" if gap.target == "D*" else "½"
     raise AssertionError(f"D is not {what}: {gap}; allowed: {bounds}. Try: {_advice(gap)}")
 
 
+@_one_line
 def assert_optimal_discriminator(D: Any, p_data: Density, p_g: Density, *,
                                  output: str = "probability", mean_tol: float = MEAN_TOL,
-                                 quantile_tol: float = QUANTILE_TOL, atol: float | None = None,
-                                 quantile: float = QUANTILE, n: int = 2000, seed: int = 0,
-                                 points: np.ndarray | None = None) -> Gap:
+                                 quantile_tol: float = QUANTILE_TOL, relative_tol: float = RELATIVE_TOL,
+                                 atol: float | None = None, quantile: float = QUANTILE, n: int = 2000,
+                                 seed: int = 0, points: np.ndarray | None = None) -> Gap:
     """Assert that D is the optimal discriminator D* = p_data / (p_data + p_g) (Goodfellow et al.
     2014, Prop. 1) under m = ½(p_data + p_g), where D is trained.
 
-    Holds when the mean |D − D*| over ``n`` points from each density is ≤ ``mean_tol`` and its
-    ``quantile`` is ≤ ``quantile_tol``; with ``atol``, also every point within ``atol`` (for a D
-    in closed form). The defaults pass a D trained to convergence (``fit_discriminator``'s
+    Holds when the mean |D − D*| over ``n`` points from each density is ≤ ``mean_tol`` and at most
+    ``relative_tol`` × the mean |½ − D*| (or ``RELATIVE_FLOOR``, where D* itself is near ½), and
+    its ``quantile`` is ≤ ``quantile_tol``; with ``atol``, also every point within ``atol`` (for a
+    D in closed form). The defaults pass a D trained to convergence (``fit_discriminator``'s
     defaults) and fail D = ½, a D trained for 10 steps and a D with swapped labels
     (``docs/testing.md`` has the table). Arguments as in ``discriminator_gap``.
 
@@ -313,14 +408,15 @@ def assert_optimal_discriminator(D: Any, p_data: Density, p_g: Density, *,
             outside [0, 1].
     """
     __tracebackhide__ = True
-    _tolerances(mean_tol, quantile_tol, atol)
+    _tolerances(mean_tol, quantile_tol, atol, relative_tol)
     gap = discriminator_gap(D, p_data, p_g, output=output, n=n, seed=seed, quantile=quantile,
                             points=points)
-    if not gap.holds(mean_tol, quantile_tol, atol):
-        _fail(gap, mean_tol, quantile_tol, atol)
+    if not gap.holds(mean_tol, quantile_tol, atol, relative_tol):
+        _fail(gap, gap.bound(mean_tol, relative_tol), quantile_tol, atol)
     return gap
 
 
+@_one_line
 def assert_discriminator_near_half(D: Any, p: Density | np.ndarray, *, output: str = "probability",
                                    mean_tol: float = HALF_MEAN_TOL,
                                    quantile_tol: float = HALF_QUANTILE_TOL, atol: float | None = None,
@@ -360,6 +456,7 @@ FIT_OBJECTIVES = ("non-saturating", "saturating", "least-squares")
 one D loss, binary cross-entropy; least squares reaches D* too, Mao et al. 2017, Prop. 1)."""
 
 
+@_one_line
 def fit_discriminator(module: Any, p_data: Density, p_g: Density, *, steps: int = 3000,
                       seed: int = 0, batch_size: int = 256, lr: float = 3e-3,
                       loss: str = "non-saturating", threads: int = 1) -> Any:
@@ -371,8 +468,8 @@ def fit_discriminator(module: Any, p_data: Density, p_g: Density, *, steps: int 
     cross-entropy on logits for the GAN objectives; squared error to 1 and 0 for least squares).
     Dropout and other torch randomness draw from a torch generator seeded with ``seed`` too, so the
     same module, densities and seed give the same D. Learn what D* looks like:
-    ``assert_optimal_discriminator(module, p_data, p_g, output="logit")`` (``output="probability"``
-    for least squares).
+    ``assert_optimal_discriminator(module, p_data, p_g, output="logit")`` (``output="score"`` for
+    least squares).
 
     Args:
         module: an ``nn.Module`` mapping points ``(n, d)`` to logits ``(n,)`` or ``(n, 1)``
@@ -396,16 +493,16 @@ def fit_discriminator(module: Any, p_data: Density, p_g: Density, *, steps: int 
     if loss not in FIT_OBJECTIVES:
         raise ToyganError(f"loss = {loss!r}: choose one of {list(FIT_OBJECTIVES)} (the objectives "
                           "whose optimal D is D*)")
-    steps, seed = integer("steps", steps, 1, 10**7), integer("seed", seed, 0, 2**63 - 1)
-    batch_size = integer("batch_size", batch_size, 1, 2**20)
-    lr = number("lr", lr, 0.0, 10.0)
-    threads = integer("threads", threads, 1, 256)
-    p_data, p_g = _density(p_data, "p_data"), _density(p_g, "p_g")
+    steps, seed = integer("steps", _plain(steps), 1, 10**7), integer("seed", _plain(seed), 0, 2**63 - 1)
+    batch_size = integer("batch_size", _plain(batch_size), 1, 2**20)
+    lr = number("lr", _plain(lr), 0.0, 10.0)
+    threads = integer("threads", _plain(threads), 1, 256)
+    p_data, p_g = _as_density(p_data, "p_data"), _as_density(p_g, "p_g")
     draw_data, draw_g = _sampler(p_data, "p_data"), _sampler(p_g, "p_g")
-    dim = getattr(p_data, "dim", None) or np.shape(draw_data(1, np.random.default_rng(0)))[1]
+    dim = _dim(p_data, p_g)
     player = OwnDiscriminator(module, dim)  # probes the module: one value per point, or one line why
     params = [p for p in module.parameters() if p.requires_grad]
-    dtype, device = params[0].dtype, params[0].device
+    dtype, device = next(p for p in params if p.is_floating_point()).dtype, params[0].device
     d_loss = OBJECTIVES[loss].discriminator_loss
     rng = np.random.default_rng(seed)
     training, previous = module.training, torch.get_num_threads()
@@ -424,7 +521,8 @@ def fit_discriminator(module: Any, p_data: Density, p_g: Density, *, steps: int 
                 optimizer.step()
                 if not math.isfinite(float(loss_value.detach())):
                     raise ToyganError(f"fit_discriminator: D's loss became "
-                                      f"{float(loss_value.detach())}; lower lr = {lr:g}")
+                                      f"{float(loss_value.detach())}; lower lr = {lr:g}, or "
+                                      "check that the module's output stays finite")
     finally:
         torch.set_num_threads(previous)
         module.train(training)
