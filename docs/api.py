@@ -79,10 +79,12 @@ CONSTANTS = {
     "Density": "anything with log_prob(x) → (n,)",
     "MEAN_TOL": "default bound on the mean |D − D*| under ½(p_data + p_g) (0.1, calibrated)",
     "QUANTILE_TOL": "default bound on the 95th percentile of |D − D*| (0.4, calibrated)",
+    "RELATIVE_TOL": "default bound on mean |D − D*| as a share of mean |½ − D*| (0.5, calibrated)",
+    "RELATIVE_FLOOR": "a mean |D − D*| below this (0.01) passes the relative bound on any pair",
     "HALF_MEAN_TOL": "default bound on the mean |D − ½| at equilibrium (0.05, calibrated)",
     "HALF_QUANTILE_TOL": "default bound on the 95th percentile of |D − ½| (0.15, calibrated)",
     "QUANTILE": "the quantile of |D − target| the assertions bound besides the mean (0.95)",
-    "OUTPUT_KINDS": "what a D under test returns: probability or logit",
+    "OUTPUT_KINDS": "what a D under test returns: probability, logit or score (least squares)",
     "FIT_OBJECTIVES": "losses fit_discriminator trains with (their optimum is D*)",
     "CLAIMS": "name → theory claim",
     "RECIPE_PREFIX": "a recipe's claim is recipe:NAME",
@@ -107,7 +109,7 @@ def page() -> str:
             obj = getattr(module, public)
             described = public in CONSTANTS or not (inspect.isclass(obj) or inspect.isfunction(obj)
                                                     or inspect.ismodule(obj))
-            text = CONSTANTS.get(public, "") if described else first_paragraph(obj)
+            text = CONSTANTS.get(public, "").replace("|", "\\|") if described else first_paragraph(obj)
             lines.append(f"| `{public}` | {text} |")
         lines.append("")
     return "\n".join(lines)

@@ -235,8 +235,9 @@ def test_the_plugin_gives_fixtures_without_imports(tmp_path):
     result = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", str(test)],
                             capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "10 passed" in result.stdout
-    assert "test_pair[grid-vs-moved]" in result.stdout and "test_target[moons]" in result.stdout
+    assert "11 passed" in result.stdout
+    assert "test_pair[grid-vs-moved]" in result.stdout and "test_pair[overlap]" in result.stdout
+    assert "test_target[moons]" in result.stdout
 
 
 def test_the_documented_example_test_file_passes(tmp_path):
