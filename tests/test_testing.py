@@ -204,17 +204,21 @@ def test_fit_discriminator_is_reproducible_and_checks_its_input():
     assert_optimal_discriminator(least, P, Q, output="score")
 
 
+def run_pytest(folder: Path, name: str, code: str, *flags: str) -> subprocess.CompletedProcess:
+    """pytest, in a fresh process, on a test file ``name`` holding ``code``, in ``folder``."""
+    (folder / name).write_text(code)
+    return subprocess.run([sys.executable, "-m", "pytest", *flags, "-p", "no:cacheprovider", name],
+                          capture_output=True, text=True, timeout=300, cwd=folder)
+
+
 def test_a_failure_under_pytest_is_short_and_hides_toygan(tmp_path):
-    test = tmp_path / "test_fails.py"
-    test.write_text("import numpy as np\nfrom torch import nn\n"
-                    "from toygan.testing import assert_optimal_discriminator, fit_discriminator\n"
-                    "def test_half(toygan_ring, toygan_normal):\n"
-                    "    assert_optimal_discriminator(lambda x: np.full(len(x), 0.5), toygan_ring, "
-                    "toygan_normal)\n"
-                    "def test_two_outputs(toygan_ring, toygan_normal):\n"
-                    "    fit_discriminator(nn.Linear(2, 2), toygan_ring, toygan_normal)\n")
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)],
-                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    code = ("import numpy as np\nfrom torch import nn\n"
+            "from toygan.testing import assert_optimal_discriminator, fit_discriminator\n"
+            "def test_half(toygan_ring, toygan_normal):\n"
+            "    assert_optimal_discriminator(lambda x: np.full(len(x), 0.5), toygan_ring, toygan_normal)\n"
+            "def test_two_outputs(toygan_ring, toygan_normal):\n"
+            "    fit_discriminator(nn.Linear(2, 2), toygan_ring, toygan_normal)\n")
+    result = run_pytest(tmp_path, "test_fails.py", code, "-q")
     assert result.returncode == 1, result.stdout + result.stderr
     failures = result.stdout.split("short test summary")[0]
     half, two = failures.split("_ test_half _")[1].split("_ test_two_outputs _")
@@ -226,14 +230,12 @@ def test_a_failure_under_pytest_is_short_and_hides_toygan(tmp_path):
 
 
 def test_the_plugin_gives_fixtures_without_imports(tmp_path):
-    test = tmp_path / "test_fixtures.py"
-    test.write_text("def test_targets(toygan_ring, toygan_grid, toygan_moons, toygan_normal):\n"
-                    "    assert len(toygan_ring.modes) == 8 and len(toygan_grid.modes) == 25\n"
-                    "    assert toygan_moons.modes is None and toygan_normal.sample(3, 0).shape == (3, 2)\n"
-                    "def test_target(toygan_target):\n    assert toygan_target.dim == 2\n"
-                    "def test_pair(toygan_pair):\n    p, q = toygan_pair\n    assert p.dim == q.dim == 2\n")
-    result = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", str(test)],
-                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    code = ("def test_targets(toygan_ring, toygan_grid, toygan_moons, toygan_normal):\n"
+            "    assert len(toygan_ring.modes) == 8 and len(toygan_grid.modes) == 25\n"
+            "    assert toygan_moons.modes is None and toygan_normal.sample(3, 0).shape == (3, 2)\n"
+            "def test_target(toygan_target):\n    assert toygan_target.dim == 2\n"
+            "def test_pair(toygan_pair):\n    p, q = toygan_pair\n    assert p.dim == q.dim == 2\n")
+    result = run_pytest(tmp_path, "test_fixtures.py", code, "-v")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "11 passed" in result.stdout
     assert "test_pair[grid-vs-moved]" in result.stdout and "test_pair[overlap]" in result.stdout
