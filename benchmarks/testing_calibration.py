@@ -92,8 +92,14 @@ def one_seed(case: str, seed: int) -> dict[str, tuple[float, float, bool]]:
     return out
 
 
+INFORMATIONAL = {("overlap", "10 steps")}
+"""Rows that are not a bad D: on the overlapping Gaussians D* = σ(a linear function of x), which
+the MLP learns within 10 steps (mean |D − D*| 0.01–0.04 against ½'s 0.1), so they may pass."""
+
+
 def table(results: dict, kinds: list[str], cases: list[str], seeds: int) -> tuple[str, bool]:
-    """A markdown table: per case and kind, passes out of seeds and the range of mean and 95th pct."""
+    """A markdown table: per case and kind, passes out of seeds and the range of mean and 95th pct;
+    and whether good Ds pass in ≥ 95 % of seeds and bad ones in none."""
     lines = ["| case | D | passes | mean range | 95th pct range |", "|---|---|---|---|---|"]
     ok = True
     for case in cases:
@@ -103,9 +109,14 @@ def table(results: dict, kinds: list[str], cases: list[str], seeds: int) -> tupl
                 continue
             means, quantiles, passes = zip(*rows, strict=True)
             n_pass = sum(passes)
-            good = "good" in kind
-            ok &= n_pass >= int(np.ceil(0.95 * len(rows))) if good else n_pass == 0
-            lines.append(f"| {case} | {kind} | {n_pass} of {len(rows)} | {min(means):.3f}–{max(means):.3f} "
+            good, shown = "good" in kind, kind
+            if (case, kind) in INFORMATIONAL:
+                shown = f"{kind} (not bad here)"
+            elif good:
+                ok &= n_pass >= int(np.ceil(0.95 * len(rows)))
+            else:
+                ok &= n_pass == 0
+            lines.append(f"| {case} | {shown} | {n_pass} of {len(rows)} | {min(means):.3f}–{max(means):.3f} "
                          f"| {min(quantiles):.3f}–{max(quantiles):.3f} |")
     return "\n".join(lines), ok
 
@@ -115,14 +126,24 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--save", metavar="FILE.json", help="also write every measured value here")
+    parser.add_argument("--load", metavar="FILE.json",
+                        help="tabulate the values a --save run measured (with the passes it found)")
     args = parser.parse_args()
     from toygan.testing import HALF_MEAN_TOL, HALF_QUANTILE_TOL, MEAN_TOL, QUANTILE_TOL, RELATIVE_TOL
 
     cases = list(pairs())
     start = time.perf_counter()
-    tasks = [(case, seed) for case in cases for seed in range(args.seeds)]
-    done = Parallel(n_jobs=args.jobs)(delayed(one_seed)(case, seed) for case, seed in tasks)
-    results = dict(zip(tasks, done, strict=True))
+    if args.load:
+        raw = json.loads(Path(args.load).read_text(encoding="utf-8"))
+        results: dict = {}
+        for r in raw:
+            results.setdefault((r["case"], r["seed"]), {})[r["kind"]] = (r["mean"], r["quantile"],
+                                                                         r["passes"])
+        args.seeds = 1 + max(seed for _, seed in results)
+    else:
+        tasks = [(case, seed) for case in cases for seed in range(args.seeds)]
+        done = Parallel(n_jobs=args.jobs)(delayed(one_seed)(case, seed) for case, seed in tasks)
+        results = dict(zip(tasks, done, strict=True))
     if args.save:
         raw = [{"case": case, "seed": seed, "kind": kind, "mean": m, "quantile": q, "passes": ok}
                for (case, seed), kinds in results.items() for kind, (m, q, ok) in kinds.items()]
@@ -138,8 +159,9 @@ def main() -> int:
           f"{HALF_QUANTILE_TOL}), p_g = p_data = the target, {args.seeds} seeds:\n\n"
           f"{half.replace(' vs N(0, I)', '')}\n")
     verdict = "separate" if ok_optimal and ok_half else "DO NOT separate"
-    print(f"the defaults {verdict} good from bad ({time.perf_counter() - start:.0f} s, "
-          f"{args.jobs} jobs)")
+    took = "tabulated from " + args.load if args.load else \
+        f"{time.perf_counter() - start:.0f} s, {args.jobs} jobs"
+    print(f"the defaults {verdict} good from bad ({took})")
     return 0 if ok_optimal and ok_half else 1
 
 
