@@ -439,6 +439,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise ToyganError(f"--quick: skips every claim chosen ({', '.join(e.name for e in chosen)}); "
                           "run them without --quick")
     jobs = args.jobs or min(os.cpu_count() or 1, 2)
+    # the worker processes' resource tracker warns of semaphores "leaked" by a stop mid-run
+    os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")
     width = max(len(e.name) for e in chosen)
     start, outcomes = time.perf_counter(), []
     with _signals_interrupt():  # before the header, which tells a caller that the work started
