@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from toygan.errors import ToyganError
-from toygan.validate import generator, integer, number
+from toygan.validate import generator, integer, number, sample_size
 
 __all__ = ["GaussianMixture", "SampleTarget", "ring", "grid", "mixture", "mixture1d", "moons", "circles",
            "swiss_roll", "spiral", "points", "image", "shifted", "TARGETS", "make_target"]
@@ -76,7 +76,7 @@ class GaussianMixture:
     def sample(self, n: int, rng: np.random.Generator | int) -> np.ndarray:
         """Draw ``n`` points, shape ``(n, d)``, from the NumPy generator ``rng`` (or a new one
         seeded with the integer ``rng``)."""
-        n, rng = _count(n), generator(rng)
+        n, rng = sample_size(n), generator(rng)
         # inverse-CDF draw of components: rng.choice(p=...) re-validates p on every call, ~8× slower
         idx = np.minimum(np.searchsorted(self._cdf, rng.random(n), side="right"), len(self.weights) - 1)
         return self.means[idx] + self.stds[idx, None] * rng.standard_normal((n, self.dim))
@@ -116,11 +116,6 @@ class GaussianMixture:
 
     def __repr__(self) -> str:
         return f"GaussianMixture(name={self.name!r}, K={len(self.weights)}, d={self.dim})"
-
-
-def _count(n: Any) -> int:
-    """A sample size: an integer (NumPy's too) from 0 to 10⁸."""
-    return integer("n", int(n) if isinstance(n, np.integer) else n, 0, 10**8)
 
 
 def _floats(name: str, value: Any) -> np.ndarray:
@@ -215,7 +210,7 @@ class SampleTarget:
     def sample(self, n: int, rng: np.random.Generator | int) -> np.ndarray:
         """Draw ``n`` points, shape ``(n, 2)``, from the NumPy generator ``rng`` (or a new one
         seeded with the integer ``rng``)."""
-        n, rng = _count(n), generator(rng)
+        n, rng = sample_size(n), generator(rng)
         if n == 0:  # scikit-learn's generators refuse n = 0
             return np.empty((0, 2))
         return np.asarray(self._draw(n, rng), dtype=np.float64)

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from toygan.errors import ToyganError, first_line
-from toygan.theory import Density, _density, optimal_discriminator
+from toygan.theory import Density, _density, _same_dim, _sampler, optimal_discriminator
 from toygan.validate import integer, number
 from toygan.validate import points as checked_points
 
@@ -263,14 +263,8 @@ def as_probabilities(D: Any, *, output: str = "probability") -> Callable[[np.nda
     return probabilities
 
 
-def _sampler(p: Any, name: str) -> Callable[[int, np.random.Generator], np.ndarray]:
-    """How to draw from the density ``p.log_prob`` describes (a sample-only target's KDE, else p)."""
-    __tracebackhide__ = True
-    source = getattr(p, "density", p)
-    if not callable(getattr(source, "sample", None)):
-        raise ToyganError(f"{name} = {p!r}: has no sample(n, rng) to draw points from (the "
-                          "assertions also take the points themselves: points=(n, d))")
-    return source.sample
+_NO_SAMPLE = ("has no sample(n, rng) to draw points from (the assertions also take the points "
+              "themselves: points=(n, d))")
 
 
 def _points(p: Density, q: Density, n: int, seed: int) -> np.ndarray:
@@ -278,7 +272,7 @@ def _points(p: Density, q: Density, n: int, seed: int) -> np.ndarray:
     of m = ½(p + q) with its halves fixed."""
     __tracebackhide__ = True
     rng = np.random.default_rng(seed)
-    return np.concatenate([_sampler(p, "p_data")(n, rng), _sampler(q, "p_g")(n, rng)])
+    return np.concatenate([_sampler(p, "p_data", _NO_SAMPLE)(n, rng), _sampler(q, "p_g", _NO_SAMPLE)(n, rng)])
 
 
 def _gap(d: np.ndarray, target: np.ndarray, x: np.ndarray, q: float, name: str) -> Gap:
@@ -331,22 +325,10 @@ def discriminator_gap(D: Any, p_data: Density, p_g: Density, *, output: str = "p
     return _gap(d, optimal_discriminator(p_data, p_g, x), x, quantile, "D*")
 
 
-def _dim_of(p: Any) -> int:
-    """A density's dimension: its ``dim``, a KDE's samples' width, else 2."""
-    source = getattr(p, "density", p)
-    dim = getattr(source, "dim", None)
-    if dim is None and isinstance(getattr(source, "samples", None), np.ndarray):
-        dim = source.samples.shape[1]
-    return 2 if dim is None else int(dim)
-
-
 def _dim(p: Any, q: Any) -> int:
-    """The common dimension of p_data and p_g."""
+    """The common dimension of p_data and p_g (of what their ``log_prob`` describes; 2 if unsaid)."""
     __tracebackhide__ = True
-    dims = _dim_of(p), _dim_of(q)
-    if dims[0] != dims[1]:
-        raise ToyganError(f"p_data is {dims[0]}D and p_g is {dims[1]}D; they must match")
-    return dims[0]
+    return _same_dim(getattr(p, "density", p), getattr(q, "density", q), ("p_data", "p_g")) or 2
 
 
 def _tolerances(mean_tol: Any, quantile_tol: Any, atol: Any, relative_tol: Any = None) -> None:
@@ -443,7 +425,7 @@ def assert_discriminator_near_half(D: Any, p: Density | np.ndarray, *, output: s
     _tolerances(mean_tol, quantile_tol, atol)
     n, seed, quantile = _options(n, seed, quantile)
     if callable(getattr(p, "log_prob", None)) or callable(getattr(p, "sample", None)):
-        x = _sampler(p, "p")(2 * n, np.random.default_rng(seed))
+        x = _sampler(p, "p", _NO_SAMPLE)(2 * n, np.random.default_rng(seed))
     else:
         x = checked_points(p, "p")
     d = as_probabilities(D, output=output)(x)
@@ -500,7 +482,7 @@ def fit_discriminator(module: Any, p_data: Density, p_g: Density, *, steps: int 
     lr = number("lr", _plain(lr), 0.0, 10.0)
     threads = integer("threads", _plain(threads), 1, 256)
     p_data, p_g = _as_density(p_data, "p_data"), _as_density(p_g, "p_g")
-    draw_data, draw_g = _sampler(p_data, "p_data"), _sampler(p_g, "p_g")
+    draw_data, draw_g = _sampler(p_data, "p_data", _NO_SAMPLE), _sampler(p_g, "p_g", _NO_SAMPLE)
     dim = _dim(p_data, p_g)
     player = OwnDiscriminator(module, dim)  # probes the module: one value per point, or one line why
     params = [p for p in module.parameters() if p.requires_grad]

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.special import expit
 
 from toygan.errors import ToyganError, first_line
-from toygan.validate import generator, integer, number, points
+from toygan.validate import generator, integer, number, points, sample_size
 
 __all__ = ["Density", "optimal_discriminator", "optimal_discriminator_from_samples",
            "optimal_discriminator_from_log_densities", "kde_pair", "compared_densities",
@@ -193,10 +193,14 @@ class KDE:
             out[start:start + 2048] = (top + np.log(np.exp(expo - top).sum(1, keepdims=True)))[:, 0]
         return out + norm
 
+    @property
+    def dim(self) -> int:
+        return self.samples.shape[1]
+
     def sample(self, n: int, rng: np.random.Generator | int) -> np.ndarray:
         """``n`` points from the KDE: a random sample plus N(0, h²I) noise; ``rng`` a NumPy
         generator or an integer seed."""
-        n, rng = integer("n", int(n) if isinstance(n, np.integer) else n, 0, 10**8), generator(rng)
+        n, rng = sample_size(n), generator(rng)
         idx = rng.integers(len(self.samples), size=n)
         return self.samples[idx] + self.bandwidth * rng.standard_normal((n, self.samples.shape[1]))
 
@@ -275,10 +279,7 @@ def grid_points(window: tuple[float, float, float, float], resolution: int = 100
     """The centres of a ``resolution`` × ``resolution`` grid of cells over ``window`` (xmin, xmax,
     ymin, ymax), shape ``(resolution², 2)``, row by row from the bottom left: points at which to
     look at D, D* or a density (``target.bounds()`` gives a window around a target)."""
-    if window is None:
-        raise ToyganError("window: give four finite numbers (xmin, xmax, ymin, ymax)")
-    options = _options(window, _index(resolution), 1e-3, 2, 0)  # the window and resolution checked
-    return quadrature(options["window"], options["resolution"]).points
+    return quadrature(_window(window), integer("resolution", _index(resolution), 2, 4096)).points
 
 
 def _grid_for(p: Any, q: Any, window, resolution: int) -> Quadrature:
@@ -321,12 +322,16 @@ MC_SAMPLES = 2**20
 about 1e-4 on the JSD of overlapping mixtures, under 1e-5 on nearly disjoint ones)."""
 
 
-def _sampler(p: Any, name: str) -> Callable[[int, np.random.Generator], np.ndarray]:
-    """Draws from the density ``log_prob`` describes: a sample-only target's KDE, else ``p``."""
+_NO_SAMPLE = ("the grid cannot integrate it and it has no sample(n, rng) for Monte Carlo; give a "
+              "window and resolution that hold its mass")
+
+
+def _sampler(p: Any, name: str, why: str = _NO_SAMPLE) -> Callable[[int, np.random.Generator], np.ndarray]:
+    """Draws from the density ``log_prob`` describes: a sample-only target's KDE, else ``p``;
+    ``why`` says what to do about a density that cannot be sampled."""
     source = getattr(p, "density", p)
     if not callable(getattr(source, "sample", None)):
-        raise ToyganError(f"{name} = {p!r}: the grid cannot integrate it and it has no sample(n, rng) "
-                          "for Monte Carlo; give a window and resolution that hold its mass")
+        raise ToyganError(f"{name} = {p!r}: {why}")
     return source.sample
 
 
@@ -490,18 +495,23 @@ def value(p_data: Density, p_g: Density, discriminator: Callable[[np.ndarray], n
     return value_estimate(p_data, p_g, discriminator, **options).value
 
 
+def _window(window: Any) -> tuple[float, float, float, float]:
+    """``window`` as four finite floats (xmin, xmax, ymin, ymax) with xmin < xmax, ymin < ymax."""
+    try:
+        window = tuple(float(v) for v in window)
+    except (TypeError, ValueError):
+        window = ()
+    if len(window) != 4 or not all(map(math.isfinite, window)) \
+            or not (window[0] < window[1] and window[2] < window[3]):
+        raise ToyganError("window: give four finite numbers (xmin, xmax, ymin, ymax) with "
+                          "xmin < xmax and ymin < ymax")
+    return window
+
+
 def _options(window: Any, resolution: Any, mass_tol: Any, samples: Any, seed: Any) -> dict:
     """The integration options, checked before any method runs."""
-    if window is not None:
-        try:
-            window = tuple(float(v) for v in window)
-        except (TypeError, ValueError):
-            window = ()
-        if len(window) != 4 or not all(map(math.isfinite, window)) \
-                or not (window[0] < window[1] and window[2] < window[3]):
-            raise ToyganError("window: give four finite numbers (xmin, xmax, ymin, ymax) with "
-                              "xmin < xmax and ymin < ymax")
-    return {"window": window, "resolution": integer("resolution", resolution, 2, 4096),
+    return {"window": None if window is None else _window(window),
+            "resolution": integer("resolution", resolution, 2, 4096),
             "mass_tol": number("mass_tol", mass_tol, 0.0, 1.0),
             "samples": integer("samples", _index(samples), 2, 2**26),
             "seed": integer("seed", _index(seed), 0)}
@@ -512,7 +522,9 @@ def _index(value: Any) -> Any:
     return int(value) if isinstance(value, np.integer) else value
 
 
-def _same_dim(p: Any, q: Any, names: tuple[str, str]) -> None:
+def _same_dim(p: Any, q: Any, names: tuple[str, str]) -> int | None:
+    """The dimension the two densities share (None if neither says); a ToyganError if they differ."""
     dims = [getattr(d, "dim", None) for d in (p, q)]
     if None not in dims and dims[0] != dims[1]:
         raise ToyganError(f"{names[0]} is {dims[0]}D and {names[1]} is {dims[1]}D; they must match")
+    return dims[0] if dims[0] is not None else dims[1]

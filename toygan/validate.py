@@ -12,7 +12,7 @@ import numpy as np
 
 from toygan.errors import ToyganError
 
-__all__ = ["integer", "number", "choice", "points", "generator"]
+__all__ = ["integer", "number", "choice", "points", "generator", "sample_size"]
 
 
 def integer(where: str, value: Any, minimum: int, maximum: int | None = None) -> int:
@@ -77,6 +77,11 @@ def generator(rng: Any, name: str = "rng") -> np.random.Generator:
         raise ToyganError(f"{name} = {rng!r}: must be a seed (an integer ≥ 0) or a "
                           "numpy.random.Generator")
     return np.random.default_rng(rng)
+
+
+def sample_size(n: Any) -> int:
+    """A number of points to draw: an integer (NumPy's too) from 0 to 10⁸, else a ToyganError."""
+    return integer("n", int(n) if isinstance(n, np.integer) else n, 0, 10**8)
 
 
 def read_toml(path: Path, what: str) -> dict[str, Any]:
