@@ -30,6 +30,7 @@ MODULES = [
     ("toygan.testing", "test your own discriminator: assertions calibrated on trained Ds, fit_discriminator"),
     ("toygan.claims", "the theory claims toygan check measures"),
     ("toygan.check", "toygan check: the theory claims and the recipes' checks as one suite"),
+    ("toygan.sweep", "sweeps: configurations × seeds on joblib or Dask, with the statistics a claim needs"),
     ("toygan.presets", "named configs"),
     ("toygan.render", "animations, comparisons, players"),
     ("toygan.live", "the classroom server: play and steer a Game in the browser"),
@@ -88,6 +89,10 @@ CONSTANTS = {
     "FIT_OBJECTIVES": "losses fit_discriminator trains with (their optimum is D*)",
     "CLAIMS": "name → theory claim",
     "RECIPE_PREFIX": "a recipe's claim is recipe:NAME",
+    "BACKENDS": "name → where a sweep's tasks run: joblib (local processes), dask (a Dask cluster)",
+    "KINDS": "how a sweep's configuration came from its spec: grid, grid × cross, listed",
+    "METRICS": "the per-seed metrics a sweep reports: modes_captured, high_quality_fraction, "
+               "reverse_kl, d_half_gap, d_star_gap, jsd",
     "__version__": "the installed version",
 }
 

@@ -21,8 +21,9 @@ PAGES_WITH_PYTHON = [str(p.relative_to(ROOT))
                      if "```python" in p.read_text()]
 
 
-# every page's Python runs; theory.md in its own test, which also checks what it prints
-@pytest.mark.parametrize("page", [p for p in PAGES_WITH_PYTHON if p != "docs/theory.md"])
+# every page's Python runs; theory.md and sweeps.md in their own tests, which also check what they print
+@pytest.mark.parametrize("page", [p for p in PAGES_WITH_PYTHON
+                                  if p not in ("docs/theory.md", "docs/sweeps.md")])
 def test_python_examples_run(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the README example writes runs/ under the working directory
     code = python_blocks(ROOT / page)
@@ -38,6 +39,15 @@ def test_theory_page_prints_what_it_says(monkeypatch, capsys):
     exec(compile(code, "theory.md", "exec"), {})
     printed = capsys.readouterr().out.strip().splitlines()
     assert [line.strip() for line in printed] == expected
+
+
+def test_the_sweep_example_prints_and_draws_what_the_page_says(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    page = (ROOT / "docs/sweeps.md").read_text()
+    exec(compile(python_blocks(ROOT / "docs/sweeps.md"), "docs/sweeps.md", "exec"), {})
+    said = re.search(r"It prints `(.*?)`\.", page, re.S).group(1)
+    assert capsys.readouterr().out.strip() == " ".join(said.split())
+    assert (tmp_path / "sweeps/d_steps/jsd.png").stat().st_size > 0
 
 
 def test_quickstart_prints_what_it_says():

@@ -1,17 +1,26 @@
 """Sweeps end to end: joblib and a real local Dask cluster, resume, a failing task, the summary's
 statistics, and specs refused before any work."""
 
+import contextlib
 import csv
 import json
 import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from toygan.cli import main
+from toygan.config import Config
 from toygan.errors import ToyganError
-from toygan.sweep import load_spec, run_sweep
+from toygan.sweep import load_spec, read_summary, run_sweep
 
 TINY = """[sweep]
 seeds = 3
@@ -76,7 +85,7 @@ def test_rerunning_skips_finished_tasks_and_a_failing_task_is_recorded(tmp_path,
     summary = {e["label"]: e for e in json.loads((out / "summary.json").read_text())}
     assert summary["broken"]["failed"] == 3 and summary["fine"]["failed"] == 0
 
-    done = out / "tasks" / "t000" / "history.npz"
+    done = out / "tasks" / load_spec(spec_path).tasks[0].id / "history.npz"
     before = done.stat().st_mtime_ns
     assert main(["sweep", str(spec_path), "--out", str(out), "--quiet"]) == 0
     assert done.stat().st_mtime_ns == before  # skipped, not trained again
@@ -115,6 +124,14 @@ def test_an_unreachable_cluster_is_a_clear_error_not_a_hang(tmp_path):
     ('[grid]\n"train.regularizer" = ["none", "r1"]\n', "configuration 'regularizer=r1'"),
     ('[grid]\n"train.steps" = [10]\n[extra]\nx = 1\n', "extra: unknown section"),
     ('[grid]\n"train.steps" = [10]\n[[configs]]\n"model.width" = 3\n', "model.width"),
+    ('[[cross]]\nlabel = "R1"\n"train.regularizer" = "r1"\n', "there is no \\[grid\\]"),
+    ('[grid]\n"train.members" = [2]\n', "train.members is set by sweep.seeds"),
+    ('[[configs]]\nlabel = "a"\n[[configs]]\nlabel = "b"\n', "'a' and 'b' are the same config"),
+    ('[[configs]]\nlabel = 3\n', "label = 3: must be a non-empty string"),
+    ("[grid]\n" + "".join(f'"train.seed" = {list(range(10))}\n'.replace("seed", k) for k in
+                          ["seed", "steps", "d_steps", "g_steps", "batch_size"]),
+     "the spec makes 100,000 configurations; at most 10,000"),
+    ('[cross]\nlabel = "x"\n[grid]\n"train.steps" = [10]\n', "\\[\\[cross\\]\\] must be a list"),
 ])
 def test_bad_specs_are_refused_before_any_work(tmp_path, body, match):
     with pytest.raises(ToyganError, match=match):
@@ -124,7 +141,214 @@ def test_bad_specs_are_refused_before_any_work(tmp_path, body, match):
 
 def test_bad_sweep_settings(tmp_path):
     spec = load_spec(write_spec(tmp_path, '[grid]\n"train.steps" = [10]\n'))
-    for kwargs, match in [({"backend": "ray"}, "choose one of"), ({"workers": 0}, "--workers 0"),
+    for kwargs, match in [({"backend": "ray"}, "choose one of"), ({"workers": 0}, "--workers = 0"),
                           ({"address": "tcp://x:1"}, "use it with --backend dask")]:
         with pytest.raises(ToyganError, match=match):
             run_sweep(spec, tmp_path / "out", progress=False, **kwargs)
+
+
+CROSSED = """[grid]
+"train.loss" = ["saturating", "non-saturating"]
+"train.d_steps" = [1, 2]
+
+[[cross]]
+label = "plain"
+
+[[cross]]
+label = "R1"
+"train.regularizer" = "r1"
+"train.gamma" = 1.0
+
+[[configs]]
+label = "baseline"
+"train.d_steps" = 5
+"""
+
+
+def test_grid_cross_and_listed_configurations_are_what_the_spec_says(tmp_path):
+    spec = load_spec(write_spec(tmp_path, CROSSED))
+    kinds = [t.kind for t in spec.tasks]
+    assert kinds == ["grid × cross"] * 8 + ["listed"]
+    assert [t.label for t in spec.tasks[:2]] == ["loss=saturating, d_steps=1, plain",
+                                                  "loss=saturating, d_steps=1, R1"]
+    r1 = [t for t in spec.tasks if t.variant == "R1"]
+    assert len(r1) == 4 and all(t.config.train.regularizer == "r1" for t in r1)
+    assert sum(t.config.train.regularizer == "r1" for t in spec.tasks) == 4  # the rest have none
+    baseline = spec.tasks[-1].config
+    assert (baseline.train.loss, baseline.train.regularizer) == (Config().train.loss, "none")
+    assert spec.grid == ["train.loss", "train.d_steps"]
+    assert "9 configuration(s) × 3 seeds (8 grid × cross, 1 listed)" in spec.table()
+    # a grid alone: every combination, kind "grid"; the same spec as a dict gives the same tasks
+    alone = load_spec({"sweep": {"seeds": 2}, "grid": {"train.loss": ["hinge", "least-squares"]}})
+    assert [t.kind for t in alone.tasks] == ["grid", "grid"]
+
+
+def test_the_summary_says_which_configuration_is_which(tmp_path):
+    body = ('[grid]\n"train.d_steps" = [1, 2]\n\n[[configs]]\nlabel = "baseline"\n'
+            '"train.d_steps" = 3\n')
+    out = run_sweep(load_spec(write_spec(tmp_path, body)), tmp_path / "out", progress=False)
+    summary = read_summary(out)
+    assert [(e["label"], e["kind"]) for e in summary] == [
+        ("d_steps=1", "grid"), ("d_steps=2", "grid"), ("baseline", "listed")]
+    assert {r["kind"] for r in read_csv(out / "rows.csv")} == {"grid", "listed"}
+    assert (out / "plots" / "jsd.png").stat().st_size > 0
+
+
+def test_read_summary_refuses_what_is_not_a_summary(tmp_path):
+    with pytest.raises(ToyganError, match="does not exist: no task of this sweep has finished"):
+        read_summary(tmp_path)
+    (tmp_path / "summary.json").write_text("{")
+    with pytest.raises(ToyganError, match="cannot be read"):
+        read_summary(tmp_path)
+    (tmp_path / "summary.json").write_text('{"a": 1}')
+    with pytest.raises(ToyganError, match="is not a sweep summary"):
+        read_summary(tmp_path)
+
+
+def test_a_changed_spec_in_the_same_folder_trains_what_changed(tmp_path, capsys):
+    """Tasks are matched by their configuration, never by position: --force with another spec
+    reuses only identical configurations."""
+    out = tmp_path / "out"
+    first = write_spec(tmp_path, '[grid]\n"train.d_steps" = [1, 2]\n')
+    assert main(["sweep", str(first), "--out", str(out), "--quiet"]) == 0
+    kept = out / "tasks" / load_spec(first).tasks[1].id / "history.npz"
+    before = kept.stat().st_mtime_ns
+    second = tmp_path / "second.toml"
+    second.write_text(TINY + '[grid]\n"train.d_steps" = [3, 2]\n')
+    assert main(["sweep", str(second), "--out", str(out), "--quiet"]) == 2
+    assert "holds another sweep" in capsys.readouterr().err
+    assert main(["sweep", str(second), "--out", str(out), "--quiet", "--force"]) == 0
+    # position 1 holds d_steps=2 in both specs: reused; position 0 changed: trained
+    assert [e["train.d_steps"] for e in read_summary(out)] == [3, 2]
+    assert {int(r["steps"]) for r in read_csv(out / "rows.csv")} == {40}
+    assert kept.stat().st_mtime_ns == before
+
+
+def test_plan_lists_the_configurations_without_training(tmp_path, capsys):
+    spec = write_spec(tmp_path, CROSSED)
+    assert main(["sweep", str(spec), "--plan"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "9 configuration(s) × 3 seeds (8 grid × cross, 1 listed):"
+    assert out[-1].split()[1:] == ["listed", "baseline"] and len(out) == 10
+    assert not (tmp_path / "tasks").exists()
+
+
+@pytest.mark.parametrize("args, needle", [
+    ([], "--out is required"),
+    (["--out", "o", "--timeout", "0"], "--timeout = 0"),
+    (["--out", "o", "--backend", "dask", "--address", "nowhere"], "not a Dask scheduler address"),
+    (["--out", "o", "--address", "tcp://h:1"], "use it with --backend dask"),
+])
+def test_bad_sweep_options_are_one_line(args, needle, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    spec = write_spec(tmp_path, '[grid]\n"train.steps" = [10]\n')
+    assert main(["sweep", str(spec), "--quiet", *args]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o" / "tasks").exists()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stopped_sweep_keeps_what_finished_and_not_what_was_cut_short(sig, tmp_path):
+    """The second configuration cannot finish (10^6 steps); the signal is sent once the sweep has
+    announced itself (its handlers are in place) and the second task has started (its config is
+    written): the first task stays done, the second is not recorded as done, the exit is 130."""
+    body = ('[[configs]]\nlabel = "short"\n\n[[configs]]\nlabel = "endless"\n'
+            '"train.steps" = 1000000\n"record.every" = 100000\n')
+    spec = load_spec(write_spec(tmp_path, body))
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "toygan", "sweep", str(tmp_path / "spec.toml"),
+                                "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    assert process.stdout.readline().startswith("sweep: 2 configuration(s)")
+    started = out / "tasks" / spec.tasks[1].id / "config.toml"
+    while not started.is_file() and process.poll() is None:
+        time.sleep(0.05)  # polling for the readiness file, not a fixed delay
+    process.send_signal(sig)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "1 of 2 configurations done" in err and "Traceback" not in err
+    assert (out / "tasks" / spec.tasks[0].id / "rows.json").is_file()
+    assert not (out / "tasks" / spec.tasks[1].id / "rows.json").exists()
+    assert [e["label"] for e in read_summary(out)] == ["short"]
+
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "sweeps.md"
+
+
+def test_the_docs_spec_makes_what_the_docs_say(tmp_path, capsys):
+    """docs/sweeps.md: its spec is 8 grid × cross configurations (4 with R1) and 1 listed, and
+    the --plan output it shows is the command's."""
+    text = DOCS.read_text()
+    (tmp_path / "spec.toml").write_text(re.search(r"```toml\n(.*?)```", text, re.S).group(1))
+    spec = load_spec(tmp_path / "spec.toml")
+    assert [t.kind for t in spec.tasks] == ["grid × cross"] * 8 + ["listed"]
+    assert [t.config.train.regularizer for t in spec.tasks].count("r1") == 4
+    assert main(["sweep", str(tmp_path / "spec.toml"), "--plan"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    shown = re.search(r"\$ toygan sweep spec.toml --plan\n(.*?)```", text, re.S).group(1).splitlines()
+    assert shown == printed
+
+
+def _wait_for_file(path: Path, process: subprocess.Popen) -> dict:
+    """The JSON a process writes once it is ready (its readiness signal), polled, never timed."""
+    while process.poll() is None:
+        with contextlib.suppress(FileNotFoundError, ValueError):  # not yet there, or half written
+            return json.loads(path.read_text())
+        time.sleep(0.05)
+    raise AssertionError(f"{process.args[:2]} exited with {process.returncode} before it was ready")
+
+
+def test_a_sweep_on_a_scheduler_and_workers_started_apart(tmp_path):
+    """The steps of docs/sweeps.md on one machine: Dask's own `dask scheduler` and `dask worker`
+    as separate processes, the worker configured by the docs' YAML file, then `toygan sweep
+    --address`. The results equal a local run's, and no worker is reported slow."""
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import Client
+
+    yaml = re.search(r"<<'EOF'\n(.*?)\n\s*EOF", DOCS.read_text(), re.S).group(1)
+    config = tmp_path / "dask-config"
+    config.mkdir()
+    (config / "toygan.yaml").write_text(textwrap.dedent(yaml))
+    env = {**os.environ, "DASK_CONFIG": str(config)}
+    dask_cli = str(Path(sys.executable).with_name("dask"))
+    spec_path = write_spec(tmp_path, '[grid]\n"train.loss" = ["saturating", "non-saturating"]\n')
+    processes = []
+    try:
+        processes.append(subprocess.Popen(
+            [dask_cli, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+             "--scheduler-file", str(tmp_path / "scheduler.json")], env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        address = _wait_for_file(tmp_path / "scheduler.json", processes[0])["address"]
+        processes.append(subprocess.Popen(
+            [dask_cli, "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        with Client(address, timeout=120) as client:
+            client.wait_for_workers(1, timeout=600)  # a bound on a hang, not a delay
+            assert client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_") == {
+                w: None for w in client.scheduler_info()["workers"]}
+        done = subprocess.run([sys.executable, "-m", "toygan", "sweep", str(spec_path), "--out",
+                               str(tmp_path / "out"), "--backend", "dask", "--address", address],
+                              capture_output=True, text=True, timeout=600)
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            process.wait(timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"at {address}" in done.stdout and "note:" not in done.stderr
+    local = run_sweep(load_spec(spec_path), tmp_path / "local", progress=False)
+    remote = read_csv(tmp_path / "out" / "rows.csv")
+    assert remote == [{**r, "seconds": s["seconds"]}
+                      for r, s in zip(read_csv(local / "rows.csv"), remote, strict=True)]
+
+
+def test_dask_workers_that_keep_the_slow_setting_are_reported(tmp_path, monkeypatch):
+    """A LocalCluster given Dask's default worker environment (as a plain `dask worker` has):
+    the sweep says so in one line and still runs."""
+    pytest.importorskip("dask.distributed")
+    monkeypatch.setattr("toygan.sweep.backends._NO_SLOW_ENV", {})
+    lines = []
+    spec = load_spec(write_spec(tmp_path, '[grid]\n"train.steps" = [10]\n'))
+    run_sweep(spec, tmp_path / "out", backend="dask", progress=False, report=lines.append)
+    assert len(lines) == 1 and "MALLOC_TRIM_THRESHOLD_=65536" in lines[0]
+    assert len(read_csv(tmp_path / "out" / "rows.csv")) == 3

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import time
 import tomllib
 from pathlib import Path
 
+from toygan.atomic import atomic_path
 from toygan.checkpoint import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, read_state
 from toygan.config import Config
 from toygan.errors import ToyganError
@@ -18,6 +20,8 @@ from toygan.history import History
 from toygan.presets import PRESETS, preset_config
 from toygan.render.animation import FORMATS
 from toygan.render.panels import PANELS
+from toygan.sweep.backends import BACKENDS
+from toygan.validate import number
 
 __all__ = ["main"]
 
@@ -309,24 +313,50 @@ def cmd_animations(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from toygan.sweep import load_spec, run_sweep
+    from toygan.sweep import load_spec, read_summary, run_sweep
 
-    spec_path, out = Path(args.spec), Path(args.out)
-    spec = load_spec(spec_path, device=args.device)  # every configuration is checked first
-    text = spec_path.read_text(encoding="utf-8")
+    spec = load_spec(args.spec, device=args.device)  # every configuration is checked first
+    if args.plan:
+        print(spec.table())
+        return 0
+    if not args.out:
+        raise ToyganError("--out is required (the sweep folder), unless --plan")
+    number("--timeout", args.timeout, 0, 3600)
+    text, out = Path(args.spec).read_text(encoding="utf-8"), Path(args.out)
     copy = out / "spec.toml"
     if copy.is_file() and copy.read_text(encoding="utf-8") != text and not args.force:
         raise ToyganError(f"--out {str(out)!r} holds another sweep (its spec.toml differs); pass "
                           "--force to run this one there, or choose another folder")
     out.mkdir(parents=True, exist_ok=True)
-    copy.write_text(text, encoding="utf-8")
-    _say(args, f"sweep: {len(spec.tasks)} configuration(s) × {spec.seeds} seeds on {args.backend}"
-               + (f" at {args.address}" if args.address else f" with {args.workers} worker(s)"))
+    with atomic_path(copy) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    # the worker processes' resource tracker warns of semaphores "leaked" by a stop mid-run
+    os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")
     start = time.perf_counter()
-    run_sweep(spec, out, backend=args.backend, workers=args.workers, address=args.address,
-              timeout=args.timeout, progress=not args.quiet)
+    try:
+        with _signals_interrupt():  # before the announcement, which tells a caller the work started
+            _say(args, f"sweep: {spec.table().splitlines()[0].rstrip(':')} on {args.backend}"
+                       + (f" at {args.address}" if args.address else f" with {args.workers} worker(s)"))
+            run_sweep(spec, out, backend=args.backend, workers=args.workers, address=args.address,
+                      timeout=args.timeout, progress=not args.quiet,
+                      report=lambda line: print(line, file=sys.stderr))
+    except KeyboardInterrupt:
+        done = sum((out / "tasks" / t.id / "rows.json").is_file() for t in spec.tasks)
+        print(f"toygan: sweep interrupted: {done} of {len(spec.tasks)} configurations done and "
+              "tabulated; run the same command again to train the rest", file=sys.stderr)
+        return EXIT_INTERRUPTED
     _say(args, f"done in {time.perf_counter() - start:.0f} s: {out / 'summary.csv'}, "
                f"{out / 'rows.csv'}, {out / 'plots'}")
+    summary = read_summary(out) if (out / "summary.json").is_file() else []
+    failed = [e["label"] for e in summary if e["failed"]]
+    if failed:
+        print(f"toygan: {len(failed)} of {len(spec.tasks)} configurations failed for some seeds "
+              f"({', '.join(failed[:3])}{', ...' if len(failed) > 3 else ''}): see the error column "
+              f"of {out / 'rows.csv'}", file=sys.stderr)
+    if len(summary) < len(spec.tasks):
+        print(f"toygan: {len(spec.tasks) - len(summary)} of {len(spec.tasks)} configurations are "
+              "not done; run the same command again to train them", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -407,7 +437,6 @@ def _save_session(session) -> bool:
 def _open_browser(url: str) -> None:
     """The default browser on ``url``, where there is a desktop to show it on (on a bare terminal
     a text browser would take over the terminal)."""
-    import os
     import webbrowser
 
     if sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
@@ -415,7 +444,6 @@ def _open_browser(url: str) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    import os
 
     from toygan.check import RECIPE_PREFIX, as_json, choose, entries, header, row, run
 
@@ -599,8 +627,11 @@ def _parser() -> argparse.ArgumentParser:
                     "seeds one batched ensemble; tasks already done in OUT are skipped, a failed "
                     "one is recorded and the others go on.")
     sweep.add_argument("spec", metavar="SPEC.toml", help="the sweep spec")
-    sweep.add_argument("--out", required=True, help="sweep folder (re-running resumes it)")
-    sweep.add_argument("--backend", choices=["joblib", "dask"], default="joblib",
+    sweep.add_argument("--out", help="sweep folder (re-running resumes it)")
+    sweep.add_argument("--plan", action="store_true",
+                       help="list the configurations (id, kind: grid, grid × cross or listed, label) "
+                            "and exit without training")
+    sweep.add_argument("--backend", choices=list(BACKENDS), default="joblib",
                        help="joblib: local processes (default); dask: a Dask cluster")
     sweep.add_argument("--address", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
                                          "(default: a local cluster of --workers processes)")

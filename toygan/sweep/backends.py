@@ -1,0 +1,107 @@
+"""Where a sweep's tasks run: backend name → a function that runs tasks and hands back their rows.
+
+Every backend has the same signature, ``run(tasks, folder, done, *, workers, address, timeout,
+report)``: it calls ``done(rows)`` as each task finishes, in any order, and ``report(line)`` for
+what the user should know about the workers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import BrokenExecutor
+from typing import Any
+from urllib.parse import urlsplit
+
+from toygan.errors import ToyganError, first_line
+from toygan.sweep.spec import Task
+
+__all__ = ["BACKENDS", "SLOW_ENV"]
+
+Done = Callable[[list[dict[str, Any]]], None]
+
+SLOW_ENV = "MALLOC_TRIM_THRESHOLD_"
+"""The variable Dask's nanny sets for its workers (65536, to hand memory back to the system):
+it fixes glibc's mmap threshold, so torch maps and unmaps every block of 128 KiB or more, and a
+toygan task trains about 1.7× slower (measured by benchmarks/sweep_scaling.py)."""
+_NO_SLOW_ENV = {f"distributed.nanny.pre-spawn-environ.{SLOW_ENV}": None}  # None: Dask sets nothing
+
+
+def run_joblib(tasks: Sequence[Task], folder: str, done: Done, *, workers: int, address: str | None,
+               timeout: float, report: Callable[[str], None]) -> None:
+    """Local processes through joblib's loky backend."""
+    from joblib import Parallel, delayed
+
+    from toygan.sweep.run import run_task
+
+    jobs = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")
+    try:
+        for rows in jobs(delayed(run_task)(task, folder) for task in tasks):
+            done(rows)
+    except BrokenExecutor as err:  # a worker killed (out of memory, a signal): the pool is gone
+        raise ToyganError(f"a worker process died ({first_line(err)}); the configurations that "
+                          "finished are kept: run the same command again for the rest") from None
+
+
+def run_dask(tasks: Sequence[Task], folder: str, done: Done, *, workers: int, address: str | None,
+             timeout: float, report: Callable[[str], None]) -> None:
+    """A Dask cluster: the scheduler at ``address``, or a LocalCluster of ``workers`` processes
+    (one thread each) whose workers start without the variable that slows torch down."""
+    try:
+        import dask
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise ToyganError("--backend dask needs dask.distributed: pip install 'toygan[dask]'") from None
+    from toygan.sweep.run import run_task
+
+    if address is not None:
+        _check_address(address)
+    cluster = None
+    try:
+        if address is not None:
+            client = Client(address, timeout=timeout)
+        else:
+            with dask.config.set(_NO_SLOW_ENV):
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+            client = Client(cluster, timeout=timeout)
+    except (OSError, TimeoutError) as err:
+        raise ToyganError(f"--address {address!r}: no Dask scheduler answered within {timeout:g} s "
+                          f"({type(err).__name__}); start one or check the address") from None
+    try:
+        slow = {w: v for w, v in client.run(os.environ.get, SLOW_ENV).items() if v is not None}
+        if slow:
+            report(f"note: {len(slow)} Dask worker(s) run with {SLOW_ENV}={next(iter(slow.values()))}, "
+                   "which makes training about 1.7× slower; start them as docs/sweeps.md shows")
+        futures = {client.submit(run_task, task, folder, pure=False, key=f"toygan-{task.id}"): task
+                   for task in tasks}
+        for future in as_completed(futures):
+            try:
+                done(future.result())
+            except Exception as err:  # noqa: BLE001 - a lost worker (KilledWorker, ...) loses one task
+                task = futures[future]
+                report(f"note: configuration {task.label!r} ({task.id}) was lost on the cluster "
+                       f"({type(err).__name__}: {first_line(err)}); it is not recorded as done")
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _check_address(address: str) -> None:
+    """A scheduler address as Dask writes it: [scheme://]host:port, with a scheme Dask knows."""
+    from distributed.comm.registry import backends
+
+    try:
+        url = urlsplit(address if "://" in address else f"tcp://{address}")
+        ok = url.scheme in backends and bool(url.hostname) and url.port is not None
+    except ValueError:  # a port that is not a number from 0 to 65535
+        ok = False
+    if not ok:
+        raise ToyganError(f"--address {address!r}: not a Dask scheduler address; give "
+                          f"[scheme://]host:port with a scheme in {sorted(backends)}, as in "
+                          "tcp://10.0.0.5:8786")
+
+
+BACKENDS: dict[str, Callable[..., None]] = {"joblib": run_joblib, "dask": run_dask}
+"""backend name → runner: ``joblib`` (local processes), ``dask`` (a Dask cluster)."""

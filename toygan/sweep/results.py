@@ -1,0 +1,167 @@
+"""A sweep's results: the tasks' rows collected into tables (per seed, per snapshot, per
+configuration with mean and standard error) and plots; ``read_summary`` reads them back."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from toygan.atomic import atomic_path
+from toygan.errors import ToyganError
+from toygan.sweep.run import METRICS, ROWS
+from toygan.sweep.spec import SweepSpec
+
+__all__ = ["summarise", "read_summary"]
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    keys = list(dict.fromkeys(k for row in rows for k in row))
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=keys)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _entry(task: Any, task_rows: list[dict]) -> dict[str, Any]:
+    """One configuration's statistics over its seeds (failed seeds left out and counted)."""
+    entry: dict[str, Any] = {"task": task.id, "label": task.label, "kind": task.kind,
+                             **task.overrides, "seeds": len(task_rows)}
+    ok = [r for r in task_rows if not r["error"]]
+    for metric in METRICS:
+        values = np.array([r[metric] for r in ok if r[metric] is not None], dtype=float)
+        entry[f"{metric}_mean"] = float(values.mean()) if values.size else None
+        entry[f"{metric}_se"] = (float(values.std(ddof=1) / math.sqrt(values.size))
+                                 if values.size > 1 else None)
+    entry["all_modes_share"] = (sum(r["all_modes"] for r in ok) / len(ok)) if ok else None
+    entry["diverged_share"] = (sum(r["diverged"] for r in ok) / len(ok)) if ok else None
+    entry["failed"] = len(task_rows) - len(ok)
+    return entry
+
+
+def summarise(spec: SweepSpec, folder: str | Path) -> list[dict[str, Any]]:
+    """Collect the finished tasks' rows into rows.csv and snapshots.csv, write summary.csv/.json
+    and the plots; returns the summary (one dict per finished configuration, in spec order)."""
+    folder = Path(folder)
+    rows, snapshots, summary = [], [], []
+    for task in spec.tasks:
+        task_dir = folder / "tasks" / task.id
+        if not (task_dir / ROWS).is_file():
+            continue
+        task_rows = json.loads((task_dir / ROWS).read_text())
+        rows += task_rows
+        if (task_dir / "snapshots.json").is_file():
+            snapshots += json.loads((task_dir / "snapshots.json").read_text())
+        summary.append(_entry(task, task_rows))
+    if rows:
+        _write_csv(folder / "rows.csv", rows)
+    if snapshots:
+        _write_csv(folder / "snapshots.csv", snapshots)
+    if summary:
+        _write_csv(folder / "summary.csv", summary)
+        with atomic_path(folder / "summary.json") as tmp:
+            tmp.write_text(json.dumps(summary, indent=1))
+        _plots(spec, summary, folder / "plots")
+    return summary
+
+
+def read_summary(folder: str | Path) -> list[dict[str, Any]]:
+    """The summary a sweep wrote into ``folder``: one dict per configuration with its ``task``,
+    ``label``, ``kind``, overrides, ``seeds``, ``<metric>_mean`` and ``<metric>_se`` (None where
+    undefined), ``all_modes_share``, ``diverged_share`` and ``failed``.
+
+    Raises:
+        ToyganError: the folder holds no summary, or one that cannot be read.
+    """
+    path = Path(folder) / "summary.json"
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ToyganError(f"{str(path)!r} does not exist: no task of this sweep has finished") from None
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise ToyganError(f"{str(path)!r} cannot be read: {err}") from None
+    if not isinstance(summary, list) or not all(isinstance(e, dict) and "label" in e for e in summary):
+        raise ToyganError(f"{str(path)!r} is not a sweep summary (a list of configurations)")
+    return summary
+
+
+def _plots(spec: SweepSpec, summary: list[dict], out: Path) -> None:
+    """Each metric against the first swept key: one line per value of the other keys; listed
+    configurations ([[configs]]) as horizontal reference lines with their standard-error band."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    variants = {t.id: t.variant for t in spec.tasks}
+    lines: dict[str, list[dict]] = {}  # a line for each value of the other grid keys and variant
+    for entry in (e for e in summary if e["kind"] != "listed"):
+        name = [f"{k.split('.')[-1]}={entry[k]}" for k in spec.grid[1:]] + [variants[entry["task"]]]
+        lines.setdefault(", ".join(filter(None, name)), []).append(entry)
+    listed = [e for e in summary if e["kind"] == "listed"]
+    x_key = spec.grid[0] if lines else None
+    out.mkdir(parents=True, exist_ok=True)
+    for metric in METRICS:
+        # a Figure on its own Agg canvas: never touches the caller's matplotlib backend
+        fig = Figure(figsize=(6, 4), dpi=110, layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        drawn = (_draw_lines(ax, lines, x_key, metric) if x_key else
+                 _draw_categories(ax, listed, metric))
+        if x_key:
+            drawn |= _draw_references(ax, listed, metric)
+        if not drawn:
+            continue
+        ax.set_xlabel(x_key or "configuration")
+        ax.set_ylabel(metric)
+        ax.set_title(f"{metric} at the end: mean ± standard error over {spec.seeds} seeds",
+                     fontsize=9)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+        with atomic_path(out / f"{metric}.png") as tmp:
+            fig.savefig(tmp)
+
+
+def _points(entries: list[dict], metric: str) -> list[tuple[dict, float, float]]:
+    return [(e, e[f"{metric}_mean"], e[f"{metric}_se"] or 0.0) for e in entries
+            if e[f"{metric}_mean"] is not None]
+
+
+def _draw_lines(ax: Any, groups: dict[str, list[dict]], x_key: str, metric: str) -> bool:
+    drawn = False
+    for name, group in groups.items():
+        pts = _points(group, metric)
+        if not pts:
+            continue
+        xs = [p[0].get(x_key) for p in pts]
+        numeric = all(isinstance(x, int | float) and not isinstance(x, bool) for x in xs)
+        at = xs if numeric else list(range(len(xs)))
+        # categories (names) get no connecting line: there is nothing between them
+        ax.errorbar(at, [p[1] for p in pts], yerr=[p[2] for p in pts], marker="o", capsize=3,
+                    ls="-" if numeric else "none", label=name or None)
+        if not numeric:
+            ax.set_xticks(at, [str(x) for x in xs], rotation=20)
+            ax.set_xlim(-0.5, len(xs) - 0.5)
+        drawn = True
+    return drawn
+
+
+def _draw_references(ax: Any, entries: list[dict], metric: str) -> bool:
+    for i, (entry, mean, se) in enumerate(_points(entries, metric)):
+        colour = f"C{(i + 5) % 10}"
+        ax.axhline(mean, color=colour, ls="--", lw=1.2, label=f"{entry['label']} (listed)")
+        ax.axhspan(mean - se, mean + se, color=colour, alpha=0.15, lw=0)
+    return bool(_points(entries, metric))
+
+
+def _draw_categories(ax: Any, entries: list[dict], metric: str) -> bool:
+    pts = _points(entries, metric)
+    if not pts:
+        return False
+    ax.errorbar(range(len(pts)), [p[1] for p in pts], yerr=[p[2] for p in pts], marker="o",
+                capsize=3, ls="none")
+    ax.set_xticks(range(len(pts)), [p[0]["label"] for p in pts], rotation=20)
+    ax.set_xlim(-0.5, len(pts) - 0.5)
+    return True

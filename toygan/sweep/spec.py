@@ -1,0 +1,178 @@
+"""The sweep spec: which configurations a sweep trains, each built and checked before any work.
+
+Three ways to name configurations, each read one way only:
+
+- ``[grid]``: a table of dotted keys → lists; every combination is one configuration (crossed).
+- ``[[cross]]``: a list of variants crossed with the grid: each variant applied to every grid
+  combination (e.g. with and without R1, for every loss).
+- ``[[configs]]``: a list of configurations, each one on its own beside the grid (not crossed):
+  a baseline beside the variants.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toygan.config import Config
+from toygan.errors import ToyganError
+from toygan.validate import integer, read_toml
+
+__all__ = ["SweepSpec", "Task", "load_spec", "KINDS", "MAX_CONFIGURATIONS"]
+
+KINDS = {
+    "grid": "a combination of the [grid]'s values",
+    "grid × cross": "a combination of the [grid]'s values with one [[cross]] variant",
+    "listed": "one [[configs]] entry on its own, not crossed with the grid",
+}
+"""kind of a configuration → where it comes from in the spec."""
+_SWEEP_KEYS = {"seeds", "preset"}
+MAX_CONFIGURATIONS = 10_000
+"""The most configurations one sweep may have."""
+_MEMBERS = ("train.members is set by sweep.seeds (a configuration's seeds train as one ensemble); "
+            "remove it")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One configuration of the sweep: its id (position and a digest of its config, so a folder
+    never mistakes one configuration's results for another's), label, kind, overrides, config, and
+    the label of its [[cross]] variant, if any."""
+
+    id: str
+    label: str
+    kind: str
+    overrides: dict[str, Any]
+    config: Config
+    variant: str = ""
+
+
+@dataclass
+class SweepSpec:
+    """A sweep: the seeds per configuration, its tasks in spec order, the dotted keys that vary
+    and, of those, the grid's."""
+
+    seeds: int
+    tasks: list[Task]
+    swept: list[str]
+    grid: list[str]
+
+    def table(self) -> str:
+        """The configurations, one line each: id, kind and label (``toygan sweep --plan``)."""
+        width = max(len(t.kind) for t in self.tasks)
+        counts = ", ".join(f"{sum(t.kind == k for t in self.tasks)} {k}" for k in KINDS
+                           if any(t.kind == k for t in self.tasks))
+        lines = [f"{len(self.tasks)} configuration(s) × {self.seeds} seeds ({counts}):"]
+        lines += [f"  {t.id}  {t.kind:<{width}}  {t.label}" for t in self.tasks]
+        return "\n".join(lines)
+
+
+def _label(overrides: dict[str, Any]) -> str:
+    return ", ".join(f"{k.split('.')[-1]}={v}" for k, v in overrides.items()) or "base"
+
+
+def _entries(values: Any, section: str, where: str) -> list[tuple[str, dict[str, Any]]]:
+    """A ``[[cross]]`` or ``[[configs]]`` list as (label, overrides) pairs."""
+    if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
+        raise ToyganError(f"{where}: [[{section}]] must be a list of tables (one [[{section}]] "
+                          "header per entry)")
+    entries = []
+    for entry in values:
+        entry = dict(entry)
+        label = entry.pop("label", None)
+        if label is not None and (not isinstance(label, str) or not label.strip()):
+            raise ToyganError(f"{where}: [[{section}]] label = {label!r}: must be a non-empty string")
+        entries.append((label or _label(entry), entry))
+    return entries
+
+
+def _base(sweep: dict[str, Any], sections: dict[str, Any]) -> Config:
+    from toygan.presets import preset_config
+
+    base = preset_config(sweep["preset"]) if "preset" in sweep else Config()
+    if not sections:
+        return base
+    values = base.to_dict()
+    return Config.from_dict({**values, **{k: {**values.get(k, {}), **v} for k, v in sections.items()}})
+
+
+def _digest(config: Config) -> str:
+    text = json.dumps(config.to_dict(), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def load_spec(source: str | Path | dict[str, Any], device: str | None = None) -> SweepSpec:
+    """Read a sweep spec (a TOML file, or the same as a dict) and build every configuration, so any
+    mistake is reported before work; ``device`` (cpu, cuda, auto) overrides ``train.device``.
+
+    Raises:
+        ToyganError: naming the file and the problem (unknown key, empty grid, bad value, two
+            identical configurations, ...).
+    """
+    if isinstance(source, dict):
+        values, where = dict(source), "sweep spec"
+    else:
+        values, where = read_toml(Path(source), "sweep spec"), str(source)
+    try:
+        return _build(values, device)
+    except ToyganError as err:
+        raise ToyganError(f"{where}: {err}") from None
+
+
+def _build(values: dict[str, Any], device: str | None) -> SweepSpec:
+    sweep, grid = values.pop("sweep", {}), values.pop("grid", {})
+    cross, listed = values.pop("cross", []), values.pop("configs", [])
+    if not isinstance(sweep, dict) or set(sweep) - _SWEEP_KEYS:
+        raise ToyganError(f"[sweep] takes {sorted(_SWEEP_KEYS)}; got {sweep!r}")
+    seeds = integer("sweep.seeds", sweep.get("seeds", 10), 1, 1024)
+    unknown = [k for k, v in values.items() if not isinstance(v, dict)]
+    if unknown:
+        raise ToyganError(f"unknown top-level key(s) {unknown}; allowed: [sweep], [grid], [[cross]], "
+                          "[[configs]] and config sections")
+    if "members" in values.get("train", {}):
+        raise ToyganError(_MEMBERS)
+    base = _base(sweep, values)
+    if not isinstance(grid, dict):
+        raise ToyganError("[grid] must be a table of dotted keys → lists of values")
+    for key, options in grid.items():
+        if not isinstance(options, list) or not options:
+            raise ToyganError(f"grid {key!r} = {options!r}: must be a non-empty list")
+    cross, listed = _entries(cross, "cross", ""), _entries(listed, "configs", "")
+    if cross and not grid:
+        raise ToyganError("[[cross]] crosses its entries with the [grid], and there is no [grid]; "
+                          "list configurations on their own as [[configs]]")
+    if not grid and not listed:
+        raise ToyganError("the sweep is empty: give a [grid] of lists, or [[configs]]")
+    count = (math.prod(map(len, grid.values())) * max(len(cross), 1) if grid else 0) + len(listed)
+    if count > MAX_CONFIGURATIONS:  # counted before any is built: a huge grid fails at once
+        raise ToyganError(f"the spec makes {count:,} configurations; at most {MAX_CONFIGURATIONS:,} "
+                          "(split the sweep, or use fewer values per key)")
+    planned = []  # (kind, label, overrides, variant)
+    for combo in (dict(zip(grid, v, strict=True)) for v in itertools.product(*grid.values())) if grid else []:
+        if not cross:
+            planned.append(("grid", _label(combo), combo, ""))
+        for label, extra in cross:
+            planned.append(("grid × cross", f"{_label(combo)}, {label}", {**combo, **extra}, label))
+    planned += [("listed", label, extra, "") for label, extra in listed]
+    tasks, seen = [], {}
+    for i, (kind, label, overrides, variant) in enumerate(planned):
+        if "train.members" in overrides:
+            raise ToyganError(f"configuration {label!r}: {_MEMBERS}")
+        fixed = {"train.members": seeds, **({"train.device": device} if device else {})}
+        try:
+            config = base.replace(**{**overrides, **fixed})
+        except ToyganError as err:
+            raise ToyganError(f"configuration {label!r}: {err}") from None
+        digest = _digest(config)
+        if digest in seen:
+            raise ToyganError(f"configurations {seen[digest]!r} and {label!r} are the same config; "
+                              "remove one (a [[cross]] or [[configs]] entry may repeat the base)")
+        seen[digest] = label
+        tasks.append(Task(f"t{i:03d}-{digest}", label, kind, overrides, config, variant))
+    keys = list(grid) + [k for _, e in cross + listed for k in e]
+    return SweepSpec(seeds, tasks, list(dict.fromkeys(keys)), list(grid))
