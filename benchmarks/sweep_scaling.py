@@ -1,9 +1,9 @@
 """Sweep scaling: the same sweep (8 configurations × 4 seeds) on joblib and on a local Dask
 cluster, with 1 and 2 workers, each a fresh ``toygan sweep`` process into a fresh folder; prints
 each one's wall time and mean training time per task (the tasks' own ``seconds``), and the ratios
-against joblib with the same workers in the same round (the reference). ``--dask-default`` adds a Dask cluster whose workers
-keep Dask's default environment (``MALLOC_TRIM_THRESHOLD_=65536``): the reference that shows why
-toygan's local cluster unsets it.
+against joblib with the same workers in the same round (the reference). ``--dask-default`` adds a
+Dask cluster whose workers keep Dask's default environment (``MALLOC_TRIM_THRESHOLD_=65536``): the
+reference that shows why toygan's local cluster unsets it.
 
     python benchmarks/sweep_scaling.py [--steps 300] [--workers 1 2] [--rounds 3] [--dask-default]
 """

@@ -25,6 +25,13 @@ SLOW_ENV = "MALLOC_TRIM_THRESHOLD_"
 it fixes glibc's mmap threshold, so torch maps and unmaps every block of 128 KiB or more, and a
 toygan task trains about 1.7× slower (measured by benchmarks/sweep_scaling.py)."""
 _NO_SLOW_ENV = {f"distributed.nanny.pre-spawn-environ.{SLOW_ENV}": None}  # None: Dask sets nothing
+QUIET_WORKERS = {
+    "distributed.worker.profile.enabled": False,  # samples the training thread's stack 100 times a second
+    "distributed.admin.tick.interval": "1s",  # from 20 ms: checks that the event loop is not blocked
+    "distributed.admin.system-monitor.interval": "5s",  # from 500 ms: the dashboard's CPU and memory
+}
+"""Dask settings for workers that train: housekeeping that competes with training for the GIL
+and the cores is made rare (measured by benchmarks/sweep_scaling.py)."""
 
 
 def run_joblib(tasks: Sequence[Task], folder: str, done: Done, *, workers: int, address: str | None,
@@ -61,7 +68,7 @@ def run_dask(tasks: Sequence[Task], folder: str, done: Done, *, workers: int, ad
         if address is not None:
             client = Client(address, timeout=timeout)
         else:
-            with dask.config.set(_NO_SLOW_ENV):
+            with dask.config.set({**_NO_SLOW_ENV, **QUIET_WORKERS}):
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                        dashboard_address=None)
             client = Client(cluster, timeout=timeout)
