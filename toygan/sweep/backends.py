@@ -23,7 +23,7 @@ Done = Callable[[list[dict[str, Any]]], None]
 SLOW_ENV = "MALLOC_TRIM_THRESHOLD_"
 """The variable Dask's nanny sets for its workers (65536, to hand memory back to the system):
 it fixes glibc's mmap threshold, so torch maps and unmaps every block of 128 KiB or more, and a
-toygan task trains about 1.7× slower (measured by benchmarks/sweep_scaling.py)."""
+toygan task trained 2.1× slower (benchmarks/sweep_scaling.py --dask-default)."""
 _NO_SLOW_ENV = {f"distributed.nanny.pre-spawn-environ.{SLOW_ENV}": None}  # None: Dask sets nothing
 QUIET_WORKERS = {
     "distributed.worker.profile.enabled": False,  # samples the training thread's stack 100 times a second
@@ -79,7 +79,7 @@ def run_dask(tasks: Sequence[Task], folder: str, done: Done, *, workers: int, ad
         slow = {w: v for w, v in client.run(os.environ.get, SLOW_ENV).items() if v is not None}
         if slow:
             report(f"note: {len(slow)} Dask worker(s) run with {SLOW_ENV}={next(iter(slow.values()))}, "
-                   "which makes training about 1.7× slower; start them as docs/sweeps.md shows")
+                   "which makes training about 2× slower; start them as docs/sweeps.md shows")
         futures = {client.submit(run_task, task, folder, pure=False, key=f"toygan-{task.id}"): task
                    for task in tasks}
         for future in as_completed(futures):
