@@ -204,4 +204,6 @@ def test_ctrl_c_at_any_moment_of_start_up_gives_no_traceback(tmp_path, delay):
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
+    if "Fatal Python error: init_import_site" in stderr:  # landed while CPython itself started,
+        return  # before any toygan code ran (seen on a busy machine): the interpreter's own outcome
     assert proc.returncode in (130, -signal.SIGINT) and "Traceback" not in stderr, stderr

@@ -62,6 +62,9 @@ def test_a_joblib_sweep_tabulates_rows_and_summary(tmp_path):
     for entry in summary:  # mean and standard error match a direct computation from the rows
         values = np.array([float(r["modes_captured"]) for r in rows if r["task"] == entry["task"]])
         assert entry["modes_captured_mean"] == pytest.approx(values.mean())
+        assert entry["modes_captured_n"] == 3
+        defined = [r["reverse_kl"] for r in rows if r["task"] == entry["task"] and r["reverse_kl"]]
+        assert entry["reverse_kl_n"] == len(defined)  # undefined where a seed captured no mode
         assert entry["modes_captured_se"] == pytest.approx(values.std(ddof=1) / math.sqrt(3))
         share = np.mean([r["all_modes"] == "True" for r in rows if r["task"] == entry["task"]])
         assert entry["all_modes_share"] == pytest.approx(share)
@@ -128,6 +131,9 @@ def test_an_unreachable_cluster_is_a_clear_error_not_a_hang(tmp_path):
     ('[grid]\n"train.members" = [2]\n', "train.members is set by sweep.seeds"),
     ('[[configs]]\nlabel = "a"\n[[configs]]\nlabel = "b"\n', "'a' and 'b' are the same config"),
     ('[[configs]]\nlabel = 3\n', "label = 3: must be a non-empty string"),
+    ('[[configs]]\nlabel = "a\\nb"\n', "printable characters"),
+    ('[[configs]]\nlabel = "same"\n[[configs]]\nlabel = "same"\n"train.steps" = 20\n',
+     "two configurations are labelled 'same'"),
     ("[grid]\n" + "".join(f'"train.seed" = {list(range(10))}\n'.replace("seed", k) for k in
                           ["seed", "steps", "d_steps", "g_steps", "batch_size"]),
      "the spec makes 100,000 configurations; at most 10,000"),
@@ -207,21 +213,38 @@ def test_read_summary_refuses_what_is_not_a_summary(tmp_path):
 
 def test_a_changed_spec_in_the_same_folder_trains_what_changed(tmp_path, capsys):
     """Tasks are matched by their configuration, never by position: --force with another spec
-    reuses only identical configurations."""
+    reuses the identical configurations wherever the spec now lists them."""
     out = tmp_path / "out"
     first = write_spec(tmp_path, '[grid]\n"train.d_steps" = [1, 2]\n')
     assert main(["sweep", str(first), "--out", str(out), "--quiet"]) == 0
-    kept = out / "tasks" / load_spec(first).tasks[1].id / "history.npz"
-    before = kept.stat().st_mtime_ns
+    kept = [out / "tasks" / t.id / "history.npz" for t in load_spec(first).tasks]
+    before = [path.stat().st_mtime_ns for path in kept]
     second = tmp_path / "second.toml"
-    second.write_text(TINY + '[grid]\n"train.d_steps" = [3, 2]\n')
+    second.write_text(TINY + '[grid]\n"train.d_steps" = [3, 1, 2]\n')
     assert main(["sweep", str(second), "--out", str(out), "--quiet"]) == 2
-    assert "holds another sweep" in capsys.readouterr().err
-    assert main(["sweep", str(second), "--out", str(out), "--quiet", "--force"]) == 0
-    # position 1 holds d_steps=2 in both specs: reused; position 0 changed: trained
-    assert [e["train.d_steps"] for e in read_summary(out)] == [3, 2]
-    assert {int(r["steps"]) for r in read_csv(out / "rows.csv")} == {40}
-    assert kept.stat().st_mtime_ns == before
+    err = capsys.readouterr().err
+    assert "holds another sweep (1 of this spec's configurations are not in it, and 0" in err
+    assert main(["sweep", str(second), "--out", str(out), "--force"]) == 0
+    assert "2 of 3 configurations already done" in capsys.readouterr().err
+    assert [e["train.d_steps"] for e in read_summary(out)] == [3, 1, 2]
+    assert [path.stat().st_mtime_ns for path in kept] == before  # moved, not trained again
+    # the same configurations in a spec worded otherwise are the same sweep: no --force needed
+    second.write_text("# a comment\n" + TINY + '[grid]\n"train.d_steps" = [3, 1, 2]\n')
+    assert main(["sweep", str(second), "--out", str(out), "--quiet"]) == 0
+    assert (out / "spec.toml").read_text().startswith("# a comment")
+
+
+def test_run_sweep_from_python_guards_its_folder_too(tmp_path):
+    spec = load_spec(write_spec(tmp_path, '[grid]\n"train.d_steps" = [1]\n'))
+    run_sweep(spec, tmp_path / "out", progress=False)
+    other = load_spec({"sweep": {"seeds": 1}, "configs": [{"label": "other", "train.steps": 10}]})
+    with pytest.raises(ToyganError, match="holds another sweep"):
+        run_sweep(other, tmp_path / "out", progress=False)
+    assert [e["label"] for e in read_summary(tmp_path / "out")] == ["d_steps=1"]
+    run_sweep(other, tmp_path / "out", progress=False, force=True)
+    assert [e["label"] for e in read_summary(tmp_path / "out")] == ["other"]
+    with pytest.raises(ToyganError, match="give a path to a TOML file, or a dict"):
+        load_spec(["not", "a", "spec"])
 
 
 def test_plan_lists_the_configurations_without_training(tmp_path, capsys):
@@ -237,9 +260,13 @@ def test_plan_lists_the_configurations_without_training(tmp_path, capsys):
     ([], "--out is required"),
     (["--out", "o", "--timeout", "0"], "--timeout = 0"),
     (["--out", "o", "--backend", "dask", "--address", "nowhere"], "not a Dask scheduler address"),
+    (["--out", "o", "--backend", "dask", "--address", "tls://127.0.0.1:1"], "not a Dask scheduler address"),
+    (["--out", "o", "--device", "cuda"], "torch sees no CUDA device here"),
     (["--out", "o", "--address", "tcp://h:1"], "use it with --backend dask"),
 ])
 def test_bad_sweep_options_are_one_line(args, needle, tmp_path, capsys, monkeypatch):
+    if "cuda" in args:
+        monkeypatch.setattr("torch.cuda.is_available", lambda: False)  # as on a machine without one
     monkeypatch.chdir(tmp_path)
     spec = write_spec(tmp_path, '[grid]\n"train.steps" = [10]\n')
     assert main(["sweep", str(spec), "--quiet", *args]) == 2
@@ -307,7 +334,7 @@ def test_a_sweep_on_a_scheduler_and_workers_started_apart(tmp_path):
     import dask
     from dask.distributed import Client
 
-    from toygan.sweep.backends import QUIET_WORKERS
+    from toygan.sweep.backends import QUIET_WORKERS, worker_environ
 
     yaml = re.search(r"<<'EOF'\n(.*?)\n\s*EOF", DOCS.read_text(), re.S).group(1)
     config = tmp_path / "dask-config"
@@ -329,7 +356,7 @@ def test_a_sweep_on_a_scheduler_and_workers_started_apart(tmp_path):
         with Client(address, timeout=120) as client:
             client.wait_for_workers(1, timeout=600)  # a bound on a hang, not a delay
             # the docs' configuration took: the worker is set up as toygan's local ones are
-            assert list(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()) == [None]
+            assert list(client.run(worker_environ, "MALLOC_TRIM_THRESHOLD_").values()) == [None]
             for key, value in QUIET_WORKERS.items():
                 assert list(client.run(dask.config.get, key).values()) == [value], key
         done = subprocess.run([sys.executable, "-m", "toygan", "sweep", str(spec_path), "--out",
@@ -357,3 +384,29 @@ def test_dask_workers_that_keep_the_slow_setting_are_reported(tmp_path, monkeypa
     run_sweep(spec, tmp_path / "out", backend="dask", progress=False, report=lines.append)
     assert len(lines) == 1 and "MALLOC_TRIM_THRESHOLD_=65536" in lines[0]
     assert len(read_csv(tmp_path / "out" / "rows.csv")) == 3
+
+
+@pytest.mark.parametrize("content", ["garbage{", "", "[1, 2]", "{}", "[]", '[{"error": ""}]'])
+def test_a_corrupt_task_file_is_trained_again_not_taken_for_results(tmp_path, content, capsys):
+    spec_path = write_spec(tmp_path, '[[configs]]\nlabel = "one"\n')
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec_path), "--out", str(out), "--quiet"]) == 0
+    rows = out / "tasks" / load_spec(spec_path).tasks[0].id / "rows.json"
+    good = rows.read_text()
+    rows.write_text(content)
+    assert main(["sweep", str(spec_path), "--out", str(out)]) == 0
+    assert "is not what a finished task writes; training that configuration again" in capsys.readouterr().err
+    assert json.loads(rows.read_text()) == [{**r, "seconds": json.loads(rows.read_text())[i]["seconds"]}
+                                            for i, r in enumerate(json.loads(good))]
+
+
+def test_labels_come_from_the_spec_that_runs(tmp_path):
+    """The same configurations labelled otherwise are the same sweep; the tables use the new names."""
+    first = write_spec(tmp_path, '[[configs]]\nlabel = "plain"\n[[configs]]\nlabel = "R1"\n'
+                                 '"train.d_steps" = 2\n')
+    run_sweep(load_spec(first), tmp_path / "out", progress=False)
+    first.write_text(TINY + '[[configs]]\nlabel = "R1"\n[[configs]]\nlabel = "plain"\n"train.d_steps" = 2\n')
+    run_sweep(load_spec(first), tmp_path / "out", progress=False)
+    by_task = {e["task"]: e["label"] for e in read_summary(tmp_path / "out")}
+    assert {r["task"]: r["label"] for r in read_csv(tmp_path / "out" / "rows.csv")} == by_task
+    assert sorted(by_task.values()) == ["R1", "plain"]

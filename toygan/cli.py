@@ -12,7 +12,6 @@ import time
 import tomllib
 from pathlib import Path
 
-from toygan.atomic import atomic_path
 from toygan.checkpoint import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, read_state
 from toygan.config import Config
 from toygan.errors import ToyganError
@@ -21,6 +20,7 @@ from toygan.presets import PRESETS, preset_config
 from toygan.render.animation import FORMATS
 from toygan.render.panels import PANELS
 from toygan.sweep.backends import BACKENDS
+from toygan.sweep.spec import SweepSpec
 from toygan.validate import number
 
 __all__ = ["main"]
@@ -313,7 +313,7 @@ def cmd_animations(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from toygan.sweep import load_spec, read_summary, run_sweep
+    from toygan.sweep import load_spec, run_sweep
 
     spec = load_spec(args.spec, device=args.device)  # every configuration is checked first
     if args.plan:
@@ -322,31 +322,30 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if not args.out:
         raise ToyganError("--out is required (the sweep folder), unless --plan")
     number("--timeout", args.timeout, 0, 3600)
-    text, out = Path(args.spec).read_text(encoding="utf-8"), Path(args.out)
-    copy = out / "spec.toml"
-    if copy.is_file() and copy.read_text(encoding="utf-8") != text and not args.force:
-        raise ToyganError(f"--out {str(out)!r} holds another sweep (its spec.toml differs); pass "
-                          "--force to run this one there, or choose another folder")
-    out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(copy) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    out = Path(args.out)
     # the worker processes' resource tracker warns of semaphores "leaked" by a stop mid-run
     os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")
     start = time.perf_counter()
-    try:
-        with _signals_interrupt():  # before the announcement, which tells a caller the work started
+    with _signals_interrupt():  # before the announcement, which tells a caller the work started
+        try:
             _say(args, f"sweep: {spec.table().splitlines()[0].rstrip(':')} on {args.backend}"
                        + (f" at {args.address}" if args.address else f" with {args.workers} worker(s)"))
             run_sweep(spec, out, backend=args.backend, workers=args.workers, address=args.address,
-                      timeout=args.timeout, progress=not args.quiet,
-                      report=lambda line: print(line, file=sys.stderr))
-    except KeyboardInterrupt:
-        done = sum((out / "tasks" / t.id / "rows.json").is_file() for t in spec.tasks)
-        print(f"toygan: sweep interrupted: {done} of {len(spec.tasks)} configurations done and "
-              "tabulated; run the same command again to train the rest", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    _say(args, f"done in {time.perf_counter() - start:.0f} s: {out / 'summary.csv'}, "
-               f"{out / 'rows.csv'}, {out / 'plots'}")
+                      timeout=args.timeout, progress=not args.quiet, force=args.force,
+                      report=None if args.quiet else lambda line: print(line, file=sys.stderr))
+            return _sweep_outcome(args, spec, out, time.perf_counter() - start)
+        except KeyboardInterrupt:
+            done = sum((out / "tasks" / t.id / "rows.json").is_file() for t in spec.tasks)
+            print(f"toygan: sweep interrupted: {done} of {len(spec.tasks)} configurations done and "
+                  "tabulated; run the same command again to train the rest", file=sys.stderr)
+            return EXIT_INTERRUPTED
+
+
+def _sweep_outcome(args: argparse.Namespace, spec: SweepSpec, out: Path, seconds: float) -> int:
+    """The sweep's closing lines: where its tables are, what failed, what is not done."""
+    from toygan.sweep import read_summary
+
+    _say(args, f"done in {seconds:.0f} s: {out / 'summary.csv'}, {out / 'rows.csv'}, {out / 'plots'}")
     summary = read_summary(out) if (out / "summary.json").is_file() else []
     failed = [e["label"] for e in summary if e["failed"]]
     if failed:

@@ -7,7 +7,10 @@ what the user should know about the workers.
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor
 from typing import Any
@@ -32,6 +35,19 @@ QUIET_WORKERS = {
 }
 """Dask settings for workers that train: housekeeping that competes with training for the GIL
 and the cores is made rare (measured by benchmarks/sweep_scaling.py)."""
+
+
+def dask_setup(worker: Any) -> None:
+    """Run by each worker of toygan's local cluster as it starts (Dask's preload hook): Ctrl-C in
+    the terminal reaches the workers too, and the client, not each worker, stops the sweep."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def worker_environ(name: str) -> str | None:
+    """A variable of the environment this runs in (sent to each worker by ``client.run``; a bound
+    ``os.environ.get`` would carry the caller's environment along with it)."""
+    return os.environ.get(name)
 
 
 def run_joblib(tasks: Sequence[Task], folder: str, done: Done, *, workers: int, address: str | None,
@@ -61,22 +77,23 @@ def run_dask(tasks: Sequence[Task], folder: str, done: Done, *, workers: int, ad
         raise ToyganError("--backend dask needs dask.distributed: pip install 'toygan[dask]'") from None
     from toygan.sweep.run import run_task
 
-    if address is not None:
-        _check_address(address)
     cluster = None
     try:
         if address is not None:
             client = Client(address, timeout=timeout)
         else:
-            with dask.config.set({**_NO_SLOW_ENV, **QUIET_WORKERS}):
+            # the workers run dask_setup below; a stop is the client's to make (warnings from
+            # the cluster's shutdown are its own business, not the user's)
+            with dask.config.set({**_NO_SLOW_ENV, **QUIET_WORKERS,
+                                  "distributed.worker.preload": [__name__]}):
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+                                       dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(cluster, timeout=timeout)
-    except (OSError, TimeoutError) as err:
+    except Exception as err:  # noqa: BLE001 - whatever answered there, it is not a usable scheduler
         raise ToyganError(f"--address {address!r}: no Dask scheduler answered within {timeout:g} s "
                           f"({type(err).__name__}); start one or check the address") from None
     try:
-        slow = {w: v for w, v in client.run(os.environ.get, SLOW_ENV).items() if v is not None}
+        slow = {w: v for w, v in client.run(worker_environ, SLOW_ENV).items() if v is not None}
         if slow:
             report(f"note: {len(slow)} Dask worker(s) run with {SLOW_ENV}={next(iter(slow.values()))}, "
                    "which makes training about 2× slower; start them as docs/sweeps.md shows")
@@ -95,19 +112,17 @@ def run_dask(tasks: Sequence[Task], folder: str, done: Done, *, workers: int, ad
             cluster.close()
 
 
-def _check_address(address: str) -> None:
-    """A scheduler address as Dask writes it: [scheme://]host:port, with a scheme Dask knows."""
-    from distributed.comm.registry import backends
-
+def check_address(address: str) -> None:
+    """A scheduler address as Dask writes it: [tcp://]host:port (TLS, UCX and the others need
+    settings toygan does not pass)."""
     try:
         url = urlsplit(address if "://" in address else f"tcp://{address}")
-        ok = url.scheme in backends and bool(url.hostname) and url.port is not None
+        ok = url.scheme == "tcp" and bool(url.hostname) and url.port is not None
     except ValueError:  # a port that is not a number from 0 to 65535
         ok = False
     if not ok:
         raise ToyganError(f"--address {address!r}: not a Dask scheduler address; give "
-                          f"[scheme://]host:port with a scheme in {sorted(backends)}, as in "
-                          "tcp://10.0.0.5:8786")
+                          "[tcp://]host:port, as in tcp://10.0.0.5:8786")
 
 
 BACKENDS: dict[str, Callable[..., None]] = {"joblib": run_joblib, "dask": run_dask}

@@ -13,7 +13,7 @@ import numpy as np
 
 from toygan.atomic import atomic_path
 from toygan.errors import ToyganError
-from toygan.sweep.run import METRICS, ROWS
+from toygan.sweep.run import METRICS, read_rows
 from toygan.sweep.spec import SweepSpec
 
 __all__ = ["summarise", "read_summary"]
@@ -27,6 +27,11 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
+def _flat(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Swept values as table cells: lists and tables as JSON."""
+    return {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in overrides.items()}
+
+
 def _entry(task: Any, task_rows: list[dict]) -> dict[str, Any]:
     """One configuration's statistics over its seeds (failed seeds left out and counted)."""
     entry: dict[str, Any] = {"task": task.id, "label": task.label, "kind": task.kind,
@@ -37,6 +42,7 @@ def _entry(task: Any, task_rows: list[dict]) -> dict[str, Any]:
         entry[f"{metric}_mean"] = float(values.mean()) if values.size else None
         entry[f"{metric}_se"] = (float(values.std(ddof=1) / math.sqrt(values.size))
                                  if values.size > 1 else None)
+        entry[f"{metric}_n"] = int(values.size)  # seeds where it is defined (reverse_kl: ≥ 1 mode)
     entry["all_modes_share"] = (sum(r["all_modes"] for r in ok) / len(ok)) if ok else None
     entry["diverged_share"] = (sum(r["diverged"] for r in ok) / len(ok)) if ok else None
     entry["failed"] = len(task_rows) - len(ok)
@@ -50,12 +56,15 @@ def summarise(spec: SweepSpec, folder: str | Path) -> list[dict[str, Any]]:
     rows, snapshots, summary = [], [], []
     for task in spec.tasks:
         task_dir = folder / "tasks" / task.id
-        if not (task_dir / ROWS).is_file():
+        task_rows = read_rows(task_dir, spec.seeds)
+        if task_rows is None:
             continue
-        task_rows = json.loads((task_dir / ROWS).read_text())
+        # labels, kinds and swept values are this spec's: another spec may have named it otherwise
+        names = {"task": task.id, "label": task.label, "kind": task.kind, **_flat(task.overrides)}
+        task_rows = [{**row, **names} for row in task_rows]
         rows += task_rows
         if (task_dir / "snapshots.json").is_file():
-            snapshots += json.loads((task_dir / "snapshots.json").read_text())
+            snapshots += json.loads((task_dir / "snapshots.json").read_text(encoding="utf-8"))
         summary.append(_entry(task, task_rows))
     if rows:
         _write_csv(folder / "rows.csv", rows)
@@ -72,11 +81,15 @@ def summarise(spec: SweepSpec, folder: str | Path) -> list[dict[str, Any]]:
 def read_summary(folder: str | Path) -> list[dict[str, Any]]:
     """The summary a sweep wrote into ``folder``: one dict per configuration with its ``task``,
     ``label``, ``kind``, overrides, ``seeds``, ``<metric>_mean`` and ``<metric>_se`` (None where
-    undefined), ``all_modes_share``, ``diverged_share`` and ``failed``.
+    undefined) over the ``<metric>_n`` seeds where the metric is defined (``reverse_kl`` is not
+    for a seed that captured no mode; ``d_star_gap`` and ``jsd`` not without a density),
+    ``all_modes_share``, ``diverged_share`` and ``failed``.
 
     Raises:
         ToyganError: the folder holds no summary, or one that cannot be read.
     """
+    if not isinstance(folder, str | Path):
+        raise ToyganError(f"read_summary: folder = {folder!r}: give the sweep folder's path")
     path = Path(folder) / "summary.json"
     try:
         summary = json.loads(path.read_text(encoding="utf-8"))
@@ -116,8 +129,11 @@ def _plots(spec: SweepSpec, summary: list[dict], out: Path) -> None:
             continue
         ax.set_xlabel(x_key or "configuration")
         ax.set_ylabel(metric)
-        ax.set_title(f"{metric} at the end: mean ± standard error over {spec.seeds} seeds",
+        fewer = any(e[f"{metric}_n"] < e["seeds"] for e in summary)
+        ax.set_title(f"{metric} at the end: mean ± standard error over {spec.seeds} seeds"
+                     + (f"\n(fewer where it is undefined: see {metric}_n)" if fewer else ""),
                      fontsize=9)
+        ax.margins(y=0.1)  # a reference line at the data's edge stays inside the frame
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
         with atomic_path(out / f"{metric}.png") as tmp:
@@ -131,18 +147,19 @@ def _points(entries: list[dict], metric: str) -> list[tuple[dict, float, float]]
 
 def _draw_lines(ax: Any, groups: dict[str, list[dict]], x_key: str, metric: str) -> bool:
     drawn = False
-    for name, group in groups.items():
+    for i, (name, group) in enumerate(groups.items()):
         pts = _points(group, metric)
         if not pts:
             continue
         xs = [p[0].get(x_key) for p in pts]
         numeric = all(isinstance(x, int | float) and not isinstance(x, bool) for x in xs)
-        at = xs if numeric else list(range(len(xs)))
+        dodge = (i - (len(groups) - 1) / 2) * min(0.08, 0.6 / len(groups))  # bars side by side
+        at = xs if numeric else [j + dodge for j in range(len(xs))]
         # categories (names) get no connecting line: there is nothing between them
         ax.errorbar(at, [p[1] for p in pts], yerr=[p[2] for p in pts], marker="o", capsize=3,
                     ls="-" if numeric else "none", label=name or None)
         if not numeric:
-            ax.set_xticks(at, [str(x) for x in xs], rotation=20)
+            ax.set_xticks(range(len(xs)), [str(x) for x in xs], rotation=20)
             ax.set_xlim(-0.5, len(xs) - 0.5)
         drawn = True
     return drawn

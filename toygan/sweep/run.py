@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
+import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -13,17 +16,20 @@ from typing import Any
 
 from toygan.atomic import atomic_path
 from toygan.errors import ToyganError
-from toygan.sweep.backends import BACKENDS
+from toygan.game import resolve_device
+from toygan.sweep.backends import BACKENDS, check_address
 from toygan.sweep.spec import SweepSpec, Task
-from toygan.validate import choice, integer
+from toygan.validate import choice, integer, number
 
-__all__ = ["run_task", "run_sweep", "METRICS", "ROWS"]
+__all__ = ["run_task", "run_sweep", "METRICS", "ROWS", "PLAN"]
 
 METRICS = ("modes_captured", "high_quality_fraction", "reverse_kl", "d_half_gap", "d_star_gap",
            "jsd")
 """Per-seed metrics a sweep reports (final value, and at every snapshot)."""
 ROWS = "rows.json"
 """The file a finished task writes last, so its presence marks the task done."""
+PLAN = "plan.json"
+"""The sweep folder's list of its configurations (id, kind, label)."""
 
 
 def _rows(task: Task, history: Any, seconds: float, base: dict[str, Any]) -> list[dict[str, Any]]:
@@ -39,6 +45,23 @@ def _rows(task: Task, history: Any, seconds: float, base: dict[str, Any]) -> lis
         row["all_modes"] = bool(k) and row["modes_captured"] == k
         rows.append(row)
     return rows
+
+
+def read_rows(task_dir: Path, seeds: int) -> list[dict[str, Any]] | None:
+    """A finished task's rows (``rows.json``, with its ``snapshots.json``), or None where they are
+    missing or not what a task writes (a corrupt or edited file): such a task is not done."""
+    try:
+        rows = json.loads((task_dir / ROWS).read_text(encoding="utf-8"))
+        keys = {"seed", "error", "diverged", "all_modes", *METRICS}
+        ok = (isinstance(rows, list) and len(rows) == seeds
+              and all(isinstance(r, dict) and keys <= r.keys() for r in rows))
+        if ok and not rows[0]["error"]:
+            snapshots = json.loads((task_dir / "snapshots.json").read_text(encoding="utf-8"))
+            ok = isinstance(snapshots, list) and all(
+                isinstance(r, dict) and {"seed", "step", *METRICS} <= r.keys() for r in snapshots)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return rows if ok else None
 
 
 def _warm_up() -> None:
@@ -57,6 +80,9 @@ def run_task(task: Task, folder: str) -> list[dict[str, Any]]:
     nothing done and raises KeyboardInterrupt: the next run of the sweep trains it again."""
     from toygan.training import train
 
+    if multiprocessing.parent_process() is not None and threading.current_thread() is threading.main_thread():
+        # a worker process: Ctrl-C in the terminal reaches it too; the parent stops the sweep
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     out = Path(folder) / "tasks" / task.id
     out.mkdir(parents=True, exist_ok=True)
     base = {"task": task.id, "label": task.label, "kind": task.kind,
@@ -86,9 +112,36 @@ def run_task(task: Task, folder: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _claim(spec: SweepSpec, folder: Path, force: bool) -> None:
+    """Refuse a folder that holds another sweep (unless ``force``), then record this one's
+    configurations in it (``plan.json``) and its spec's text (``spec.toml``)."""
+    plan, ids = folder / PLAN, [t.id for t in spec.tasks]
+    if not force and plan.is_file():
+        try:
+            held = [t["id"] for t in json.loads(plan.read_text(encoding="utf-8"))]
+        except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError):
+            raise ToyganError(f"{str(plan)!r} cannot be read as a sweep's plan; pass --force "
+                              "(force=True) to run this sweep there") from None
+        if sorted(held) != sorted(ids):
+            new, gone = len(set(ids) - set(held)), len(set(held) - set(ids))
+            raise ToyganError(f"{str(folder)!r} holds another sweep ({new} of this spec's configurations "
+                              f"are not in it, and {gone} of its own are not in this spec); pass --force "
+                              "(force=True) to run this one there, or choose another folder")
+    elif not force and (folder / "tasks").is_dir() and any((folder / "tasks").iterdir()):
+        raise ToyganError(f"{str(folder)!r} holds tasks but no plan (an older toygan's sweep?); pass "
+                          "--force (force=True) to run this sweep there, or choose another folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_path(plan) as tmp:
+        tmp.write_text(json.dumps([{"id": t.id, "kind": t.kind, "label": t.label}
+                                   for t in spec.tasks], indent=1), encoding="utf-8")
+    if spec.source:
+        with atomic_path(folder / "spec.toml") as tmp:
+            tmp.write_text(spec.source, encoding="utf-8")
+
+
 def run_sweep(spec: SweepSpec, folder: str | Path, *, backend: str = "joblib", workers: int = 1,
               address: str | None = None, timeout: float = 10.0, progress: bool = True,
-              report: Callable[[str], None] | None = None) -> Path:
+              force: bool = False, report: Callable[[str], None] | None = None) -> Path:
     """Run every task not yet done in ``folder``, then write the tables and plots.
 
     Args:
@@ -101,7 +154,10 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, backend: str = "joblib", w
         address: a Dask scheduler, e.g. ``tcp://10.0.0.5:8786``.
         timeout: seconds to wait for the scheduler before giving up.
         progress: show a progress bar.
-        report: called with each line the user should see (e.g. about slow Dask workers).
+        force: run in a folder that holds another sweep (whose configurations differ); its
+            tasks stay in ``tasks/`` but are no longer tabulated.
+        report: called with each line the user should see (tasks already done, slow Dask
+            workers, a task lost on a cluster).
 
     Returns:
         The folder. On Ctrl-C the tables are written for the tasks done so far, then the
@@ -111,20 +167,37 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, backend: str = "joblib", w
 
     from toygan.sweep.results import summarise
 
+    if not isinstance(spec, SweepSpec):
+        raise ToyganError(f"run_sweep: spec = {spec!r}: give what load_spec returns")
+    if not isinstance(folder, str | Path) or not str(folder):
+        raise ToyganError(f"--out {folder!r}: give the sweep folder's path")
     choice("--backend", backend, BACKENDS)
     integer("--workers", workers, 1, 256)
+    number("--timeout", timeout, 0, 3600)
     if address is not None and backend != "dask":
         raise ToyganError("--address names a Dask scheduler; use it with --backend dask")
+    if address is not None:
+        check_address(address)
+    for device in {t.config.train.device for t in spec.tasks}:
+        resolve_device(device)  # no GPU where a task asks for one: refused before any work
+    report = report or (lambda line: None)
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    todo = [t for t in spec.tasks if not (folder / "tasks" / t.id / ROWS).is_file()]
+    _claim(spec, folder, force)
+    todo = [t for t in spec.tasks if read_rows(folder / "tasks" / t.id, spec.seeds) is None]
+    if len(todo) < len(spec.tasks):
+        report(f"{len(spec.tasks) - len(todo)} of {len(spec.tasks)} configurations already done in "
+               f"{str(folder)!r}: skipped")
+    for task in todo:
+        if (folder / "tasks" / task.id / ROWS).exists():
+            report(f"{str(folder / 'tasks' / task.id / ROWS)!r} is not what a finished task writes; "
+                   "training that configuration again")
     bar = tqdm(total=len(spec.tasks), initial=len(spec.tasks) - len(todo), unit="task",
                desc="sweep", disable=not progress, dynamic_ncols=True)
     try:
         if todo:
             # absolute: a worker elsewhere (a cluster on a shared file system) has its own cwd
             BACKENDS[backend](todo, str(folder.resolve()), lambda rows: bar.update(1), workers=workers,
-                              address=address, timeout=timeout, report=report or (lambda line: None))
+                              address=address, timeout=timeout, report=report)
     finally:
         bar.close()
         summarise(spec, folder)

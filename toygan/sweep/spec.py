@@ -40,9 +40,9 @@ _MEMBERS = ("train.members is set by sweep.seeds (a configuration's seeds train 
 
 @dataclass(frozen=True)
 class Task:
-    """One configuration of the sweep: its id (position and a digest of its config, so a folder
-    never mistakes one configuration's results for another's), label, kind, overrides, config, and
-    the label of its [[cross]] variant, if any."""
+    """One configuration of the sweep: its id (a digest of its config, so a folder never mistakes
+    one configuration's results for another's, wherever the spec lists it), label, kind, overrides,
+    config, and the label of its [[cross]] variant, if any."""
 
     id: str
     label: str
@@ -54,13 +54,14 @@ class Task:
 
 @dataclass
 class SweepSpec:
-    """A sweep: the seeds per configuration, its tasks in spec order, the dotted keys that vary
-    and, of those, the grid's."""
+    """A sweep: the seeds per configuration, its tasks in spec order, the dotted keys that vary,
+    of those the grid's, and the spec file's text (kept in the sweep folder; empty for a dict)."""
 
     seeds: int
     tasks: list[Task]
     swept: list[str]
     grid: list[str]
+    source: str = ""
 
     def table(self) -> str:
         """The configurations, one line each: id, kind and label (``toygan sweep --plan``)."""
@@ -76,19 +77,27 @@ def _label(overrides: dict[str, Any]) -> str:
     return ", ".join(f"{k.split('.')[-1]}={v}" for k, v in overrides.items()) or "base"
 
 
-def _entries(values: Any, section: str, where: str) -> list[tuple[str, dict[str, Any]]]:
+def _entries(values: Any, section: str) -> list[tuple[str, dict[str, Any]]]:
     """A ``[[cross]]`` or ``[[configs]]`` list as (label, overrides) pairs."""
     if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
-        raise ToyganError(f"{where}: [[{section}]] must be a list of tables (one [[{section}]] "
-                          "header per entry)")
+        raise ToyganError(f"[[{section}]] must be a list of tables (one [[{section}]] header per entry)")
     entries = []
     for entry in values:
         entry = dict(entry)
         label = entry.pop("label", None)
-        if label is not None and (not isinstance(label, str) or not label.strip()):
-            raise ToyganError(f"{where}: [[{section}]] label = {label!r}: must be a non-empty string")
+        if label is not None and (not isinstance(label, str) or not label.strip()
+                                  or not label.isprintable()):
+            raise ToyganError(f"[[{section}]] label = {label!r}: must be a non-empty string of "
+                              "printable characters")
+        _keys(entry, f"[[{section}]]")
         entries.append((label or _label(entry), entry))
     return entries
+
+
+def _keys(table: dict[str, Any], where: str) -> None:
+    bad = [k for k in table if not isinstance(k, str)]
+    if bad:
+        raise ToyganError(f"{where}: key {bad[0]!r} is not a dotted config key such as \"train.steps\"")
 
 
 def _base(sweep: dict[str, Any], sections: dict[str, Any]) -> Config:
@@ -103,7 +112,7 @@ def _base(sweep: dict[str, Any], sections: dict[str, Any]) -> Config:
 
 def _digest(config: Config) -> str:
     text = json.dumps(config.to_dict(), sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:8]
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def load_spec(source: str | Path | dict[str, Any], device: str | None = None) -> SweepSpec:
@@ -115,13 +124,18 @@ def load_spec(source: str | Path | dict[str, Any], device: str | None = None) ->
             identical configurations, ...).
     """
     if isinstance(source, dict):
-        values, where = dict(source), "sweep spec"
-    else:
+        values, where, text = dict(source), "sweep spec", ""
+    elif isinstance(source, str | Path):
         values, where = read_toml(Path(source), "sweep spec"), str(source)
+        text = Path(source).read_text(encoding="utf-8")
+    else:
+        raise ToyganError(f"sweep spec {source!r}: give a path to a TOML file, or a dict")
     try:
-        return _build(values, device)
+        spec = _build(values, device)
     except ToyganError as err:
         raise ToyganError(f"{where}: {err}") from None
+    spec.source = text
+    return spec
 
 
 def _build(values: dict[str, Any], device: str | None) -> SweepSpec:
@@ -130,6 +144,8 @@ def _build(values: dict[str, Any], device: str | None) -> SweepSpec:
     if not isinstance(sweep, dict) or set(sweep) - _SWEEP_KEYS:
         raise ToyganError(f"[sweep] takes {sorted(_SWEEP_KEYS)}; got {sweep!r}")
     seeds = integer("sweep.seeds", sweep.get("seeds", 10), 1, 1024)
+    if not isinstance(sweep.get("preset", ""), str):
+        raise ToyganError(f"sweep.preset = {sweep['preset']!r}: must be a preset's name (a string)")
     unknown = [k for k, v in values.items() if not isinstance(v, dict)]
     if unknown:
         raise ToyganError(f"unknown top-level key(s) {unknown}; allowed: [sweep], [grid], [[cross]], "
@@ -139,10 +155,11 @@ def _build(values: dict[str, Any], device: str | None) -> SweepSpec:
     base = _base(sweep, values)
     if not isinstance(grid, dict):
         raise ToyganError("[grid] must be a table of dotted keys → lists of values")
+    _keys(grid, "[grid]")
     for key, options in grid.items():
         if not isinstance(options, list) or not options:
             raise ToyganError(f"grid {key!r} = {options!r}: must be a non-empty list")
-    cross, listed = _entries(cross, "cross", ""), _entries(listed, "configs", "")
+    cross, listed = _entries(cross, "cross"), _entries(listed, "configs")
     if cross and not grid:
         raise ToyganError("[[cross]] crosses its entries with the [grid], and there is no [grid]; "
                           "list configurations on their own as [[configs]]")
@@ -160,7 +177,7 @@ def _build(values: dict[str, Any], device: str | None) -> SweepSpec:
             planned.append(("grid × cross", f"{_label(combo)}, {label}", {**combo, **extra}, label))
     planned += [("listed", label, extra, "") for label, extra in listed]
     tasks, seen = [], {}
-    for i, (kind, label, overrides, variant) in enumerate(planned):
+    for kind, label, overrides, variant in planned:
         if "train.members" in overrides:
             raise ToyganError(f"configuration {label!r}: {_MEMBERS}")
         fixed = {"train.members": seeds, **({"train.device": device} if device else {})}
@@ -169,10 +186,12 @@ def _build(values: dict[str, Any], device: str | None) -> SweepSpec:
         except ToyganError as err:
             raise ToyganError(f"configuration {label!r}: {err}") from None
         digest = _digest(config)
+        if label in seen.values():
+            raise ToyganError(f"two configurations are labelled {label!r}; give each its own label")
         if digest in seen:
             raise ToyganError(f"configurations {seen[digest]!r} and {label!r} are the same config; "
                               "remove one (a [[cross]] or [[configs]] entry may repeat the base)")
         seen[digest] = label
-        tasks.append(Task(f"t{i:03d}-{digest}", label, kind, overrides, config, variant))
+        tasks.append(Task(digest, label, kind, overrides, config, variant))
     keys = list(grid) + [k for _, e in cross + listed for k in e]
     return SweepSpec(seeds, tasks, list(dict.fromkeys(keys)), list(grid))
