@@ -314,6 +314,7 @@ def cmd_animations(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from toygan.sweep import load_spec, run_sweep
+    from toygan.sweep.run import read_rows
 
     spec = load_spec(args.spec, device=args.device)  # every configuration is checked first
     if args.plan:
@@ -335,7 +336,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                       report=None if args.quiet else lambda line: print(line, file=sys.stderr))
             return _sweep_outcome(args, spec, out, time.perf_counter() - start)
         except KeyboardInterrupt:
-            done = sum((out / "tasks" / t.id / "rows.json").is_file() for t in spec.tasks)
+            done = sum(read_rows(out / "tasks" / t.id, spec.seeds) is not None for t in spec.tasks)
             print(f"toygan: sweep interrupted: {done} of {len(spec.tasks)} configurations done and "
                   "tabulated; run the same command again to train the rest", file=sys.stderr)
             return EXIT_INTERRUPTED

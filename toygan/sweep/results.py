@@ -13,7 +13,7 @@ import numpy as np
 
 from toygan.atomic import atomic_path
 from toygan.errors import ToyganError
-from toygan.sweep.run import METRICS, read_rows
+from toygan.sweep.run import METRICS, flat, read_rows
 from toygan.sweep.spec import SweepSpec
 
 __all__ = ["summarise", "read_summary"]
@@ -25,11 +25,6 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
         writer = csv.DictWriter(f, fieldnames=keys)
         writer.writeheader()
         writer.writerows(rows)
-
-
-def _flat(overrides: dict[str, Any]) -> dict[str, Any]:
-    """Swept values as table cells: lists and tables as JSON."""
-    return {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in overrides.items()}
 
 
 def _entry(task: Any, task_rows: list[dict]) -> dict[str, Any]:
@@ -60,7 +55,7 @@ def summarise(spec: SweepSpec, folder: str | Path) -> list[dict[str, Any]]:
         if task_rows is None:
             continue
         # labels, kinds and swept values are this spec's: another spec may have named it otherwise
-        names = {"task": task.id, "label": task.label, "kind": task.kind, **_flat(task.overrides)}
+        names = {"task": task.id, "label": task.label, "kind": task.kind, **flat(task.overrides)}
         task_rows = [{**row, **names} for row in task_rows]
         rows += task_rows
         if (task_dir / "snapshots.json").is_file():

@@ -47,6 +47,11 @@ def _rows(task: Task, history: Any, seconds: float, base: dict[str, Any]) -> lis
     return rows
 
 
+def flat(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Swept values as table cells: lists and tables as JSON."""
+    return {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in overrides.items()}
+
+
 def read_rows(task_dir: Path, seeds: int) -> list[dict[str, Any]] | None:
     """A finished task's rows (``rows.json``, with its ``snapshots.json``), or None where they are
     missing or not what a task writes (a corrupt or edited file): such a task is not done."""
@@ -86,7 +91,7 @@ def run_task(task: Task, folder: str) -> list[dict[str, Any]]:
     out = Path(folder) / "tasks" / task.id
     out.mkdir(parents=True, exist_ok=True)
     base = {"task": task.id, "label": task.label, "kind": task.kind,
-            **{k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in task.overrides.items()}}
+            **flat(task.overrides)}
     try:
         task.config.save(out / "config.toml")
         _warm_up()
