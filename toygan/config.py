@@ -109,7 +109,9 @@ class TrainConfig:
     batch_size: int = 256
     """m: minibatch size, for real and for noise samples."""
     loss: str = "non-saturating"
-    """Generator loss: ``saturating`` (E[log(1 − D(G(z)))]) or ``non-saturating`` (−E[log D(G(z))])."""
+    """The objective, a name in ``toygan.objectives.OBJECTIVES``: ``saturating`` (G minimises
+    E[log(1 − D(G(z)))]), ``non-saturating`` (−E[log D(G(z))]), ``least-squares``, ``wasserstein``
+    or ``hinge``."""
     updates: str = "alternating"
     """``alternating``: k D steps, then a G step against the updated D (Algorithm 1);
     ``simultaneous``: both players step from the same point (needs d_steps = 1)."""
@@ -186,7 +188,7 @@ class TrainConfig:
         if self.regularizer == "none" and self.gamma > 0:
             raise ToyganError(f"train.gamma = {self.gamma:g}: weighs nothing, since train.regularizer "
                               '= "none"; name one of r1, r2, gradient-penalty')
-        if self.clip > 0 and self.loss != "wasserstein":
+        if self.clip > 0 and not OBJECTIVES[self.loss].weight_clipping:
             raise ToyganError(f"train.clip = {self.clip:g}: weight clipping keeps a Wasserstein "
                               f"critic Lipschitz; it does not fit train.loss = {self.loss!r}")
         integer("train.unroll", self.unroll, 0, 50)

@@ -3,9 +3,11 @@
 A ``History`` holds one entry per snapshot (T of them) for each ensemble member (E):
 
 - ``steps`` ``(T,)``: the generator step of each snapshot (0 is before training);
-- ``samples`` ``(T, E, N, 2)``: G applied to one fixed batch of N noise vectors;
-- ``d_grid`` ``(T, E, R, R)``: D(x) = σ(logit) on an R × R grid over ``window``; row j is
-  y = ys[j], column i is x = xs[i];
+- ``samples`` ``(T, E, N, d)``: G applied to one fixed batch of N noise vectors (d = 2, or 1 for
+  a 1D target);
+- ``d_grid`` ``(T, E, R, R)``: what D says on an R × R grid over ``window`` (row j is y = ys[j],
+  column i is x = xs[i]), read as ``objective`` says: D(x) = σ(logit), the least-squares score,
+  or a critic's value f(x); 1D runs have ``(T, E, R)``;
 - ``scalars`` name → ``(T, E)``: ``d_real`` and ``d_fake`` (mean D on a fixed real batch and on the
   generator samples), ``value`` (V(D, G) estimated on those two batches), ``d_half_gap`` and
   ``d_star_gap`` (mean |D − ½| and |D − D*| on the samples), ``jsd`` (JSD(p_data ‖ p_g) in nats,
@@ -20,6 +22,9 @@ A ``History`` holds one entry per snapshot (T of them) for each ensemble member 
   (``toygan.recorder.latent_grid``); empty when the fake samples come from a target;
 - ``events``: the settings changed mid-run (``toygan.Game.update``), each a dict with the ``step``
   it took effect before, the dotted config ``key``, and its ``old`` and ``new`` values;
+- ``objective``: what D's outputs mean, recorded from the objective (``Objective.traits``):
+  ``output`` (``logit``, ``probability`` or ``critic``) and ``minimax_value`` (its value is
+  V(D, G) of Eq. 1), so that a run can be drawn without its objective's name being known;
 - the ``config`` the run started with and how the run ended (``status``, ``message``).
 
 ``save`` writes one ``.npz`` file (atomically: a crash never leaves half a file); ``load`` reads it
@@ -41,6 +46,7 @@ import numpy as np
 from toygan.atomic import atomic_path
 from toygan.config import Config
 from toygan.errors import ToyganError
+from toygan.objectives import OBJECTIVES, OUTPUTS
 
 __all__ = ["History", "FORMAT_VERSION", "STATUSES"]
 
@@ -79,6 +85,22 @@ class History:
     message: str = ""
     # (dataclasses.field by its full name: the attribute `field` above shadows it here)
     events: list[dict] = dataclasses.field(default_factory=list)
+    objective: dict | None = None
+    """``{"output": ..., "minimax_value": ...}``; None: those of ``config.train.loss``."""
+
+    def __post_init__(self) -> None:
+        if self.objective is None:  # a history made in this process, or saved before it was recorded
+            self.objective = OBJECTIVES[self.config.train.loss].traits()
+
+    @property
+    def critic(self) -> bool:
+        """Whether D's outputs are a critic's values (no ½, no D*), not probabilities of "real"."""
+        return self.objective["output"] == "critic"
+
+    @property
+    def minimax_value(self) -> bool:
+        """Whether the recorded ``value`` is V(D, G) of Goodfellow et al. (2014, Eq. 1)."""
+        return bool(self.objective["minimax_value"])
 
     @property
     def n_snapshots(self) -> int:
@@ -115,7 +137,8 @@ class History:
 
     def _write(self, f: BinaryIO) -> None:
         meta = {"format_version": FORMAT_VERSION, "status": self.status, "message": self.message,
-                "window": list(self.window), "scalars": list(self.scalars), "events": self.events}
+                "window": list(self.window), "scalars": list(self.scalars), "events": self.events,
+                "objective": self.objective}
         arrays = {"steps": self.steps, "samples": self.samples, "d_grid": self.d_grid,
                   **{name: getattr(self, name) for name in _OPTIONAL if getattr(self, name) is not None},
                   **{f"scalar_{k}": v for k, v in self.scalars.items()},
@@ -163,7 +186,21 @@ class History:
                    samples=files["samples"], d_grid=files["d_grid"],
                    scalars={k: files[f"scalar_{k}"] for k in meta["scalars"]},
                    **{name: files.get(name) for name in _OPTIONAL},
-                   status=meta["status"], message=meta["message"], events=_events(meta, path))
+                   status=meta["status"], message=meta["message"], events=_events(meta, path),
+                   objective=_objective(meta, path))
+
+
+def _objective(meta: dict, source: str) -> dict | None:
+    """The recorded traits of the objective, checked; None where the file has none (then they are
+    those of the config's ``train.loss``)."""
+    traits = meta.get("objective")
+    if traits is None:
+        return None
+    if not (isinstance(traits, dict) and set(traits) == {"output", "minimax_value"}
+            and traits["output"] in OUTPUTS and isinstance(traits["minimax_value"], bool)):
+        raise ToyganError(f"{source!r}: its objective is not {{output: one of {list(OUTPUTS)}, "
+                          f"minimax_value: true or false}}: {traits!r}")
+    return traits
 
 
 def _events(meta: dict, source: str) -> list[dict]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -98,6 +99,11 @@ class Objective:
     summary: str
     output: str = "logit"
     """How to read D's raw output; one of ``OUTPUTS``."""
+    minimax_value: bool = False
+    """Whether D's loss is −V(D, G) of Goodfellow et al. (2014, Eq. 1): then the recorded value is
+    V, and V(D*, G) = −log 4 + 2·JSD bounds it from above."""
+    weight_clipping: bool = False
+    """Whether WGAN weight clipping (``train.clip``) fits: it keeps a Wasserstein critic Lipschitz."""
 
     @property
     def probabilistic(self) -> bool:
@@ -109,15 +115,20 @@ class Objective:
         critic value."""
         return torch.sigmoid(out) if self.output == "logit" else out
 
+    def traits(self) -> dict[str, Any]:
+        """What a history records of the objective, so that its D outputs can be read without
+        the objective registered: ``output`` and ``minimax_value``."""
+        return {"output": self.output, "minimax_value": self.minimax_value}
+
 
 OBJECTIVES: dict[str, Objective] = {
     "saturating": Objective(
         "saturating", discriminator_loss, saturating_generator_loss,
-        "the minimax game as written: G minimises E[log(1 − D(G(z)))]",
+        "the minimax game as written: G minimises E[log(1 − D(G(z)))]", minimax_value=True,
     ),
     "non-saturating": Objective(
         "non-saturating", discriminator_loss, non_saturating_generator_loss,
-        "G maximises E[log D(G(z))] instead: strong gradients early on",
+        "G maximises E[log D(G(z))] instead: strong gradients early on", minimax_value=True,
     ),
     "least-squares": Objective(
         "least-squares", least_squares_discriminator_loss, least_squares_generator_loss,
@@ -126,7 +137,7 @@ OBJECTIVES: dict[str, Objective] = {
     "wasserstein": Objective(
         "wasserstein", wasserstein_critic_loss, wasserstein_generator_loss,
         "WGAN: a critic estimates the Wasserstein-1 distance; needs clip or gradient-penalty",
-        output="critic",
+        output="critic", weight_clipping=True,
     ),
     "hinge": Objective(
         "hinge", hinge_discriminator_loss, wasserstein_generator_loss,

@@ -27,11 +27,10 @@ from toygan.validate import integer
 
 __all__ = ["LiveView", "LIVE_PANELS", "encode"]
 
-LIVE_PANELS = tuple(name for name in PANELS if name not in ("goodfellow", "coverage"))
+LIVE_PANELS = tuple(name for name, cls in PANELS.items() if 2 in cls.dims and not cls.ensemble)
 """The panels the live page offers: those of the plane for one game (coverage needs seeds)."""
 DEFAULT_LIVE_PANELS = ("samples", "discriminator", "convergence")
-NEEDS = {"push": {"push", "field"}, "manifold": {"manifold"}, "modes": {"modes"},
-         "jsd": {"optimum"}, "value": {"optimum"}, "optimality": {"optimum"}}
+NEEDS = {name: cls.needs for name, cls in PANELS.items()}
 """What a panel needs of a frame's snapshot beyond G's samples, D's map and the mean D values."""
 
 

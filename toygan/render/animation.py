@@ -11,7 +11,7 @@ from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.render.figure import BlittedFigure, Look
 from toygan.render.html import Player, write_html
-from toygan.render.panels import PANELS, check_panels, panel_names
+from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names
 from toygan.render.writers import write_filmstrip, write_gif, write_mp4
 
 __all__ = ["Animation", "render", "player", "FORMATS", "frame_indices", "check_output", "write_frames"]
@@ -19,7 +19,6 @@ __all__ = ["Animation", "render", "player", "FORMATS", "frame_indices", "check_o
 FORMATS = ("gif", "mp4", "png", "html")
 DEFAULT_PANELS = ("samples", "discriminator", "convergence")
 DEFAULT_PANELS_1D = ("goodfellow", "convergence")
-_WITH_COLORBAR = ("discriminator", "dstar", "gap", "modes")
 
 
 def frame_indices(n_snapshots: int, max_frames: int) -> np.ndarray:
@@ -46,23 +45,21 @@ class Animation(BlittedFigure):
         panels = default_panels(history) if panels is None else panel_names(panels)
         check_panels(history, panels, member)
         # about square panels plus room for titles and the legend: 0.4 × width for three panels;
-        # the 1D picture is a wide panel
-        wide = sum(2.0 if name == "goodfellow" else 1.0 for name in panels)
-        floor = 0.4 if "goodfellow" in panels else 0.25  # its two axis lines need some height
+        # a colour bar's extra fifth does not count, the wide 1D picture counts twice
+        classes = [PANELS[name] for name in panels]
+        wide = sum(round(cls.width) for cls in classes)
+        floor = 0.4 if any(cls.dims == (1,) for cls in classes) else 0.25  # room for its two axis lines
         super().__init__(width, min(0.8, max(floor, 1.2 / wide)), look)
         with self.styled():
             self.history = history
-            ratios = [2.0 if name == "goodfellow" else 1.2 if name in _WITH_COLORBAR else 1.0
-                      for name in panels]
-            axes = np.atleast_1d(self.fig.subplots(1, len(panels), width_ratios=ratios))
+            axes = np.atleast_1d(self.fig.subplots(1, len(panels),
+                                                   width_ratios=[cls.width for cls in classes]))
             # the figure's options, and what its panels compute once for all (D* maps)
-            self.shared: dict = {"cmap": self.look.cmap}
-            self.panels = [PANELS[name](self.fig, ax, history, member, self.shared)
-                           for name, ax in zip(panels, axes, strict=True)]
+            self.shared = Shared(cmap=self.look.cmap)
+            context = Context(self.fig, history, member, self.shared)
+            self.panels = [cls(context, ax) for cls, ax in zip(classes, axes, strict=True)]
             cfg = history.config
-            game = {"trained": f"{cfg.train.loss} GAN", "frozen": f"{cfg.train.loss} GAN, G frozen",
-                    "target": "D alone against a fixed p_g"}[cfg.train.generator]
-            self.label = f"{cfg.data.name} · {game} · seed {cfg.train.seed + member}"
+            self.label = f"{cfg.data.name} · {game_label(history)} · seed {cfg.train.seed + member}"
             # the title's widest text is set before the layout is frozen, so the layout leaves room
             self.title = self.fig.suptitle(f"{self.label} · {self._step(history.n_snapshots - 1)}",
                                            fontsize=11)
@@ -101,8 +98,7 @@ class Animation(BlittedFigure):
         """Snapshot ``i`` of another history of the same run and settings (the live view's, which
         grows), on the figure as laid out; scales and marks stay as they were when it was made."""
         self.history = history
-        for key in [k for k in self.shared if isinstance(k, tuple)]:  # D* maps of the old history
-            del self.shared[key]
+        self.shared.computed.clear()  # D* maps of the old history
         for panel in self.panels:
             panel.rebind(history)
         return self.frame(i)

@@ -18,7 +18,7 @@ from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.render.animation import check_output, write_frames
 from toygan.render.figure import BlittedFigure, Look
-from toygan.render.panels import PANELS, PushPanel, check_panels, panel_names, typical_push
+from toygan.render.panels import PANELS, Context, PushPanel, Shared, check_panels, panel_names, typical_push
 
 __all__ = ["Column", "Comparison", "compare", "seeds"]
 
@@ -58,15 +58,15 @@ class Comparison(BlittedFigure):
             self.timeline = np.unique(np.concatenate([c.history.steps for c in columns]))
             figures = np.atleast_1d(self.fig.subfigures(down, across, wspace=0.02, hspace=0.02)).ravel()
             self.panels: list[list] = []
-            shared: dict = {"cmap": self.look.cmap}  # options, caches keyed by run, shared scales
+            shared = Shared(cmap=self.look.cmap)  # one for all runs: their scales agree
             if "push" in panels and all(c.history.push is not None for c in columns):
                 # one arrow scale for all runs, so that their pushes compare
-                shared["push_typical"] = max(typical_push(c.history.push[:, c.member, ::PushPanel.every])
-                                             for c in columns)
+                shared.push_typical = max(typical_push(c.history.push[:, c.member, ::PushPanel.every])
+                                          for c in columns)
             for c, sub in zip(columns, figures, strict=False):
                 axes = np.atleast_1d(sub.subplots(p, 1))
-                self.panels.append([PANELS[name](sub, ax, c.history, c.member, shared)
-                                    for name, ax in zip(panels, axes, strict=True)])
+                context = Context(sub, c.history, c.member, shared)
+                self.panels.append([PANELS[name](context, ax) for name, ax in zip(panels, axes, strict=True)])
                 sub.suptitle(c.label, fontsize=10, fontweight="bold")
             for sub in figures[n:]:
                 sub.set_visible(False)

@@ -13,7 +13,7 @@ from toygan.dirac import dirac_gan, eigenvalues, trajectory
 from toygan.errors import ToyganError
 from toygan.render.animation import check_output, write_frames
 from toygan.render.figure import BlittedFigure, Look
-from toygan.render.panels import FAKE, ink
+from toygan.render.style import FAKE, ink
 
 __all__ = ["DiracRun", "DiracAnimation", "render_dirac", "DEFAULT_RUNS", "parse_runs"]
 

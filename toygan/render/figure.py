@@ -16,11 +16,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from toygan.errors import ToyganError
+from toygan.render.style import STYLES
 
 __all__ = ["BlittedFigure", "Look", "STYLES"]
-
-STYLES = {"light": "default", "dark": "dark_background"}
-"""toygan's style names → matplotlib style sheets."""
 
 
 @dataclass(frozen=True)

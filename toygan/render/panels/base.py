@@ -1,0 +1,152 @@
+"""What every panel is: the ``Panel`` protocol, the ``Context`` a panel is drawn in, and the
+``Shared`` scales of one figure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from toygan.errors import ToyganError
+from toygan.history import History
+from toygan.render.style import D_CMAP
+
+__all__ = ["Context", "Panel", "Shared"]
+
+
+@dataclass
+class Shared:
+    """What the panels of one figure share, so that they agree (and a comparison's runs too)."""
+
+    cmap: str = D_CMAP
+    """The colour map of D and D* (other maps keep their own)."""
+    push_typical: float | None = None
+    """The push length drawn as 1/14 of the window; None: each push panel takes its own run's."""
+    computed: dict[Any, Any] = field(default_factory=dict)
+    """Arrays computed once for all panels of a figure (the D* maps of each run and member),
+    dropped when the figure is shown another history."""
+
+
+@dataclass
+class Context:
+    """What a panel is drawn from: its figure, the history and which member, the shared scales."""
+
+    fig: Figure
+    history: History
+    member: int = 0
+    shared: Shared = field(default_factory=Shared)
+
+
+class Panel:
+    """One view of a history on one axes; the figure lays the panels out and draws the frames.
+
+    A panel class says which histories it can draw (``dims``, ``check``) and how wide it is
+    (``width``, relative to a square map). An instance draws its static parts once when it is
+    made (``Panel(context, ax)``), lists its legend entries in ``handles``, and then moves its
+    changing artists to snapshot i in ``update(i)``. ``animated()`` lists, in drawing order, the
+    artists that change (or must be drawn above those that change); the figure redraws them on a
+    cached background each frame (blitting).
+    """
+
+    name = ""
+    """The panel's name in ``PANELS`` (and on the command line)."""
+    title = ""
+    dims: tuple[int, ...] = (2,)
+    """The data dimensions it draws: the plane (2), a line (1), or both (scalars)."""
+    width = 1.0
+    """Its width beside a square map: 1.2 with a colour bar, 2 for a wide 1D picture."""
+    ensemble = False
+    """Whether it shows every member of an ensemble at once (not one game)."""
+    needs: frozenset[str] = frozenset()
+    """What a live frame's snapshot must compute for it beyond G's samples, D's map and the mean
+    D values (``Game.snapshot``'s ``needs``)."""
+
+    history: History
+    member: int
+    handles: list
+
+    def __init__(self, context: Context, ax: Axes) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def check(cls, history: History) -> None:
+        """A ToyganError unless this panel can draw ``history`` (beyond its dimension)."""
+
+    def animated(self) -> list:
+        """The artists that change, in drawing order."""
+        raise NotImplementedError
+
+    def update(self, i: int) -> None:
+        """Move the changing artists to snapshot ``i``."""
+        raise NotImplementedError
+
+    def rebind(self, history: History) -> None:
+        """Draw another history of the same run with the same settings (the live view's growing
+        one) from the next ``update`` on; panels that derive arrays from the history derive them
+        again here."""
+        self.history = history
+
+    def outgrown(self, history: History) -> bool:
+        """Whether ``history`` no longer fits the scales this panel was laid out with (a live
+        figure is then laid out again)."""
+        return False
+
+
+def recorded(history: History, name: str, panel: str) -> np.ndarray:
+    """The history's optional recording ``name``, or a ToyganError saying that the panel needs it."""
+    array = getattr(history, name)
+    if array is None:
+        raise ToyganError(f"panel {panel!r}: this history has no {name!r} recording (it was saved "
+                          "by an older toygan, history format 1); train the run again")
+    return array
+
+
+def needs_probability(history: History, panel: str) -> None:
+    """A ToyganError unless D's recorded outputs are probabilities of single points."""
+    if history.critic:
+        raise ToyganError(f"panel {panel!r}: D* and ½ are defined for a discriminator that outputs a "
+                          f"probability; train.loss = {history.config.train.loss!r} trains a critic")
+    pack = history.config.train.pack
+    if pack > 1:
+        raise ToyganError(f"panel {panel!r}: with train.pack = {pack} D judges packs of {pack} "
+                          "samples, whose optimum is not D* of single points")
+
+
+def needs_modes(history: History, panel: str) -> None:
+    if history.mode_counts is None or history.mode_counts.shape[-1] == 0:
+        raise ToyganError(f"panel {panel!r}: target {history.config.data.name!r} has no modes to "
+                          "count (mode metrics need a Gaussian mixture: ring, grid, mixture)")
+
+
+def square(ax: Axes, window: tuple[float, float, float, float]) -> None:
+    """Axes over the window, one unit as long on both."""
+    ax.set_xlim(window[0], window[1])
+    ax.set_ylim(window[2], window[3])
+    ax.set_aspect("equal")
+    ax.tick_params(labelsize=8)
+
+
+def steps_axis(ax: Axes, history: History) -> None:
+    """The x axis of a panel over training: from 0 to the run's last step."""
+    ax.set_xlim(0, max(int(history.config.train.steps), int(history.steps[-1]), 1))
+
+
+_GENERATORS = {  # train.generator → (the game in a figure's title, the fake samples in a legend)
+    "trained": ("{loss} GAN", "G(z), fixed z"),
+    "frozen": ("{loss} GAN, G frozen", "G(z), fixed z (G frozen)"),
+    "target": ("D alone against a fixed p_g", "samples of the fixed p_g"),
+}
+
+
+def game_label(history: History) -> str:
+    """The game as a figure's title names it: ``non-saturating GAN``, ``D alone against ...``."""
+    train = history.config.train
+    return _GENERATORS[train.generator][0].format(loss=train.loss)
+
+
+def samples_label(history: History) -> str:
+    """What the fake samples are, for a legend."""
+    return _GENERATORS[history.config.train.generator][1]

@@ -1,0 +1,249 @@
+"""Panels of recorded scalars against the step: D's outputs on real and generated points, its
+distance to D* and to ½, the losses, the JSD and the value of the game; with the mid-run changes of
+settings marked where they took effect."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+
+from toygan.errors import ToyganError
+from toygan.history import History
+from toygan.render.panels.base import Context, Panel, needs_probability, steps_axis
+from toygan.render.style import D_STAR_GAP_COLOUR, FAKE, JSD_COLOUR, REAL, VALUE_COLOUR, ink
+
+__all__ = ["CurvesPanel", "ConvergencePanel", "OptimalityPanel", "LossesPanel", "JSDPanel", "ValuePanel",
+           "event_label", "event_marks"]
+
+
+class CurvesPanel(Panel):
+    """Recorded scalars against the step, drawn up to the current snapshot, with a cursor there.
+
+    Subclasses list ``curves(history)``: (scalar name, colour, label) for each line.
+    """
+
+    ylabel = ""
+    dims = (1, 2)
+
+    def curves(self, history: History) -> list[tuple[str, str, str]]:
+        raise NotImplementedError
+
+    def ylim(self, history: History, member: int) -> tuple[float, float]:
+        return 0.0, 1.0
+
+    def __init__(self, context: Context, ax: Axes) -> None:
+        history, member = context.history, context.member
+        self.ax, self.history, self.member = ax, history, member
+        steps_axis(ax, history)
+        ax.set_ylim(*self.ylim(history, member))
+        self.lines = []
+        for key, colour, label in self.curves(history):
+            (line,) = ax.plot([], [], c=colour, lw=1.5, label=label)
+            self.lines.append((key, line))
+        self.cursor = ax.axvline(0, c=ink(0.5), lw=0.8)
+        self.events = event_marks(ax, history)
+        ax.set_xlabel("generator step", fontsize=9)
+        ax.set_ylabel(self.ylabel, fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.set_title(self.title, fontsize=10)
+        self.handles = [line for _, line in self.lines]
+
+    def outgrown(self, history: History) -> bool:
+        low, high = self.ax.get_ylim()
+        new_low, new_high = self.ylim(history, self.member)
+        slack = 0.02 * (high - low)  # by the panel's own rule, so a spike it ignores is no reason
+        return new_low < low - slack or new_high > high + slack
+
+    def rebind(self, history: History) -> None:
+        if history.events != self.history.events:  # settings changed since: mark them
+            for _, pair in self.events:
+                for artist in pair:
+                    artist.remove()
+            self.events = event_marks(self.ax, history)
+            for _, pair in self.events:
+                for artist in pair:
+                    artist.set_animated(True)
+        self.history = history
+
+    def animated(self) -> list:
+        marks = [artist for _, pair in self.events for artist in pair]
+        return [line for _, line in self.lines] + marks + [self.cursor]
+
+    def update(self, i: int) -> None:
+        steps = self.history.steps[: i + 1]
+        for key, line in self.lines:
+            line.set_data(steps, self.history.scalars[key][: i + 1, self.member])
+        self.cursor.set_xdata([steps[-1], steps[-1]])
+        for step, pair in self.events:  # a change shows once the frame has reached it
+            for artist in pair:
+                artist.set_visible(step <= steps[-1])
+
+
+def event_label(events: list[dict]) -> str:
+    """Changes made at one step as one short label: ``lr_d 0.001→0.0001, loss hinge``."""
+    def short(v) -> str:
+        return f"{v:g}" if isinstance(v, float) else str(v)
+
+    return ", ".join(f"{e['key'].split('.')[-1]} {short(e['old'])}→{short(e['new'])}" for e in events)
+
+
+def event_marks(ax: Axes, history: History) -> list[tuple[int, tuple]]:
+    """A labelled vertical line at each step where settings changed mid-run (``history.events``),
+    hidden until a frame reaches it; returns (step, (line, label)) pairs."""
+    by_step: dict[int, list[dict]] = {}
+    for event in history.events:
+        if event["key"] != "train.steps":  # running longer is not a change of the game
+            by_step.setdefault(int(event["step"]), []).append(event)
+    marks = []
+    for step, events in sorted(by_step.items()):
+        line = ax.axvline(step, c=ink(0.8), lw=1.0, ls="--", visible=False)
+        text = ax.text(step, 0.98, f" {event_label(events)}", transform=ax.get_xaxis_transform(),
+                       fontsize=7, va="top", ha="right", color=ink(0.9), rotation=90, visible=False,
+                       bbox={"facecolor": matplotlib.rcParams["axes.facecolor"], "alpha": 0.8,
+                             "edgecolor": "none", "pad": 1.0})
+        marks.append((step, (line, text)))
+    return marks
+
+
+class ConvergencePanel(CurvesPanel):
+    """Mean D on real and on generated samples against the step, with ½ and a cursor; for a
+    critic objective, the mean critic values (their gap estimates the critic's distance)."""
+
+    name = "convergence"
+    title = "Convergence toward D = ½"
+    ylabel = "mean D"
+
+    def curves(self, history: History) -> list[tuple[str, str, str]]:
+        d = "D" if self.probabilistic else "f"
+        fake = f"mean {d}(p_g samples)" if history.config.train.generator == "target" else f"mean {d}(G(z))"
+        return [("d_real", REAL, f"mean {d}(real)"), ("d_fake", FAKE, fake)]
+
+    def ylim(self, history: History, member: int) -> tuple[float, float]:
+        if self.probabilistic:
+            return 0.0, 1.0
+        values = np.concatenate([history.scalars["d_real"][:, member],
+                                 history.scalars["d_fake"][:, member]])
+        low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        pad = 0.05 * (high - low) or 1.0
+        return low - pad, high + pad
+
+    def __init__(self, context: Context, ax: Axes) -> None:
+        self.probabilistic = not context.history.critic
+        if not self.probabilistic:
+            self.title, self.ylabel = "Critic on real and generated points", "mean f"
+        super().__init__(context, ax)
+        if self.probabilistic:
+            half = ax.axhline(0.5, ls="--", c=ink(0.7), lw=1, label="½: the optimum when p_g = p_data")
+            self.handles.append(half)
+
+
+class OptimalityPanel(CurvesPanel):
+    """Mean |D − D*| and mean |D − ½| on the data and generator samples against the step: the
+    discriminator's distance to its optimum, and to the equilibrium value ½."""
+
+    name = "optimality"
+    needs = frozenset({"optimum"})
+    title = "|D − D*| and |D − ½|"
+
+    @classmethod
+    def check(cls, history: History) -> None:
+        needs_probability(history, cls.name)
+
+    def curves(self, history: History) -> list[tuple[str, str, str]]:
+        exact = history.config.train.generator == "target"
+        return [("d_star_gap", D_STAR_GAP_COLOUR, "mean |D − D*|" + ("" if exact else " (p_g by KDE)")),
+                ("d_half_gap", ink(0.65), "mean |D − ½|")]
+
+    def ylim(self, history: History, member: int) -> tuple[float, float]:
+        h = history.scalars
+        return 0.0, 1.05 * max(h["d_star_gap"][:, member].max(), h["d_half_gap"][:, member].max(), 0.5)
+
+
+class LossesPanel(CurvesPanel):
+    """The training losses of D and G, each the mean over the steps since the previous snapshot."""
+
+    name = "losses"
+    title = "Training losses"
+    ylabel = "loss"
+
+    def curves(self, history: History) -> list[tuple[str, str, str]]:
+        return [("loss_d", REAL, "D's loss"), ("loss_g", FAKE, "G's loss")]
+
+    def ylim(self, history: History, member: int) -> tuple[float, float]:
+        values = np.concatenate([history.scalars["loss_d"][:, member],
+                                 history.scalars["loss_g"][:, member]])
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            return 0.0, 1.0
+        low, high = np.percentile(values, [1, 99])  # one early spike would flatten the rest
+        pad = 0.08 * (high - low) or 0.5
+        return float(low - pad), float(high + pad)
+
+
+class JSDPanel(CurvesPanel):
+    """JSD(p_data ‖ p_g) against the step, between 0 (p_g = p_data) and log 2 (disjoint supports).
+    p_g is a KDE of the recorded generator samples (``toygan.theory.jsd_from_samples``)."""
+
+    name = "jsd"
+    needs = frozenset({"optimum"})
+    title = "JSD(p_data ‖ p_g)"
+    ylabel = "JSD (nats)"
+
+    def curves(self, history: History) -> list[tuple[str, str, str]]:
+        estimated = "" if history.config.train.generator == "target" else ", p_g by KDE"
+        return [("jsd", JSD_COLOUR, f"JSD(p_data ‖ p_g){estimated}")]
+
+    def ylim(self, history: History, member: int) -> tuple[float, float]:
+        return -0.02, 1.08 * np.log(2)
+
+    def __init__(self, context: Context, ax: Axes) -> None:
+        super().__init__(context, ax)
+        ceiling = ax.axhline(np.log(2), ls=":", c=ink(0.7), lw=1, label="log 2: disjoint supports")
+        self.handles.append(ceiling)
+
+
+class ValuePanel(CurvesPanel):
+    """The value V(D, G) = E log D(x) + E log(1 − D(G(z))) against the step, beside
+    V(D*, G) = −log 4 + 2·JSD(p_data ‖ p_g) (Goodfellow et al. 2014, Theorem 1), which bounds it from
+    above, and the game's value −log 4 at p_g = p_data."""
+
+    name = "value"
+    needs = frozenset({"optimum"})
+    title = "Value of the game"
+    ylabel = "value (nats)"
+
+    @classmethod
+    def check(cls, history: History) -> None:
+        if not history.minimax_value:
+            raise ToyganError(f"panel 'value': train.loss = {history.config.train.loss!r} has no "
+                              "V(D, G) of Eq. 1; it needs an objective whose D loss is −V, such as "
+                              "'saturating' or 'non-saturating' (try the 'jsd' panel)")
+
+    def __init__(self, context: Context, ax: Axes) -> None:
+        super().__init__(context, ax)
+        (self.bound_line,) = ax.plot([], [], c=JSD_COLOUR, lw=1.5, ls="--",
+                                     label="V(D*, G) = −log 4 + 2·JSD")
+        floor = ax.axhline(-np.log(4), ls=":", c=ink(0.7), lw=1, label="−log 4: value at p_g = p_data")
+        self.handles += [self.bound_line, floor]
+
+    @property
+    def bound(self) -> np.ndarray:
+        return -np.log(4) + 2 * self.history.scalars["jsd"][:, self.member]
+
+    def curves(self, history: History) -> list[tuple[str, str, str]]:
+        return [("value", VALUE_COLOUR, "V(D, G) = E log D(x) + E log(1 − D(G(z)))")]
+
+    def ylim(self, history: History, member: int) -> tuple[float, float]:
+        values = history.scalars["value"][:, member]
+        finite = values[np.isfinite(values)]
+        # a near-perfect D early on sends V far down; the 2nd percentile keeps the scale readable
+        low = min(float(np.percentile(finite, 2)) if finite.size else -2.0, -np.log(4)) - 0.1
+        return low, 0.05
+
+    def animated(self) -> list:
+        return [*super().animated(), self.bound_line]
+
+    def update(self, i: int) -> None:
+        super().update(i)
+        self.bound_line.set_data(self.history.steps[: i + 1], self.bound[: i + 1])

@@ -1,0 +1,219 @@
+"""Maps over the plane with a colour bar: D(x) (or a critic), the optimal D*, and |D − D*|."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+from contourpy import contour_generator
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize
+
+from toygan.data import make_target
+from toygan.history import History
+from toygan.render.panels.base import Context, Panel, Shared, needs_probability, square
+from toygan.render.style import D_CMAP, GAP_CMAP, NO_MASS, ink
+from toygan.theory import compared_densities, min_bandwidth, optimal_discriminator_from_log_densities
+
+__all__ = ["MapPanel", "DiscriminatorPanel", "OptimalDiscriminatorPanel", "GapPanel",
+           "OptimalDiscriminators", "SUPPORT_LEVEL"]
+
+SUPPORT_LEVEL = 1e-3
+"""D* is drawn where p_data + p_g exceeds this fraction of its peak, grey elsewhere."""
+
+
+class OptimalDiscriminators:
+    """D*(x) = p_data / (p_data + p_g) on the history's grid, per snapshot, computed on demand and
+    cached (panels of one figure share it).
+
+    p_g is exact when the run's fake samples come from a target (``train.generator = "target"``);
+    otherwise it is a Gaussian KDE of the snapshot's generator samples, with p_data seen through the
+    same kernel (``toygan.theory.compared_densities``), and ``exact`` is False so
+    that panels can say so.
+    """
+
+    def __init__(self, history: History, member: int) -> None:
+        cfg = history.config
+        self.history, self.member = history, member
+        self.p_data = make_target(cfg.data.name, cfg.data.params)
+        self.exact = cfg.train.generator == "target"
+        self.p_g = make_target(cfg.fake.name, cfg.fake.params) if self.exact else None
+        xs, ys = history.grid_axes()
+        xx, yy = np.meshgrid(xs, ys)
+        self.points = np.stack([xx.ravel(), yy.ravel()], axis=1)
+        self.bandwidth = cfg.record.kde_bandwidth
+        self._cache: dict[int, tuple[np.ndarray, float]] = {}
+
+    def _compute(self, i: int) -> tuple[np.ndarray, float]:
+        key = 0 if self.exact else i  # a fixed p_g has one D* for every snapshot
+        if key not in self._cache:
+            samples = self.history.samples[i, self.member].astype(np.float64)
+            p_data, p_g, h = compared_densities(self.p_data, samples, p_g=self.p_g,
+                                                bandwidth=self.bandwidth,
+                                                min_bandwidth=min_bandwidth(self.history.window))
+            lp_data, lp_g = p_data.log_prob(self.points), p_g.log_prob(self.points)
+            d = optimal_discriminator_from_log_densities(lp_data, lp_g)
+            # where neither density has mass D* is a ratio of two vanishing tails: hide it
+            mass = np.logaddexp(lp_data, lp_g)
+            d = np.where(mass > mass.max() + np.log(SUPPORT_LEVEL), d, np.nan)
+            self._cache[key] = d.reshape(self.history.d_grid.shape[-2:]), h
+        return self._cache[key]
+
+    def label(self, i: int = 0) -> str:
+        """How D* was computed, for titles."""
+        if self.exact:
+            return "exact" if self.p_data.exact else "p_data by KDE"
+        h = self._compute(i)[1]
+        floor = " (the minimum: G collapsed)" if h == min_bandwidth(self.history.window) else ""
+        return f"KDE, h = {h:.2g}{floor}"
+
+    def __call__(self, i: int) -> np.ndarray:
+        return self._compute(i)[0]
+
+
+
+def optimal(history: History, member: int, shared: Shared) -> OptimalDiscriminators:
+    """The D* maps of one member, made once per figure and shared by its panels."""
+    key = ("d_star", id(history), member)  # a comparison's runs share one Shared
+    if key not in shared.computed:
+        shared.computed[key] = OptimalDiscriminators(history, member)
+    return shared.computed[key]
+
+
+class MapPanel(Panel):
+    """A map over the window with a colorbar, the data modes marked and an optional contour.
+    Subclasses give ``map(i)``, the array drawn at snapshot i."""
+
+    width = 1.2
+    cmap = D_CMAP
+    contour_level: float | None = 0.5
+    limits = (0.0, 1.0)
+    ticks: list[float] | None = [0, 0.25, 0.5, 0.75, 1]
+    short = "D(x)"  # the contour's name in the legend
+
+    def map(self, i: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def __init__(self, context: Context, ax: Axes) -> None:
+        history = context.history
+        self.ax, self.history, self.member, self.shared = ax, history, context.member, context.shared
+        square(ax, history.window)
+        self.xs, self.ys = history.grid_axes()
+        # D's colour map is the figure's choice (shared.cmap); other maps keep their own
+        name = context.shared.cmap if self.cmap == D_CMAP else self.cmap
+        cmap = matplotlib.colormaps[name].with_extremes(bad=NO_MASS)  # NaN: no mass there
+        self.image = ax.imshow(self.map(0), origin="lower", extent=history.window, cmap=cmap,
+                               norm=Normalize(*self.limits), interpolation="bilinear")
+        bar = context.fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, ticks=self.ticks)
+        bar.ax.tick_params(labelsize=8)
+        modes = make_target(history.config.data.name, history.config.data.params).modes
+        modes = np.empty((0, 2)) if modes is None else modes  # sample-only targets have none
+        self.modes = ax.scatter(*modes.T, s=14, facecolors="none", edgecolors=[ink()], linewidths=0.8,
+                                label="data modes")
+        self.handles = [self.modes]
+        if self.contour_level is not None:
+            level = "½" if self.contour_level == 0.5 else f"{self.contour_level:g}"
+            (key,) = ax.plot([], [], c=ink(), lw=1.2, label=f"{self.short} = {level}")
+            self.handles.append(key)
+        # the ½ line: one LineCollection whose segments each frame replaces (contourpy computes
+        # them; a new matplotlib contour set per frame costs 4× the time of the rest of the map)
+        self.contour = LineCollection([], colors=[ink()], linewidths=1.2)
+        ax.add_collection(self.contour)
+        self._draw_contour(0)
+        ax.set_title(self.title, fontsize=10)
+
+    def _draw_contour(self, i: int) -> None:
+        if self.contour_level is None:
+            return
+        m = np.ma.masked_invalid(self.map(i))
+        lines = []
+        if m.count() and m.min() < self.contour_level < m.max():
+            lines = contour_generator(self.xs, self.ys, m, line_type="Separate").lines(self.contour_level)
+        self.contour.set_segments(lines)
+
+    def animated(self) -> list:
+        # the map covers the axes, so the marks on it and the frame are redrawn above it
+        on_top = [self.contour] if self.contour_level is not None else []
+        return [self.image, *on_top, self.modes, *self.ax.spines.values()]
+
+    def update(self, i: int) -> None:
+        self.image.set_data(self.map(i))
+        self._draw_contour(i)
+
+
+class DiscriminatorPanel(MapPanel):
+    """D(x) on the grid, a diverging map centred at ½, its D = ½ contour and the data modes.
+
+    For a critic objective (Wasserstein, hinge) the map is the critic f(x) instead. A Wasserstein
+    critic is defined up to an added constant, which drifts during training, so each frame shows
+    f minus its median over the window, with one symmetric colour range for the whole run, and no
+    contour.
+    """
+
+    name = "discriminator"
+    title = "Discriminator D(x)"
+
+    def __init__(self, context: Context, ax: Axes) -> None:
+        history, member = context.history, context.member
+        self.critic = history.critic
+        if self.critic:
+            grids = history.d_grid[:, member]
+            centred = grids - np.median(grids, axis=(1, 2), keepdims=True)
+            reach = float(np.percentile(np.abs(centred), 99)) or 1.0
+            self.title, self.contour_level = "Critic f(x) − its median", None
+            self.limits, self.ticks = (-reach, reach), None
+        if history.config.train.pack > 1:
+            who = "Critic" if self.critic else "D"
+            self.title = f"{who} on packs of {history.config.train.pack} copies of x"
+        super().__init__(context, ax)
+
+    def map(self, i: int) -> np.ndarray:
+        grid = self.history.d_grid[i, self.member]
+        return grid - np.median(grid) if self.critic else grid
+
+    def outgrown(self, history: History) -> bool:
+        if not self.critic:
+            return False
+        grid = history.d_grid[-1, self.member]
+        return float(np.percentile(np.abs(grid - np.median(grid)), 99)) > 1.25 * self.limits[1]
+
+
+class OptimalDiscriminatorPanel(MapPanel):
+    """D*(x) = p_data / (p_data + p_g) for the current p_g (Goodfellow et al. 2014, Prop. 1), in
+    the same colours as D, so the two can be compared side by side."""
+
+    name = "dstar"
+    contour_level = None  # a KDE-based D* is too ragged for a meaningful ½ line
+
+    @classmethod
+    def check(cls, history: History) -> None:
+        needs_probability(history, cls.name)
+
+    def __init__(self, context: Context, ax: Axes) -> None:
+        history = context.history
+        maps = optimal(history, context.member, context.shared)
+        self.title = f"Optimal D* ({maps.label(history.n_snapshots - 1)})"
+        super().__init__(context, ax)
+        (grey,) = ax.plot([], [], marker="s", ls="none", c=NO_MASS,
+                          label="no data or G mass: D* undefined")
+        self.handles.append(grey)
+
+    def map(self, i: int) -> np.ndarray:
+        return optimal(self.history, self.member, self.shared)(i)
+
+
+class GapPanel(MapPanel):
+    """|D(x) − D*(x)|: where the discriminator is not yet optimal for the current generator."""
+
+    name = "gap"
+    title = "|D − D*|: D's distance to optimal"
+    cmap = GAP_CMAP
+    contour_level = None
+
+    @classmethod
+    def check(cls, history: History) -> None:
+        needs_probability(history, cls.name)
+
+    def map(self, i: int) -> np.ndarray:
+        d_star = optimal(self.history, self.member, self.shared)(i)
+        return np.abs(self.history.d_grid[i, self.member] - d_star)

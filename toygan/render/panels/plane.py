@@ -1,0 +1,156 @@
+"""Panels of points in the plane over the data density: the generator's samples, its manifold
+(G on a latent grid), and the push of G's loss on them."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+
+from toygan.data import make_target
+from toygan.errors import ToyganError
+from toygan.history import MANIFOLD_LINES, MANIFOLD_POINTS, History
+from toygan.render.panels.base import Context, Panel, recorded, samples_label, square
+from toygan.render.style import DENSITY_FILLS, DENSITY_KEY, FAKE, ink
+
+__all__ = ["SamplesPanel", "ManifoldPanel", "PushPanel", "typical_push"]
+
+_DENSITY_RES = 320  # fine enough to resolve a σ = 0.02 mode in a window ~5 units wide
+
+
+class SamplesPanel(Panel):
+    """Generator samples (a fixed noise batch) over the data density's filled contours."""
+
+    name = "samples"
+    title = "Generator vs data"
+
+    def __init__(self, context: Context, ax: Axes) -> None:
+        history = context.history
+        self.ax, self.history, self.member = ax, history, context.member
+        square(ax, history.window)
+        target = make_target(history.config.data.name, history.config.data.params)
+        x0, x1, y0, y1 = history.window
+        xs, ys = np.linspace(x0, x1, _DENSITY_RES), np.linspace(y0, y1, _DENSITY_RES)
+        xx, yy = np.meshgrid(xs, ys)
+        density = np.exp(target.log_prob(np.stack([xx.ravel(), yy.ravel()], axis=1)))
+        density = density.reshape(xx.shape)
+        # regions within 3σ, 2σ, 1σ of the densest mode: density ≥ peak · exp(−k²/2)
+        peak = density.max()
+        levels = [peak * np.exp(-k * k / 2) for k in (3, 2, 1)] + [peak * 1.01]
+        ax.contourf(xx, yy, density, levels=levels, colors=list(DENSITY_FILLS))
+        self.scatter = ax.scatter(*history.samples[0, self.member].T, s=3, c=FAKE, alpha=0.7,
+                                  linewidths=0, label=samples_label(history))
+        how = "exact" if target.exact else "KDE estimate"
+        density_key = ax.scatter([], [], s=30, c=DENSITY_KEY, marker="s",
+                                 label=f"data density, 1/2/3σ ({how})")
+        self.handles = [density_key, self.scatter]
+        fixed = history.config.train.generator == "target"
+        ax.set_title("Fixed p_g vs data" if fixed else self.title, fontsize=10)
+
+    def animated(self) -> list:
+        return [self.scatter]
+
+    def update(self, i: int) -> None:
+        self.scatter.set_offsets(self.history.samples[i, self.member])
+
+
+class ManifoldPanel(SamplesPanel):
+    """The generator manifold, as GAN Lab draws it: a grid of latent lines (z1 varying at fixed z2,
+    and z2 at fixed z1, over ±2 for a normal prior) mapped through G, over the data density, with
+    the samples. Where the mesh stretches thin between modes, G moves little mass."""
+
+    name = "manifold"
+    title = "Generator manifold G(z-grid)"
+    needs = frozenset({"manifold"})
+
+    @classmethod
+    def check(cls, history: History) -> None:
+        if recorded(history, "manifold", cls.name).shape[2] == 0:
+            raise ToyganError("panel 'manifold': this run has no generator (its fake samples come "
+                              "from a target, train.generator = 'target')")
+
+    def __init__(self, context: Context, ax: Axes) -> None:
+        super().__init__(context, ax)
+        self.shape = (2 * MANIFOLD_LINES, MANIFOLD_POINTS, 2)
+        self.mesh = LineCollection(self._lines(0), colors=[ink(0.45)], linewidths=0.6,
+                                   label="G on a latent grid")
+        ax.add_collection(self.mesh)
+        self.handles.append(self.mesh)
+        ax.set_title(self.title, fontsize=10)
+
+    def _lines(self, i: int) -> np.ndarray:
+        return self.history.manifold[i, self.member].reshape(self.shape)
+
+    def animated(self) -> list:
+        return [self.mesh, self.scatter]
+
+    def update(self, i: int) -> None:
+        super().update(i)
+        self.mesh.set_segments(self._lines(i))
+
+
+def typical_push(push: np.ndarray) -> float:
+    """The arrow length that the push panel draws as 1/14 of the window: the 98th percentile of the
+    push lengths (1 if there are none)."""
+    lengths = np.linalg.norm(push, axis=-1)
+    finite = lengths[np.isfinite(lengths)]
+    return float(np.percentile(finite, 98)) if finite.size and finite.max() > 0 else 1.0
+
+
+class PushPanel(SamplesPanel):
+    """Where the generator step pushes its samples: an arrow −∂(G's loss)/∂x on every eighth sample
+    and a light field of the same over the window, over the data density. One arrow scale holds for
+    the whole run, so weak early gradients (the saturating loss) show as short arrows."""
+
+    name = "push"
+    title = "Push on G's samples: −∂ loss_G / ∂x"
+    needs = frozenset({"push", "field"})
+    every = 8  # an arrow on every eighth sample
+
+    @classmethod
+    def check(cls, history: History) -> None:
+        recorded(history, "push", cls.name)
+        recorded(history, "field", cls.name)
+
+    def __init__(self, context: Context, ax: Axes) -> None:
+        super().__init__(context, ax)
+        history, shared = context.history, context.shared
+        f = history.field.shape[2]
+        x0, x1, y0, y1 = history.window
+        fx, fy = np.meshgrid(np.linspace(x0, x1, f), np.linspace(y0, y1, f))
+        # one scale for the run (for all runs of a comparison, which sets push_typical)
+        typical = shared.push_typical or typical_push(self.push)
+        self.scale = typical * 14 / (x1 - x0)  # arrow length units per data unit
+        self.flow = ax.quiver(fx, fy, *self._uv(self.field[0]), color=ink(0.4), angles="xy",
+                              scale_units="xy", scale=self.scale, width=0.004, zorder=1,
+                              label="push on a point placed there")
+        scope = "the run" if shared.push_typical is None else "all runs"
+        self.arrows = ax.quiver(*self.push_at(0).T, *self._uv(self.push[0]), color=ink(), angles="xy",
+                                scale_units="xy", scale=self.scale, width=0.005, zorder=3,
+                                label=f"push on G(z) (one scale for {scope})")
+        self.handles += [self.arrows, self.flow]
+        ax.set_title(self.title, fontsize=10)
+
+    @property
+    def push(self) -> np.ndarray:
+        return self.history.push[:, self.member, ::self.every]
+
+    @property
+    def field(self) -> np.ndarray:
+        return self.history.field[:, self.member]
+
+    def push_at(self, i: int) -> np.ndarray:
+        return self.history.samples[i, self.member, ::self.every]
+
+    @staticmethod
+    def _uv(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return vectors[..., 0], vectors[..., 1]
+
+    def animated(self) -> list:
+        return [self.flow, self.scatter, self.arrows]
+
+    def update(self, i: int) -> None:
+        super().update(i)
+        self.flow.set_UVC(*self._uv(self.field[i]))
+        self.arrows.set_offsets(self.push_at(i))
+        self.arrows.set_UVC(*self._uv(self.push[i]))
