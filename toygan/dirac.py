@@ -20,14 +20,13 @@ of its Jacobian at (0, 0) decide convergence (Thm. 4.1 and Lemmas 2.2–2.4):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from toygan.errors import ToyganError
-from toygan.validate import integer, number
+from toygan.validate import choice, integer, number
 
 __all__ = ["DiracGAN", "VARIANTS", "dirac_gan", "trajectory", "jacobian", "eigenvalues",
            "UPDATE_SCHEMES"]
@@ -63,6 +62,8 @@ class DiracGAN:
     summary: str = ""
     smooth: bool = True
     """False where the field is not differentiable at (0, 0), so it has no Jacobian there."""
+    setting: str = ""
+    """What γ is for this variant, for a title (``, γ = 0.3``, ``, clip |ψ| ≤ 0.3``); empty if unused."""
 
 
 def _gan(gamma: float) -> DiracGAN:
@@ -80,7 +81,8 @@ def _wgan(gamma: float) -> DiracGAN:
     clip = gamma if gamma > 0 else 0.3
     return DiracGAN("wgan", clip, lambda t, p: (-p, t * np.ones_like(p)),
                     project=lambda t, p: (t, np.clip(p, -clip, clip)),
-                    summary=f"WGAN, ψ clipped to ±{clip:g}: never converges")
+                    summary=f"WGAN, ψ clipped to ±{clip:g}: never converges",
+                    setting=f", clip |ψ| ≤ {clip:g}")
 
 
 def _wgan_gp(gamma: float) -> DiracGAN:
@@ -89,14 +91,14 @@ def _wgan_gp(gamma: float) -> DiracGAN:
     return DiracGAN("wgan-gp", gamma,
                     lambda t, p: (-p, t - gamma * (np.abs(p) - target) * np.sign(p)),
                     summary=f"WGAN-GP, γ = {gamma:g}, |ψ| pulled to {target}: never converges",
-                    smooth=False)  # sign(ψ) jumps at ψ = 0
+                    smooth=False, setting=f", γ = {gamma:g}")  # sign(ψ) jumps at ψ = 0
 
 
 def _r1(gamma: float) -> DiracGAN:
     gamma = gamma if gamma > 0 else 0.3
     # R1 = γ/2 E_data[|∇ₓD|²] = γ/2 ψ² for D = ψx; R2 (on p_θ) is the same here
     return DiracGAN("r1", gamma, lambda t, p: (-p * _fp(p * t), t * _fp(p * t) - gamma * p),
-                    summary=f"R1 (= R2 here), γ = {gamma:g}: converges")
+                    summary=f"R1 (= R2 here), γ = {gamma:g}: converges", setting=f", γ = {gamma:g}")
 
 
 def _instance_noise(gamma: float) -> DiracGAN:
@@ -111,7 +113,8 @@ def _instance_noise(gamma: float) -> DiracGAN:
         dp = (w * ((t + eps) * _fp(p * (t + eps)) + eps * _fp(p * eps))).sum(0)
         return dt, dp
 
-    return DiracGAN("instance-noise", sigma, field, summary=f"instance noise σ = {sigma:g}: converges")
+    return DiracGAN("instance-noise", sigma, field, summary=f"instance noise σ = {sigma:g}: converges",
+                    setting=f", σ = {sigma:g}")
 
 
 def _consensus(gamma: float) -> DiracGAN:
@@ -126,7 +129,8 @@ def _consensus(gamma: float) -> DiracGAN:
         g2 = p * ft**2 + s * ft * fpp * t
         return v1 - gamma * g1, v2 - gamma * g2
 
-    return DiracGAN("consensus", gamma, field, summary=f"consensus optimisation, γ = {gamma:g}: converges")
+    return DiracGAN("consensus", gamma, field, summary=f"consensus optimisation, γ = {gamma:g}: converges",
+                    setting=f", γ = {gamma:g}")
 
 
 VARIANTS: dict[str, Callable[[float], DiracGAN]] = {
@@ -135,7 +139,51 @@ VARIANTS: dict[str, Callable[[float], DiracGAN]] = {
 }
 """Name → factory(γ) of a Dirac-GAN variant; γ ≤ 0 takes the variant's default (the paper's)."""
 
-UPDATE_SCHEMES = ("continuous", "simultaneous", "alternating")
+def _simultaneous(gan: DiracGAN, t: float, p: float, h: float) -> tuple[float, float]:
+    dt, dp = gan.field(t, p)
+    return t + h * dt, p + h * dp
+
+
+def _alternating(gan: DiracGAN, t: float, p: float, h: float) -> tuple[float, float]:
+    p = p + h * gan.field(t, p)[1]
+    t, p = gan.project(t, p)
+    return t + h * gan.field(t, p)[0], p
+
+
+def _rk4(gan: DiracGAN, t: float, p: float, h: float) -> tuple[float, float]:
+    k1 = gan.field(t, p)
+    k2 = gan.field(t + h / 2 * k1[0], p + h / 2 * k1[1])
+    k3 = gan.field(t + h / 2 * k2[0], p + h / 2 * k2[1])
+    k4 = gan.field(t + h * k3[0], p + h * k3[1])
+    return (t + h / 6 * (k1[0] + 2 * k2[0] + 2 * k3[0] + k4[0]),
+            p + h / 6 * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1]))
+
+
+def _alternating_matrix(j: np.ndarray, h: float) -> np.ndarray:
+    d_step = np.array([[1.0, 0.0], [h * j[1, 0], 1 + h * j[1, 1]]])
+    g_step = np.array([[1 + h * j[0, 0], h * j[0, 1]], [0.0, 1.0]])
+    return g_step @ d_step
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """An update scheme: one step of size h from (θ, ψ), and the matrix whose eigenvalues say how
+    it behaves near the equilibrium, from the field's Jacobian J there."""
+
+    step: Callable[[DiracGAN, float, float, float], tuple[float, float]]
+    matrix: Callable[[np.ndarray, float], np.ndarray]
+    discrete: bool = True
+    """A map applied once per step (its matrix needs h); False for the flow, whose matrix is J."""
+
+
+UPDATE_SCHEMES: dict[str, Scheme] = {
+    "continuous": Scheme(_rk4, lambda j, h: j, discrete=False),
+    "simultaneous": Scheme(_simultaneous, lambda j, h: np.eye(2) + h * j),
+    "alternating": Scheme(_alternating, _alternating_matrix),
+}
+"""Name → update scheme: the gradient flow (integrated with classical Runge–Kutta, RK4, at step
+h; its matrix is J), both players stepping from the same point (I + hJ), or D first and then G
+against the new D (Goodfellow et al. 2014, Algorithm 1)."""
 
 
 def dirac_gan(name: str, gamma: float = 0.0) -> DiracGAN:
@@ -154,33 +202,17 @@ def trajectory(gan: DiracGAN, theta0: float = 1.0, psi0: float = 1.0, *, steps: 
     ``alternating``: D steps first, then G against the new D (Goodfellow et al. 2014, Algorithm 1).
     ``continuous``: the gradient flow, integrated with classical Runge–Kutta (RK4) at step h.
     """
-    if scheme not in UPDATE_SCHEMES:
-        raise ToyganError(f"scheme = {scheme!r}: choose one of {list(UPDATE_SCHEMES)}")
+    choice("scheme", scheme, UPDATE_SCHEMES)
+    step = UPDATE_SCHEMES[scheme].step
     integer("steps", steps, 1)
     number("lr", lr, 0.0)
-    for label, v in (("theta0", theta0), ("psi0", psi0)):
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise ToyganError(f"{label} = {v!r}: must be a finite number")
+    # a start point far out would overflow the field at once
+    t, p = (number(label, v, -1e6, 1e6) for label, v in (("theta0", theta0), ("psi0", psi0)))
     path = np.empty((steps + 1, 2))
-    t, p = float(theta0), float(psi0)
     path[0] = t, p
     h = float(lr)
     for i in range(1, steps + 1):
-        if scheme == "simultaneous":
-            dt, dp = gan.field(t, p)
-            t, p = t + h * dt, p + h * dp
-        elif scheme == "alternating":
-            p = p + h * gan.field(t, p)[1]
-            t, p = gan.project(t, p)
-            t = t + h * gan.field(t, p)[0]
-        else:
-            k1 = gan.field(t, p)
-            k2 = gan.field(t + h / 2 * k1[0], p + h / 2 * k1[1])
-            k3 = gan.field(t + h / 2 * k2[0], p + h / 2 * k2[1])
-            k4 = gan.field(t + h * k3[0], p + h * k3[1])
-            t = t + h / 6 * (k1[0] + 2 * k2[0] + 2 * k3[0] + k4[0])
-            p = p + h / 6 * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1])
-        t, p = gan.project(t, p)
+        t, p = gan.project(*step(gan, t, p, h))
         path[i] = float(t), float(p)
     return path
 
@@ -204,16 +236,11 @@ def jacobian(gan: DiracGAN, at: tuple[float, float] = (0.0, 0.0), eps: float = 1
 def eigenvalues(gan: DiracGAN, *, lr: float | None = None, scheme: str = "continuous") -> np.ndarray:
     """Eigenvalues at the equilibrium (0, 0): of the Jacobian for ``continuous``, of the one-step
     update matrix for ``simultaneous`` (I + hJ) and ``alternating`` (D first, then G)."""
+    choice("scheme", scheme, UPDATE_SCHEMES)
+    chosen = UPDATE_SCHEMES[scheme]
     j = jacobian(gan)
-    if scheme == "continuous":
-        return np.linalg.eigvals(j)
+    if not chosen.discrete:
+        return np.linalg.eigvals(chosen.matrix(j, 0.0))
     if lr is None:
         raise ToyganError(f"lr: needed for the {scheme} update matrix")
-    h = lr
-    if scheme == "simultaneous":
-        return np.linalg.eigvals(np.eye(2) + h * j)
-    if scheme == "alternating":
-        d_step = np.array([[1.0, 0.0], [h * j[1, 0], 1 + h * j[1, 1]]])
-        g_step = np.array([[1 + h * j[0, 0], h * j[0, 1]], [0.0, 1.0]])
-        return np.linalg.eigvals(g_step @ d_step)
-    raise ToyganError(f"scheme = {scheme!r}: choose one of {list(UPDATE_SCHEMES)}")
+    return np.linalg.eigvals(chosen.matrix(j, number("lr", lr, 0.0)))

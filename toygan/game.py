@@ -38,6 +38,7 @@ from toygan.players import OwnDiscriminator, OwnGenerator, plain_networks
 from toygan.recorder import GRID_CHUNK, Recorder
 from toygan.streams import Streams
 from toygan.updates import UPDATES, adam_moments, unrolled_parameters
+from toygan.validate import integer
 
 __all__ = ["Game", "Callback", "CtrlC", "resolve_device", "MUTABLE"]
 
@@ -523,13 +524,9 @@ class Game:
         """``n`` generator samples of one member ``(n, d)`` (with a fixed p_g, its samples): from
         noise seeded by ``seed``, or from the game's own sampling stream, which training never uses."""
         self._check_member(member)
-        n = _integer(n) if _integer(n) is not None else n
-        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10_000_000:
-            raise ToyganError(f"n = {n!r}: must be an integer from 1 to 10,000,000")
-        seed = seed if seed is None or _integer(seed) is None else _integer(seed)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
-                                 or not 0 <= seed < 2**63):
-            raise ToyganError(f"seed = {seed!r}: must be an integer from 0 to 2**63 - 1, or None")
+        n = integer("n", _integer(n) if _integer(n) is not None else n, 1, 10_000_000)
+        if seed is not None:
+            seed = integer("seed", seed if _integer(seed) is None else _integer(seed), 0, 2**63 - 1)
         gen = (self.streams.user[member] if seed is None
                else torch.Generator().manual_seed(int(seed)))
         if self.fake_target is not None:

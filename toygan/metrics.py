@@ -18,7 +18,7 @@ import numpy as np
 
 from toygan.data import GaussianMixture
 from toygan.errors import ToyganError
-from toygan.validate import integer, points
+from toygan.validate import integer, number, points
 
 __all__ = ["ModeCoverage", "mode_coverage"]
 
@@ -59,8 +59,7 @@ def mode_coverage(samples: np.ndarray, mixture: GaussianMixture, n_std: float = 
         raise ToyganError(f"mixture = {mixture!r}: mode metrics need a GaussianMixture target")
     if samples.shape[1] != mixture.dim:
         raise ToyganError(f"samples: have {samples.shape[1]} coordinates, the mixture {mixture.dim}")
-    if isinstance(n_std, bool) or not isinstance(n_std, int | float) or not n_std > 0:
-        raise ToyganError(f"n_std = {n_std!r}: must be a number > 0")
+    number("n_std", n_std, 0.0)
     integer("min_count", min_count, 1)
     sq = ((samples[:, None, :] - mixture.means[None]) ** 2).sum(-1)  # (n, K)
     nearest = sq.argmin(axis=1)

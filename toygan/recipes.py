@@ -50,7 +50,7 @@ import numpy as np
 from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.validate import read_toml
+from toygan.validate import integer, read_toml
 
 __all__ = ["Recipe", "Check", "CheckResult", "load_recipe", "recipe_paths", "measure", "evaluate",
            "with_seeds", "build",
@@ -181,9 +181,7 @@ def _parse_check(raw: Any, where: str, labels: list[str]) -> Check:
     if when not in ("final", "last-quarter") and not re.fullmatch(r"step:\d+", when):
         raise ToyganError(f"{where}: recipe.checks when = {when!r}: choose final, last-quarter or "
                           "step:N")
-    at_least = raw.get("at_least")
-    if not isinstance(at_least, int) or isinstance(at_least, bool) or at_least < 1:
-        raise ToyganError(f"{where}: recipe.checks at_least = {at_least!r}: must be an integer ≥ 1")
+    at_least = integer(f"{where}: recipe.checks at_least", raw.get("at_least"), 1)
     variant = str(raw.get("variant", ""))
     if labels and variant not in labels:
         raise ToyganError(f"{where}: recipe.checks variant = {variant!r}: choose one of {labels}")

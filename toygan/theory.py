@@ -239,11 +239,8 @@ def kde(samples: np.ndarray, bandwidth: float | str = "scott", *, min_bandwidth:
             return KDE(samples, float(min_bandwidth), floored=True)
         if spread == 0:
             raise ToyganError("samples: all identical, so a bandwidth rule gives 0; pass a number")
-    elif isinstance(bandwidth, bool) or not isinstance(bandwidth, int | float) \
-            or not math.isfinite(bandwidth) or bandwidth <= 0:
-        raise ToyganError(f"bandwidth = {bandwidth!r}: must be a number > 0 or a rule name")
     else:
-        h = float(bandwidth)
+        h = number("bandwidth", bandwidth, 0.0)
     return KDE(samples, h)
 
 
@@ -264,8 +261,7 @@ def quadrature(window: tuple[float, float, float, float], resolution: int = 400)
     smallest σ (the error is of order exp(−2π²σ²/h²) for a mode well inside the window); integrals
     below check the mass each density puts on the grid, which bounds the error of the window.
     """
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ToyganError(f"resolution = {resolution!r}: must be an integer ≥ 2")
+    integer("resolution", resolution, 2)
     x0, x1, y0, y1 = (float(v) for v in window)
     if not (x0 < x1 and y0 < y1):
         raise ToyganError(f"window = {window!r}: needs xmin < xmax and ymin < ymax")

@@ -10,13 +10,13 @@ import numpy as np
 from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.render.figure import BlittedFigure, Look
-from toygan.render.html import Player, write_html
+from toygan.render.html import Player
 from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names
-from toygan.render.writers import write_filmstrip, write_gif, write_mp4
+from toygan.render.writers import FORMATS
+from toygan.validate import integer, number
 
 __all__ = ["Animation", "render", "player", "FORMATS", "frame_indices", "check_output", "write_frames"]
 
-FORMATS = ("gif", "mp4", "png", "html")
 DEFAULT_PANELS = ("samples", "discriminator", "convergence")
 DEFAULT_PANELS_1D = ("goodfellow", "convergence")
 
@@ -178,10 +178,8 @@ def check_output(path: str | Path, format: str | None, fps: float, max_frames: i
     if format is not None and suffix in FORMATS and suffix != fmt:
         raise ToyganError(f"format = {fmt!r} but the output {str(path)!r} ends in .{suffix}; "
                           "give one of them, or make them agree")
-    if isinstance(fps, bool) or not isinstance(fps, int | float) or not 0.5 <= fps <= 60:
-        raise ToyganError(f"fps = {fps!r}: must be a number from 0.5 to 60")
-    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 2:
-        raise ToyganError(f"max_frames = {max_frames!r}: must be an integer ≥ 2")
+    number("fps", fps, 0.5, 60, open_low=False)
+    integer("max_frames", max_frames, 2)
     return path, fmt
 
 
@@ -193,15 +191,8 @@ def write_frames(frame: Callable[[int], np.ndarray], n_frames: int, path: str | 
     ``filmstrip_frames`` for a PNG) and write them as GIF, MP4, PNG filmstrip or HTML player.
     ``caption(i)`` labels frame i in the HTML player (default: ``frame i``); ``title`` names the page."""
     path, fmt = check_output(path, format, fps, max_frames)
-    indices = frame_indices(n_frames, filmstrip_frames if fmt == "png" else max_frames)
-    frames = (frame(int(i)) for i in indices)
-    if fmt == "gif":
-        write_gif(list(frames), path, fps)
-    elif fmt == "mp4":
-        write_mp4(frames, path, fps)
-    elif fmt == "html":
-        caption = caption or (lambda i: f"frame {i}")
-        write_html(list(frames), path, fps, [caption(int(i)) for i in indices], title=title)
-    else:
-        write_filmstrip(list(frames), path)
+    writer = FORMATS[fmt]
+    indices = frame_indices(n_frames, filmstrip_frames if writer.stills else max_frames)
+    caption = caption or (lambda i: f"frame {i}")
+    writer.write((frame(int(i)) for i in indices), path, fps, [caption(int(i)) for i in indices], title)
     return path

@@ -9,7 +9,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 
-from toygan.dirac import dirac_gan, eigenvalues, trajectory
+from toygan.dirac import UPDATE_SCHEMES, dirac_gan, eigenvalues, trajectory
 from toygan.errors import ToyganError
 from toygan.render.animation import check_output, write_frames
 from toygan.render.figure import BlittedFigure, Look
@@ -54,19 +54,12 @@ def parse_runs(text: str) -> list[DiracRun]:
     return runs
 
 
-def _setting(variant: str, gamma: float) -> str:
-    """What γ means for each variant, for a panel title."""
-    label = {"gan": "", "nsgan": "", "wgan": f", clip |ψ| ≤ {gamma:g}",
-             "instance-noise": f", σ = {gamma:g}"}
-    return label.get(variant, f", γ = {gamma:g}")
-
-
 def _growth(gan, run: DiracRun, lr: float) -> str:
     """The per-step factor by which the distance to (0, 0) changes near it."""
     if not gan.smooth:
         return "no Jacobian at (0, 0)"
-    if run.scheme == "continuous":
-        ev = eigenvalues(gan)
+    if not UPDATE_SCHEMES[run.scheme].discrete:
+        ev = eigenvalues(gan, scheme=run.scheme)
         return f"eigenvalues {ev[0].real:+.2f} ± {abs(ev[0].imag):.2f}i"
     rho = np.abs(eigenvalues(gan, lr=lr, scheme=run.scheme)).max()
     return f"|eigenvalue| of a step = {rho:.4f}"
@@ -109,7 +102,7 @@ class DiracAnimation(BlittedFigure):
                 ax.set_xlabel("θ (generator)", fontsize=9)
                 ax.set_ylabel("ψ (discriminator)", fontsize=9)
                 ax.tick_params(labelsize=8)
-                ax.set_title(f"{run.variant}{_setting(run.variant, gan.gamma)}\n{run.scheme} updates",
+                ax.set_title(f"{run.variant}{gan.setting}\n{run.scheme} updates",
                              fontsize=9)
                 box = {"facecolor": matplotlib.rcParams["axes.facecolor"], "edgecolor": ink(0.2),
                        "alpha": 0.9}

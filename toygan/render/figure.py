@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from toygan.errors import ToyganError
 from toygan.render.style import STYLES
+from toygan.validate import integer, number
 
 __all__ = ["BlittedFigure", "Look", "STYLES"]
 
@@ -32,9 +33,8 @@ class Look:
     style: str = "light"
 
     def __post_init__(self) -> None:
-        if self.dpi is not None and (isinstance(self.dpi, bool) or not isinstance(self.dpi, int | float)
-                                     or not 30 <= self.dpi <= 600):
-            raise ToyganError(f"dpi = {self.dpi!r}: must be a number from 30 to 600 (or None)")
+        if self.dpi is not None:
+            number("dpi", self.dpi, 30, 600, open_low=False)
         if self.cmap not in matplotlib.colormaps:
             raise ToyganError(f"cmap = {self.cmap!r}: not a matplotlib colour map; diverging ones "
                               "suit D best: RdBu, PuOr, BrBG, coolwarm, PiYG, ...")
@@ -49,8 +49,7 @@ class BlittedFigure:
     def __init__(self, width: int, height_ratio: float, look: Look | None = None) -> None:
         """``width`` in pixels (320–4096, rounded down to a multiple of 16); the height is
         ``height_ratio`` × width, also a multiple of 16 (video encoders need it)."""
-        if isinstance(width, bool) or not isinstance(width, int) or not 320 <= width <= 4096:
-            raise ToyganError(f"width = {width!r}: must be an integer from 320 to 4096 pixels")
+        integer("width", width, 320, 4096)
         width = width // 16 * 16
         height = round(width * height_ratio / 16) * 16
         # the layout is fixed in inches and the dpi follows the width, so every width shows the

@@ -1,18 +1,20 @@
-"""Writers: RGB frames ``(H, W, 3)`` uint8 → GIF, MP4 or a PNG filmstrip, each written atomically
-(the HTML player: ``html.py``)."""
+"""Writers: RGB frames ``(H, W, 3)`` uint8 → GIF, MP4, a PNG filmstrip or the HTML player
+(``html.py``), each written atomically; ``FORMATS`` maps each format's name to its writer."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import imageio.v2 as imageio
 import numpy as np
 
 from toygan.atomic import atomic_path
+from toygan.render.html import write_html
 from toygan.render.palette import quantize
 
-__all__ = ["write_gif", "write_mp4", "write_filmstrip"]
+__all__ = ["FORMATS", "Format", "write_gif", "write_mp4", "write_filmstrip"]
 
 
 def write_gif(frames: Sequence[np.ndarray], path: Path, fps: float, hold_last: float = 1.5) -> None:
@@ -54,3 +56,33 @@ def write_filmstrip(frames: Sequence[np.ndarray], path: Path, columns: int = 2, 
         sheet[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = frame
     with atomic_path(path) as tmp:
         imageio.imwrite(tmp, sheet, format="PNG")
+
+
+@dataclass(frozen=True)
+class Format:
+    """An output format: ``write(frames, path, fps, captions, title)``, and whether it shows a few
+    stills (a filmstrip) rather than the animation."""
+
+    write: Callable[[Iterable[np.ndarray], Path, float, list[str], str], None]
+    stills: bool = False
+
+
+def _gif(frames: Iterable[np.ndarray], path: Path, fps: float, captions: list[str], title: str) -> None:
+    write_gif(list(frames), path, fps)
+
+
+def _mp4(frames: Iterable[np.ndarray], path: Path, fps: float, captions: list[str], title: str) -> None:
+    write_mp4(frames, path, fps)  # frame by frame: a long video never sits in memory
+
+
+def _png(frames: Iterable[np.ndarray], path: Path, fps: float, captions: list[str], title: str) -> None:
+    write_filmstrip(list(frames), path)
+
+
+def _html(frames: Iterable[np.ndarray], path: Path, fps: float, captions: list[str], title: str) -> None:
+    write_html(list(frames), path, fps, captions, title=title)
+
+
+FORMATS: dict[str, Format] = {"gif": Format(_gif), "mp4": Format(_mp4), "png": Format(_png, stills=True),
+                              "html": Format(_html)}
+"""Name (the output file's suffix) → format."""
