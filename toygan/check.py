@@ -93,10 +93,10 @@ def _theory(name: str, seeds: int | None, quick: bool) -> list[tuple[str, list[f
 
 
 def _recipe(path: str, seeds: int | None) -> list[tuple[str, list[float], bool]]:
-    from toygan.recipes import evaluate, load_recipe, with_seeds
+    from toygan.recipes import RECIPE_KINDS, evaluate, load_recipe, with_seeds
 
     recipe = load_recipe(path)
-    if seeds is not None and recipe.kind != "dirac":  # a Dirac-GAN recipe has no seeds
+    if seeds is not None and RECIPE_KINDS[recipe.kind].trains:  # a Dirac-GAN recipe has no seeds
         recipe = with_seeds(recipe, seeds)
     _, results = evaluate(recipe, say=lambda text: None)
     return [(f"{r.check.describe()} in at least {r.check.at_least} of {r.seeds} seeds "

@@ -29,7 +29,7 @@ from toygan.errors import ToyganError
 from toygan.validate import choice, integer, number
 
 __all__ = ["DiracGAN", "VARIANTS", "dirac_gan", "trajectory", "jacobian", "eigenvalues",
-           "UPDATE_SCHEMES"]
+           "Scheme", "UPDATE_SCHEMES"]
 
 
 def _fp(t):

@@ -50,13 +50,11 @@ import numpy as np
 from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.validate import integer, read_toml
+from toygan.validate import choice, integer, read_toml
 
-__all__ = ["Recipe", "Check", "CheckResult", "load_recipe", "recipe_paths", "measure", "evaluate",
-           "with_seeds", "build",
-           "write_gallery", "record_results"]
+__all__ = ["Recipe", "Check", "CheckResult", "Kind", "RECIPE_KINDS", "load_recipe", "recipe_paths",
+           "measure", "evaluate", "with_seeds", "build", "write_gallery", "record_results"]
 
-KINDS = ("run", "compare", "dirac")
 _OPS: dict[str, Callable[[Any, Any], Any]] = {"<=": operator.le, ">=": operator.ge,
                                                "<": operator.lt, ">": operator.gt}
 _SYMBOL = {"<=": "≤", ">=": "≥", "<": "<", ">": ">"}
@@ -137,10 +135,12 @@ class Recipe:
     """Cheap enough (seconds) for ``toygan check --quick``."""
 
     def configs(self) -> dict[str, Config]:
-        """Label → the config trained for it (``seeds`` members); one unlabelled for a run."""
-        assert self.config is not None
+        """Label → the config trained for it (``seeds`` members); one unlabelled for a run, none
+        for a Dirac-GAN recipe."""
+        if self.config is None:
+            return {}
         base = self.config.replace(**{"train.members": self.seeds})
-        if self.kind == "run":
+        if not RECIPE_KINDS[self.kind].variants:
             return {"": base}
         return {label: base.replace(**overrides) for label, overrides in self.variants}
 
@@ -202,22 +202,17 @@ def load_recipe(path: str | Path) -> Recipe:
         raise ToyganError(f"{where}: no [recipe] table (title, claim, look_for, source, ...)")
     table = _table(values.pop("recipe"), _RECIPE_KEYS, where, "[recipe]")
     kind = table.get("kind", "run")
-    if not isinstance(kind, str) or kind not in KINDS:
-        raise ToyganError(f"{where}: recipe.kind = {kind!r}: choose one of {list(KINDS)}")
+    choice(f"{where}: recipe.kind", kind, RECIPE_KINDS)
     variants = []
     for raw in table.get("variants", []):
         if not isinstance(raw, dict) or "label" not in raw:
             raise ToyganError(f"{where}: each [[recipe.variants]] needs a label (and a set table)")
         variants.append((str(raw["label"]), dict(raw.get("set", {}))))
-    if kind == "compare" and len(variants) < 2:
-        raise ToyganError(f"{where}: a compare recipe needs at least two [[recipe.variants]]")
-    labels = [label for label, _ in variants]
-    if kind == "dirac":
-        from toygan.render.dirac import parse_runs
-
-        labels = [run.label for run in parse_runs(str(table.get("runs", "")))]
+    if RECIPE_KINDS[kind].variants and len(variants) < 2:
+        raise ToyganError(f"{where}: a {kind} recipe needs at least two [[recipe.variants]]")
+    labels = RECIPE_KINDS[kind].labels(table, variants)
     checks = [_parse_check(raw, where, labels) for raw in table.get("checks", [])]
-    config = None if kind == "dirac" else Config.from_dict(values)
+    config = Config.from_dict(values) if RECIPE_KINDS[kind].trains else None
     recipe = Recipe(
         name=path.stem, path=path, title=_text(table, "title", where),
         claim=_text(table, "claim", where), look_for=_text(table, "look_for", where),
@@ -231,7 +226,7 @@ def load_recipe(path: str | Path) -> Recipe:
     if not isinstance(quick, bool):
         raise ToyganError(f"{where}: recipe.quick = {quick!r}: must be true or false")
     recipe.quick = quick
-    if kind != "dirac":
+    if RECIPE_KINDS[kind].trains:
         recipe.configs()  # every variant's overrides are validated now, before any training
         for check in checks:
             if check.at_least > recipe.seeds:
@@ -277,19 +272,95 @@ def measure(check: Check, histories: dict[str, History]) -> CheckResult:
     return CheckResult(check, int(np.sum(passed)), len(values), [float(v) for v in values], against)
 
 
-def _dirac_results(recipe: Recipe) -> dict[str, np.ndarray]:
-    """Run label → the distance from the equilibrium at the end over that at the start."""
+def _integrate(recipe: Recipe, say: Callable[[str], None], progress: bool
+               ) -> tuple[dict[str, History], list[CheckResult]]:
+    """A Dirac-GAN recipe's checks: per run label, the distance from the equilibrium at the end
+    over that at the start."""
     from toygan.dirac import dirac_gan, trajectory
     from toygan.render.dirac import parse_runs
 
-    out = {}
+    distances = {}
     for run in parse_runs(recipe.dirac.get("runs", "")):
         path = trajectory(dirac_gan(run.variant, run.gamma), 1.0, 1.0,
                           steps=int(recipe.dirac.get("steps", 500)),
                           lr=float(recipe.dirac.get("lr", 0.1)), scheme=run.scheme)
         start, end = np.linalg.norm(path[0]), np.linalg.norm(path[-1])
-        out[run.label] = np.array([end / start])
-    return out
+        distances[run.label] = np.array([end / start])
+    results = []
+    for check in recipe.checks:
+        value = distances[check.variant]
+        passed = _OPS[check.op](value, float(check.against))
+        results.append(CheckResult(check, int(np.sum(passed)), 1, [float(value[0])]))
+    return {}, results
+
+
+def _train(recipe: Recipe, say: Callable[[str], None], progress: bool
+           ) -> tuple[dict[str, History], list[CheckResult]]:
+    """Train each of the recipe's configs as one batched ensemble and measure the checks."""
+    from toygan.training import train
+
+    histories = {}
+    for label, config in recipe.configs().items():
+        histories[label] = history = train(config, progress=progress)
+        if history.status == "interrupted":  # Ctrl-C: stop, measure nothing
+            raise KeyboardInterrupt
+        if history.status != "completed":
+            say(f"  {recipe.name} {label}: {history.message}")
+    return histories, [measure(check, histories) for check in recipe.checks]
+
+
+def _draw_run(recipe: Recipe, histories: dict[str, History], out: Path) -> None:
+    from toygan.render import render
+
+    render(histories[""], out, panels=recipe.panels, member=recipe.member, fps=recipe.fps,
+           width=recipe.width, max_frames=recipe.frames)
+
+
+def _draw_compare(recipe: Recipe, histories: dict[str, History], out: Path) -> None:
+    from toygan.render import Column, compare
+
+    columns = [Column(h, label, recipe.member) for label, h in histories.items()]
+    compare(columns, out, panels=recipe.panels, fps=recipe.fps, width=recipe.width,
+            max_frames=recipe.frames)
+
+
+def _draw_dirac(recipe: Recipe, histories: dict[str, History], out: Path) -> None:
+    from toygan.render.dirac import parse_runs, render_dirac
+
+    render_dirac(out, parse_runs(recipe.dirac.get("runs", "")),
+                 steps=int(recipe.dirac.get("steps", 500)), lr=float(recipe.dirac.get("lr", 0.1)),
+                 width=recipe.width, fps=recipe.fps, max_frames=recipe.frames)
+
+
+def _dirac_labels(table: dict, variants: list) -> list[str]:
+    from toygan.render.dirac import parse_runs
+
+    return [run.label for run in parse_runs(str(table.get("runs", "")))]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of recipe: how it is measured (trained over seeds, or integrated) and drawn, and
+    which labels its checks may name."""
+
+    measure: Callable[[Recipe, Callable[[str], None], bool], tuple[dict[str, History], list[CheckResult]]]
+    draw: Callable[[Recipe, dict[str, History], Path], None]
+    labels: Callable[[dict, list], list[str]] = lambda table, variants: [label for label, _ in variants]
+    variants: bool = False
+    """Trains one config per ``[[recipe.variants]]`` (at least two), not one."""
+
+    @property
+    def trains(self) -> bool:
+        """Whether it trains configs over seeds (a Dirac-GAN recipe integrates its field instead)."""
+        return self.measure is _train
+
+
+RECIPE_KINDS: dict[str, Kind] = {
+    "run": Kind(_train, _draw_run),
+    "compare": Kind(_train, _draw_compare, variants=True),
+    "dirac": Kind(_integrate, _draw_dirac, labels=_dirac_labels),
+}
+"""Name (``recipe.kind``) → kind: one run, variants side by side, or Dirac-GAN trajectories."""
 
 
 def with_seeds(recipe: Recipe, seeds: int) -> Recipe:
@@ -316,24 +387,7 @@ def evaluate(recipe: Recipe, *, say: Callable[[str], None] = print, progress: bo
     Raises:
         KeyboardInterrupt: when Ctrl-C stopped training (nothing is measured).
     """
-    from toygan.training import train
-
-    if recipe.kind == "dirac":
-        distances = _dirac_results(recipe)
-        results = []
-        for check in recipe.checks:
-            value = distances[check.variant]
-            passed = _OPS[check.op](value, float(check.against))
-            results.append(CheckResult(check, int(np.sum(passed)), 1, [float(value[0])]))
-        return {}, results
-    histories = {}
-    for label, config in recipe.configs().items():
-        histories[label] = history = train(config, progress=progress)
-        if history.status == "interrupted":  # Ctrl-C: stop, measure nothing
-            raise KeyboardInterrupt
-        if history.status != "completed":
-            say(f"  {recipe.name} {label}: {history.message}")
-    return histories, [measure(check, histories) for check in recipe.checks]
+    return RECIPE_KINDS[recipe.kind].measure(recipe, say, progress)
 
 
 def build(recipe: Recipe, out_dir: str | Path, *, say: Callable[[str], None] = print,
@@ -343,23 +397,10 @@ def build(recipe: Recipe, out_dir: str | Path, *, say: Callable[[str], None] = p
     Returns:
         The GIF's path and one result per check.
     """
-    from toygan.render import Column, compare, render
-    from toygan.render.dirac import parse_runs, render_dirac
-
     out = Path(out_dir) / f"{recipe.name}.gif"
     start = time.perf_counter()
     histories, results = evaluate(recipe, say=say, progress=progress)
-    if recipe.kind == "dirac":
-        render_dirac(out, parse_runs(recipe.dirac.get("runs", "")),
-                     steps=int(recipe.dirac.get("steps", 500)), lr=float(recipe.dirac.get("lr", 0.1)),
-                     width=recipe.width, fps=recipe.fps, max_frames=recipe.frames)
-    elif recipe.kind == "run":
-        render(histories[""], out, panels=recipe.panels, member=recipe.member, fps=recipe.fps,
-               width=recipe.width, max_frames=recipe.frames)
-    else:
-        columns = [Column(h, label, recipe.member) for label, h in histories.items()]
-        compare(columns, out, panels=recipe.panels, fps=recipe.fps, width=recipe.width,
-                max_frames=recipe.frames)
+    RECIPE_KINDS[recipe.kind].draw(recipe, histories, out)
     size = out.stat().st_size / 1e6
     say(f"{recipe.name}: wrote {out} ({size:.2f} MB) in {time.perf_counter() - start:.0f} s")
     for result in results:
@@ -392,7 +433,7 @@ def _gallery(recipes: list[Recipe], measured: dict[str, dict], media: str) -> st
         lines += [f"**Source.** {r.source}", "",
                   f"Recipe: [{r.path.name}]({media}{r.path.name})"
                   + (f"; {r.seeds} seeds, the animation shows seed index {r.member}."
-                     if r.kind != "dirac" else "."), ""]
+                     if RECIPE_KINDS[r.kind].trains else "."), ""]
     return "\n".join(lines)
 
 

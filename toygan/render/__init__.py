@@ -4,10 +4,11 @@ from toygan.render.animation import FORMATS, Animation, frame_indices, player, r
 from toygan.render.compare import Column, Comparison, compare, seeds
 from toygan.render.dirac import DiracAnimation, DiracRun, render_dirac
 from toygan.render.figure import Look
-from toygan.render.panels import PANELS
+from toygan.render.panels import PANELS, Context, Panel, Shared
 
-__all__ = ["Animation", "Column", "Comparison", "DiracAnimation", "DiracRun", "FORMATS", "Look", "PANELS",
-           "compare", "frame_indices", "player", "render", "render_dirac", "seeds", "write_frames"]
+__all__ = ["Animation", "Column", "Comparison", "Context", "DiracAnimation", "DiracRun", "FORMATS", "Look",
+           "PANELS", "Panel", "Shared", "compare", "frame_indices", "player", "render", "render_dirac",
+           "seeds", "write_frames"]
 
 
 def _show_history(history) -> str:
