@@ -13,13 +13,14 @@ import signal
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from toygan.errors import ToyganError, first_line
 from toygan.sweep.spec import Task
 
-__all__ = ["BACKENDS", "SLOW_ENV"]
+__all__ = ["BACKENDS", "Backend", "SLOW_ENV"]
 
 Done = Callable[[list[dict[str, Any]]], None]
 
@@ -125,5 +126,15 @@ def check_address(address: str) -> None:
                           "[tcp://]host:port, as in tcp://10.0.0.5:8786")
 
 
-BACKENDS: dict[str, Callable[..., None]] = {"joblib": run_joblib, "dask": run_dask}
-"""backend name → runner: ``joblib`` (local processes), ``dask`` (a Dask cluster)."""
+@dataclass(frozen=True)
+class Backend:
+    """Where a sweep's tasks run: ``run(tasks, folder, done, workers=, address=, timeout=,
+    report=)``, and whether it can join a cluster started elsewhere (``--address``)."""
+
+    run: Callable[..., None]
+    joins: bool = False
+
+
+BACKENDS: dict[str, Backend] = {"joblib": Backend(run_joblib), "dask": Backend(run_dask, joins=True)}
+"""backend name → backend: ``joblib`` (local processes), ``dask`` (a Dask cluster, local or at an
+address)."""

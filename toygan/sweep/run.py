@@ -179,8 +179,10 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, backend: str = "joblib", w
     choice("--backend", backend, BACKENDS)
     integer("--workers", workers, 1, 256)
     number("--timeout", timeout, 0, 3600)
-    if address is not None and backend != "dask":
-        raise ToyganError("--address names a Dask scheduler; use it with --backend dask")
+    if address is not None and not BACKENDS[backend].joins:
+        joining = [name for name, b in BACKENDS.items() if b.joins]
+        raise ToyganError(f"--address names a scheduler to join; use it with --backend "
+                          f"{' or '.join(joining)}")
     if address is not None:
         check_address(address)
     for device in {t.config.train.device for t in spec.tasks}:
@@ -201,7 +203,7 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, backend: str = "joblib", w
     try:
         if todo:
             # absolute: a worker elsewhere (a cluster on a shared file system) has its own cwd
-            BACKENDS[backend](todo, str(folder.resolve()), lambda rows: bar.update(1), workers=workers,
+            BACKENDS[backend].run(todo, str(folder.resolve()), lambda rows: bar.update(1), workers=workers,
                               address=address, timeout=timeout, report=report)
     finally:
         bar.close()
