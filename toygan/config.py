@@ -37,7 +37,9 @@ class DataConfig:
     """What the generator must learn."""
 
     name: str = "ring"
-    """Target distribution, a name in ``toygan.data.TARGETS``: ring, grid, mixture."""
+    """Target distribution, a name in ``toygan.data.TARGETS``: ring, grid, mixture, mixture1d,
+    moons, circles, spiral, swiss_roll, points (a file of points) or image (an image as a density,
+    darker pixels carrying more mass)."""
     params: dict[str, Any] = field(default_factory=dict)
     """Keyword arguments of the target's factory, e.g. ``{n_modes = 8, radius = 2.0, std = 0.02}``."""
 

@@ -99,7 +99,7 @@ class EnsembleMLP(nn.Module):
 
 
 class Generator(EnsembleMLP):
-    """G: noise ``(E, B, noise_dim)`` → points ``(E, B, 2)``."""
+    """G: noise ``(E, B, noise_dim)`` → points ``(E, B, out_dim)`` (2, or 1 for a 1D target)."""
 
     def __init__(self, members: int = 1, noise_dim: int = 2, width: int = 128, depth: int = 2,
                  activation: str = "relu", out_dim: int = 2) -> None:
@@ -108,7 +108,8 @@ class Generator(EnsembleMLP):
 
 
 class Discriminator(EnsembleMLP):
-    """D: points ``(E, B, 2)`` → logits ``(E, B)``; the probability "real" is ``sigmoid(logit)``."""
+    """D: points ``(E, B, in_dim)`` → raw outputs ``(E, B)``: a logit, a least-squares score or a
+    critic's value, as the objective reads them (``Objective.reading``)."""
 
     def __init__(self, members: int = 1, width: int = 128, depth: int = 2,
                  activation: str = "relu", in_dim: int = 2) -> None:

@@ -14,7 +14,8 @@ __all__ = ["OPTIMIZERS", "make_optimizer"]
 
 
 def _adam(params: Iterable[torch.Tensor], lr: float, t: TrainConfig) -> torch.optim.Optimizer:
-    # fused Adam: one kernel for all parameters, 10–20 % faster at these sizes (MACHINE_FACTS)
+    # fused Adam: one kernel for all parameters; 1.11–1.26× faster than torch's default Adam on the
+    # ring preset (benchmarks/adam_fused.py)
     return torch.optim.Adam(params, lr=lr, betas=tuple(t.betas), fused=True)
 
 
