@@ -221,6 +221,61 @@ def test_value_panel_draws_v_and_its_jsd_bound(history, tmp_path):
         render(h, tmp_path / "x.png", panels=["value"])
 
 
+def test_render_reads_the_objective_the_history_recorded_not_its_name(tmp_path, monkeypatch):
+    """A newly registered objective draws as its traits say, and a saved history keeps the traits
+    it was trained with, whatever the name means later."""
+    import dataclasses
+
+    from toygan import History
+    from toygan.objectives import OBJECTIVES
+    from toygan.render.panels import DiscriminatorPanel
+
+    mine = dataclasses.replace(OBJECTIVES["non-saturating"], name="mine")
+    monkeypatch.setitem(OBJECTIVES, "mine", mine)
+    h = train(tiny_config(**{"train.loss": "mine"}), progress=False)
+    assert h.objective == {"output": "logit", "minimax_value": True}
+    render(h, tmp_path / "value.png", panels=["value", "dstar"])  # a value, probabilities: drawn
+    path = h.save(tmp_path / "h.npz")
+    # the name now means a critic: the recorded run is still drawn as the logit game it was
+    monkeypatch.setitem(OBJECTIVES, "mine", dataclasses.replace(mine, output="critic", minimax_value=False))
+    loaded = History.load(path)
+    assert loaded.objective == {"output": "logit", "minimax_value": True} and not loaded.critic
+    anim = Animation(loaded, ["discriminator", "value"])
+    try:
+        assert isinstance(anim.panels[0], DiscriminatorPanel) and not anim.panels[0].critic
+    finally:
+        anim.close()
+    # a run trained with the critic reading refuses what a critic has not
+    critic = train(tiny_config(**{"train.loss": "mine"}), progress=False)
+    assert critic.critic and not critic.minimax_value
+    for panel, why in (("value", "no V.D, G. of Eq. 1"), ("dstar", "trains a critic")):
+        with pytest.raises(ToyganError, match=why):
+            render(critic, tmp_path / "x.png", panels=[panel])
+
+
+def test_a_history_with_malformed_objective_traits_is_one_line(tmp_path):
+    import io
+    import json
+    import zipfile
+
+    from toygan import History
+
+    path = train(tiny_config(), progress=False).save(tmp_path / "h.npz")
+    with zipfile.ZipFile(path) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    meta = np.load(path)["meta"]
+    changed = json.loads(str(meta))
+    changed["objective"] = {"output": "odds", "minimax_value": True}
+    buffer = io.BytesIO()
+    np.save(buffer, np.array(json.dumps(changed)))
+    members["meta.npy"] = buffer.getvalue()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    with pytest.raises(ToyganError, match="its objective is not"):
+        History.load(path)
+
+
 def test_manifold_push_and_losses_panels_follow_the_history(history, tmp_path):
     from toygan.render.panels import ManifoldPanel, PushPanel
 

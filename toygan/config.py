@@ -196,18 +196,24 @@ class TrainConfig:
         integer("train.unroll", self.unroll, 0, 50)
         integer("train.pack", self.pack, 1, 16)
         self.consensus = number("train.consensus", self.consensus, 0.0, open_low=False)
-        if self.consensus > 0 and self.updates != "simultaneous":
+        together = UPDATES[self.updates].together
+        if self.consensus > 0 and not together:
             raise ToyganError(f"train.consensus = {self.consensus:g}: consensus optimisation moves "
-                              'both players at once; it needs train.updates = "simultaneous"')
-        if self.unroll and self.updates != "alternating":
+                              f"both players at once; it needs train.updates = {_updates(True)}")
+        if self.unroll and together:
             raise ToyganError(f"train.unroll = {self.unroll}: unrolling looks ahead along D's own "
-                              'updates; it needs train.updates = "alternating"')
+                              f"updates; it needs train.updates = {_updates(False)}")
         if self.unroll and self.optimizer not in UNROLLED_STEPS:
             raise ToyganError(f"train.unroll = {self.unroll}: unrolled steps follow adam or sgd, "
                               "not rmsprop")
-        if self.updates == "simultaneous" and self.d_steps != 1:
+        if together and self.d_steps != 1:
             raise ToyganError(f"train.d_steps = {self.d_steps}: k discriminator steps per generator "
-                              'step is an alternating scheme; use train.updates = "alternating"')
+                              f"step is an alternating scheme; use train.updates = {_updates(False)}")
+
+
+def _updates(together: bool) -> str:
+    """The update schemes that do (or do not) step both players at once, quoted for a message."""
+    return " or ".join(f'"{name}"' for name, s in UPDATES.items() if s.together == together)
 
 
 @dataclass

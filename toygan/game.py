@@ -37,7 +37,7 @@ from toygan.optimizers import make_optimizer
 from toygan.players import OwnDiscriminator, OwnGenerator, plain_networks
 from toygan.recorder import GRID_CHUNK, Recorder
 from toygan.streams import Streams
-from toygan.updates import UPDATES, adam_moments, unrolled_parameters
+from toygan.updates import UNROLLED_STEPS, UPDATES, unrolled_parameters
 from toygan.validate import integer
 
 __all__ = ["Game", "Callback", "CtrlC", "resolve_device", "MUTABLE"]
@@ -297,7 +297,7 @@ class Game:
         minibatches, with G's samples in the graph so that G sees how D would react."""
         t, n = self.config.train, self.batch_points
         params = {k: p for k, p in self.D.named_parameters() if p.requires_grad}
-        state = adam_moments(self.opt_d, params) if t.optimizer == "adam" else {}
+        state = UNROLLED_STEPS[t.optimizer].state(self.opt_d, params)
         ahead = lambda x: functional_call(self.D, params, (x,))  # noqa: E731
         for _ in range(t.unroll):
             real = self.blur(self.pack(self.streams.real(n, self.target).to(self.device)))
@@ -330,7 +330,7 @@ class Game:
         t = self.config.train
         self._stopped = ""  # going on: whatever stopped the game is past
         with self._threads():
-            losses_d, loss_g = UPDATES[t.updates](self)
+            losses_d, loss_g = UPDATES[t.updates].run(self)
             for loss in losses_d:
                 self._sum_d += loss / len(losses_d)
             self._sum_g += loss_g

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-__all__ = ["ACTIVATIONS", "PRIORS", "EnsembleLinear", "EnsembleMLP", "Generator", "Discriminator",
+__all__ = ["ACTIVATIONS", "PRIORS", "Prior", "EnsembleLinear", "EnsembleMLP", "Generator", "Discriminator",
            "sample_prior"]
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
@@ -34,16 +35,25 @@ def _uniform(shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor
     return torch.rand(shape, generator=generator) * 2 - 1
 
 
-PRIORS: dict[str, Callable[[tuple[int, ...], torch.Generator], torch.Tensor]] = {
-    "normal": _normal,
-    "uniform": _uniform,
+@dataclass(frozen=True)
+class Prior:
+    """A noise prior p_z: ``draw(shape, generator)``, and ``reach``, how far along each axis its
+    bulk lies (the latent grid of the manifold panel spans ±reach)."""
+
+    draw: Callable[[tuple[int, ...], torch.Generator], torch.Tensor]
+    reach: float
+
+
+PRIORS: dict[str, Prior] = {
+    "normal": Prior(_normal, 2.0),  # ±2: 95 % of the mass per axis
+    "uniform": Prior(_uniform, 1.0),
 }
 """Name → noise prior p_z: standard normal, or uniform on [−1, 1]^d."""
 
 
 def sample_prior(prior: str, n: int, dim: int, generators: Sequence[torch.Generator]) -> torch.Tensor:
     """Noise for every member, shape ``(E, n, dim)``; member ``i`` draws from ``generators[i]``."""
-    draw = PRIORS[prior]
+    draw = PRIORS[prior].draw
     return torch.stack([draw((n, dim), g) for g in generators])
 
 

@@ -15,6 +15,7 @@ import torch
 
 from toygan.history import FIELD_SIZE, MANIFOLD_LINES, MANIFOLD_POINTS, SCALARS, History
 from toygan.metrics import mode_coverage
+from toygan.models import PRIORS
 from toygan.theory import compared_densities, jsd_from_samples, min_bandwidth, optimal_discriminator
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ def latent_grid(prior: str, noise_dim: int) -> torch.Tensor:
     """The latent grid lines G maps to its manifold, ``(2·LINES·POINTS, noise_dim)``: over ±2 (95 %
     of the mass per axis) for a normal prior, over [−1, 1] for a uniform one; other dims at 0. A
     one-dimensional latent has a single line, ``(POINTS, 1)``."""
-    reach = 2.0 if prior == "normal" else 1.0
+    reach = PRIORS[prior].reach
     along = torch.linspace(-reach, reach, MANIFOLD_POINTS)
     if noise_dim == 1:  # one latent line: the z axis of Goodfellow et al.'s Figure 1
         return along[:, None]

@@ -8,6 +8,7 @@ regulariser, instance noise, packing, weight clipping and unrolling.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import torch
@@ -16,8 +17,8 @@ if TYPE_CHECKING:
     from toygan.config import TrainConfig
     from toygan.game import Game
 
-__all__ = ["UPDATES", "UNROLLED_STEPS", "alternating", "simultaneous", "consensus_gradients",
-           "unrolled_parameters", "adam_moments"]
+__all__ = ["UPDATES", "UpdateScheme", "UNROLLED_STEPS", "Lookahead", "alternating", "simultaneous",
+           "consensus_gradients", "unrolled_parameters", "adam_moments"]
 
 Update = Callable[["Game"], tuple[list[torch.Tensor], torch.Tensor]]
 
@@ -53,7 +54,18 @@ def simultaneous(game: Game) -> tuple[list[torch.Tensor], torch.Tensor]:
     return [loss_d.detach()], loss_g
 
 
-UPDATES: dict[str, Update] = {"alternating": alternating, "simultaneous": simultaneous}
+@dataclass(frozen=True)
+class UpdateScheme:
+    """An update scheme: ``run(game)`` does one iteration; ``together`` says whether both players
+    step from the same point (then there is one D step per G step, consensus optimisation applies,
+    and unrolling, which follows D's own steps ahead of G's, does not)."""
+
+    run: Update
+    together: bool = False
+
+
+UPDATES: dict[str, UpdateScheme] = {"alternating": UpdateScheme(alternating),
+                                    "simultaneous": UpdateScheme(simultaneous, together=True)}
 """Name → update scheme, as ``train.updates`` names it."""
 
 
@@ -86,18 +98,13 @@ def _adam_ahead(p: torch.Tensor, g: torch.Tensor, s: dict, t: TrainConfig) -> to
     return p - t.lr_d * m_hat / torch.sqrt(v_hat + 1e-16)
 
 
-UNROLLED_STEPS = {"sgd": _sgd_ahead, "adam": _adam_ahead}
-"""Optimiser name → one differentiable step ``(parameter, gradient, state, config) → new
-parameter``; the optimisers ``train.unroll`` accepts."""
-
-
 def unrolled_parameters(params: dict[str, torch.Tensor], grads: list[torch.Tensor], state: dict,
                         t: TrainConfig) -> dict[str, torch.Tensor]:
     """One differentiable step of D's optimiser (Metz et al. 2016, Eq. 2–3): new tensors that keep
     the graph back to the old ones. Adam continues from ``state`` (copies of the optimiser's moment
     estimates, updated in place); √v̂ is taken as √(v̂ + ε²), smooth at v̂ = 0, so that
     differentiating through it cannot give inf · 0. SGD ignores momentum here."""
-    ahead = UNROLLED_STEPS[t.optimizer]
+    ahead = UNROLLED_STEPS[t.optimizer].step
     return {name: ahead(p, g, state.get(name), t)
             for (name, p), g in zip(params.items(), grads, strict=True)}
 
@@ -114,3 +121,21 @@ def adam_moments(optimizer: torch.optim.Optimizer, params: dict[str, torch.Tenso
             "v": st["exp_avg_sq"].detach().clone() if "exp_avg_sq" in st else torch.zeros_like(p),
         }
     return state
+
+
+@dataclass(frozen=True)
+class Lookahead:
+    """An optimiser's step, differentiable, for unrolling: ``step(parameter, gradient, state,
+    config) → new parameter``, from the ``state`` that ``state(optimizer, params)`` copies out."""
+
+    step: Callable[[torch.Tensor, torch.Tensor, dict, TrainConfig], torch.Tensor]
+    state: Callable[[torch.optim.Optimizer, dict[str, torch.Tensor]], dict]
+
+
+def _stateless(optimizer: torch.optim.Optimizer, params: dict[str, torch.Tensor]) -> dict:
+    return {}
+
+
+UNROLLED_STEPS: dict[str, Lookahead] = {"sgd": Lookahead(_sgd_ahead, _stateless),
+                                        "adam": Lookahead(_adam_ahead, adam_moments)}
+"""Optimiser name → its look-ahead step; the optimisers ``train.unroll`` accepts."""
