@@ -26,7 +26,21 @@ from toygan.validate import choice, integer, number
 
 __all__ = ["Config", "DataConfig", "FakeConfig", "ModelConfig", "TrainConfig", "RecordConfig"]
 
-GENERATOR_MODES = ("trained", "frozen", "target")
+
+
+@dataclass(frozen=True)
+class GeneratorMode:
+    """What makes the fake samples: a generator network, trained or frozen, or the ``[fake]``
+    target (no network: its samples, and p_g, are known exactly)."""
+
+    network: bool
+    trained: bool
+
+
+GENERATOR_MODES = {"trained": GeneratorMode(network=True, trained=True),
+                   "frozen": GeneratorMode(network=True, trained=False),
+                   "target": GeneratorMode(network=False, trained=False)}
+"""Name (``train.generator``) → what makes the fake samples."""
 DEVICES = ("cpu", "cuda", "auto")
 MAX_RECORDING_BYTES = 2 * 2**30
 """The most a run may record, in memory and in its history file (2 GiB)."""
@@ -159,6 +173,11 @@ class TrainConfig:
     """Where training runs: cpu, cuda, or auto (cuda if torch sees one). Large ensembles are where a
     GPU pays off; results are bit-identical from run to run on the CPU only."""
 
+    @property
+    def generator_mode(self) -> GeneratorMode:
+        """What makes the fake samples (``generator`` looked up in ``GENERATOR_MODES``)."""
+        return GENERATOR_MODES[self.generator]
+
     def __post_init__(self) -> None:
         integer("train.steps", self.steps, 1, 10**9)
         integer("train.d_steps", self.d_steps, 1, 100)
@@ -184,12 +203,14 @@ class TrainConfig:
         integer("train.threads", self.threads, 1, 256)
         choice("train.device", self.device, DEVICES)
         # combinations that do not fit, refused with the reason
-        if self.regularizer != "none" and self.gamma == 0:
+        penalised = REGULARIZERS[self.regularizer] is not None
+        if penalised and self.gamma == 0:
             raise ToyganError(f"train.gamma = 0: train.regularizer = {self.regularizer!r} needs a "
                               "weight > 0")
-        if self.regularizer == "none" and self.gamma > 0:
+        if not penalised and self.gamma > 0:
+            penalties = ", ".join(name for name, r in REGULARIZERS.items() if r is not None)
             raise ToyganError(f"train.gamma = {self.gamma:g}: weighs nothing, since train.regularizer "
-                              '= "none"; name one of r1, r2, gradient-penalty')
+                              f"= {self.regularizer!r}; name one of {penalties}")
         if self.clip > 0 and not OBJECTIVES[self.loss].weight_clipping:
             raise ToyganError(f"train.clip = {self.clip:g}: weight clipping keeps a Wasserstein "
                               f"critic Lipschitz; it does not fit train.loss = {self.loss!r}")
@@ -276,10 +297,11 @@ class Config:
     record: RecordConfig = field(default_factory=RecordConfig)
 
     def __post_init__(self) -> None:
-        if self.train.generator == "target" and not self.fake.name:
-            raise ToyganError('train.generator = "target": needs a [fake] section naming the target '
-                              'of the fake samples, e.g. fake.name = "ring"')
-        if self.train.generator != "target" and self.fake.name:
+        network = self.train.generator_mode.network
+        if not network and not self.fake.name:
+            raise ToyganError(f"train.generator = {self.train.generator!r}: needs a [fake] section "
+                              'naming the target of the fake samples, e.g. fake.name = "ring"')
+        if network and self.fake.name:
             raise ToyganError(f"fake.name = {self.fake.name!r}: only used with "
                               f'train.generator = "target" (it is {self.train.generator!r})')
         if self.recording_bytes() > MAX_RECORDING_BYTES:
@@ -309,7 +331,7 @@ class Config:
         d = target.dim
         k = 0 if target.modes is None else len(target.modes)  # mode counts
         lines = MANIFOLD_POINTS if self.model.noise_dim == 1 else 2 * MANIFOLD_LINES * MANIFOLD_POINTS
-        manifold = 0 if self.train.generator == "target" else lines
+        manifold = lines if self.train.generator_mode.network else 0
         floats = (2 * r.n_samples * d + r.grid_size**d + FIELD_SIZE**d * d + manifold * d
                   + len(SCALARS) + k)
         return 4 * e * floats + 8

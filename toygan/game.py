@@ -100,7 +100,7 @@ class Game:
         t = cfg.train
         self.device = resolve_device(t.device)
         self.target = make_target(cfg.data.name, cfg.data.params)
-        self.fake_target = make_target(cfg.fake.name, cfg.fake.params) if t.generator == "target" else None
+        self.fake_target = None if t.generator_mode.network else make_target(cfg.fake.name, cfg.fake.params)
         self.dim = self.target.dim  # 2, or 1 for a 1D target
         if self.fake_target is not None and self.fake_target.dim != self.dim:
             raise ToyganError(f"fake.name = {cfg.fake.name!r} has {self.fake_target.dim} dimension(s) "
@@ -141,9 +141,9 @@ class Game:
         if (generator is not None or discriminator is not None) and t.members != 1:
             raise ToyganError(f"train.members = {t.members}: your own networks make a one-member "
                               "game; train several seeds as several games")
-        if generator is not None and t.generator == "target":
-            raise ToyganError('generator: given, but train.generator = "target" draws the fake '
-                              "samples from the [fake] target; drop one of them")
+        if generator is not None and not t.generator_mode.network:
+            raise ToyganError(f"generator: given, but train.generator = {t.generator!r} draws the "
+                              "fake samples from the [fake] target; drop one of them")
         if generator is None:
             G = Generator(t.members, m.noise_dim, m.g_width, m.g_depth, m.activation, out_dim=self.dim)
             G.reset_parameters(self.streams.g_init)  # on the CPU: every device starts alike
@@ -162,7 +162,7 @@ class Game:
 
     @property
     def trains_generator(self) -> bool:
-        return self.config.train.generator == "trained"
+        return self.config.train.generator_mode.trained
 
     @property
     def noise_dim(self) -> int:

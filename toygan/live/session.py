@@ -366,7 +366,7 @@ def _with_weight(changes: dict[str, Any], config: Config) -> dict[str, Any]:
     if "train.regularizer" not in changes or "train.gamma" in changes:
         return changes
     name = changes["train.regularizer"]
-    if name == "none":
+    if isinstance(name, str) and name in REGULARIZERS and REGULARIZERS[name] is None:  # nothing to weigh
         return {**changes, "train.gamma": 0.0}
     if config.train.gamma == 0 and isinstance(name, str):
         weights = [p.config().train.gamma for p in PRESETS.values() if p.config().train.regularizer == name]

@@ -116,7 +116,8 @@ class ConvergencePanel(CurvesPanel):
 
     def curves(self, history: History) -> list[tuple[str, str, str]]:
         d = "D" if self.probabilistic else "f"
-        fake = f"mean {d}(p_g samples)" if history.config.train.generator == "target" else f"mean {d}(G(z))"
+        fixed = not history.config.train.generator_mode.network
+        fake = f"mean {d}(p_g samples)" if fixed else f"mean {d}(G(z))"
         return [("d_real", REAL, f"mean {d}(real)"), ("d_fake", FAKE, fake)]
 
     def ylim(self, history: History, member: int) -> tuple[float, float]:
@@ -151,7 +152,7 @@ class OptimalityPanel(CurvesPanel):
         needs_probability(history, cls.name)
 
     def curves(self, history: History) -> list[tuple[str, str, str]]:
-        exact = history.config.train.generator == "target"
+        exact = not history.config.train.generator_mode.network
         return [("d_star_gap", D_STAR_GAP_COLOUR, "mean |D − D*|" + ("" if exact else " (p_g by KDE)")),
                 ("d_half_gap", ink(0.65), "mean |D − ½|")]
 
@@ -191,7 +192,7 @@ class JSDPanel(CurvesPanel):
     ylabel = "JSD (nats)"
 
     def curves(self, history: History) -> list[tuple[str, str, str]]:
-        estimated = "" if history.config.train.generator == "target" else ", p_g by KDE"
+        estimated = ", p_g by KDE" if history.config.train.generator_mode.network else ""
         return [("jsd", JSD_COLOUR, f"JSD(p_data ‖ p_g){estimated}")]
 
     def ylim(self, history: History, member: int) -> tuple[float, float]:

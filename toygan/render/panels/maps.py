@@ -36,7 +36,7 @@ class OptimalDiscriminators:
         cfg = history.config
         self.history, self.member = history, member
         self.p_data = make_target(cfg.data.name, cfg.data.params)
-        self.exact = cfg.train.generator == "target"
+        self.exact = not cfg.train.generator_mode.network  # a fixed p_g from a target
         self.p_g = make_target(cfg.fake.name, cfg.fake.params) if self.exact else None
         xs, ys = history.grid_axes()
         xx, yy = np.meshgrid(xs, ys)

@@ -44,7 +44,7 @@ class SamplesPanel(Panel):
         density_key = ax.scatter([], [], s=30, c=DENSITY_KEY, marker="s",
                                  label=f"data density, 1/2/3σ ({how})")
         self.handles = [density_key, self.scatter]
-        fixed = history.config.train.generator == "target"
+        fixed = not history.config.train.generator_mode.network
         ax.set_title("Fixed p_g vs data" if fixed else self.title, fontsize=10)
 
     def animated(self) -> list:
