@@ -85,6 +85,11 @@ steps = 20
      "[[recipe.checks]]\nmetric = 'x'\ntest = '< c'\nat_least = 1\nvariant = 'a'", "'c' is neither"),
     ("kind = 'compare'\n[[recipe.variants]]\nlabel = 'a'\nset = {'train.loss' = 'nope'}\n"
      "[[recipe.variants]]\nlabel = 'b'", "nope"),
+    ("width = 'abc'", "recipe.width = 'abc'"),
+    ("width = true", "recipe.width = True"),
+    ("fps = 0", "recipe.fps = 0"),
+    ("frames = 1.5", "recipe.frames = 1.5"),
+    ("member = -1", "recipe.member = -1"),
 ])
 def test_bad_recipes_are_refused_with_the_reason(tmp_path, extra, match):
     path = tmp_path / "r.toml"

@@ -253,6 +253,31 @@ def test_render_reads_the_objective_the_history_recorded_not_its_name(tmp_path, 
             render(critic, tmp_path / "x.png", panels=[panel])
 
 
+def test_a_run_whose_loss_changed_mid_run_is_read_by_what_held_throughout(tmp_path):
+    from toygan import Game
+    from toygan.objectives import OBJECTIVES, run_traits
+    from toygan.render.panels import DiscriminatorPanel
+
+    game = Game(tiny_config(**{"train.steps": 40, "record.every": 10}))
+    game.run(20, progress=False)
+    game.update({"train.loss": "hinge"})
+    game.run(progress=False)
+    h = game.history
+    assert h.config.train.loss == "non-saturating" and h.critic and not h.minimax_value
+    anim = Animation(h, ["discriminator"])
+    try:
+        assert isinstance(anim.panels[0], DiscriminatorPanel) and anim.panels[0].critic
+    finally:
+        anim.close()
+    with pytest.raises(ToyganError, match="train.loss = 'non-saturating', then 'hinge' has no V"):
+        render(h, tmp_path / "x.png", panels=["value"])
+    # logit and least-squares outputs are both probabilities; a value only if every loss had one
+    mixed = run_traits([OBJECTIVES["saturating"], OBJECTIVES["least-squares"]])
+    assert mixed == {"output": "probability", "minimax_value": False}
+    assert run_traits([OBJECTIVES["saturating"], OBJECTIVES["non-saturating"]]) == {
+        "output": "logit", "minimax_value": True}
+
+
 def test_a_history_with_malformed_objective_traits_is_one_line(tmp_path):
     import io
     import json

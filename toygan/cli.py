@@ -19,6 +19,7 @@ from toygan.history import History
 from toygan.presets import PRESETS, preset_config
 from toygan.render.animation import FORMATS
 from toygan.render.panels import PANELS
+from toygan.render.style import D_CMAP, STYLES
 from toygan.sweep.backends import BACKENDS
 from toygan.sweep.spec import SweepSpec
 from toygan.validate import number
@@ -215,9 +216,9 @@ def _output_options(parser: argparse.ArgumentParser, fps: float) -> None:
                         help="at most this many frames, evenly spread over the run (default: 120)")
     parser.add_argument("--dpi", type=float,
                         help="text and line size (default: width / 9.6, the same picture at any width)")
-    parser.add_argument("--cmap", default="RdBu",
-                        help="colour map of D and D*, best diverging (default: RdBu)")
-    parser.add_argument("--style", choices=["light", "dark"], default="light",
+    parser.add_argument("--cmap", default=D_CMAP,
+                        help=f"colour map of D and D*, best diverging (default: {D_CMAP})")
+    parser.add_argument("--style", choices=list(STYLES), default="light",
                         help="light or dark background (default: light)")
 
 

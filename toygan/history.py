@@ -178,7 +178,7 @@ class History:
             raise ToyganError(f"{str(path)!r} is not a toygan history (no meta/config inside)")
         meta = json.loads(str(files["meta"]))
         version = meta.get("format_version")
-        if not isinstance(version, int) or version not in _READS:
+        if type(version) is not int or version not in _READS:  # (a JSON true is no version)
             raise ToyganError(f"{str(path)!r} has history format version {version!r}; this toygan "
                               f"reads versions {', '.join(map(str, _READS))}")
         config = Config.from_toml(str(files["config"]), source=f"{path} (config inside)")

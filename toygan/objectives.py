@@ -13,14 +13,15 @@ Losses take logits of shape ``(E, B)`` and return one loss per ensemble member, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Objective", "OBJECTIVES", "OUTPUTS", "REGULARIZERS", "Regularizer", "minibatch_value",
+__all__ = ["Objective", "OBJECTIVES", "OUTPUTS", "run_traits", "REGULARIZERS", "Regularizer",
+           "minibatch_value",
            "discriminator_loss", "saturating_generator_loss", "non_saturating_generator_loss",
            "least_squares_discriminator_loss", "least_squares_generator_loss",
            "wasserstein_critic_loss", "wasserstein_generator_loss", "hinge_discriminator_loss",
@@ -116,9 +117,18 @@ class Objective:
         return torch.sigmoid(out) if self.output == "logit" else out
 
     def traits(self) -> dict[str, Any]:
-        """What a history records of the objective, so that its D outputs can be read without
-        the objective registered: ``output`` and ``minimax_value``."""
+        """What a history records of the objective, so that render reads what D's outputs mean
+        from the history, never from the objective's name: ``output`` and ``minimax_value``."""
         return {"output": self.output, "minimax_value": self.minimax_value}
+
+
+def run_traits(objectives: Sequence[Objective]) -> dict[str, Any]:
+    """The traits of a run whose objective changed mid-run (``Game.update``): what holds for its
+    whole record. Outputs that were ever a critic's are read as a critic's (a probability map
+    would clip them); the value is V(D, G) only if it was under every objective."""
+    outputs = {o.output for o in objectives}
+    output = "critic" if "critic" in outputs else outputs.pop() if len(outputs) == 1 else "probability"
+    return {"output": output, "minimax_value": all(o.minimax_value for o in objectives)}
 
 
 OBJECTIVES: dict[str, Objective] = {

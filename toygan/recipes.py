@@ -50,7 +50,7 @@ import numpy as np
 from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.validate import choice, integer, read_toml
+from toygan.validate import choice, integer, number, read_toml
 
 __all__ = ["Recipe", "Check", "CheckResult", "Kind", "RECIPE_KINDS", "load_recipe", "recipe_paths",
            "measure", "evaluate", "with_seeds", "build", "write_gallery", "record_results"]
@@ -218,9 +218,11 @@ def load_recipe(path: str | Path) -> Recipe:
         claim=_text(table, "claim", where), look_for=_text(table, "look_for", where),
         source=_text(table, "source", where), kind=kind, config=config,
         panels=list(table.get("panels", ["samples", "discriminator", "convergence"])),
-        seeds=int(table.get("seeds", 1)), member=int(table.get("member", 0)), variants=variants,
-        checks=checks, fps=float(table.get("fps", 12)), width=int(table.get("width", 800)),
-        frames=int(table.get("frames", 100)),
+        seeds=integer(f"{where}: recipe.seeds", table.get("seeds", 1), 1, 1024),
+        member=integer(f"{where}: recipe.member", table.get("member", 0), 0, 1023), variants=variants,
+        checks=checks, fps=number(f"{where}: recipe.fps", table.get("fps", 12), 0.5, 60, open_low=False),
+        width=integer(f"{where}: recipe.width", table.get("width", 800), 320, 4096),
+        frames=integer(f"{where}: recipe.frames", table.get("frames", 100), 2),
         dirac={k: table[k] for k in ("runs", "steps", "lr") if k in table})
     quick = table.get("quick", False)
     if not isinstance(quick, bool):

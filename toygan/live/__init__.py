@@ -8,7 +8,7 @@ same panels as the animations (``toygan live``; see docs/live.md).
 
 from toygan.live.server import LiveServer, make_app, needs_token, open_socket
 from toygan.live.session import ACTIONS, LIVE_KEYS, RESTART_KEYS, LiveSession, live_targets
-from toygan.live.view import LIVE_PANELS, LiveView
+from toygan.live.view import LiveView, live_panels
 
-__all__ = ["ACTIONS", "LIVE_KEYS", "LIVE_PANELS", "LiveServer", "LiveSession", "LiveView", "RESTART_KEYS",
+__all__ = ["ACTIONS", "LIVE_KEYS", "LiveServer", "LiveSession", "LiveView", "live_panels", "RESTART_KEYS",
            "live_targets", "make_app", "needs_token", "open_socket"]

@@ -24,7 +24,7 @@ import numpy as np
 from toygan.config import Config
 from toygan.errors import ToyganError, first_line
 from toygan.game import MUTABLE, Game
-from toygan.live.view import LIVE_PANELS, LiveView, encode
+from toygan.live.view import LiveView, encode, live_panels
 from toygan.objectives import OBJECTIVES, REGULARIZERS
 from toygan.presets import PRESETS
 from toygan.updates import UPDATES
@@ -379,7 +379,7 @@ def _choices() -> dict[str, list[str]]:
     """What the page's menus offer."""
     return {"train.loss": list(OBJECTIVES), "train.regularizer": list(REGULARIZERS),
             "train.updates": list(UPDATES), "data.name": list(_targets()),
-            "train.generator": ["trained", "frozen"], "live.panels": list(LIVE_PANELS),
+            "train.generator": ["trained", "frozen"], "live.panels": live_panels(),
             "live.width": [str(w) for w in WIDTHS]}
 
 

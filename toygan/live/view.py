@@ -25,13 +25,17 @@ from toygan.render.figure import Look
 from toygan.render.panels import PANELS, panel_names
 from toygan.validate import integer
 
-__all__ = ["LiveView", "LIVE_PANELS", "encode"]
+__all__ = ["LiveView", "live_panels", "encode"]
 
-LIVE_PANELS = tuple(name for name, cls in PANELS.items() if 2 in cls.dims and not cls.ensemble)
-"""The panels the live page offers: those of the plane for one game (coverage needs seeds)."""
+
+
+def live_panels() -> list[str]:
+    """The panels the live page offers, of those registered now: those of the plane for one game
+    (not ``coverage``, which needs seeds)."""
+    return [name for name, cls in PANELS.items() if 2 in cls.dims and not cls.ensemble]
+
+
 DEFAULT_LIVE_PANELS = ("samples", "discriminator", "convergence")
-NEEDS = {name: cls.needs for name, cls in PANELS.items()}
-"""What a panel needs of a frame's snapshot beyond G's samples, D's map and the mean D values."""
 
 
 def encode(rgb: np.ndarray, format: str) -> bytes:
@@ -95,12 +99,12 @@ class LiveView:
     def check_panels(panels: Sequence[str] | str) -> tuple[str, ...]:
         """Panel names the live page can show, as a tuple; a ToyganError names any other."""
         if not isinstance(panels, str | list | tuple) or not all(isinstance(p, str) for p in panels):
-            raise ToyganError(f"panels = {panels!r}: give a list of panel names from {list(LIVE_PANELS)}")
+            raise ToyganError(f"panels = {panels!r}: give a list of panel names from {live_panels()}")
         names = tuple(panel_names(panels))
-        bad = [name for name in names if name not in LIVE_PANELS]
+        bad = [name for name in names if name not in live_panels()]
         if bad or not names or len(set(names)) != len(names):
             raise ToyganError(f"panels = {list(names)!r}: choose one to five, each once, from "
-                              f"{list(LIVE_PANELS)}")
+                              f"{live_panels()}")
         if len(names) > 5:
             raise ToyganError(f"panels = {list(names)!r}: at most five fit a live frame")
         return names
@@ -109,7 +113,7 @@ class LiveView:
         """What a frame's snapshot computes: the shown panels' needs, or everything (``full``)."""
         if full:
             return frozenset({"push", "field", "manifold", "optimum", "modes"})
-        return frozenset(part for name in self.panels for part in NEEDS.get(name, ()))
+        return frozenset(part for name in self.panels for part in PANELS[name].needs)
 
     def history(self, game: Game, now: dict[str, np.ndarray]) -> History:
         """The recorded snapshots with ``now`` as the last (in place of a recorded one at the same

@@ -18,7 +18,7 @@ from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.render.animation import check_output, write_frames
 from toygan.render.figure import BlittedFigure, Look
-from toygan.render.panels import PANELS, Context, PushPanel, Shared, check_panels, panel_names, typical_push
+from toygan.render.panels import PANELS, Context, Shared, check_panels, panel_names
 
 __all__ = ["Column", "Comparison", "compare", "seeds"]
 
@@ -59,10 +59,8 @@ class Comparison(BlittedFigure):
             figures = np.atleast_1d(self.fig.subfigures(down, across, wspace=0.02, hspace=0.02)).ravel()
             self.panels: list[list] = []
             shared = Shared(cmap=self.look.cmap)  # one for all runs: their scales agree
-            if "push" in panels and all(c.history.push is not None for c in columns):
-                # one arrow scale for all runs, so that their pushes compare
-                shared.push_typical = max(typical_push(c.history.push[:, c.member, ::PushPanel.every])
-                                          for c in columns)
+            for name in panels:
+                PANELS[name].agree([(c.history, c.member) for c in columns], shared)
             for c, sub in zip(columns, figures, strict=False):
                 axes = np.atleast_1d(sub.subplots(p, 1))
                 context = Context(sub, c.history, c.member, shared)

@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from toygan.errors import ToyganError
-from toygan.render.style import STYLES
+from toygan.render.style import D_CMAP, STYLES
 from toygan.validate import integer, number
 
 __all__ = ["BlittedFigure", "Look", "STYLES"]
@@ -29,7 +29,7 @@ class Look:
     the middle) and ``style`` (light or dark)."""
 
     dpi: float | None = None
-    cmap: str = "RdBu"
+    cmap: str = D_CMAP
     style: str = "light"
 
     def __post_init__(self) -> None:

@@ -30,7 +30,7 @@ from toygan.render.panels.maps import (
 from toygan.render.panels.modes import ModeTimelinePanel, SeedCoveragePanel
 from toygan.render.panels.plane import ManifoldPanel, PushPanel, SamplesPanel, typical_push
 
-__all__ = ["PANELS", "ONE_D_PANELS", "Context", "Panel", "Shared", "check_panels", "panel_names",
+__all__ = ["PANELS", "one_d_panels", "Context", "Panel", "Shared", "check_panels", "panel_names",
            "game_label", "samples_label", "event_label", "event_marks", "typical_push",
            "OptimalDiscriminators", "SamplesPanel", "DiscriminatorPanel", "ConvergencePanel",
            "OptimalDiscriminatorPanel", "GapPanel", "OptimalityPanel", "ModeTimelinePanel", "JSDPanel",
@@ -43,8 +43,11 @@ PANELS: dict[str, type[Panel]] = {cls.name: cls for cls in (
     SeedCoveragePanel, GoodfellowPanel)}
 """Name → panel class."""
 
-ONE_D_PANELS = tuple(name for name, cls in PANELS.items() if 1 in cls.dims)
-"""The panels a run on a 1D target can show; the others draw the plane."""
+
+
+def one_d_panels() -> list[str]:
+    """The panels a run on a 1D target can show (those registered now); the others draw the plane."""
+    return [name for name, cls in PANELS.items() if 1 in cls.dims]
 
 
 def panel_names(panels: str | Sequence[str]) -> list[str]:
@@ -70,7 +73,7 @@ def check_panels(history: History, panels: Sequence[str], member: int = 0) -> No
         cls = PANELS[name]
         if dim == 1 and 1 not in cls.dims:
             raise ToyganError(f"panel {name!r} draws the plane; a run on a 1D target shows "
-                              f"{', '.join(ONE_D_PANELS)}")
+                              f"{', '.join(one_d_panels())}")
         if dim == 2 and 2 not in cls.dims:
             raise ToyganError(f"panel {name!r} is the 1D picture; it needs a 1D target "
                               "(data.name = 'mixture1d')")

@@ -42,6 +42,7 @@ class Context:
 
 class Panel:
     """One view of a history on one axes; the figure lays the panels out and draws the frames.
+    Every panel is a subclass, and this is the protocol they follow.
 
     A panel class says which histories it can draw (``dims``, ``check``) and how wide it is
     (``width``, relative to a square map). An instance draws its static parts once when it is
@@ -64,16 +65,19 @@ class Panel:
     """What a live frame's snapshot must compute for it beyond G's samples, D's map and the mean
     D values (``Game.snapshot``'s ``needs``)."""
 
-    history: History
-    member: int
-    handles: list
-
     def __init__(self, context: Context, ax: Axes) -> None:
-        raise NotImplementedError
+        """Keep what every panel draws from; a panel calls this first, then draws its parts."""
+        self.ax, self.history, self.member, self.shared = ax, context.history, context.member, context.shared
+        self.handles: list = []
 
     @classmethod
     def check(cls, history: History) -> None:
         """A ToyganError unless this panel can draw ``history`` (beyond its dimension)."""
+
+    @classmethod
+    def agree(cls, runs: list[tuple[History, int]], shared: Shared) -> None:
+        """Set in ``shared`` the scales that the columns of a comparison, each a (history,
+        member), must share to compare; nothing by default."""
 
     def animated(self) -> list:
         """The artists that change, in drawing order."""
@@ -104,11 +108,17 @@ def recorded(history: History, name: str, panel: str) -> np.ndarray:
     return array
 
 
+def losses(history: History) -> str:
+    """The run's objective for a message: ``train.loss = 'hinge'``, or each, if it changed mid-run."""
+    names = [history.config.train.loss, *(e["new"] for e in history.events if e["key"] == "train.loss")]
+    return f"train.loss = {', then '.join(repr(n) for n in dict.fromkeys(names))}"
+
+
 def needs_probability(history: History, panel: str) -> None:
     """A ToyganError unless D's recorded outputs are probabilities of single points."""
     if history.critic:
         raise ToyganError(f"panel {panel!r}: D* and ½ are defined for a discriminator that outputs a "
-                          f"probability; train.loss = {history.config.train.loss!r} trains a critic")
+                          f"probability; {losses(history)} trains a critic")
     pack = history.config.train.pack
     if pack > 1:
         raise ToyganError(f"panel {panel!r}: with train.pack = {pack} D judges packs of {pack} "

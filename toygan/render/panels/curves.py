@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.render.panels.base import Context, Panel, needs_probability, steps_axis
+from toygan.render.panels.base import Context, Panel, losses, needs_probability, steps_axis
 from toygan.render.style import D_STAR_GAP_COLOUR, FAKE, JSD_COLOUR, REAL, VALUE_COLOUR, ink
 
 __all__ = ["CurvesPanel", "ConvergencePanel", "OptimalityPanel", "LossesPanel", "JSDPanel", "ValuePanel",
@@ -34,7 +34,7 @@ class CurvesPanel(Panel):
 
     def __init__(self, context: Context, ax: Axes) -> None:
         history, member = context.history, context.member
-        self.ax, self.history, self.member = ax, history, member
+        super().__init__(context, ax)
         steps_axis(ax, history)
         ax.set_ylim(*self.ylim(history, member))
         self.lines = []
@@ -217,9 +217,9 @@ class ValuePanel(CurvesPanel):
     @classmethod
     def check(cls, history: History) -> None:
         if not history.minimax_value:
-            raise ToyganError(f"panel 'value': train.loss = {history.config.train.loss!r} has no "
-                              "V(D, G) of Eq. 1; it needs an objective whose D loss is −V, such as "
-                              "'saturating' or 'non-saturating' (try the 'jsd' panel)")
+            raise ToyganError(f"panel 'value': {losses(history)} has no V(D, G) of Eq. 1 throughout; "
+                              "it needs an objective whose D loss is −V, such as 'saturating' or "
+                              "'non-saturating' (try the 'jsd' panel)")
 
     def __init__(self, context: Context, ax: Axes) -> None:
         super().__init__(context, ax)

@@ -28,7 +28,7 @@ class GoodfellowPanel(Panel):
 
     def __init__(self, context: Context, ax: Axes) -> None:
         history, member = context.history, context.member
-        self.ax, self.member = ax, member
+        super().__init__(context, ax)
         target = make_target(history.config.data.name, history.config.data.params)
         x0, x1 = history.window[:2]
         self.xs = np.linspace(x0, x1, 400)

@@ -12,7 +12,7 @@ from matplotlib.colors import Normalize
 from toygan.data import make_target
 from toygan.history import History
 from toygan.render.panels.base import Context, Panel, Shared, needs_probability, square
-from toygan.render.style import D_CMAP, GAP_CMAP, NO_MASS, ink
+from toygan.render.style import GAP_CMAP, NO_MASS, ink
 from toygan.theory import compared_densities, min_bandwidth, optimal_discriminator_from_log_densities
 
 __all__ = ["MapPanel", "DiscriminatorPanel", "OptimalDiscriminatorPanel", "GapPanel",
@@ -85,7 +85,8 @@ class MapPanel(Panel):
     Subclasses give ``map(i)``, the array drawn at snapshot i."""
 
     width = 1.2
-    cmap = D_CMAP
+    cmap: str | None = None
+    """The map's colour map; None: the figure's colour map of D (``Shared.cmap``)."""
     contour_level: float | None = 0.5
     limits = (0.0, 1.0)
     ticks: list[float] | None = [0, 0.25, 0.5, 0.75, 1]
@@ -96,12 +97,11 @@ class MapPanel(Panel):
 
     def __init__(self, context: Context, ax: Axes) -> None:
         history = context.history
-        self.ax, self.history, self.member, self.shared = ax, history, context.member, context.shared
+        super().__init__(context, ax)
         square(ax, history.window)
         self.xs, self.ys = history.grid_axes()
-        # D's colour map is the figure's choice (shared.cmap); other maps keep their own
-        name = context.shared.cmap if self.cmap == D_CMAP else self.cmap
-        cmap = matplotlib.colormaps[name].with_extremes(bad=NO_MASS)  # NaN: no mass there
+        # NaN, where neither density has mass, in grey
+        cmap = matplotlib.colormaps[self.cmap or context.shared.cmap].with_extremes(bad=NO_MASS)
         self.image = ax.imshow(self.map(0), origin="lower", extent=history.window, cmap=cmap,
                                norm=Normalize(*self.limits), interpolation="bilinear")
         bar = context.fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, ticks=self.ticks)

@@ -30,8 +30,8 @@ class ModeTimelinePanel(Panel):
         needs_modes(history, cls.name)
 
     def __init__(self, context: Context, ax: Axes) -> None:
-        fig, history, member = context.fig, context.history, context.member
-        self.ax, self.member = ax, member
+        fig, history = context.fig, context.history
+        super().__init__(context, ax)
         k = history.mode_counts.shape[-1]
         self.image = ax.imshow(np.full((k, 1), np.nan), origin="lower", aspect="auto",
                                cmap=MODES_CMAP, norm=Normalize(0.0, min(1.0, 3.0 / k)),
@@ -88,7 +88,7 @@ class SeedCoveragePanel(Panel):
 
     def __init__(self, context: Context, ax: Axes) -> None:
         history = context.history
-        self.ax = ax
+        super().__init__(context, ax)
         self.rebind(history)
         k = self.captured.shape[-1]
         self.bars = ax.bar(np.arange(k), np.zeros(k), width=0.8, color=BAR_COLOUR,

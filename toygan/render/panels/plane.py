@@ -10,7 +10,7 @@ from matplotlib.collections import LineCollection
 from toygan.data import make_target
 from toygan.errors import ToyganError
 from toygan.history import MANIFOLD_LINES, MANIFOLD_POINTS, History
-from toygan.render.panels.base import Context, Panel, recorded, samples_label, square
+from toygan.render.panels.base import Context, Panel, Shared, recorded, samples_label, square
 from toygan.render.style import DENSITY_FILLS, DENSITY_KEY, FAKE, ink
 
 __all__ = ["SamplesPanel", "ManifoldPanel", "PushPanel", "typical_push"]
@@ -26,7 +26,7 @@ class SamplesPanel(Panel):
 
     def __init__(self, context: Context, ax: Axes) -> None:
         history = context.history
-        self.ax, self.history, self.member = ax, history, context.member
+        super().__init__(context, ax)
         square(ax, history.window)
         target = make_target(history.config.data.name, history.config.data.params)
         x0, x1, y0, y1 = history.window
@@ -111,6 +111,11 @@ class PushPanel(SamplesPanel):
     def check(cls, history: History) -> None:
         recorded(history, "push", cls.name)
         recorded(history, "field", cls.name)
+
+    @classmethod
+    def agree(cls, runs: list[tuple[History, int]], shared: Shared) -> None:
+        # one arrow scale for all runs, so that their pushes compare
+        shared.push_typical = max(typical_push(h.push[:, m, ::cls.every]) for h, m in runs)
 
     def __init__(self, context: Context, ax: Axes) -> None:
         super().__init__(context, ax)
