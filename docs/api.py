@@ -72,6 +72,7 @@ CONSTANTS = {
     "STATUSES": "how a run can end: completed, diverged, interrupted",
     "BANDWIDTH_RULES": "KDE bandwidth rules by name",
     "VARIANTS": "Dirac-GAN variants by name",
+    "ESCAPE": "|θ| or |ψ| beyond which a Dirac-GAN path has diverged and stops (10⁶)",
     "UPDATE_SCHEMES": "name → Dirac-GAN update scheme: continuous, simultaneous, alternating",
     "PRESETS": "name → preset",
     "FORMATS": "name (the output's suffix) → output format: gif, mp4, png, html",

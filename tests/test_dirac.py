@@ -96,3 +96,20 @@ def test_bad_input():
         trajectory(dirac_gan("gan"), float("nan"))
     with pytest.raises(ToyganError, match="no Jacobian"):
         eigenvalues(dirac_gan("wgan-gp"))
+
+
+def test_a_diverging_path_stops_where_it_escapes_and_unused_or_huge_settings_are_refused():
+    import warnings
+
+    from toygan.dirac import ESCAPE
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warnings on the way out
+        path = trajectory(dirac_gan("wgan-gp", 100.0), 1.0, 1.0, steps=2000, lr=10.0)
+    assert np.isfinite(path).all() and np.abs(path).max() <= ESCAPE
+    for bad, match in [(lambda: dirac_gan("gan", 0.3), "variant 'gan' has no γ"),
+                       (lambda: dirac_gan("r1", 1e308), "gamma = 1e.308"),
+                       (lambda: trajectory(dirac_gan("gan"), lr=100.0), "lr = 100.0"),
+                       (lambda: trajectory(dirac_gan("gan"), steps=10**7), "steps = 10000000")]:
+        with pytest.raises(ToyganError, match=match):
+            bad()

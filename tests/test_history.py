@@ -38,13 +38,41 @@ def test_truncated_file_names_the_file(history, tmp_path):
 
 def test_other_files_are_refused(tmp_path):
     (tmp_path / "a.npz").write_text("hello")
-    with pytest.raises(ToyganError, match="a.npz.*not a readable toygan history"):
+    with pytest.raises(ToyganError, match=r"a.npz.*not a readable toygan history \(not an .npz archive\)"):
         History.load(tmp_path / "a.npz")
     np.savez(tmp_path / "b.npz", x=np.zeros(3))
     with pytest.raises(ToyganError, match="not a toygan history"):
         History.load(tmp_path / "b.npz")
     with pytest.raises(ToyganError, match="does not exist"):
         History.load(tmp_path / "missing.npz")
+
+
+def _with_meta(history, path, meta_text: str):
+    history.save(path)
+    with np.load(path) as npz:
+        files = dict(npz.items())
+    files["meta"] = np.array(meta_text)
+    with open(path, "wb") as f:
+        np.savez(f, **files)
+    return path
+
+
+@pytest.mark.parametrize("meta", ["[1]", '"a string"', "null", "not json", '{"format_version": true}'])
+def test_a_meta_that_is_no_object_or_version_is_one_line(history, tmp_path, meta):
+    path = _with_meta(history, tmp_path / "h.npz", meta)
+    with pytest.raises(ToyganError, match="h.npz.*(meta is not a JSON object|format version True)"):
+        History.load(path)
+
+
+def test_a_run_of_an_objective_not_registered_here_says_so(history, tmp_path):
+    path = history.save(tmp_path / "h.npz")
+    with np.load(path) as npz:
+        files = dict(npz.items())
+    files["config"] = np.array(str(files["config"]).replace('loss = "non-saturating"', 'loss = "mine"'))
+    with open(path, "wb") as f:
+        np.savez(f, **files)
+    with pytest.raises(ToyganError, match=r"h.npz.*'mine'.*not registered.*OBJECTIVES\['mine'\]"):
+        History.load(path)
 
 
 def test_unknown_format_version_is_refused(history, tmp_path):

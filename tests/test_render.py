@@ -389,3 +389,16 @@ def test_look_sets_style_colour_map_and_text_size(history, tmp_path):
     import matplotlib.pyplot as plt
 
     assert plt.rcParams["text.color"] == "black", "the dark style must not leak out of the figure"
+
+
+def test_what_a_frame_cannot_hold_or_a_folder_is_refused_and_png_keeps_to_frames(history, tmp_path):
+    from toygan.render.panels import PANELS
+
+    plane = [name for name, cls in PANELS.items() if 2 in cls.dims and not cls.ensemble]
+    with pytest.raises(ToyganError, match=f"{len(plane)} panels need a width of at least"):
+        render(history, tmp_path / "a.png", panels=plane)
+    with pytest.raises(ToyganError, match="is a folder"):
+        render(history, tmp_path)
+    path = render(history, tmp_path / "b.png", max_frames=2)
+    with Image.open(path) as im:  # two frames, side by side: one row
+        assert im.width > 2 * im.height

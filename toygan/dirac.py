@@ -29,7 +29,7 @@ from toygan.errors import ToyganError
 from toygan.validate import choice, integer, number
 
 __all__ = ["DiracGAN", "VARIANTS", "dirac_gan", "trajectory", "jacobian", "eigenvalues",
-           "Scheme", "UPDATE_SCHEMES"]
+           "Scheme", "UPDATE_SCHEMES", "ESCAPE"]
 
 
 def _fp(t):
@@ -187,11 +187,20 @@ against the new D (Goodfellow et al. 2014, Algorithm 1)."""
 
 
 def dirac_gan(name: str, gamma: float = 0.0) -> DiracGAN:
-    """The Dirac-GAN variant ``name`` with regulariser weight (or clip, or noise σ) ``gamma``."""
+    """The Dirac-GAN variant ``name`` with regulariser weight (or clip, or noise σ) ``gamma``
+    (0: the variant's default; at most 100)."""
     if name not in VARIANTS:
         raise ToyganError(f"variant = {name!r}: unknown; choose one of {sorted(VARIANTS)}")
     # γ is a penalty weight, a clip or a noise σ: a negative one would reward what it should damp
-    return VARIANTS[name](number("gamma", gamma, 0.0, open_low=False))
+    gan = VARIANTS[name](number("gamma", gamma, 0.0, 100.0, open_low=False))
+    if gamma and not gan.setting:
+        raise ToyganError(f"gamma = {gamma!r}: variant {name!r} has no γ (no penalty, clip or noise); "
+                          "drop it")
+    return gan
+
+
+ESCAPE = 1e6
+"""|θ| or |ψ| beyond which a path has diverged: it stops there (the field would overflow)."""
 
 
 def trajectory(gan: DiracGAN, theta0: float = 1.0, psi0: float = 1.0, *, steps: int = 200,
@@ -201,19 +210,24 @@ def trajectory(gan: DiracGAN, theta0: float = 1.0, psi0: float = 1.0, *, steps: 
     ``simultaneous``: both players step from the same point, (θ, ψ) += h·v(θ, ψ).
     ``alternating``: D steps first, then G against the new D (Goodfellow et al. 2014, Algorithm 1).
     ``continuous``: the gradient flow, integrated with classical Runge–Kutta (RK4) at step h.
+
+    A path that leaves ``ESCAPE`` (|θ| or |ψ| beyond 10⁶: it has diverged, and the field would
+    soon overflow) stays at its last point from there on.
     """
     choice("scheme", scheme, UPDATE_SCHEMES)
     step = UPDATE_SCHEMES[scheme].step
-    integer("steps", steps, 1)
-    number("lr", lr, 0.0)
-    # a start point far out would overflow the field at once
-    t, p = (number(label, v, -1e6, 1e6) for label, v in (("theta0", theta0), ("psi0", psi0)))
+    integer("steps", steps, 1, 1_000_000)
+    h = number("lr", lr, 0.0, 10.0)
+    t, p = (number(label, v, -ESCAPE, ESCAPE) for label, v in (("theta0", theta0), ("psi0", psi0)))
     path = np.empty((steps + 1, 2))
     path[0] = t, p
-    h = float(lr)
-    for i in range(1, steps + 1):
-        t, p = gan.project(*step(gan, t, p, h))
-        path[i] = float(t), float(p)
+    with np.errstate(over="ignore", invalid="ignore"):  # an escaping step is caught below
+        for i in range(1, steps + 1):
+            t, p = gan.project(*step(gan, t, p, h))
+            if not (abs(t) <= ESCAPE and abs(p) <= ESCAPE):  # diverged (or NaN): stop there
+                path[i:] = path[i - 1]
+                break
+            path[i] = float(t), float(p)
     return path
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import tomllib
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,21 +174,42 @@ class History:
             with np.load(f, allow_pickle=False) as npz:
                 files = dict(npz.items())
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-            raise ToyganError(f"{str(path)!r} is not a readable toygan history ({err})") from None
+            # numpy calls anything that is not an array file "pickled data"; that is no advice here
+            why = "not an .npz archive" if "pickle" in str(err) else str(err)
+            raise ToyganError(f"{str(path)!r} is not a readable toygan history ({why})") from None
         if "meta" not in files or "config" not in files:
             raise ToyganError(f"{str(path)!r} is not a toygan history (no meta/config inside)")
-        meta = json.loads(str(files["meta"]))
+        try:
+            meta = json.loads(str(files["meta"]))
+        except ValueError:
+            meta = None
+        if not isinstance(meta, dict):
+            raise ToyganError(f"{str(path)!r} is not a toygan history (its meta is not a JSON object)")
         version = meta.get("format_version")
         if type(version) is not int or version not in _READS:  # (a JSON true is no version)
             raise ToyganError(f"{str(path)!r} has history format version {version!r}; this toygan "
                               f"reads versions {', '.join(map(str, _READS))}")
-        config = Config.from_toml(str(files["config"]), source=f"{path} (config inside)")
+        config = _config(str(files["config"]), path)
         return cls(config=config, window=tuple(meta["window"]), steps=files["steps"],
                    samples=files["samples"], d_grid=files["d_grid"],
                    scalars={k: files[f"scalar_{k}"] for k in meta["scalars"]},
                    **{name: files.get(name) for name in _OPTIONAL},
                    status=meta["status"], message=meta["message"], events=_events(meta, path),
                    objective=_objective(meta, path))
+
+
+def _config(text: str, source: str) -> Config:
+    """The config inside a history; an objective this process has not registered is named as such
+    (a script that registers its own objective must register it again to load its runs)."""
+    try:
+        loss = tomllib.loads(text).get("train", {}).get("loss")
+    except (tomllib.TOMLDecodeError, AttributeError):
+        loss = None
+    if isinstance(loss, str) and loss not in OBJECTIVES:
+        raise ToyganError(f"{source!r} was trained with train.loss = {loss!r}, an objective this "
+                          "process has not registered; register it as the training script did "
+                          f"(toygan.objectives.OBJECTIVES[{loss!r}] = Objective(...)) before loading")
+    return Config.from_toml(text, source=f"{source} (config inside)")
 
 
 def _objective(meta: dict, source: str) -> dict | None:

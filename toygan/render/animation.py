@@ -18,6 +18,8 @@ from toygan.validate import integer, number
 __all__ = ["Animation", "render", "player", "FORMATS", "frame_indices", "check_output", "write_frames"]
 
 DEFAULT_PANELS = ("samples", "discriminator", "convergence")
+PANEL_MIN_WIDTH = 120
+"""Pixels per square panel below which its ticks, title and colour bar overlap."""
 DEFAULT_PANELS_1D = ("goodfellow", "convergence")
 
 
@@ -47,6 +49,10 @@ class Animation(BlittedFigure):
         # about square panels plus room for titles and the legend: 0.4 × width for three panels;
         # a colour bar's extra fifth does not count, the wide 1D picture counts twice
         classes = [PANELS[name] for name in panels]
+        need = round(PANEL_MIN_WIDTH * sum(cls.width for cls in classes))
+        if integer("width", width, 320, 4096) < need:
+            raise ToyganError(f"{len(panels)} panels need a width of at least {need} pixels (width = "
+                              f"{width}); draw fewer panels or a wider frame")
         wide = sum(round(cls.width) for cls in classes)
         floor = 0.4 if any(cls.dims == (1,) for cls in classes) else 0.25  # room for its two axis lines
         super().__init__(width, min(0.8, max(floor, 1.2 / wide)), look)
@@ -171,6 +177,9 @@ def check_output(path: str | Path, format: str | None, fps: float, max_frames: i
         ToyganError: for an unknown format, an fps outside 0.5–60, or fewer than 2 frames.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ToyganError(f"output {str(path)!r} is a folder; name a file in it, such as "
+                          f"{str(path / 'animation.gif')!r}")
     suffix = path.suffix.lstrip(".").lower()
     fmt = (format or suffix).lower() if isinstance(format, str) or format is None else format
     if fmt not in FORMATS:
@@ -192,7 +201,7 @@ def write_frames(frame: Callable[[int], np.ndarray], n_frames: int, path: str | 
     ``caption(i)`` labels frame i in the HTML player (default: ``frame i``); ``title`` names the page."""
     path, fmt = check_output(path, format, fps, max_frames)
     writer = FORMATS[fmt]
-    indices = frame_indices(n_frames, filmstrip_frames if writer.stills else max_frames)
+    indices = frame_indices(n_frames, min(filmstrip_frames, max_frames) if writer.stills else max_frames)
     caption = caption or (lambda i: f"frame {i}")
     writer.write((frame(int(i)) for i in indices), path, fps, [caption(int(i)) for i in indices], title)
     return path
