@@ -97,7 +97,7 @@ class SeedCoveragePanel(Panel):
         ax.set_ylim(0, 1.22)  # room above the bars for the count of seeds with every mode
         ax.set_yticks([0, 0.25, 0.5, 0.75, 1])
         ax.set_xlabel("data mode", fontsize=9)
-        ax.set_ylabel(f"share of {history.members} seeds", fontsize=9)
+        ax.set_ylabel(f"share of {history.members} seed{'s' if history.members != 1 else ''}", fontsize=9)
         ax.set_xticks(range(0, k, max(1, k // 8)))
         ax.tick_params(labelsize=8)
         ax.set_title(self.title, fontsize=10)
@@ -116,5 +116,6 @@ class SeedCoveragePanel(Panel):
         for bar, height in zip(self.bars, share, strict=True):
             bar.set_height(height)
         all_modes = int(self.captured[i].all(axis=1).sum())
-        self.note.set_text(f"all {self.captured.shape[-1]} modes: {all_modes} of "
-                           f"{self.history.members} seeds")
+        n = self.history.members
+        seeds = f"{n} seed{'s' if n != 1 else ''}"
+        self.note.set_text(f"all {self.captured.shape[-1]} modes: {all_modes} of {seeds}")
