@@ -150,6 +150,7 @@ BAD = [
     (["render", "{tmp}/fake_run"], "not a readable toygan history"),
     (["render", "{tmp}", "--format", "avi"], "invalid choice: 'avi'"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["train", "--preset", "ring", "--out", ""], "--out '': name a file or folder"),
 ]
 
 

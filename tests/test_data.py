@@ -132,7 +132,9 @@ def test_point_file_targets(tmp_path):
     pts = np.array([[0.0, 0.0], [1.0, 2.0], [3.0, -1.0]])
     np.save(tmp_path / "p.npy", pts)
     (tmp_path / "p.csv").write_text("x,y\n0,0\n1,2\n3,-1\n")
-    for file in ("p.npy", "p.csv"):
+    # a first row of numbers in exponent notation is data, not a header
+    (tmp_path / "e.csv").write_text("0e0,0e-0\n1,2\n3,-1\n")
+    for file in ("p.npy", "p.csv", "e.csv"):
         target = make_target("points", {"path": str(tmp_path / file)})
         x = target.sample(300, np.random.default_rng(0))
         assert {tuple(p) for p in x} == {tuple(p) for p in pts}  # resampled, no jitter
@@ -156,12 +158,16 @@ def test_image_target_puts_mass_on_dark_pixels(tmp_path):
     ({"path": "{tmp}/nan.csv"}, "NaN or inf"),
     ({"path": "{tmp}/one.csv"}, "1 point\\(s\\); need at least 2"),
     ({"path": "{tmp}/text.csv"}, "cannot be read as points"),
+    ({"path": "{tmp}/complex.npy"}, "holds complex128 values; need real numbers"),
+    ({"path": "{tmp}/bool.npy"}, "holds bool values"),
 ])
 def test_bad_point_files_name_the_file_and_problem(tmp_path, params, needle):
     np.save(tmp_path / "bad.npy", np.zeros(3))
     (tmp_path / "nan.csv").write_text("0,0\nnan,1\n")
     (tmp_path / "one.csv").write_text("0,0\n")
     (tmp_path / "text.csv").write_text("a,b\nc,d\n")
+    np.save(tmp_path / "complex.npy", np.array([[1 + 1j, 2], [3, 4]]))
+    np.save(tmp_path / "bool.npy", np.array([[True, False], [False, True]]))
     path = params["path"].format(tmp=tmp_path)
     with pytest.raises(ToyganError, match=needle):
         make_target("points", {"path": path})
@@ -247,3 +253,13 @@ def test_a_config_gives_its_targets():
     assert np.allclose(config.target().modes, [[-1.0, 0.0], [1.0, 0.0]])
     assert np.allclose(config.fake_target().modes, [[0.0, 0.5]])
     assert Config().target().name == "ring of 8" and Config().fake_target() is None
+
+
+@pytest.mark.parametrize(("name", "params"), [
+    ("mixture", {"means": [[True, False]], "stds": 0.1}),
+    ("mixture", {"means": [[0.0, 1.0]], "stds": [True]}),
+    ("mixture1d", {"means": [1 + 2j]}),
+])
+def test_booleans_and_complex_numbers_are_no_parameters(name, params):
+    with pytest.raises(ToyganError, match="must be real numbers"):
+        make_target(name, params)

@@ -703,6 +703,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as done:  # --help, --version, or a bad option (already said on one line)
         return int(done.code or 0)
     try:
+        if isinstance(getattr(args, "out", None), str) and not args.out.strip():
+            # an empty path is the current folder: a run or a sweep would be written all over it
+            raise ToyganError(f"--out {args.out!r}: name a file or folder to write")
         return args.func(args)
     except ToyganError as err:
         print(f"toygan: error: {err}", file=sys.stderr)

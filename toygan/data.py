@@ -119,10 +119,17 @@ class GaussianMixture:
 
 
 def _floats(name: str, value: Any) -> np.ndarray:
+    """``value`` as float64, if it holds real numbers only (not booleans, not complex numbers)."""
     try:
-        return np.asarray(value, dtype=np.float64)
+        raw = np.asarray(value)
+        ok = raw.dtype.kind in "iuf" or (raw.dtype == object and raw.size == 0)
+        return np.asarray(value, dtype=np.float64) if ok else _not_numbers(name, value)
     except (TypeError, ValueError):
-        raise ToyganError(f"{name} = {value!r}: must be numbers") from None
+        return _not_numbers(name, value)
+
+
+def _not_numbers(name: str, value: Any) -> np.ndarray:
+    raise ToyganError(f"{name} = {value!r}: must be real numbers (not true/false, not complex)")
 
 
 def ring(n_modes: int = 8, radius: float = 2.0, std: float = 0.02) -> GaussianMixture:
@@ -317,12 +324,14 @@ def _read_points(path: str) -> np.ndarray:
             data = np.load(file, allow_pickle=False)
         else:
             text = file.read_text(encoding="utf-8").splitlines()
-            skip = 1 if text and any(c.isalpha() for c in text[0]) else 0
-            data = np.loadtxt(file, delimiter="," if file.suffix.lower() == ".csv" else None,
-                              skiprows=skip, ndmin=2)
-        data = np.asarray(data, dtype=np.float64)
+            delimiter = "," if file.suffix.lower() == ".csv" else None
+            skip = 1 if text and not _numeric_row(text[0], delimiter) else 0  # a header line
+            data = np.loadtxt(file, delimiter=delimiter, skiprows=skip, ndmin=2)
     except (OSError, ValueError, UnicodeDecodeError) as err:
         raise ToyganError(f"path = {path!r}: cannot be read as points ({err})") from None
+    if data.dtype.kind not in "iuf":  # complex parts or booleans would be dropped or coerced
+        raise ToyganError(f"path = {path!r}: holds {data.dtype} values; need real numbers")
+    data = np.asarray(data, dtype=np.float64)
     if data.ndim != 2 or data.shape[1] != 2:
         raise ToyganError(f"path = {path!r}: holds an array of shape {data.shape}; need (n, 2)")
     if not np.all(np.isfinite(data)):
@@ -330,6 +339,15 @@ def _read_points(path: str) -> np.ndarray:
     if len(data) < 2:
         raise ToyganError(f"path = {path!r}: holds {len(data)} point(s); need at least 2")
     return data
+
+
+def _numeric_row(line: str, delimiter: str | None) -> bool:
+    """Whether a line of a point file is numbers (``1e-3,2e-3`` is; ``x,y`` is a header)."""
+    try:
+        [float(field) for field in line.split(delimiter)]
+    except ValueError:
+        return False
+    return True
 
 
 def image(path: str, size: float = 4.0, invert: bool = False, bandwidth: float = 0.0) -> SampleTarget:
