@@ -45,7 +45,7 @@ from typing import BinaryIO
 import numpy as np
 
 from toygan.atomic import atomic_path
-from toygan.config import Config
+from toygan.config import MAX_RECORDING_BYTES, Config
 from toygan.errors import ToyganError
 from toygan.objectives import OBJECTIVES, OUTPUTS
 
@@ -170,6 +170,9 @@ class History:
     @classmethod
     def _read(cls, f: str | Path | BinaryIO, source: str) -> History:
         path = source
+        _check_sizes(f, source)
+        if not isinstance(f, str | Path):
+            f.seek(0)
         try:
             with np.load(f, allow_pickle=False) as npz:
                 files = dict(npz.items())
@@ -190,12 +193,91 @@ class History:
             raise ToyganError(f"{str(path)!r} has history format version {version!r}; this toygan "
                               f"reads versions {', '.join(map(str, _READS))}")
         config = _config(str(files["config"]), path)
-        return cls(config=config, window=tuple(meta["window"]), steps=files["steps"],
+        window = _check_contents(files, meta, path)
+        return cls(config=config, window=window, steps=files["steps"],
                    samples=files["samples"], d_grid=files["d_grid"],
                    scalars={k: files[f"scalar_{k}"] for k in meta["scalars"]},
                    **{name: files.get(name) for name in _OPTIONAL},
                    status=meta["status"], message=meta["message"], events=_events(meta, path),
                    objective=_objective(meta, path))
+
+
+MAX_FILE_BYTES = 2 * MAX_RECORDING_BYTES
+"""The most a history file may hold once unpacked: twice what a run may record."""
+
+
+def _check_sizes(f: str | Path | BinaryIO, source: str) -> None:
+    """Each array's header against the bytes that hold it, and the whole against
+    ``MAX_FILE_BYTES``, before anything is allocated: a damaged or hostile header that claims
+    10¹² elements is refused here, not by a MemoryError."""
+    try:
+        with zipfile.ZipFile(f) as archive:
+            members = archive.infolist()
+            if sum(m.file_size for m in members) > MAX_FILE_BYTES:
+                raise ToyganError(f"{source!r} would unpack to more than {MAX_FILE_BYTES / 2**30:.0f} "
+                                  "GiB; it is not a history toygan wrote")
+            for member in members:
+                with archive.open(member) as stream:
+                    _check_member(stream, member, source)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        if isinstance(err, ToyganError):
+            raise
+        why = "not an .npz archive" if isinstance(err, zipfile.BadZipFile) else str(err)
+        raise ToyganError(f"{source!r} is not a readable toygan history ({why})") from None
+
+
+def _check_member(stream: BinaryIO, member: zipfile.ZipInfo, source: str) -> None:
+    version = np.lib.format.read_magic(stream)
+    read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, _, dtype = read(stream)
+    if dtype.hasobject:
+        raise ToyganError(f"{source!r}: {member.filename} holds Python objects; a history holds numbers")
+    claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if claimed != member.file_size - stream.tell():
+        raise ToyganError(f"{source!r}: {member.filename} is damaged (its header claims {claimed:,} "
+                          f"bytes, it holds {member.file_size - stream.tell():,})")
+
+
+def _check_contents(files: dict[str, np.ndarray], meta: dict, source: str) -> tuple[float, ...]:
+    """Every key, type and shape a history needs, checked before it is drawn; returns the window."""
+    def bad(what: str) -> ToyganError:
+        return ToyganError(f"{source!r} is not a usable toygan history: {what}")
+
+    for key, kind in (("window", list), ("scalars", list), ("status", str), ("message", str)):
+        if not isinstance(meta.get(key), kind):
+            raise bad(f"its meta has no {key} ({kind.__name__})")
+    window = meta["window"]
+    if len(window) != 4 or not all(isinstance(v, int | float) and not isinstance(v, bool)
+                                   and np.isfinite(v) for v in window) \
+            or not (window[0] < window[1] and window[2] < window[3]):
+        raise bad(f"window = {window!r}; need [xmin, xmax, ymin, ymax], finite and increasing")
+    if meta["status"] not in STATUSES:
+        raise bad(f"status = {meta['status']!r}; one of {list(STATUSES)}")
+    if not all(isinstance(k, str) for k in meta["scalars"]):
+        raise bad("its scalar names are not strings")
+    needed = ["steps", "samples", "d_grid", *(f"scalar_{k}" for k in meta["scalars"])]
+    for name in needed + [n for n in _OPTIONAL if n in files]:
+        if name not in files:
+            raise bad(f"{name} is missing")
+        if files[name].dtype.kind not in "iuf":
+            raise bad(f"{name} holds {files[name].dtype} values, not real numbers")
+    steps, samples = files["steps"], files["samples"]
+    if steps.ndim != 1 or samples.ndim != 4 or len(samples) != len(steps) or samples.shape[-1] not in (1, 2) \
+            or 0 in samples.shape[1:]:
+        raise bad(f"steps {steps.shape} and samples {samples.shape} do not fit (T,) and (T, E, N, 1 or 2)")
+    t, e, n, d = samples.shape
+    grid = files["d_grid"].shape
+    if grid[:2] != (t, e) or len(grid) != 2 + d or (d == 2 and grid[2] != grid[3]):
+        raise bad(f"d_grid {grid} does not fit ({t}, {e}, R{', R' if d == 2 else ''})")
+    for name in needed[3:]:
+        if files[name].shape != (t, e):
+            raise bad(f"{name} {files[name].shape} is not ({t}, {e})")
+    for name, dims in (("mode_counts", 3), ("push", 4), ("field", 3 + d), ("manifold", 4)):
+        if name in files and (files[name].ndim != dims or files[name].shape[:2] != (t, e)):
+            raise bad(f"{name} {files[name].shape} does not fit ({t}, {e}, ...)")
+    if "push" in files and files["push"].shape[2:] != (n, d):
+        raise bad(f"push {files['push'].shape} is not ({t}, {e}, {n}, {d})")
+    return tuple(float(v) for v in window)
 
 
 def _config(text: str, source: str) -> Config:
