@@ -297,6 +297,10 @@ class Config:
     record: RecordConfig = field(default_factory=RecordConfig)
 
     def __post_init__(self) -> None:
+        if self.record.n_samples < self.train.pack:
+            raise ToyganError(f"record.n_samples = {self.record.n_samples}: fewer than train.pack = "
+                              f"{self.train.pack}; D judges packs of {self.train.pack} samples, so the "
+                              "recorded samples must make at least one pack")
         network = self.train.generator_mode.network
         if not network and not self.fake.name:
             raise ToyganError(f"train.generator = {self.train.generator!r}: needs a [fake] section "
