@@ -36,6 +36,8 @@ def test_missing_keys_take_defaults():
     ("[train]\nupdates = 'simultaneous'\nd_steps = 5", "train.d_steps = 5: k discriminator steps"),
     ("[train]\nupdates = 'sometimes'", "train.updates = 'sometimes'"),
     ("[train]\npack = 4\n[record]\nn_samples = 2", "record.n_samples = 2: fewer than train.pack = 4"),
+    ("[record]\nwindow = [0, 1e-300, 0, 1e-300]", "each side must be at least 0.0001 long"),
+    ("[record]\nwindow = [-1e300, 1e300, -1, 1]", "record.window = -1e.300: must be a number ≥ -1e.06"),
     ("[train]\nconsensus = 0.5", 'consensus optimisation .* needs train.updates = "simultaneous"'),
     ("[train]\nupdates = 'simultaneous'\nunroll = 2", 'unrolling .* needs train.updates = "alternating"'),
     ("[train]\ninstance_noise = -0.1", "train.instance_noise = -0.1"),

@@ -8,7 +8,6 @@ starts, with a message naming the field (``train.steps = -5: ...``), the value a
 from __future__ import annotations
 
 import dataclasses
-import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,8 @@ GENERATOR_MODES = {"trained": GeneratorMode(network=True, trained=True),
                    "target": GeneratorMode(network=False, trained=False)}
 """Name (``train.generator``) → what makes the fake samples."""
 DEVICES = ("cpu", "cuda", "auto")
+WINDOW_REACH, MIN_WINDOW_SIDE = 1e6, 1e-4
+"""A plot window lies within ±10⁶ and each side is at least 10⁻⁴ long (float32 grids, and plots)."""
 MAX_RECORDING_BYTES = 2 * 2**30
 """The most a run may record, in memory and in its history file (2 GiB)."""
 
@@ -248,7 +249,8 @@ class RecordConfig:
     grid_size: int = 96
     """D is evaluated on a grid_size × grid_size grid over the window."""
     window: list[float] = field(default_factory=list)
-    """Plot window ``[xmin, xmax, ymin, ymax]``; empty: fitted to the target's modes."""
+    """Plot window ``[xmin, xmax, ymin, ymax]`` within ±10⁶, each side at least 10⁻⁴; empty: fitted
+    to the target's modes."""
     kde_bandwidth: float = 0.0
     """Bandwidth of the KDE that stands in for p_g when G is a network (for D* and |D − D*|);
     0: Scott's rule, which over-smooths narrow modes."""
@@ -263,9 +265,13 @@ class RecordConfig:
         if self.window:
             if len(self.window) != 4:
                 raise ToyganError(f"record.window = {self.window!r}: must be [xmin, xmax, ymin, ymax]")
-            w = [number("record.window", v, -math.inf, open_low=True) for v in self.window]
+            # float32 grids and the plots need a window that is neither a point nor astronomically wide
+            w = [number("record.window", v, -WINDOW_REACH, WINDOW_REACH, open_low=False) for v in self.window]
             if not (w[0] < w[1] and w[2] < w[3]):
                 raise ToyganError(f"record.window = {self.window!r}: needs xmin < xmax and ymin < ymax")
+            if min(w[1] - w[0], w[3] - w[2]) < MIN_WINDOW_SIDE:
+                raise ToyganError(f"record.window = {self.window!r}: each side must be at least "
+                                  f"{MIN_WINDOW_SIDE:g} long")
             self.window = w
         else:
             self.window = []
