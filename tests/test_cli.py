@@ -151,6 +151,8 @@ BAD = [
     (["render", "{tmp}", "--format", "avi"], "invalid choice: 'avi'"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["train", "--preset", "ring", "--out", ""], "--out '': name a file or folder"),
+    (["train", "--preset", "ring", "--out", "{tmp}/o", "--set", "train.betas=" + "[" * 3000 + "]" * 3000],
+     "--set train.betas=...: arrays or tables nested too deeply"),
 ]
 
 

@@ -92,3 +92,14 @@ def test_recording_size_is_bounded_up_front():
     with pytest.raises(ToyganError, match="record.every = 30 with train.steps = 2000000.*GiB"):
         config.replace(**{"train.steps": 2_000_000})
     config.replace(**{"train.steps": 2_000_000, "record.every": 1000})  # fine
+
+
+def test_arrays_nested_too_deeply_for_the_parser_are_one_line(tmp_path):
+    from toygan.validate import read_toml
+
+    deep = "[train]\nbetas = " + "[" * 5000 + "]" * 5000 + "\n"
+    with pytest.raises(ToyganError, match="c.toml: arrays or tables nested too deeply to read"):
+        Config.from_toml(deep, source="c.toml")
+    (tmp_path / "spec.toml").write_text(deep)
+    with pytest.raises(ToyganError, match="sweep spec .*spec.toml' cannot be read: arrays or tables nested"):
+        read_toml(tmp_path / "spec.toml", "sweep spec")

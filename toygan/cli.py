@@ -46,6 +46,8 @@ def _set_value(text: str) -> tuple[str, object]:
         if list(parsed) != ["v"] or "\n" in raw:
             raise ToyganError(f"--set {text!r}: one KEY=VALUE per --set (the value is one line)")
         return key, parsed["v"]
+    except RecursionError:
+        raise ToyganError(f"--set {key}=...: arrays or tables nested too deeply to read") from None
     except tomllib.TOMLDecodeError:
         if raw and all(c.isalnum() or c in "-_." for c in raw):
             return key, raw  # a bare word is a name: train.loss=hinge

@@ -372,6 +372,8 @@ class Config:
             values = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
             raise ToyganError(f"{source}: not valid TOML: {err}") from None
+        except RecursionError:  # tomllib parses nested arrays recursively
+            raise ToyganError(f"{source}: arrays or tables nested too deeply to read") from None
         values.pop("recipe", None)
         return cls.from_dict(values)
 

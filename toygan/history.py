@@ -285,7 +285,7 @@ def _config(text: str, source: str) -> Config:
     (a script that registers its own objective must register it again to load its runs)."""
     try:
         loss = tomllib.loads(text).get("train", {}).get("loss")
-    except (tomllib.TOMLDecodeError, AttributeError):
+    except (tomllib.TOMLDecodeError, AttributeError, RecursionError):
         loss = None
     if isinstance(loss, str) and loss not in OBJECTIVES:
         raise ToyganError(f"{source!r} was trained with train.loss = {loss!r}, an objective this "

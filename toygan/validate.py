@@ -93,3 +93,6 @@ def read_toml(path: Path, what: str) -> dict[str, Any]:
         raise ToyganError(f"{what} {str(path)!r} does not exist") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise ToyganError(f"{what} {str(path)!r} cannot be read: {err}") from None
+    except RecursionError:  # tomllib parses nested arrays recursively
+        raise ToyganError(f"{what} {str(path)!r} cannot be read: arrays or tables nested too "
+                          "deeply") from None
