@@ -183,3 +183,19 @@ def test_resume_with_steps_runs_a_finished_run_further(tmp_path, capsys):
     assert longer.events == [{"step": 40, "key": "train.steps", "old": 40, "new": 60}]
     straight = train(config, progress=False)
     np.testing.assert_array_equal(longer.samples, straight.samples)  # as if it had been 60 all along
+
+
+def test_a_failed_write_names_the_file_and_keeps_the_old_one(tmp_path):
+    import errno
+
+    from toygan.atomic import atomic_path
+
+    target = tmp_path / "history.npz"
+    target.write_bytes(b"the old run")
+    with pytest.raises(OSError) as caught:
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise OSError(errno.ENOSPC, "No space left on device", str(tmp))
+    assert caught.value.filename == str(target) and caught.value.strerror == "No space left on device"
+    assert target.read_bytes() == b"the old run"
+    assert [p.name for p in tmp_path.iterdir()] == ["history.npz"]  # no temporary file left

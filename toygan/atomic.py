@@ -14,7 +14,8 @@ __all__ = ["atomic_path"]
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` with the same suffix; on success rename it onto
-    ``path`` (``os.replace`` is atomic within one file system), on failure delete it."""
+    ``path`` (``os.replace`` is atomic within one file system), on failure delete it. An OSError
+    while writing (a full disk) names ``path``, not the temporary file; the old file stays."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
@@ -25,5 +26,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     try:
         yield Path(tmp)
         os.replace(tmp, path)
+    except OSError as err:  # the temporary name would mean nothing to the user
+        if err.filename in (tmp, Path(tmp)) or err.filename is None:
+            raise OSError(err.errno, err.strerror or str(err), str(path)) from None
+        raise
     finally:
         Path(tmp).unlink(missing_ok=True)
