@@ -199,3 +199,26 @@ def test_a_failed_write_names_the_file_and_keeps_the_old_one(tmp_path):
     assert caught.value.filename == str(target) and caught.value.strerror == "No space left on device"
     assert target.read_bytes() == b"the old run"
     assert [p.name for p in tmp_path.iterdir()] == ["history.npz"]  # no temporary file left
+
+
+def test_a_second_writer_of_a_run_folder_is_refused_while_the_first_runs(tmp_path):
+    """Two `toygan train --out r`: the second is refused in one line naming the first's pid, and
+    the first finishes its run whole (before, both exited 0 and one run was lost). The first has
+    announced its training, so it holds the folder (no timing)."""
+    (tmp_path / "run.toml").write_text(RUN_TOML.replace("3000", "1000000"))  # runs until stopped
+    first = _start(["train", "--config", "run.toml", "--out", "r"], tmp_path)
+    try:
+        assert first.stdout.readline().startswith("training a")
+        for args in (["train", "--config", "run.toml", "--out", "r", "--force"], ["train", "--resume", "r"]):
+            second = subprocess.run([TOYGAN, *args], cwd=tmp_path, capture_output=True, text=True,
+                                    timeout=120)
+            assert second.returncode == 2 and "Traceback" not in second.stderr
+            assert f"another toygan process (pid {first.pid}) is writing this run folder" in second.stderr
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=120)
+    assert first.returncode == 130
+    assert Game.load(tmp_path / "r").iteration > 0  # the first run's state, whole
+    from toygan.runlock import hold
+
+    hold(tmp_path / "r")  # the lock went with its process

@@ -12,6 +12,7 @@ import time
 import tomllib
 from pathlib import Path
 
+from toygan import runlock
 from toygan.checkpoint import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, read_state
 from toygan.config import Config
 from toygan.errors import ToyganError
@@ -72,6 +73,7 @@ def _prepare_run_dir(out: Path, force: bool) -> None:
         raise ToyganError(f"--out {str(out)!r}: already holds a run; pass --force to overwrite it "
                           "or choose another folder")
     out.mkdir(parents=True, exist_ok=True)
+    runlock.hold(out)  # before anything is written: a second writer is refused here
 
 
 def _train_and_save(game, out: Path, args: argparse.Namespace) -> tuple[History, int]:
@@ -158,6 +160,8 @@ def _resume(args: argparse.Namespace) -> int:
         raise ToyganError(f"--resume continues the run as it was configured (only --steps may "
                           f"raise its length); drop {', '.join(given)}")
     run = Path(args.resume)
+    if run.is_dir():
+        runlock.hold(run, "--resume")  # a run another process is writing is neither read nor written
     if not (run / CHECKPOINT_FILE).is_file():
         why = ("its last step was cut short (a second Ctrl-C), so only the history was kept"
                if (run / HISTORY_FILE).is_file() else "no toygan run there")
