@@ -26,7 +26,6 @@ from toygan.validate import choice, integer, number
 __all__ = ["Config", "DataConfig", "FakeConfig", "ModelConfig", "TrainConfig", "RecordConfig"]
 
 
-
 @dataclass(frozen=True)
 class GeneratorMode:
     """What makes the fake samples: a generator network, trained or frozen, or the ``[fake]``

@@ -122,14 +122,11 @@ def _floats(name: str, value: Any) -> np.ndarray:
     """``value`` as float64, if it holds real numbers only (not booleans, not complex numbers)."""
     try:
         raw = np.asarray(value)
-        ok = raw.dtype.kind in "iuf" or (raw.dtype == object and raw.size == 0)
-        return np.asarray(value, dtype=np.float64) if ok else _not_numbers(name, value)
-    except (TypeError, ValueError):
-        return _not_numbers(name, value)
-
-
-def _not_numbers(name: str, value: Any) -> np.ndarray:
-    raise ToyganError(f"{name} = {value!r}: must be real numbers (not true/false, not complex)")
+    except (TypeError, ValueError):  # ragged lists, tables
+        raw = None
+    if raw is None or not (raw.dtype.kind in "iuf" or (raw.dtype == object and raw.size == 0)):
+        raise ToyganError(f"{name} = {value!r}: must be real numbers (not true/false, not complex)")
+    return raw.astype(np.float64)
 
 
 def ring(n_modes: int = 8, radius: float = 2.0, std: float = 0.02) -> GaussianMixture:

@@ -32,7 +32,7 @@ from toygan.data import make_target
 from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.models import Discriminator, Generator
-from toygan.objectives import OBJECTIVES, REGULARIZERS, Objective, run_traits
+from toygan.objectives import OBJECTIVES, REGULARIZERS, Objective
 from toygan.optimizers import make_optimizer
 from toygan.players import OwnDiscriminator, OwnGenerator, plain_networks
 from toygan.recorder import GRID_CHUNK, Recorder
@@ -488,11 +488,8 @@ class Game:
     def history(self) -> History:
         """A ``History`` of everything recorded so far, with the config the game started with
         (``events`` say what changed since) and how it stands now."""
-        changed = [e["new"] for e in self.events if e["key"] == "train.loss"]
-        losses = [self.initial_config.train.loss, *changed]
         return self.recorder.history(self.initial_config, status=self.status, message=self.message,
-                                     events=self.events,
-                                     objective=run_traits([OBJECTIVES[loss] for loss in losses]))
+                                     events=self.events)
 
 
     @torch.no_grad()

@@ -47,7 +47,7 @@ import numpy as np
 from toygan.atomic import atomic_path
 from toygan.config import MAX_RECORDING_BYTES, Config
 from toygan.errors import ToyganError
-from toygan.objectives import OBJECTIVES, OUTPUTS
+from toygan.objectives import OBJECTIVES, OUTPUTS, run_traits
 
 __all__ = ["History", "FORMAT_VERSION", "STATUSES"]
 
@@ -87,11 +87,20 @@ class History:
     # (dataclasses.field by its full name: the attribute `field` above shadows it here)
     events: list[dict] = dataclasses.field(default_factory=list)
     objective: dict | None = None
-    """``{"output": ..., "minimax_value": ...}``; None: those of ``config.train.loss``."""
+    """``{"output": ..., "minimax_value": ...}``; None: those that held for every loss the run used
+    (``losses``, ``objectives.run_traits``)."""
 
     def __post_init__(self) -> None:
         if self.objective is None:  # a history made in this process, or saved before it was recorded
-            self.objective = OBJECTIVES[self.config.train.loss].traits()
+            # the config's loss is registered (the config checked it); a hostile file's event may not be
+            used = [OBJECTIVES[name] for name in self.losses if name in OBJECTIVES]
+            self.objective = run_traits(used)
+
+    @property
+    def losses(self) -> list[str]:
+        """The objectives the run used, in order: the config's ``train.loss``, then each change."""
+        changed = [e["new"] for e in self.events if e["key"] == "train.loss"]
+        return list(dict.fromkeys([self.config.train.loss, *changed]))
 
     @property
     def critic(self) -> bool:
@@ -177,9 +186,7 @@ class History:
             with np.load(f, allow_pickle=False) as npz:
                 files = dict(npz.items())
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-            # numpy calls anything that is not an array file "pickled data"; that is no advice here
-            why = "not an .npz archive" if "pickle" in str(err) else str(err)
-            raise ToyganError(f"{str(path)!r} is not a readable toygan history ({why})") from None
+            raise ToyganError(f"{str(path)!r} is not a readable toygan history ({err})") from None
         if "meta" not in files or "config" not in files:
             raise ToyganError(f"{str(path)!r} is not a toygan history (no meta/config inside)")
         try:
@@ -219,9 +226,10 @@ def _check_sizes(f: str | Path | BinaryIO, source: str) -> None:
             for member in members:
                 with archive.open(member) as stream:
                     _check_member(stream, member, source)
+    except ToyganError:  # (a ValueError too) already says what is wrong
+        raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-        if isinstance(err, ToyganError):
-            raise
+        # numpy would call a file that is not an archive "pickled data": that is no advice here
         why = "not an .npz archive" if isinstance(err, zipfile.BadZipFile) else str(err)
         raise ToyganError(f"{source!r} is not a readable toygan history ({why})") from None
 

@@ -186,14 +186,13 @@ class Recorder:
             "mode_counts": np.stack([c.counts for c in coverage]).astype(np.int32),  # (E, K)
         }
 
-    def history(self, config, *, status: str, message: str, events: list[dict],
-                objective: dict | None = None) -> History:
-        """The snapshots so far as a ``History``; ``objective``: its traits (None: the config's)."""
+    def history(self, config, *, status: str, message: str, events: list[dict]) -> History:
+        """The snapshots so far as a ``History``."""
         return History(
             config=config, window=self.window, steps=np.array(self.steps, dtype=np.int64),
             **{k: np.stack([s[k] for s in self.snapshots], axis=0) for k in ARRAYS},
             scalars={k: np.stack([s[k] for s in self.snapshots], axis=0) for k in SCALARS},
-            status=status, message=message, events=[dict(e) for e in events], objective=objective,
+            status=status, message=message, events=[dict(e) for e in events],
         )
 
     def restore(self, history: History) -> None:

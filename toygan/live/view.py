@@ -28,7 +28,6 @@ from toygan.validate import integer
 __all__ = ["LiveView", "live_panels", "encode"]
 
 
-
 def live_panels() -> list[str]:
     """The panels the live page offers, of those registered now: those of the plane for one game
     (not ``coverage``, which needs seeds)."""
@@ -98,13 +97,13 @@ class LiveView:
     @staticmethod
     def check_panels(panels: Sequence[str] | str) -> tuple[str, ...]:
         """Panel names the live page can show, as a tuple; a ToyganError names any other."""
+        offered = live_panels()
         if not isinstance(panels, str | list | tuple) or not all(isinstance(p, str) for p in panels):
-            raise ToyganError(f"panels = {panels!r}: give a list of panel names from {live_panels()}")
+            raise ToyganError(f"panels = {panels!r}: give a list of panel names from {offered}")
         names = tuple(panel_names(panels))
-        bad = [name for name in names if name not in live_panels()]
+        bad = [name for name in names if name not in offered]
         if bad or not names or len(set(names)) != len(names):
-            raise ToyganError(f"panels = {list(names)!r}: choose one to five, each once, from "
-                              f"{live_panels()}")
+            raise ToyganError(f"panels = {list(names)!r}: choose one to five, each once, from {offered}")
         if len(names) > 5:
             raise ToyganError(f"panels = {list(names)!r}: at most five fit a live frame")
         return names
@@ -134,7 +133,8 @@ class LiveView:
         return History(config=game.config, window=game.recorder.window, steps=steps,
                        scalars=scalars, mode_counts=mode_counts, **arrays,
                        status="diverged" if game.status == "diverged" else "completed",
-                       message=game.message, events=list(game.events))
+                       message=game.message, events=list(game.events),
+                       objective=game.objective.traits())  # the frame shows D as it reads now
 
     def frame(self, game: Game, *, full: bool = False) -> tuple[np.ndarray, dict] | None:
         """The game now as an RGB frame, with the snapshot it shows; None if the snapshot holds a

@@ -18,9 +18,9 @@ from toygan.validate import integer, number
 __all__ = ["Animation", "render", "player", "FORMATS", "frame_indices", "check_output", "write_frames"]
 
 DEFAULT_PANELS = ("samples", "discriminator", "convergence")
+DEFAULT_PANELS_1D = ("goodfellow", "convergence")
 PANEL_MIN_WIDTH = 120
 """Pixels per square panel below which its ticks, title and colour bar overlap."""
-DEFAULT_PANELS_1D = ("goodfellow", "convergence")
 
 
 def frame_indices(n_snapshots: int, max_frames: int) -> np.ndarray:

@@ -110,8 +110,7 @@ def recorded(history: History, name: str, panel: str) -> np.ndarray:
 
 def losses(history: History) -> str:
     """The run's objective for a message: ``train.loss = 'hinge'``, or each, if it changed mid-run."""
-    names = [history.config.train.loss, *(e["new"] for e in history.events if e["key"] == "train.loss")]
-    return f"train.loss = {', then '.join(repr(n) for n in dict.fromkeys(names))}"
+    return f"train.loss = {', then '.join(repr(name) for name in history.losses)}"
 
 
 def needs_probability(history: History, panel: str) -> None:
