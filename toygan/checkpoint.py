@@ -21,6 +21,7 @@ import torch
 
 from toygan.atomic import atomic_path
 from toygan.config import Config
+from toygan.data import stored_files
 from toygan.errors import ToyganError, first_line
 from toygan.game import MUTABLE
 from toygan.history import History
@@ -118,8 +119,9 @@ def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = No
     history = History.load(run_dir / HISTORY_FILE)
     where = f"{str(run_dir / CHECKPOINT_FILE)!r}"
     try:
-        initial = Config.from_toml(state["initial_config"], source=where)
-        current = Config.from_toml(state["config"], source=where)
+        with stored_files(history.files):
+            initial = Config.from_toml(state["initial_config"], source=where)
+            current = Config.from_toml(state["config"], source=where)
         own, snapshots, step = dict(state["own"]), int(state["snapshots"]), int(state["step"])
         if not (isinstance(state["events"], list) and isinstance(state["diverged"], str)
                 and isinstance(state["stopped"], str) and 0 <= step <= current.train.steps):
@@ -135,12 +137,14 @@ def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = No
     if history.config != initial:
         raise ToyganError(f"{str(run_dir)!r}: {HISTORY_FILE} belongs to another run than "
                           f"{CHECKPOINT_FILE} (their configs differ)")
+    _check_config_file(run_dir, current, history.files)
     for name, given in (("generator", generator), ("discriminator", discriminator)):
         if own.get(name) != (given is not None):
             raise ToyganError(f"{name}: the run was played with "
                               f"{'its own ' + name if own.get(name) else 'toygan' + chr(39) + 's'}; "
                               f"{'pass a fresh instance of it' if own.get(name) else 'pass none'}")
-    game = cls(initial, generator=generator, discriminator=discriminator)
+    with stored_files(history.files):  # the data the run was trained on, wherever it is now
+        game = cls(initial, generator=generator, discriminator=discriminator)
     game.config = current
     game._new_optimizers()  # of the current settings (events may have changed them)
     try:
@@ -149,6 +153,30 @@ def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = No
         raise ToyganError(f"{str(run_dir)!r}: the saved state does not fit this game "
                           f"({_gist(err)})") from None
     return game
+
+
+def _check_config_file(run_dir: Path, current: Config, files: dict[str, bytes]) -> None:
+    """``config.toml`` must say what the checkpoint holds: the run goes on with the saved settings,
+    so an edited file would be silently ignored (and then overwritten). A missing one is written
+    again at the next save."""
+    path = run_dir / CONFIG_FILE
+    if not path.exists():
+        return
+    try:
+        with stored_files(files):
+            written = Config.load(path)
+    except ToyganError as err:
+        raise ToyganError(f"{str(path)!r} is not the run's config ({err}); {_REPAIR}") from None
+    edited = [k for k, v in _fields(written).items() if _fields(current)[k] != v]
+    if edited:
+        key = edited[0]
+        raise ToyganError(f"{str(path)!r} was edited since the run was saved ({key} = "
+                          f"{_fields(written)[key]!r} there, {_fields(current)[key]!r} in "
+                          f"{CHECKPOINT_FILE}); {_REPAIR}")
+
+
+_REPAIR = ("a run goes on with its saved settings: undo the edit (or delete the file: it is written "
+           "again), change settings mid-run with Game.update, or train the edited config as a new run")
 
 
 def _gist(err: Exception) -> str:

@@ -66,14 +66,22 @@ def _overrides(args: argparse.Namespace) -> dict:
     return out
 
 
-def _prepare_run_dir(out: Path, force: bool) -> None:
+def _check_run_dir(out: Path, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise ToyganError(f"--out {str(out)!r}: exists and is not a folder")
     if (out / HISTORY_FILE).exists() and not force:
         raise ToyganError(f"--out {str(out)!r}: already holds a run; pass --force to overwrite it "
                           "or choose another folder")
+
+
+def _prepare_run_dir(out: Path, force: bool) -> None:
+    """Take the folder (a second writer is refused here) and, with ``--force``, clear the run it
+    held: a new config must never stand beside an old history or checkpoint."""
+    _check_run_dir(out, force)
     out.mkdir(parents=True, exist_ok=True)
-    runlock.hold(out)  # before anything is written: a second writer is refused here
+    runlock.hold(out)
+    for name in (CHECKPOINT_FILE, HISTORY_FILE, CONFIG_FILE):  # the checkpoint first: see load_run
+        (out / name).unlink(missing_ok=True)
 
 
 def _train_and_save(game, out: Path, args: argparse.Namespace) -> tuple[History, int]:
@@ -111,12 +119,13 @@ def _train_and_save(game, out: Path, args: argparse.Namespace) -> tuple[History,
 
 
 def _new_game(config: Config, out: Path, args: argparse.Namespace):
-    from toygan.game import Game, resolve_device
+    from toygan.game import Game
 
-    resolve_device(config.train.device)  # no CUDA here: say so before the folder is touched
+    _check_run_dir(out, args.force)
+    game = Game(config)  # every check of the config, its files and the machine: nothing written yet
     _prepare_run_dir(out, args.force)
     config.save(out / CONFIG_FILE)
-    return Game(config)
+    return game
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ from toygan.models import ACTIVATIONS, PRIORS
 from toygan.objectives import OBJECTIVES, REGULARIZERS
 from toygan.optimizers import OPTIMIZERS
 from toygan.updates import UNROLLED_STEPS, UPDATES
-from toygan.validate import choice, integer, number
+from toygan.validate import choice, integer, number, read_text
 
 __all__ = ["Config", "DataConfig", "FakeConfig", "ModelConfig", "TrainConfig", "RecordConfig"]
 
@@ -380,12 +380,7 @@ class Config:
     def load(cls, path: str | Path) -> Config:
         """Read a TOML config file."""
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ToyganError(f"config file {str(path)!r} does not exist") from None
-        except (OSError, UnicodeDecodeError) as err:
-            raise ToyganError(f"config file {str(path)!r} cannot be read as text: {err}") from None
+        text = read_text(path, "config file")
         return cls.from_toml(text, source=str(path))
 
     def to_dict(self) -> dict[str, Any]:

@@ -11,19 +11,25 @@ that builds it; ``make_target`` builds one from a name and keyword parameters, a
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import io
 import math
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
-from toygan.errors import ToyganError
+from toygan.errors import ToyganError, first_line
 from toygan.validate import generator, integer, number, sample_size
 
 __all__ = ["GaussianMixture", "SampleTarget", "ring", "grid", "mixture", "mixture1d", "moons", "circles",
-           "swiss_roll", "spiral", "points", "image", "shifted", "TARGETS", "make_target"]
+           "swiss_roll", "spiral", "points", "image", "shifted", "TARGETS", "make_target",
+           "data_files", "stored_files", "MAX_DATA_FILE_BYTES", "MAX_IMAGE_PIXELS"]
 
 _CHUNK_ENTRIES = 2**21  # points × modes per chunk of log_prob (16 MB per float64 array)
 
@@ -313,19 +319,17 @@ def points(path: str, jitter: float = 0.0, bandwidth: float = 0.0) -> SampleTarg
 
 
 def _read_points(path: str) -> np.ndarray:
-    file = Path(path)
-    if not file.is_file():
-        raise ToyganError(f"path = {path!r}: no such file")
+    content = read_data_file(path)
     try:
-        if file.suffix.lower() == ".npy":
-            data = np.load(file, allow_pickle=False)
+        if Path(path).suffix.lower() == ".npy":
+            data = np.load(io.BytesIO(content), allow_pickle=False)
         else:
-            text = file.read_text(encoding="utf-8").splitlines()
-            delimiter = "," if file.suffix.lower() == ".csv" else None
+            text = content.decode("utf-8").splitlines()
+            delimiter = "," if Path(path).suffix.lower() == ".csv" else None
             skip = 1 if text and not _numeric_row(text[0], delimiter) else 0  # a header line
-            data = np.loadtxt(file, delimiter=delimiter, skiprows=skip, ndmin=2)
-    except (OSError, ValueError, UnicodeDecodeError) as err:
-        raise ToyganError(f"path = {path!r}: cannot be read as points ({err})") from None
+            data = np.loadtxt(text, delimiter=delimiter, skiprows=skip, ndmin=2)
+    except (OSError, ValueError, EOFError, UnicodeDecodeError) as err:
+        raise ToyganError(f"path = {path!r}: cannot be read as points ({first_line(err)})") from None
     if data.dtype.kind not in "iuf":  # complex parts or booleans would be dropped or coerced
         raise ToyganError(f"path = {path!r}: holds {data.dtype} values; need real numbers")
     data = np.asarray(data, dtype=np.float64)
@@ -362,14 +366,18 @@ def image(path: str, size: float = 4.0, invert: bool = False, bandwidth: float =
     bandwidth = number("bandwidth", bandwidth, 0.0, open_low=False)
     if not isinstance(invert, bool):
         raise ToyganError(f"invert = {invert!r}: must be true or false")
-    file = Path(str(path))
-    if not file.is_file():
-        raise ToyganError(f"path = {str(path)!r}: no such file")
+    content, file = read_data_file(str(path)), Path(str(path))
     try:
-        with Image.open(file) as im:
-            grey = np.asarray(im.convert("L"), dtype=np.float64) / 255.0
-    except (OSError, UnidentifiedImageError) as err:
-        raise ToyganError(f"path = {str(path)!r}: not a readable image ({err})") from None
+        with warnings.catch_warnings():  # PIL warns of a large image; it is refused below instead
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as im:
+                if im.width * im.height > MAX_IMAGE_PIXELS:
+                    raise ToyganError(f"path = {str(path)!r}: an image of {im.width} × {im.height} "
+                                      f"pixels; toygan reads up to {MAX_IMAGE_PIXELS:,} (scale it down)")
+                grey = np.asarray(im.convert("L"), dtype=np.float64) / 255.0
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombWarning,
+            Image.DecompressionBombError) as err:
+        raise ToyganError(f"path = {str(path)!r}: not a readable image ({first_line(err)})") from None
     mass = grey if invert else 1.0 - grey
     if mass.sum() <= 0:
         raise ToyganError(f"path = {str(path)!r}: the image is blank (no {'light' if invert else 'dark'} "
@@ -405,6 +413,56 @@ def shifted(target: GaussianMixture | SampleTarget,
     return SampleTarget(f"{target.name} moved by {step.tolist()}",
                         lambda n, rng: target.sample(n, rng) + step, target.density.bandwidth,
                         len(target.reference))
+
+
+MAX_DATA_FILE_BYTES = 64 * 2**20
+"""The largest point file or image a target reads: a run keeps a copy of it in its history."""
+MAX_IMAGE_PIXELS = 2**25
+"""The most pixels an image target may have (about 5800 × 5800)."""
+
+_STORED: ContextVar[Mapping[str, bytes]] = ContextVar("toygan_stored_files",
+                                                        default=MappingProxyType({}))
+
+
+@contextlib.contextmanager
+def stored_files(files: Mapping[str, bytes]) -> Iterator[None]:
+    """Within the block, a target that reads a file (``points``, ``image``) takes the bytes kept in
+    ``files`` (path → bytes, as a run's history keeps them) instead of reading the disk. So a run
+    loads from any folder, and after its data file is gone, with the very data it was trained on."""
+    token = _STORED.set({**_STORED.get(), **files})
+    try:
+        yield
+    finally:
+        _STORED.reset(token)
+
+
+def read_data_file(path: str) -> bytes:
+    """The bytes of a target's data file: those a run kept (``stored_files``), else the regular
+    file at ``path``, refused (one line naming it) if missing, not a file or over
+    ``MAX_DATA_FILE_BYTES``."""
+    stored = _STORED.get()
+    if path in stored:
+        return stored[path]
+    file = Path(path)
+    if not file.is_file():
+        raise ToyganError(f"path = {path!r}: no such file" if not file.exists() else
+                          f"path = {path!r}: not a regular file")
+    try:
+        with open(file, "rb") as f:
+            content = f.read(MAX_DATA_FILE_BYTES + 1)
+    except OSError as err:
+        raise ToyganError(f"path = {path!r}: cannot be read ({err.strerror or err})") from None
+    if len(content) > MAX_DATA_FILE_BYTES:
+        raise ToyganError(f"path = {path!r}: larger than {MAX_DATA_FILE_BYTES // 2**20} MiB; a run "
+                          "keeps a copy of its data, so toygan reads smaller files")
+    return content
+
+
+def data_files(*targets: tuple[str, Mapping[str, Any]]) -> dict[str, bytes]:
+    """Path → bytes of every file the targets ``(name, params)`` read: what a run keeps."""
+    return {params["path"]: read_data_file(params["path"]) for name, params in targets
+            if name in TARGETS and "path" in inspect.signature(TARGETS[name]).parameters
+            and isinstance(params.get("path"), str)}
 
 
 TARGETS: dict[str, Callable[..., GaussianMixture | SampleTarget]] = {

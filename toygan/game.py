@@ -28,7 +28,7 @@ from torch.func import functional_call
 from tqdm.auto import tqdm
 
 from toygan.config import Config
-from toygan.data import make_target
+from toygan.data import data_files, make_target, stored_files
 from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.models import Discriminator, Generator
@@ -36,6 +36,7 @@ from toygan.objectives import OBJECTIVES, REGULARIZERS, Objective
 from toygan.optimizers import make_optimizer
 from toygan.players import OwnDiscriminator, OwnGenerator, plain_networks
 from toygan.recorder import GRID_CHUNK, Recorder
+from toygan.resources import check_fits
 from toygan.streams import Streams
 from toygan.updates import UNROLLED_STEPS, UPDATES, unrolled_parameters
 from toygan.validate import integer
@@ -99,12 +100,18 @@ class Game:
         """The config the game started with; ``config`` is the current one (see ``update``)."""
         t = cfg.train
         self.device = resolve_device(t.device)
-        self.target = make_target(cfg.data.name, cfg.data.params)
-        self.fake_target = None if t.generator_mode.network else make_target(cfg.fake.name, cfg.fake.params)
+        self.files = data_files((cfg.data.name, cfg.data.params), (cfg.fake.name, cfg.fake.params))
+        """The data files the targets read, path → bytes: the history keeps them."""
+        with stored_files(self.files):  # the targets are built from the very bytes the run keeps
+            self.target = make_target(cfg.data.name, cfg.data.params)
+            self.fake_target = (None if t.generator_mode.network
+                                else make_target(cfg.fake.name, cfg.fake.params))
         self.dim = self.target.dim  # 2, or 1 for a 1D target
         if self.fake_target is not None and self.fake_target.dim != self.dim:
             raise ToyganError(f"fake.name = {cfg.fake.name!r} has {self.fake_target.dim} dimension(s) "
                               f"but data.name = {cfg.data.name!r} has {self.dim}; they must match")
+        own = tuple(_param_count(net) for net in (generator, discriminator))
+        check_fits(cfg, own_params=own, dim=self.dim)  # before anything big is allocated
         self.members = t.members
         self.streams = Streams(t.seed, t.members)
         self.own = {"generator": generator is not None, "discriminator": discriminator is not None}
@@ -429,7 +436,8 @@ class Game:
             raise ToyganError(f"update: {changes!r} is not a mapping of dotted config keys to values")
         for key in changes:
             _check_mutable(key)
-        new = self.config.replace(**changes)
+        with stored_files(self.files):  # (checking the config reads its data files)
+            new = self.config.replace(**changes)
         old = self.config.to_dict()
         changed = {}
         for key in changes:
@@ -489,7 +497,7 @@ class Game:
         """A ``History`` of everything recorded so far, with the config the game started with
         (``events`` say what changed since) and how it stands now."""
         return self.recorder.history(self.initial_config, status=self.status, message=self.message,
-                                     events=self.events)
+                                     events=self.events, files=self.files)
 
 
     @torch.no_grad()
@@ -653,6 +661,12 @@ class Game:
         from toygan.checkpoint import load_run
 
         return load_run(cls, Path(run_dir), generator=generator, discriminator=discriminator)
+
+
+def _param_count(net: Any) -> int | None:
+    """Parameters of a user's network (None for none given, or for something that is no module:
+    the players' own checks say what is wrong with it)."""
+    return sum(p.numel() for p in net.parameters()) if isinstance(net, nn.Module) else None
 
 
 def _check_optimizer(opt: torch.optim.Optimizer, fresh: list[dict], name: str) -> None:

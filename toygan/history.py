@@ -46,6 +46,7 @@ import numpy as np
 
 from toygan.atomic import atomic_path
 from toygan.config import MAX_RECORDING_BYTES, Config
+from toygan.data import make_target, stored_files
 from toygan.errors import ToyganError
 from toygan.objectives import OBJECTIVES, OUTPUTS, run_traits
 
@@ -89,6 +90,9 @@ class History:
     objective: dict | None = None
     """``{"output": ..., "minimax_value": ...}``; None: those that held for every loss the run used
     (``losses``, ``objectives.run_traits``)."""
+    files: dict[str, bytes] = dataclasses.field(default_factory=dict)
+    """The data files the run's targets read (``points``, ``image``), path → bytes: kept so that
+    the run draws and goes on from any folder, after the file is gone."""
 
     def __post_init__(self) -> None:
         if self.objective is None:  # a history made in this process, or saved before it was recorded
@@ -111,6 +115,18 @@ class History:
     def minimax_value(self) -> bool:
         """Whether the recorded ``value`` is V(D, G) of Goodfellow et al. (2014, Eq. 1)."""
         return bool(self.objective["minimax_value"])
+
+    def target(self):
+        """The run's data distribution, built from the data it was trained on (see ``files``)."""
+        with stored_files(self.files):
+            return make_target(self.config.data.name, self.config.data.params)
+
+    def fake_target(self):
+        """The run's fixed p_g (``train.generator = "target"``), or None."""
+        if not self.config.fake.name:
+            return None
+        with stored_files(self.files):
+            return make_target(self.config.fake.name, self.config.fake.params)
 
     @property
     def n_snapshots(self) -> int:
@@ -148,10 +164,12 @@ class History:
     def _write(self, f: BinaryIO) -> None:
         meta = {"format_version": FORMAT_VERSION, "status": self.status, "message": self.message,
                 "window": list(self.window), "scalars": list(self.scalars), "events": self.events,
-                "objective": self.objective}
+                "objective": self.objective, "files": list(self.files)}
         arrays = {"steps": self.steps, "samples": self.samples, "d_grid": self.d_grid,
                   **{name: getattr(self, name) for name in _OPTIONAL if getattr(self, name) is not None},
                   **{f"scalar_{k}": v for k, v in self.scalars.items()},
+                  **{f"file_{i}": np.frombuffer(content, dtype=np.uint8)
+                     for i, content in enumerate(self.files.values())},
                   "meta": np.array(json.dumps(meta)), "config": np.array(self.config.to_toml())}
         np.savez(f, **arrays)  # a file object: np.savez would append ".npz" to a name
 
@@ -199,14 +217,16 @@ class History:
         if type(version) is not int or version not in _READS:  # (a JSON true is no version)
             raise ToyganError(f"{str(path)!r} has history format version {version!r}; this toygan "
                               f"reads versions {', '.join(map(str, _READS))}")
-        config = _config(str(files["config"]), path)
+        kept = _files(files, meta, path)
+        with stored_files(kept):
+            config = _config(str(files["config"]), path)
         window = _check_contents(files, meta, path)
         return cls(config=config, window=window, steps=files["steps"],
                    samples=files["samples"], d_grid=files["d_grid"],
                    scalars={k: files[f"scalar_{k}"] for k in meta["scalars"]},
                    **{name: files.get(name) for name in _OPTIONAL},
                    status=meta["status"], message=meta["message"], events=_events(meta, path),
-                   objective=_objective(meta, path))
+                   objective=_objective(meta, path), files=kept)
 
 
 MAX_FILE_BYTES = 2 * MAX_RECORDING_BYTES
@@ -288,6 +308,21 @@ def _check_contents(files: dict[str, np.ndarray], meta: dict, source: str) -> tu
     return tuple(float(v) for v in window)
 
 
+def _files(files: dict[str, np.ndarray], meta: dict, source: str) -> dict[str, bytes]:
+    """The data files kept in a history (none before they were kept)."""
+    paths = meta.get("files", [])
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise ToyganError(f"{source!r} is not a usable toygan history: its meta's files are not paths")
+    kept = {}
+    for i, path in enumerate(paths):
+        content = files.get(f"file_{i}")
+        if content is None or content.dtype != np.uint8 or content.ndim != 1:
+            raise ToyganError(f"{source!r} is not a usable toygan history: file_{i} (the copy of "
+                              f"{path!r}) is missing or not bytes")
+        kept[path] = content.tobytes()
+    return kept
+
+
 def _config(text: str, source: str) -> Config:
     """The config inside a history; an objective this process has not registered is named as such
     (a script that registers its own objective must register it again to load its runs)."""
@@ -299,7 +334,10 @@ def _config(text: str, source: str) -> Config:
         raise ToyganError(f"{source!r} was trained with train.loss = {loss!r}, an objective this "
                           "process has not registered; register it as the training script did "
                           f"(toygan.objectives.OBJECTIVES[{loss!r}] = Objective(...)) before loading")
-    return Config.from_toml(text, source=f"{source} (config inside)")
+    try:
+        return Config.from_toml(text, source=f"{source} (config inside)")
+    except ToyganError as err:  # (a data file an older history did not keep, gone or moved)
+        raise ToyganError(f"{source!r}: its config cannot be used here: {err}") from None
 
 
 def _objective(meta: dict, source: str) -> dict | None:

@@ -186,13 +186,14 @@ class Recorder:
             "mode_counts": np.stack([c.counts for c in coverage]).astype(np.int32),  # (E, K)
         }
 
-    def history(self, config, *, status: str, message: str, events: list[dict]) -> History:
+    def history(self, config, *, status: str, message: str, events: list[dict],
+                files: dict[str, bytes]) -> History:
         """The snapshots so far as a ``History``."""
         return History(
             config=config, window=self.window, steps=np.array(self.steps, dtype=np.int64),
             **{k: np.stack([s[k] for s in self.snapshots], axis=0) for k in ARRAYS},
             scalars={k: np.stack([s[k] for s in self.snapshots], axis=0) for k in SCALARS},
-            status=status, message=message, events=[dict(e) for e in events],
+            status=status, message=message, events=[dict(e) for e in events], files=dict(files),
         )
 
     def restore(self, history: History) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 
 from toygan.errors import ToyganError
 
-__all__ = ["integer", "number", "choice", "points", "generator", "sample_size"]
+__all__ = ["integer", "number", "choice", "points", "generator", "sample_size", "read_text", "read_toml"]
 
 
 def integer(where: str, value: Any, minimum: int, maximum: int | None = None) -> int:
@@ -84,14 +84,37 @@ def sample_size(n: Any) -> int:
     return integer("n", int(n) if isinstance(n, np.integer) else n, 0, 10**8)
 
 
+MAX_TEXT_BYTES = 16 * 2**20
+"""The largest config, recipe or sweep spec toygan reads (a TOML file of a few KiB)."""
+
+
+def read_text(path: Path, what: str, limit: int = MAX_TEXT_BYTES) -> str:
+    """The UTF-8 text of the regular file at ``path``, of at most ``limit`` bytes: a device, a pipe
+    or a huge file is refused before it is read (``/dev/zero`` would be read until memory ran
+    out). Errors call the file ``what`` and name it."""
+    path = Path(path)
+    try:
+        if not path.exists():
+            raise ToyganError(f"{what} {str(path)!r} does not exist")
+        if not path.is_file():
+            raise ToyganError(f"{what} {str(path)!r} is not a regular file")
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise ToyganError(f"{what} {str(path)!r} is larger than {limit / 2**20:.0f} MiB; it is not "
+                              f"a {what} toygan can read")
+        return data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ToyganError(f"{what} {str(path)!r} cannot be read as text: {err}") from None
+
+
 def read_toml(path: Path, what: str) -> dict[str, Any]:
     """The TOML file at ``path`` as a dict; a missing or unreadable file is a ToyganError that
     calls it ``what`` ("recipe", "sweep spec", ...) and names it."""
+    text = read_text(path, what)
     try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ToyganError(f"{what} {str(path)!r} does not exist") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
         raise ToyganError(f"{what} {str(path)!r} cannot be read: {err}") from None
     except RecursionError:  # tomllib parses nested arrays recursively
         raise ToyganError(f"{what} {str(path)!r} cannot be read: arrays or tables nested too "

@@ -17,6 +17,7 @@ from typing import Any
 from toygan.atomic import atomic_path
 from toygan.errors import ToyganError
 from toygan.game import resolve_device
+from toygan.resources import check_fits, estimate
 from toygan.sweep.backends import BACKENDS, check_address
 from toygan.sweep.spec import SweepSpec, Task
 from toygan.validate import choice, integer, number
@@ -187,6 +188,10 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, backend: str = "joblib", w
         check_address(address)
     for device in {t.config.train.device for t in spec.tasks}:
         resolve_device(device)  # no GPU where a task asks for one: refused before any work
+    if address is None:  # here, up to `workers` tasks at once (a cluster's memory is its own)
+        biggest = max(spec.tasks, key=lambda t: estimate(t.config).total)
+        check_fits(biggest.config, copies=min(workers, len(spec.tasks)),
+                   what=f"configuration {biggest.id}")
     report = report or (lambda line: None)
     folder = Path(folder)
     _claim(spec, folder, force)

@@ -21,7 +21,7 @@ from typing import Any
 
 from toygan.config import Config
 from toygan.errors import ToyganError
-from toygan.validate import integer, read_toml
+from toygan.validate import integer, read_text, read_toml
 
 __all__ = ["SweepSpec", "Task", "load_spec", "KINDS", "MAX_CONFIGURATIONS"]
 
@@ -126,8 +126,8 @@ def load_spec(source: str | Path | dict[str, Any], device: str | None = None) ->
     if isinstance(source, dict):
         values, where, text = dict(source), "sweep spec", ""
     elif isinstance(source, str | Path):
-        values, where = read_toml(Path(source), "sweep spec"), str(source)
-        text = Path(source).read_text(encoding="utf-8")
+        text, where = read_text(Path(source), "sweep spec"), str(source)
+        values = read_toml(Path(source), "sweep spec")
     else:
         raise ToyganError(f"sweep spec {source!r}: give a path to a TOML file, or a dict")
     try:

@@ -6,7 +6,6 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 
-from toygan.data import make_target
 from toygan.history import History
 from toygan.render.panels.base import Context, Panel
 from toygan.render.style import FAKE, REAL, ink
@@ -29,7 +28,7 @@ class GoodfellowPanel(Panel):
     def __init__(self, context: Context, ax: Axes) -> None:
         history, member = context.history, context.member
         super().__init__(context, ax)
-        target = make_target(history.config.data.name, history.config.data.params)
+        target = history.target()
         x0, x1 = history.window[:2]
         self.xs = np.linspace(x0, x1, 400)
         p_data = np.exp(target.log_prob(self.xs[:, None]))

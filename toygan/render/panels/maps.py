@@ -9,7 +9,6 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 
-from toygan.data import make_target
 from toygan.history import History
 from toygan.render.panels.base import Context, Panel, Shared, needs_probability, square
 from toygan.render.style import GAP_CMAP, NO_MASS, ink
@@ -35,9 +34,9 @@ class OptimalDiscriminators:
     def __init__(self, history: History, member: int) -> None:
         cfg = history.config
         self.history, self.member = history, member
-        self.p_data = make_target(cfg.data.name, cfg.data.params)
+        self.p_data = history.target()
         self.exact = not cfg.train.generator_mode.network  # a fixed p_g from a target
-        self.p_g = make_target(cfg.fake.name, cfg.fake.params) if self.exact else None
+        self.p_g = history.fake_target() if self.exact else None
         xs, ys = history.grid_axes()
         xx, yy = np.meshgrid(xs, ys)
         self.points = np.stack([xx.ravel(), yy.ravel()], axis=1)
@@ -106,7 +105,7 @@ class MapPanel(Panel):
                                norm=Normalize(*self.limits), interpolation="bilinear")
         bar = context.fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, ticks=self.ticks)
         bar.ax.tick_params(labelsize=8)
-        modes = make_target(history.config.data.name, history.config.data.params).modes
+        modes = history.target().modes
         modes = np.empty((0, 2)) if modes is None else modes  # sample-only targets have none
         self.modes = ax.scatter(*modes.T, s=14, facecolors="none", edgecolors=[ink()], linewidths=0.8,
                                 label="data modes")

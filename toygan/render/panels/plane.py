@@ -7,7 +7,6 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 
-from toygan.data import make_target
 from toygan.errors import ToyganError
 from toygan.history import MANIFOLD_LINES, MANIFOLD_POINTS, History
 from toygan.render.panels.base import Context, Panel, Shared, recorded, samples_label, square
@@ -28,7 +27,7 @@ class SamplesPanel(Panel):
         history = context.history
         super().__init__(context, ax)
         square(ax, history.window)
-        target = make_target(history.config.data.name, history.config.data.params)
+        target = history.target()
         x0, x1, y0, y1 = history.window
         xs, ys = np.linspace(x0, x1, _DENSITY_RES), np.linspace(y0, y1, _DENSITY_RES)
         xx, yy = np.meshgrid(xs, ys)

@@ -1,0 +1,196 @@
+"""A run folder is one consistent unit that loads anywhere, and what cannot fit is refused before
+any work: the memory estimate, files toygan reads that are devices or too large, runs on a data
+file drawn and resumed from another folder after the file is gone, ``--force`` and ``--resume``
+never leaving a config beside a history of another run."""
+
+import shutil
+
+import numpy as np
+import pytest
+from conftest import tiny_config
+from PIL import Image
+
+from toygan import Config, Game, History
+from toygan.checkpoint import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE
+from toygan.cli import main
+from toygan.data import MAX_IMAGE_PIXELS, make_target
+from toygan.errors import ToyganError
+from toygan.resources import check_fits, estimate
+
+GIB = 2**30
+
+
+def one_line_error(capsys, argv) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("toygan: error:") and err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+# --- what cannot fit is refused before any work ---
+
+def test_the_estimate_grows_with_what_weighs_and_refuses_what_cannot_fit():
+    small = estimate(tiny_config())
+    assert small.total < 64 * 2**20  # a tiny run needs little
+    wide = estimate(tiny_config(**{"model.g_width": 1024, "model.d_width": 1024}))
+    many = estimate(tiny_config(**{"train.members": 64}))
+    batch = estimate(tiny_config(**{"train.batch_size": 8192}))
+    assert wide.networks > 1000 * small.networks and many.networks == 64 * small.networks
+    assert batch.batches > 200 * small.batches and batch.networks == small.networks
+    # fits: returned; does not: one line naming the part that weighs most and its fields
+    assert check_fits(tiny_config(), available=GIB).total == small.total
+    with pytest.raises(ToyganError, match=r"most of it is networks .*lower model.g_width"):
+        check_fits(tiny_config(**{"model.g_width": 4096, "model.g_depth": 16}), available=GIB)
+    with pytest.raises(ToyganError, match=r"most of it is batches .*lower train.batch_size"):
+        check_fits(tiny_config(**{"train.batch_size": 65536, "model.g_width": 1024}), available=GIB)
+    with pytest.raises(ToyganError, match=r"× 8 at once"):  # a sweep's processes add up
+        check_fits(tiny_config(**{"model.g_width": 1024, "model.d_width": 1024}),
+                   available=small.total * 20, copies=8)
+
+
+def test_a_run_that_cannot_fit_is_refused_in_one_line_with_nothing_written(tmp_path, capsys):
+    # 1,024 members of 16 × 4096 networks ask for terabytes: refused before any allocation
+    out = tmp_path / "huge"
+    err = one_line_error(capsys, ["train", "--preset", "ring", "--out", str(out), "--seeds", "1024",
+                                  "--set", "model.g_width=4096", "--set", "model.g_depth=16",
+                                  "--set", "record.every=3000", "--set", "record.grid_size=8"])
+    assert "GiB of memory" in err and "available" in err and not out.exists()
+    with pytest.raises(ToyganError, match="GiB of memory"):
+        Game(Config().replace(**{"train.members": 1024, "model.d_width": 4096, "model.d_depth": 16,
+                                 "record.every": 3000, "record.grid_size": 8}))
+
+
+def test_a_sweep_that_cannot_fit_on_its_workers_is_refused(tmp_path, monkeypatch):
+    from toygan import resources
+    from toygan.sweep import load_spec, run_sweep
+
+    spec = load_spec({"train": {"steps": 5, "batch_size": 16}, "model": {"g_width": 8, "d_width": 8},
+                      "grid": {"train.lr_d": [1e-4, 2e-4]}, "sweep": {"seeds": 1}})
+    need = estimate(spec.tasks[0].config).total
+    monkeypatch.setattr(resources, "available_bytes", lambda: int(need * 1.5))
+    with pytest.raises(ToyganError, match="× 2 at once"):
+        run_sweep(spec, tmp_path / "s", workers=2, progress=False)
+    assert not (tmp_path / "s" / "tasks").exists()
+
+
+@pytest.mark.parametrize("what", ["device", "folder", "huge"])
+def test_a_config_that_is_no_regular_file_is_refused_before_it_is_read(tmp_path, capsys, what):
+    path = {"device": "/dev/zero", "folder": str(tmp_path)}.get(what, str(tmp_path / "huge.toml"))
+    if what == "huge":  # larger than any config: not read into memory
+        with open(path, "wb") as f:
+            f.truncate(17 * 2**20)
+    err = one_line_error(capsys, ["train", "--config", path, "--out", str(tmp_path / "r")])
+    assert path in err and ("not a regular file" in err or "larger than 16 MiB" in err)
+
+
+def test_an_image_over_the_pixel_limit_is_refused_in_one_line(tmp_path, recwarn):
+    side = int(MAX_IMAGE_PIXELS**0.5) + 2
+    Image.new("L", (side, side), 0).save(tmp_path / "big.png")
+    with pytest.raises(ToyganError, match=r"big.png.*pixels; toygan reads up to"):
+        make_target("image", {"path": str(tmp_path / "big.png")})
+    assert not [w for w in recwarn if "DecompressionBomb" in type(w.message).__name__]
+
+
+# --- a run keeps the data it was trained on ---
+
+@pytest.fixture
+def moved_point_run(tmp_path, monkeypatch):
+    """A run on a points file, trained for 30 of 60 steps in one folder, then seen from another
+    after the file was deleted."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    np.save("pts.npy", np.random.default_rng(0).normal(size=(50, 2)))
+    config = tiny_config(**{"data.name": "points", "data.params": {"path": "pts.npy"},
+                            "train.steps": 60})
+    full = Game(config).run(progress=False)
+    game = Game(config)
+    game.run(callbacks=[lambda g, recorded: g.iteration < 30], progress=False)
+    game.save("run")
+    (work / "pts.npy").unlink()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    return work / "run", full
+
+
+def test_a_run_on_a_data_file_renders_and_resumes_elsewhere_after_the_file_is_gone(moved_point_run, capsys):
+    run, full = moved_point_run
+    history = History.load(run / HISTORY_FILE)
+    assert list(history.files) == ["pts.npy"] and history.target().sample(5, 0).shape == (5, 2)
+    assert main(["render", str(run), "--out", "a.png", "--frames", "2"]) == 0
+    assert main(["train", "--resume", str(run), "--quiet"]) == 0
+    resumed = History.load(run / HISTORY_FILE)
+    assert np.array_equal(resumed.samples, full.samples)  # the same data, so the same run
+    assert np.array_equal(resumed.d_grid, full.d_grid)
+
+
+def test_a_history_without_its_data_file_names_itself(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    np.save("pts.npy", np.random.default_rng(0).normal(size=(50, 2)))
+    history = Game(tiny_config(**{"data.name": "points", "data.params": {"path": "pts.npy"}})).history
+    history.files = {}  # as a history written before toygan kept the data
+    history.save("h.npz")
+    (tmp_path / "pts.npy").unlink()
+    with pytest.raises(ToyganError, match=r"'h.npz': its config cannot be used here: .*pts.npy.*no such"):
+        History.load("h.npz")
+
+
+def test_a_kept_data_file_that_is_damaged_is_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    np.save("pts.npy", np.random.default_rng(0).normal(size=(50, 2)))
+    history = Game(tiny_config(**{"data.name": "points", "data.params": {"path": "pts.npy"}})).history
+    history.files = {"pts.npy": b"not an array"}
+    history.save("h.npz")
+    with pytest.raises(ToyganError, match=r"'h.npz'.*pts.npy.*cannot be read as points"):
+        History.load("h.npz")
+
+
+# --- one consistent unit ---
+
+def test_force_clears_the_old_run_before_the_new_config_is_written(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert main(["train", "--preset", "ring", "--out", str(out), "--steps", "5", "--quiet",
+                 "--set", "model.g_width=8", "--set", "model.d_width=8"]) == 0
+    # a --force run refused at its config leaves the old run whole
+    one_line_error(capsys, ["train", "--preset", "ring", "--out", str(out), "--force", "--steps", "5",
+                            "--set", "model.g_width=4096", "--set", "model.g_depth=16", "--seeds", "1024",
+                            "--set", "record.grid_size=8"])
+    assert History.load(out / HISTORY_FILE).config.model.g_width == 8
+    # a --force run that starts clears the old one: no new config beside an old history
+    from toygan.cli import _prepare_run_dir
+
+    _prepare_run_dir(out, force=True)
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == []
+
+
+def test_resume_refuses_an_edited_config_and_takes_a_missing_one(tmp_path, capsys):
+    run = tmp_path / "r"
+    game = Game(tiny_config(**{"train.steps": 40}))
+    game.run(callbacks=[lambda g, recorded: g.iteration < 20], progress=False)
+    game.save(run)
+    text = (run / CONFIG_FILE).read_text()
+    (run / CONFIG_FILE).write_text(text.replace("lr_g = 0.001", "lr_g = 0.01"))
+    err = one_line_error(capsys, ["train", "--resume", str(run)])
+    assert "was edited since the run was saved (train.lr_g = 0.01 there, 0.001 in checkpoint.pt)" in err
+    (run / CONFIG_FILE).write_text("not toml [")
+    assert "is not the run's config" in one_line_error(capsys, ["train", "--resume", str(run)])
+    (run / CONFIG_FILE).unlink()  # written again from the checkpoint
+    assert main(["train", "--resume", str(run), "--quiet"]) == 0
+    assert Config.load(run / CONFIG_FILE) == game.config
+
+
+def test_a_checkpoint_copied_into_a_finished_run_is_refused_and_the_run_kept(tmp_path, capsys):
+    config = tiny_config(**{"train.steps": 40})
+    done, part = tmp_path / "done", tmp_path / "part"
+    finished = Game(config)
+    finished.run(progress=False)
+    finished.save(done)
+    stopped = Game(config)
+    stopped.run(callbacks=[lambda g, recorded: g.iteration < 20], progress=False)
+    stopped.save(part)
+    shutil.copy(part / CHECKPOINT_FILE, done / CHECKPOINT_FILE)
+    before = (done / HISTORY_FILE).read_bytes()
+    err = one_line_error(capsys, ["train", "--resume", str(done)])
+    assert "is not the one checkpoint.pt was saved with" in err
+    assert (done / HISTORY_FILE).read_bytes() == before

@@ -1,0 +1,125 @@
+"""What a run will need in memory, checked against what the machine has before any work starts.
+
+The estimate is from the config alone (plus the parameter counts of a user's own networks): the
+players' weights with their gradients and optimiser states, the activations of one step's
+batches, the recording kept in memory, and the working set of one snapshot. It errs high (Adam's
+two moments for every optimiser, every activation kept for the backward pass), so a refused run
+would not have fitted, and one that fits has room to spare. A run that cannot fit is refused in
+one line naming the fields that weigh most, instead of crashing or exhausting the machine.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from toygan.config import Config
+from toygan.errors import ToyganError
+
+__all__ = ["Estimate", "estimate", "available_bytes", "check_fits", "network_params"]
+
+FLOAT = 4  # bytes of a float32
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Bytes a run needs, by part."""
+
+    networks: int
+    """Weights, gradients and optimiser states of both players, over all members."""
+    batches: int
+    """Activations of one step (G's and D's forward and backward passes)."""
+    recording: int
+    """The history kept in memory, and the working set of one snapshot."""
+
+    @property
+    def total(self) -> int:
+        return self.networks + self.batches + self.recording
+
+
+_FIELDS = {  # the fields to lower for each part, in a message
+    "networks": "model.g_width, model.g_depth, model.d_width, model.d_depth or train.members",
+    "batches": "train.batch_size, train.pack, model widths or train.members",
+    "recording": "record.grid_size, record.n_samples, train.members, or record less often "
+                 "(raise record.every)",
+}
+
+
+def network_params(in_dim: int, width: int, depth: int, out_dim: int) -> int:
+    """Parameters of toygan's MLP: ``depth`` hidden layers of ``width`` units, with biases."""
+    if depth == 0:
+        return (in_dim + 1) * out_dim
+    return (in_dim + 1) * width + (depth - 1) * (width + 1) * width + (width + 1) * out_dim
+
+
+def estimate(config: Config, *, own_params: tuple[int | None, int | None] = (None, None),
+             dim: int | None = None) -> Estimate:
+    """The memory ``config`` needs; ``own_params`` are the parameter counts of your own generator
+    and discriminator (None for toygan's); ``dim`` the target's dimension if known."""
+    m, t, e = config.model, config.train, config.train.members
+    dim = config.target().dim if dim is None else dim
+    g = own_params[0] if own_params[0] is not None else network_params(m.noise_dim, m.g_width, m.g_depth, dim)
+    d = own_params[1] if own_params[1] is not None else network_params(dim * t.pack, m.d_width,
+                                                                       m.d_depth, 1)
+    # weights, gradients, two optimiser moments; each unrolled look-ahead keeps a copy of D
+    networks = FLOAT * e * (4 * g + (4 + t.unroll) * d)
+    rows = t.batch_size * t.pack  # points through G per step; D sees as many real and fake
+    # each hidden layer keeps its input and activation for the backward pass (×2), and again for
+    # the gradient (×2); D runs on real and fake batches, once more per look-ahead
+    batches = FLOAT * e * 4 * rows * (m.g_width * max(m.g_depth, 1)
+                                      + (2 + t.unroll) * m.d_width * max(m.d_depth, 1))
+    snapshot = config.snapshot_bytes()
+    # D on the grid and the optimum's KDE run in chunks; four snapshots' worth covers their work
+    recording = config.recording_bytes() + 4 * snapshot
+    return Estimate(networks, batches, recording)
+
+
+def available_bytes() -> int | None:
+    """Memory this process can still take: the system's available memory, or what the control
+    group (a container's limit) leaves, whichever is less; None where neither can be read."""
+    found = []
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit != "max":
+            used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
+            found.append(max(int(limit) - used, 0))
+    except (OSError, ValueError):
+        pass
+    if not found and hasattr(os, "sysconf"):
+        try:
+            found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (OSError, ValueError):
+            pass
+    return min(found) if found else None
+
+
+def check_fits(config: Config, *, own_params: tuple[int | None, int | None] = (None, None),
+               dim: int | None = None, available: int | None = None, copies: int = 1,
+               what: str = "the run") -> Estimate:
+    """Refuse a config whose estimate (times ``copies`` runs at once) exceeds ``available`` bytes
+    (default: ``available_bytes()``); returns the estimate.
+
+    Raises:
+        ToyganError: naming the size, the part that weighs most and the fields that lower it.
+    """
+    need = estimate(config, own_params=own_params, dim=dim)
+    have = available_bytes() if available is None else available
+    if have is None or need.total * copies <= have:
+        return need
+    parts = {"networks": need.networks, "batches": need.batches, "recording": need.recording}
+    worst = max(parts, key=parts.get)
+    times = f" × {copies} at once" if copies > 1 else ""
+    raise ToyganError(
+        f"{what} would need about {_gib(need.total)}{times} of memory and {_gib(have)} is "
+        f"available; most of it is {worst} ({_gib(parts[worst])}): lower {_FIELDS[worst]}")
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:,.1f} GiB" if n >= 2**28 else f"{n / 2**20:,.0f} MiB"
