@@ -99,7 +99,7 @@ def read_state(path: Path) -> dict:
     if not isinstance(payload, dict) or not isinstance(payload.get("state"), dict):
         raise ToyganError(f"{str(path)!r} is not a toygan checkpoint (no state inside)")
     version = payload.get("format_version")
-    if version != CHECKPOINT_VERSION:
+    if type(version) is not int or version != CHECKPOINT_VERSION:
         raise ToyganError(f"{str(path)!r} has checkpoint format version {version!r}; this "
                           f"toygan reads version {CHECKPOINT_VERSION}")
     return payload["state"]
@@ -123,6 +123,8 @@ def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = No
             initial = Config.from_toml(state["initial_config"], source=where)
             current = Config.from_toml(state["config"], source=where)
         own, snapshots, step = dict(state["own"]), int(state["snapshots"]), int(state["step"])
+        if set(own) != {"generator", "discriminator"} or not all(type(v) is bool for v in own.values()):
+            raise ValueError
         if not (isinstance(state["events"], list) and isinstance(state["diverged"], str)
                 and isinstance(state["stopped"], str) and 0 <= step <= current.train.steps):
             raise ValueError
@@ -149,7 +151,7 @@ def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = No
     game._new_optimizers()  # of the current settings (events may have changed them)
     try:
         game.load_state(state, history)
-    except (KeyError, RuntimeError, ValueError, TypeError, AttributeError, IndexError) as err:
+    except (KeyError, RuntimeError, ValueError, TypeError, AttributeError, IndexError, OverflowError) as err:
         raise ToyganError(f"{str(run_dir)!r}: the saved state does not fit this game "
                           f"({_gist(err)})") from None
     return game

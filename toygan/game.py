@@ -677,16 +677,48 @@ def _check_optimizer(opt: torch.optim.Optimizer, fresh: list[dict], name: str) -
         if set(group) != set(want):
             raise ValueError(f"{name} is the state of another optimiser")
         for key, value in want.items():
-            if key != "params" and type(group[key]) is not type(value) and not (
-                    isinstance(value, int | float) and isinstance(group[key], int | float)
-                    and not isinstance(group[key], bool)):
-                raise ValueError(f"{name}: {key} = {group[key]!r} is not a {type(value).__name__}")
+            # the settings come from the run's config, so a saved state repeats them exactly
+            if key != "params" and (type(group[key]) is not type(value) or group[key] != value):
+                raise ValueError(f"{name}: {key} = {group[key]!r}, where the run's settings give "
+                                 f"{value!r}")
+    want = _stepped_state(opt, fresh)
     for p, st in opt.state.items():
+        if not isinstance(st, dict):
+            raise ValueError(f"{name}: its state is a {type(st).__name__}, not a table")
+        if not st:
+            continue  # a parameter not stepped yet
+        if set(st) != set(want[p]):
+            raise ValueError(f"{name}: its state holds {sorted(st)}, not {sorted(want[p])}")
         for key, value in st.items():
-            if torch.is_tensor(value) and value.dim() > 0 and (
-                    value.shape != p.shape or value.dtype != p.dtype):
-                raise ValueError(f"{name}: its {key} is shaped {tuple(value.shape)}, its parameter "
-                                 f"{tuple(p.shape)}")
+            ref = want[p][key]
+            if torch.is_tensor(ref) != torch.is_tensor(value) or (torch.is_tensor(ref) and (
+                    value.shape != ref.shape or value.dtype != ref.dtype)):
+                raise ValueError(f"{name}: its {key} is {_kind(value)}, not {_kind(ref)}")
+            if torch.is_tensor(value) and value.is_floating_point() and not torch.isfinite(value).all():
+                raise ValueError(f"{name}: its {key} holds NaN or inf")
+
+
+def _stepped_state(opt: torch.optim.Optimizer, fresh: list[dict]) -> dict:
+    """Parameter → the state a fresh optimiser of the same kind and settings keeps after one step
+    (on zero copies of the parameters): what a loaded state must look like."""
+    copies = {}
+    groups = []
+    for group, loaded in zip(fresh, opt.param_groups, strict=True):
+        params = [torch.zeros_like(p, requires_grad=True) for p in loaded["params"]]
+        copies.update({id(c): p for c, p in zip(params, loaded["params"], strict=True)})
+        groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": params})
+    probe = type(opt)(groups)
+    for group in probe.param_groups:
+        for c in group["params"]:
+            c.grad = torch.zeros_like(c)
+    probe.step()
+    return {copies[id(c)]: st for c, st in probe.state.items()}
+
+
+def _kind(value: Any) -> str:
+    if torch.is_tensor(value):
+        return f"a {value.dtype} tensor of shape {tuple(value.shape)}"
+    return f"a {type(value).__name__}"
 
 
 def _numbers(x: Any, name: str) -> torch.Tensor:

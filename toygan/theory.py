@@ -184,6 +184,11 @@ class KDE:
         if x.shape[1] != d:
             raise ToyganError(f"x: points have {x.shape[1]} coordinates, the KDE's samples {d}")
         norm = -math.log(n) - d * math.log(self.bandwidth) - 0.5 * d * math.log(2 * math.pi)
+        with np.errstate(over="ignore", invalid="ignore"):  # beyond float range: inf or NaN, no warning
+            return self._log_sum(x) + norm
+
+    def _log_sum(self, x: np.ndarray) -> np.ndarray:
+        """log Σ_i exp(−½‖(x − s_i)/h‖²) at each point."""
         scaled = self.samples / self.bandwidth
         sq_s = (scaled**2).sum(1)
         out = np.empty(len(x))
@@ -193,7 +198,7 @@ class KDE:
             expo = -0.5 * np.maximum(sq, 0.0)
             top = expo.max(1, keepdims=True)
             out[start:start + 2048] = (top + np.log(np.exp(expo - top).sum(1, keepdims=True)))[:, 0]
-        return out + norm
+        return out
 
     @property
     def dim(self) -> int:

@@ -36,7 +36,8 @@ class SamplesPanel(Panel):
         # regions within 3σ, 2σ, 1σ of the densest mode: density ≥ peak · exp(−k²/2)
         peak = density.max()
         levels = [peak * np.exp(-k * k / 2) for k in (3, 2, 1)] + [peak * 1.01]
-        ax.contourf(xx, yy, density, levels=levels, colors=list(DENSITY_FILLS))
+        if np.all(np.diff(levels) > 0):  # a density below float range everywhere has no regions
+            ax.contourf(xx, yy, density, levels=levels, colors=list(DENSITY_FILLS))
         self.scatter = ax.scatter(*history.samples[0, self.member].T, s=3, c=FAKE, alpha=0.7,
                                   linewidths=0, label=samples_label(history))
         how = "exact" if target.exact else "KDE estimate"
