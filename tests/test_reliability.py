@@ -110,15 +110,17 @@ def _start(args, cwd):
                             stderr=subprocess.PIPE, text=True)
 
 
-def test_sigint_saves_history_and_checkpoint_and_resume_finishes_exactly(tmp_path):
-    """A real `toygan train` gets SIGINT mid-run: it keeps what it recorded and a checkpoint, says
-    how to resume, exits 130; `--resume` then ends with the history of an uninterrupted run. The
-    announcement is printed once Ctrl-C is handled, so the signal is sent right after it (no
-    timing): it lands in the first steps."""
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_signal_saves_history_and_checkpoint_and_resume_finishes_exactly(tmp_path, sig):
+    """A real `toygan train` gets Ctrl-C (or a scheduler's SIGTERM, a closed terminal's SIGHUP)
+    mid-run: it keeps what it recorded and a checkpoint, says how to resume, exits 130; `--resume`
+    then ends with the history of an uninterrupted run. The announcement is printed once the
+    signals are handled, so the signal is sent right after it (no timing): it lands in the first
+    steps."""
     (tmp_path / "run.toml").write_text(RUN_TOML)
     proc = _start(["train", "--config", "run.toml", "--out", "r"], tmp_path)
-    assert proc.stdout.readline().startswith("training a")  # Ctrl-C is handled from here on
-    proc.send_signal(signal.SIGINT)
+    assert proc.stdout.readline().startswith("training a")  # the signals are handled from here on
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "toygan train --resume r" in err and "Traceback" not in err

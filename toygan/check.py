@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from toygan.errors import ToyganError, first_line
+from toygan.signals import deferred
 
 __all__ = ["Entry", "Outcome", "entries", "choose", "run", "header", "row", "as_json", "RECIPE_PREFIX"]
 
@@ -130,8 +131,9 @@ def run(chosen: list[Entry], *, seeds: int | None = None, quick: bool = False,
     else:
         from joblib import Parallel, delayed
 
-        done = Parallel(n_jobs=jobs, return_as="generator")(
-            delayed(run_one)(e, seeds, quick) for e in todo)
+        with deferred():  # a stop while the workers start would leave them for the exit to wait on
+            done = Parallel(n_jobs=jobs, return_as="generator")(
+                delayed(run_one)(e, seeds, quick) for e in todo)
     for entry in chosen:
         if entry in todo:
             yield next(done)

@@ -10,10 +10,6 @@ on bit for bit on the CPU. The state is one ``torch.save`` archive of tensors, n
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +21,7 @@ from toygan.data import stored_files
 from toygan.errors import ToyganError, first_line
 from toygan.game import MUTABLE
 from toygan.history import History
+from toygan.signals import deferred
 
 if TYPE_CHECKING:
     from torch import nn
@@ -48,7 +45,7 @@ def save_run(game: Game, run_dir: Path) -> Path:
         raise ToyganError(f"{str(run_dir)!r}: exists and is not a folder")
     history = game.history
     payload = {"format_version": CHECKPOINT_VERSION, "state": game.state()} if game._whole else None
-    with _sigint_deferred():  # a Ctrl-C now waits for the pair to be written: never half a run
+    with deferred():  # a Ctrl-C or SIGTERM now waits for the folder to be written: never half a run
         run_dir.mkdir(parents=True, exist_ok=True)
         game.config.save(run_dir / CONFIG_FILE)
         if payload is None and (run_dir / CHECKPOINT_FILE).exists():
@@ -58,26 +55,6 @@ def save_run(game: Game, run_dir: Path) -> Path:
             with atomic_path(run_dir / CHECKPOINT_FILE) as tmp:
                 torch.save(payload, tmp)
     return run_dir
-
-
-@contextlib.contextmanager
-def _sigint_deferred() -> Iterator[None]:
-    """SIGINT held back while the block runs, then acted on as it would have been (in the main
-    thread; elsewhere Python allows no handler and nothing changes)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(frame))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        if callable(previous):
-            previous(signal.SIGINT, caught[0])
-        elif previous == signal.SIG_DFL:
-            raise KeyboardInterrupt
 
 
 def read_state(path: Path) -> dict:

@@ -21,6 +21,7 @@ from toygan.presets import PRESETS, preset_config
 from toygan.render.animation import FORMATS
 from toygan.render.panels import PANELS
 from toygan.render.style import D_CMAP, STYLES
+from toygan.signals import STOP_SIGNALS
 from toygan.sweep.backends import BACKENDS
 from toygan.sweep.spec import SweepSpec
 from toygan.validate import number
@@ -382,7 +383,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     import signal
     import socket
 
-    from toygan.live.server import STOP_SIGNALS, LiveServer, make_app, needs_token, open_socket
+    from toygan.live.server import LiveServer, make_app, needs_token, open_socket
     from toygan.live.session import LiveSession
 
     if not 0 <= args.port <= 65535:
@@ -515,15 +516,13 @@ def _signals_interrupt():
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    previous = {sig: signal.signal(sig, interrupt) for sig in _STOP_SIGNALS}
+    previous = {sig: signal.signal(sig, interrupt) for sig in STOP_SIGNALS if sig != signal.SIGINT}
     try:
         yield
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
-
-_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 def cmd_presets(args: argparse.Namespace) -> int:

@@ -37,6 +37,7 @@ from toygan.optimizers import make_optimizer
 from toygan.players import OwnDiscriminator, OwnGenerator, plain_networks
 from toygan.recorder import GRID_CHUNK, Recorder
 from toygan.resources import check_fits
+from toygan.signals import STOP_SIGNALS
 from toygan.streams import Streams
 from toygan.updates import UNROLLED_STEPS, UPDATES, unrolled_parameters
 from toygan.validate import integer
@@ -814,11 +815,12 @@ def _go_on(callbacks: Iterable[Callback], game: Game, recorded: bool) -> bool:
 
 
 class CtrlC:
-    """While open, the first SIGINT only sets ``pressed`` (the loop stops at the end of the step,
-    with a whole state); a second one raises KeyboardInterrupt at once. Nested, the inner one is
-    the outer one (the command line opens one before it announces the run, so that a Ctrl-C
-    right after the announcement still stops cleanly). Outside the main thread, where Python
-    allows no handler, SIGINT keeps its default (KeyboardInterrupt)."""
+    """While open, the first stop signal (Ctrl-C's SIGINT, SIGTERM or SIGHUP: ``toygan.signals``)
+    only sets ``pressed`` (the loop stops at the end of the step, with a whole state); a second one
+    raises KeyboardInterrupt at once. Nested, the inner one is the outer one (the command line
+    opens one before it announces the run, so that a signal right after the announcement still
+    stops cleanly). Outside the main thread, where Python allows no handler, the signals keep
+    their handlers."""
 
     _open: CtrlC | None = None
 
@@ -828,7 +830,7 @@ class CtrlC:
         self.pressed = False
         self._previous = None
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._previous = {sig: signal.signal(sig, self._handle) for sig in STOP_SIGNALS}
             CtrlC._open = self
         return self
 
@@ -839,5 +841,6 @@ class CtrlC:
 
     def __exit__(self, *exc) -> None:
         if CtrlC._open is self:
-            signal.signal(signal.SIGINT, self._previous)
+            for sig, handler in self._previous.items():
+                signal.signal(sig, handler)
             CtrlC._open = None

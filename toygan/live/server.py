@@ -38,11 +38,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from toygan.errors import ToyganError, first_line
 from toygan.live.session import LiveSession
 from toygan.live.view import encode
+from toygan.signals import STOP_SIGNALS
 
-__all__ = ["make_app", "needs_token", "open_socket", "LiveServer", "STOP_SIGNALS"]
+__all__ = ["make_app", "needs_token", "open_socket", "LiveServer"]
 
 MAX_BODY = 64 * 1024  # a control is a few hundred bytes
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
 """The signals that stop the server cleanly (and that its last save holds off)."""
 
 

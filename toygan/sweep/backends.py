@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from toygan.errors import ToyganError, first_line
+from toygan.signals import deferred
 from toygan.sweep.spec import Task
 
 __all__ = ["BACKENDS", "Backend", "SLOW_ENV"]
@@ -60,7 +61,9 @@ def run_joblib(tasks: Sequence[Task], folder: str, done: Done, *, workers: int, 
 
     jobs = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")
     try:
-        for rows in jobs(delayed(run_task)(task, folder) for task in tasks):
+        with deferred():  # a stop while the workers start would leave them for the exit to wait on
+            results = jobs(delayed(run_task)(task, folder) for task in tasks)
+        for rows in results:
             done(rows)
     except BrokenExecutor as err:  # a worker killed (out of memory, a signal): the pool is gone
         raise ToyganError(f"a worker process died ({first_line(err)}); the configurations that "
