@@ -224,3 +224,34 @@ def test_a_second_writer_of_a_run_folder_is_refused_while_the_first_runs(tmp_pat
     from toygan.runlock import hold
 
     hold(tmp_path / "r")  # the lock went with its process
+
+
+def test_a_failed_save_keeps_the_game_so_a_retry_saves_it_whole(tmp_path, monkeypatch):
+    """A full disk while the checkpoint is written: the error names the file, the folder keeps
+    its previous save, and the game in memory is untouched, so the next save (disk freed) writes
+    it whole and it goes on exactly."""
+    import errno
+
+    import toygan.checkpoint as checkpoint
+
+    config = tiny_config(**{"train.steps": 40})
+    straight = train(config, progress=False)
+    game = Game(config)
+    game.run(callbacks=[stop_at(10)], progress=False)
+    game.save(tmp_path / "r")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "r").iterdir() if not p.name.startswith(".")}
+    game.run(callbacks=[stop_at(20)], progress=False)
+
+    def full_disk(obj, f):
+        raise OSError(errno.ENOSPC, "No space left on device", str(f))
+
+    monkeypatch.setattr(checkpoint.torch, "save", full_disk)
+    with pytest.raises(OSError) as caught:
+        game.save(tmp_path / "r")
+    assert caught.value.filename == str(tmp_path / "r" / "checkpoint.pt")
+    after = {p.name: p.read_bytes() for p in (tmp_path / "r").iterdir() if not p.name.startswith(".")}
+    assert after == before  # the previous save, whole: no new history beside the old checkpoint
+    assert Game.load(tmp_path / "r").iteration == 10
+    monkeypatch.undo()
+    game.save(tmp_path / "r")  # the retry
+    assert same_history(Game.load(tmp_path / "r").run(progress=False), straight)

@@ -10,6 +10,7 @@ on bit for bit on the CPU. The state is one ``torch.save`` archive of tensors, n
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,15 +46,17 @@ def save_run(game: Game, run_dir: Path) -> Path:
         raise ToyganError(f"{str(run_dir)!r}: exists and is not a folder")
     history = game.history
     payload = {"format_version": CHECKPOINT_VERSION, "state": game.state()} if game._whole else None
-    with deferred():  # a Ctrl-C or SIGTERM now waits for the folder to be written: never half a run
+    # a Ctrl-C or SIGTERM now waits for the folder to be written: never half a run. Every file is
+    # written beside its name first and renamed into place only once all are written, so a write
+    # that fails (a full disk) leaves the previous save whole, and the game can be saved again.
+    with deferred(), contextlib.ExitStack() as staged:
         run_dir.mkdir(parents=True, exist_ok=True)
-        game.config.save(run_dir / CONFIG_FILE)
-        if payload is None and (run_dir / CHECKPOINT_FILE).exists():
-            (run_dir / CHECKPOINT_FILE).unlink()  # it belongs to an earlier step
-        history.save(run_dir / HISTORY_FILE)
+        game.config.save(staged.enter_context(atomic_path(run_dir / CONFIG_FILE)))
+        history.save(staged.enter_context(atomic_path(run_dir / HISTORY_FILE)))
         if payload is not None:
-            with atomic_path(run_dir / CHECKPOINT_FILE) as tmp:
-                torch.save(payload, tmp)
+            torch.save(payload, staged.enter_context(atomic_path(run_dir / CHECKPOINT_FILE)))
+        elif (run_dir / CHECKPOINT_FILE).exists():
+            (run_dir / CHECKPOINT_FILE).unlink()  # it belongs to an earlier step
     return run_dir
 
 

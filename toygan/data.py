@@ -29,7 +29,7 @@ from toygan.validate import generator, integer, number, sample_size
 
 __all__ = ["GaussianMixture", "SampleTarget", "ring", "grid", "mixture", "mixture1d", "moons", "circles",
            "swiss_roll", "spiral", "points", "image", "shifted", "TARGETS", "make_target",
-           "data_files", "stored_files", "MAX_DATA_FILE_BYTES", "MAX_IMAGE_PIXELS"]
+           "data_files", "stored_files", "reads_file", "MAX_DATA_FILE_BYTES", "MAX_IMAGE_PIXELS"]
 
 _CHUNK_ENTRIES = 2**21  # points × modes per chunk of log_prob (16 MB per float64 array)
 
@@ -458,11 +458,15 @@ def read_data_file(path: str) -> bytes:
     return content
 
 
+def reads_file(name: str) -> bool:
+    """Whether the target ``name`` is built from a file (its factory takes a ``path``)."""
+    return name in TARGETS and "path" in inspect.signature(TARGETS[name]).parameters
+
+
 def data_files(*targets: tuple[str, Mapping[str, Any]]) -> dict[str, bytes]:
     """Path → bytes of every file the targets ``(name, params)`` read: what a run keeps."""
     return {params["path"]: read_data_file(params["path"]) for name, params in targets
-            if name in TARGETS and "path" in inspect.signature(TARGETS[name]).parameters
-            and isinstance(params.get("path"), str)}
+            if reads_file(name) and isinstance(params.get("path"), str)}
 
 
 TARGETS: dict[str, Callable[..., GaussianMixture | SampleTarget]] = {

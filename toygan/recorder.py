@@ -21,7 +21,7 @@ from toygan.theory import compared_densities, jsd_from_samples, min_bandwidth, o
 if TYPE_CHECKING:
     from toygan.game import Game
 
-__all__ = ["Recorder", "latent_grid", "grid_points", "ARRAYS", "GAP_POINTS"]
+__all__ = ["Recorder", "Snapshots", "latent_grid", "grid_points", "ARRAYS", "GAP_POINTS"]
 
 ARRAYS = ("samples", "d_grid", "push", "field", "manifold", "mode_counts")
 """The per-snapshot arrays a history records (its fields of the same names)."""
@@ -55,6 +55,49 @@ def grid_points(window: tuple[float, float, float, float], size: int, dim: int =
     return torch.from_numpy(np.stack([xx.ravel(), yy.ravel()], axis=1)).float()  # (R*R, 2)
 
 
+class Snapshots:
+    """The snapshots taken so far: each part's arrays stacked in one buffer that grows by doubling,
+    so that a ``History`` is made of views into it (saving a run copies nothing of the recording)
+    while each snapshot still reads as a dict of its rows."""
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = max(int(capacity), 1)
+        self._buffers: dict[str, np.ndarray] = {}
+        self._n = 0
+
+    def append(self, snap: dict[str, np.ndarray]) -> None:
+        if not self._buffers:
+            self._buffers = {k: np.empty((self._capacity, *np.shape(v)), np.asarray(v).dtype)
+                             for k, v in snap.items()}
+        elif self._n == self._capacity:
+            self._capacity *= 2
+            for k, old in self._buffers.items():
+                self._buffers[k] = np.empty((self._capacity, *old.shape[1:]), old.dtype)
+                self._buffers[k][:self._n] = old[:self._n]
+        for k, buffer in self._buffers.items():
+            buffer[self._n] = snap[k]
+        self._n += 1
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    def stacked(self, key: str) -> np.ndarray:
+        """Part ``key`` of every snapshot, ``(T, ...)``: a view, not a copy."""
+        return self._buffers[key][:self._n]
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: int | slice) -> dict[str, np.ndarray] | list[dict[str, np.ndarray]]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        j = i + self._n if i < 0 else i
+        if not 0 <= j < self._n:
+            raise IndexError(f"snapshot {i} of {self._n}")
+        return {k: buffer[j] for k, buffer in self._buffers.items()}
+
+
 class Recorder:
     """Takes snapshots of a game and keeps them, with their steps, until made into a ``History``."""
 
@@ -73,7 +116,7 @@ class Recorder:
         self.field_points = grid_points(self.window, FIELD_SIZE, dim).to(dev)
         self.manifold_z = latent_grid(cfg.model.prior, cfg.model.noise_dim).to(dev)
         self.min_bandwidth = min_bandwidth(self.window)  # a collapsed G still has a density
-        self.snapshots: list[dict[str, np.ndarray]] = []
+        self.snapshots = Snapshots(cfg.train.steps // rec.every + 2)
         self.steps: list[int] = []
         self.moves = -1
 
@@ -191,8 +234,8 @@ class Recorder:
         """The snapshots so far as a ``History``."""
         return History(
             config=config, window=self.window, steps=np.array(self.steps, dtype=np.int64),
-            **{k: np.stack([s[k] for s in self.snapshots], axis=0) for k in ARRAYS},
-            scalars={k: np.stack([s[k] for s in self.snapshots], axis=0) for k in SCALARS},
+            **{k: self.snapshots.stacked(k) for k in ARRAYS},
+            scalars={k: self.snapshots.stacked(k) for k in SCALARS},
             status=status, message=message, events=[dict(e) for e in events], files=dict(files),
         )
 
@@ -202,6 +245,7 @@ class Recorder:
         missing = [k for k in (*ARRAYS, *SCALARS) if arrays.get(k) is None]
         if missing:
             raise ValueError(f"the history lacks {', '.join(missing)}, which this toygan records")
-        self.snapshots = [{k: arrays[k][i] for k in (*ARRAYS, *SCALARS)}
-                          for i in range(history.n_snapshots)]
+        self.snapshots = Snapshots(max(self.snapshots.capacity, history.n_snapshots))
+        for i in range(history.n_snapshots):
+            self.snapshots.append({k: arrays[k][i] for k in (*ARRAYS, *SCALARS)})
         self.steps = [int(s) for s in history.steps]

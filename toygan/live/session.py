@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from toygan.config import Config
+from toygan.data import reads_file
 from toygan.errors import ToyganError, first_line
 from toygan.game import MUTABLE, Game
 from toygan.live.view import LiveView, encode, live_panels
@@ -50,7 +51,8 @@ def _targets() -> dict[str, dict[str, Any]]:
     targets: dict[str, dict[str, Any]] = {}
     for preset in PRESETS.values():
         cfg = preset.config()
-        if cfg.data.name in targets or cfg.data.name.endswith("1d") or cfg.data.name in ("points", "image"):
+        # the page draws the plane, and offers what needs no file of the user's
+        if cfg.data.name in targets or reads_file(cfg.data.name) or cfg.target().dim != 2:
             continue
         targets[cfg.data.name] = {"data.name": cfg.data.name, "data.params": dict(cfg.data.params),
                                   "record.window": cfg.record.window,
@@ -326,7 +328,7 @@ class LiveSession:
             config = {**target, **config}
         if RESTART_KEYS & set(config):
             settings = self.game.config.replace(**config)  # checked here; a new game below
-            if settings.data.name in ("points", "image"):
+            if reads_file(settings.data.name):
                 raise ToyganError(f"data.name = {settings.data.name!r}: the live page plays the presets' "
                                   f"targets {list(live_targets())}")
             game = self._new_game(settings)  # 2D: the target is one of live_targets() or the current one
