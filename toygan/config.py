@@ -164,7 +164,8 @@ class TrainConfig:
     momentum: float = 0.0
     """SGD momentum."""
     seed: int = 0
-    """Seed of the run; ensemble member i uses seed + i."""
+    """Seed of the run; ensemble member i's streams are seeded with seed + i (it starts as the single
+    run of that seed does, then drifts from it: docs/reliability.md)."""
     members: int = 1
     """E: independent runs (seeds) trained at once as one batched ensemble."""
     threads: int = 1
