@@ -29,15 +29,16 @@ def main() -> None:
     same = ensemble.to_bytes() == again.to_bytes()
     print(f"ring preset, {args.steps} steps, {args.members} members; the same command twice gives "
           f"{'byte-identical' if same else 'DIFFERENT'} histories")
-    print("member  seed  max |Δ sample| (first, middle, last snapshot)  modes captured: ensemble, alone")
+    print(f"{'member':>6}  {'seed':>4}  {'max |Δ sample|: first, middle, last snapshot':<46}  "
+          "modes captured: ensemble, alone")
     mid = ensemble.n_snapshots // 2
     for i in range(args.members):
         seed = config.train.seed + i
         alone = Game(config.replace(**{"train.members": 1, "train.seed": seed})).run(progress=False)
         gaps = [float(np.abs(ensemble.samples[t, i] - alone.samples[t, 0]).max()) for t in (1, mid, -1)]
         modes = (int(ensemble.scalars["modes_captured"][-1, i]), int(alone.scalars["modes_captured"][-1, 0]))
-        print(f"{i:>6}  {seed:>4}  {gaps[0]:.1e}, {gaps[1]:.2g}, {gaps[2]:.2g}"
-              f"{'':>20}{modes[0]:>2}, {modes[1]}")
+        gap = f"{gaps[0]:.1e}, {gaps[1]:.2g}, {gaps[2]:.2g}"
+        print(f"{i:>6}  {seed:>4}  {gap:<46}  {modes[0]}, {modes[1]}")
 
 
 if __name__ == "__main__":

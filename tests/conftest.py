@@ -17,3 +17,16 @@ def tiny_config(**overrides) -> Config:
 @pytest.fixture
 def tiny():
     return tiny_config
+
+
+def damaged(data, original: bytes) -> bytes:
+    """``original`` truncated or with one to four bits flipped, as hypothesis's ``data`` draws."""
+    from hypothesis import strategies as st
+
+    if data.draw(st.booleans(), "truncate"):
+        return original[:data.draw(st.integers(0, len(original) - 1), "length")]
+    flipped = bytearray(original)
+    for _ in range(data.draw(st.integers(1, 4), "flips")):
+        i = data.draw(st.integers(0, len(flipped) - 1), "byte")
+        flipped[i] ^= 1 << data.draw(st.integers(0, 7), "bit")
+    return bytes(flipped)

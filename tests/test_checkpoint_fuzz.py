@@ -18,7 +18,7 @@ from unittest import mock
 
 import numpy as np
 import torch
-from conftest import tiny_config
+from conftest import damaged, tiny_config
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -68,15 +68,7 @@ def _write(tmp_path_factory, checkpoint: bytes):
 @given(st.data())
 def test_truncated_or_bit_flipped_checkpoints_are_refused_or_resume(tmp_path_factory, data):
     original, _ = _saved(str(tmp_path_factory.getbasetemp() / "original"))
-    if data.draw(st.booleans(), "truncate"):
-        damaged = original[:data.draw(st.integers(0, len(original) - 1), "length")]
-    else:
-        flipped = bytearray(original)
-        for _ in range(data.draw(st.integers(1, 4), "flips")):
-            i = data.draw(st.integers(0, len(flipped) - 1), "byte")
-            flipped[i] ^= 1 << data.draw(st.integers(0, 7), "bit")
-        damaged = bytes(flipped)
-    assert _answer(_write(tmp_path_factory, damaged)) in ("refused", "resumed")
+    assert _answer(_write(tmp_path_factory, damaged(data, original))) in ("refused", "resumed")
 
 
 def _leaves(node, path=()):

@@ -91,10 +91,11 @@ def _train_and_save(game, out: Path, args: argparse.Namespace) -> tuple[History,
     from toygan.game import CtrlC
 
     t = game.config.train
-    what = f"from step {game.iteration:,} to" if game.iteration else "for"
+    span = (f"from step {game.iteration:,} to step {t.steps:,}" if game.iteration
+            else f"for {t.steps:,} steps")
     start = time.perf_counter()
     with CtrlC():  # from the announcement on, Ctrl-C stops at the end of a step and keeps it all
-        _say(args, f"training a {t.loss} GAN on {game.config.data.name} {what} {t.steps:,} steps "
+        _say(args, f"training a {t.loss} GAN on {game.config.data.name} {span} "
                    f"(seed {t.seed}, batch {t.batch_size}, k = {t.d_steps})")
         try:
             game.run(progress=not args.quiet)

@@ -39,9 +39,9 @@ class Estimate:
 
 
 _FIELDS = {  # the fields to lower for each part, in a message
-    "networks": "model.g_width, model.g_depth, model.d_width, model.d_depth or train.members",
-    "batches": "train.batch_size, train.pack, model widths or train.members",
-    "recording": "record.grid_size, record.n_samples, train.members, or record less often "
+    "networks": "model.g_width, model.g_depth, model.d_width, model.d_depth or train.members (--seeds)",
+    "batches": "train.batch_size, train.pack, model widths or train.members (--seeds)",
+    "recording": "record.grid_size, record.n_samples, train.members (--seeds), or record less often "
                  "(raise record.every)",
 }
 
