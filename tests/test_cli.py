@@ -210,3 +210,39 @@ def test_ctrl_c_at_any_moment_of_start_up_gives_no_traceback(tmp_path, delay):
     if "Fatal Python error: init_import_site" in stderr:  # landed while CPython itself started,
         return  # before any toygan code ran (seen on a busy machine): the interpreter's own outcome
     assert proc.returncode in (130, -signal.SIGINT) and "Traceback" not in stderr, stderr
+
+
+def test_a_stop_signal_at_any_moment_of_a_command_ends_it_with_one_line(tmp_path):
+    """SIGTERM or SIGHUP once the command runs, before it handles signals itself: one line and exit
+    130 (the default action ended it with status 143 and nothing said). The stand-in command says
+    "ready" once it runs (no timing)."""
+    import signal
+    import subprocess
+    import sys
+
+    code = ("import sys, time, toygan.cli as cli\n"
+            "def command(argv=None):\n    print('ready', flush=True)\n    time.sleep(600)\n"
+            "cli.main = command\nfrom toygan._entry import main\nsys.exit(main())\n")
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        assert proc.stdout.readline() == "ready\n"
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 130 and err == "toygan: interrupted\n", (sig, err)
+
+
+def test_once_a_command_is_done_stop_signals_are_ignored(monkeypatch):
+    import signal
+
+    import toygan.cli
+    from toygan import _entry
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    monkeypatch.setattr(toygan.cli, "main", lambda argv=None: 0)
+    try:
+        assert _entry.main() == 0
+        assert all(signal.getsignal(sig) == signal.SIG_IGN for sig in previous)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

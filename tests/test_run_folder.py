@@ -37,6 +37,8 @@ def test_the_estimate_grows_with_what_weighs_and_refuses_what_cannot_fit():
     batch = estimate(tiny_config(**{"train.batch_size": 8192}))
     assert wide.networks > 1000 * small.networks and many.networks == 64 * small.networks
     assert batch.batches > 200 * small.batches and batch.networks == small.networks
+    noise = estimate(tiny_config(**{"model.noise_dim": 1024, "train.batch_size": 65536}))
+    assert noise.batches > 4 * 65536 * 1024 * 4  # G's noise batch alone is 256 MiB, kept for backward
     # fits: returned; does not: one line naming the part that weighs most and its fields
     assert check_fits(tiny_config(), available=GIB).total == small.total
     with pytest.raises(ToyganError, match=r"most of it is networks .*lower model.g_width"):
@@ -196,3 +198,43 @@ def test_a_checkpoint_copied_into_a_finished_run_is_refused_and_the_run_kept(tmp
     err = one_line_error(capsys, ["train", "--resume", str(done)])
     assert "is not the one checkpoint.pt was saved with" in err
     assert (done / HISTORY_FILE).read_bytes() == before
+
+
+def test_an_npy_whose_header_claims_more_than_it_holds_is_refused_before_allocating(tmp_path):
+    import io
+
+    buffer = io.BytesIO()  # a header for 10¹¹ float64 points (745 GiB), then 64 bytes
+    np.lib.format.write_array_header_1_0(buffer, {"descr": "<f8", "fortran_order": False,
+                                                  "shape": (50_000_000_000, 2)})
+    (tmp_path / "pts.npy").write_bytes(buffer.getvalue() + bytes(64))
+    with pytest.raises(ToyganError, match=r"pts.npy.*damaged .npy file \(its header claims 800,000,000,000"):
+        make_target("points", {"path": str(tmp_path / "pts.npy")})
+
+
+def test_an_unreadable_image_is_named_without_internals(tmp_path):
+    (tmp_path / "x.png").write_bytes(b"not an image at all")
+    with pytest.raises(ToyganError) as caught:
+        make_target("image", {"path": str(tmp_path / "x.png")})
+    assert "x.png" in str(caught.value) and "BytesIO" not in str(caught.value)
+
+
+def test_other_data_put_into_a_history_or_nan_weights_in_a_checkpoint_are_refused(tmp_path, monkeypatch):
+    import torch
+
+    monkeypatch.chdir(tmp_path)
+    np.save("pts.npy", np.random.default_rng(0).normal(size=(50, 2)))
+    game = Game(tiny_config(**{"data.name": "points", "data.params": {"path": "pts.npy"}}))
+    game.run(callbacks=[lambda g, recorded: g.iteration < 20], progress=False)
+    game.save("run")
+    history = History.load("run/history.npz")
+    np.save("other.npy", np.random.default_rng(1).normal(size=(50, 2)))
+    history.files = {"pts.npy": (tmp_path / "other.npy").read_bytes()}  # valid points, other data
+    history.save("run/history.npz")
+    with pytest.raises(ToyganError, match="data files kept in history.npz are not those the run was"):
+        Game.load("run")
+    game.save("run")  # as it was
+    payload = torch.load("run/checkpoint.pt", weights_only=True)
+    next(iter(payload["state"]["gen"].values()))[0] = float("nan")
+    torch.save(payload, "run/checkpoint.pt")
+    with pytest.raises(ToyganError, match="the generator's weights hold NaN or inf"):
+        Game.load("run")

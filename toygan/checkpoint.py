@@ -11,6 +11,7 @@ on bit for bit on the CPU. The state is one ``torch.save`` archive of tensors, n
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -120,6 +121,10 @@ def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = No
         raise ToyganError(f"{str(run_dir)!r}: {HISTORY_FILE} belongs to another run than "
                           f"{CHECKPOINT_FILE} (their configs differ)")
     _check_config_file(run_dir, current, history.files)
+    kept = {path: hashlib.sha256(content).hexdigest() for path, content in history.files.items()}
+    if state.get("files", {}) != kept:  # (a checkpoint of a run that kept no files has none)
+        raise ToyganError(f"{str(run_dir)!r}: the data files kept in {HISTORY_FILE} are not those the "
+                          f"run was trained on ({CHECKPOINT_FILE} records other contents)")
     for name, given in (("generator", generator), ("discriminator", discriminator)):
         if own.get(name) != (given is not None):
             raise ToyganError(f"{name}: the run was played with "

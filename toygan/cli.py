@@ -59,6 +59,8 @@ def _set_value(text: str) -> tuple[str, object]:
 
 def _overrides(args: argparse.Namespace) -> dict:
     """--set KEY=VALUE in order, then the shorthands --steps, --seed, --seeds and --device."""
+    if getattr(args, "seeds", None) is not None and not 1 <= args.seeds <= 1024:
+        raise ToyganError(f"--seeds {args.seeds}: must be an integer from 1 to 1024 (train.members)")
     out = dict(_set_value(item) for item in args.set or [])
     for flag, key in (("steps", "train.steps"), ("seed", "train.seed"), ("seeds", "train.members"),
                       ("device", "train.device")):
@@ -115,9 +117,15 @@ def _train_and_save(game, out: Path, args: argparse.Namespace) -> tuple[History,
         else:
             print(f"toygan: {history.message}", file=sys.stderr)
     done = "trained in" if history.status == "completed" else f"{history.status} after"
-    _say(args, f"{done} {time.perf_counter() - start:.1f} s; saved {out / CONFIG_FILE}, "
-               f"{out / HISTORY_FILE} ({history.n_snapshots} snapshots) and {out / CHECKPOINT_FILE}")
+    files = [str(out / CONFIG_FILE), f"{out / HISTORY_FILE} ({_count(history.n_snapshots, 'snapshot')})"]
+    if (out / CHECKPOINT_FILE).is_file():  # none after a step cut short by a second signal
+        files.append(str(out / CHECKPOINT_FILE))
+    _say(args, f"{done} {time.perf_counter() - start:.1f} s; saved {', '.join(files[:-1])} and {files[-1]}")
     return history, status
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _new_game(config: Config, out: Path, args: argparse.Namespace):
@@ -332,7 +340,7 @@ def cmd_animations(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from toygan.sweep import load_spec, run_sweep
-    from toygan.sweep.run import read_rows
+    from toygan.sweep.run import check_memory, read_rows
 
     spec = load_spec(args.spec, device=args.device)  # every configuration is checked first
     if args.plan:
@@ -341,6 +349,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if not args.out:
         raise ToyganError("--out is required (the sweep folder), unless --plan")
     number("--timeout", args.timeout, 0, 3600)
+    if args.address is None:  # before the announcement: a sweep that cannot fit is one line
+        check_memory(spec, args.workers)
     out = Path(args.out)
     # the worker processes' resource tracker warns of semaphores "leaked" by a stop mid-run
     os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")

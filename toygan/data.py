@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from toygan.errors import ToyganError, first_line
-from toygan.validate import generator, integer, number, sample_size
+from toygan.validate import generator, integer, npy_claim, number, sample_size
 
 __all__ = ["GaussianMixture", "SampleTarget", "ring", "grid", "mixture", "mixture1d", "moons", "circles",
            "swiss_roll", "spiral", "points", "image", "shifted", "TARGETS", "make_target",
@@ -322,7 +322,7 @@ def _read_points(path: str) -> np.ndarray:
     content = read_data_file(path)
     try:
         if Path(path).suffix.lower() == ".npy":
-            data = np.load(io.BytesIO(content), allow_pickle=False)
+            data = _load_npy(content, path)
         else:
             text = content.decode("utf-8").splitlines()
             delimiter = "," if Path(path).suffix.lower() == ".csv" else None
@@ -340,6 +340,18 @@ def _read_points(path: str) -> np.ndarray:
     if len(data) < 2:
         raise ToyganError(f"path = {path!r}: holds {len(data)} point(s); need at least 2")
     return data
+
+
+def _load_npy(content: bytes, path: str) -> np.ndarray:
+    """An .npy file's array, its header checked against its bytes first: a header that claims
+    10¹² elements is refused here, not by a MemoryError."""
+    stream = io.BytesIO(content)
+    claimed, _ = npy_claim(stream)
+    if claimed != len(content) - stream.tell():
+        raise ToyganError(f"path = {path!r}: a damaged .npy file (its header claims {claimed:,} bytes, "
+                          f"it holds {len(content) - stream.tell():,})")
+    stream.seek(0)
+    return np.load(stream, allow_pickle=False)
 
 
 def _numeric_row(line: str, delimiter: str | None) -> bool:
@@ -375,8 +387,9 @@ def image(path: str, size: float = 4.0, invert: bool = False, bandwidth: float =
                     raise ToyganError(f"path = {str(path)!r}: an image of {im.width} × {im.height} "
                                       f"pixels; toygan reads up to {MAX_IMAGE_PIXELS:,} (scale it down)")
                 grey = np.asarray(im.convert("L"), dtype=np.float64) / 255.0
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombWarning,
-            Image.DecompressionBombError) as err:
+    except UnidentifiedImageError:  # (its message names the in-memory copy, not the file)
+        raise ToyganError(f"path = {str(path)!r}: not an image in a format PIL reads") from None
+    except (OSError, Image.DecompressionBombWarning, Image.DecompressionBombError) as err:
         raise ToyganError(f"path = {str(path)!r}: not a readable image ({first_line(err)})") from None
     mass = grey if invert else 1.0 - grey
     if mass.sum() <= 0:

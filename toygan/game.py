@@ -14,6 +14,7 @@ once. A user's own ``nn.Module`` plugs in as a one-member game (``toygan.players
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import operator
 import signal
 import threading
@@ -491,7 +492,8 @@ class Game:
         else:
             why = self._stopped or f"paused at step {self.iteration} of {self.config.train.steps}"
         steps = self.recorder.steps
-        return f"{why}; kept {len(steps)} snapshots, up to step {steps[-1]}"
+        kept = f"{len(steps)} snapshot{'' if len(steps) == 1 else 's'}"
+        return f"{why}; kept {kept}, up to step {steps[-1]}"
 
     @property
     def history(self) -> History:
@@ -617,12 +619,16 @@ class Game:
             "events": [dict(e) for e in self.events], "diverged": self._diverged,
             "stopped": self._stopped,
             "own": dict(self.own),
+            "files": {path: hashlib.sha256(content).hexdigest() for path, content in self.files.items()},
         }
 
     def load_state(self, state: dict, history: History) -> None:
         """Continue from ``state()``'s output and the history recorded up to it."""
         self.G.load_state_dict(state["gen"])
         self.D.load_state_dict(state["disc"])
+        for name, net in (("generator", self.G), ("discriminator", self.D)):
+            if not all(torch.isfinite(p).all() for p in net.state_dict().values() if p.is_floating_point()):
+                raise ValueError(f"the {name}'s weights hold NaN or inf")  # a run saves finite ones
         for key, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
             groups = [dict(g) for g in opt.param_groups]
             opt.load_state_dict(state[key])

@@ -49,6 +49,7 @@ from toygan.config import MAX_RECORDING_BYTES, Config
 from toygan.data import make_target, stored_files
 from toygan.errors import ToyganError
 from toygan.objectives import OBJECTIVES, OUTPUTS, run_traits
+from toygan.validate import npy_claim
 
 __all__ = ["History", "FORMAT_VERSION", "STATUSES"]
 
@@ -255,12 +256,9 @@ def _check_sizes(f: str | Path | BinaryIO, source: str) -> None:
 
 
 def _check_member(stream: BinaryIO, member: zipfile.ZipInfo, source: str) -> None:
-    version = np.lib.format.read_magic(stream)
-    read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-    shape, _, dtype = read(stream)
+    claimed, dtype = npy_claim(stream)
     if dtype.hasobject:
         raise ToyganError(f"{source!r}: {member.filename} holds Python objects; a history holds numbers")
-    claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
     if claimed != member.file_size - stream.tell():
         raise ToyganError(f"{source!r}: {member.filename} is damaged (its header claims {claimed:,} "
                           f"bytes, it holds {member.file_size - stream.tell():,})")

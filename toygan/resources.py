@@ -39,9 +39,9 @@ class Estimate:
 
 
 _FIELDS = {  # the fields to lower for each part, in a message
-    "networks": "model.g_width, model.g_depth, model.d_width, model.d_depth or train.members (--seeds)",
-    "batches": "train.batch_size, train.pack, model widths or train.members (--seeds)",
-    "recording": "record.grid_size, record.n_samples, train.members (--seeds), or record less often "
+    "networks": "model.g_width, model.g_depth, model.d_width, model.d_depth or {members}",
+    "batches": "train.batch_size, train.pack, model.noise_dim, model widths or {members}",
+    "recording": "record.grid_size, record.n_samples, {members}, or record less often "
                  "(raise record.every)",
 }
 
@@ -65,10 +65,12 @@ def estimate(config: Config, *, own_params: tuple[int | None, int | None] = (Non
     # weights, gradients, two optimiser moments; each unrolled look-ahead keeps a copy of D
     networks = FLOAT * e * (4 * g + (4 + t.unroll) * d)
     rows = t.batch_size * t.pack  # points through G per step; D sees as many real and fake
-    # each hidden layer keeps its input and activation for the backward pass (×2), and again for
-    # the gradient (×2); D runs on real and fake batches, once more per look-ahead
-    batches = FLOAT * e * 4 * rows * (m.g_width * max(m.g_depth, 1)
-                                      + (2 + t.unroll) * m.d_width * max(m.d_depth, 1))
+    # each layer keeps its input and activation for the backward pass (×2), and again for the
+    # gradient (×2): G from its noise to its points, D from its (packed) points to its output, on
+    # real and fake batches and once more per look-ahead
+    g_layers = m.noise_dim + m.g_width * m.g_depth + dim
+    d_layers = dim + m.d_width * m.d_depth + 1
+    batches = FLOAT * e * 4 * rows * (g_layers + (2 + t.unroll) * d_layers)
     snapshot = config.snapshot_bytes()
     # D on the grid and the optimum's KDE run in chunks; four snapshots' worth covers their work
     recording = config.recording_bytes() + 4 * snapshot
@@ -102,7 +104,7 @@ def available_bytes() -> int | None:
 
 def check_fits(config: Config, *, own_params: tuple[int | None, int | None] = (None, None),
                dim: int | None = None, available: int | None = None, copies: int = 1,
-               what: str = "the run") -> Estimate:
+               what: str = "the run", members: str = "train.members (--seeds)") -> Estimate:
     """Refuse a config whose estimate (times ``copies`` runs at once) exceeds ``available`` bytes
     (default: ``available_bytes()``); returns the estimate.
 
@@ -118,7 +120,8 @@ def check_fits(config: Config, *, own_params: tuple[int | None, int | None] = (N
     times = f" × {copies} at once" if copies > 1 else ""
     raise ToyganError(
         f"{what} would need about {_gib(need.total)}{times} of memory and {_gib(have)} is "
-        f"available; most of it is {worst} ({_gib(parts[worst])}): lower {_FIELDS[worst]}")
+        f"available; most of it is {worst} ({_gib(parts[worst])}): lower "
+        f"{_FIELDS[worst].format(members=members)}")
 
 
 def _gib(n: int) -> str:

@@ -12,7 +12,8 @@ import numpy as np
 
 from toygan.errors import ToyganError
 
-__all__ = ["integer", "number", "choice", "points", "generator", "sample_size", "read_text", "read_toml"]
+__all__ = ["integer", "number", "choice", "points", "generator", "sample_size", "read_text", "read_toml",
+           "npy_claim"]
 
 
 def integer(where: str, value: Any, minimum: int, maximum: int | None = None) -> int:
@@ -82,6 +83,16 @@ def generator(rng: Any, name: str = "rng") -> np.random.Generator:
 def sample_size(n: Any) -> int:
     """A number of points to draw: an integer (NumPy's too) from 0 to 10⁸, else a ToyganError."""
     return integer("n", int(n) if isinstance(n, np.integer) else n, 0, 10**8)
+
+
+def npy_claim(stream: Any) -> tuple[int, np.dtype]:
+    """The bytes the header of the .npy array at ``stream``'s position claims for its data, and its
+    dtype; the stream is left where the data begins (numpy would allocate what a damaged or
+    hostile header claims before reading a byte)."""
+    version = np.lib.format.read_magic(stream)
+    read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, _, dtype = read(stream)
+    return int(np.prod(shape, dtype=object)) * dtype.itemsize, dtype
 
 
 MAX_TEXT_BYTES = 16 * 2**20

@@ -145,6 +145,13 @@ def _claim(spec: SweepSpec, folder: Path, force: bool) -> None:
             tmp.write_text(spec.source, encoding="utf-8")
 
 
+def check_memory(spec: SweepSpec, workers: int) -> None:
+    """Refuse a sweep whose largest configuration, ``workers`` at once, cannot fit here."""
+    biggest = max(spec.tasks, key=lambda t: estimate(t.config).total)
+    check_fits(biggest.config, copies=min(workers, len(spec.tasks)), what=f"configuration {biggest.id}",
+               members="sweep.seeds")
+
+
 def run_sweep(spec: SweepSpec, folder: str | Path, *, backend: str = "joblib", workers: int = 1,
               address: str | None = None, timeout: float = 10.0, progress: bool = True,
               force: bool = False, report: Callable[[str], None] | None = None) -> Path:
@@ -189,9 +196,7 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, backend: str = "joblib", w
     for device in {t.config.train.device for t in spec.tasks}:
         resolve_device(device)  # no GPU where a task asks for one: refused before any work
     if address is None:  # here, up to `workers` tasks at once (a cluster's memory is its own)
-        biggest = max(spec.tasks, key=lambda t: estimate(t.config).total)
-        check_fits(biggest.config, copies=min(workers, len(spec.tasks)),
-                   what=f"configuration {biggest.id}")
+        check_memory(spec, workers)
     report = report or (lambda line: None)
     folder = Path(folder)
     _claim(spec, folder, force)
