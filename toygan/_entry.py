@@ -1,35 +1,40 @@
 """The ``toygan`` command's entry point. A stop signal (Ctrl-C's SIGINT, SIGTERM, SIGHUP) at any
 moment of the command ends it with one line and exit 130, or, where a command handles them
-(training stops at the end of a step and saves), as that command says. While the command starts
-up (importing torch takes a second or two) the imports run with the signals held back (an import
-cut in half leaves numpy or torch unusable) and a signal is acted on once they are done; from then
+(training stops at the end of a step and saves), as that command says.
+
+The signals are held back while the command starts up (importing torch takes a second or two): an
+import cut in half would leave numpy or torch unusable, so a signal is acted on once the imports
+are done. This module uses the builtin ``_signal``, not ``signal``, whose import (with ``enum``)
+is slow enough on a busy machine for a Ctrl-C to land in it before any handler is in place. From then
 on SIGTERM and SIGHUP raise KeyboardInterrupt as Ctrl-C does. Once the command has finished,
 further signals no longer matter and are ignored while the interpreter shuts down (torch's exit
-hooks would print a traceback, and a SIGTERM would end a finished command with status 143)."""
+hooks would print a traceback, and a SIGTERM would end a finished command with status 143).
+"""
 
-import signal
+import _signal
 import sys
+
+_STOPS = [getattr(_signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(_signal, name)]
 
 
 def main() -> int:
-    caught = []
-    stops = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
-    for sig in stops:
-        signal.signal(sig, lambda signum, frame: caught.append(signum))
+    caught: list[int] = []
+    for sig in _STOPS:
+        _signal.signal(sig, lambda signum, frame: caught.append(signum))
     try:
         from toygan.cli import main as cli_main
     finally:
-        for sig in stops:
-            signal.signal(sig, _interrupt)
+        for sig in _STOPS:
+            _signal.signal(sig, _interrupt)
     try:
         if caught:
             raise KeyboardInterrupt
         status = cli_main()
     except KeyboardInterrupt:  # one that came before cli_main could catch it, or in its last lines
-        _ignore(stops)
+        _ignore()
         print("toygan: interrupted", file=sys.stderr)
         return 130
-    _ignore(stops)
+    _ignore()
     return status
 
 
@@ -37,6 +42,6 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _ignore(stops) -> None:
-    for sig in stops:
-        signal.signal(sig, signal.SIG_IGN)
+def _ignore() -> None:
+    for sig in _STOPS:
+        _signal.signal(sig, _signal.SIG_IGN)
