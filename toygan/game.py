@@ -677,9 +677,10 @@ def _param_count(net: Any) -> int | None:
 
 
 def _check_optimizer(opt: torch.optim.Optimizer, fresh: list[dict], name: str) -> None:
-    """A loaded optimiser state must be one this optimiser wrote for these parameters: the same
-    settings (keys and kinds) and moment tensors shaped like their parameters. A state that is not
-    would make fused Adam write out of bounds, so it is refused before any step."""
+    """A loaded optimiser state must be one this optimiser wrote for these parameters: the run's
+    settings, and for each parameter the keys, types, shapes and dtypes a fresh optimiser keeps
+    after one step, all finite. A state that is not would fail at the first step (or make fused
+    Adam write out of bounds), so it is refused before any step."""
     for group, want in zip(opt.param_groups, fresh, strict=True):
         if set(group) != set(want):
             raise ValueError(f"{name} is the state of another optimiser")
