@@ -94,6 +94,10 @@ class GaussianMixture:
         rows = max(1, _CHUNK_ENTRIES // len(self.weights))
         if len(x) > rows:
             return np.concatenate([self.log_prob(x[i:i + rows]) for i in range(0, len(x), rows)])
+        with np.errstate(over="ignore", invalid="ignore"):  # beyond float range: inf or NaN, no warning
+            return self._log_prob(x)
+
+    def _log_prob(self, x: np.ndarray) -> np.ndarray:
         sq = ((x[:, None, :] - self.means[None]) ** 2).sum(-1)  # (n, K)
         log_comp = (
             np.log(self.weights)[None]
@@ -388,7 +392,7 @@ def image(path: str, size: float = 4.0, invert: bool = False, bandwidth: float =
                                       f"pixels; toygan reads up to {MAX_IMAGE_PIXELS:,} (scale it down)")
                 grey = np.asarray(im.convert("L"), dtype=np.float64) / 255.0
     except UnidentifiedImageError:  # (its message names the in-memory copy, not the file)
-        raise ToyganError(f"path = {str(path)!r}: not an image in a format PIL reads") from None
+        raise ToyganError(f"path = {str(path)!r}: not a readable image (no format PIL reads)") from None
     except (OSError, Image.DecompressionBombWarning, Image.DecompressionBombError) as err:
         raise ToyganError(f"path = {str(path)!r}: not a readable image ({first_line(err)})") from None
     mass = grey if invert else 1.0 - grey

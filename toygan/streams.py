@@ -79,7 +79,17 @@ class Streams:
         """Continue from ``state()``'s output."""
         for key, saved in state["numpy"].items():
             for stream, s in zip(getattr(self, key), saved, strict=True):
+                if not _plain(s):  # numpy would take a tensor here, with a warning, and fail later
+                    raise ValueError(f"the {key} stream's state is not a NumPy generator state")
                 stream.bit_generator.state = s
         for key, saved in state["torch"].items():
             for stream, s in zip(getattr(self, key), saved, strict=True):
                 stream.set_state(s)
+
+
+def _plain(value: object) -> bool:
+    """Whether ``value`` is what a NumPy generator's state is made of: tables of names, numbers and
+    strings."""
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return isinstance(value, int | str)
