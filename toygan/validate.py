@@ -119,10 +119,11 @@ def read_text(path: Path, what: str, limit: int = MAX_TEXT_BYTES) -> str:
         raise ToyganError(f"{what} {str(path)!r} cannot be read as text: {err}") from None
 
 
-def read_toml(path: Path, what: str) -> dict[str, Any]:
-    """The TOML file at ``path`` as a dict; a missing or unreadable file is a ToyganError that
-    calls it ``what`` ("recipe", "sweep spec", ...) and names it."""
-    text = read_text(path, what)
+def read_toml(path: Path, what: str, text: str | None = None) -> dict[str, Any]:
+    """The TOML file at ``path`` as a dict (``text``: its contents, if already read); a missing or
+    unreadable file is a ToyganError that calls it ``what`` ("recipe", "sweep spec", ...) and names
+    it."""
+    text = read_text(path, what) if text is None else text
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

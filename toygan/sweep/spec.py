@@ -127,7 +127,7 @@ def load_spec(source: str | Path | dict[str, Any], device: str | None = None) ->
         values, where, text = dict(source), "sweep spec", ""
     elif isinstance(source, str | Path):
         text, where = read_text(Path(source), "sweep spec"), str(source)
-        values = read_toml(Path(source), "sweep spec")
+        values = read_toml(Path(source), "sweep spec", text)  # the text kept as read: one read
     else:
         raise ToyganError(f"sweep spec {source!r}: give a path to a TOML file, or a dict")
     try:
