@@ -34,7 +34,7 @@ MODULES = [
     ("toygan.check", "toygan check: the theory claims and the recipes' checks as one suite"),
     ("toygan.sweep", "sweeps: configurations × seeds on joblib or Dask, with the statistics a claim needs"),
     ("toygan.presets", "named configs"),
-    ("toygan.render", "animations, comparisons, players"),
+    ("toygan.render", "animations, comparisons, players, still figures"),
     ("toygan.live", "the classroom server: play and steer a Game in the browser"),
     ("toygan.recipes", "the recipe library"),
 ]

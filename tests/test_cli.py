@@ -177,6 +177,25 @@ def test_bad_input_exits_2_with_one_clear_line(tmp_path, args, needle):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_render_and_figure_never_write_over_a_run(tmp_path):
+    out = tmp_path / "r"
+    assert run("train", "--preset", "ring", "--out", str(out), *TINY).returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    for command, target, fmt in [("render", "history.npz", "gif"), ("render", "config.toml", "png"),
+                                 ("figure", "checkpoint.pt", "pdf"), ("render", "talk.pdf", None)]:
+        result = run(command, str(out), "--out", str(out / target), *(["--format", fmt] if fmt else []))
+        assert result.returncode == 2 and "is not a format written here" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    result = run("figure", str(out), "--steps", "0,40", "--panels", "samples,discriminator",
+                 "--out", str(tmp_path / "fig.svg"))
+    assert result.returncode == 0, result.stderr
+    assert "step 40" in (tmp_path / "fig.svg").read_text()
+    assert run("figure", str(out)).returncode == 0 and (out / "figure.pdf").is_file()
+    result = run("figure", str(out), "--steps", "0,ten")
+    assert result.returncode == 2 and "--steps: 'ten' is not a whole number" in result.stderr
+
+
 def test_an_existing_run_is_not_overwritten_without_force(tmp_path):
     out = tmp_path / "r"
     assert run("train", "--preset", "ring", "--out", str(out), *TINY).returncode == 0

@@ -46,10 +46,23 @@ def test_png_filmstrip_tiles_frames_two_across(history, tmp_path):
         assert im.size == (2 * 960 + 8, 2 * 384 + 8)
 
 
-def test_format_argument_overrides_suffix(history, tmp_path):
-    path = render(history, tmp_path / "anim.bin", format="png")
+def test_a_format_that_agrees_with_the_suffix_is_accepted(history, tmp_path):
+    path = render(history, tmp_path / "anim.PNG", format="png")
     with Image.open(path) as im:
         assert im.format == "PNG"
+
+
+@pytest.mark.parametrize(("name", "fmt", "needle"), [
+    ("anim.bin", "png", r"anim.bin': \.bin is not a format written here"),  # no GIF bytes under .bin
+    ("talk.pdf", None, "toygan figure"),  # a still figure is another command
+    ("talk", "gif", "has no suffix; .* name it '.*talk.gif'"),
+    ("talk.mp4", "gif", "format = 'gif' but the output .* ends in .mp4"),
+    ("talk.gif", "avi", "format = 'avi': choose one of"),
+])
+def test_the_suffix_gives_the_format_and_a_disagreement_is_refused(history, tmp_path, name, fmt, needle):
+    with pytest.raises(ToyganError, match=needle):
+        render(history, tmp_path / name, format=fmt)
+    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize(("kwargs", "needle"), [

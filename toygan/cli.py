@@ -21,6 +21,7 @@ from toygan.presets import PRESETS, preset_config
 from toygan.render.animation import FORMATS
 from toygan.render.panels import PANELS
 from toygan.render.style import D_CMAP, STYLES
+from toygan.render.writers import STILL_FORMATS
 from toygan.signals import STOP_SIGNALS
 from toygan.sweep.backends import BACKENDS
 from toygan.sweep.spec import SweepSpec
@@ -239,6 +240,11 @@ def _output_options(parser: argparse.ArgumentParser, fps: float) -> None:
     parser.add_argument("--width", type=int, default=960, help="width in pixels (default: 960)")
     parser.add_argument("--frames", type=int, default=120,
                         help="at most this many frames, evenly spread over the run (default: 120)")
+    _look_options(parser)
+
+
+def _look_options(parser: argparse.ArgumentParser) -> None:
+    """The options that set how a figure looks: text size, colour map, style."""
     parser.add_argument("--dpi", type=float,
                         help="text and line size (default: width / 9.6, the same picture at any width)")
     parser.add_argument("--cmap", default=D_CMAP,
@@ -259,6 +265,27 @@ def cmd_render(args: argparse.Namespace) -> int:
                   max_frames=args.frames, look=_look(args))
     print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
     return 0
+
+
+def cmd_figure(args: argparse.Namespace) -> int:
+    from toygan.render.still import still
+
+    history = _load_run(args.run_dir)
+    out = Path(args.out) if args.out else Path(args.run_dir) / f"figure.{args.format or 'pdf'}"
+    steps = [_whole(item, "--steps") for item in args.steps.split(",")] if args.steps else None
+    start = time.perf_counter()
+    path = still(history, out, steps=steps, format=args.format, width=args.width, member=args.member,
+                 panels=_panel_list(args.panels) if args.panels else None, look=_look(args))
+    print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _whole(text: str, flag: str) -> int:
+    try:
+        return int(text.strip().replace("_", ""))
+    except ValueError:
+        raise ToyganError(f"{flag}: {text.strip()!r} is not a whole number; give steps as in "
+                          "0,500,3000") from None
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -602,6 +629,26 @@ def _parser() -> argparse.ArgumentParser:
                              "for a 1D target goodfellow,convergence)")
     _output_options(render, fps=12)
     render.set_defaults(func=cmd_render)
+
+    figure = sub.add_parser(
+        "figure", help="a still figure of chosen steps for a slide or a paper: PDF, SVG or PNG",
+        description="Draw chosen training steps of a saved run side by side (a column per step, the "
+                    "panels stacked in each, one legend), without training. PDF and SVG are vector "
+                    "files; the same run and options give the same bytes.")
+    figure.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by toygan train")
+    figure.add_argument("--steps", help="comma-separated training steps, left to right, up to 8; the "
+                                        "nearest recorded snapshot shows each (default: first, "
+                                        "middle and last snapshot)")
+    figure.add_argument("--out", help="output file .pdf, .svg or .png (default: RUN_DIR/figure.pdf)")
+    figure.add_argument("--format", choices=list(STILL_FORMATS),
+                        help="pdf, svg or png (default: from --out's suffix; without --out: pdf)")
+    figure.add_argument("--panels", help="comma-separated panels, top to bottom (default: as render)")
+    figure.add_argument("--member", type=int, default=0, help="ensemble member to show")
+    figure.add_argument("--width", type=int,
+                        help="width in pixels; a PDF or SVG is width / dpi inches wide (default: 320 "
+                             "per step, at least 960)")
+    _look_options(figure)
+    figure.set_defaults(func=cmd_figure)
 
     compare = sub.add_parser(
         "compare", help="render runs side by side, synchronised by step",

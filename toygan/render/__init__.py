@@ -5,10 +5,11 @@ from toygan.render.compare import Column, Comparison, compare, seeds
 from toygan.render.dirac import DiracAnimation, DiracRun, render_dirac
 from toygan.render.figure import Look
 from toygan.render.panels import PANELS, Context, Panel, Shared
+from toygan.render.still import still
 
 __all__ = ["Animation", "Column", "Comparison", "Context", "DiracAnimation", "DiracRun", "FORMATS", "Look",
            "PANELS", "Panel", "Shared", "compare", "frame_indices", "player", "render", "render_dirac",
-           "seeds", "write_frames"]
+           "seeds", "still", "write_frames"]
 
 
 def _show_history(history) -> str:

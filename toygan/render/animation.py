@@ -12,13 +12,14 @@ from toygan.history import History
 from toygan.render.figure import BlittedFigure, Look
 from toygan.render.html import Player
 from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names
-from toygan.render.writers import FORMATS
+from toygan.render.writers import FORMATS, output_format
 from toygan.validate import integer, number
 
 __all__ = ["Animation", "render", "player", "FORMATS", "frame_indices", "check_output", "write_frames"]
 
 DEFAULT_PANELS = ("samples", "discriminator", "convergence")
 DEFAULT_PANELS_1D = ("goodfellow", "convergence")
+STILLS_ELSEWHERE = "; a still figure of chosen steps (.pdf, .svg, .png): toygan figure"
 PANEL_MIN_WIDTH = 120
 """Pixels per square panel below which its ticks, title and colour bar overlap."""
 
@@ -127,7 +128,8 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
     Args:
         history: what ``toygan.train`` returned or ``History.load`` read.
         path: the output file; written atomically.
-        format: ``gif``, ``mp4``, ``png`` or ``html``; ``None`` takes it from the file's suffix.
+        format: ``gif``, ``mp4``, ``png`` or ``html``; the file's suffix gives it, and a format
+            given must agree with the suffix.
         fps: frames per second (GIF, MP4 and the HTML player).
         width: frame width in pixels (rounded down to a multiple of 16); height follows.
         member: which ensemble member to show.
@@ -174,19 +176,11 @@ def check_output(path: str | Path, format: str | None, fps: float, max_frames: i
     """Validate the output options before any drawing; returns the path and the format.
 
     Raises:
-        ToyganError: for an unknown format, an fps outside 0.5–60, or fewer than 2 frames.
+        ToyganError: for a folder, an unknown or missing suffix, a format that disagrees with the
+            suffix, an fps outside 0.5–60, or fewer than 2 frames.
     """
     path = Path(path)
-    if path.is_dir():
-        raise ToyganError(f"output {str(path)!r} is a folder; name a file in it, such as "
-                          f"{str(path / 'animation.gif')!r}")
-    suffix = path.suffix.lstrip(".").lower()
-    fmt = (format or suffix).lower() if isinstance(format, str) or format is None else format
-    if fmt not in FORMATS:
-        raise ToyganError(f"format = {fmt!r}: choose one of {list(FORMATS)}")
-    if format is not None and suffix in FORMATS and suffix != fmt:
-        raise ToyganError(f"format = {fmt!r} but the output {str(path)!r} ends in .{suffix}; "
-                          "give one of them, or make them agree")
+    fmt = output_format(path, format, list(FORMATS), elsewhere=STILLS_ELSEWHERE)
     number("fps", fps, 0.5, 60, open_low=False)
     integer("max_frames", max_frames, 2)
     return path, fmt

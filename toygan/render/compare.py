@@ -20,7 +20,7 @@ from toygan.render.animation import check_output, write_frames
 from toygan.render.figure import BlittedFigure, Look
 from toygan.render.panels import PANELS, Context, Shared, check_panels, panel_names
 
-__all__ = ["Column", "Comparison", "compare", "seeds"]
+__all__ = ["Column", "Comparison", "compare", "grid_height", "panel_grid", "seeds"]
 
 _MAX_COLUMNS = 16
 
@@ -48,31 +48,14 @@ class Comparison(BlittedFigure):
                 check_panels(c.history, panels, c.member)
             except ToyganError as err:
                 raise ToyganError(f"run {c.label!r}: {err}") from None
-        n, p = len(columns), len(panels)
-        # columns of about square cells in rows of up to 4; room for titles and the legend
-        across = min(n, 4)
-        down = -(-n // across)
-        super().__init__(width, min(2.0, max(0.3, down * p * 0.95 / across + 0.12)), look)
+        n = len(columns)
+        across = min(n, 4)  # columns of about square cells in rows of up to 4
+        super().__init__(width, grid_height(n, across, panels), look)
         with self.styled():
             self.columns = columns
             self.timeline = np.unique(np.concatenate([c.history.steps for c in columns]))
-            figures = np.atleast_1d(self.fig.subfigures(down, across, wspace=0.02, hspace=0.02)).ravel()
-            self.panels: list[list] = []
-            shared = Shared(cmap=self.look.cmap)  # one for all runs: their scales agree
-            for name in panels:
-                PANELS[name].agree([(c.history, c.member) for c in columns], shared)
-            for c, sub in zip(columns, figures, strict=False):
-                axes = np.atleast_1d(sub.subplots(p, 1))
-                context = Context(sub, c.history, c.member, shared)
-                self.panels.append([PANELS[name](context, ax) for name, ax in zip(panels, axes, strict=True)])
-                sub.suptitle(c.label, fontsize=10, fontweight="bold")
-            for sub in figures[n:]:
-                sub.set_visible(False)
+            self.panels = panel_grid(self.fig, columns, panels, across, Shared(cmap=self.look.cmap))
             self.title = self.fig.suptitle(self._title(len(self.timeline) - 1), fontsize=11)
-            handles = list({h.get_label(): h for column in self.panels for panel in column
-                            for h in panel.handles}.values())
-            self.fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4),
-                            fontsize=8, frameon=False, markerscale=1.5)
             self.freeze()
 
     @property
@@ -97,6 +80,37 @@ class Comparison(BlittedFigure):
     def _title(self, t: int) -> str:
         last = max(int(c.history.config.train.steps) for c in self.columns)
         return f"step {int(self.timeline[t]):,} / {last:,}"
+
+
+def grid_height(n: int, across: int, panels: Sequence[str]) -> float:
+    """The height / width of a grid of ``n`` columns, ``across`` to a row, each with ``panels``
+    stacked: about square cells, plus room for titles and the legend."""
+    down = -(-n // across)
+    return min(2.0, max(0.3, down * len(panels) * 0.95 / across + 0.12))
+
+
+def panel_grid(fig, columns: Sequence[Column], panels: Sequence[str], across: int,
+               shared: Shared) -> list[list]:
+    """Columns (``across`` to a row) of ``panels`` stacked, each column a subfigure headed by its
+    label, and one legend below for all; returns the panels, column by column. ``shared`` is
+    one for all columns, so that their scales agree."""
+    n, p = len(columns), len(panels)
+    figures = np.atleast_1d(fig.subfigures(-(-n // across), across, wspace=0.02, hspace=0.02)).ravel()
+    for name in panels:
+        PANELS[name].agree([(c.history, c.member) for c in columns], shared)
+    grid = []
+    for c, sub in zip(columns, figures, strict=False):
+        axes = np.atleast_1d(sub.subplots(p, 1))
+        context = Context(sub, c.history, c.member, shared)
+        grid.append([PANELS[name](context, ax) for name, ax in zip(panels, axes, strict=True)])
+        sub.suptitle(c.label, fontsize=10, fontweight="bold")
+    for sub in figures[n:]:
+        sub.set_visible(False)
+    handles = list({h.get_label(): h for column in grid for panel in column
+                    for h in panel.handles}.values())
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4), fontsize=8,
+               frameon=False, markerscale=1.5)
+    return grid
 
 
 def compare(columns: Sequence[Column], path: str | Path, *, panels: Sequence[str] = ("samples",),

@@ -42,6 +42,30 @@ class Look:
             raise ToyganError(f"style = {self.style!r}: choose one of {list(STYLES)}")
 
 
+def styled(look: Look) -> AbstractContextManager:
+    """The look's style sheet as a context: artists made inside it take its colours."""
+    return matplotlib.style.context(STYLES[look.style])
+
+
+def new_figure(width: int, height_ratio: float, look: Look) -> Figure:
+    """A figure ``width`` pixels wide (320–4096, rounded down to a multiple of 16) and
+    ``height_ratio`` × width high (also a multiple of 16: video encoders need it), on its own Agg
+    canvas, with a constrained layout."""
+    integer("width", width, 320, 4096)
+    width = width // 16 * 16
+    height = round(width * height_ratio / 16) * 16
+    # the layout is fixed in inches and the dpi follows the width, so every width shows the
+    # same picture, only sharper or smaller
+    dpi = look.dpi or width / 9.6
+    with styled(look):
+        # a Figure on its own Agg canvas, not pyplot: drawing never touches the user's backend
+        # or pyplot's figure list (a notebook's own plots keep showing)
+        fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
+        FigureCanvasAgg(fig)
+        fig.get_layout_engine().set(h_pad=0.06)  # room between the title and panel titles
+    return fig
+
+
 class BlittedFigure:
     """Base of the animations: ``__init__`` makes the figure, subclasses add their artists and call
     ``freeze()``; each frame updates the artists ``animated()`` lists and returns ``blit()``."""
@@ -49,24 +73,13 @@ class BlittedFigure:
     def __init__(self, width: int, height_ratio: float, look: Look | None = None) -> None:
         """``width`` in pixels (320–4096, rounded down to a multiple of 16); the height is
         ``height_ratio`` × width, also a multiple of 16 (video encoders need it)."""
-        integer("width", width, 320, 4096)
-        width = width // 16 * 16
-        height = round(width * height_ratio / 16) * 16
-        # the layout is fixed in inches and the dpi follows the width, so every width shows the
-        # same picture, only sharper or smaller
         self.look = look or Look()
-        dpi = self.look.dpi or width / 9.6
-        with self.styled():
-            # a Figure on its own Agg canvas, not pyplot: drawing never touches the user's backend
-            # or pyplot's figure list (a notebook's own plots keep showing)
-            self.fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
-            FigureCanvasAgg(self.fig)
-            self.fig.get_layout_engine().set(h_pad=0.06)  # room between the title and panel titles
+        self.fig = new_figure(width, height_ratio, self.look)
 
     def styled(self) -> AbstractContextManager:
         """The look's style sheet, active while the figure and its artists are made (they take
         their colours then; frames drawn later keep them)."""
-        return matplotlib.style.context(STYLES[self.look.style])
+        return styled(self.look)
 
     def animated(self) -> list:
         """The artists that change, in drawing order."""

@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import imageio.v2 as imageio
+import matplotlib
 import numpy as np
 
 from toygan.atomic import atomic_path
+from toygan.errors import ToyganError
 from toygan.render.html import write_html
 from toygan.render.palette import quantize
 
-__all__ = ["FORMATS", "Format", "write_gif", "write_mp4", "write_filmstrip"]
+__all__ = ["FORMATS", "STILL_FORMATS", "Format", "output_format", "write_gif", "write_mp4",
+           "write_filmstrip", "write_still"]
 
 
 def write_gif(frames: Sequence[np.ndarray], path: Path, fps: float, hold_last: float = 1.5) -> None:
@@ -86,3 +89,42 @@ def _html(frames: Iterable[np.ndarray], path: Path, fps: float, captions: list[s
 FORMATS: dict[str, Format] = {"gif": Format(_gif), "mp4": Format(_mp4), "png": Format(_png, stills=True),
                               "html": Format(_html)}
 """Name (the output file's suffix) → format."""
+
+STILL_FORMATS: dict[str, dict] = {"pdf": {"CreationDate": None}, "svg": {"Date": None}, "png": {}}
+"""Suffix → the metadata a still figure is saved with (``toygan figure``): PDF and SVG are vector
+files; their creation date is left out so the same figure gives the same bytes."""
+
+
+def write_still(fig, path: Path, fmt: str) -> None:
+    """A matplotlib figure as a PDF, SVG or PNG file, atomically, at the figure's own dpi."""
+    # SVG element ids are random unless salted
+    with atomic_path(path) as tmp, matplotlib.rc_context({"svg.hashsalt": "toygan"}):
+        fig.savefig(tmp, format=fmt, dpi=fig.dpi, metadata=STILL_FORMATS[fmt])
+
+
+def output_format(path: Path, format: str | None, formats: Sequence[str], elsewhere: str = "") -> str:
+    """The format of an output file: its suffix, which must be one of ``formats``; ``format``,
+    if given, must agree with it. ``elsewhere`` is appended to a refusal (where another format is
+    written). So no command writes, say, GIF bytes under a name that claims another format, or over
+    a run's own ``history.npz``.
+
+    Raises:
+        ToyganError: for a folder, a missing or unknown suffix, or a format that disagrees.
+    """
+    if path.is_dir():
+        raise ToyganError(f"output {str(path)!r} is a folder; name a file in it, such as "
+                          f"{str(path / ('animation.' + formats[0]))!r}")
+    if format is not None and (not isinstance(format, str) or format.lower() not in formats):
+        raise ToyganError(f"format = {format!r}: choose one of {list(formats)}{elsewhere}")
+    suffix = path.suffix.lstrip(".").lower()
+    if not suffix:
+        example = path.with_name(f"{path.name}.{format or formats[0]}")
+        raise ToyganError(f"output {str(path)!r} has no suffix; its suffix gives the format: name it "
+                          f"{str(example)!r} (one of {', '.join('.' + f for f in formats)})")
+    if suffix not in formats:
+        raise ToyganError(f"output {str(path)!r}: .{suffix} is not a format written here; end the "
+                          f"name in one of {', '.join('.' + f for f in formats)}{elsewhere}")
+    if format is not None and format.lower() != suffix:
+        raise ToyganError(f"format = {format!r} but the output {str(path)!r} ends in .{suffix}; "
+                          "give one of them, or make them agree")
+    return suffix
