@@ -415,3 +415,86 @@ def test_what_a_frame_cannot_hold_or_a_folder_is_refused_and_png_keeps_to_frames
     path = render(history, tmp_path / "b.png", max_frames=2)
     with Image.open(path) as im:  # two frames, side by side: one row
         assert im.width > 2 * im.height
+
+
+@pytest.mark.parametrize(("size", "expected"), [
+    ("1080p", (1920, 1080)), ("720P", (1280, 720)), ("4k", (3840, 2160)), ("1600x900", (1600, 896)),
+    ((1000, 600), (1000, 600)),
+])
+def test_frame_sizes_by_name_or_sides(size, expected):
+    from toygan.render.figure import frame_size
+
+    assert frame_size(size) == expected
+
+
+@pytest.mark.parametrize(("size", "needle"), [
+    ("huge", "size = 'huge': give one of 720p, 1080p, 4k or WIDTHxHEIGHT"),
+    ("1920x", "size = '1920x'"),
+    ("100x100", "width = 100: must be an integer between 320 and 4096"),
+    ("2000x400", "between square and 4:1"),
+    ("640x1000", "between square and 4:1"),
+])
+def test_bad_frame_sizes_are_named(size, needle):
+    from toygan.render.figure import frame_size
+
+    with pytest.raises(ToyganError, match=needle):
+        frame_size(size)
+
+
+PANEL_SETS = [["samples"], None, ["samples", "discriminator", "dstar", "gap"],
+              ["samples", "discriminator", "convergence", "jsd", "modes"], ["losses", "value", "optimality"]]
+
+
+@pytest.mark.parametrize("size", ["720p", "1080p", "1024x768"])
+@pytest.mark.parametrize("panels", PANEL_SETS)
+def test_a_sized_frame_fills_the_size_keeps_its_text_readable_and_cuts_nothing(history, size, panels):
+    """Every panel set at a projector's sizes: the frame is the size asked for, no text is
+    smaller than 1/40 of its height, and no axes, label, title or legend reaches past its edge."""
+    from matplotlib.text import Text
+
+    from toygan.render.figure import frame_size
+
+    width, height = frame_size(size)
+    anim = Animation(history, panels, size=size)
+    try:
+        frame = anim.frame(history.n_snapshots - 1)
+        assert frame.shape == (height, width, 3)
+        fig = anim.fig
+        renderer = fig.canvas.get_renderer()
+        texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+        assert min(t.get_fontsize() * fig.dpi / 72 for t in texts) >= height / 40 - 0.01
+        # the axes' boxes hold their titles, labels and the ticks they draw; the figure's own text
+        # (title, step, legend) is measured apart
+        boxes = ([ax.get_tightbbox(renderer) for ax in fig.axes]
+                 + [a.get_window_extent(renderer) for a in [*fig.texts, *fig.legends, anim.step_text]])
+        assert max(max(b.x1 - width, -b.x0, b.y1 - height, -b.y0) for b in boxes) <= 1
+    finally:
+        anim.close()
+
+
+def test_many_panels_in_a_squarer_frame_take_more_rows(history):
+    wide = Animation(history, ["samples", "discriminator", "dstar", "gap"], size="1920x540")
+    square = Animation(history, ["samples", "discriminator", "dstar", "gap"], size="1024x1024")
+    try:
+        rows = [len({id(p.ax.figure) for p in a.panels}) for a in (wide, square)]  # a subfigure a row
+        assert rows == [1, 2]
+    finally:
+        wide.close()
+        square.close()
+
+
+def test_text_too_large_for_the_frame_is_refused_not_clipped(history, tmp_path):
+    from toygan.render import Look
+
+    with pytest.raises(ToyganError, match="do not fit a 960x384 frame at dpi 300: lower --dpi"):
+        render(history, tmp_path / "a.gif", look=Look(dpi=300))
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_1080p_mp4_is_1920_by_1080(history, tmp_path):
+    path = render(history, tmp_path / "a.mp4", size="1080p", max_frames=3)
+    reader = imageio.get_reader(path, format="FFMPEG")
+    try:
+        assert reader.get_meta_data()["size"] == (1920, 1080)
+    finally:
+        reader.close()

@@ -237,7 +237,11 @@ def _output_options(parser: argparse.ArgumentParser, fps: float) -> None:
                              "self-contained page with a player (default: from --out's suffix; "
                              "render without --out: gif)")
     parser.add_argument("--fps", type=float, default=fps, help=f"frames per second (default: {fps:g})")
-    parser.add_argument("--width", type=int, default=960, help="width in pixels (default: 960)")
+    parser.add_argument("--width", type=int, help="width in pixels; the height follows (default: 960)")
+    parser.add_argument("--size",
+                        help="the frame's exact size for a screen or projector: 720p, 1080p, 4k or "
+                             "WIDTHxHEIGHT; panels are laid out in rows to fill it, the smallest "
+                             "text 1/40 of its height (instead of --width)")
     parser.add_argument("--frames", type=int, default=120,
                         help="at most this many frames, evenly spread over the run (default: 120)")
     _look_options(parser)
@@ -253,6 +257,14 @@ def _look_options(parser: argparse.ArgumentParser) -> None:
                         help="light or dark background (default: light)")
 
 
+def _frame(args: argparse.Namespace) -> dict:
+    """``--width`` or ``--size``, as the drawing calls take them."""
+    if args.size is not None and args.width is not None:
+        raise ToyganError(f"--size {args.size} and --width {args.width}: give one of them (a size "
+                          "sets the width and the height)")
+    return {"width": 960 if args.width is None else args.width, "size": args.size}
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from toygan.render import render
 
@@ -260,7 +272,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     history = _load_run(args.run_dir)
     out = Path(args.out) if args.out else run / f"animation.{args.format or 'gif'}"
     start = time.perf_counter()
-    path = render(history, out, format=args.format, fps=args.fps, width=args.width,
+    path = render(history, out, format=args.format, fps=args.fps, **_frame(args),
                   member=args.member, panels=_panel_list(args.panels) if args.panels else None,
                   max_frames=args.frames, look=_look(args))
     print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
@@ -312,7 +324,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out)
     start = time.perf_counter()
     path = compare(columns, out, panels=_panel_list(args.panels), format=args.format, fps=args.fps,
-                   width=args.width, max_frames=args.frames, look=_look(args))
+                   **_frame(args), max_frames=args.frames, look=_look(args))
     print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -323,7 +335,7 @@ def cmd_dirac(args: argparse.Namespace) -> int:
     runs = parse_runs(args.runs)
     start = time.perf_counter()
     path = render_dirac(args.out, runs, steps=args.steps, lr=args.lr, theta0=args.theta0,
-                        psi0=args.psi0, format=args.format, fps=args.fps, width=args.width,
+                        psi0=args.psi0, format=args.format, fps=args.fps, **_frame(args),
                         max_frames=args.frames, look=_look(args))
     print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
     return 0

@@ -9,7 +9,7 @@ import numpy as np
 
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.render.figure import BlittedFigure, Look
+from toygan.render.figure import TEXT_SHARE, BlittedFigure, Look, fitted_legend, frame_size
 from toygan.render.html import Player
 from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names
 from toygan.render.writers import FORMATS, output_format
@@ -31,6 +31,25 @@ def frame_indices(n_snapshots: int, max_frames: int) -> np.ndarray:
     return np.unique(np.linspace(0, n_snapshots - 1, max_frames).round().astype(int))
 
 
+def layout_rows(classes: Sequence[type], width: int, height: int) -> list[list[type]]:
+    """The panels in 1 to 3 rows, in order, whichever makes the panels largest in a ``width`` ×
+    ``height`` frame whose smallest text is 1/40 of its height (``frame_size``); fewer rows on a tie.
+
+    Sizes are in units of that text's height: a panel loses about 2 of them across to tick labels
+    and 2.5 down to its title and ticks; the figure's title and legend take about 4.
+    """
+    across, down = width / height * TEXT_SHARE, TEXT_SHARE - 4.0
+    best, best_side = [list(classes)], -1.0
+    for r in range(1, min(3, len(classes)) + 1):
+        k = -(-len(classes) // r)
+        rows = [list(classes[i:i + k]) for i in range(0, len(classes), k)]
+        side = min(min((across - 2 * len(row)) / sum(cls.width for cls in row), down / len(rows) - 2.5)
+                   for row in rows)
+        if side > best_side + 1e-9:
+            best, best_side = rows, side
+    return best
+
+
 def default_panels(history: History) -> tuple[str, ...]:
     """The panels drawn when none are named: the plane's three, or the 1D picture for a 1D run."""
     return DEFAULT_PANELS_1D if history.samples.shape[-1] == 1 else DEFAULT_PANELS
@@ -44,36 +63,48 @@ class Animation(BlittedFigure):
     """
 
     def __init__(self, history: History, panels: Sequence[str] | None = None, *,
-                 width: int = 960, member: int = 0, look: Look | None = None) -> None:
+                 width: int = 960, member: int = 0, look: Look | None = None,
+                 size: str | tuple[int, int] | None = None) -> None:
         panels = default_panels(history) if panels is None else panel_names(panels)
         check_panels(history, panels, member)
-        # about square panels plus room for titles and the legend: 0.4 × width for three panels;
-        # a colour bar's extra fifth does not count, the wide 1D picture counts twice
         classes = [PANELS[name] for name in panels]
-        need = round(PANEL_MIN_WIDTH * sum(cls.width for cls in classes))
-        if integer("width", width, 320, 4096) < need:
+        if size is None:
+            rows = [classes]
+            width = integer("width", width, 320, 4096)
+            wide = sum(round(cls.width) for cls in classes)
+            # about square panels plus room for titles and the legend: 0.4 × width for three
+            # panels; a colour bar's extra fifth does not count, the wide 1D picture counts twice
+            floor = 0.4 if any(cls.dims == (1,) for cls in classes) else 0.25  # room for its two axis lines
+            super().__init__(width, min(0.8, max(floor, 1.2 / wide)), look)
+        else:
+            width, height = frame_size(size)
+            rows = layout_rows(classes, width, height)
+            super().__init__(width, height / width, look, height=height)
+        need = round(PANEL_MIN_WIDTH * max(sum(cls.width for cls in row) for row in rows))
+        if width < need:
             raise ToyganError(f"{len(panels)} panels need a width of at least {need} pixels (width = "
                               f"{width}); draw fewer panels or a wider frame")
-        wide = sum(round(cls.width) for cls in classes)
-        floor = 0.4 if any(cls.dims == (1,) for cls in classes) else 0.25  # room for its two axis lines
-        super().__init__(width, min(0.8, max(floor, 1.2 / wide)), look)
         with self.styled():
             self.history = history
-            axes = np.atleast_1d(self.fig.subplots(1, len(panels),
-                                                   width_ratios=[cls.width for cls in classes]))
             # the figure's options, and what its panels compute once for all (D* maps)
             self.shared = Shared(cmap=self.look.cmap)
-            context = Context(self.fig, history, member, self.shared)
-            self.panels = [cls(context, ax) for cls, ax in zip(classes, axes, strict=True)]
+            self.panels = []
+            for row, sub in zip(rows, self._row_figures(len(rows)), strict=True):
+                axes = np.atleast_1d(sub.subplots(1, len(row), width_ratios=[cls.width for cls in row]))
+                context = Context(sub, history, member, self.shared)
+                self.panels += [cls(context, ax) for cls, ax in zip(row, axes, strict=True)]
             cfg = history.config
             self.label = f"{cfg.data.name} · {game_label(history)} · seed {cfg.train.seed + member}"
             # the title's widest text is set before the layout is frozen, so the layout leaves room
             self.title = self.fig.suptitle(f"{self.label} · {self._step(history.n_snapshots - 1)}",
                                            fontsize=11)
             handles = list({h.get_label(): h for panel in self.panels for h in panel.handles}.values())
-            self.fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4),
-                            fontsize=8, frameon=False, markerscale=1.5)
+            fitted_legend(self.fig, handles)
             self.freeze()
+
+    def _row_figures(self, n: int) -> list:
+        """The figure itself for one row of panels, else one subfigure per row."""
+        return [self.fig] if n == 1 else list(self.fig.subfigures(n, 1, hspace=0.02))
 
     def laid_out(self) -> None:
         # the title's one changing part, the step, becomes its own short text right after the
@@ -122,7 +153,7 @@ class Animation(BlittedFigure):
 def render(history: History, path: str | Path, *, format: str | None = None, fps: float = 12,
            width: int = 960, member: int = 0, max_frames: int = 120,
            panels: Sequence[str] | None = None, filmstrip_frames: int = 8,
-           look: Look | None = None) -> Path:
+           look: Look | None = None, size: str | tuple[int, int] | None = None) -> Path:
     """Render a history to a GIF, an MP4, a PNG filmstrip or an HTML player, without training.
 
     Args:
@@ -132,6 +163,9 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
             given must agree with the suffix.
         fps: frames per second (GIF, MP4 and the HTML player).
         width: frame width in pixels (rounded down to a multiple of 16); height follows.
+        size: instead of ``width``, the frame's exact size: ``"720p"``, ``"1080p"``, ``"4k"``,
+            ``"WIDTHxHEIGHT"`` or a (width, height) pair; the panels are laid out in the rows that
+            make them largest, with the smallest text 1/40 of the height (a projector's 16:9).
         member: which ensemble member to show.
         max_frames: at most this many snapshots, evenly spread, become frames.
         panels: panel names, left to right; ``None``: samples, discriminator, convergence (for
@@ -146,7 +180,7 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
         ToyganError: for an unknown format or panel, a bad size, fps or member.
     """
     path, fmt = check_output(path, format, fps, max_frames)
-    animation = Animation(history, panels, width=width, member=member, look=look)
+    animation = Animation(history, panels, width=width, member=member, look=look, size=size)
     try:
         return write_frames(animation.frame, history.n_snapshots, path, format=fmt, fps=fps,
                             max_frames=max_frames, filmstrip_frames=filmstrip_frames,
@@ -158,11 +192,11 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
 
 def player(history: History, *, fps: float = 12, width: int = 720, member: int = 0,
            max_frames: int = 60, panels: Sequence[str] | None = None,
-           look: Look | None = None) -> Player:
+           look: Look | None = None, size: str | tuple[int, int] | None = None) -> Player:
     """An HTML player of the history for a notebook: a cell that ends in ``player(history)`` shows
     it inline; ``.save(path)`` writes it as a page. Options as in ``render``."""
     check_output("player.html", None, fps, max_frames)
-    animation = Animation(history, panels, width=width, member=member, look=look)
+    animation = Animation(history, panels, width=width, member=member, look=look, size=size)
     try:
         indices = frame_indices(history.n_snapshots, max_frames)
         frames = [animation.frame(int(i)) for i in indices]

@@ -17,7 +17,7 @@ import numpy as np
 from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.render.animation import check_output, write_frames
-from toygan.render.figure import BlittedFigure, Look
+from toygan.render.figure import BlittedFigure, Look, fitted_legend, frame_size
 from toygan.render.panels import PANELS, Context, Shared, check_panels, panel_names
 
 __all__ = ["Column", "Comparison", "compare", "grid_height", "panel_grid", "seeds"]
@@ -38,7 +38,8 @@ class Comparison(BlittedFigure):
     """Columns of runs, rows of panels, one shared legend; ``frame(t)`` draws timeline step t."""
 
     def __init__(self, columns: Sequence[Column], panels: Sequence[str] = ("samples",), *,
-                 width: int = 960, look: Look | None = None) -> None:
+                 width: int = 960, look: Look | None = None,
+                 size: str | tuple[int, int] | None = None) -> None:
         if not 2 <= len(columns) <= _MAX_COLUMNS:
             raise ToyganError(f"{len(columns)} column(s): a comparison shows 2 to {_MAX_COLUMNS} "
                               "runs, or the seeds of a run trained with --seeds N ≥ 2")
@@ -50,7 +51,8 @@ class Comparison(BlittedFigure):
                 raise ToyganError(f"run {c.label!r}: {err}") from None
         n = len(columns)
         across = min(n, 4)  # columns of about square cells in rows of up to 4
-        super().__init__(width, grid_height(n, across, panels), look)
+        width, height = (width, None) if size is None else frame_size(size)
+        super().__init__(width, grid_height(n, across, panels), look, height)
         with self.styled():
             self.columns = columns
             self.timeline = np.unique(np.concatenate([c.history.steps for c in columns]))
@@ -108,24 +110,24 @@ def panel_grid(fig, columns: Sequence[Column], panels: Sequence[str], across: in
         sub.set_visible(False)
     handles = list({h.get_label(): h for column in grid for panel in column
                     for h in panel.handles}.values())
-    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4), fontsize=8,
-               frameon=False, markerscale=1.5)
+    fitted_legend(fig, handles)
     return grid
 
 
 def compare(columns: Sequence[Column], path: str | Path, *, panels: Sequence[str] = ("samples",),
             format: str | None = None, fps: float = 12, width: int = 960, max_frames: int = 120,
-            filmstrip_frames: int = 8, look: Look | None = None) -> Path:
+            filmstrip_frames: int = 8, look: Look | None = None,
+            size: str | tuple[int, int] | None = None) -> Path:
     """Render runs side by side, synchronised by step, as GIF, MP4, PNG filmstrip or HTML player.
 
     Args:
         columns: the runs, left to right (2 to 16; more than 4 wrap into rows).
-        path, format, fps, width, max_frames, filmstrip_frames, look: as in
+        path, format, fps, width, max_frames, filmstrip_frames, look, size: as in
             ``toygan.render.render``.
         panels: the panels each run shows, top to bottom.
     """
     path, fmt = check_output(path, format, fps, max_frames)
-    figure = Comparison(columns, panels, width=width, look=look)
+    figure = Comparison(columns, panels, width=width, look=look, size=size)
     try:
         return write_frames(figure.frame, figure.n_frames, path, format=fmt, fps=fps,
                             max_frames=max_frames, filmstrip_frames=filmstrip_frames,

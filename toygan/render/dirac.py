@@ -12,7 +12,7 @@ import numpy as np
 from toygan.dirac import UPDATE_SCHEMES, dirac_gan, eigenvalues, trajectory
 from toygan.errors import ToyganError
 from toygan.render.animation import check_output, write_frames
-from toygan.render.figure import BlittedFigure, Look
+from toygan.render.figure import BlittedFigure, Look, frame_size
 from toygan.render.style import FAKE, ink
 
 __all__ = ["DiracRun", "DiracAnimation", "render_dirac", "DEFAULT_RUNS", "parse_runs"]
@@ -55,14 +55,15 @@ def parse_runs(text: str) -> list[DiracRun]:
 
 
 def _growth(gan, run: DiracRun, lr: float) -> str:
-    """The per-step factor by which the distance to (0, 0) changes near it."""
+    """The per-step factor by which the distance to (0, 0) changes near it: the largest |λ| of the
+    eigenvalues λ of a step's update matrix."""
     if not gan.smooth:
         return "no Jacobian at (0, 0)"
     if not UPDATE_SCHEMES[run.scheme].discrete:
         ev = eigenvalues(gan, scheme=run.scheme)
-        return f"eigenvalues {ev[0].real:+.2f} ± {abs(ev[0].imag):.2f}i"
+        return f"eigenvalues λ = {ev[0].real:+.2f} ± {abs(ev[0].imag):.2f}i"
     rho = np.abs(eigenvalues(gan, lr=lr, scheme=run.scheme)).max()
-    return f"|eigenvalue| of a step = {rho:.4f}"
+    return f"|λ| of a step = {rho:.4f}"  # short: four panels fit 960 pixels
 
 
 class DiracAnimation(BlittedFigure):
@@ -70,7 +71,7 @@ class DiracAnimation(BlittedFigure):
 
     def __init__(self, runs: Sequence[DiracRun], *, steps: int = 500, lr: float = 0.1,
                  theta0: float = 1.0, psi0: float = 1.0, width: int = 960,
-                 look: Look | None = None) -> None:
+                 look: Look | None = None, size: str | tuple[int, int] | None = None) -> None:
         if not runs:
             raise ToyganError("runs: name at least one run")
         self.runs, self.steps, self.lr = list(runs), steps, lr
@@ -79,7 +80,8 @@ class DiracAnimation(BlittedFigure):
                       for g, r in zip(self.gans, self.runs, strict=True)]
         reach = max(2.0, 1.1 * max(np.abs(p).max() for p in self.paths))
         n = len(self.runs)
-        super().__init__(width, min(0.8, max(0.3, 1.15 / n)), look)
+        width, height = (width, None) if size is None else frame_size(size)
+        super().__init__(width, min(0.8, max(0.3, 1.15 / n)), look, height)
         with self.styled():
             # the two-line panel titles need more room under the figure title than the default
             self.fig.get_layout_engine().set(h_pad=0.09)
@@ -132,7 +134,7 @@ class DiracAnimation(BlittedFigure):
 def render_dirac(path: str | Path, runs: Sequence[DiracRun] = DEFAULT_RUNS, *, steps: int = 500,
                  lr: float = 0.1, theta0: float = 1.0, psi0: float = 1.0, format: str | None = None,
                  fps: float = 20, width: int = 960, max_frames: int = 150,
-                 look: Look | None = None) -> Path:
+                 look: Look | None = None, size: str | tuple[int, int] | None = None) -> Path:
     """Animate Dirac-GAN trajectories side by side (GIF, MP4, PNG filmstrip or HTML player).
 
     Args:
@@ -140,11 +142,11 @@ def render_dirac(path: str | Path, runs: Sequence[DiracRun] = DEFAULT_RUNS, *, s
         runs: variant, update scheme and γ of each panel.
         steps, lr: iterations and step size h (for ``continuous``, the RK4 step).
         theta0, psi0: the starting point.
-        format, fps, width, max_frames, look: as in ``toygan.render.render``.
+        format, fps, width, max_frames, look, size: as in ``toygan.render.render``.
     """
     path, fmt = check_output(path, format, fps, max_frames)
     animation = DiracAnimation(runs, steps=steps, lr=lr, theta0=theta0, psi0=psi0, width=width,
-                               look=look)
+                               look=look, size=size)
     try:
         return write_frames(animation.frame, steps + 1, path, format=fmt, fps=fps,
                             max_frames=max_frames, caption=lambda i: f"iteration {i:,}",

@@ -6,6 +6,7 @@ artists that change is 3–4× faster than redrawing the figure every frame.
 
 from __future__ import annotations
 
+import warnings
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
@@ -19,7 +20,8 @@ from toygan.errors import ToyganError
 from toygan.render.style import D_CMAP, STYLES
 from toygan.validate import integer, number
 
-__all__ = ["BlittedFigure", "Look", "STYLES"]
+__all__ = ["BlittedFigure", "Look", "SIZES", "STYLES", "fitted_legend", "frame_size", "new_figure",
+           "styled", "lay_out"]
 
 
 @dataclass(frozen=True)
@@ -47,16 +49,53 @@ def styled(look: Look) -> AbstractContextManager:
     return matplotlib.style.context(STYLES[look.style])
 
 
-def new_figure(width: int, height_ratio: float, look: Look) -> Figure:
-    """A figure ``width`` pixels wide (320–4096, rounded down to a multiple of 16) and
-    ``height_ratio`` × width high (also a multiple of 16: video encoders need it), on its own Agg
-    canvas, with a constrained layout."""
+SIZES = {"720p": (1280, 720), "1080p": (1920, 1080), "4k": (3840, 2160)}
+"""Named frame sizes (16:9); ``frame_size`` also reads ``WIDTHxHEIGHT``."""
+SMALLEST_TEXT = 8
+"""Points of the smallest text the panels draw (ticks, legend)."""
+TEXT_SHARE = 40
+"""A sized frame's smallest text is at least 1/40 of its height: readable from the back of a room."""
+
+
+def frame_size(size: str | tuple[int, int]) -> tuple[int, int]:
+    """A frame size as (width, height) pixels: a name in ``SIZES`` or ``"WIDTHxHEIGHT"``, each side
+    a multiple of 8 (the MP4 writer's blocks; other values are rounded down) between 320 and 4096
+    wide and 240 to 2304 high, no wider than 4:1 nor taller than 1:1.
+
+    Raises:
+        ToyganError: for an unknown name, a malformed size or sides out of range.
+    """
+    if isinstance(size, str):
+        text = size.strip().lower()
+        if text in SIZES:
+            return SIZES[text]
+        w, sep, h = text.partition("x")
+        if not (sep and w.isdigit() and h.isdigit()):
+            raise ToyganError(f"size = {size!r}: give one of {', '.join(SIZES)} or WIDTHxHEIGHT in "
+                              "pixels, such as 1600x900")
+        size = (int(w), int(h))
+    width = integer("width", size[0], 320, 4096) // 8 * 8
+    height = integer("height", size[1], 240, 2304) // 8 * 8
+    if not 1 <= width / height <= 4:
+        raise ToyganError(f"size = {width}x{height}: the frame must be between square and 4:1 wide "
+                          "(16:9 for a projector: 1920x1080)")
+    return width, height
+
+
+def new_figure(width: int, height_ratio: float, look: Look, height: int | None = None) -> Figure:
+    """A figure ``width`` pixels wide (320–4096) and ``height_ratio`` × width high, both rounded to
+    multiples of 16 (video encoders need it), on its own Agg canvas, with a constrained layout.
+    With ``height`` (a sized frame, whose sides ``frame_size`` checked) the frame is exactly
+    width × height and the text scales with the height, its smallest 1/40 of it."""
     integer("width", width, 320, 4096)
-    width = width // 16 * 16
-    height = round(width * height_ratio / 16) * 16
-    # the layout is fixed in inches and the dpi follows the width, so every width shows the
-    # same picture, only sharper or smaller
-    dpi = look.dpi or width / 9.6
+    if height is None:
+        width = width // 16 * 16
+        height = round(width * height_ratio / 16) * 16
+        # the layout is fixed in inches and the dpi follows the width, so every width shows the
+        # same picture, only sharper or smaller
+        dpi = look.dpi or width / 9.6
+    else:
+        dpi = look.dpi or height / TEXT_SHARE * 72 / SMALLEST_TEXT
     with styled(look):
         # a Figure on its own Agg canvas, not pyplot: drawing never touches the user's backend
         # or pyplot's figure list (a notebook's own plots keep showing)
@@ -66,15 +105,80 @@ def new_figure(width: int, height_ratio: float, look: Look) -> Figure:
     return fig
 
 
+def fitted_legend(fig: Figure, handles: list, fontsize: float = 8, most: int = 4):
+    """One legend below the figure's panels for ``handles``, in as many columns (up to ``most``)
+    as fit the figure's width, so that no entry is cut off at the frame's edge."""
+    renderer = fig.canvas.get_renderer()
+    for ncol in range(min(len(handles), most), 0, -1):
+        legend = fig.legend(handles=handles, loc="outside lower center", ncol=ncol, fontsize=fontsize,
+                            frameon=False, markerscale=1.5)
+        if ncol == 1 or legend.get_window_extent(renderer).width <= 0.98 * fig.bbox.width:
+            return legend
+        legend.remove()
+    return None  # no handles
+
+
+def wrap_wide_titles(fig: Figure) -> bool:
+    """Break each panel title that the layout pushed past the frame's edge onto two lines, at the
+    space nearest its middle; True if one was broken (the layout must then run again)."""
+    renderer, width = fig.canvas.get_renderer(), fig.bbox.width
+    broken = False
+    for ax in fig.axes:
+        box = ax.title.get_window_extent(renderer)
+        text = ax.title.get_text()
+        if (box.x0 < 0 or box.x1 > width) and " " in text and "\n" not in text:
+            middle = len(text) / 2
+            cut = min((i for i, c in enumerate(text) if c == " "), key=lambda i: abs(i - middle))
+            ax.title.set_text(f"{text[:cut]}\n{text[cut + 1:]}")
+            broken = True
+    return broken
+
+
+def check_fits(fig: Figure, look: Look, gave_up: bool = False) -> None:
+    """A ToyganError if the laid-out figure's text or panels reach past its edges or the layout
+    gave up (``gave_up``: text too large for the frame): a frame never shows a cut-off label."""
+    renderer = fig.canvas.get_renderer()
+    frame = fig.bbox
+    boxes = ([ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()]
+             + [artist.get_window_extent(renderer) for artist in [*fig.legends, *fig.texts]])
+    if boxes and not gave_up:
+        reach = max(max(b.x1 - frame.width, -b.x0, b.y1 - frame.height, -b.y0) for b in boxes)
+        if reach <= 1:
+            return
+    size = f"{round(frame.width)}x{round(frame.height)}"
+    fix = f"lower --dpi (default {round(frame.width / 9.6)})" if look.dpi else "choose a larger frame"
+    raise ToyganError(f"the panels and their text do not fit a {size} frame at dpi {fig.dpi:g}: {fix} "
+                      "or draw fewer panels")
+
+
+def lay_out(fig: Figure, look: Look) -> None:
+    """Run the figure's constrained layout, break panel titles too wide for the frame
+    (``wrap_wide_titles``) and check that everything fits (``check_fits``)."""
+    with warnings.catch_warnings(record=True) as caught:
+        # matplotlib warns and leaves the layout when text leaves the panels no room;
+        # check_fits says so in one line instead
+        warnings.simplefilter("always")
+        fig.canvas.draw()
+        if wrap_wide_titles(fig):
+            fig.canvas.draw()
+    gave_up = any("constrained_layout not applied" in str(w.message) for w in caught)
+    for w in caught:
+        if "constrained_layout not applied" not in str(w.message):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    check_fits(fig, look, gave_up)
+
+
 class BlittedFigure:
     """Base of the animations: ``__init__`` makes the figure, subclasses add their artists and call
     ``freeze()``; each frame updates the artists ``animated()`` lists and returns ``blit()``."""
 
-    def __init__(self, width: int, height_ratio: float, look: Look | None = None) -> None:
+    def __init__(self, width: int, height_ratio: float, look: Look | None = None,
+                 height: int | None = None) -> None:
         """``width`` in pixels (320–4096, rounded down to a multiple of 16); the height is
-        ``height_ratio`` × width, also a multiple of 16 (video encoders need it)."""
+        ``height_ratio`` × width, also a multiple of 16 (video encoders need it), or ``height``
+        (``new_figure``)."""
         self.look = look or Look()
-        self.fig = new_figure(width, height_ratio, self.look)
+        self.fig = new_figure(width, height_ratio, self.look, height)
 
     def styled(self) -> AbstractContextManager:
         """The look's style sheet, active while the figure and its artists are made (they take
@@ -87,7 +191,7 @@ class BlittedFigure:
 
     def freeze(self) -> None:
         """Lay the figure out once, then cache everything but the animated artists."""
-        self.fig.canvas.draw()  # the constrained layout places the axes once...
+        lay_out(self.fig, self.look)  # the constrained layout places the axes once...
         self.fig.set_layout_engine("none")  # ...and stays put from then on
         self.laid_out()
         for artist in self.animated():

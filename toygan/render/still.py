@@ -16,7 +16,7 @@ from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.render.animation import PANEL_MIN_WIDTH, default_panels
 from toygan.render.compare import Column, grid_height, panel_grid
-from toygan.render.figure import Look, new_figure, styled
+from toygan.render.figure import Look, lay_out, new_figure, styled
 from toygan.render.panels import PANELS, Shared, check_panels, game_label, panel_names
 from toygan.render.writers import STILL_FORMATS, output_format, write_still
 from toygan.validate import integer
@@ -102,6 +102,7 @@ def still(history: History, path: str | Path, *, steps: Sequence[int] | None = N
             seed = history.config.train.seed + member
             fig.suptitle(f"{history.config.data.name} · {game_label(history)} · seed {seed}",
                          fontsize=11)
+            lay_out(fig, look)
         write_still(fig, path, fmt)
     finally:
         fig.clear()

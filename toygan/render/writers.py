@@ -35,11 +35,11 @@ def write_gif(frames: Sequence[np.ndarray], path: Path, fps: float, hold_last: f
 
 
 def write_mp4(frames: Iterable[np.ndarray], path: Path, fps: float) -> None:
-    """H.264 MP4 through imageio-ffmpeg (its bundled ffmpeg). Frame sides should be multiples of 16;
-    other sizes are padded by ffmpeg's macro-block rounding."""
+    """H.264 MP4 through imageio-ffmpeg (its bundled ffmpeg). Frame sides should be multiples of 8
+    (1080 is not one of 16); other sizes are resized by imageio to the next multiple."""
     with atomic_path(path) as tmp:
         writer = imageio.get_writer(tmp, format="FFMPEG", fps=fps, codec="libx264", quality=8,
-                                    pixelformat="yuv420p", macro_block_size=16,
+                                    pixelformat="yuv420p", macro_block_size=8,
                                     ffmpeg_log_level="error")
         try:
             for frame in frames:
