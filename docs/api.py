@@ -35,12 +35,16 @@ MODULES = [
     ("toygan.sweep", "sweeps: configurations × seeds on joblib or Dask, with the statistics a claim needs"),
     ("toygan.presets", "named configs"),
     ("toygan.render", "animations, comparisons, players, still figures"),
+    ("toygan.render.timing", "frame schedules: when each snapshot is shown"),
     ("toygan.live", "the classroom server: play and steer a Game in the browser"),
     ("toygan.recipes", "the recipe library"),
 ]
 
 # constants carry their description in an attribute docstring, which Python does not keep
 CONSTANTS = {
+    "TIMINGS": "name → frame schedule: even, log (the early steps slowed down), changes (time where "
+               "the picture changes)",
+    "MAX_SLOWDOWN": "a schedule shows no snapshot longer than this many times its even share",
     "JSD_METHODS": "name → how jsd integrates: grid, monte-carlo (auto: the grid where it holds)",
     "VALUE_METHODS": "name → how value integrates: grid, monte-carlo",
     "MC_SAMPLES": "draws from each density for Monte Carlo (2**20)",

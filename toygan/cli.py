@@ -21,6 +21,7 @@ from toygan.presets import PRESETS, preset_config
 from toygan.render.animation import FORMATS
 from toygan.render.panels import PANELS
 from toygan.render.style import D_CMAP, STYLES
+from toygan.render.timing import TIMINGS, parse_holds
 from toygan.render.writers import STILL_FORMATS
 from toygan.signals import STOP_SIGNALS
 from toygan.sweep.backends import BACKENDS
@@ -274,7 +275,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     path = render(history, out, format=args.format, fps=args.fps, **_frame(args),
                   member=args.member, panels=_panel_list(args.panels) if args.panels else None,
-                  max_frames=args.frames, look=_look(args))
+                  max_frames=args.frames, look=_look(args), timing=args.timing,
+                  holds=parse_holds(args.hold) if args.hold else None)
     print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -639,6 +641,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="comma-separated panels, left to right, from: "
                              f"{', '.join(PANELS)} (default: samples,discriminator,convergence; "
                              "for a 1D target goodfellow,convergence)")
+    render.add_argument("--timing", choices=list(TIMINGS), default="even",
+                        help="when each snapshot is shown: even; log (each tenfold of steps the "
+                             "same time: the early steps slowed down); changes (time where the "
+                             "samples and D change most) (default: even)")
+    render.add_argument("--hold", help="hold the frames of these steps, as STEP:SECONDS,... "
+                                       "(e.g. 200:2,3000:1.5)")
     _output_options(render, fps=12)
     render.set_defaults(func=cmd_render)
 

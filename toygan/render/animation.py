@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +12,7 @@ from toygan.history import History
 from toygan.render.figure import TEXT_SHARE, BlittedFigure, Look, fitted_legend, frame_size
 from toygan.render.html import Player
 from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names
+from toygan.render.timing import even, schedule
 from toygan.render.writers import FORMATS, output_format
 from toygan.validate import integer, number
 
@@ -24,11 +25,7 @@ PANEL_MIN_WIDTH = 120
 """Pixels per square panel below which its ticks, title and colour bar overlap."""
 
 
-def frame_indices(n_snapshots: int, max_frames: int) -> np.ndarray:
-    """At most ``max_frames`` snapshot indices, evenly spread, always with the first and last."""
-    if n_snapshots <= max_frames:
-        return np.arange(n_snapshots)
-    return np.unique(np.linspace(0, n_snapshots - 1, max_frames).round().astype(int))
+frame_indices = even  # the even schedule by its old name
 
 
 def layout_rows(classes: Sequence[type], width: int, height: int) -> list[list[type]]:
@@ -153,7 +150,8 @@ class Animation(BlittedFigure):
 def render(history: History, path: str | Path, *, format: str | None = None, fps: float = 12,
            width: int = 960, member: int = 0, max_frames: int = 120,
            panels: Sequence[str] | None = None, filmstrip_frames: int = 8,
-           look: Look | None = None, size: str | tuple[int, int] | None = None) -> Path:
+           look: Look | None = None, size: str | tuple[int, int] | None = None,
+           timing: str = "even", holds: Mapping[int, float] | None = None) -> Path:
     """Render a history to a GIF, an MP4, a PNG filmstrip or an HTML player, without training.
 
     Args:
@@ -167,7 +165,10 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
             ``"WIDTHxHEIGHT"`` or a (width, height) pair; the panels are laid out in the rows that
             make them largest, with the smallest text 1/40 of the height (a projector's 16:9).
         member: which ensemble member to show.
-        max_frames: at most this many snapshots, evenly spread, become frames.
+        max_frames: the number of frames (at most the snapshots' number with ``even`` timing).
+        timing: when each snapshot is shown (``toygan.render.timing.TIMINGS``): ``even``,
+            ``log`` (the early steps slowed down) or ``changes`` (time where the picture changes).
+        holds: step → seconds to hold its frame (``{200: 2}``).
         panels: panel names, left to right; ``None``: samples, discriminator, convergence (for
             a 1D target: goodfellow, convergence).
         filmstrip_frames: frames in the PNG filmstrip, tiled two across.
@@ -180,10 +181,11 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
         ToyganError: for an unknown format or panel, a bad size, fps or member.
     """
     path, fmt = check_output(path, format, fps, max_frames)
+    frames = schedule(history, max_frames, timing, holds=holds, fps=fps, member=member)
     animation = Animation(history, panels, width=width, member=member, look=look, size=size)
     try:
         return write_frames(animation.frame, history.n_snapshots, path, format=fmt, fps=fps,
-                            max_frames=max_frames, filmstrip_frames=filmstrip_frames,
+                            max_frames=max_frames, filmstrip_frames=filmstrip_frames, indices=frames,
                             caption=lambda i: f"step {int(history.steps[i]):,}",
                             title=animation.label)
     finally:
@@ -192,14 +194,15 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
 
 def player(history: History, *, fps: float = 12, width: int = 720, member: int = 0,
            max_frames: int = 60, panels: Sequence[str] | None = None,
-           look: Look | None = None, size: str | tuple[int, int] | None = None) -> Player:
+           look: Look | None = None, size: str | tuple[int, int] | None = None,
+           timing: str = "even", holds: Mapping[int, float] | None = None) -> Player:
     """An HTML player of the history for a notebook: a cell that ends in ``player(history)`` shows
     it inline; ``.save(path)`` writes it as a page. Options as in ``render``."""
     check_output("player.html", None, fps, max_frames)
+    indices = schedule(history, max_frames, timing, holds=holds, fps=fps, member=member)
     animation = Animation(history, panels, width=width, member=member, look=look, size=size)
     try:
-        indices = frame_indices(history.n_snapshots, max_frames)
-        frames = [animation.frame(int(i)) for i in indices]
+        frames = list(_drawn(animation.frame, indices))
     finally:
         animation.close()
     return Player(frames, [f"step {int(history.steps[i]):,}" for i in indices], fps,
@@ -223,13 +226,28 @@ def check_output(path: str | Path, format: str | None, fps: float, max_frames: i
 def write_frames(frame: Callable[[int], np.ndarray], n_frames: int, path: str | Path, *,
                  format: str | None = None, fps: float = 12, max_frames: int = 120,
                  filmstrip_frames: int = 8, caption: Callable[[int], str] | None = None,
-                 title: str = "toygan animation") -> Path:
+                 title: str = "toygan animation", indices: Sequence[int] | None = None) -> Path:
     """Draw frames ``frame(i)`` for up to ``max_frames`` of ``n_frames`` indices (evenly spread;
-    ``filmstrip_frames`` for a PNG) and write them as GIF, MP4, PNG filmstrip or HTML player.
+    ``filmstrip_frames`` for a PNG), or for ``indices`` in that order (a schedule, where a repeated
+    index is shown longer), and write them as GIF, MP4, PNG filmstrip or HTML player.
     ``caption(i)`` labels frame i in the HTML player (default: ``frame i``); ``title`` names the page."""
     path, fmt = check_output(path, format, fps, max_frames)
     writer = FORMATS[fmt]
-    indices = frame_indices(n_frames, min(filmstrip_frames, max_frames) if writer.stills else max_frames)
+    if indices is None:
+        indices = even(n_frames, min(filmstrip_frames, max_frames) if writer.stills else max_frames)
+    elif writer.stills:  # a filmstrip shows distinct moments
+        distinct = np.unique(np.asarray(indices))
+        indices = distinct[even(len(distinct), min(filmstrip_frames, max_frames))]
+    indices = [int(i) for i in indices]
     caption = caption or (lambda i: f"frame {i}")
-    writer.write((frame(int(i)) for i in indices), path, fps, [caption(int(i)) for i in indices], title)
+    writer.write(_drawn(frame, indices), path, fps, [caption(i) for i in indices], title)
     return path
+
+
+def _drawn(frame: Callable[[int], np.ndarray], indices: list[int]) -> Iterator[np.ndarray]:
+    """The frames of ``indices``, a repeated index drawn once."""
+    last, image = None, None
+    for i in indices:
+        if i != last:
+            last, image = i, frame(i)
+        yield image

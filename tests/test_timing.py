@@ -1,0 +1,90 @@
+"""Frame schedules: when each snapshot is shown (``--timing``, ``--hold``)."""
+
+import numpy as np
+import pytest
+from conftest import tiny_config
+from PIL import Image
+
+from toygan import train
+from toygan.errors import ToyganError
+from toygan.render import render
+from toygan.render.timing import MAX_SLOWDOWN, change, even, parse_holds, schedule
+
+
+@pytest.fixture(scope="module")
+def history():
+    return train(tiny_config(**{"train.steps": 200, "record.every": 10}), progress=False)  # 21 snapshots
+
+
+def counts(frames, n):
+    return np.bincount(frames, minlength=n)
+
+
+def test_even_spreads_the_snapshots_with_first_and_last():
+    np.testing.assert_array_equal(even(5, 10), np.arange(5))
+    idx = even(101, 8)
+    assert len(idx) == 8 and idx[0] == 0 and idx[-1] == 100 and np.all(np.diff(idx) > 0)
+
+
+@pytest.mark.parametrize("timing", ["log", "changes"])
+def test_a_schedule_runs_forward_from_first_to_last_in_the_frames_asked(history, timing):
+    frames = schedule(history, 60, timing)
+    assert len(frames) == 60 and frames[0] == 0 and frames[-1] == history.n_snapshots - 1
+    assert np.all(np.diff(frames) >= 0)
+
+
+def test_log_timing_slows_the_early_steps(history):
+    c = counts(schedule(history, 60, "log"), history.n_snapshots)
+    assert c[1:4].sum() > 3 * c[-3:].sum()  # steps 10-30 are on screen far longer than 180-200
+    assert c.max() <= MAX_SLOWDOWN * 60 / (history.n_snapshots - 1) + 2
+
+
+def test_changes_timing_gives_time_where_the_picture_changes(history):
+    moved = change(history)
+    assert moved[0] == 0 and np.isclose(moved.sum(), 1)
+    c = counts(schedule(history, 80, "changes"), history.n_snapshots)
+    busy, quiet = np.argsort(moved[1:])[-3:] + 1, np.argsort(moved[1:])[:3] + 1
+    assert c[busy].sum() > 2 * c[quiet].sum()
+
+
+def test_a_history_that_does_not_change_gets_even_time(history, monkeypatch):
+    import toygan.render.timing as timing
+
+    monkeypatch.setattr(timing, "change", lambda h, member=0: np.zeros(h.n_snapshots))
+    assert schedule(history, 10, "changes") == [int(i) for i in even(history.n_snapshots, 10)]
+
+
+def test_holds_repeat_the_nearest_snapshot(history):
+    frames = schedule(history, 8, "even", holds={104: 1.5}, fps=4)
+    i = 10  # step 100, the nearest snapshot to 104
+    assert frames.count(i) == 1 + 6 and len(frames) == 8 + 1 + 6  # step 100 was skipped by even: shown
+    assert np.all(np.diff(frames) >= 0)
+
+
+@pytest.mark.parametrize(("kwargs", "needle"), [
+    ({"timing": "slow"}, "timing = 'slow': choose one of"),
+    ({"holds": {500: 1}}, "hold at step 500: this run recorded steps 0 to 200"),
+    ({"holds": {100: 60}}, "hold at step 100: seconds = 60"),
+    ({"max_frames": 1}, "max_frames = 1"),
+])
+def test_bad_schedules_are_named(history, kwargs, needle):
+    with pytest.raises(ToyganError, match=needle):
+        schedule(history, **{"max_frames": 10, **kwargs})
+
+
+def test_parse_holds():
+    assert parse_holds("200:2, 3000:1.5,40") == {200: 2.0, 3000: 1.5, 40: 2.0}
+    with pytest.raises(ToyganError, match="--hold 'x:1': give STEP:SECONDS"):
+        parse_holds("x:1")
+
+
+def test_a_gif_with_changes_timing_spends_its_time_by_the_schedule(history, tmp_path):
+    path = render(history, tmp_path / "a.gif", timing="changes", max_frames=40, fps=10, width=480,
+                  panels=["samples"])
+    with Image.open(path) as im:  # Pillow joins repeated frames into one, adding their durations
+        durations = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            durations.append(im.info["duration"])
+    assert sum(durations) == pytest.approx(100 * 39 + 1500, abs=50)  # 40 frames at 10 fps, last held 1.5 s
+    assert max(durations[:-1]) > 100  # some moment is slowed down
