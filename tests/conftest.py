@@ -1,5 +1,7 @@
 """Shared fixtures: tiny configs that train in well under a second."""
 
+import shutil
+
 import pytest
 
 from toygan import Config
@@ -30,3 +32,40 @@ def damaged(data, original: bytes) -> bytes:
         i = data.draw(st.integers(0, len(flipped) - 1), "byte")
         flipped[i] ^= 1 << data.draw(st.integers(0, 7), "bit")
     return bytes(flipped)
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+BROWSER_DEADLINE = 120.0  # seconds: only a broken page takes this long
+
+
+def _browser(window: str):
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("the browser tests need Debian's chromium and chromium-driver (apt-get install "
+                    "chromium chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="the browser tests need selenium")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 f"--window-size={window}", "--force-device-scale-factor=1", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    driver.set_page_load_timeout(BROWSER_DEADLINE)
+    return driver
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium through Selenium, in a 1600 × 900 window."""
+    driver = _browser("1600,900")
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def projector():
+    """Headless Chromium through Selenium, in a 1920 × 1080 window (a projector's)."""
+    driver = _browser("1920,1080")
+    yield driver
+    driver.quit()

@@ -27,6 +27,8 @@ def history():
 def test_page_is_self_contained(history, tmp_path):
     page = render(history, tmp_path / "a.html", width=480).read_text()
     assert page.count("data:image/png;base64,") == 6 + 1  # every frame, and the first in <img>
+    slow = render(history, tmp_path / "b.html", width=480, timing="changes", max_frames=30).read_text()
+    assert slow.count("data:image/png;base64,") == 6 + 1  # a repeated frame is stored once
     assert "http://" not in page and "https://" not in page and "<link" not in page
     assert 'src="data:' in page and "step 50" in page
     for control in ('data-act="play"', 'data-act="prev"', 'data-act="next"', 'type="range"'):
@@ -35,7 +37,7 @@ def test_page_is_self_contained(history, tmp_path):
 
 def _screenshot(page, shot, tmp_path, fragment=""):
     subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-                    "--window-size=700,500", f"--screenshot={shot}", page.as_uri() + fragment],
+                    "--window-size=512,500", f"--screenshot={shot}", page.as_uri() + fragment],
                    check=True, capture_output=True, timeout=120)
     with Image.open(shot) as im:
         return np.asarray(im.convert("RGB")).astype(int)
@@ -53,6 +55,7 @@ def test_chromium_shows_the_frame_and_the_controls(history, tmp_path, fragment, 
     expected = np.asarray(quantize(frames)[index].convert("RGB")).astype(int)
     shot = _screenshot(page, tmp_path / "shot.png", tmp_path, fragment)
     h, w, _ = expected.shape
+    # the page fits the frame to the window's width: 512 − 2 × 16 px of margin shows it at its own size
     margin = 8  # the body's 1em margin is 16 px at 16 px/em; search a little around it
     best = min(np.abs(shot[y:y + h, x:x + w] - expected).mean()
                for y in range(16 - margin, 16 + margin) for x in range(16 - margin, 16 + margin))
@@ -72,4 +75,75 @@ def test_notebooks_show_a_history_as_a_player(history, tmp_path):
     ids = [p._repr_html_().split('id="')[1].split('"')[0] for p in (one, two)]
     assert ids[0] != ids[1], "two players on one page need their own ids"
     page = one.save(tmp_path / "p.html").read_text()
-    assert page.startswith("<!DOCTYPE html>") and one.fragment in page
+    assert page.startswith("<!DOCTYPE html>")
+    assert one.fragment.replace('data-keys="focus"', 'data-keys="page"') in page  # its own page: all keys
+
+
+def _player_page(history, tmp_path):
+    return render(history, tmp_path / "a.html", width=480, max_frames=6)
+
+
+def test_the_page_fills_a_projector_and_its_keys_work_without_a_click(history, tmp_path, projector):
+    from conftest import BROWSER_DEADLINE
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    projector.get(_player_page(history, tmp_path).as_uri())
+    wait = WebDriverWait(projector, BROWSER_DEADLINE, poll_frequency=0.05)
+    img = projector.find_element(By.TAG_NAME, "img")
+    slider = projector.find_element(By.CSS_SELECTOR, "input[type=range]")
+    shown = projector.execute_script("const r = arguments[0].getBoundingClientRect();"
+                                     "return [r.width, r.height, innerWidth, innerHeight];", img)
+    assert shown[0] > 0.9 * shown[2] or shown[1] > 0.8 * shown[3], f"the frame is not fitted: {shown}"
+    assert shown[1] < shown[3], "the frame pushes the controls out of the window"
+    keys = ActionChains(projector)
+    keys.send_keys("\ue014").perform()  # → on the page, nothing clicked: one frame on
+    assert slider.get_attribute("value") == "1"
+    projector.execute_script("arguments[0].focus()", slider)
+    ActionChains(projector).send_keys("\ue014").perform()  # → on the focused slider: still one frame
+    assert slider.get_attribute("value") == "2"
+    ActionChains(projector).send_keys("\ue012").perform()  # ←
+    assert slider.get_attribute("value") == "1"
+    ActionChains(projector).send_keys("\ue010").perform()  # End
+    assert slider.get_attribute("value") == "5"
+    assert projector.find_element(By.TAG_NAME, "output").text == "step 50"
+    speed = projector.find_element(By.TAG_NAME, "select")
+    ActionChains(projector).send_keys("+").perform()
+    assert speed.get_attribute("value") == "2"
+    # with the loop on, playing from the last frame comes round to the first and goes on
+    ActionChains(projector).send_keys("l").perform()
+    assert projector.find_element(By.CSS_SELECTOR, "[data-act=loop]").is_selected()
+    ActionChains(projector).send_keys("\ue012", " ").perform()  # ← to frame 4, then play
+    wait.until(lambda d: slider.get_attribute("value") == "5")
+    wait.until(lambda d: slider.get_attribute("value") == "0")
+    wait.until(lambda d: slider.get_attribute("value") == "2")
+    ActionChains(projector).send_keys(" ").perform()
+    assert projector.find_element(By.CSS_SELECTOR, "[data-act=play]").text == "Play"
+
+
+def test_the_player_goes_full_screen(history, tmp_path, projector):
+    from conftest import BROWSER_DEADLINE
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    projector.get(_player_page(history, tmp_path).as_uri())
+    projector.find_element(By.CSS_SELECTOR, "[data-act=full]").click()
+    WebDriverWait(projector, BROWSER_DEADLINE, poll_frequency=0.05).until(
+        lambda d: d.execute_script("return document.fullscreenElement && document.fullscreenElement.id"))
+    shown = projector.execute_script("const r = document.querySelector('img').getBoundingClientRect();"
+                                     "return [r.width, r.height, innerWidth, innerHeight];")
+    assert shown[0] > 0.9 * shown[2] or shown[1] > 0.8 * shown[3], f"not filling the screen: {shown}"
+
+
+def test_without_loop_playing_stops_at_the_last_frame(history, tmp_path, projector):
+    from conftest import BROWSER_DEADLINE
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    projector.get(_player_page(history, tmp_path).as_uri())
+    play = projector.find_element(By.CSS_SELECTOR, "[data-act=play]")
+    ActionChains(projector).send_keys(" ").perform()
+    WebDriverWait(projector, BROWSER_DEADLINE, poll_frequency=0.05).until(lambda d: play.text == "Play")
+    assert projector.find_element(By.CSS_SELECTOR, "input[type=range]").get_attribute("value") == "5"

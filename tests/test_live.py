@@ -4,7 +4,6 @@ each wait is for a state the server reports, with a generous deadline for a busy
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -319,28 +318,6 @@ def test_a_taken_port_is_one_line(tmp_path):
 
 
 # --- a real browser ---
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-
-
-@pytest.fixture
-def browser():
-    if not (CHROMIUM and CHROMEDRIVER):
-        pytest.skip("the browser tests need Debian's chromium and chromium-driver (apt-get install "
-                    "chromium chromium-driver)")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="the browser tests need selenium")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1600,900", "--force-device-scale-factor=1", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(DEADLINE)
-    yield driver
-    driver.quit()
-
 
 def test_the_page_plays_pauses_and_steers_in_a_browser(browser, tmp_path):
     from selenium.webdriver.common.by import By

@@ -1,8 +1,11 @@
-"""A self-contained HTML player: the frames as inline PNGs, play/pause, step buttons and a slider.
+"""A self-contained HTML player: the frames as inline PNGs, play/pause, step buttons, a slider, a
+speed control, a loop toggle and full screen.
 
 One file, no network, no scripts from elsewhere: a teacher can put it on a course page or open it
-from a USB stick. Keys: space plays and pauses, ← and → step; ``page.html#frame=N`` (or
-``#frame=last``) opens at frame N. The frames share one 255-colour palette (as the GIF does),
+from a USB stick. As a page of its own the frame fills the window. Keys (on the page at once; in a
+notebook once the player has the focus): space plays and pauses, ← and → step one frame, Home and
+End jump, + and - change the speed, l toggles the loop, f goes full screen; ``page.html#frame=N``
+(or ``#frame=last``) opens at frame N. The frames share one 255-colour palette (as the GIF does),
 which keeps them small and their colours steady.
 """
 
@@ -27,78 +30,121 @@ _PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>
   body {{ font-family: system-ui, sans-serif; margin: 1em; color: #222; background: #fff; }}
   {player_css}
+  /* a page of its own: the frame fills the window, as large as fits above the controls */
+  .toygan-page .toygan-player {{ display: block; }}
+  .toygan-page .toygan-player img {{ width: 100%; max-height: calc(100vh - 2em - 3.2em);
+                                     object-fit: contain; }}
 </style>
 </head>
-<body>
+<body class="toygan-page">
 {player}
 </body>
 </html>
 """
 
 _CSS = """.toygan-player {{ display: inline-block; max-width: 100%; }}
-  .toygan-player img {{ display: block; max-width: 100%; height: auto; }}
+  .toygan-player img {{ display: block; max-width: 100%; height: auto; margin: 0 auto; }}
+  .toygan-player:fullscreen {{ background: #fff; display: flex; flex-direction: column;
+                              justify-content: center; padding: 0.5em; box-sizing: border-box; }}
+  .toygan-player:fullscreen img {{ width: 100%; height: calc(100vh - 4em); max-height: none;
+                                  object-fit: contain; }}
   .toygan-controls {{ display: flex; align-items: center; gap: 0.4em; margin-top: 0.4em;
-                     font: 14px system-ui, sans-serif; }}
-  .toygan-controls button {{ min-width: 2.4em; font-size: 14px; padding: 0.2em 0.5em; }}
+                     font: 14px system-ui, sans-serif; flex-wrap: wrap; }}
+  .toygan-controls button, .toygan-controls select {{ min-width: 2.4em; font-size: 14px;
+                                                      padding: 0.2em 0.5em; }}
   .toygan-controls input[type=range] {{ flex: 1; min-width: 8em; }}
   .toygan-controls output {{ min-width: 9em; font-variant-numeric: tabular-nums; }}"""
 
 # ids are made unique per player so several players (or notebook cells) can share a page
-_PLAYER = r"""<div class="toygan-player" id="{uid}">
+_PLAYER = r"""<div class="toygan-player" id="{uid}" data-keys="{keys}">
 <img alt="{title}" src="{first}">
 <div class="toygan-controls">
-  <button type="button" data-act="first" title="first frame">|&#x25C0;</button>
+  <button type="button" data-act="first" title="first frame (Home)">|&#x25C0;</button>
   <button type="button" data-act="prev" title="previous frame (←)">&#x25C0;</button>
   <button type="button" data-act="play" title="play / pause (space)">Play</button>
   <button type="button" data-act="next" title="next frame (→)">&#x25B6;</button>
-  <button type="button" data-act="last" title="last frame">&#x25B6;|</button>
+  <button type="button" data-act="last" title="last frame (End)">&#x25B6;|</button>
   <input type="range" min="0" max="{last}" value="0" step="1" aria-label="frame">
   <output>{caption}</output>
+  <select aria-label="speed" title="speed (- and +)">
+    <option value="0.25">0.25×</option><option value="0.5">0.5×</option>
+    <option value="1" selected>1×</option><option value="2">2×</option><option value="4">4×</option>
+  </select>
+  <label title="loop (l)"><input type="checkbox" data-act="loop"> loop</label>
+  <button type="button" data-act="full" title="full screen (f)">&#x26F6;</button>
 </div>
 <script>
 (function () {{
-  const frames = {frames};
+  const images = {images};
+  const order = {order};
   const captions = {captions};
   const root = document.getElementById("{uid}");
   const img = root.querySelector("img");
-  const slider = root.querySelector("input");
+  const slider = root.querySelector("input[type=range]");
   const out = root.querySelector("output");
   const play = root.querySelector("[data-act=play]");
+  const speed = root.querySelector("select");
+  const loop = root.querySelector("[data-act=loop]");
+  const n = order.length;
   let i = 0, timer = null;
   function show(k) {{
-    i = (k + frames.length) % frames.length;
-    img.src = frames[i]; slider.value = i; out.textContent = captions[i];
+    i = Math.max(0, Math.min(k, n - 1));
+    img.src = images[order[i]]; slider.value = i; out.textContent = captions[i];
   }}
   function stop() {{ clearInterval(timer); timer = null; play.textContent = "Play"; }}
+  function tick() {{
+    if (i === n - 1) {{ if (loop.checked) show(0); else stop(); return; }}
+    show(i + 1);
+  }}
   function start() {{
-    if (i === frames.length - 1) show(0);
-    timer = setInterval(function () {{
-      if (i === frames.length - 1) {{ stop(); return; }}
-      show(i + 1);
-    }}, {interval});
+    if (i === n - 1) show(0);
+    clearInterval(timer);
+    timer = setInterval(tick, {interval} / Number(speed.value));
     play.textContent = "Pause";
+  }}
+  function toggle() {{ timer ? stop() : start(); }}
+  function fullscreen() {{
+    if (document.fullscreenElement) document.exitFullscreen();
+    else if (root.requestFullscreen) root.requestFullscreen();
+  }}
+  function faster(by) {{
+    speed.selectedIndex = Math.max(0, Math.min(speed.options.length - 1, speed.selectedIndex + by));
+    if (timer) start();
   }}
   root.addEventListener("click", function (e) {{
     const act = e.target.dataset && e.target.dataset.act;
-    if (!act) return;
-    if (act === "play") {{ timer ? stop() : start(); return; }}
+    if (!act || act === "loop") return;
+    if (act === "play") {{ toggle(); return; }}
+    if (act === "full") {{ fullscreen(); return; }}
     stop();
-    show({{first: 0, prev: i - 1, next: i + 1, last: frames.length - 1}}[act]);
+    show({{first: 0, prev: i - 1, next: i + 1, last: n - 1}}[act]);
   }});
   slider.addEventListener("input", function () {{ stop(); show(Number(slider.value)); }});
+  speed.addEventListener("change", function () {{ if (timer) start(); }});
+  function key(e) {{
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const act = {{" ": toggle, "ArrowLeft": function () {{ stop(); show(i - 1); }},
+                 "ArrowRight": function () {{ stop(); show(i + 1); }},
+                 "Home": function () {{ stop(); show(0); }}, "End": function () {{ stop(); show(n - 1); }},
+                 "f": fullscreen, "l": function () {{ loop.checked = !loop.checked; }},
+                 "+": function () {{ faster(1); }}, "-": function () {{ faster(-1); }}}}[e.key];
+    if (!act || e.target === speed) return;
+    // the slider, buttons and checkbox would act on these keys too (a second step, a click)
+    e.preventDefault(); e.stopPropagation();
+    act();
+  }}
   root.tabIndex = 0;
-  root.addEventListener("keydown", function (e) {{
-    if (e.key === " ") {{ timer ? stop() : start(); e.preventDefault(); }}
-    else if (e.key === "ArrowLeft") {{ stop(); show(i - 1); }}
-    else if (e.key === "ArrowRight") {{ stop(); show(i + 1); }}
-  }});
+  // a page of its own listens to the whole page, so keys work before any click; in a notebook
+  // the player takes keys only while it has the focus, leaving the notebook's own keys alone
+  (root.dataset.keys === "page" ? document : root).addEventListener("keydown", key);
   // a link may open the player at a frame: page.html#frame=12 (or #frame=last)
   const asked = /frame=(\d+|last)/.exec(location.hash);
-  if (asked) show(asked[1] === "last" ? frames.length - 1 : Math.min(Number(asked[1]), frames.length - 1));
+  if (asked) show(asked[1] === "last" ? n - 1 : Number(asked[1]));
 }})();
 </script>
 </div>"""
@@ -111,23 +157,32 @@ def _data_url(image) -> str:
 
 
 def player_html(frames: Sequence[np.ndarray], captions: Sequence[str], fps: float, *,
-                title: str = "toygan animation", uid: str = "toygan-player") -> str:
+                title: str = "toygan animation", uid: str = "toygan-player", page: bool = False) -> str:
     """The player as an HTML fragment (a ``<div>`` with its script): for notebooks and pages.
 
     Args:
-        frames: RGB uint8 arrays ``(H, W, 3)``, all of one size.
+        frames: RGB uint8 arrays ``(H, W, 3)``, all of one size; a frame repeated in a row (a
+            schedule's slow motion, ``toygan.render.timing``) is stored once.
         captions: one short text per frame, shown beside the slider (the training step).
-        fps: playback speed in frames per second.
+        fps: playback speed in frames per second (at 1×; the player offers 0.25× to 4×).
         title: the image's alt text.
         uid: the element id, unique on the page.
+        page: the player is the page's own, so it takes keys from the whole page; in a notebook
+            (False) only while it has the focus.
     """
     if len(captions) != len(frames):
         raise ValueError(f"{len(captions)} captions for {len(frames)} frames")
-    urls = [_data_url(image) for image in quantize(frames)]
+    distinct, order = [], []
+    for k, frame in enumerate(frames):
+        if not (k and np.array_equal(frame, frames[k - 1])):
+            distinct.append(frame)
+        order.append(len(distinct) - 1)
+    urls = [_data_url(image) for image in quantize(distinct)]
     return _PLAYER.format(uid=html.escape(uid), title=html.escape(title), first=urls[0],
-                          last=len(urls) - 1, caption=html.escape(captions[0]),
-                          frames=json.dumps(urls), captions=json.dumps(list(captions)),
-                          interval=round(1000 / fps))
+                          last=len(order) - 1, caption=html.escape(captions[0]),
+                          images=json.dumps(urls), order=json.dumps(order),
+                          captions=json.dumps(list(captions)).replace("</", "<\\/"),
+                          interval=round(1000 / fps), keys="page" if page else "focus")
 
 
 def write_html(frames: Sequence[np.ndarray], path: Path, fps: float, captions: Sequence[str], *,
@@ -154,8 +209,9 @@ class Player:
     def save(self, path: str | Path) -> Path:
         """Write the player as one self-contained page, atomically."""
         path = Path(path)
-        page = _PAGE.format(title=html.escape(self.title), player_css=_CSS.format(),
-                            player=self.fragment)
+        # the page is the player's own: it takes keys from the whole page (see player_html)
+        fragment = self.fragment.replace('data-keys="focus"', 'data-keys="page"', 1)
+        page = _PAGE.format(title=html.escape(self.title), player_css=_CSS.format(), player=fragment)
         with atomic_path(path) as tmp:
             Path(tmp).write_text(page, encoding="utf-8")
         return path
