@@ -174,9 +174,15 @@ class LiveView:
                 shown.append(name)
             except ToyganError as err:
                 notes.append(str(err))
-        self.note = "; ".join(notes)
         shown = shown or ["samples"]
-        return Animation(history, shown, width=self._width(len(shown)), look=self.look)
+        try:
+            animation = Animation(history, shown, width=self._width(len(shown)), look=self.look)
+        except ToyganError as err:  # too many panels for one frame: the first three
+            notes.append(str(err))
+            shown = shown[:3]
+            animation = Animation(history, shown, width=self._width(len(shown)), look=self.look)
+        self.note = "; ".join(notes)
+        return animation
 
     def _width(self, n_panels: int) -> int:
         """``width``, or wider for more than three panels (they stay about as large)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.render.figure import TEXT_SHARE, BlittedFigure, Look, fitted_legend, frame_size
+from toygan.render.figure import TEXT_SHARE, BlittedFigure, DoesNotFit, Look, fitted_legend, frame_size
 from toygan.render.html import Player
 from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names
 from toygan.render.timing import even, schedule
@@ -21,6 +22,8 @@ __all__ = ["Animation", "render", "player", "FORMATS", "frame_indices", "check_o
 DEFAULT_PANELS = ("samples", "discriminator", "convergence")
 DEFAULT_PANELS_1D = ("goodfellow", "convergence")
 STILLS_ELSEWHERE = "; a still figure of chosen steps (.pdf, .svg, .png): toygan figure"
+MIN_DPI = 30
+"""The smallest dpi text is shrunk to when many panels crowd a frame (``Look`` allows no less)."""
 PANEL_MIN_WIDTH = 120
 """Pixels per square panel below which its ticks, title and colour bar overlap."""
 
@@ -81,6 +84,34 @@ class Animation(BlittedFigure):
         if width < need:
             raise ToyganError(f"{len(panels)} panels need a width of at least {need} pixels (width = "
                               f"{width}); draw fewer panels or a wider frame")
+        # many panels in a frame of the usual height can crowd their text off the frame; unless
+        # the text size was asked for (--dpi, or a sized frame's 1/40), it is made smaller until
+        # everything fits, rather than cut off
+        given = self.look
+        scales = () if given.dpi or size is not None else (0.8, 0.64, 0.5)
+        first_dpi, failed = self.fig.dpi, None
+        for scale in (1.0, *scales):
+            if scale != 1.0:  # the same frame, its text smaller
+                if first_dpi * scale < MIN_DPI:
+                    break
+                frame = round(self.fig.bbox.width), round(self.fig.bbox.height)
+                self.close()
+                look = dataclasses.replace(given, dpi=first_dpi * scale)
+                BlittedFigure.__init__(self, frame[0], frame[1] / frame[0], look, height=frame[1])
+            try:
+                self._draw(history, rows, member)
+                return
+            except DoesNotFit as err:
+                failed = err
+        if not scales:
+            raise failed
+        w, h = round(self.fig.bbox.width), round(self.fig.bbox.height)
+        raise DoesNotFit(f"{len(classes)} panels do not fit a {w}x{h} frame, even with their text at "
+                         f"{min(scales):g} of its size; draw fewer panels, or give a size (1080p) "
+                         "to lay them out in rows")
+
+    def _draw(self, history: History, rows: list[list[type]], member: int) -> None:
+        """The panels, title and legend on the figure, laid out and frozen."""
         with self.styled():
             self.history = history
             # the figure's options, and what its panels compute once for all (D* maps)

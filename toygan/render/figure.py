@@ -20,8 +20,8 @@ from toygan.errors import ToyganError
 from toygan.render.style import D_CMAP, STYLES
 from toygan.validate import integer, number
 
-__all__ = ["BlittedFigure", "Look", "SIZES", "STYLES", "fitted_legend", "frame_size", "new_figure",
-           "styled", "lay_out"]
+__all__ = ["BlittedFigure", "DoesNotFit", "Look", "SIZES", "STYLES", "fitted_legend", "frame_size",
+           "new_figure", "styled", "lay_out"]
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,10 @@ def wrap_wide_titles(fig: Figure) -> bool:
     return broken
 
 
+class DoesNotFit(ToyganError):
+    """The figure's text or panels would reach past the frame's edges."""
+
+
 def check_fits(fig: Figure, look: Look, gave_up: bool = False) -> None:
     """A ToyganError if the laid-out figure's text or panels reach past its edges or the layout
     gave up (``gave_up``: text too large for the frame): a frame never shows a cut-off label."""
@@ -147,7 +151,7 @@ def check_fits(fig: Figure, look: Look, gave_up: bool = False) -> None:
             return
     size = f"{round(frame.width)}x{round(frame.height)}"
     fix = f"lower --dpi (default {round(frame.width / 9.6)})" if look.dpi else "choose a larger frame"
-    raise ToyganError(f"the panels and their text do not fit a {size} frame at dpi {fig.dpi:g}: {fix} "
+    raise DoesNotFit(f"the panels and their text do not fit a {size} frame at dpi {fig.dpi:g}: {fix} "
                       "or draw fewer panels")
 
 

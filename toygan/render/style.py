@@ -8,10 +8,12 @@ neither are drawn in the style's ink (``ink``), so that they read on a light and
 from __future__ import annotations
 
 import matplotlib
+from matplotlib import patheffects
 from matplotlib.colors import to_rgba
 
 __all__ = ["REAL", "FAKE", "JSD_COLOUR", "VALUE_COLOUR", "D_STAR_GAP_COLOUR", "MODE_COLOUR", "BAR_COLOUR",
-           "NO_MASS", "DENSITY_FILLS", "DENSITY_KEY", "D_CMAP", "GAP_CMAP", "MODES_CMAP", "STYLES", "ink"]
+           "NO_MASS", "DENSITY_FILLS", "DENSITY_KEY", "D_CMAP", "GAP_CMAP", "MODES_CMAP", "STYLES", "ink",
+           "map_marks"]
 
 REAL = "#1f77b4"
 FAKE = "#ff7f0e"
@@ -29,6 +31,13 @@ MODES_CMAP = "Greens"
 
 STYLES = {"light": "default", "dark": "dark_background"}
 """toygan's style names → matplotlib style sheets."""
+
+
+def map_marks() -> dict:
+    """How lines and marks over a map of D are drawn: black, since the map is pale around ½ in
+    either style, with a white edge in the dark style so that their legend keys read on black too."""
+    effects = [patheffects.withStroke(linewidth=2.4, foreground="white")] if ink()[0] > 0.5 else []
+    return {"color": "black", "path_effects": effects}
 
 
 def ink(alpha: float = 1.0) -> tuple[float, float, float, float]:

@@ -139,8 +139,11 @@ def square(ax: Axes, window: tuple[float, float, float, float]) -> None:
 
 
 def steps_axis(ax: Axes, history: History) -> None:
-    """The x axis of a panel over training: from 0 to the run's last step."""
+    """The x axis of a panel over training: from 0 to the run's last step, named for what a step
+    is (a run whose G does not train counts steps of D alone)."""
     ax.set_xlim(0, max(int(history.config.train.steps), int(history.steps[-1]), 1))
+    trained = history.config.train.generator_mode.trained
+    ax.set_xlabel("generator step" if trained else "training step (D alone)", fontsize=9)
 
 
 _GENERATORS = {  # train.generator → (the game in a figure's title, the fake samples in a legend)

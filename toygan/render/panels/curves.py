@@ -43,7 +43,6 @@ class CurvesPanel(Panel):
             self.lines.append((key, line))
         self.cursor = ax.axvline(0, c=ink(0.5), lw=0.8)
         self.events = event_marks(ax, history)
-        ax.set_xlabel("generator step", fontsize=9)
         ax.set_ylabel(self.ylabel, fontsize=9)
         ax.tick_params(labelsize=8)
         ax.set_title(self.title, fontsize=10)

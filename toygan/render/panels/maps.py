@@ -11,7 +11,7 @@ from matplotlib.colors import Normalize
 
 from toygan.history import History
 from toygan.render.panels.base import Context, Panel, Shared, needs_probability, square
-from toygan.render.style import GAP_CMAP, NO_MASS, ink
+from toygan.render.style import GAP_CMAP, NO_MASS, map_marks
 from toygan.theory import compared_densities, min_bandwidth, optimal_discriminator_from_log_densities
 
 __all__ = ["MapPanel", "DiscriminatorPanel", "OptimalDiscriminatorPanel", "GapPanel",
@@ -107,16 +107,19 @@ class MapPanel(Panel):
         bar.ax.tick_params(labelsize=8)
         modes = history.target().modes
         modes = np.empty((0, 2)) if modes is None else modes  # sample-only targets have none
-        self.modes = ax.scatter(*modes.T, s=14, facecolors="none", edgecolors=[ink()], linewidths=0.8,
-                                label="data modes")
+        marks = map_marks()
+        self.modes = ax.scatter(*modes.T, s=14, facecolors="none", edgecolors=[marks["color"]],
+                                linewidths=0.8, path_effects=marks["path_effects"], label="data modes")
         self.handles = [self.modes]
         if self.contour_level is not None:
             level = "½" if self.contour_level == 0.5 else f"{self.contour_level:g}"
-            (key,) = ax.plot([], [], c=ink(), lw=1.2, label=f"{self.short} = {level}")
+            (key,) = ax.plot([], [], c=marks["color"], lw=1.2, label=f"{self.short} = {level}",
+                             path_effects=marks["path_effects"])
             self.handles.append(key)
         # the ½ line: one LineCollection whose segments each frame replaces (contourpy computes
         # them; a new matplotlib contour set per frame costs 4× the time of the rest of the map)
-        self.contour = LineCollection([], colors=[ink()], linewidths=1.2)
+        self.contour = LineCollection([], colors=[marks["color"]], linewidths=1.2,
+                                      path_effects=marks["path_effects"])
         ax.add_collection(self.contour)
         self._draw_contour(0)
         ax.set_title(self.title, fontsize=10)

@@ -39,7 +39,6 @@ class ModeTimelinePanel(Panel):
         self.rebind(history)
         steps_axis(ax, history)
         ax.set_ylabel("data mode", fontsize=9)
-        ax.set_xlabel("generator step", fontsize=9)
         ax.tick_params(labelsize=8)
         ax.set_yticks(range(0, k, max(1, k // 8)))
         bar = fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, extend="max")
