@@ -36,6 +36,7 @@ MODULES = [
     ("toygan.presets", "named configs"),
     ("toygan.render", "animations, comparisons, players, still figures"),
     ("toygan.render.timing", "frame schedules: when each snapshot is shown"),
+    ("toygan.render.captions", "captions: the story line under the title, step by step"),
     ("toygan.live", "the classroom server: play and steer a Game in the browser"),
     ("toygan.recipes", "the recipe library"),
 ]
@@ -45,6 +46,10 @@ CONSTANTS = {
     "TIMINGS": "name → frame schedule: even, log (the early steps slowed down), changes (time where "
                "the picture changes)",
     "MAX_SLOWDOWN": "a schedule shows no snapshot longer than this many times its even share",
+    "MAX_CHARS": "the longest caption (160 characters: about two lines on a slide)",
+    "Captions": "step → caption text",
+    "GALLERY": "the folder of toygan's own recipes, inside the package",
+    "HISTORIES": "the folder in a build's output where each recipe's histories are kept (histories)",
     "JSD_METHODS": "name → how jsd integrates: grid, monte-carlo (auto: the grid where it holds)",
     "VALUE_METHODS": "name → how value integrates: grid, monte-carlo",
     "MC_SAMPLES": "draws from each density for Monte Carlo (2**20)",

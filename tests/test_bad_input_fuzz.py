@@ -174,9 +174,9 @@ def bad_command(draw, files) -> list[str]:
         return ["demo", "--out", str(files["nowhere"] / "demo"), *option]
     if command == "animations":
         return draw(st.sampled_from([
-            ["animations", "build", "--dir", str(files["recipes"])],
-            ["animations", "list", "--dir", str(files["nowhere"])],
-            ["animations", "build", "--only", "nope", "--dir", str(files["recipes"])],
+            ["animations", "build", "--recipes", str(files["recipes"])],
+            ["animations", "list", "--recipes", str(files["nowhere"])],
+            ["animations", "build", "--only", "nope", "--recipes", str(files["recipes"])],
             ["animations", "rebuild"],
         ]))
     return [draw(st.sampled_from(["frobnicate", "--steps", "-x", "renderr", ""]))]

@@ -12,6 +12,7 @@ from toygan.check import Entry, choose, entries, run
 from toygan.claims import CLAIMS
 from toygan.cli import main
 from toygan.errors import ToyganError
+from toygan.recipes import GALLERY
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,11 +36,11 @@ def test_the_list_names_theory_and_recipe_claims(capsys, monkeypatch):
     out = capsys.readouterr().out
     for name in [*CLAIMS, "recipe:ring", "recipe:dirac-gan"]:
         assert name in out
-    assert len(out.strip().splitlines()) == len(CLAIMS) + len(list((ROOT / "animations").glob("*.toml")))
+    assert len(out.strip().splitlines()) == len(CLAIMS) + len(list(GALLERY.glob("*.toml")))
 
 
 def test_patterns_choose_claims_in_the_suites_order():
-    known = entries(ROOT / "animations")
+    known = entries(GALLERY)
     assert choose(["dirac-*"], known) == ["dirac-simultaneous", "dirac-alternating", "dirac-r1"]
     assert choose(["recipe:ring*"], known) == ["recipe:ring-collapse", "recipe:ring"]
     with pytest.raises(ToyganError, match="claim 'nope': no such claim"):
@@ -59,7 +60,7 @@ def test_json_reports_values_per_seed_and_the_verdict(tmp_path, monkeypatch, cap
 
 
 def test_a_claim_that_does_not_hold_exits_1_and_the_table_says_so(tmp_path):
-    recipe = (ROOT / "animations/dirac-gan.toml").read_text().replace('test = "> 1.2"', 'test = "< 1.2"')
+    recipe = (GALLERY / "dirac-gan.toml").read_text().replace('test = "> 1.2"', 'test = "< 1.2"')
     assert 'test = "< 1.2"' in recipe
     (tmp_path / "recipes").mkdir()
     (tmp_path / "recipes/dirac-gan.toml").write_text(recipe)
@@ -75,7 +76,7 @@ def test_a_claim_that_does_not_hold_exits_1_and_the_table_says_so(tmp_path):
 
 
 def test_quick_skips_the_costly_recipes_and_says_so():
-    known = entries(ROOT / "animations")
+    known = entries(GALLERY)
     chosen = [known["dirac-r1"], known["recipe:ring"]]
     outcomes = list(run(chosen, quick=True))
     assert outcomes[0].holds and outcomes[1].skipped == "skipped by --quick"
@@ -112,7 +113,7 @@ def test_a_signal_stops_it_with_one_line(sig, tmp_path):
 
 def test_a_claim_that_crashes_does_not_hold_and_says_why(tmp_path):
     bad = tmp_path / "broken.toml"
-    bad.write_text((ROOT / "animations/dirac-gan.toml").read_text())
+    bad.write_text((GALLERY / "dirac-gan.toml").read_text())
     outcome = next(run([Entry("recipe:broken", "x", "y", True, str(tmp_path / "gone.toml"))]))
     assert not outcome.holds and "could not be measured: recipe" in outcome.rows[0][0]
 
@@ -129,9 +130,13 @@ def test_bad_input_is_one_line_and_exit_2(args, needle, tmp_path, monkeypatch, c
     assert needle in err and len(err.strip().splitlines()) == 1
 
 
-def test_outside_the_repository_it_says_there_are_no_recipe_claims(tmp_path, monkeypatch, capsys):
+def test_the_packaged_recipes_are_claims_from_any_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["check", "--list"]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert names[:len(CLAIMS)] == list(CLAIMS) and "recipe:ring" in names
+    (tmp_path / "empty").mkdir()
+    assert main(["check", "--list", "--recipes", "empty"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "toygan check: no recipe files in 'animations', so no recipe claims (--recipes DIR)"
+    assert lines[0] == "toygan check: no recipe files in 'empty', so no recipe claims (--recipes DIR)"
     assert [line.split()[0] for line in lines[1:]] == list(CLAIMS)

@@ -8,6 +8,7 @@ from scipy.stats import multivariate_normal
 
 from toygan.data import TARGETS, GaussianMixture, grid, make_target, mixture, ring
 from toygan.errors import ToyganError
+from toygan.recipes import GALLERY
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -249,7 +250,7 @@ def test_shifted_moves_a_target_and_its_density():
 def test_a_config_gives_its_targets():
     from toygan import Config
 
-    config = Config.load(ROOT / "animations/d-converges-to-d-star.toml")
+    config = Config.load(GALLERY / "d-converges-to-d-star.toml")
     assert np.allclose(config.target().modes, [[-1.0, 0.0], [1.0, 0.0]])
     assert np.allclose(config.fake_target().modes, [[0.0, 0.5]])
     assert Config().target().name == "ring of 8" and Config().fake_target() is None

@@ -8,6 +8,7 @@ import pytest
 
 from toygan import Config
 from toygan.config import DataConfig, ModelConfig, RecordConfig, TrainConfig
+from toygan.recipes import GALLERY
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,7 +79,7 @@ def test_config_reference_names_every_field_and_its_default():
     assert shown.replace(**{"data.params": {}}) == Config()
 
 
-@pytest.mark.parametrize("recipe", sorted((ROOT / "animations").glob("*.toml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("recipe", sorted(GALLERY.glob("*.toml")), ids=lambda p: p.name)
 def test_recipes_are_valid_configs(recipe):
     Config.load(recipe)
 

@@ -12,10 +12,20 @@ from toygan.cli import main
 from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.recipes import Check, build, load_recipe, measure, recipe_paths, write_gallery
+from toygan.recipes import (
+    GALLERY,
+    Check,
+    CheckResult,
+    build,
+    load_recipe,
+    measure,
+    recipe_paths,
+    shown_seed,
+    write_gallery,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-RECIPES = recipe_paths(ROOT / "animations")
+RECIPES = recipe_paths(GALLERY)
 
 
 def test_there_are_at_least_ten_recipes():
@@ -104,35 +114,111 @@ def test_bad_recipes_are_refused_with_the_reason(tmp_path, extra, match):
 @pytest.mark.parametrize("name", ["dirac-gan", "d-converges-to-d-star", "d-half-at-equilibrium"])
 def test_cheap_claims_hold_on_a_small_budget(tmp_path, name):
     """The recipe's own claim, measured on 3 seeds instead of 10 (each well under 10 s)."""
-    recipe = load_recipe(ROOT / "animations" / f"{name}.toml")
+    recipe = load_recipe(GALLERY / f"{name}.toml")
     if recipe.kind != "dirac":
         recipe = dataclasses.replace(recipe, seeds=3, checks=[
             dataclasses.replace(c, at_least=min(c.at_least, 3)) for c in recipe.checks])
-    path, results = build(recipe, tmp_path, say=lambda _: None)
-    assert path.stat().st_size > 0
-    assert all(r.holds for r in results), [r.statement() for r in results]
+    built = build(recipe, tmp_path, say=lambda _: None)
+    assert built.path.stat().st_size > 0
+    assert built.holds, [r.statement() for r in built.results]
 
 
-def test_build_command_renders_measures_and_writes_the_gallery(tmp_path, capsys):
-    folder = tmp_path / "anims"
+def _result(values, passed, against=None) -> CheckResult:
+    return CheckResult(Check("x", "< 1", 1), sum(passed), len(values), values, against, passed)
+
+
+def test_the_shown_seed_satisfies_every_check_and_is_nearest_the_median():
+    recipe = load_recipe(GALLERY / "ring.toml")
+    # seed 2 fails the second check; of the rest, seed 3 is nearest both medians
+    first = _result([0.1, 0.9, 0.45, 0.5, 0.2], [True, True, True, True, True])
+    second = _result([1.0, 5.0, 3.0, 3.0, 9.0], [True, True, False, True, True])
+    assert shown_seed(recipe, [first, second]) == 3
+    # a check against another variant counts the seed's margin over it
+    margin = _result([5.0, 6.0, 9.0], [True, True, True], against=[4.0, 0.0, 8.0])
+    assert shown_seed(recipe, [margin]) in (0, 2)  # margins 1, 6, 1: the median is 1
+    assert shown_seed(recipe, [_result([1.0, 2.0], [False, False])]) is None
+    assert shown_seed(dataclasses.replace(recipe, member=1), [first, second]) == 1
+    assert shown_seed(dataclasses.replace(recipe, member=2), [first, second]) is None
+
+
+def test_a_build_shows_a_seed_where_every_check_holds_and_says_which(tmp_path):
+    recipe = load_recipe(GALLERY / "d-converges-to-d-star.toml")
+    recipe = dataclasses.replace(recipe, seeds=4, checks=[
+        Check("d_star_gap", "< 1", 4), Check("d_star_gap", "< 0.5", 1)])
+    built = build(recipe, tmp_path, say=lambda _: None)
+    gaps = built.results[0].values
+    assert built.member == int(np.argmin(np.abs(np.asarray(gaps) - np.median(gaps))))
+    assert all(r.passed[built.member] for r in built.results)
+    assert built.shown() == f"seed {built.member} of 4 shown; every check holds in 4 of 4"
+    # no seed passes both halves of a claim that contradicts itself: nothing is drawn, it fails
+    recipe = dataclasses.replace(recipe, checks=[Check("d_star_gap", "< 1", 1),
+                                                 Check("d_star_gap", "> 1", 1)])
+    built = build(recipe, tmp_path / "none", say=lambda _: None)
+    assert built.member is None and built.path is None and not built.holds
+    assert "no seed of 4 shows the claim" in built.shown()
+
+
+def test_a_second_build_draws_the_kept_histories_without_training(tmp_path, monkeypatch):
+    recipe = load_recipe(GALLERY / "d-half-at-equilibrium.toml")
+    recipe = dataclasses.replace(recipe, seeds=2, config=recipe.config.replace(**{"train.steps": 60}),
+                                 checks=[Check("d_half_gap", "< 0.5", 2)], frames=4)
+    first = build(recipe, tmp_path, say=lambda _: None)
+    assert first.trained and (tmp_path / "histories/d-half-at-equilibrium/variant-0.npz").is_file()
+    import toygan.training
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained again")
+
+    monkeypatch.setattr(toygan.training, "train", no_training)
+    again = build(recipe, tmp_path, size="720p", format="mp4", say=lambda _: None)
+    assert not again.trained and again.path.suffix == ".mp4"
+    assert [r.values for r in again.results] == [r.values for r in first.results]
+    import imageio
+
+    reader = imageio.get_reader(again.path, format="FFMPEG")
+    assert reader.get_meta_data()["size"] == (1280, 720)
+    reader.close()
+    changed = dataclasses.replace(recipe, config=recipe.config.replace(**{"train.steps": 40}))
+    with pytest.raises(AssertionError, match="trained again"):  # another config: trains
+        build(changed, tmp_path, say=lambda _: None)
+
+
+def test_build_command_renders_measures_and_writes_the_gallery(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "recipes"
     folder.mkdir()
     (folder / "tiny.toml").write_text(RECIPE.format(extra=(
         "panels = ['samples', 'convergence']\nwidth = 480\n"
+        "captions = { 0 = 'the start', 10 = 'half way' }\n"
         "[[recipe.checks]]\nmetric = 'd_real'\ntest = '> 0'\nat_least = 2")))
     docs = tmp_path / "docs" / "gallery.md"
     docs.parent.mkdir()
-    assert main(["animations", "build", "--dir", str(folder), "--gallery", str(docs)]) == 0
-    assert (folder / "tiny.gif").stat().st_size > 0
-    measured = json.loads((folder / "results.json").read_text())
+    out = tmp_path / "anims"
+    assert main(["animations", "build", "--recipes", str(folder), "--out", str(out), "--jobs", "1",
+                 "--gallery", str(docs)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["anims", "docs", "recipes"]  # nothing else
+    assert (out / "tiny.gif").stat().st_size > 0
+    measured = json.loads((out / "results.json").read_text())
     assert measured["tiny"]["holds"] and "in 2 of 2 seeds" in measured["tiny"]["statements"][0]
-    readme, page = (folder / "README.md").read_text(), docs.read_text()
+    assert measured["tiny"]["seed_index"] in (0, 1) and measured["tiny"]["all_hold_in"] == 2
+    readme, page = (out / "README.md").read_text(), docs.read_text()
     assert "![t](tiny.gif)" in readme and "![t](../anims/tiny.gif)" in page
-    assert "in 2 of 2 seeds" in readme
-    assert main(["animations", "build", "--dir", str(folder), "--only", "nope"]) == 2
-    assert "no recipe named ['nope']" in capsys.readouterr().err
+    assert "in 2 of 2 seeds" in readme and "every check holds in 2 of 2" in readme
+    assert "[tiny.toml](../recipes/tiny.toml)" in readme
+    assert main(["animations", "build", "nope", "--recipes", str(folder)]) == 2
+    assert "recipe 'nope': there is no such recipe" in capsys.readouterr().err
     (folder / "tiny.toml").write_text(RECIPE.format(extra=(
         "width = 480\n[[recipe.checks]]\nmetric = 'd_real'\ntest = '> 2'\nat_least = 1")))
-    assert main(["animations", "build", "--dir", str(folder), "--gallery", ""]) == 1
+    assert main(["animations", "build", "--recipes", str(folder), "--out", str(out)]) == 1
     assert "did not hold" in capsys.readouterr().err
-    write_gallery([load_recipe(folder / "tiny.toml")], folder, None)
-    assert "DOES NOT HOLD" in (folder / "README.md").read_text()
+    write_gallery([load_recipe(folder / "tiny.toml")], out, None)
+    assert "DOES NOT HOLD" in (out / "README.md").read_text()
+
+
+def test_show_prints_a_packaged_recipe_to_copy(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["animations", "show", "ring"]) == 0
+    assert capsys.readouterr().out == (GALLERY / "ring.toml").read_text()
+    assert main(["animations", "show"]) == 2
+    assert "name the recipe to print" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -1,7 +1,8 @@
 """``toygan check``: the theory claims (``toygan.claims``) and every recipe's checks as one suite.
 
-A recipe ``animations/NAME.toml`` is the claim ``recipe:NAME``: its configurations are trained as
-batched ensembles and its checks measured, as ``toygan animations build`` does, without drawing.
+A recipe ``NAME.toml`` (toygan's own ship in ``toygan/gallery``) is the claim ``recipe:NAME``: its
+configurations are trained as batched ensembles and its checks measured, as ``toygan animations
+build`` does, without drawing.
 Claims run in separate processes (``jobs``), one torch thread each; each reports its values per
 seed, whether it holds, and its time.
 """

@@ -19,6 +19,7 @@ from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.presets import PRESETS, preset_config
 from toygan.render.animation import FORMATS
+from toygan.render.captions import parse_captions
 from toygan.render.panels import PANELS
 from toygan.render.style import D_CMAP, STYLES
 from toygan.render.timing import TIMINGS, parse_holds
@@ -258,6 +259,12 @@ def _look_options(parser: argparse.ArgumentParser) -> None:
                         help="light or dark background (default: light)")
 
 
+def _caption_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--caption", action="append", metavar="STEP:TEXT",
+                        help="a line of text under the title from STEP on, until the next caption; "
+                             "repeat for a story (e.g. --caption '0:D tilts' --caption '200:G follows')")
+
+
 def _frame(args: argparse.Namespace) -> dict:
     """``--width`` or ``--size``, as the drawing calls take them."""
     if args.size is not None and args.width is not None:
@@ -276,7 +283,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     path = render(history, out, format=args.format, fps=args.fps, **_frame(args),
                   member=args.member, panels=_panel_list(args.panels) if args.panels else None,
                   max_frames=args.frames, look=_look(args), timing=args.timing,
-                  holds=parse_holds(args.hold) if args.hold else None)
+                  holds=parse_holds(args.hold) if args.hold else None,
+                  captions=parse_captions(args.caption))
     print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -326,7 +334,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out)
     start = time.perf_counter()
     path = compare(columns, out, panels=_panel_list(args.panels), format=args.format, fps=args.fps,
-                   **_frame(args), max_frames=args.frames, look=_look(args))
+                   **_frame(args), max_frames=args.frames, look=_look(args),
+                   captions=parse_captions(args.caption))
     print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -344,34 +353,54 @@ def cmd_dirac(args: argparse.Namespace) -> int:
 
 
 def cmd_animations(args: argparse.Namespace) -> int:
-    from toygan.recipes import build, load_recipe, recipe_paths, record_results, write_gallery
+    from toygan.recipes import GALLERY, build_all, load_recipe, recipe_paths, record_results, write_gallery
 
-    folder = Path(args.dir)
+    folder = Path(args.recipes) if args.recipes else GALLERY
+    if args.recipes is not None and not folder.is_dir():
+        raise ToyganError(f"--recipes {args.recipes!r}: no such folder")
     recipes = [load_recipe(path) for path in recipe_paths(folder)]  # all checked before any work
     if not recipes:
-        raise ToyganError(f"--dir {str(folder)!r}: no recipe files (*.toml) there")
+        raise ToyganError(f"--recipes {str(folder)!r}: no recipe files (*.toml) there")
     names = [r.name for r in recipes]
-    chosen = [n.strip() for n in args.only.split(",")] if args.only else names
+    asked = [*args.names, *(n.strip() for n in (args.only or "").split(",") if n.strip())]
+    chosen = asked or names
     unknown = [n for n in chosen if n not in names]
     if unknown:
-        raise ToyganError(f"--only {args.only!r}: no recipe named {unknown}; choose from {names}")
+        raise ToyganError(f"recipe {unknown[0]!r}: there is no such recipe; choose from {names}")
+    if args.action == "show" and not asked:
+        raise ToyganError(f"animations show: name the recipe to print, e.g. 'toygan animations show "
+                          f"{names[0]}'")
     if args.action == "list":
         for r in recipes:
             print(f"{r.name:<28} {r.title}")
         return 0
-    failed = []
-    total = time.perf_counter()
-    for recipe in recipes:
-        if recipe.name not in chosen:
-            continue
-        start = time.perf_counter()
-        _, results = build(recipe, folder)
-        record_results(folder, recipe.name, results, time.perf_counter() - start)
-        failed += [recipe.name] * (not all(r.holds for r in results))
-    docs = Path(args.gallery) if args.gallery else None  # "" writes no docs copy
-    write_gallery(recipes, folder, docs)
-    print(f"built {len(chosen)} recipe(s) in {time.perf_counter() - total:.0f} s; gallery: "
-          f"{folder / 'README.md'}" + (f" and {docs}" if docs else ""))
+    if args.action == "show":  # a recipe's file, to copy and change
+        for r in recipes:
+            if r.name in chosen:
+                print(r.path.read_text(encoding="utf-8"), end="")
+        return 0
+    if args.jobs is not None and not 1 <= args.jobs <= 256:
+        raise ToyganError(f"--jobs {args.jobs}: must be an integer from 1 to 256")
+    if args.size is not None:
+        from toygan.render.figure import frame_size
+
+        frame_size(args.size)  # a bad size is refused before any training
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ToyganError(f"--out {args.out!r}: is a file; give a folder for the animations")
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = args.jobs or len(os.sched_getaffinity(0))
+    total, failed = time.perf_counter(), []
+    todo = [r for r in recipes if r.name in chosen]
+    for built, lines in build_all(todo, out, size=args.size, format=args.format, retrain=args.retrain,
+                                  jobs=jobs):
+        print("\n".join(lines), flush=True)
+        record_results(out, built)
+        failed += [built.recipe.name] * (not built.holds)
+    docs = Path(args.gallery) if args.gallery else None
+    write_gallery(recipes, out, docs)
+    print(f"built {len(todo)} recipe(s) in {time.perf_counter() - total:.0f} s on {min(jobs, len(todo))} "
+          f"process(es); gallery: {out / 'README.md'}" + (f" and {docs}" if docs else ""))
     if failed:
         print(f"toygan: the claims of {', '.join(sorted(set(failed)))} did not hold in this build",
               file=sys.stderr)
@@ -522,11 +551,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise ToyganError(f"--jobs {args.jobs}: must be an integer from 1 to 256")
     if args.recipes is not None and not Path(args.recipes).is_dir():
         raise ToyganError(f"--recipes {args.recipes!r}: no such folder")
-    folder = args.recipes or "animations"
+    from toygan.recipes import GALLERY
+
+    folder = args.recipes or GALLERY
     known = entries(folder)
     chosen = [known[name] for name in choose(args.claims, known)]
     if not args.claims and not args.json and not any(n.startswith(RECIPE_PREFIX) for n in known):
-        print(f"toygan check: no recipe files in {folder!r}, so no recipe claims (--recipes DIR)")
+        print(f"toygan check: no recipe files in {str(folder)!r}, so no recipe claims (--recipes DIR)")
     if args.list:
         width = max(len(e.name) for e in chosen)
         for e in chosen:
@@ -647,6 +678,7 @@ def _parser() -> argparse.ArgumentParser:
                              "samples and D change most) (default: even)")
     render.add_argument("--hold", help="hold the frames of these steps, as STEP:SECONDS,... "
                                        "(e.g. 200:2,3000:1.5)")
+    _caption_option(render)
     _output_options(render, fps=12)
     render.set_defaults(func=cmd_render)
 
@@ -682,6 +714,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="one column per seed of the run(s) (small multiples, up to 16)")
     compare.add_argument("--panels", default="samples",
                          help="comma-separated panels, top to bottom (default: samples)")
+    _caption_option(compare)
     _output_options(compare, fps=12)
     compare.set_defaults(func=cmd_compare)
 
@@ -703,15 +736,31 @@ def _parser() -> argparse.ArgumentParser:
 
     animations = sub.add_parser(
         "animations", help="build the recipe library: every animation and its measured claim",
-        description="build: train each recipe in --dir (seeds as one batched ensemble), render its "
-                    "GIF there, measure its claims over the seeds, and write the gallery "
-                    "(DIR/README.md and --gallery). list: name and title of each recipe. Exits 1 "
-                    "if a claim did not hold.")
-    animations.add_argument("action", choices=["build", "list"])
-    animations.add_argument("--dir", default="animations", help="recipe folder (default: animations)")
-    animations.add_argument("--only", help="comma-separated recipe names (default: all)")
-    animations.add_argument("--gallery", default="docs/gallery.md",
-                            help="the docs copy of the gallery (default: docs/gallery.md; '' for none)")
+        description="build: train each recipe (toygan's own, or those in --recipes; seeds as one "
+                    "batched ensemble), measure its claims over the seeds, draw the seed nearest "
+                    "the median of the checks among those where every check holds, and write the "
+                    "animations, results.json and a gallery page (README.md) into --out. The "
+                    "histories are kept in OUT/histories: building again at another --size or "
+                    "--format draws them without training. list: name and title of each recipe. "
+                    "show NAME: print a recipe's file (to copy and change). "
+                    "Exits 1 if a claim did not hold or no seed showed it.")
+    animations.add_argument("action", choices=["build", "list", "show"])
+    animations.add_argument("names", nargs="*", metavar="NAME",
+                            help="recipes to build or show (default: all)")
+    animations.add_argument("--recipes", metavar="DIR",
+                            help="a folder of recipe files (default: toygan's own gallery)")
+    animations.add_argument("--out", default="toygan-gallery",
+                            help="folder to write (default: ./toygan-gallery)")
+    animations.add_argument("--only", help="comma-separated recipe names, as NAME ... (default: all)")
+    animations.add_argument("--size", help="frame size: 720p, 1080p, 4k or WIDTHxHEIGHT (default: "
+                                           "each recipe's own width)")
+    animations.add_argument("--format", choices=["gif", "mp4", "html"], default="gif",
+                            help="animation format (default: gif)")
+    animations.add_argument("--jobs", type=int, help="recipes built at once (default: one per core)")
+    animations.add_argument("--retrain", action="store_true",
+                            help="train again even where --out keeps the recipe's histories")
+    animations.add_argument("--gallery", metavar="PAGE",
+                            help="also write the gallery page here (e.g. docs/gallery.md)")
     animations.set_defaults(func=cmd_animations)
 
     sweep = sub.add_parser(
@@ -780,7 +829,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print the results as JSON")
     check.add_argument("--jobs", type=int, help="claims measured at once (default: 2, or 1 core)")
     check.add_argument("--recipes", metavar="DIR",
-                       help="the recipe folder (default: ./animations, if there is one)")
+                       help="a folder of recipe files (default: toygan's own gallery)")
     check.set_defaults(func=cmd_check)
 
     presets = sub.add_parser("presets", help="list the presets, one line each")

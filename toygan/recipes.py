@@ -40,7 +40,7 @@ from __future__ import annotations
 import operator
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,16 +50,20 @@ import numpy as np
 from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
+from toygan.render.captions import check_captions
+from toygan.render.timing import TIMINGS
 from toygan.validate import choice, integer, number, read_toml
 
 __all__ = ["Recipe", "Check", "CheckResult", "Kind", "RECIPE_KINDS", "load_recipe", "recipe_paths",
-           "measure", "evaluate", "with_seeds", "build", "write_gallery", "record_results"]
+           "measure", "evaluate", "with_seeds", "build", "build_all", "Built", "shown_seed", "kept_histories",
+           "write_gallery", "record_results", "GALLERY", "HISTORIES"]
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {"<=": operator.le, ">=": operator.ge,
                                                "<": operator.lt, ">": operator.gt}
 _SYMBOL = {"<=": "≤", ">=": "≥", "<": "<", ">": ">"}
 _RECIPE_KEYS = {"title", "claim", "look_for", "source", "kind", "panels", "seeds", "member",
-                "variants", "checks", "fps", "width", "frames", "runs", "steps", "lr", "quick"}
+                "variants", "checks", "fps", "width", "frames", "runs", "steps", "lr", "quick",
+                "captions", "timing"}
 _CHECK_KEYS = {"metric", "when", "test", "at_least", "variant"}
 
 
@@ -95,6 +99,8 @@ class CheckResult:
     seeds: int
     values: list[float]
     against: list[float] | None = None  # the other variant's values, seed by seed
+    passed: list[bool] = field(default_factory=list)
+    """Whether the test held, seed by seed."""
 
     @property
     def holds(self) -> bool:
@@ -124,7 +130,8 @@ class Recipe:
     config: Config | None
     panels: list[str] = field(default_factory=lambda: ["samples", "discriminator", "convergence"])
     seeds: int = 1
-    member: int = 0
+    member: int | None = None
+    """The seed index the animation shows; ``None``: the one ``shown_seed`` chooses."""
     variants: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     fps: float = 12
@@ -133,6 +140,10 @@ class Recipe:
     dirac: dict[str, Any] = field(default_factory=dict)
     quick: bool = False
     """Cheap enough (seconds) for ``toygan check --quick``."""
+    captions: dict[int, str] = field(default_factory=dict)
+    """Step → the line of the story shown under the title from that step on."""
+    timing: str = "even"
+    """When each snapshot is shown (``toygan.render.timing.TIMINGS``)."""
 
     def configs(self) -> dict[str, Config]:
         """Label → the config trained for it (``seeds`` members); one unlabelled for a run, none
@@ -219,7 +230,8 @@ def load_recipe(path: str | Path) -> Recipe:
         source=_text(table, "source", where), kind=kind, config=config,
         panels=list(table.get("panels", ["samples", "discriminator", "convergence"])),
         seeds=integer(f"{where}: recipe.seeds", table.get("seeds", 1), 1, 1024),
-        member=integer(f"{where}: recipe.member", table.get("member", 0), 0, 1023), variants=variants,
+        member=(None if "member" not in table
+                else integer(f"{where}: recipe.member", table["member"], 0, 1023)), variants=variants,
         checks=checks, fps=number(f"{where}: recipe.fps", table.get("fps", 12), 0.5, 60, open_low=False),
         width=integer(f"{where}: recipe.width", table.get("width", 800), 320, 4096),
         frames=integer(f"{where}: recipe.frames", table.get("frames", 100), 2),
@@ -228,6 +240,21 @@ def load_recipe(path: str | Path) -> Recipe:
     if not isinstance(quick, bool):
         raise ToyganError(f"{where}: recipe.quick = {quick!r}: must be true or false")
     recipe.quick = quick
+    recipe.captions = check_captions(table.get("captions"), f"{where}: recipe.captions")
+    recipe.timing = table.get("timing", "even")
+    choice(f"{where}: recipe.timing", recipe.timing, TIMINGS)
+    if recipe.timing != "even" and kind != "run":
+        raise ToyganError(f"{where}: recipe.timing = {recipe.timing!r}: only a run recipe has a "
+                          "timing (a comparison shows every step of its timeline)")
+    last = recipe.config.train.steps if recipe.config is not None else 0
+    late = [step for step in recipe.captions if step > last]
+    if late:
+        raise ToyganError(f"{where}: recipe.captions at step {late[0]}: the recipe trains {last} steps")
+    if recipe.captions and not RECIPE_KINDS[kind].trains:
+        raise ToyganError(f"{where}: recipe.captions: a {kind} recipe draws no captions")
+    if recipe.member is not None and recipe.member >= recipe.seeds:
+        raise ToyganError(f"{where}: recipe.member = {recipe.member}: the recipe trains seed indices "
+                          f"0 to {recipe.seeds - 1}")
     if RECIPE_KINDS[kind].trains:
         recipe.configs()  # every variant's overrides are validated now, before any training
         for check in checks:
@@ -271,7 +298,8 @@ def measure(check: Check, histories: dict[str, History]) -> CheckResult:
         other = metric_values(histories[check.against], check.metric, check.when)
     passed = _OPS[check.op](values, other)
     against = None if isinstance(other, float) else [float(v) for v in other]
-    return CheckResult(check, int(np.sum(passed)), len(values), [float(v) for v in values], against)
+    return CheckResult(check, int(np.sum(passed)), len(values), [float(v) for v in values], against,
+                       [bool(p) for p in np.broadcast_to(passed, values.shape)])
 
 
 def _integrate(recipe: Recipe, say: Callable[[str], None], progress: bool
@@ -292,7 +320,8 @@ def _integrate(recipe: Recipe, say: Callable[[str], None], progress: bool
     for check in recipe.checks:
         value = distances[check.variant]
         passed = _OPS[check.op](value, float(check.against))
-        results.append(CheckResult(check, int(np.sum(passed)), 1, [float(value[0])]))
+        results.append(CheckResult(check, int(np.sum(passed)), 1, [float(value[0])],
+                                   passed=[bool(passed[0])]))
     return {}, results
 
 
@@ -311,27 +340,31 @@ def _train(recipe: Recipe, say: Callable[[str], None], progress: bool
     return histories, [measure(check, histories) for check in recipe.checks]
 
 
-def _draw_run(recipe: Recipe, histories: dict[str, History], out: Path) -> None:
+def _draw_run(recipe: Recipe, histories: dict[str, History], out: Path, member: int,
+              size: str | None) -> None:
     from toygan.render import render
 
-    render(histories[""], out, panels=recipe.panels, member=recipe.member, fps=recipe.fps,
-           width=recipe.width, max_frames=recipe.frames)
+    render(histories[""], out, panels=recipe.panels, member=member, fps=recipe.fps,
+           width=recipe.width, size=size, max_frames=recipe.frames, captions=recipe.captions,
+           timing=recipe.timing)
 
 
-def _draw_compare(recipe: Recipe, histories: dict[str, History], out: Path) -> None:
+def _draw_compare(recipe: Recipe, histories: dict[str, History], out: Path, member: int,
+                  size: str | None) -> None:
     from toygan.render import Column, compare
 
-    columns = [Column(h, label, recipe.member) for label, h in histories.items()]
-    compare(columns, out, panels=recipe.panels, fps=recipe.fps, width=recipe.width,
-            max_frames=recipe.frames)
+    columns = [Column(h, label, member) for label, h in histories.items()]
+    compare(columns, out, panels=recipe.panels, fps=recipe.fps, width=recipe.width, size=size,
+            max_frames=recipe.frames, captions=recipe.captions)
 
 
-def _draw_dirac(recipe: Recipe, histories: dict[str, History], out: Path) -> None:
+def _draw_dirac(recipe: Recipe, histories: dict[str, History], out: Path, member: int,
+                size: str | None) -> None:
     from toygan.render.dirac import parse_runs, render_dirac
 
     render_dirac(out, parse_runs(recipe.dirac.get("runs", "")),
                  steps=int(recipe.dirac.get("steps", 500)), lr=float(recipe.dirac.get("lr", 0.1)),
-                 width=recipe.width, fps=recipe.fps, max_frames=recipe.frames)
+                 width=recipe.width, size=size, fps=recipe.fps, max_frames=recipe.frames)
 
 
 def _dirac_labels(table: dict, variants: list) -> list[str]:
@@ -346,7 +379,8 @@ class Kind:
     which labels its checks may name."""
 
     measure: Callable[[Recipe, Callable[[str], None], bool], tuple[dict[str, History], list[CheckResult]]]
-    draw: Callable[[Recipe, dict[str, History], Path], None]
+    draw: Callable[[Recipe, dict[str, History], Path, int, str | None], None]
+    """Draws the histories, showing one seed index, at a size (``None``: the recipe's width)."""
     labels: Callable[[dict, list], list[str]] = lambda table, variants: [label for label, _ in variants]
     variants: bool = False
     """Trains one config per ``[[recipe.variants]]`` (at least two), not one."""
@@ -376,7 +410,8 @@ def with_seeds(recipe: Recipe, seeds: int) -> Recipe:
     integer("seeds", seeds, 1, 1024)
     checks = [dataclasses.replace(c, at_least=max(1, math.ceil(c.at_least * seeds / recipe.seeds)))
               for c in recipe.checks]
-    return dataclasses.replace(recipe, seeds=seeds, checks=checks, member=min(recipe.member, seeds - 1))
+    member = None if recipe.member is None else min(recipe.member, seeds - 1)
+    return dataclasses.replace(recipe, seeds=seeds, checks=checks, member=member)
 
 
 def evaluate(recipe: Recipe, *, say: Callable[[str], None] = print, progress: bool = False
@@ -392,56 +427,231 @@ def evaluate(recipe: Recipe, *, say: Callable[[str], None] = print, progress: bo
     return RECIPE_KINDS[recipe.kind].measure(recipe, say, progress)
 
 
-def build(recipe: Recipe, out_dir: str | Path, *, say: Callable[[str], None] = print,
-          progress: bool = False) -> tuple[Path, list[CheckResult]]:
-    """Train (or integrate) the recipe, render its GIF into ``out_dir``, and measure its checks.
+def shown_seed(recipe: Recipe, results: list[CheckResult]) -> int | None:
+    """The seed index a recipe's animation shows: among the seeds where every check holds, the one
+    nearest the median of the checks (each check's distance from its median over the seeds, in
+    units of its range; the lower index on a tie), or the recipe's own ``member`` if it names one
+    and every check holds there; ``None`` when no seed shows the claim."""
+    n = results[0].seeds if results else (1 if not RECIPE_KINDS[recipe.kind].trains else recipe.seeds)
+    every = np.ones(n, dtype=bool)
+    distance = np.zeros(n)
+    for r in results:
+        every &= np.asarray(r.passed, dtype=bool)
+        values = np.asarray(r.values, dtype=np.float64)
+        if r.against is not None:  # a check against another variant: the seed's margin
+            values = values - np.asarray(r.against, dtype=np.float64)
+        values = np.nan_to_num(values, nan=np.inf)
+        spread = float(np.ptp(values[np.isfinite(values)])) if np.isfinite(values).any() else 0.0
+        distance += np.abs(values - np.median(values)) / (spread or 1.0)
+    if recipe.member is not None:
+        return recipe.member if every[recipe.member] else None
+    candidates = np.flatnonzero(every)
+    return int(candidates[np.argmin(distance[candidates])]) if len(candidates) else None
+
+
+@dataclass
+class Built:
+    """What ``build`` made of a recipe."""
+
+    recipe: Recipe
+    results: list[CheckResult]
+    member: int | None
+    """The seed index shown; ``None`` when no seed shows the claim (nothing was drawn)."""
+    path: Path | None = None
+    trained: bool = True
+    """False when kept histories were drawn again, without training."""
+    seconds: float = 0.0
+
+    @property
+    def seeds(self) -> int:
+        return self.results[0].seeds if self.results else self.recipe.seeds
+
+    @property
+    def all_hold_in(self) -> int:
+        """The seeds where every check holds."""
+        if not self.results:
+            return self.seeds
+        return int(np.all([r.passed for r in self.results], axis=0).sum())
+
+    @property
+    def holds(self) -> bool:
+        """Every check holds in its share of seeds, and a seed shows the claim."""
+        return self.member is not None and all(r.holds for r in self.results)
+
+    def shown(self) -> str:
+        """``seed 3 of 10 shown; every check holds in 9 of 10``."""
+        if self.member is None:
+            return f"no seed of {self.seeds} shows the claim: no check may fail in the seed shown"
+        if not RECIPE_KINDS[self.recipe.kind].trains:
+            return "one integration (no seeds)"
+        seed = self.recipe.config.train.seed + self.member
+        index = f" (member {self.member})" if seed != self.member else ""
+        return (f"seed {seed}{index} of {self.seeds} shown; every check holds in {self.all_hold_in} "
+                f"of {self.seeds}")
+
+
+HISTORIES = "histories"
+"""The folder, in a build's output folder, where each recipe's histories are kept."""
+
+
+def _kept_paths(recipe: Recipe, out_dir: Path) -> dict[str, Path]:
+    """Where each of the recipe's configs keeps its history (label → path)."""
+    return {label: out_dir / HISTORIES / recipe.name / f"variant-{i}.npz"
+            for i, label in enumerate(recipe.configs())}
+
+
+def kept_histories(recipe: Recipe, out_dir: str | Path) -> dict[str, History] | None:
+    """The recipe's histories kept by an earlier build in ``out_dir``, if every one is there,
+    completed, and trained from the recipe's current configs; else ``None``."""
+    paths = _kept_paths(recipe, Path(out_dir))
+    if not paths or not all(p.is_file() for p in paths.values()):
+        return None
+    histories = {}
+    for (label, config), path in zip(recipe.configs().items(), paths.values(), strict=True):
+        try:
+            history = History.load(path)
+        except ToyganError:
+            return None  # unreadable: train again, and overwrite it
+        if history.status != "completed" or history.config != config:
+            return None
+        histories[label] = history
+    return histories
+
+
+def build(recipe: Recipe, out_dir: str | Path, *, size: str | None = None, format: str = "gif",
+          retrain: bool = False, say: Callable[[str], None] = print, progress: bool = False) -> Built:
+    """Train (or integrate) the recipe, measure its checks, and draw the seed that shows the claim
+    (``shown_seed``) as ``out_dir/NAME.FORMAT``.
+
+    The histories are kept in ``out_dir/histories/NAME/``; a later build whose recipe trains the
+    same configs draws and measures them again without training (unless ``retrain``), so a new
+    size or format costs only the drawing.
+
+    Args:
+        size: a frame size (``"1080p"``, ``"1280x720"``, ...); ``None``: the recipe's width.
+        format: ``gif``, ``mp4`` or ``html``.
 
     Returns:
-        The GIF's path and one result per check.
+        What was built; when no seed shows the claim nothing is drawn (``Built.member`` is None).
     """
-    out = Path(out_dir) / f"{recipe.name}.gif"
+    from toygan.render.animation import FORMATS
+
+    choice("format", format, [f for f, w in FORMATS.items() if not w.stills])
+    out_dir = Path(out_dir)
     start = time.perf_counter()
-    histories, results = evaluate(recipe, say=say, progress=progress)
-    RECIPE_KINDS[recipe.kind].draw(recipe, histories, out)
-    size = out.stat().st_size / 1e6
-    say(f"{recipe.name}: wrote {out} ({size:.2f} MB) in {time.perf_counter() - start:.0f} s")
+    kind = RECIPE_KINDS[recipe.kind]
+    histories = None if retrain or not kind.trains else kept_histories(recipe, out_dir)
+    trained = histories is None
+    if histories is None:
+        histories, results = evaluate(recipe, say=say, progress=progress)
+        for label, path in _kept_paths(recipe, out_dir).items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            histories[label].save(path)
+    else:
+        results = [measure(check, histories) for check in recipe.checks]
+    built = Built(recipe, results, shown_seed(recipe, results), trained=trained)
+    if built.member is not None:
+        built.path = out_dir / f"{recipe.name}.{format}"
+        kind.draw(recipe, histories, built.path, built.member, size)
+    built.seconds = time.perf_counter() - start
+    how = ("drew its kept histories" if not trained
+           else "trained and drew" if kind.trains else "integrated and drew")
+    done = (f"wrote {built.path} ({built.path.stat().st_size / 1e6:.2f} MB)" if built.path
+            else "drew nothing")
+    say(f"{recipe.name}: {how}; {done} in {built.seconds:.0f} s; {built.shown()}")
     for result in results:
         say(f"  {result.statement()}")
-    return out, results
+    return built
+
+
+def _build_one(recipe: Recipe, out_dir: Path, size: str | None, format: str, retrain: bool
+               ) -> tuple[Built, list[str]]:
+    import torch
+
+    # one thread in every build, one build per core: the bytes do not depend on --jobs
+    torch.set_num_threads(1)
+    lines: list[str] = []
+    return build(recipe, out_dir, size=size, format=format, retrain=retrain, say=lines.append), lines
+
+
+def build_all(recipes: list[Recipe], out_dir: str | Path, *, size: str | None = None,
+              format: str = "gif", retrain: bool = False, jobs: int = 1
+              ) -> Iterator[tuple[Built, list[str]]]:
+    """``build`` each recipe, ``jobs`` at a time in processes of one thread each, yielding what
+    each built and the lines it printed as each is done. The recipes that took longest in the
+    folder's last build start first, so that the last to finish is a short one."""
+    import json
+
+    out_dir = Path(out_dir)
+    results = out_dir / RESULTS_FILE
+    try:
+        before = json.loads(results.read_text()) if results.is_file() else {}
+        last = {name: float(m.get("seconds", 0)) for name, m in before.items()}
+    except (ValueError, AttributeError, TypeError):
+        last = {}  # a results file that is not ours: no order to learn from
+    order = sorted(recipes, key=lambda r: -last.get(r.name, 0.0))
+    tasks = [(r, out_dir, size, format, retrain) for r in order]
+    if jobs == 1 or len(tasks) <= 1:
+        yield from (_build_one(*task) for task in tasks)
+        return
+    from joblib import Parallel, delayed
+
+    from toygan.signals import deferred
+
+    with deferred():  # a stop while the workers start would leave them for the exit to wait on
+        done = Parallel(n_jobs=min(jobs, len(tasks)), return_as="generator_unordered")(
+            delayed(_build_one)(*task) for task in tasks)
+    yield from done
 
 
 RESULTS_FILE = "results.json"
+GALLERY = Path(__file__).parent / "gallery"
+"""toygan's own recipes, shipped inside the package."""
 
 
-def _gallery(recipes: list[Recipe], measured: dict[str, dict], media: str) -> str:
-    """The gallery page; ``media`` is the path from the page to the animations folder."""
+def _gallery(recipes: list[Recipe], measured: dict[str, dict], page: Path, media: str) -> str:
+    """The gallery page at ``page``; ``media`` is the path from the page to the built animations."""
+    import os
+
     lines = ["# Gallery: the animation recipes", "",
-             "Each animation is made from the recipe file beside it, and each claim is measured over "
-             "seeds by the same run that drew the animation. Rebuild them all with "
-             "`toygan animations build` (or one with `--only NAME`); the figures below are what "
-             "the last build printed.", ""]
+             "Each animation is made from the recipe linked under it, and each claim is measured over "
+             "seeds by the same run that drew the animation; the animation shows the seed nearest "
+             "the median of the checks among the seeds where every check holds. Rebuild them all "
+             "with `toygan animations build --out DIR` (or one with `--only NAME`); the figures "
+             "below are what the last build printed.", ""]
     for r in recipes:
         m = measured.get(r.name, {})
-        lines += [f"## {r.title}", "",
-                  f"![{r.title}]({media}{r.name}.gif)", "",
+        media_file = m.get("file") or f"{r.name}.gif"
+        shown = (f"![{r.title}]({media}{media_file})" if media_file.endswith(".gif")
+                 else f"[The animation ({Path(media_file).suffix[1:].upper()})]({media}{media_file})")
+        lines += [f"## {r.title}", "", shown, "",
                   f"**Claim.** {r.claim}", "",
                   f"**Look for.** {r.look_for}", ""]
         if m.get("statements"):
-            lines += ["**Measured** (by `toygan animations build --only " + r.name + "`, "
-                      f"{m.get('seconds', 0):.0f} s):", ""]
+            if not RECIPE_KINDS[r.kind].trains:
+                how = f"integrated and drawn in {m.get('seconds', 0):.0f} s"
+            elif m.get("trained", True):
+                how = f"trained and drawn in {m.get('seconds', 0):.0f} s"
+            else:
+                how = (f"drawn in {m.get('seconds', 0):.0f} s from the histories kept by a build "
+                       f"that took {m.get('train_seconds') or 0:.0f} s")
+            lines += ["**Measured** (by `toygan animations build --only " + r.name + f"`, {how}):", ""]
             lines += [f"- {s}" for s in m["statements"]] + [""]
         elif r.checks:
             lines += ["**Measured:** not yet built.", ""]
+        seeds = f" {m['shown'][0].upper()}{m['shown'][1:]}." if m.get("shown") else ""
+        recipe_link = Path(os.path.relpath(r.path.resolve(), page.resolve().parent)).as_posix()
         lines += [f"**Source.** {r.source}", "",
-                  f"Recipe: [{r.path.name}]({media}{r.path.name})"
-                  + (f"; {r.seeds} seeds, the animation shows seed index {r.member}."
-                     if RECIPE_KINDS[r.kind].trains else "."), ""]
+                  f"Recipe: [{r.path.name}]({recipe_link})"
+                  + (f" (`toygan animations show {r.name}` prints it)" if r.path.parent == GALLERY else "")
+                  + (f"; {r.seeds} seeds.{seeds}" if RECIPE_KINDS[r.kind].trains else "."), ""]
     return "\n".join(lines)
 
 
 def write_gallery(recipes: list[Recipe], folder: str | Path, docs_page: str | Path | None) -> None:
     """Write ``folder/README.md`` and ``docs_page`` from the recipes and ``folder/results.json``."""
     import json
+    import os
 
     from toygan.atomic import atomic_path
 
@@ -451,14 +661,14 @@ def write_gallery(recipes: list[Recipe], folder: str | Path, docs_page: str | Pa
     pages = [(folder / "README.md", "")]
     if docs_page is not None:
         docs_page = Path(docs_page)
-        rel = Path("..") / folder.resolve().relative_to(docs_page.resolve().parent.parent)
-        pages.append((docs_page, f"{rel.as_posix()}/"))
+        rel = Path(os.path.relpath(folder.resolve(), docs_page.resolve().parent)).as_posix()
+        pages.append((docs_page, f"{rel}/"))
     for page, media in pages:
         with atomic_path(page) as tmp:
-            Path(tmp).write_text(_gallery(recipes, measured, media), encoding="utf-8")
+            Path(tmp).write_text(_gallery(recipes, measured, page, media), encoding="utf-8")
 
 
-def record_results(folder: str | Path, name: str, results: list[CheckResult], seconds: float) -> None:
+def record_results(folder: str | Path, built: Built) -> None:
     """Keep what a build measured in ``folder/results.json`` (merged with earlier builds)."""
     import fcntl
     import json
@@ -470,8 +680,14 @@ def record_results(folder: str | Path, name: str, results: list[CheckResult], se
     with open(Path(folder) / f".{RESULTS_FILE}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         measured = json.loads(path.read_text()) if path.is_file() else {}
-        measured[name] = {"statements": [r.statement() for r in results],
-                          "holds": all(r.holds for r in results), "seconds": round(seconds, 1)}
+        earlier = measured.get(built.recipe.name, {})
+        trained = round(built.seconds, 1) if built.trained else earlier.get("train_seconds")
+        measured[built.recipe.name] = {
+            "statements": [r.statement() for r in built.results], "holds": built.holds,
+            "seconds": round(built.seconds, 1), "trained": built.trained, "train_seconds": trained,
+            "shown": built.shown(),
+            "seed_index": built.member, "seeds": built.seeds, "all_hold_in": built.all_hold_in,
+            "file": built.path.name if built.path else None}
         with atomic_path(path) as tmp:
             Path(tmp).write_text(json.dumps(measured, indent=1, sort_keys=True, ensure_ascii=False)
                                  + "\n", encoding="utf-8")

@@ -10,6 +10,7 @@ import numpy as np
 
 from toygan.errors import ToyganError
 from toygan.history import History
+from toygan.render.captions import CaptionBand, check_captions, step_caption
 from toygan.render.figure import TEXT_SHARE, BlittedFigure, DoesNotFit, Look, fitted_legend, frame_size
 from toygan.render.html import Player
 from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names
@@ -64,8 +65,10 @@ class Animation(BlittedFigure):
 
     def __init__(self, history: History, panels: Sequence[str] | None = None, *,
                  width: int = 960, member: int = 0, look: Look | None = None,
-                 size: str | tuple[int, int] | None = None) -> None:
+                 size: str | tuple[int, int] | None = None,
+                 captions: Mapping[int, str] | None = None) -> None:
         panels = default_panels(history) if panels is None else panel_names(panels)
+        captions = check_captions(captions)
         check_panels(history, panels, member)
         classes = [PANELS[name] for name in panels]
         if size is None:
@@ -99,7 +102,7 @@ class Animation(BlittedFigure):
                 look = dataclasses.replace(given, dpi=first_dpi * scale)
                 BlittedFigure.__init__(self, frame[0], frame[1] / frame[0], look, height=frame[1])
             try:
-                self._draw(history, rows, member)
+                self._draw(history, rows, member, captions)
                 return
             except DoesNotFit as err:
                 failed = err
@@ -110,8 +113,9 @@ class Animation(BlittedFigure):
                          f"{min(scales):g} of its size; draw fewer panels, or give a size (1080p) "
                          "to lay them out in rows")
 
-    def _draw(self, history: History, rows: list[list[type]], member: int) -> None:
-        """The panels, title and legend on the figure, laid out and frozen."""
+    def _draw(self, history: History, rows: list[list[type]], member: int,
+              captions: dict[int, str]) -> None:
+        """The panels, title, captions and legend on the figure, laid out and frozen."""
         with self.styled():
             self.history = history
             # the figure's options, and what its panels compute once for all (D* maps)
@@ -124,7 +128,8 @@ class Animation(BlittedFigure):
             cfg = history.config
             self.label = f"{cfg.data.name} · {game_label(history)} · seed {cfg.train.seed + member}"
             # the title's widest text is set before the layout is frozen, so the layout leaves room
-            self.title = self.fig.suptitle(f"{self.label} · {self._step(history.n_snapshots - 1)}",
+            self.band = CaptionBand(self.fig, captions)
+            self.title = self.fig.suptitle(self.band.under(self._title(history.n_snapshots - 1)),
                                            fontsize=11)
             handles = list({h.get_label(): h for panel in self.panels for h in panel.handles}.values())
             fitted_legend(self.fig, handles)
@@ -138,22 +143,28 @@ class Animation(BlittedFigure):
         # the title's one changing part, the step, becomes its own short text right after the
         # fixed label: a frame redraws a few glyphs, not the whole line
         renderer = self.fig.canvas.get_renderer()
-        left = self.title.get_window_extent(renderer).x0
+        self.title.set_text(self._title(self.history.n_snapshots - 1))  # without the captions' room
+        line = self.title.get_window_extent(renderer)
+        left = line.x0
         self.title.set_text(f"{self.label} · ")
         self.title.set_horizontalalignment("left")
         self.title.set_x(left / self.fig.bbox.width)
         label = self.title.get_window_extent(renderer)
         self.step_text = self.fig.text(label.x1 / self.fig.bbox.width, self.title.get_position()[1],
                                        self._step(0), fontsize=11, va=self.title.get_va(), ha="left")
+        self.band.place((line.y0 - 2) / self.fig.bbox.height)
+        self.band.show(int(self.history.steps[0]))
 
     def animated(self) -> list:
-        return [a for panel in self.panels for a in panel.animated()] + [self.step_text]
+        return ([a for panel in self.panels for a in panel.animated()] + [self.step_text]
+                + self.band.animated())
 
     def frame(self, i: int) -> np.ndarray:
         """Snapshot ``i`` as RGB uint8 ``(height, width, 3)``."""
         for panel in self.panels:
             panel.update(i)
         self.step_text.set_text(self._step(i))
+        self.band.show(int(self.history.steps[i]))
         return self.blit()
 
     def outgrown(self, history: History) -> bool:
@@ -169,6 +180,9 @@ class Animation(BlittedFigure):
             panel.rebind(history)
         return self.frame(i)
 
+    def _title(self, i: int) -> str:
+        return f"{self.label} · {self._step(i)}"
+
     def _step(self, i: int) -> str:
         """The title's changing part: the step of snapshot i, and where training stopped."""
         h = self.history
@@ -182,7 +196,8 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
            width: int = 960, member: int = 0, max_frames: int = 120,
            panels: Sequence[str] | None = None, filmstrip_frames: int = 8,
            look: Look | None = None, size: str | tuple[int, int] | None = None,
-           timing: str = "even", holds: Mapping[int, float] | None = None) -> Path:
+           timing: str = "even", holds: Mapping[int, float] | None = None,
+           captions: Mapping[int, str] | None = None) -> Path:
     """Render a history to a GIF, an MP4, a PNG filmstrip or an HTML player, without training.
 
     Args:
@@ -200,6 +215,9 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
         timing: when each snapshot is shown (``toygan.render.timing.TIMINGS``): ``even``,
             ``log`` (the early steps slowed down) or ``changes`` (time where the picture changes).
         holds: step → seconds to hold its frame (``{200: 2}``).
+        captions: step → a line of text under the panels, shown from that step until the next
+            caption's (``{0: "D tilts toward the data", 200: "G follows D's slope"}``); the HTML
+            player also shows it beside the step.
         panels: panel names, left to right; ``None``: samples, discriminator, convergence (for
             a 1D target: goodfellow, convergence).
         filmstrip_frames: frames in the PNG filmstrip, tiled two across.
@@ -213,11 +231,12 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
     """
     path, fmt = check_output(path, format, fps, max_frames)
     frames = schedule(history, max_frames, timing, holds=holds, fps=fps, member=member)
-    animation = Animation(history, panels, width=width, member=member, look=look, size=size)
+    animation = Animation(history, panels, width=width, member=member, look=look, size=size,
+                          captions=captions)
     try:
         return write_frames(animation.frame, history.n_snapshots, path, format=fmt, fps=fps,
                             max_frames=max_frames, filmstrip_frames=filmstrip_frames, indices=frames,
-                            caption=lambda i: f"step {int(history.steps[i]):,}",
+                            caption=lambda i: step_caption(int(history.steps[i]), animation.band.captions),
                             title=animation.label)
     finally:
         animation.close()
@@ -226,18 +245,22 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
 def player(history: History, *, fps: float = 12, width: int = 720, member: int = 0,
            max_frames: int = 60, panels: Sequence[str] | None = None,
            look: Look | None = None, size: str | tuple[int, int] | None = None,
-           timing: str = "even", holds: Mapping[int, float] | None = None) -> Player:
+           timing: str = "even", holds: Mapping[int, float] | None = None,
+           captions: Mapping[int, str] | None = None) -> Player:
     """An HTML player of the history for a notebook: a cell that ends in ``player(history)`` shows
     it inline; ``.save(path)`` writes it as a page. Options as in ``render``."""
     check_output("player.html", None, fps, max_frames)
     indices = schedule(history, max_frames, timing, holds=holds, fps=fps, member=member)
-    animation = Animation(history, panels, width=width, member=member, look=look, size=size)
+    animation = Animation(history, panels, width=width, member=member, look=look, size=size,
+                          captions=captions)
     try:
         frames = list(_drawn(animation.frame, indices))
     finally:
         animation.close()
-    return Player(frames, [f"step {int(history.steps[i]):,}" for i in indices], fps,
-                  title=animation.label)
+    texts = [step_caption(int(history.steps[i]), animation.band.captions) for i in indices]
+    return Player(frames, texts, fps, title=animation.label)
+
+
 
 
 def check_output(path: str | Path, format: str | None, fps: float, max_frames: int) -> tuple[Path, str]:

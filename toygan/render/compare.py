@@ -8,7 +8,7 @@ always show the same training step (a run that has ended stays at its last snaps
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +17,9 @@ import numpy as np
 from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.render.animation import check_output, write_frames
+from toygan.render.captions import CaptionBand, check_captions, step_caption
 from toygan.render.figure import BlittedFigure, Look, fitted_legend, frame_size
-from toygan.render.panels import PANELS, Context, Shared, check_panels, panel_names
+from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names
 
 __all__ = ["Column", "Comparison", "compare", "grid_height", "panel_grid", "seeds"]
 
@@ -39,7 +40,9 @@ class Comparison(BlittedFigure):
 
     def __init__(self, columns: Sequence[Column], panels: Sequence[str] = ("samples",), *,
                  width: int = 960, look: Look | None = None,
-                 size: str | tuple[int, int] | None = None) -> None:
+                 size: str | tuple[int, int] | None = None,
+                 captions: Mapping[int, str] | None = None) -> None:
+        captions = check_captions(captions)
         if not 2 <= len(columns) <= _MAX_COLUMNS:
             raise ToyganError(f"{len(columns)} column(s): a comparison shows 2 to {_MAX_COLUMNS} "
                               "runs, or the seeds of a run trained with --seeds N ≥ 2")
@@ -56,8 +59,12 @@ class Comparison(BlittedFigure):
         with self.styled():
             self.columns = columns
             self.timeline = np.unique(np.concatenate([c.history.steps for c in columns]))
-            self.panels = panel_grid(self.fig, columns, panels, across, Shared(cmap=self.look.cmap))
-            self.title = self.fig.suptitle(self._title(len(self.timeline) - 1), fontsize=11)
+            self.shared_facts, facts = run_facts(columns)
+            self.panels = panel_grid(self.fig, columns, panels, across, Shared(cmap=self.look.cmap),
+                                     facts)
+            self.band = CaptionBand(self.fig, captions)
+            self.title = self.fig.suptitle(self.band.under(self._title(len(self.timeline) - 1)),
+                                           fontsize=11)
             self.freeze()
 
     @property
@@ -68,8 +75,14 @@ class Comparison(BlittedFigure):
         """The index of ``column``'s latest snapshot at or before timeline step ``t``."""
         return max(0, int(np.searchsorted(column.history.steps, self.timeline[t], side="right")) - 1)
 
+    def laid_out(self) -> None:
+        renderer = self.fig.canvas.get_renderer()
+        self.title.set_text(self._title(len(self.timeline) - 1))  # without the captions' room
+        self.band.place((self.title.get_window_extent(renderer).y0 - 2) / self.fig.bbox.height)
+
     def animated(self) -> list:
-        return [a for column in self.panels for panel in column for a in panel.animated()] + [self.title]
+        return ([a for column in self.panels for panel in column for a in panel.animated()]
+                + [self.title] + self.band.animated())
 
     def frame(self, t: int) -> np.ndarray:
         for column, panels in zip(self.columns, self.panels, strict=True):
@@ -77,11 +90,22 @@ class Comparison(BlittedFigure):
             for panel in panels:
                 panel.update(i)
         self.title.set_text(self._title(t))
+        self.band.show(int(self.timeline[t]))
         return self.blit()
 
     def _title(self, t: int) -> str:
         last = max(int(c.history.config.train.steps) for c in self.columns)
-        return f"step {int(self.timeline[t]):,} / {last:,}"
+        return " · ".join([*self.shared_facts, f"step {int(self.timeline[t]):,} / {last:,}"])
+
+
+def run_facts(columns: Sequence[Column]) -> tuple[list[str], list[str]]:
+    """What each column's run is (its target, game and seed): the facts all columns share, for
+    the figure's title, and each column's own, for its heading (``""`` when it has none)."""
+    each = [[c.history.config.data.name, game_label(c.history),
+             f"seed {c.history.config.train.seed + c.member}"] for c in columns]
+    shared = [fact for k, fact in enumerate(each[0]) if all(e[k] == fact for e in each)]
+    own = [" · ".join(fact for fact in e if fact not in shared) for e in each]
+    return shared, own
 
 
 def grid_height(n: int, across: int, panels: Sequence[str]) -> float:
@@ -92,10 +116,10 @@ def grid_height(n: int, across: int, panels: Sequence[str]) -> float:
 
 
 def panel_grid(fig, columns: Sequence[Column], panels: Sequence[str], across: int,
-               shared: Shared) -> list[list]:
+               shared: Shared, facts: Sequence[str] | None = None) -> list[list]:
     """Columns (``across`` to a row) of ``panels`` stacked, each column a subfigure headed by its
-    label, and one legend below for all; returns the panels, column by column. ``shared`` is
-    one for all columns, so that their scales agree."""
+    label (and under it its ``facts``, a line per column), and one legend below for all; returns
+    the panels, column by column. ``shared`` is one for all columns, so that their scales agree."""
     n, p = len(columns), len(panels)
     figures = np.atleast_1d(fig.subfigures(-(-n // across), across, wspace=0.02, hspace=0.02)).ravel()
     for name in panels:
@@ -105,7 +129,11 @@ def panel_grid(fig, columns: Sequence[Column], panels: Sequence[str], across: in
         axes = np.atleast_1d(sub.subplots(p, 1))
         context = Context(sub, c.history, c.member, shared)
         grid.append([PANELS[name](context, ax) for name, ax in zip(panels, axes, strict=True)])
-        sub.suptitle(c.label, fontsize=10, fontweight="bold")
+        fact = facts[len(grid) - 1] if facts else ""
+        heading = sub.suptitle(c.label, fontsize=10, fontweight="bold")
+        if fact and fact != c.label:
+            # the facts as a second line of the heading: the layout leaves room for both
+            heading.set_text(f"{c.label}\n{fact}")
     for sub in figures[n:]:
         sub.set_visible(False)
     handles = list({h.get_label(): h for column in grid for panel in column
@@ -117,21 +145,22 @@ def panel_grid(fig, columns: Sequence[Column], panels: Sequence[str], across: in
 def compare(columns: Sequence[Column], path: str | Path, *, panels: Sequence[str] = ("samples",),
             format: str | None = None, fps: float = 12, width: int = 960, max_frames: int = 120,
             filmstrip_frames: int = 8, look: Look | None = None,
-            size: str | tuple[int, int] | None = None) -> Path:
+            size: str | tuple[int, int] | None = None,
+            captions: Mapping[int, str] | None = None) -> Path:
     """Render runs side by side, synchronised by step, as GIF, MP4, PNG filmstrip or HTML player.
 
     Args:
         columns: the runs, left to right (2 to 16; more than 4 wrap into rows).
-        path, format, fps, width, max_frames, filmstrip_frames, look, size: as in
+        path, format, fps, width, max_frames, filmstrip_frames, look, size, captions: as in
             ``toygan.render.render``.
         panels: the panels each run shows, top to bottom.
     """
     path, fmt = check_output(path, format, fps, max_frames)
-    figure = Comparison(columns, panels, width=width, look=look, size=size)
+    figure = Comparison(columns, panels, width=width, look=look, size=size, captions=captions)
     try:
         return write_frames(figure.frame, figure.n_frames, path, format=fmt, fps=fps,
                             max_frames=max_frames, filmstrip_frames=filmstrip_frames,
-                            caption=lambda t: f"step {int(figure.timeline[t]):,}",
+                            caption=lambda t: step_caption(int(figure.timeline[t]), figure.band.captions),
                             title=" vs ".join(c.label for c in columns))
     finally:
         figure.close()
