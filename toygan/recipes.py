@@ -640,6 +640,8 @@ def _gallery(recipes: list[Recipe], measured: dict[str, dict], page: Path, media
         elif r.checks:
             lines += ["**Measured:** not yet built.", ""]
         seeds = f" {m['shown'][0].upper()}{m['shown'][1:]}." if m.get("shown") else ""
+        if m.get("statements") and not m.get("shown"):  # results of a build that chose no seed
+            seeds = f" The animation shows seed index {r.member or 0}, chosen by hand."
         recipe_link = Path(os.path.relpath(r.path.resolve(), page.resolve().parent)).as_posix()
         lines += [f"**Source.** {r.source}", "",
                   f"Recipe: [{r.path.name}]({recipe_link})"
