@@ -149,7 +149,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return status
     from toygan.render import render
 
-    path = render(history, out / "animation.gif")
+    # the frames go where the picture changes: the first steps, where D tilts and G's samples
+    # leave the origin, play slowly; a quiet stretch passes quickly (and the GIF is smaller)
+    path = render(history, out / "animation.gif", timing="changes")
     _say(args, f"wrote the animation: {path}")
     return status
 
