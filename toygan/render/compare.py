@@ -60,7 +60,8 @@ class Comparison(BlittedFigure):
             self.columns = columns
             self.timeline = np.unique(np.concatenate([c.history.steps for c in columns]))
             self.shared_facts, facts = run_facts(columns)
-            self.panels = panel_grid(self.fig, columns, panels, across, Shared(cmap=self.look.cmap),
+            shared = Shared(cmap=self.look.cmap, number_modes="modes" in panels)
+            self.panels = panel_grid(self.fig, columns, panels, across, shared,
                                      facts)
             self.band = CaptionBand(self.fig, captions)
             self.title = self.fig.suptitle(self.band.under(self._title(len(self.timeline) - 1)),

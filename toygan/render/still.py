@@ -95,7 +95,8 @@ def still(history: History, path: str | Path, *, steps: Sequence[int] | None = N
     fig = new_figure(width, grid_height(len(columns), len(columns), panels), look)
     try:
         with styled(look):
-            grid = panel_grid(fig, columns, panels, len(columns), Shared(cmap=look.cmap))
+            shared = Shared(cmap=look.cmap, number_modes="modes" in panels)
+            grid = panel_grid(fig, columns, panels, len(columns), shared)
             for i, column in zip(indices, grid, strict=True):
                 for panel in column:
                     panel.update(i)

@@ -25,6 +25,8 @@ class Shared:
     """The colour map of D and D* (other maps keep their own)."""
     push_typical: float | None = None
     """The push length drawn as 1/14 of the window; None: each push panel takes its own run's."""
+    number_modes: bool = False
+    """Number the data modes on the plane (the figure has a mode timeline whose rows they name)."""
     computed: dict[Any, Any] = field(default_factory=dict)
     """Arrays computed once for all panels of a figure (the D* maps of each run and member),
     dropped when the figure is shown another history."""

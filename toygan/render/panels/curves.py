@@ -25,6 +25,9 @@ class CurvesPanel(Panel):
 
     ylabel = ""
     dims = (1, 2)
+    log = False
+    """A log y axis (``ylim`` then gives positive limits; values at or below 0 are drawn at the
+    lower one)."""
 
     def curves(self, history: History) -> list[tuple[str, str, str]]:
         raise NotImplementedError
@@ -36,6 +39,8 @@ class CurvesPanel(Panel):
         history, member = context.history, context.member
         super().__init__(context, ax)
         steps_axis(ax, history)
+        if self.log:
+            ax.set_yscale("log")
         ax.set_ylim(*self.ylim(history, member))
         self.lines = []
         for key, colour, label in self.curves(history):
@@ -51,6 +56,8 @@ class CurvesPanel(Panel):
     def outgrown(self, history: History) -> bool:
         low, high = self.ax.get_ylim()
         new_low, new_high = self.ylim(history, self.member)
+        if self.log:
+            return new_low < low / 1.05 or new_high > high * 1.05
         slack = 0.02 * (high - low)  # by the panel's own rule, so a spike it ignores is no reason
         return new_low < low - slack or new_high > high + slack
 
@@ -72,7 +79,10 @@ class CurvesPanel(Panel):
     def update(self, i: int) -> None:
         steps = self.history.steps[: i + 1]
         for key, line in self.lines:
-            line.set_data(steps, self.history.scalars[key][: i + 1, self.member])
+            values = self.history.scalars[key][: i + 1, self.member]
+            if self.log:  # 0 (D exactly at ½, say) has no place on a log axis: at its floor
+                values = np.maximum(values, self.ax.get_ylim()[0])
+            line.set_data(steps, values)
         self.cursor.set_xdata([steps[-1], steps[-1]])
         for step, pair in self.events:  # a change shows once the frame has reached it
             for artist in pair:
@@ -155,9 +165,14 @@ class OptimalityPanel(CurvesPanel):
         return [("d_star_gap", D_STAR_GAP_COLOUR, "mean |D − D*|" + ("" if exact else " (p_g by KDE)")),
                 ("d_half_gap", ink(0.65), "mean |D − ½|")]
 
+    log = True  # "below 0.01" must be readable beside a start near 0.5
+
     def ylim(self, history: History, member: int) -> tuple[float, float]:
-        h = history.scalars
-        return 0.0, 1.05 * max(h["d_star_gap"][:, member].max(), h["d_half_gap"][:, member].max(), 0.5)
+        values = np.concatenate([history.scalars[k][:, member] for k in ("d_star_gap", "d_half_gap")])
+        values = values[np.isfinite(values) & (values > 0)]
+        smallest = float(values.min()) if values.size else 1e-3
+        # whole decades from below the smallest value (at least 1e-4) to 1, the most either gap reaches
+        return 10.0 ** np.floor(np.log10(max(smallest, 1e-4))), 1.0
 
 
 class LossesPanel(CurvesPanel):

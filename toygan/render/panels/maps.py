@@ -90,6 +90,7 @@ class MapPanel(Panel):
     limits = (0.0, 1.0)
     ticks: list[float] | None = [0, 0.25, 0.5, 0.75, 1]
     short = "D(x)"  # the contour's name in the legend
+    extend = "neither"  # "both": values beyond the limits are drawn in the end colours
 
     def map(self, i: int) -> np.ndarray:
         raise NotImplementedError
@@ -103,7 +104,8 @@ class MapPanel(Panel):
         cmap = matplotlib.colormaps[self.cmap or context.shared.cmap].with_extremes(bad=NO_MASS)
         self.image = ax.imshow(self.map(0), origin="lower", extent=history.window, cmap=cmap,
                                norm=Normalize(*self.limits), interpolation="bilinear")
-        bar = context.fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, ticks=self.ticks)
+        bar = context.fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, ticks=self.ticks,
+                                   extend=self.extend)
         bar.ax.tick_params(labelsize=8)
         modes = history.target().modes
         modes = np.empty((0, 2)) if modes is None else modes  # sample-only targets have none
@@ -159,11 +161,8 @@ class DiscriminatorPanel(MapPanel):
         history, member = context.history, context.member
         self.critic = history.critic
         if self.critic:
-            grids = history.d_grid[:, member]
-            centred = grids - np.median(grids, axis=(1, 2), keepdims=True)
-            reach = float(np.percentile(np.abs(centred), 99)) or 1.0
             self.title, self.contour_level = "Critic f(x) − its median", None
-            self.limits, self.ticks = (-reach, reach), None
+            self.limits, self.ticks, self.extend = critic_range(history.d_grid[:, member]), None, "both"
         if history.config.train.pack > 1:
             who = "Critic" if self.critic else "D"
             self.title = f"{who} on packs of {history.config.train.pack} copies of x"
@@ -178,6 +177,16 @@ class DiscriminatorPanel(MapPanel):
             return False
         grid = history.d_grid[-1, self.member]
         return float(np.percentile(np.abs(grid - np.median(grid)), 99)) > 1.25 * self.limits[1]
+
+
+def critic_range(grids: np.ndarray) -> tuple[float, float]:
+    """The colour range of a critic's maps ``(T, H, W)``: ± the median over the snapshots of each
+    map's 98th percentile of |f − its median|. A range set by the run's largest values (an early
+    spike, the window's far corners) left the typical frame pale; beyond it the end colours show."""
+    centred = np.abs(grids - np.median(grids, axis=(1, 2), keepdims=True))
+    reach = float(np.median(np.percentile(centred.reshape(len(grids), -1), 98, axis=1)))
+    reach = reach if np.isfinite(reach) and reach > 0 else 1.0
+    return -reach, reach
 
 
 class OptimalDiscriminatorPanel(MapPanel):

@@ -40,7 +40,7 @@ class ModeTimelinePanel(Panel):
         steps_axis(ax, history)
         ax.set_ylabel("data mode", fontsize=9)
         ax.tick_params(labelsize=8)
-        ax.set_yticks(range(0, k, max(1, k // 8)))
+        ax.set_yticks(range(0, k, -(-k // 13)))  # numbered as the samples panel numbers the modes
         bar = fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, extend="max")
         bar.ax.tick_params(labelsize=8)
         bar.ax.set_title("share", fontsize=8, loc="left")

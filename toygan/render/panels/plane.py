@@ -44,6 +44,8 @@ class SamplesPanel(Panel):
         density_key = ax.scatter([], [], s=30, c=DENSITY_KEY, marker="s",
                                  label=f"data density, 1/2/3σ ({how})")
         self.handles = [density_key, self.scatter]
+        if context.shared.number_modes:
+            number_modes(ax, target.modes, history.window)
         fixed = not history.config.train.generator_mode.network
         ax.set_title("Fixed p_g vs data" if fixed else self.title, fontsize=10)
 
@@ -52,6 +54,24 @@ class SamplesPanel(Panel):
 
     def update(self, i: int) -> None:
         self.scatter.set_offsets(self.history.samples[i, self.member])
+
+
+MAX_NUMBERED_MODES = 32
+"""Modes numbered on the plane at most; more would hide the samples under their numbers."""
+
+
+def number_modes(ax: Axes, modes: np.ndarray | None, window: tuple[float, float, float, float]) -> None:
+    """Each data mode's row number in the mode timeline, small, beside the mode and away from the
+    window's centre, so that a row can be found on the plane."""
+    if modes is None or not 0 < len(modes) <= MAX_NUMBERED_MODES:
+        return
+    x0, x1, y0, y1 = window
+    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    for k, mode in enumerate(np.asarray(modes, dtype=float)):
+        away = mode - centre
+        away = away / (np.linalg.norm(away) or 1.0) if np.any(away) else np.array([0.0, 1.0])
+        ax.annotate(str(k), mode, xytext=8 * away, textcoords="offset points", fontsize=8,
+                    color=ink(0.4), ha="center", va="center", clip_on=True)
 
 
 class ManifoldPanel(SamplesPanel):
