@@ -93,15 +93,17 @@ def new_figure(width: int, height_ratio: float, look: Look, height: int | None =
         height = round(width * height_ratio / 16) * 16
         # the layout is fixed in inches and the dpi follows the width, so every width shows the
         # same picture, only sharper or smaller
-        dpi = look.dpi or width / 9.6
+        usual = width / 9.6
     else:
-        dpi = look.dpi or height / TEXT_SHARE * 72 / SMALLEST_TEXT
+        usual = height / TEXT_SHARE * 72 / SMALLEST_TEXT
+    dpi = look.dpi or usual
     with styled(look):
         # a Figure on its own Agg canvas, not pyplot: drawing never touches the user's backend
         # or pyplot's figure list (a notebook's own plots keep showing)
         fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, layout="constrained")
         FigureCanvasAgg(fig)
         fig.get_layout_engine().set(h_pad=0.06)  # room between the title and panel titles
+    fig.usual_dpi = usual  # what a refusal names as the default, when a --dpi was asked for
     return fig
 
 
@@ -150,7 +152,8 @@ def check_fits(fig: Figure, look: Look, gave_up: bool = False) -> None:
         if reach <= 1:
             return
     size = f"{round(frame.width)}x{round(frame.height)}"
-    fix = f"lower --dpi (default {round(frame.width / 9.6)})" if look.dpi else "choose a larger frame"
+    usual = getattr(fig, "usual_dpi", frame.width / 9.6)
+    fix = f"lower --dpi (default {round(usual)})" if look.dpi else "choose a larger frame"
     raise DoesNotFit(f"the panels and their text do not fit a {size} frame at dpi {fig.dpi:g}: {fix} "
                       "or draw fewer panels")
 

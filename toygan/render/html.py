@@ -170,6 +170,13 @@ def player_html(frames: Sequence[np.ndarray], captions: Sequence[str], fps: floa
         page: the player is the page's own, so it takes keys from the whole page; in a notebook
             (False) only while it has the focus.
     """
+    return _PLAYER.format(**_player_parts(frames, captions, fps, title, uid),
+                          keys="page" if page else "focus")
+
+
+def _player_parts(frames: Sequence[np.ndarray], captions: Sequence[str], fps: float, title: str,
+                  uid: str) -> dict[str, str | int]:
+    """The player's filled-in parts (frames encoded once), all but where it takes keys from."""
     if len(captions) != len(frames):
         raise ValueError(f"{len(captions)} captions for {len(frames)} frames")
     distinct, order = [], []
@@ -178,11 +185,9 @@ def player_html(frames: Sequence[np.ndarray], captions: Sequence[str], fps: floa
             distinct.append(frame)
         order.append(len(distinct) - 1)
     urls = [_data_url(image) for image in quantize(distinct)]
-    return _PLAYER.format(uid=html.escape(uid), title=html.escape(title), first=urls[0],
-                          last=len(order) - 1, caption=html.escape(captions[0]),
-                          images=json.dumps(urls), order=json.dumps(order),
-                          captions=json.dumps(list(captions)).replace("</", "<\\/"),
-                          interval=round(1000 / fps), keys="page" if page else "focus")
+    return dict(uid=html.escape(uid), title=html.escape(title), first=urls[0], last=len(order) - 1,
+                caption=html.escape(captions[0]), images=json.dumps(urls), order=json.dumps(order),
+                captions=json.dumps(list(captions)).replace("</", "<\\/"), interval=round(1000 / fps))
 
 
 def write_html(frames: Sequence[np.ndarray], path: Path, fps: float, captions: Sequence[str], *,
@@ -200,8 +205,12 @@ class Player:
     def __init__(self, frames: Sequence[np.ndarray], captions: Sequence[str], fps: float, *,
                  title: str = "toygan animation") -> None:
         self.title, self.fps = title, fps
-        self.fragment = player_html(frames, captions, fps, title=title,
-                                    uid=f"toygan-player-{next(_ids)}")
+        self._parts = _player_parts(frames, captions, fps, title, f"toygan-player-{next(_ids)}")
+
+    @property
+    def fragment(self) -> str:
+        """The player for a notebook: it takes keys only while it has the focus."""
+        return _PLAYER.format(**self._parts, keys="focus")
 
     def _repr_html_(self) -> str:
         return f"<style>{_CSS.format()}</style>{self.fragment}"
@@ -210,7 +219,7 @@ class Player:
         """Write the player as one self-contained page, atomically."""
         path = Path(path)
         # the page is the player's own: it takes keys from the whole page (see player_html)
-        fragment = self.fragment.replace('data-keys="focus"', 'data-keys="page"', 1)
+        fragment = _PLAYER.format(**self._parts, keys="page")
         page = _PAGE.format(title=html.escape(self.title), player_css=_CSS.format(), player=fragment)
         with atomic_path(path) as tmp:
             Path(tmp).write_text(page, encoding="utf-8")
