@@ -227,13 +227,23 @@ def test_ctrl_c_at_any_moment_of_start_up_gives_no_traceback(tmp_path, delay):
                             text=True)
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=120)
+    try:
+        _, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        # CPython itself can swallow a Ctrl-C that lands while it starts: it prints "'import
+        # warnings' failed" with the KeyboardInterrupt and runs on, so toygan never saw it (seen
+        # once in 5 loaded runs). The run then trains: a second Ctrl-C must stop it cleanly. (A
+        # command merely slow to stop gets its second Ctrl-C while saving, which it holds back:
+        # the same outcome, so the wait's length decides nothing.)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=300)
     if "Fatal Python error: init_import_site" in stderr:  # landed while CPython itself started,
         return  # before any toygan code ran (seen on a busy machine): the interpreter's own outcome
     package = str(Path(toygan.__file__).parent)
-    if "KeyboardInterrupt" in stderr and package not in stderr:
+    assert "Traceback" not in stderr or package not in stderr, stderr  # none from toygan's code
+    if "KeyboardInterrupt" in stderr and proc.returncode not in (130, -signal.SIGINT):
         return  # in the launcher pip wrote (its `import re`), before any toygan code: Python's outcome
-    assert proc.returncode in (130, -signal.SIGINT) and "Traceback" not in stderr, stderr
+    assert proc.returncode in (130, -signal.SIGINT), stderr
 
 
 def test_a_stop_signal_at_any_moment_of_a_command_ends_it_with_one_line(tmp_path):

@@ -88,3 +88,22 @@ def test_a_gif_with_changes_timing_spends_its_time_by_the_schedule(history, tmp_
             durations.append(im.info["duration"])
     assert sum(durations) == pytest.approx(100 * 39 + 1500, abs=50)  # 40 frames at 10 fps, last held 1.5 s
     assert max(durations[:-1]) > 100  # some moment is slowed down
+
+
+def test_a_log_record_schedule_gives_the_first_steps_snapshots_of_their_own():
+    from toygan.config import early_steps
+
+    assert early_steps(30) == (1, 2, 3, 5, 7, 10, 20) and early_steps(1) == ()
+    logged = train(tiny_config(**{"record.schedule": "log", "record.every": 20, "train.steps": 60}),
+                   progress=False)
+    assert logged.steps.tolist() == [0, 1, 2, 3, 5, 7, 10, 20, 40, 60]
+    plain = tiny_config(**{"record.every": 20, "train.steps": 60})
+    # the estimate (a bound: steps // every + 2 snapshots) counts the 6 early ones too
+    assert 5 * plain.replace(**{"record.schedule": "log"}).recording_bytes() == 11 * plain.recording_bytes()
+    # the same run, recorded more often early, trains the same: its shared snapshots agree
+    even_run = train(plain, progress=False)
+    np.testing.assert_array_equal(logged.samples[[0, 7, 8, 9]], even_run.samples)
+    frames = schedule(logged, 20, "log")
+    assert len(set(frames) & {1, 2, 3, 4, 5, 6}) >= 4  # the early snapshots get frames of their own
+    with pytest.raises(ToyganError, match="record.schedule = 'often'"):
+        tiny_config(**{"record.schedule": "often"})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,22 @@ def _updates(together: bool) -> str:
     return " or ".join(f'"{name}"' for name, s in UPDATES.items() if s.together == together)
 
 
+def early_steps(every: int) -> tuple[int, ...]:
+    """The steps 1, 2, 3, 5, 7, 10, 20, 30, 50, 70, 100, ... below ``every``: about five a decade."""
+    steps, decade = [], 1
+    while decade < every:
+        steps += [m * decade for m in (1, 2, 3, 5, 7) if m * decade < every]
+        decade *= 10
+    return tuple(steps)
+
+
+RECORD_SCHEDULES: dict[str, Callable[[int], tuple[int, ...]]] = {
+    "even": lambda every: (),
+    "log": early_steps,
+}
+"""``record.schedule`` → the steps recorded besides every ``record.every``-th (given ``every``)."""
+
+
 @dataclass
 class RecordConfig:
     """What training records for the animation."""
@@ -254,9 +271,13 @@ class RecordConfig:
     kde_bandwidth: float = 0.0
     """Bandwidth of the KDE that stands in for p_g when G is a network (for D* and |D − D*|);
     0: Scott's rule, which over-smooths narrow modes."""
+    schedule: str = "even"
+    """``even``: every ``every`` steps; ``log``: also steps 1, 2, 3, 5, 7, 10, 20, ... below
+    ``every``, so that the first steps, where D tilts and G starts to move, have snapshots."""
 
     def __post_init__(self) -> None:
         integer("record.every", self.every, 1, 10**9)
+        choice("record.schedule", self.schedule, RECORD_SCHEDULES)
         integer("record.n_samples", self.n_samples, 1, 100_000)
         integer("record.grid_size", self.grid_size, 2, 1024)
         if not isinstance(self.window, list | tuple):  # an empty table or string is no window
@@ -347,8 +368,10 @@ class Config:
         return 4 * e * floats + 8
 
     def recording_bytes(self) -> int:
-        """Bytes of the whole recorded history: step 0, every ``record.every`` steps and the last."""
-        return (self.train.steps // self.record.every + 2) * self.snapshot_bytes()
+        """Bytes of the whole recorded history: step 0, every ``record.every`` steps, the early
+        steps of ``record.schedule`` and the last."""
+        early = len(RECORD_SCHEDULES[self.record.schedule](self.record.every))
+        return (self.train.steps // self.record.every + 2 + early) * self.snapshot_bytes()
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Config:

@@ -28,7 +28,7 @@ from torch import nn
 from torch.func import functional_call
 from tqdm.auto import tqdm
 
-from toygan.config import Config
+from toygan.config import RECORD_SCHEDULES, Config
 from toygan.data import data_files, make_target, stored_files
 from toygan.errors import ToyganError
 from toygan.history import History
@@ -352,7 +352,10 @@ class Game:
                 self._diverged = (f"training diverged at step {self.iteration}: member {bad} has "
                                   f"loss_d = {loss_d[bad].item()}, loss_g = {loss_g[bad].item()}")
                 return False
-            if self.iteration % self.config.record.every == 0 or self.iteration == t.steps:
+            rec = self.config.record
+            if (self.iteration % rec.every == 0 or self.iteration == t.steps
+                    or (self.iteration < rec.every
+                        and self.iteration in RECORD_SCHEDULES[rec.schedule](rec.every))):
                 return self.record()
         return False
 
