@@ -222,3 +222,18 @@ def test_show_prints_a_packaged_recipe_to_copy(capsys, tmp_path, monkeypatch):
     assert main(["animations", "show"]) == 2
     assert "name the recipe to print" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_recipes_build_side_by_side_in_processes(tmp_path, capsys):
+    folder = tmp_path / "recipes"
+    folder.mkdir()
+    (folder / "dirac.toml").write_text((GALLERY / "dirac-gan.toml").read_text())
+    (folder / "tiny.toml").write_text(RECIPE.format(extra=(
+        "panels = ['samples']\nwidth = 320\nframes = 3\n"
+        "[[recipe.checks]]\nmetric = 'd_real'\ntest = '> 0'\nat_least = 2")))
+    out = tmp_path / "out"
+    assert main(["animations", "build", "--recipes", str(folder), "--out", str(out), "--jobs", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "built 2 recipe(s)" in printed and "on 2 process(es)" in printed
+    assert sorted(json.loads((out / "results.json").read_text())) == ["dirac", "tiny"]
+    assert (out / "dirac.gif").stat().st_size > 0 and (out / "tiny.gif").stat().st_size > 0
