@@ -29,7 +29,8 @@ def test_a_caption_shows_from_its_step_until_the_next():
 @pytest.mark.parametrize(("captions", "needle"), [
     ({"x": "a"}, "'x' is not a step"), ({-1: "a"}, "step = -1"), ({0: ""}, "non-empty"),
     ({0: 3}, "non-empty text"), ({0: "x" * (MAX_CHARS + 1)}, f"at most {MAX_CHARS}"),
-    (["a"], "a table of step"),
+    (["a"], "a table of step"), ({"+5": "a"}, "'\\+5' is not a step"), ({" 20": "a"}, "is not a step"),
+    ({"20": "a", "020": "b"}, "step 20 has two captions"), ({"２": "a"}, "is not a step"),
 ])
 def test_bad_captions_are_refused_naming_them(captions, needle):
     with pytest.raises(ToyganError, match=needle):
@@ -103,3 +104,9 @@ def test_the_cli_takes_captions_and_refuses_bad_ones(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "--caption 'hello': give STEP:TEXT" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "b.png").exists()
+    assert main(["render", str(run), "--out", str(tmp_path / "c.png"), "--caption", "21:never"]) == 2
+    assert "caption at step 21: the run was recorded up to step 20" in capsys.readouterr().err
+    assert main(["render", str(run), "--out", str(tmp_path / "c.png"), "--caption", "0:a",
+                 "--caption", "0:b"]) == 2
+    assert "step 0 has two captions" in capsys.readouterr().err
+    assert not (tmp_path / "c.png").exists()

@@ -237,3 +237,57 @@ def test_recipes_build_side_by_side_in_processes(tmp_path, capsys):
     assert "built 2 recipe(s)" in printed and "on 2 process(es)" in printed
     assert sorted(json.loads((out / "results.json").read_text())) == ["dirac", "tiny"]
     assert (out / "dirac.gif").stat().st_size > 0 and (out / "tiny.gif").stat().st_size > 0
+
+
+def _tiny_recipes(tmp_path) -> Path:
+    folder = tmp_path / "recipes"
+    folder.mkdir()
+    (folder / "tiny.toml").write_text(RECIPE.format(extra=(
+        "panels = ['samples']\nwidth = 320\nframes = 3\n"
+        "[[recipe.checks]]\nmetric = 'd_real'\ntest = '> 0'\nat_least = 2")))
+    return folder
+
+
+@pytest.mark.parametrize("spoil, needle", [
+    (lambda out: (out / "results.json").write_text("{not json"), "not a results file toygan wrote"),
+    (lambda out: (out / "results.json").write_text("[1, 2]"), "must map recipe names to tables"),
+    (lambda out: (out / "results.json").write_text('{"tiny": 5}'), "must map recipe names to tables"),
+    (lambda out: (out / "README.md").write_text("# My project\n"), "would write over its README.md"),
+    (lambda out: (out / "histories").write_text("x"), "is where this build keeps a recipe's history"),
+    (lambda out: (out / "histories/tiny/variant-0.npz").mkdir(parents=True), "a folder is where"),
+])
+def test_a_build_refuses_an_output_folder_it_would_spoil_before_any_work(tmp_path, capsys, spoil, needle):
+    folder, out = _tiny_recipes(tmp_path), tmp_path / "out"
+    out.mkdir()
+    spoil(out)
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    assert main(["animations", "build", "--recipes", str(folder), "--out", str(out), "--jobs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before  # nothing drawn or trained
+
+
+def test_a_build_refuses_the_packages_recipes_and_pages_that_are_not_its_own(tmp_path, capsys):
+    folder = _tiny_recipes(tmp_path)
+    page = tmp_path / "notes.md"
+    page.write_text("my notes\n")
+    for args, needle in [(["--out", str(GALLERY / "sub")], "toygan's own recipe folder"),
+                         (["--out", str(tmp_path / "o"), "--gallery", str(page)], "not a gallery page"),
+                         (["--out", str(tmp_path / "o"), "--gallery", str(tmp_path)], "is a folder"),
+                         (["--out", str(tmp_path / "o"), "--gallery", str(tmp_path / "no/page.md")],
+                          "does not exist"),
+                         (["--only", ""], "--only '': name recipes")]:
+        assert main(["animations", "build", "--recipes", str(folder), *args]) == 2, args
+        err = capsys.readouterr().err
+        assert needle in err and len(err.strip().splitlines()) == 1, (args, err)
+    assert page.read_text() == "my notes\n" and not (tmp_path / "o").exists()
+    assert not (GALLERY / "sub").exists()
+
+
+def test_show_prints_a_recipe_that_does_not_load_so_that_it_can_be_mended(tmp_path, capsys):
+    folder = _tiny_recipes(tmp_path)
+    (folder / "broken.toml").write_text("[recipe]\ntitle = 3\n")
+    assert main(["animations", "show", "broken", "--recipes", str(folder)]) == 0
+    assert capsys.readouterr().out == "[recipe]\ntitle = 3\n"
+    assert main(["animations", "list", "--recipes", str(folder)]) == 2
+    assert "broken.toml" in capsys.readouterr().err

@@ -355,31 +355,43 @@ def cmd_dirac(args: argparse.Namespace) -> int:
 
 
 def cmd_animations(args: argparse.Namespace) -> int:
-    from toygan.recipes import GALLERY, build_all, load_recipe, recipe_paths, record_results, write_gallery
+    from toygan.recipes import (
+        GALLERY,
+        build_all,
+        check_output,
+        load_recipe,
+        recipe_paths,
+        record_results,
+        write_gallery,
+    )
 
     folder = Path(args.recipes) if args.recipes else GALLERY
     if args.recipes is not None and not folder.is_dir():
-        raise ToyganError(f"--recipes {args.recipes!r}: no such folder")
-    recipes = [load_recipe(path) for path in recipe_paths(folder)]  # all checked before any work
-    if not recipes:
+        what = "is a file; give the folder of recipe files" if folder.exists() else "no such folder"
+        raise ToyganError(f"--recipes {args.recipes!r}: {what}")
+    paths = {path.stem: path for path in recipe_paths(folder)}
+    if not paths:
         raise ToyganError(f"--recipes {str(folder)!r}: no recipe files (*.toml) there")
-    names = [r.name for r in recipes]
-    asked = [*args.names, *(n.strip() for n in (args.only or "").split(",") if n.strip())]
-    chosen = asked or names
-    unknown = [n for n in chosen if n not in names]
+    only = [n.strip() for n in args.only.split(",")] if args.only is not None else []
+    if args.only is not None and not all(only):
+        raise ToyganError(f"--only {args.only!r}: name recipes, comma-separated (or leave --only out "
+                          "for all)")
+    asked = [*args.names, *only]
+    chosen = asked or list(paths)
+    unknown = [n for n in chosen if n not in paths]
     if unknown:
-        raise ToyganError(f"recipe {unknown[0]!r}: there is no such recipe; choose from {names}")
-    if args.action == "show" and not asked:
-        raise ToyganError(f"animations show: name the recipe to print, e.g. 'toygan animations show "
-                          f"{names[0]}'")
+        raise ToyganError(f"recipe {unknown[0]!r}: there is no such recipe; choose from {list(paths)}")
+    if args.action == "show":  # the file as it is (even one that does not load), to copy and change
+        if not asked:
+            raise ToyganError(f"animations show: name the recipe to print, e.g. 'toygan animations "
+                              f"show {next(iter(paths))}'")
+        for name in chosen:
+            print(paths[name].read_text(encoding="utf-8"), end="")
+        return 0
+    recipes = [load_recipe(path) for path in paths.values()]  # all checked before any work
     if args.action == "list":
         for r in recipes:
             print(f"{r.name:<28} {r.title}")
-        return 0
-    if args.action == "show":  # a recipe's file, to copy and change
-        for r in recipes:
-            if r.name in chosen:
-                print(r.path.read_text(encoding="utf-8"), end="")
         return 0
     if args.jobs is not None and not 1 <= args.jobs <= 256:
         raise ToyganError(f"--jobs {args.jobs}: must be an integer from 1 to 256")
@@ -388,12 +400,11 @@ def cmd_animations(args: argparse.Namespace) -> int:
 
         frame_size(args.size)  # a bad size is refused before any training
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ToyganError(f"--out {args.out!r}: is a file; give a folder for the animations")
+    todo = [r for r in recipes if r.name in chosen]
+    check_output(todo, out, args.gallery or None)  # nothing a build would spoil, before any work
     out.mkdir(parents=True, exist_ok=True)
     jobs = args.jobs or len(os.sched_getaffinity(0))
     total, failed = time.perf_counter(), []
-    todo = [r for r in recipes if r.name in chosen]
     for built, lines in build_all(todo, out, size=args.size, format=args.format, retrain=args.retrain,
                                   jobs=jobs):
         print("\n".join(lines), flush=True)

@@ -56,7 +56,7 @@ from toygan.validate import choice, integer, number, read_toml
 
 __all__ = ["Recipe", "Check", "CheckResult", "Kind", "RECIPE_KINDS", "load_recipe", "recipe_paths",
            "measure", "evaluate", "with_seeds", "build", "build_all", "Built", "shown_seed", "kept_histories",
-           "write_gallery", "record_results", "GALLERY", "HISTORIES"]
+           "write_gallery", "record_results", "read_results", "check_output", "GALLERY", "HISTORIES"]
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {"<=": operator.le, ">=": operator.ge,
                                                "<": operator.lt, ">": operator.gt}
@@ -223,7 +223,12 @@ def load_recipe(path: str | Path) -> Recipe:
         raise ToyganError(f"{where}: a {kind} recipe needs at least two [[recipe.variants]]")
     labels = RECIPE_KINDS[kind].labels(table, variants)
     checks = [_parse_check(raw, where, labels) for raw in table.get("checks", [])]
-    config = Config.from_dict(values) if RECIPE_KINDS[kind].trains else None
+    try:
+        config = Config.from_dict(values) if RECIPE_KINDS[kind].trains else None
+    except ToyganError as err:
+        raise ToyganError(f"{where}: {err}") from None
+    if "member" in table and not RECIPE_KINDS[kind].trains:
+        raise ToyganError(f"{where}: recipe.member: a {kind} recipe has no seeds to choose from")
     recipe = Recipe(
         name=path.stem, path=path, title=_text(table, "title", where),
         claim=_text(table, "claim", where), look_for=_text(table, "look_for", where),
@@ -245,7 +250,7 @@ def load_recipe(path: str | Path) -> Recipe:
     choice(f"{where}: recipe.timing", recipe.timing, TIMINGS)
     if recipe.timing != "even" and kind != "run":
         raise ToyganError(f"{where}: recipe.timing = {recipe.timing!r}: only a run recipe has a "
-                          "timing (a comparison shows every step of its timeline)")
+                          f"timing (a {kind} recipe shows every step in turn)")
     last = recipe.config.train.steps if recipe.config is not None else 0
     late = [step for step in recipe.captions if step > last]
     if late:
@@ -564,6 +569,80 @@ def build(recipe: Recipe, out_dir: str | Path, *, size: str | None = None, forma
     return built
 
 
+GALLERY_HEADING = "# Gallery: the animation recipes"
+
+
+def read_results(folder: str | Path) -> dict[str, dict]:
+    """``folder/results.json`` as recipe name → what its last build measured (empty if none).
+
+    Raises:
+        ToyganError: when the file is there but is not a results file toygan wrote.
+    """
+    import json
+
+    path = Path(folder) / RESULTS_FILE
+    if not path.exists():
+        return {}
+    try:
+        measured = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ToyganError(f"{path}: not a results file toygan wrote ({err}); move it away or "
+                          "choose another --out") from None
+    if not isinstance(measured, dict) or not all(isinstance(m, dict) for m in measured.values()):
+        raise ToyganError(f"{path}: not a results file toygan wrote (it must map recipe names to "
+                          "tables); move it away or choose another --out")
+    return measured
+
+
+def check_output(recipes: list[Recipe], out_dir: str | Path, page: str | Path | None = None) -> None:
+    """Refuse, before any work, an output folder or gallery page that a build would spoil: the
+    package's own recipes, a results file or README.md that toygan did not write, a path where a
+    history is to be kept that is taken by something else, or a page that is a folder, lies in a
+    missing folder or is a file that is not a gallery page.
+
+    Raises:
+        ToyganError: naming the path and what to do.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.resolve() == GALLERY.resolve() or GALLERY.resolve() in out_dir.resolve().parents:
+        raise ToyganError(f"--out {str(out_dir)!r}: that is toygan's own recipe folder, inside the "
+                          "package; choose another folder")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ToyganError(f"--out {str(out_dir)!r}: is a file; give a folder for the animations")
+    read_results(out_dir)
+    _ours(out_dir / "README.md", "--out", "its README.md")
+    for recipe in recipes:
+        for path in _kept_paths(recipe, out_dir).values():
+            for taken in [*reversed(path.relative_to(out_dir).parents), path.relative_to(out_dir)]:
+                place = out_dir / taken
+                folder = place != path
+                if place.exists() and place.is_dir() != folder:
+                    raise ToyganError(f"{place}: a {'file' if folder else 'folder'} is where this "
+                                      "build keeps a recipe's history; move it away or choose "
+                                      "another --out")
+    if page is not None:
+        page = Path(page)
+        if page.is_dir():
+            raise ToyganError(f"--gallery {str(page)!r}: is a folder; give the page's file name")
+        if not page.parent.is_dir():
+            raise ToyganError(f"--gallery {str(page)!r}: the folder {str(page.parent)!r} does not exist")
+        _ours(page, "--gallery", "it")
+
+
+def _ours(path: Path, option: str, what: str) -> None:
+    """A ToyganError if ``path`` exists and is not a gallery page toygan wrote."""
+    if not path.exists():
+        return
+    try:
+        with open(path, encoding="utf-8") as f:
+            first = f.readline().strip()
+    except (OSError, UnicodeDecodeError):
+        first = ""
+    if first != GALLERY_HEADING:
+        raise ToyganError(f"{option}: {path} is not a gallery page toygan wrote, and the build would "
+                          f"write over {what}; move it away or choose another {option}")
+
+
 def _build_one(recipe: Recipe, out_dir: Path, size: str | None, format: str, retrain: bool
                ) -> tuple[Built, list[str]]:
     import torch
@@ -580,15 +659,12 @@ def build_all(recipes: list[Recipe], out_dir: str | Path, *, size: str | None = 
     """``build`` each recipe, ``jobs`` at a time in processes of one thread each, yielding what
     each built and the lines it printed as each is done. The recipes that took longest in the
     folder's last build start first, so that the last to finish is a short one."""
-    import json
 
     out_dir = Path(out_dir)
-    results = out_dir / RESULTS_FILE
     try:
-        before = json.loads(results.read_text()) if results.is_file() else {}
-        last = {name: float(m.get("seconds", 0)) for name, m in before.items()}
-    except (ValueError, AttributeError, TypeError):
-        last = {}  # a results file that is not ours: no order to learn from
+        last = {name: float(m.get("seconds", 0)) for name, m in read_results(out_dir).items()}
+    except (ToyganError, ValueError, TypeError):
+        last = {}  # no times to learn the order from
     order = sorted(recipes, key=lambda r: -last.get(r.name, 0.0))
     tasks = [(r, out_dir, size, format, retrain) for r in order]
     if jobs == 1 or len(tasks) <= 1:
@@ -613,7 +689,7 @@ def _gallery(recipes: list[Recipe], measured: dict[str, dict], page: Path, media
     """The gallery page at ``page``; ``media`` is the path from the page to the built animations."""
     import os
 
-    lines = ["# Gallery: the animation recipes", "",
+    lines = [GALLERY_HEADING, "",
              "Each animation is made from the recipe linked under it, and each claim is measured over "
              "seeds by the same run that drew the animation; the animation shows the seed nearest "
              "the median of the checks among the seeds where every check holds. Rebuild them all "
@@ -652,14 +728,12 @@ def _gallery(recipes: list[Recipe], measured: dict[str, dict], page: Path, media
 
 def write_gallery(recipes: list[Recipe], folder: str | Path, docs_page: str | Path | None) -> None:
     """Write ``folder/README.md`` and ``docs_page`` from the recipes and ``folder/results.json``."""
-    import json
     import os
 
     from toygan.atomic import atomic_path
 
     folder = Path(folder)
-    results = folder / RESULTS_FILE
-    measured = json.loads(results.read_text()) if results.is_file() else {}
+    measured = read_results(folder)
     pages = [(folder / "README.md", "")]
     if docs_page is not None:
         docs_page = Path(docs_page)
@@ -681,7 +755,7 @@ def record_results(folder: str | Path, built: Built) -> None:
     # builds of different recipes may run at once (one per core): merge under a lock
     with open(Path(folder) / f".{RESULTS_FILE}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        measured = json.loads(path.read_text()) if path.is_file() else {}
+        measured = read_results(folder)
         earlier = measured.get(built.recipe.name, {})
         trained = round(built.seconds, 1) if built.trained else earlier.get("train_seconds")
         measured[built.recipe.name] = {

@@ -10,7 +10,7 @@ import numpy as np
 
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.render.captions import CaptionBand, check_captions, step_caption
+from toygan.render.captions import CaptionBand, check_captions, check_shown, step_caption
 from toygan.render.figure import TEXT_SHARE, BlittedFigure, DoesNotFit, Look, fitted_legend, frame_size
 from toygan.render.html import Player
 from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names
@@ -69,6 +69,7 @@ class Animation(BlittedFigure):
                  captions: Mapping[int, str] | None = None) -> None:
         panels = default_panels(history) if panels is None else panel_names(panels)
         captions = check_captions(captions)
+        check_shown(captions, int(history.steps[-1]))
         check_panels(history, panels, member)
         classes = [PANELS[name] for name in panels]
         if size is None:

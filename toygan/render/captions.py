@@ -7,14 +7,15 @@ before the first).
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Mapping
 
 from toygan.errors import ToyganError
 from toygan.validate import integer
 
-__all__ = ["Captions", "check_captions", "caption_at", "step_caption", "parse_captions", "CaptionBand",
-           "MAX_CHARS"]
+__all__ = ["Captions", "check_captions", "caption_at", "check_shown", "step_caption", "parse_captions",
+           "CaptionBand", "MAX_CHARS"]
 
 Captions = Mapping[int, str]
 MAX_CHARS = 160
@@ -32,13 +33,14 @@ def check_captions(captions: Mapping | None, where: str = "captions") -> dict[in
         return {}
     if not isinstance(captions, Mapping):
         raise ToyganError(f"{where}: give a table of step = \"text\", such as {{0 = \"D tilts\"}}")
-    checked = {}
+    checked: dict[int, str] = {}
     for key, text in captions.items():
-        try:
-            step = int(str(key).replace("_", "")) if not isinstance(key, int) else key
-        except ValueError:
-            raise ToyganError(f"{where}: {key!r} is not a step; keys are whole training steps") from None
+        if isinstance(key, bool) or not (isinstance(key, int) or re.fullmatch(r"[0-9_]+", str(key))):
+            raise ToyganError(f"{where}: {key!r} is not a step; keys are whole training steps")
+        step = key if isinstance(key, int) else int(key.replace("_", ""))
         integer(f"{where}: step", step, 0)
+        if step in checked:
+            raise ToyganError(f"{where}: step {step} has two captions; give each step one")
         if not isinstance(text, str) or not text.strip():
             raise ToyganError(f"{where}: step {step}: the caption must be non-empty text")
         if len(text) > MAX_CHARS:
@@ -46,6 +48,14 @@ def check_captions(captions: Mapping | None, where: str = "captions") -> dict[in
                               f"most {MAX_CHARS} read in a frame")
         checked[step] = " ".join(text.split())
     return dict(sorted(checked.items()))
+
+
+def check_shown(captions: Mapping[int, str], last: int) -> None:
+    """A ToyganError for a caption after ``last``, the last step recorded: it would never show."""
+    late = [step for step in captions if step > last]
+    if late:
+        raise ToyganError(f"caption at step {late[0]}: the run was recorded up to step {last:,}, so it "
+                          "would never show")
 
 
 def caption_at(captions: Mapping[int, str], step: int) -> str:
@@ -71,6 +81,9 @@ def parse_captions(items: list[str] | None) -> dict[int, str]:
         step, sep, text = item.partition(":")
         if not sep:
             raise ToyganError(f"--caption {item!r}: give STEP:TEXT, such as '200:G follows D'")
+        if step.strip() in captions:
+            raise ToyganError(f"--caption {item!r}: step {step.strip()} has two captions; give each "
+                              "step one")
         captions[step.strip()] = text
     return check_captions(captions, "--caption")
 

@@ -17,7 +17,7 @@ import numpy as np
 from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.render.animation import check_output, write_frames
-from toygan.render.captions import CaptionBand, check_captions, step_caption
+from toygan.render.captions import CaptionBand, check_captions, check_shown, step_caption
 from toygan.render.figure import BlittedFigure, Look, fitted_legend, frame_size
 from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names
 
@@ -59,6 +59,7 @@ class Comparison(BlittedFigure):
         with self.styled():
             self.columns = columns
             self.timeline = np.unique(np.concatenate([c.history.steps for c in columns]))
+            check_shown(captions, int(self.timeline[-1]))
             self.shared_facts, facts = run_facts(columns)
             shared = Shared(cmap=self.look.cmap, number_modes="modes" in panels)
             self.panels = panel_grid(self.fig, columns, panels, across, shared,
