@@ -12,8 +12,12 @@ A recipe file is a config (its ``[data]``, ``[model]``, ``[train]``, ... section
     kind = "run"               # run | compare | dirac
     panels = ["samples", "discriminator", "modes"]
     seeds = 10                 # ensemble members trained; the claim is measured over them
-    member = 0                 # the seed the animation shows
+    member = 0                 # optional: the seed index shown (default: chosen, see shown_seed)
     quick = true               # cheap enough for `toygan check --quick` (default false)
+    timing = "changes"         # kind = "run": when each snapshot is shown (default even)
+
+    [recipe.captions]          # optional: step = the line under the title from that step on
+    0 = "D tilts toward the data"
 
     [[recipe.variants]]        # kind = "compare": one column per variant
     label = "R1"
@@ -30,9 +34,11 @@ A Dirac-GAN recipe (``kind = "dirac"``) has ``runs``, ``steps`` and ``lr`` in ``
 checks use the metric ``distance`` (from the equilibrium at the end, over the distance at the
 start) per run label ``variant:scheme[:gamma]``.
 
-``build`` trains each recipe once as a batched ensemble of ``seeds`` members, renders the chosen
-member, and measures every check on all members: the animation and the numbers come from the same
-run.
+``build`` trains each recipe once as a batched ensemble of ``seeds`` members, measures every check
+on all members, and renders the member nearest the median of the checks among those where every
+check holds: the animation and the numbers come from the same run. It keeps the histories, so a
+later build at another size or format draws them without training. toygan's own recipes ship in
+``GALLERY`` (``toygan/gallery``).
 """
 
 from __future__ import annotations
