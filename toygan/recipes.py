@@ -56,7 +56,7 @@ import numpy as np
 from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.render.captions import check_captions
+from toygan.render.captions import check_captions, check_shown
 from toygan.render.timing import TIMINGS
 from toygan.validate import choice, integer, number, read_toml
 
@@ -258,9 +258,7 @@ def load_recipe(path: str | Path) -> Recipe:
         raise ToyganError(f"{where}: recipe.timing = {recipe.timing!r}: only a run recipe has a "
                           f"timing (a {kind} recipe shows every step in turn)")
     last = recipe.config.train.steps if recipe.config is not None else 0
-    late = [step for step in recipe.captions if step > last]
-    if late:
-        raise ToyganError(f"{where}: recipe.captions at step {late[0]}: the recipe trains {last} steps")
+    check_shown(recipe.captions, last, f"{where}: recipe.captions", "the recipe trains to step")
     if recipe.captions and not RECIPE_KINDS[kind].trains:
         raise ToyganError(f"{where}: recipe.captions: a {kind} recipe draws no captions")
     if recipe.member is not None and recipe.member >= recipe.seeds:

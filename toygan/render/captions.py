@@ -50,12 +50,13 @@ def check_captions(captions: Mapping | None, where: str = "captions") -> dict[in
     return dict(sorted(checked.items()))
 
 
-def check_shown(captions: Mapping[int, str], last: int) -> None:
-    """A ToyganError for a caption after ``last``, the last step recorded: it would never show."""
+def check_shown(captions: Mapping[int, str], last: int, where: str = "caption",
+                reach: str = "the run was recorded up to step") -> None:
+    """A ToyganError for a caption after ``last``, the last step recorded (or trained): it would
+    never show. ``where`` and ``reach`` word the message."""
     late = [step for step in captions if step > last]
     if late:
-        raise ToyganError(f"caption at step {late[0]}: the run was recorded up to step {last:,}, so it "
-                          "would never show")
+        raise ToyganError(f"{where} at step {late[0]}: {reach} {last:,}, so it would never show")
 
 
 def caption_at(captions: Mapping[int, str], step: int) -> str:
