@@ -224,6 +224,18 @@ def test_show_prints_a_packaged_recipe_to_copy(capsys, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("args", [["list", "--size", "720p"], ["show", "ring", "--out", "x"],
+                                  ["list", "--format", "mp4"], ["show", "ring", "--retrain"],
+                                  ["list", "--jobs", "2"], ["list", "--gallery", "g.md"]])
+def test_list_and_show_refuse_the_options_of_build(args, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["animations", *args]) == 2
+    err = capsys.readouterr().err
+    option = next(a for a in args if a.startswith("--"))
+    assert f"{option}: only 'animations build' takes it" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_recipes_build_side_by_side_in_processes(tmp_path, capsys):
     folder = tmp_path / "recipes"
     folder.mkdir()

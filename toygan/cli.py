@@ -358,7 +358,7 @@ def cmd_animations(args: argparse.Namespace) -> int:
     from toygan.recipes import (
         GALLERY,
         build_all,
-        check_output,
+        check_build_folder,
         load_recipe,
         recipe_paths,
         record_results,
@@ -378,6 +378,10 @@ def cmd_animations(args: argparse.Namespace) -> int:
                           "for all)")
     asked = [*args.names, *only]
     chosen = asked or list(paths)
+    for option in ("out", "size", "format", "jobs", "retrain", "gallery"):
+        if args.action != "build" and getattr(args, option) not in (None, False):
+            raise ToyganError(f"--{option}: only 'animations build' takes it; 'animations "
+                              f"{args.action}' only prints")
     unknown = [n for n in chosen if n not in paths]
     if unknown:
         raise ToyganError(f"recipe {unknown[0]!r}: there is no such recipe; choose from {list(paths)}")
@@ -399,14 +403,14 @@ def cmd_animations(args: argparse.Namespace) -> int:
         from toygan.render.figure import frame_size
 
         frame_size(args.size)  # a bad size is refused before any training
-    out = Path(args.out)
+    out = Path(args.out or "toygan-gallery")
     todo = [r for r in recipes if r.name in chosen]
-    check_output(todo, out, args.gallery or None)  # nothing a build would spoil, before any work
+    check_build_folder(todo, out, args.gallery or None)  # nothing a build would spoil, before any work
     out.mkdir(parents=True, exist_ok=True)
     jobs = args.jobs or len(os.sched_getaffinity(0))
     total, failed = time.perf_counter(), []
-    for built, lines in build_all(todo, out, size=args.size, format=args.format, retrain=args.retrain,
-                                  jobs=jobs):
+    for built, lines in build_all(todo, out, size=args.size, format=args.format or "gif",
+                                  retrain=args.retrain, jobs=jobs):
         print("\n".join(lines), flush=True)
         record_results(out, built)
         failed += [built.recipe.name] * (not built.holds)
@@ -762,12 +766,12 @@ def _parser() -> argparse.ArgumentParser:
                             help="recipes to build or show (default: all)")
     animations.add_argument("--recipes", metavar="DIR",
                             help="a folder of recipe files (default: toygan's own gallery)")
-    animations.add_argument("--out", default="toygan-gallery",
+    animations.add_argument("--out",
                             help="folder to write (default: ./toygan-gallery)")
     animations.add_argument("--only", help="comma-separated recipe names, as NAME ... (default: all)")
     animations.add_argument("--size", help="frame size: 720p, 1080p, 4k or WIDTHxHEIGHT (default: "
                                            "each recipe's own width)")
-    animations.add_argument("--format", choices=["gif", "mp4", "html"], default="gif",
+    animations.add_argument("--format", choices=["gif", "mp4", "html"],
                             help="animation format (default: gif)")
     animations.add_argument("--jobs", type=int, help="recipes built at once (default: one per core)")
     animations.add_argument("--retrain", action="store_true",

@@ -62,7 +62,7 @@ from toygan.validate import choice, integer, number, read_toml
 
 __all__ = ["Recipe", "Check", "CheckResult", "Kind", "RECIPE_KINDS", "load_recipe", "recipe_paths",
            "measure", "evaluate", "with_seeds", "build", "build_all", "Built", "shown_seed", "kept_histories",
-           "write_gallery", "record_results", "read_results", "check_output", "GALLERY", "HISTORIES"]
+           "write_gallery", "record_results", "read_results", "check_build_folder", "GALLERY", "HISTORIES"]
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {"<=": operator.le, ">=": operator.ge,
                                                "<": operator.lt, ">": operator.gt}
@@ -436,16 +436,20 @@ def evaluate(recipe: Recipe, *, say: Callable[[str], None] = print, progress: bo
     return RECIPE_KINDS[recipe.kind].measure(recipe, say, progress)
 
 
+def _every_check_holds(results: list[CheckResult], seeds: int) -> np.ndarray:
+    """Per seed, whether every check holds there."""
+    return np.all([np.asarray(r.passed, dtype=bool) for r in results] or [np.ones(seeds, bool)], axis=0)
+
+
 def shown_seed(recipe: Recipe, results: list[CheckResult]) -> int | None:
     """The seed index a recipe's animation shows: among the seeds where every check holds, the one
     nearest the median of the checks (each check's distance from its median over the seeds, in
     units of its range; the lower index on a tie), or the recipe's own ``member`` if it names one
     and every check holds there; ``None`` when no seed shows the claim."""
     n = results[0].seeds if results else (1 if not RECIPE_KINDS[recipe.kind].trains else recipe.seeds)
-    every = np.ones(n, dtype=bool)
+    every = _every_check_holds(results, n)
     distance = np.zeros(n)
     for r in results:
-        every &= np.asarray(r.passed, dtype=bool)
         values = np.asarray(r.values, dtype=np.float64)
         if r.against is not None:  # a check against another variant: the seed's margin
             values = values - np.asarray(r.against, dtype=np.float64)
@@ -478,9 +482,7 @@ class Built:
     @property
     def all_hold_in(self) -> int:
         """The seeds where every check holds."""
-        if not self.results:
-            return self.seeds
-        return int(np.all([r.passed for r in self.results], axis=0).sum())
+        return int(_every_check_holds(self.results, self.seeds).sum())
 
     @property
     def holds(self) -> bool:
@@ -598,7 +600,7 @@ def read_results(folder: str | Path) -> dict[str, dict]:
     return measured
 
 
-def check_output(recipes: list[Recipe], out_dir: str | Path, page: str | Path | None = None) -> None:
+def check_build_folder(recipes: list[Recipe], out_dir: str | Path, page: str | Path | None = None) -> None:
     """Refuse, before any work, an output folder or gallery page that a build would spoil: the
     package's own recipes, a results file or README.md that toygan did not write, a path where a
     history is to be kept that is taken by something else, or a page that is a folder, lies in a
