@@ -13,6 +13,7 @@ from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.recipes import (
+    DEFAULT_SIZE,
     GALLERY,
     Check,
     CheckResult,
@@ -23,6 +24,7 @@ from toygan.recipes import (
     shown_seed,
     write_gallery,
 )
+from toygan.render.figure import frame_size
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPES = recipe_paths(GALLERY)
@@ -84,6 +86,16 @@ steps = 20
 """
 
 
+def test_a_recipe_is_drawn_16_by_9_unless_it_names_a_size_or_a_width(tmp_path):
+    path = tmp_path / "r.toml"
+    for extra, size in [("", DEFAULT_SIZE), ("size = '1080p'", "1080p"), ("width = 640", None)]:
+        path.write_text(RECIPE.format(extra=extra))
+        assert load_recipe(path).size == size
+    width, height = frame_size(DEFAULT_SIZE)
+    assert width * 9 == height * 16
+    assert all(load_recipe(p).size == DEFAULT_SIZE for p in recipe_paths(GALLERY))
+
+
 @pytest.mark.parametrize("extra, match", [
     ("kind = 'movie'", "recipe.kind = 'movie'"),
     ("colour = 'red'", "unknown \\[recipe\\] key"),
@@ -100,6 +112,9 @@ steps = 20
     ("fps = 0", "recipe.fps = 0"),
     ("frames = 1.5", "recipe.frames = 1.5"),
     ("member = -1", "recipe.member = -1"),
+    ("size = '1080x'", "recipe.size = '1080x'"),
+    ("size = 1080", "recipe.size = 1080"),
+    ("size = '720p'\nwidth = 800", "recipe.size and recipe.width: give one"),
 ])
 def test_bad_recipes_are_refused_with_the_reason(tmp_path, extra, match):
     path = tmp_path / "r.toml"

@@ -62,13 +62,14 @@ from toygan.validate import choice, integer, number, read_toml
 
 __all__ = ["Recipe", "Check", "CheckResult", "Kind", "RECIPE_KINDS", "load_recipe", "recipe_paths",
            "measure", "evaluate", "with_seeds", "build", "build_all", "Built", "shown_seed", "kept_histories",
-           "write_gallery", "record_results", "read_results", "check_build_folder", "GALLERY", "HISTORIES"]
+           "write_gallery", "record_results", "read_results", "check_build_folder", "GALLERY", "HISTORIES",
+           "DEFAULT_SIZE"]
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {"<=": operator.le, ">=": operator.ge,
                                                "<": operator.lt, ">": operator.gt}
 _SYMBOL = {"<=": "≤", ">=": "≥", "<": "<", ">": ">"}
 _RECIPE_KEYS = {"title", "claim", "look_for", "source", "kind", "panels", "seeds", "member",
-                "variants", "checks", "fps", "width", "frames", "runs", "steps", "lr", "quick",
+                "variants", "checks", "fps", "width", "size", "frames", "runs", "steps", "lr", "quick",
                 "captions", "timing"}
 _CHECK_KEYS = {"metric", "when", "test", "at_least", "variant"}
 
@@ -122,6 +123,12 @@ class CheckResult:
                 f"{c.at_least}) — {verdict}; values: {shown}")
 
 
+DEFAULT_SIZE = "1024x576"
+"""A recipe's frame size unless it names one: 16:9 (sides multiples of 8, as MP4 needs) with text
+1/40 of the height, so that it reads projected full screen; small, so that the gallery's GIFs stay
+small. ``--size 1080p --format mp4`` draws the kept histories again for a lecture."""
+
+
 @dataclass
 class Recipe:
     """A parsed recipe file; ``config`` is the base config (the run's, or the variants' base)."""
@@ -142,6 +149,10 @@ class Recipe:
     checks: list[Check] = field(default_factory=list)
     fps: float = 12
     width: int = 800
+    """The frame's width when the recipe gives a ``width`` instead of a ``size``."""
+    size: str | None = DEFAULT_SIZE
+    """The frame's size (``toygan.render.figure.frame_size``); ``None``: ``width`` wide, as tall
+    as the panels need."""
     frames: int = 100
     dirac: dict[str, Any] = field(default_factory=dict)
     quick: bool = False
@@ -251,6 +262,7 @@ def load_recipe(path: str | Path) -> Recipe:
     if not isinstance(quick, bool):
         raise ToyganError(f"{where}: recipe.quick = {quick!r}: must be true or false")
     recipe.quick = quick
+    recipe.size = _recipe_size(table, where)
     recipe.captions = check_captions(table.get("captions"), f"{where}: recipe.captions")
     recipe.timing = table.get("timing", "even")
     choice(f"{where}: recipe.timing", recipe.timing, TIMINGS)
@@ -271,6 +283,26 @@ def load_recipe(path: str | Path) -> Recipe:
                 raise ToyganError(f"{where}: a check asks for {check.at_least} seeds but the recipe "
                                   f"trains {recipe.seeds}")
     return recipe
+
+
+def _recipe_size(table: dict, where: str) -> str | None:
+    """The recipe's ``size`` (checked), ``None`` if it gives a ``width`` instead, else the default."""
+    from toygan.render.figure import frame_size
+
+    if "size" in table and "width" in table:
+        raise ToyganError(f"{where}: recipe.size and recipe.width: give one (size: 16:9 for a "
+                          f"projector, e.g. \"1080p\"; width: that many pixels, as tall as the panels need)")
+    if "width" in table:
+        return None
+    size = table.get("size", DEFAULT_SIZE)
+    if not isinstance(size, str):
+        raise ToyganError(f"{where}: recipe.size = {size!r}: give a name (720p, 1080p, 4k) or "
+                          f"\"WIDTHxHEIGHT\" as a string")
+    try:
+        frame_size(size)
+    except ToyganError as err:
+        raise ToyganError(f"{where}: recipe.{err}") from None
+    return size
 
 
 def recipe_paths(folder: str | Path) -> list[Path]:
@@ -354,7 +386,7 @@ def _draw_run(recipe: Recipe, histories: dict[str, History], out: Path, member: 
     from toygan.render import render
 
     render(histories[""], out, panels=recipe.panels, member=member, fps=recipe.fps,
-           width=recipe.width, size=size, max_frames=recipe.frames, captions=recipe.captions,
+           width=recipe.width, size=size or recipe.size, max_frames=recipe.frames, captions=recipe.captions,
            timing=recipe.timing)
 
 
@@ -363,7 +395,7 @@ def _draw_compare(recipe: Recipe, histories: dict[str, History], out: Path, memb
     from toygan.render import Column, compare
 
     columns = [Column(h, label, member) for label, h in histories.items()]
-    compare(columns, out, panels=recipe.panels, fps=recipe.fps, width=recipe.width, size=size,
+    compare(columns, out, panels=recipe.panels, fps=recipe.fps, width=recipe.width, size=size or recipe.size,
             max_frames=recipe.frames, captions=recipe.captions)
 
 
@@ -373,7 +405,7 @@ def _draw_dirac(recipe: Recipe, histories: dict[str, History], out: Path, member
 
     render_dirac(out, parse_runs(recipe.dirac.get("runs", "")),
                  steps=int(recipe.dirac.get("steps", 500)), lr=float(recipe.dirac.get("lr", 0.1)),
-                 width=recipe.width, size=size, fps=recipe.fps, max_frames=recipe.frames)
+                 width=recipe.width, size=size or recipe.size, fps=recipe.fps, max_frames=recipe.frames)
 
 
 def _dirac_labels(table: dict, variants: list) -> list[str]:
@@ -389,7 +421,7 @@ class Kind:
 
     measure: Callable[[Recipe, Callable[[str], None], bool], tuple[dict[str, History], list[CheckResult]]]
     draw: Callable[[Recipe, dict[str, History], Path, int, str | None], None]
-    """Draws the histories, showing one seed index, at a size (``None``: the recipe's width)."""
+    """Draws the histories, showing one seed index, at a size (``None``: the recipe's own)."""
     labels: Callable[[dict, list], list[str]] = lambda table, variants: [label for label, _ in variants]
     variants: bool = False
     """Trains one config per ``[[recipe.variants]]`` (at least two), not one."""
@@ -539,7 +571,7 @@ def build(recipe: Recipe, out_dir: str | Path, *, size: str | None = None, forma
     size or format costs only the drawing.
 
     Args:
-        size: a frame size (``"1080p"``, ``"1280x720"``, ...); ``None``: the recipe's width.
+        size: a frame size (``"1080p"``, ``"1280x720"``, ...); ``None``: the recipe's own.
         format: ``gif``, ``mp4`` or ``html``.
 
     Returns:
