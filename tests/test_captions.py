@@ -11,6 +11,7 @@ from toygan.cli import main
 from toygan.errors import ToyganError
 from toygan.render import Animation, Column, Comparison, player, render
 from toygan.render.captions import MAX_CHARS, caption_at, check_captions, parse_captions
+from toygan.render.compare import run_facts
 
 STORY = {0: "D tilts toward the data", 20: "G follows the slope of D"}
 
@@ -91,6 +92,10 @@ def test_comparison_columns_carry_their_target_game_and_seed(history):
         assert figure.band.text.get_text() == STORY[0]
     finally:
         figure.close()
+    # a heading that already says the game does not say it twice; a label that merely contains a
+    # word of it does not count
+    columns = [Column(history, "non-saturating"), Column(other, "GAN")]
+    assert run_facts(columns)[1] == ["seed 0", "saturating GAN · seed 3"]
 
 
 def test_the_cli_takes_captions_and_refuses_bad_ones(tmp_path, capsys):

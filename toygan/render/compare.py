@@ -106,8 +106,15 @@ def run_facts(columns: Sequence[Column]) -> tuple[list[str], list[str]]:
     each = [[c.history.config.data.name, game_label(c.history),
              f"seed {c.history.config.train.seed + c.member}"] for c in columns]
     shared = [fact for k, fact in enumerate(each[0]) if all(e[k] == fact for e in each)]
-    own = [" · ".join(fact for fact in e if fact not in shared) for e in each]
+    own = [" · ".join(fact for fact in e if fact not in shared and not _says(c.label, fact))
+           for c, e in zip(columns, each, strict=True)]
     return shared, own
+
+
+def _says(label: str, fact: str) -> bool:
+    """Whether a column's label already states the fact ("saturating" states "saturating GAN")."""
+    plain = fact.lower().removesuffix(" gan").strip()
+    return label.strip().lower() in (fact.lower(), plain)
 
 
 def grid_height(n: int, across: int, panels: Sequence[str]) -> float:
