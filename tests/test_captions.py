@@ -32,6 +32,7 @@ def test_a_caption_shows_from_its_step_until_the_next():
     ({0: 3}, "non-empty text"), ({0: "x" * (MAX_CHARS + 1)}, f"at most {MAX_CHARS}"),
     (["a"], "a table of step"), ({"+5": "a"}, "'\\+5' is not a step"), ({" 20": "a"}, "is not a step"),
     ({"20": "a", "020": "b"}, "step 20 has two captions"), ({"２": "a"}, "is not a step"),
+    ({"_": "a"}, "'_' is not a step"), ({"1__0": "a"}, "is not a step"),
 ])
 def test_bad_captions_are_refused_naming_them(captions, needle):
     with pytest.raises(ToyganError, match=needle):

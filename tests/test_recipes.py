@@ -15,6 +15,7 @@ from toygan.history import History
 from toygan.recipes import (
     DEFAULT_SIZE,
     GALLERY,
+    Built,
     Check,
     CheckResult,
     build,
@@ -227,7 +228,10 @@ def test_build_command_renders_measures_and_writes_the_gallery(tmp_path, capsys,
     assert main(["animations", "build", "--recipes", str(folder), "--out", str(out)]) == 1
     assert "did not hold" in capsys.readouterr().err
     write_gallery([load_recipe(folder / "tiny.toml")], out, None)
-    assert "DOES NOT HOLD" in (out / "README.md").read_text()
+    readme = (out / "README.md").read_text()
+    assert "DOES NOT HOLD" in readme
+    # no seed shows the claim, so nothing was drawn: the page does not show the earlier GIF
+    assert "No animation: the last build found no seed" in readme and "tiny.gif" not in readme
 
 
 def test_show_prints_a_packaged_recipe_to_copy(capsys, tmp_path, monkeypatch):
@@ -236,12 +240,15 @@ def test_show_prints_a_packaged_recipe_to_copy(capsys, tmp_path, monkeypatch):
     assert capsys.readouterr().out == (GALLERY / "ring.toml").read_text()
     assert main(["animations", "show"]) == 2
     assert "name the recipe to print" in capsys.readouterr().err
+    assert main(["animations", "list", "ring", "dirac-gan"]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == ["dirac-gan", "ring"]
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("args", [["list", "--size", "720p"], ["show", "ring", "--out", "x"],
                                   ["list", "--format", "mp4"], ["show", "ring", "--retrain"],
-                                  ["list", "--jobs", "2"], ["list", "--gallery", "g.md"]])
+                                  ["list", "--jobs", "2"], ["list", "--gallery", "g.md"],
+                                  ["list", "--jobs", "0"]])
 def test_list_and_show_refuse_the_options_of_build(args, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["animations", *args]) == 2
@@ -266,6 +273,16 @@ def test_recipes_build_side_by_side_in_processes(tmp_path, capsys):
     assert (out / "dirac.gif").stat().st_size > 0 and (out / "tiny.gif").stat().st_size > 0
 
 
+def test_a_dirac_recipe_says_it_has_no_seeds_nor_captions(tmp_path):
+    text = (GALLERY / "dirac-gan.toml").read_text()
+    (tmp_path / "d.toml").write_text(text.replace("[recipe]\n", "[recipe]\ncaptions = { 0 = 'a' }\n", 1))
+    with pytest.raises(ToyganError, match="a dirac recipe draws no captions"):
+        load_recipe(tmp_path / "d.toml")
+    recipe = load_recipe(GALLERY / "dirac-gan.toml")
+    assert Built(recipe, [], 0).shown() == "one integration (no seeds)"
+    assert Built(recipe, [], None).shown() == "the integration does not show the claim"
+
+
 def _tiny_recipes(tmp_path) -> Path:
     folder = tmp_path / "recipes"
     folder.mkdir()
@@ -279,6 +296,10 @@ def _tiny_recipes(tmp_path) -> Path:
     (lambda out: (out / "results.json").write_text("{not json"), "not a results file toygan wrote"),
     (lambda out: (out / "results.json").write_text("[1, 2]"), "must map recipe names to tables"),
     (lambda out: (out / "results.json").write_text('{"tiny": 5}'), "must map recipe names to tables"),
+    (lambda out: (out / "results.json").write_text('{"tiny": {"seconds": "x"}}'), "tiny.seconds = 'x'"),
+    (lambda out: (out / "results.json").write_text('{"tiny": {"shown": 5}}'), "tiny.shown = 5"),
+    (lambda out: (out / "results.json").write_text('{"tiny": {"holds": 1}}'), "tiny.holds = 1"),
+    (lambda out: (out / "results.json").write_text('{"tiny": {"statements": [3]}}'), "list of lines"),
     (lambda out: (out / "README.md").write_text("# My project\n"), "would write over its README.md"),
     (lambda out: (out / "histories").write_text("x"), "is where this build keeps a recipe's history"),
     (lambda out: (out / "histories/tiny/variant-0.npz").mkdir(parents=True), "a folder is where"),

@@ -379,7 +379,7 @@ def cmd_animations(args: argparse.Namespace) -> int:
     asked = [*args.names, *only]
     chosen = asked or list(paths)
     for option in ("out", "size", "format", "jobs", "retrain", "gallery"):
-        if args.action != "build" and getattr(args, option) not in (None, False):
+        if args.action != "build" and getattr(args, option) is not None:
             raise ToyganError(f"--{option}: only 'animations build' takes it; 'animations "
                               f"{args.action}' only prints")
     unknown = [n for n in chosen if n not in paths]
@@ -395,7 +395,8 @@ def cmd_animations(args: argparse.Namespace) -> int:
     recipes = [load_recipe(path) for path in paths.values()]  # all checked before any work
     if args.action == "list":
         for r in recipes:
-            print(f"{r.name:<28} {r.title}")
+            if r.name in chosen:
+                print(f"{r.name:<28} {r.title}")
         return 0
     if args.jobs is not None and not 1 <= args.jobs <= 256:
         raise ToyganError(f"--jobs {args.jobs}: must be an integer from 1 to 256")
@@ -410,7 +411,7 @@ def cmd_animations(args: argparse.Namespace) -> int:
     jobs = args.jobs or len(os.sched_getaffinity(0))
     total, failed = time.perf_counter(), []
     for built, lines in build_all(todo, out, size=args.size, format=args.format or "gif",
-                                  retrain=args.retrain, jobs=jobs):
+                                  retrain=bool(args.retrain), jobs=jobs):
         print("\n".join(lines), flush=True)
         record_results(out, built)
         failed += [built.recipe.name] * (not built.holds)
@@ -770,11 +771,11 @@ def _parser() -> argparse.ArgumentParser:
                             help="folder to write (default: ./toygan-gallery)")
     animations.add_argument("--only", help="comma-separated recipe names, as NAME ... (default: all)")
     animations.add_argument("--size", help="frame size: 720p, 1080p, 4k or WIDTHxHEIGHT (default: "
-                                           "each recipe's own width)")
+                                           "each recipe's own: 1024x576 unless it names one)")
     animations.add_argument("--format", choices=["gif", "mp4", "html"],
                             help="animation format (default: gif)")
     animations.add_argument("--jobs", type=int, help="recipes built at once (default: one per core)")
-    animations.add_argument("--retrain", action="store_true",
+    animations.add_argument("--retrain", action="store_true", default=None,
                             help="train again even where --out keeps the recipe's histories")
     animations.add_argument("--gallery", metavar="PAGE",
                             help="also write the gallery page here (e.g. docs/gallery.md)")

@@ -370,7 +370,7 @@ class Config:
     def recording_bytes(self) -> int:
         """Bytes of the whole recorded history: step 0, every ``record.every`` steps, the early
         steps of ``record.schedule`` and the last."""
-        early = len(RECORD_SCHEDULES[self.record.schedule](self.record.every))
+        early = sum(s < self.train.steps for s in RECORD_SCHEDULES[self.record.schedule](self.record.every))
         return (self.train.steps // self.record.every + 2 + early) * self.snapshot_bytes()
 
     @classmethod

@@ -269,10 +269,10 @@ def load_recipe(path: str | Path) -> Recipe:
     if recipe.timing != "even" and kind != "run":
         raise ToyganError(f"{where}: recipe.timing = {recipe.timing!r}: only a run recipe has a "
                           f"timing (a {kind} recipe shows every step in turn)")
-    last = recipe.config.train.steps if recipe.config is not None else 0
-    check_shown(recipe.captions, last, f"{where}: recipe.captions", "the recipe trains to step")
     if recipe.captions and not RECIPE_KINDS[kind].trains:
         raise ToyganError(f"{where}: recipe.captions: a {kind} recipe draws no captions")
+    last = recipe.config.train.steps if recipe.config is not None else 0
+    check_shown(recipe.captions, last, f"{where}: recipe.captions", "the recipe trains to step")
     if recipe.member is not None and recipe.member >= recipe.seeds:
         raise ToyganError(f"{where}: recipe.member = {recipe.member}: the recipe trains seed indices "
                           f"0 to {recipe.seeds - 1}")
@@ -523,10 +523,11 @@ class Built:
 
     def shown(self) -> str:
         """``seed 3 of 10 shown; every check holds in 9 of 10``."""
+        if not RECIPE_KINDS[self.recipe.kind].trains:
+            return ("one integration (no seeds)" if self.member is not None
+                    else "the integration does not show the claim")
         if self.member is None:
             return f"no seed of {self.seeds} shows the claim: no check may fail in the seed shown"
-        if not RECIPE_KINDS[self.recipe.kind].trains:
-            return "one integration (no seeds)"
         seed = self.recipe.config.train.seed + self.member
         index = f" (member {self.member})" if seed != self.member else ""
         return (f"seed {seed}{index} of {self.seeds} shown; every check holds in {self.all_hold_in} "
@@ -629,7 +630,23 @@ def read_results(folder: str | Path) -> dict[str, dict]:
     if not isinstance(measured, dict) or not all(isinstance(m, dict) for m in measured.values()):
         raise ToyganError(f"{path}: not a results file toygan wrote (it must map recipe names to "
                           "tables); move it away or choose another --out")
+    for name, m in measured.items():
+        for key, kinds in _RESULT_FIELDS.items():
+            value = m.get(key)
+            if value is not None and (isinstance(value, bool) is not (kinds == (bool,))
+                                      or not isinstance(value, kinds)):
+                raise ToyganError(f"{path}: {name}.{key} = {value!r} is not what toygan writes there; "
+                                  "move the file away or choose another --out")
+        if not all(isinstance(s, str) for s in m.get("statements") or []):
+            raise ToyganError(f"{path}: {name}.statements must be a list of lines; move the file "
+                              "away or choose another --out")
     return measured
+
+
+_RESULT_FIELDS = {"statements": (list,), "holds": (bool,), "seconds": (int, float),
+                  "trained": (bool,), "train_seconds": (int, float), "shown": (str,),
+                  "seed_index": (int,), "seeds": (int,), "all_hold_in": (int,), "file": (str,)}
+"""What each recipe's entry in results.json holds (``None`` allowed), as the gallery reads it."""
 
 
 def check_build_folder(recipes: list[Recipe], out_dir: str | Path, page: str | Path | None = None) -> None:
@@ -700,7 +717,9 @@ def build_all(recipes: list[Recipe], out_dir: str | Path, *, size: str | None = 
 
     out_dir = Path(out_dir)
     try:
-        last = {name: float(m.get("seconds", 0)) for name, m in read_results(out_dir).items()}
+        # a retrain costs what the last training took; otherwise the last build's time is the guess
+        last = {name: float((retrain and m.get("train_seconds")) or m.get("seconds") or 0)
+                for name, m in read_results(out_dir).items()}
     except (ToyganError, ValueError, TypeError):
         last = {}  # no times to learn the order from
     order = sorted(recipes, key=lambda r: -last.get(r.name, 0.0))
@@ -738,6 +757,8 @@ def _gallery(recipes: list[Recipe], measured: dict[str, dict], page: Path, media
         media_file = m.get("file") or f"{r.name}.gif"
         shown = (f"![{r.title}]({media}{media_file})" if media_file.endswith(".gif")
                  else f"[The animation ({Path(media_file).suffix[1:].upper()})]({media}{media_file})")
+        if "file" in m and m["file"] is None:  # the last build drew nothing: no seed showed the claim
+            shown = "*No animation: the last build found no seed that shows the claim.*"
         lines += [f"## {r.title}", "", shown, "",
                   f"**Claim.** {r.claim}", "",
                   f"**Look for.** {r.look_for}", ""]

@@ -93,7 +93,7 @@ class Animation(BlittedFigure):
         # everything fits, rather than cut off
         given = self.look
         scales = () if given.dpi or size is not None else (0.8, 0.64, 0.5)
-        first_dpi, failed = self.fig.dpi, None
+        first_dpi, failed, tried = self.fig.dpi, None, 1.0
         for scale in (1.0, *scales):
             if scale != 1.0:  # the same frame, its text smaller
                 if first_dpi * scale < MIN_DPI:
@@ -102,6 +102,7 @@ class Animation(BlittedFigure):
                 self.close()
                 look = dataclasses.replace(given, dpi=first_dpi * scale)
                 BlittedFigure.__init__(self, frame[0], frame[1] / frame[0], look, height=frame[1])
+            tried = scale
             try:
                 self._draw(history, rows, member, captions)
                 return
@@ -110,8 +111,9 @@ class Animation(BlittedFigure):
         if not scales:
             raise failed
         w, h = round(self.fig.bbox.width), round(self.fig.bbox.height)
-        raise DoesNotFit(f"{len(classes)} panels do not fit a {w}x{h} frame, even with their text at "
-                         f"{min(scales):g} of its size; draw fewer panels, or give a size (1080p) "
+        raise DoesNotFit(f"{len(classes)} panels, the title and the captions do not fit a {w}x{h} "
+                         f"frame, even with their text at {tried:g} of its size; draw fewer panels, "
+                         "shorten the captions, or give a size (1080p) "
                          "to lay them out in rows")
 
     def _draw(self, history: History, rows: list[list[type]], member: int,

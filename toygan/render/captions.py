@@ -35,7 +35,7 @@ def check_captions(captions: Mapping | None, where: str = "captions") -> dict[in
         raise ToyganError(f"{where}: give a table of step = \"text\", such as {{0 = \"D tilts\"}}")
     checked: dict[int, str] = {}
     for key, text in captions.items():
-        if isinstance(key, bool) or not (isinstance(key, int) or re.fullmatch(r"[0-9_]+", str(key))):
+        if isinstance(key, bool) or not (isinstance(key, int) or re.fullmatch(r"[0-9]+(_[0-9]+)*", str(key))):
             raise ToyganError(f"{where}: {key!r} is not a step; keys are whole training steps")
         step = key if isinstance(key, int) else int(key.replace("_", ""))
         integer(f"{where}: step", step, 0)
