@@ -96,6 +96,24 @@ def test_a_header_that_claims_a_trillion_elements_is_refused_before_allocating()
         History.from_bytes(out.getvalue(), "run/history.npz")
 
 
+@pytest.mark.parametrize("header", [b"{\n'descr': '<f8', 'shape': (3,\n", b"{'descr': '''<f8", b"{\n(((\n"])
+def test_a_header_that_python_cannot_even_tokenize_is_refused(header):
+    """A bit flip found by the fuzz below (in a loaded run on 2026-11-29): numpy parses a damaged
+    header with ast and then tokenize, whose TokenError is not a ValueError: it was a traceback."""
+    data, _ = _original()
+    magic = np.lib.format.magic(1, 0)
+    padded = header.ljust(128 - len(magic) - 3) + b"\n"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for name in zin.namelist():
+            body = zin.read(name)
+            if name == "samples.npy":
+                body = magic + len(padded).to_bytes(2, "little") + padded + body[128:]
+            zout.writestr(name, body)
+    with pytest.raises(ToyganError, match="samples.npy.*damaged .npy header .TokenError"):
+        History.from_bytes(out.getvalue(), "run/history.npz")
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_truncated_or_bit_flipped_files_are_refused_or_drawn(data):

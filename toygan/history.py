@@ -256,7 +256,10 @@ def _check_sizes(f: str | Path | BinaryIO, source: str) -> None:
 
 
 def _check_member(stream: BinaryIO, member: zipfile.ZipInfo, source: str) -> None:
-    claimed, dtype = npy_claim(stream)
+    try:
+        claimed, dtype = npy_claim(stream)
+    except ValueError as err:
+        raise ToyganError(f"{source!r}: {member.filename} is damaged ({err})") from None
     if dtype.hasobject:
         raise ToyganError(f"{source!r}: {member.filename} holds Python objects; a history holds numbers")
     if claimed != member.file_size - stream.tell():

@@ -89,9 +89,16 @@ def npy_claim(stream: Any) -> tuple[int, np.dtype]:
     """The bytes the header of the .npy array at ``stream``'s position claims for its data, and its
     dtype; the stream is left where the data begins (numpy would allocate what a damaged or
     hostile header claims before reading a byte)."""
-    version = np.lib.format.read_magic(stream)
-    read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-    shape, _, dtype = read(stream)
+    try:
+        version = np.lib.format.read_magic(stream)
+        read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                else np.lib.format.read_array_header_2_0)
+        shape, _, dtype = read(stream)
+    except (ValueError, EOFError, OSError):
+        raise
+    except Exception as err:  # noqa: BLE001 - numpy parses a damaged header with ast and tokenize,
+        # whose errors (SyntaxError, tokenize.TokenError, ...) are not ValueErrors
+        raise ValueError(f"a damaged .npy header ({type(err).__name__}: {err})") from None
     return int(np.prod(shape, dtype=object)) * dtype.itemsize, dtype
 
 
