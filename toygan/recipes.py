@@ -386,7 +386,7 @@ def _draw_run(recipe: Recipe, histories: dict[str, History], out: Path, member: 
     from toygan.render import render
 
     render(histories[""], out, panels=recipe.panels, member=member, fps=recipe.fps,
-           width=recipe.width, size=size or recipe.size, max_frames=recipe.frames, captions=recipe.captions,
+           width=recipe.width, size=size, max_frames=recipe.frames, captions=recipe.captions,
            timing=recipe.timing)
 
 
@@ -395,7 +395,7 @@ def _draw_compare(recipe: Recipe, histories: dict[str, History], out: Path, memb
     from toygan.render import Column, compare
 
     columns = [Column(h, label, member) for label, h in histories.items()]
-    compare(columns, out, panels=recipe.panels, fps=recipe.fps, width=recipe.width, size=size or recipe.size,
+    compare(columns, out, panels=recipe.panels, fps=recipe.fps, width=recipe.width, size=size,
             max_frames=recipe.frames, captions=recipe.captions)
 
 
@@ -405,7 +405,7 @@ def _draw_dirac(recipe: Recipe, histories: dict[str, History], out: Path, member
 
     render_dirac(out, parse_runs(recipe.dirac.get("runs", "")),
                  steps=int(recipe.dirac.get("steps", 500)), lr=float(recipe.dirac.get("lr", 0.1)),
-                 width=recipe.width, size=size or recipe.size, fps=recipe.fps, max_frames=recipe.frames)
+                 width=recipe.width, size=size, fps=recipe.fps, max_frames=recipe.frames)
 
 
 def _dirac_labels(table: dict, variants: list) -> list[str]:
@@ -421,7 +421,7 @@ class Kind:
 
     measure: Callable[[Recipe, Callable[[str], None], bool], tuple[dict[str, History], list[CheckResult]]]
     draw: Callable[[Recipe, dict[str, History], Path, int, str | None], None]
-    """Draws the histories, showing one seed index, at a size (``None``: the recipe's own)."""
+    """Draws the histories, showing one seed index, at a size (``None``: the recipe's ``width``)."""
     labels: Callable[[dict, list], list[str]] = lambda table, variants: [label for label, _ in variants]
     variants: bool = False
     """Trains one config per ``[[recipe.variants]]`` (at least two), not one."""
@@ -596,7 +596,7 @@ def build(recipe: Recipe, out_dir: str | Path, *, size: str | None = None, forma
     built = Built(recipe, results, shown_seed(recipe, results), trained=trained)
     if built.member is not None:
         built.path = out_dir / f"{recipe.name}.{format}"
-        kind.draw(recipe, histories, built.path, built.member, size)
+        kind.draw(recipe, histories, built.path, built.member, size or recipe.size)
     built.seconds = time.perf_counter() - start
     how = ("drew its kept histories" if not trained
            else "trained and drew" if kind.trains else "integrated and drew")
