@@ -52,6 +52,16 @@ def test_a_column_draws_what_its_run_draws_alone(runs):
         alone.close()
 
 
+def test_a_column_gives_its_map_more_height_than_its_curves(runs):
+    short, long = runs
+    fig = Comparison([Column(short, "a"), Column(long, "b")], ["convergence", "samples"], size="1024x576")
+    try:
+        for curves, samples in fig.panels:
+            assert samples.ax.get_window_extent().height > 1.3 * curves.ax.get_window_extent().height
+    finally:
+        fig.close()
+
+
 def test_push_arrows_share_one_scale_across_runs(runs):
     fig = Comparison([Column(r, str(i)) for i, r in enumerate(runs)], ["push"], width=480)
     try:

@@ -483,6 +483,20 @@ def test_many_panels_in_a_squarer_frame_take_more_rows(history):
         square.close()
 
 
+def test_a_row_of_maps_gets_the_height_a_row_of_curves_does_not_need(history):
+    """Stacked rows: maps keep one unit as long on both axes, so they are as large as their row is
+    tall; curves read at any shape, so their row is the shorter one."""
+    anim = Animation(history, ["samples", "discriminator", "convergence", "jsd"], size="1024x1024")
+    try:
+        rows = {p.name: p.ax.figure.bbox.height for p in anim.panels}  # a subfigure a row
+        assert rows["samples"] == rows["discriminator"] and rows["convergence"] == rows["jsd"]
+        assert rows["convergence"] < 0.8 * rows["samples"]
+        maps = [p.ax.get_window_extent().height for p in anim.panels[:2]]
+        assert min(maps) > anim.panels[2].ax.get_window_extent().height
+    finally:
+        anim.close()
+
+
 def test_text_too_large_for_the_frame_is_refused_not_clipped(history, tmp_path):
     from toygan.render import Look
 

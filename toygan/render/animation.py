@@ -13,7 +13,7 @@ from toygan.history import History
 from toygan.render.captions import CaptionBand, check_captions, check_shown, step_caption
 from toygan.render.figure import TEXT_SHARE, BlittedFigure, DoesNotFit, Look, fitted_legend, frame_size
 from toygan.render.html import Player
-from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names
+from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names, row_heights
 from toygan.render.timing import even, schedule
 from toygan.render.writers import FORMATS, output_format
 from toygan.validate import integer, number
@@ -125,7 +125,7 @@ class Animation(BlittedFigure):
             self.shared = Shared(cmap=self.look.cmap,
                                  number_modes=any(cls.name == "modes" for row in rows for cls in row))
             self.panels = []
-            for row, sub in zip(rows, self._row_figures(len(rows)), strict=True):
+            for row, sub in zip(rows, self._row_figures(rows), strict=True):
                 axes = np.atleast_1d(sub.subplots(1, len(row), width_ratios=[cls.width for cls in row]))
                 context = Context(sub, history, member, self.shared)
                 self.panels += [cls(context, ax) for cls, ax in zip(row, axes, strict=True)]
@@ -139,9 +139,11 @@ class Animation(BlittedFigure):
             fitted_legend(self.fig, handles)
             self.freeze()
 
-    def _row_figures(self, n: int) -> list:
+    def _row_figures(self, rows: list[list[type]]) -> list:
         """The figure itself for one row of panels, else one subfigure per row."""
-        return [self.fig] if n == 1 else list(self.fig.subfigures(n, 1, hspace=0.02))
+        if len(rows) == 1:
+            return [self.fig]
+        return list(self.fig.subfigures(len(rows), 1, hspace=0.02, height_ratios=row_heights(rows)))
 
     def laid_out(self) -> None:
         # the title's one changing part, the step, becomes its own short text right after the

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.render.panels.base import Context, Panel, Shared, game_label, samples_label
+from toygan.render.panels.base import Context, Panel, Shared, game_label, row_heights, samples_label
 from toygan.render.panels.curves import (
     ConvergencePanel,
     JSDPanel,
@@ -31,7 +31,7 @@ from toygan.render.panels.modes import ModeTimelinePanel, SeedCoveragePanel
 from toygan.render.panels.plane import ManifoldPanel, PushPanel, SamplesPanel, typical_push
 
 __all__ = ["PANELS", "one_d_panels", "Context", "Panel", "Shared", "check_panels", "panel_names",
-           "game_label", "samples_label", "event_label", "event_marks", "typical_push",
+           "game_label", "row_heights", "samples_label", "event_label", "event_marks", "typical_push",
            "OptimalDiscriminators", "SamplesPanel", "DiscriminatorPanel", "ConvergencePanel",
            "OptimalDiscriminatorPanel", "GapPanel", "OptimalityPanel", "ModeTimelinePanel", "JSDPanel",
            "ValuePanel", "LossesPanel", "ManifoldPanel", "PushPanel", "SeedCoveragePanel",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +62,8 @@ class Panel:
     """The data dimensions it draws: the plane (2), a line (1), or both (scalars)."""
     width = 1.0
     """Its width beside a square map: 1.2 with a colour bar, 2 for a wide 1D picture."""
+    square = False
+    """Whether it draws the plane one unit as long on both axes (a map); the others stretch."""
     ensemble = False
     """Whether it shows every member of an ensemble at once (not one game)."""
     needs: frozenset[str] = frozenset()
@@ -130,6 +133,17 @@ def needs_modes(history: History, panel: str) -> None:
     if history.mode_counts is None or history.mode_counts.shape[-1] == 0:
         raise ToyganError(f"panel {panel!r}: target {history.config.data.name!r} has no modes to "
                           "count (mode metrics need a Gaussian mixture: ring, grid, mixture)")
+
+
+STRETCHED_HEIGHT = 0.6
+"""The height of a row of panels that stretch (curves, timelines) against a row with a map: stacked
+maps take the height that the curves, readable at any shape, do not need."""
+
+
+def row_heights(rows: Sequence[Sequence[type[Panel]]]) -> list[float]:
+    """The relative heights of rows of panel classes stacked in a frame: 1 for a row with a map,
+    less for a row of curves."""
+    return [1.0 if any(cls.square for cls in row) else STRETCHED_HEIGHT for row in rows]
 
 
 def square(ax: Axes, window: tuple[float, float, float, float]) -> None:
