@@ -10,6 +10,7 @@ import signal
 import sys
 import time
 import tomllib
+import warnings
 from pathlib import Path
 
 from toygan import runlock
@@ -409,11 +410,12 @@ def cmd_animations(args: argparse.Namespace) -> int:
     check_build_folder(todo, out, args.gallery or None)  # nothing a build would spoil, before any work
     out.mkdir(parents=True, exist_ok=True)
     jobs = args.jobs or len(os.sched_getaffinity(0))
+    _quiet_pool()
     total, failed = time.perf_counter(), []
     for built, lines in build_all(todo, out, size=args.size, format=args.format or "gif",
                                   retrain=bool(args.retrain), jobs=jobs):
+        record_results(out, built)  # before its lines, which say it is built
         print("\n".join(lines), flush=True)
-        record_results(out, built)
         failed += [built.recipe.name] * (not built.holds)
     docs = Path(args.gallery) if args.gallery else None
     write_gallery(recipes, out, docs)
@@ -440,8 +442,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.address is None:  # before the announcement: a sweep that cannot fit is one line
         check_memory(spec, args.workers)
     out = Path(args.out)
-    # the worker processes' resource tracker warns of semaphores "leaked" by a stop mid-run
-    os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")
+    _quiet_pool()
     start = time.perf_counter()
     with _signals_interrupt():  # before the announcement, which tells a caller the work started
         try:
@@ -585,8 +586,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise ToyganError(f"--quick: skips every claim chosen ({', '.join(e.name for e in chosen)}); "
                           "run them without --quick")
     jobs = args.jobs or min(os.cpu_count() or 1, 2)
-    # the worker processes' resource tracker warns of semaphores "leaked" by a stop mid-run
-    os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")
+    _quiet_pool()
     width = max(len(e.name) for e in chosen)
     start, outcomes = time.perf_counter(), []
     with _signals_interrupt():  # before the header, which tells a caller that the work started
@@ -608,6 +608,15 @@ def cmd_check(args: argparse.Namespace) -> int:
               + f" in {seconds:.0f} s on {jobs} process(es)"
               + (f"; failed: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
+
+
+def _quiet_pool() -> None:
+    """Keep a process pool's warnings on a stop mid-run out of the one line the stop prints: joblib's
+    that the tasks still running were cancelled, and the resource tracker's of semaphores "leaked"
+    (the tracker is a process of its own, started with the warning filters of the environment)."""
+    warnings.filterwarnings("ignore", message=r".*tasks which were still being processed",
+                            category=UserWarning)
+    os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")
 
 
 @contextlib.contextmanager
