@@ -194,6 +194,26 @@ def test_mode_timeline_shows_each_modes_share_up_to_the_frame(history):
         anim.close()
 
 
+@pytest.mark.parametrize("height, modes, every", [(4.0, 8, 1), (0.9, 8, 2), (4.0, 25, 1), (2.0, 25, 2)])
+def test_the_mode_timeline_numbers_every_mode_where_its_rows_have_room(height, modes, every):
+    """Every row numbered as the samples panel numbers the modes, or every 2nd (5th ...) where
+    the labels would touch; the choice is made at the laid-out height."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from toygan.render.panels.modes import ModeTicks
+
+    fig = Figure(figsize=(4, height), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.1, 0.1, 0.8, 0.8), ylim=(-0.5, modes - 0.5))
+    ax.tick_params(labelsize=8)
+    ax.yaxis.set_major_locator(ModeTicks(modes, size=8))
+    fig.canvas.draw()
+    assert list(ax.get_yticks()) == list(range(0, modes, every))
+    labels = [t.get_window_extent() for t in ax.get_yticklabels() if t.get_text()]
+    assert all(a.y1 <= b.y0 for a, b in zip(labels, labels[1:], strict=False))  # none touch
+
+
 def test_a_critic_is_drawn_centred_and_the_probability_panels_refuse_it(tmp_path):
     from toygan.render.panels import DiscriminatorPanel
 
@@ -484,7 +504,7 @@ def test_many_panels_in_a_squarer_frame_take_more_rows(history):
 
 
 def test_a_row_of_maps_gets_the_height_a_row_of_curves_does_not_need(history):
-    """Stacked rows: maps keep one unit as long on both axes, so they are as large as their row is
+    """Stacked rows: a map keeps one unit as long on both axes, so it is as large as its row is
     tall; curves read at any shape, so their row is the shorter one."""
     anim = Animation(history, ["samples", "discriminator", "convergence", "jsd"], size="1024x1024")
     try:

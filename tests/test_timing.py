@@ -8,7 +8,15 @@ from PIL import Image
 from toygan import train
 from toygan.errors import ToyganError
 from toygan.render import render
-from toygan.render.timing import MAX_SLOWDOWN, change, even, parse_holds, schedule
+from toygan.render.timing import (
+    CAPTION_SECONDS,
+    MAX_SLOWDOWN,
+    change,
+    even,
+    hold_captions,
+    parse_holds,
+    schedule,
+)
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +115,26 @@ def test_a_log_record_schedule_gives_the_first_steps_snapshots_of_their_own():
     assert len(set(frames) & {1, 2, 3, 4, 5, 6}) >= 4  # the early snapshots get frames of their own
     with pytest.raises(ToyganError, match="record.schedule = 'often'"):
         tiny_config(**{"record.schedule": "often"})
+
+
+def test_every_caption_stays_on_screen_long_enough_to_read():
+    """A caption's first frame is held for the time its frames fall short of CAPTION_SECONDS; one
+    whose span no frame shows gets its first snapshot; the order of the frames is kept."""
+    steps = np.arange(0, 210, 10)  # 21 snapshots
+    frames = list(even(21, 6))  # steps 0, 40, 80, 120, 160, 200
+    captions = {0: "a", 50: "b", 60: "c", 160: "d"}
+    held = hold_captions(frames, steps, captions, fps=4, seconds=CAPTION_SECONDS)
+    assert held == sorted(held)
+    need = round(CAPTION_SECONDS * 4)
+    for start, end in [(0, 50), (50, 60), (60, 160), (160, 10_000)]:
+        assert sum(start <= steps[i] < end for i in held) >= need, (start, end)
+    assert 5 in held  # step 50: no frame of the even schedule showed "b"
+    assert set(frames) <= set(held)
+    assert hold_captions(frames, steps, {}, fps=4) == frames
+
+
+def test_a_rendered_caption_is_shown_for_its_seconds(history, tmp_path):
+    page = render(history, tmp_path / "a.html", fps=10, max_frames=8,
+                  captions={0: "first words", 100: "second words"}).read_text()
+    for words in ("first words", "second words"):  # the player's caption of each frame
+        assert page.count(words) >= 10 * CAPTION_SECONDS

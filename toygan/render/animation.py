@@ -14,7 +14,7 @@ from toygan.render.captions import CaptionBand, check_captions, check_shown, ste
 from toygan.render.figure import TEXT_SHARE, BlittedFigure, DoesNotFit, Look, fitted_legend, frame_size
 from toygan.render.html import Player
 from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names, row_heights
-from toygan.render.timing import even, schedule
+from toygan.render.timing import even, hold_captions, schedule
 from toygan.render.writers import FORMATS, output_format
 from toygan.validate import integer, number
 
@@ -239,6 +239,7 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
     frames = schedule(history, max_frames, timing, holds=holds, fps=fps, member=member)
     animation = Animation(history, panels, width=width, member=member, look=look, size=size,
                           captions=captions)
+    frames = hold_captions(frames, history.steps, animation.band.captions, fps)
     try:
         return write_frames(animation.frame, history.n_snapshots, path, format=fmt, fps=fps,
                             max_frames=max_frames, filmstrip_frames=filmstrip_frames, indices=frames,
@@ -259,6 +260,7 @@ def player(history: History, *, fps: float = 12, width: int = 720, member: int =
     indices = schedule(history, max_frames, timing, holds=holds, fps=fps, member=member)
     animation = Animation(history, panels, width=width, member=member, look=look, size=size,
                           captions=captions)
+    indices = hold_captions(indices, history.steps, animation.band.captions, fps)
     try:
         frames = list(_drawn(animation.frame, indices))
     finally:

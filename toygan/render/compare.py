@@ -20,6 +20,7 @@ from toygan.render.animation import check_output, write_frames
 from toygan.render.captions import CaptionBand, check_captions, check_shown, step_caption
 from toygan.render.figure import BlittedFigure, Look, fitted_legend, frame_size
 from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names, row_heights
+from toygan.render.timing import even, hold_captions
 
 __all__ = ["Column", "Comparison", "compare", "grid_height", "panel_grid", "seeds"]
 
@@ -167,8 +168,10 @@ def compare(columns: Sequence[Column], path: str | Path, *, panels: Sequence[str
     path, fmt = check_output(path, format, fps, max_frames)
     figure = Comparison(columns, panels, width=width, look=look, size=size, captions=captions)
     try:
+        indices = hold_captions(even(figure.n_frames, max_frames), figure.timeline, figure.band.captions,
+                                fps)
         return write_frames(figure.frame, figure.n_frames, path, format=fmt, fps=fps,
-                            max_frames=max_frames, filmstrip_frames=filmstrip_frames,
+                            max_frames=max_frames, filmstrip_frames=filmstrip_frames, indices=indices,
                             caption=lambda t: step_caption(int(figure.timeline[t]), figure.band.captions),
                             title=" vs ".join(c.label for c in columns))
     finally:

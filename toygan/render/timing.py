@@ -8,7 +8,8 @@ to its schedule.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -16,10 +17,13 @@ from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.validate import integer, number
 
-__all__ = ["TIMINGS", "MAX_SLOWDOWN", "schedule", "change", "parse_holds", "even"]
+__all__ = ["TIMINGS", "MAX_SLOWDOWN", "CAPTION_SECONDS", "schedule", "hold_captions", "change",
+           "parse_holds", "even"]
 
 MAX_SLOWDOWN = 4.0
 """A schedule shows no snapshot longer than this many times its share under even timing."""
+CAPTION_SECONDS = 3.0
+"""The least time a caption stays on screen: about what a line of text takes to read aloud."""
 
 
 def even(n_snapshots: int, max_frames: int) -> np.ndarray:
@@ -128,4 +132,27 @@ def schedule(history: History, max_frames: int, timing: str = "even", *,
         if at == len(frames) or frames[at] != i:
             frames.insert(at, i)  # the held snapshot was skipped: show it
         frames[at + 1:at + 1] = [i] * round(seconds * fps)
+    return frames
+
+
+def hold_captions(frames: Sequence[int], steps: np.ndarray, captions: Mapping[int, str], fps: float,
+                  seconds: float = CAPTION_SECONDS) -> list[int]:
+    """The schedule ``frames`` (indices into the sorted ``steps``) with every caption on screen for
+    at least ``seconds``: a caption's first frame is held for the time its frames fall short, and
+    a caption that no frame shows gets the first snapshot of its span. A caption shows from its
+    step until the next caption's."""
+    frames, need = list(frames), math.ceil(seconds * fps)
+    starts = sorted(captions)
+    for start, end in zip(starts, [*starts[1:], math.inf], strict=False):
+        shown = [j for j, i in enumerate(frames) if start <= steps[i] < end]
+        if not shown:
+            i = int(np.searchsorted(steps, start))
+            if i == len(steps) or steps[i] >= end:
+                continue  # no snapshot was recorded in its span
+            at = next((j for j, f in enumerate(frames) if steps[f] >= start), len(frames))
+            frames.insert(at, i)
+            shown = [at]
+        if need > len(shown):
+            first = shown[0]
+            frames[first + 1:first + 1] = [frames[first]] * (need - len(shown))
     return frames

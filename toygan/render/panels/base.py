@@ -62,8 +62,9 @@ class Panel:
     """The data dimensions it draws: the plane (2), a line (1), or both (scalars)."""
     width = 1.0
     """Its width beside a square map: 1.2 with a colour bar, 2 for a wide 1D picture."""
-    square = False
-    """Whether it draws the plane one unit as long on both axes (a map); the others stretch."""
+    height = 1.0
+    """Its height in a stack of rows, relative to a square map: curves read at any shape and take
+    less, so that a map above them is larger."""
     ensemble = False
     """Whether it shows every member of an ensemble at once (not one game)."""
     needs: frozenset[str] = frozenset()
@@ -135,15 +136,10 @@ def needs_modes(history: History, panel: str) -> None:
                           "count (mode metrics need a Gaussian mixture: ring, grid, mixture)")
 
 
-STRETCHED_HEIGHT = 0.6
-"""The height of a row of panels that stretch (curves, timelines) against a row with a map: stacked
-maps take the height that the curves, readable at any shape, do not need."""
-
-
 def row_heights(rows: Sequence[Sequence[type[Panel]]]) -> list[float]:
-    """The relative heights of rows of panel classes stacked in a frame: 1 for a row with a map,
-    less for a row of curves."""
-    return [1.0 if any(cls.square for cls in row) else STRETCHED_HEIGHT for row in rows]
+    """The relative heights of rows of panel classes stacked in a frame: each row as tall as its
+    tallest panel needs."""
+    return [max(cls.height for cls in row) for row in rows]
 
 
 def square(ax: Axes, window: tuple[float, float, float, float]) -> None:

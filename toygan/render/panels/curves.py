@@ -25,6 +25,7 @@ class CurvesPanel(Panel):
 
     ylabel = ""
     dims = (1, 2)
+    height = 0.6
     log = False
     """A log y axis (``ylim`` then gives positive limits; values at or below 0 are drawn at the
     lower one)."""

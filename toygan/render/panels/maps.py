@@ -84,7 +84,6 @@ class MapPanel(Panel):
     Subclasses give ``map(i)``, the array drawn at snapshot i."""
 
     width = 1.2
-    square = True
     cmap: str | None = None
     """The map's colour map; None: the figure's colour map of D (``Shared.cmap``)."""
     contour_level: float | None = 0.5

@@ -6,12 +6,29 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
+from matplotlib.ticker import Locator
 
 from toygan.history import History
 from toygan.render.panels.base import Context, Panel, needs_modes, steps_axis
 from toygan.render.style import BAR_COLOUR, MODE_COLOUR, MODES_CMAP, ink
 
 __all__ = ["ModeTimelinePanel", "SeedCoveragePanel"]
+
+
+class ModeTicks(Locator):
+    """Every mode's number on the axis, as the samples panel numbers them, or every 2nd, 5th, 10th
+    ... where the axes are too short for all: worked out when drawn, at the laid-out height."""
+
+    def __init__(self, k: int, size: float) -> None:
+        self.k, self.size = k, size  # the labels' size in points
+
+    def __call__(self) -> list[int]:
+        ax = self.axis.axes
+        # digits are about 0.7 of the font size tall: 1.15 leaves a clear gap between them
+        fits = max(1.0, ax.get_window_extent().height / (1.15 * self.size * ax.figure.dpi / 72))
+        step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if self.k / s <= fits
+                    or s == 1000)
+        return list(range(0, self.k, step))
 
 
 class ModeTimelinePanel(Panel):
@@ -24,6 +41,7 @@ class ModeTimelinePanel(Panel):
     title = "Modes covered over time"
     dims = (1, 2)
     width = 1.2
+    height = 0.8  # a row a mode: less than a map, more than a curve
 
     @classmethod
     def check(cls, history: History) -> None:
@@ -33,14 +51,16 @@ class ModeTimelinePanel(Panel):
         fig, history = context.fig, context.history
         super().__init__(context, ax)
         k = history.mode_counts.shape[-1]
+        # full colour from a mode's fair share (1/k) up: a run that covers more modes, each with
+        # a smaller share, must not look paler than one that covers a few
         self.image = ax.imshow(np.full((k, 1), np.nan), origin="lower", aspect="auto",
-                               cmap=MODES_CMAP, norm=Normalize(0.0, min(1.0, 3.0 / k)),
+                               cmap=MODES_CMAP, norm=Normalize(0.0, 1.0 / k),
                                interpolation="nearest")
         self.rebind(history)
         steps_axis(ax, history)
         ax.set_ylabel("data mode", fontsize=9)
         ax.tick_params(labelsize=8)
-        ax.set_yticks(range(0, k, -(-k // 13)))  # numbered as the samples panel numbers the modes
+        ax.yaxis.set_major_locator(ModeTicks(k, size=8))
         bar = fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, extend="max")
         bar.ax.tick_params(labelsize=8)
         bar.ax.set_title("share", fontsize=8, loc="left")

@@ -21,7 +21,6 @@ class SamplesPanel(Panel):
     """Generator samples (a fixed noise batch) over the data density's filled contours."""
 
     name = "samples"
-    square = True
     title = "Generator vs data"
 
     def __init__(self, context: Context, ax: Axes) -> None:
