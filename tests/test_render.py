@@ -194,7 +194,8 @@ def test_mode_timeline_shows_each_modes_share_up_to_the_frame(history):
         anim.close()
 
 
-@pytest.mark.parametrize("height, modes, every", [(4.0, 8, 1), (0.9, 8, 2), (4.0, 25, 1), (2.0, 25, 2)])
+@pytest.mark.parametrize("height, modes, every", [(4.0, 8, 1), (0.9, 8, 2), (4.5, 25, 1), (2.0, 25, 2),
+                                                  (1.0, 2000, 500)])
 def test_the_mode_timeline_numbers_every_mode_where_its_rows_have_room(height, modes, every):
     """Every row numbered as the samples panel numbers the modes, or every 2nd (5th ...) where
     the labels would touch; the choice is made at the laid-out height."""
@@ -207,7 +208,7 @@ def test_the_mode_timeline_numbers_every_mode_where_its_rows_have_room(height, m
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.1, 0.1, 0.8, 0.8), ylim=(-0.5, modes - 0.5))
     ax.tick_params(labelsize=8)
-    ax.yaxis.set_major_locator(ModeTicks(modes, size=8))
+    ax.yaxis.set_major_locator(ModeTicks(modes))
     fig.canvas.draw()
     assert list(ax.get_yticks()) == list(range(0, modes, every))
     labels = [t.get_window_extent() for t in ax.get_yticklabels() if t.get_text()]

@@ -615,8 +615,11 @@ def _quiet_pool() -> None:
     that the tasks still running were cancelled, and the resource tracker's of semaphores "leaked"
     (the tracker is a process of its own, started with the warning filters of the environment)."""
     warnings.filterwarnings("ignore", message=r".*tasks which were still being processed",
-                            category=UserWarning)
-    os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")
+                            category=UserWarning, module="joblib")
+    quiet = "ignore:resource_tracker:UserWarning"
+    given = os.environ.get("PYTHONWARNINGS", "")
+    if quiet not in given.split(","):
+        os.environ["PYTHONWARNINGS"] = f"{given},{quiet}" if given else quiet
 
 
 @contextlib.contextmanager

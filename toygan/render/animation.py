@@ -37,7 +37,10 @@ def layout_rows(classes: Sequence[type], width: int, height: int) -> list[list[t
     ``height`` frame whose smallest text is 1/40 of its height (``frame_size``); fewer rows on a tie.
 
     Sizes are in units of that text's height: a panel loses about 2 of them across to tick labels
-    and 2.5 down to its title and ticks; the figure's title and legend take about 4.
+    and 2.5 down to its title and ticks; the figure's title and legend take about 4. Rows are
+    counted as equally tall here; drawn, a row of curves gives part of its height to the maps
+    (``row_heights``). Counting that too chose two rows for the Goodfellow picture beside two
+    curves, which squeezed the picture flat; one row draws it better.
     """
     across, down = width / height * TEXT_SHARE, TEXT_SHARE - 4.0
     best, best_side = [list(classes)], -1.0
@@ -217,13 +220,15 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
             ``"WIDTHxHEIGHT"`` or a (width, height) pair; the panels are laid out in the rows that
             make them largest, with the smallest text 1/40 of the height (a projector's 16:9).
         member: which ensemble member to show.
-        max_frames: the number of frames (at most the snapshots' number with ``even`` timing).
+        max_frames: the number of frames (at most the snapshots' number with ``even`` timing),
+            before holds and captions add held frames.
         timing: when each snapshot is shown (``toygan.render.timing.TIMINGS``): ``even``,
             ``log`` (the early steps slowed down) or ``changes`` (time where the picture changes).
         holds: step → seconds to hold its frame (``{200: 2}``).
         captions: step → a line of text under the panels, shown from that step until the next
-            caption's (``{0: "D tilts toward the data", 200: "G follows D's slope"}``); the HTML
-            player also shows it beside the step.
+            caption's (``{0: "D tilts toward the data", 200: "G follows D's slope"}``) and for at
+            least ``CAPTION_SECONDS`` (its first frame held); the HTML player also shows it beside
+            the step.
         panels: panel names, left to right; ``None``: samples, discriminator, convergence (for
             a 1D target: goodfellow, convergence).
         filmstrip_frames: frames in the PNG filmstrip, tiled two across.
@@ -239,8 +244,8 @@ def render(history: History, path: str | Path, *, format: str | None = None, fps
     frames = schedule(history, max_frames, timing, holds=holds, fps=fps, member=member)
     animation = Animation(history, panels, width=width, member=member, look=look, size=size,
                           captions=captions)
-    frames = hold_captions(frames, history.steps, animation.band.captions, fps)
     try:
+        frames = hold_captions(frames, history.steps, animation.band.captions, fps)
         return write_frames(animation.frame, history.n_snapshots, path, format=fmt, fps=fps,
                             max_frames=max_frames, filmstrip_frames=filmstrip_frames, indices=frames,
                             caption=lambda i: step_caption(int(history.steps[i]), animation.band.captions),
@@ -260,8 +265,8 @@ def player(history: History, *, fps: float = 12, width: int = 720, member: int =
     indices = schedule(history, max_frames, timing, holds=holds, fps=fps, member=member)
     animation = Animation(history, panels, width=width, member=member, look=look, size=size,
                           captions=captions)
-    indices = hold_captions(indices, history.steps, animation.band.captions, fps)
     try:
+        indices = hold_captions(indices, history.steps, animation.band.captions, fps)
         frames = list(_drawn(animation.frame, indices))
     finally:
         animation.close()

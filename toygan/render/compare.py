@@ -120,9 +120,11 @@ def _says(label: str, fact: str) -> bool:
 
 def grid_height(n: int, across: int, panels: Sequence[str]) -> float:
     """The height / width of a grid of ``n`` columns, ``across`` to a row, each with ``panels``
-    stacked: about square cells, plus room for titles and the legend."""
+    stacked: about square maps and curves 0.6 as tall (``Panel.height``), plus room for titles
+    and the legend."""
     down = -(-n // across)
-    return min(2.0, max(0.3, down * len(panels) * 0.95 / across + 0.12))
+    tall = sum(PANELS[name].height for name in panels)
+    return min(2.0, max(0.3, down * tall * 0.95 / across + 0.12))
 
 
 def panel_grid(fig, columns: Sequence[Column], panels: Sequence[str], across: int,

@@ -47,8 +47,8 @@ class Panel:
     """One view of a history on one axes; the figure lays the panels out and draws the frames.
     Every panel is a subclass, and this is the protocol they follow.
 
-    A panel class says which histories it can draw (``dims``, ``check``) and how wide it is
-    (``width``, relative to a square map). An instance draws its static parts once when it is
+    A panel class says which histories it can draw (``dims``, ``check``) and how wide and tall it
+    is (``width``, ``height``, relative to a square map). An instance draws its static parts once when it is
     made (``Panel(context, ax)``), lists its legend entries in ``handles``, and then moves its
     changing artists to snapshot i in ``update(i)``. ``animated()`` lists, in drawing order, the
     artists that change (or must be drawn above those that change); the figure redraws them on a
@@ -139,7 +139,7 @@ def needs_modes(history: History, panel: str) -> None:
 def row_heights(rows: Sequence[Sequence[type[Panel]]]) -> list[float]:
     """The relative heights of rows of panel classes stacked in a frame: each row as tall as its
     tallest panel needs."""
-    return [max(cls.height for cls in row) for row in rows]
+    return [max((cls.height for cls in row), default=1.0) for row in rows]
 
 
 def square(ax: Axes, window: tuple[float, float, float, float]) -> None:

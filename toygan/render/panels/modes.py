@@ -17,18 +17,25 @@ __all__ = ["ModeTimelinePanel", "SeedCoveragePanel"]
 
 class ModeTicks(Locator):
     """Every mode's number on the axis, as the samples panel numbers them, or every 2nd, 5th, 10th
-    ... where the axes are too short for all: worked out when drawn, at the laid-out height."""
+    ... where the axes are too short for all: worked out when drawn, at the laid-out height and
+    the axis' label size."""
 
-    def __init__(self, k: int, size: float) -> None:
-        self.k, self.size = k, size  # the labels' size in points
+    def __init__(self, k: int) -> None:
+        self.k = k
 
     def __call__(self) -> list[int]:
+        return self.tick_values(-0.5, self.k - 0.5)
+
+    def tick_values(self, vmin: float, vmax: float) -> list[int]:
         ax = self.axis.axes
+        size = self.axis.get_tick_params().get("labelsize", 8.0)
+        size = size if isinstance(size, (int, float)) else 8.0  # a named size ("small"): about 8 pt
         # digits are about 0.7 of the font size tall: 1.15 leaves a clear gap between them
-        fits = max(1.0, ax.get_window_extent().height / (1.15 * self.size * ax.figure.dpi / 72))
-        step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if self.k / s <= fits
-                    or s == 1000)
-        return list(range(0, self.k, step))
+        fits = max(1.0, ax.get_window_extent().height / (1.15 * size * ax.figure.dpi / 72))
+        step = 1
+        while self.k / step > fits:  # 1, 2, 5, 10, 20, 50, ...
+            step = step * 5 // 2 if str(step)[0] == "2" else step * 2
+        return [m for m in range(0, self.k, step) if vmin <= m <= vmax]
 
 
 class ModeTimelinePanel(Panel):
@@ -60,7 +67,7 @@ class ModeTimelinePanel(Panel):
         steps_axis(ax, history)
         ax.set_ylabel("data mode", fontsize=9)
         ax.tick_params(labelsize=8)
-        ax.yaxis.set_major_locator(ModeTicks(k, size=8))
+        ax.yaxis.set_major_locator(ModeTicks(k))
         bar = fig.colorbar(self.image, ax=ax, fraction=0.046, pad=0.03, extend="max")
         bar.ax.tick_params(labelsize=8)
         bar.ax.set_title("share", fontsize=8, loc="left")
