@@ -132,6 +132,20 @@ def test_optimal_discriminator_maps_match_the_closed_form(fixed_p_g_history):
     assert np.isnan(maps(0)[0, 0])  # a far corner, where neither density has mass, is left out
 
 
+def test_an_exact_d_star_draws_its_half_line_and_a_kde_one_does_not(fixed_p_g_history, history):
+    """Where both densities are exact, D* = ½ is the smooth line where p_g = p_data, drawn as D's
+    is; a KDE's D* is too ragged for one."""
+    exact, kde = Animation(fixed_p_g_history, ["dstar"]), Animation(history, ["dstar"])
+    try:
+        exact.frame(0)
+        kde.frame(0)
+        assert exact.panels[0].contour_level == 0.5 and exact.panels[0].contour.get_segments()
+        assert kde.panels[0].contour_level is None and not kde.panels[0].contour.get_segments()
+    finally:
+        exact.close()
+        kde.close()
+
+
 def test_kde_stands_in_for_a_generator_and_says_so(history):
     from toygan.render.panels import OptimalDiscriminators
 

@@ -194,7 +194,7 @@ class OptimalDiscriminatorPanel(MapPanel):
     the same colours as D, so the two can be compared side by side."""
 
     name = "dstar"
-    contour_level = None  # a KDE-based D* is too ragged for a meaningful ½ line
+    contour_level = None  # a KDE-based D* is too ragged for a meaningful ½ line; an exact one has it
 
     @classmethod
     def check(cls, history: History) -> None:
@@ -204,6 +204,8 @@ class OptimalDiscriminatorPanel(MapPanel):
         history = context.history
         maps = optimal(history, context.member, context.shared)
         self.title = f"Optimal D* ({maps.label(history.n_snapshots - 1)})"
+        if maps.exact and maps.p_data.exact:  # exact densities: a smooth ½ line, where p_g = p_data
+            self.contour_level = 0.5
         super().__init__(context, ax)
         (grey,) = ax.plot([], [], marker="s", ls="none", c=NO_MASS,
                           label="no data or G mass: D* undefined")
