@@ -229,6 +229,19 @@ def test_the_mode_timeline_numbers_every_mode_where_its_rows_have_room(height, m
     assert all(a.y1 <= b.y0 for a, b in zip(labels, labels[1:], strict=False))  # none touch
 
 
+def test_a_log_axis_numbers_every_decade_even_when_short(history):
+    """The optimality panel's "below 0.01" must be readable in a short row of a 16:9 frame."""
+    anim = Animation(history, ["samples", "discriminator", "convergence", "optimality"], size="1024x576")
+    try:
+        anim.frame(0)
+        ax = anim.panels[-1].ax
+        low, high = ax.get_ylim()
+        shown = [t for t in ax.get_yticks() if low <= t <= high]
+        assert len(shown) == round(np.log10(high / low)) + 1
+    finally:
+        anim.close()
+
+
 def test_a_critic_is_drawn_centred_and_the_probability_panels_refuse_it(tmp_path):
     from toygan.render.panels import DiscriminatorPanel
 

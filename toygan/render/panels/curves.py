@@ -7,6 +7,7 @@ from __future__ import annotations
 import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import LogLocator
 
 from toygan.errors import ToyganError
 from toygan.history import History
@@ -42,6 +43,8 @@ class CurvesPanel(Panel):
         steps_axis(ax, history)
         if self.log:
             ax.set_yscale("log")
+            # every decade numbered, however short the axes: "below 0.01" must be readable
+            ax.yaxis.set_major_locator(LogLocator(base=10, numticks=12))
         ax.set_ylim(*self.ylim(history, member))
         self.lines = []
         for key, colour, label in self.curves(history):
