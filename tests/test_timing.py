@@ -138,3 +138,16 @@ def test_a_rendered_caption_is_shown_for_its_seconds(history, tmp_path):
                   captions={0: "first words", 100: "second words"}).read_text()
     for words in ("first words", "second words"):  # the player's caption of each frame
         assert page.count(words) >= 10 * CAPTION_SECONDS
+
+
+def test_a_gif_plays_at_its_frame_rate_though_it_stores_hundredths(history, tmp_path):
+    """12 fps is 83.3 ms a frame, which a GIF cannot store: the frames take 80 and 90 ms so that
+    the whole plays in the time asked, and a caption's 3 s are 3 s."""
+    path = render(history, tmp_path / "a.gif", max_frames=21, fps=12, width=480, panels=["samples"])
+    with Image.open(path) as im:
+        durations = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            durations.append(im.info["duration"])
+    assert set(durations[:-1]) <= {80, 90}
+    assert sum(durations[:-1]) == pytest.approx(1000 * (len(durations) - 1) / 12, abs=10)

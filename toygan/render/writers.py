@@ -27,7 +27,10 @@ def write_gif(frames: Sequence[np.ndarray], path: Path, fps: float, hold_last: f
     frame is held ``hold_last`` seconds so the end state can be read before the loop restarts.
     """
     images = quantize(frames)
-    durations = [round(1000 / fps)] * len(images)
+    # a GIF keeps each frame's time in hundredths of a second: 12 fps as 80 ms a frame would play
+    # 4 % fast, so the frames end on the hundredth nearest their true time (80, 90, 80, ... ms)
+    ends = np.round(np.arange(1, len(images) + 1) * 100 / fps).astype(int) * 10
+    durations = np.diff(ends, prepend=0).tolist()
     durations[-1] = max(durations[-1], round(1000 * hold_last))
     with atomic_path(path) as tmp:
         images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
