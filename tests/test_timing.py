@@ -24,6 +24,16 @@ def history():
     return train(tiny_config(**{"train.steps": 200, "record.every": 10}), progress=False)  # 21 snapshots
 
 
+def gif_durations(path) -> list[int]:
+    """Each GIF frame's time in ms (Pillow joins repeated frames into one, adding their times)."""
+    with Image.open(path) as im:
+        durations = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            durations.append(im.info["duration"])
+    return durations
+
+
 def counts(frames, n):
     return np.bincount(frames, minlength=n)
 
@@ -89,11 +99,7 @@ def test_parse_holds():
 def test_a_gif_with_changes_timing_spends_its_time_by_the_schedule(history, tmp_path):
     path = render(history, tmp_path / "a.gif", timing="changes", max_frames=40, fps=10, width=480,
                   panels=["samples"])
-    with Image.open(path) as im:  # Pillow joins repeated frames into one, adding their durations
-        durations = []
-        for k in range(im.n_frames):
-            im.seek(k)
-            durations.append(im.info["duration"])
+    durations = gif_durations(path)
     assert sum(durations) == pytest.approx(100 * 39 + 1500, abs=50)  # 40 frames at 10 fps, last held 1.5 s
     assert max(durations[:-1]) > 100  # some moment is slowed down
 
@@ -144,10 +150,6 @@ def test_a_gif_plays_at_its_frame_rate_though_it_stores_hundredths(history, tmp_
     """12 fps is 83.3 ms a frame, which a GIF cannot store: the frames take 80 and 90 ms so that
     the whole plays in the time asked, and a caption's 3 s are 3 s."""
     path = render(history, tmp_path / "a.gif", max_frames=21, fps=12, width=480, panels=["samples"])
-    with Image.open(path) as im:
-        durations = []
-        for k in range(im.n_frames):
-            im.seek(k)
-            durations.append(im.info["duration"])
+    durations = gif_durations(path)
     assert set(durations[:-1]) <= {80, 90}
     assert sum(durations[:-1]) == pytest.approx(1000 * (len(durations) - 1) / 12, abs=10)

@@ -19,7 +19,7 @@ from toygan.history import History
 from toygan.render.animation import check_output, write_frames
 from toygan.render.captions import CaptionBand, check_captions, check_shown, step_caption
 from toygan.render.figure import BlittedFigure, Look, fitted_legend, frame_size
-from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names, row_heights
+from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names
 from toygan.render.timing import even, hold_captions
 
 __all__ = ["Column", "Comparison", "compare", "grid_height", "panel_grid", "seeds"]
@@ -136,7 +136,7 @@ def panel_grid(fig, columns: Sequence[Column], panels: Sequence[str], across: in
     figures = np.atleast_1d(fig.subfigures(-(-n // across), across, wspace=0.02, hspace=0.02)).ravel()
     for name in panels:
         PANELS[name].agree([(c.history, c.member) for c in columns], shared)
-    grid, heights = [], row_heights([[PANELS[name]] for name in panels])
+    grid, heights = [], [PANELS[name].height for name in panels]
     for c, sub in zip(columns, figures, strict=False):
         axes = np.atleast_1d(sub.subplots(p, 1, height_ratios=heights))
         context = Context(sub, c.history, c.member, shared)
