@@ -72,6 +72,56 @@ def test_push_arrows_share_one_scale_across_runs(runs):
         fig.close()
 
 
+def test_overlay_draws_each_curve_once_with_every_runs_lines(runs):
+    """An overlay: the runs' maps in a row, larger than stacked over their curves, and one axes of
+    curves with a line style per run, each line following its own run."""
+    short, long = runs
+    columns = [Column(short, "short"), Column(long, "long")]
+    stacked = Comparison(columns, ["samples", "convergence"], size="1024x576")
+    fig = Comparison(columns, ["samples", "convergence"], size="1024x576", overlay=True)
+    try:
+        (s0, c0), (s1, c1) = fig.panels
+        assert c0.ax is c1.ax  # one axes of curves for both runs
+        assert {ln.get_linestyle() for _, ln in c0.lines} == {"-"}
+        assert {ln.get_linestyle() for _, ln in c1.lines} == {"--"}
+        assert s0.ax.get_window_extent().height > 1.25 * stacked.panels[0][0].ax.get_window_extent().height
+        fig.frame(len(fig.timeline) - 1)
+        np.testing.assert_allclose(c0.lines[0][1].get_ydata(), short.scalars["d_real"][:, 0])
+        np.testing.assert_allclose(c1.lines[0][1].get_ydata(), long.scalars["d_real"][:, 0])
+        legend = [t.get_text() for legend in fig.fig.legends for t in legend.get_texts()]
+        assert {"short", "long", "mean D(real)"} <= set(legend)  # the runs' line styles named
+    finally:
+        fig.close()
+        stacked.close()
+
+
+@pytest.mark.parametrize("panels, n, match", [
+    (["samples", "discriminator"], 2, "name at least one of each"),
+    (["convergence", "jsd"], 2, "name at least one of each"),
+    (["samples", "jsd"], 5, "at most 4 runs"),
+])
+def test_overlay_refuses_what_it_cannot_draw(runs, panels, n, match):
+    with pytest.raises(ToyganError, match=match):
+        Comparison([Column(runs[k % 2], str(k)) for k in range(n)], panels, width=480, overlay=True)
+
+
+def test_plane_titles_count_modes_and_give_the_mean_push(runs):
+    """The title gives each frame's numbers: modes captured (a target with modes) and the mean push,
+    so that a weak push reads where its arrows are specks."""
+    short, _ = runs
+    fig = Animation(short, ["samples", "push"], width=640)
+    try:
+        for i in (0, short.n_snapshots - 1):
+            fig.frame(i)
+            samples, push = fig.panels
+            captured = int(short.scalars["modes_captured"][i, 0])
+            assert samples.ax.get_title() == f"Generator vs data: {captured} of 8 modes"
+            mean = np.linalg.norm(short.push[i, 0], axis=-1).mean()
+            assert push.ax.get_title().endswith(f"{captured} of 8 modes, mean push {mean:.2f}")
+    finally:
+        fig.close()
+
+
 def column_labels(fig) -> str:
     return " ".join(h.get_label() for column in fig.panels for p in column for h in p.handles)
 
@@ -101,3 +151,8 @@ def test_compare_command(runs, tmp_path, capsys):
     assert main(["compare", str(tmp_path / "r0"), str(tmp_path / "r1"), "--out", str(out),
                  "--labels", "one"]) == 2
     assert "1 labels for 2 runs" in capsys.readouterr().err
+    assert main(["compare", str(tmp_path / "r0"), str(tmp_path / "r1"), "--out", str(out),
+                 "--panels", "samples,jsd", "--overlay"]) == 0
+    assert main(["compare", str(tmp_path / "r0"), str(tmp_path / "r1"), "--out", str(out),
+                 "--overlay"]) == 2
+    assert "name at least one of each" in capsys.readouterr().err

@@ -40,5 +40,9 @@ def test_comparison_draws_the_recorded_frame(tmp_path: Path) -> None:
     _same(record.draw_comparison(histories()), "compare.png", tmp_path)
 
 
+def test_overlay_draws_the_recorded_frame(tmp_path: Path) -> None:
+    _same(record.draw_overlay(histories()), "overlay.png", tmp_path)
+
+
 def test_dirac_animation_draws_the_recorded_frame(tmp_path: Path) -> None:
     _same(record.draw_dirac(), "dirac.png", tmp_path)

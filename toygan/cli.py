@@ -338,7 +338,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     path = compare(columns, out, panels=_panel_list(args.panels), format=args.format, fps=args.fps,
                    **_frame(args), max_frames=args.frames, look=_look(args),
-                   captions=parse_captions(args.caption))
+                   captions=parse_captions(args.caption), overlay=args.overlay)
     print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -744,6 +744,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="one column per seed of the run(s) (small multiples, up to 16)")
     compare.add_argument("--panels", default="samples",
                          help="comma-separated panels, top to bottom (default: samples)")
+    compare.add_argument("--overlay", action="store_true",
+                         help="draw the curve panels once, every run's lines on one axes (a line style "
+                              "per run), beside a row of the runs' maps (2 to 4 runs)")
     _caption_option(compare)
     _output_options(compare, fps=12)
     compare.set_defaults(func=cmd_compare)

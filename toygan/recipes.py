@@ -15,6 +15,7 @@ A recipe file is a config (its ``[data]``, ``[model]``, ``[train]``, ... section
     member = 0                 # optional: the seed index shown (default: chosen, see shown_seed)
     quick = true               # cheap enough for `toygan check --quick` (default false)
     timing = "changes"         # kind = "run": when each snapshot is shown (default even)
+    overlay = true             # kind = "compare": the curves drawn once for all runs (default false)
 
     [recipe.captions]          # optional: step = the line under the title from that step on
     0 = "D tilts toward the data"
@@ -70,7 +71,7 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {"<=": operator.le, ">=": operator.
 _SYMBOL = {"<=": "≤", ">=": "≥", "<": "<", ">": ">"}
 _RECIPE_KEYS = {"title", "claim", "look_for", "source", "kind", "panels", "seeds", "member",
                 "variants", "checks", "fps", "width", "size", "frames", "runs", "steps", "lr", "quick",
-                "captions", "timing"}
+                "captions", "timing", "overlay"}
 _CHECK_KEYS = {"metric", "when", "test", "at_least", "variant"}
 
 
@@ -161,6 +162,8 @@ class Recipe:
     """Step → the line of the story shown under the title from that step on."""
     timing: str = "even"
     """When each snapshot is shown (``toygan.render.timing.TIMINGS``)."""
+    overlay: bool = False
+    """A comparison draws its curves once, every run's lines on one axes (``toygan.render.compare``)."""
 
     def configs(self) -> dict[str, Config]:
         """Label → the config trained for it (``seeds`` members); one unlabelled for a run, none
@@ -262,6 +265,18 @@ def load_recipe(path: str | Path) -> Recipe:
     if not isinstance(quick, bool):
         raise ToyganError(f"{where}: recipe.quick = {quick!r}: must be true or false")
     recipe.quick = quick
+    recipe.overlay = table.get("overlay", False)
+    if not isinstance(recipe.overlay, bool):
+        raise ToyganError(f"{where}: recipe.overlay = {recipe.overlay!r}: must be true or false")
+    if recipe.overlay and kind != "compare":
+        raise ToyganError(f"{where}: recipe.overlay: only a compare recipe overlays its runs' curves")
+    if recipe.overlay:
+        from toygan.render.compare import check_overlay
+
+        try:
+            check_overlay(len(variants), recipe.panels)
+        except ToyganError as err:
+            raise ToyganError(f"{where}: recipe.{err}") from None
     recipe.size = _recipe_size(table, where)
     recipe.captions = check_captions(table.get("captions"), f"{where}: recipe.captions")
     recipe.timing = table.get("timing", "even")
@@ -396,7 +411,7 @@ def _draw_compare(recipe: Recipe, histories: dict[str, History], out: Path, memb
 
     columns = [Column(h, label, member) for label, h in histories.items()]
     compare(columns, out, panels=recipe.panels, fps=recipe.fps, width=recipe.width, size=size,
-            max_frames=recipe.frames, captions=recipe.captions)
+            max_frames=recipe.frames, captions=recipe.captions, overlay=recipe.overlay)
 
 
 def _draw_dirac(recipe: Recipe, histories: dict[str, History], out: Path, member: int,

@@ -4,6 +4,10 @@ or the seeds of one ensemble as small multiples.
 Each column is one run (a history and a member), each row one panel. Frame t shows, in every
 column, the run's latest snapshot at or before the t-th step of the merged timeline, so the columns
 always show the same training step (a run that has ended stays at its last snapshot).
+
+With ``overlay`` the curves against the step are drawn once, every run's lines on one axes (a line
+style per run), beside a row of the runs' maps: in a 16:9 frame the maps are then about twice as
+tall, and the curves compare at a glance.
 """
 
 from __future__ import annotations
@@ -13,18 +17,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from matplotlib.lines import Line2D
 
 from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.render.animation import check_output, write_frames
 from toygan.render.captions import CaptionBand, check_captions, check_shown, step_caption
 from toygan.render.figure import BlittedFigure, Look, fitted_legend, frame_size
-from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names
+from toygan.render.panels import PANELS, Context, CurvesPanel, Shared, check_panels, game_label, panel_names
+from toygan.render.style import ink
 from toygan.render.timing import even, hold_captions
 
-__all__ = ["Column", "Comparison", "compare", "grid_height", "panel_grid", "seeds"]
+__all__ = ["Column", "Comparison", "compare", "grid_height", "panel_grid", "overlay_grid", "seeds",
+           "RUN_STYLES"]
 
 _MAX_COLUMNS = 16
+RUN_STYLES = ("-", "--", "-.", (0, (1, 1)))
+"""The line style of each run's curves in an overlay (so at most four runs); the panels' reference
+lines (½, log 2, 0) are dotted, apart from the first three."""
+CURVES_WIDTH = 1.1
+"""The width of an overlay's column of curves, beside runs' columns of width 1."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +54,7 @@ class Comparison(BlittedFigure):
     def __init__(self, columns: Sequence[Column], panels: Sequence[str] = ("samples",), *,
                  width: int = 960, look: Look | None = None,
                  size: str | tuple[int, int] | None = None,
-                 captions: Mapping[int, str] | None = None) -> None:
+                 captions: Mapping[int, str] | None = None, overlay: bool = False) -> None:
         captions = check_captions(captions)
         if not 2 <= len(columns) <= _MAX_COLUMNS:
             raise ToyganError(f"{len(columns)} column(s): a comparison shows 2 to {_MAX_COLUMNS} "
@@ -54,17 +66,20 @@ class Comparison(BlittedFigure):
             except ToyganError as err:
                 raise ToyganError(f"run {c.label!r}: {err}") from None
         n = len(columns)
+        if overlay:
+            check_overlay(n, panels)
         across = min(n, 4)  # columns of about square cells in rows of up to 4
         width, height = (width, None) if size is None else frame_size(size)
-        super().__init__(width, grid_height(n, across, panels), look, height)
+        shape = overlay_height(n, panels) if overlay else grid_height(n, across, panels)
+        super().__init__(width, shape, look, height)
         with self.styled():
             self.columns = columns
             self.timeline = np.unique(np.concatenate([c.history.steps for c in columns]))
             check_shown(captions, int(self.timeline[-1]))
             self.shared_facts, facts = run_facts(columns)
             shared = Shared(cmap=self.look.cmap, number_modes="modes" in panels)
-            self.panels = panel_grid(self.fig, columns, panels, across, shared,
-                                     facts)
+            grid = overlay_grid if overlay else panel_grid
+            self.panels = grid(self.fig, columns, panels, across, shared, facts)
             self.band = CaptionBand(self.fig, captions)
             self.title = self.fig.suptitle(self.band.under(self._title(len(self.timeline) - 1)),
                                            fontsize=11)
@@ -132,6 +147,14 @@ def panel_grid(fig, columns: Sequence[Column], panels: Sequence[str], across: in
     """Columns (``across`` to a row) of ``panels`` stacked, each column a subfigure headed by its
     label (and under it its ``facts``, a line per column), and one legend below for all; returns
     the panels, column by column. ``shared`` is one for all columns, so that their scales agree."""
+    grid = column_grid(fig, columns, panels, across, shared, facts)
+    fitted_legend(fig, legend_handles(grid))
+    return grid
+
+
+def column_grid(fig, columns: Sequence[Column], panels: Sequence[str], across: int,
+                shared: Shared, facts: Sequence[str] | None = None) -> list[list]:
+    """``panel_grid`` without the legend."""
     n, p = len(columns), len(panels)
     figures = np.atleast_1d(fig.subfigures(-(-n // across), across, wspace=0.02, hspace=0.02)).ravel()
     for name in panels:
@@ -148,8 +171,72 @@ def panel_grid(fig, columns: Sequence[Column], panels: Sequence[str], across: in
             heading.set_text(f"{c.label}\n{fact}")
     for sub in figures[n:]:
         sub.set_visible(False)
-    handles = list({h.get_label(): h for column in grid for panel in column
-                    for h in panel.handles}.values())
+    return grid
+
+
+def legend_handles(grid: list[list]) -> list:
+    """The legend entries of all panels, one per label (the first panel's, in order)."""
+    handles: dict[str, object] = {}
+    for column in grid:
+        for panel in column:
+            for h in panel.handles:
+                handles.setdefault(h.get_label(), h)
+    return list(handles.values())
+
+
+def check_overlay(n: int, panels: Sequence[str]) -> None:
+    """A ToyganError unless ``n`` runs and ``panels`` can be overlaid: curves to draw once and
+    maps to draw per run, for at most as many runs as there are line styles."""
+    curves = [name for name in panels if is_curve(name)]
+    if not curves or len(curves) == len(panels):
+        raise ToyganError(f"overlay with panels {list(panels)}: it draws the curves ({curve_names()}) "
+                          "once, beside each run's other panels; name at least one of each")
+    if n > len(RUN_STYLES):
+        raise ToyganError(f"overlay of {n} runs: a line style per run tells them apart, for at most "
+                          f"{len(RUN_STYLES)} runs")
+
+
+def is_curve(name: str) -> bool:
+    """Whether panel ``name`` is curves against the step, which an overlay draws once."""
+    return name in PANELS and issubclass(PANELS[name], CurvesPanel)
+
+
+def curve_names() -> str:
+    return ", ".join(name for name in PANELS if is_curve(name))
+
+
+def overlay_height(n: int, panels: Sequence[str]) -> float:
+    """The height / width of an overlay: a row of ``n`` columns of the per-run panels, beside a
+    column of curves ``CURVES_WIDTH`` wide, plus room for titles and the legend."""
+    tall = sum(PANELS[name].height for name in panels if not is_curve(name))
+    return min(2.0, max(0.3, tall * 0.95 / (n + CURVES_WIDTH) + 0.12))
+
+
+def overlay_grid(fig, columns: Sequence[Column], panels: Sequence[str], across: int,
+                 shared: Shared, facts: Sequence[str] | None = None) -> list[list]:
+    """The runs' own panels in a row of columns (as ``panel_grid``), and beside them each curve
+    panel once, with every run's lines on it in the run's ``RUN_STYLES``; one legend below, with
+    an entry per run's line style. Returns the panels column by column, each column's list ending
+    with its curves (``across`` is unused: an overlay has one row)."""
+    own = [name for name in panels if not is_curve(name)]
+    curves = [name for name in panels if is_curve(name)]
+    left, right = fig.subfigures(1, 2, width_ratios=[len(columns), CURVES_WIDTH], wspace=0.02)
+    grid = column_grid(left, columns, own, len(columns), shared, facts)
+    styles = [Line2D([], [], c=ink(0.6), lw=1.5, ls=style, label=c.label)
+              for c, style in zip(columns, RUN_STYLES, strict=False)]
+    for name, ax in zip(curves, np.atleast_1d(right.subplots(len(curves), 1)), strict=True):
+        runs = [PANELS[name](Context(right, c.history, c.member, shared), ax) for c in columns]
+        limits = np.array([run.ylim(run.history, run.member) for run in runs])
+        ax.set_ylim(limits[:, 0].min(), limits[:, 1].max())  # every run's lines fit
+        for k, (run, column) in enumerate(zip(runs, grid, strict=True)):
+            for _, line in run.lines:
+                line.set_linestyle(RUN_STYLES[k])
+            run.cursor.set_visible(k == 0)  # the runs are at one step: one cursor
+            if k and run.history.events == runs[0].history.events:
+                run.drop_events()  # the same changes at the same steps: marked once
+            column.append(run)
+    # the curves' colours from the first run (drawn solid), then the runs' line styles
+    handles = legend_handles([column[:len(own)] for column in grid] + [grid[0][len(own):]]) + styles
     fitted_legend(fig, handles)
     return grid
 
@@ -158,7 +245,7 @@ def compare(columns: Sequence[Column], path: str | Path, *, panels: Sequence[str
             format: str | None = None, fps: float = 12, width: int = 960, max_frames: int = 120,
             filmstrip_frames: int = 8, look: Look | None = None,
             size: str | tuple[int, int] | None = None,
-            captions: Mapping[int, str] | None = None) -> Path:
+            captions: Mapping[int, str] | None = None, overlay: bool = False) -> Path:
     """Render runs side by side, synchronised by step, as GIF, MP4, PNG filmstrip or HTML player.
 
     Args:
@@ -166,9 +253,12 @@ def compare(columns: Sequence[Column], path: str | Path, *, panels: Sequence[str
         path, format, fps, width, max_frames, filmstrip_frames, look, size, captions: as in
             ``toygan.render.render``.
         panels: the panels each run shows, top to bottom.
+        overlay: draw the curve panels once, every run's lines on one axes, beside a row of the
+            runs' other panels (2 to 4 runs; see the module docstring).
     """
     path, fmt = check_output(path, format, fps, max_frames)
-    figure = Comparison(columns, panels, width=width, look=look, size=size, captions=captions)
+    figure = Comparison(columns, panels, width=width, look=look, size=size, captions=captions,
+                        overlay=overlay)
     try:
         indices = hold_captions(even(figure.n_frames, max_frames), figure.timeline, figure.band.captions,
                                 fps)

@@ -92,6 +92,18 @@ def draw_comparison(histories: dict):
         comparison.close()
 
 
+def draw_overlay(histories: dict):
+    """The same two seeds with their push maps in a row beside one axes of both JSD curves."""
+    from toygan.render.compare import Comparison, seeds
+
+    comparison = Comparison(seeds(histories["ring"]), ("push", "jsd"), width=640, overlay=True)
+    try:
+        comparison.frame(0)
+        return comparison.frame(2)
+    finally:
+        comparison.close()
+
+
 def draw_dirac():
     from toygan.render.dirac import DEFAULT_RUNS, DiracAnimation, parse_runs
 
@@ -120,6 +132,7 @@ def main() -> None:
     for run, panel, style in cases():
         imageio.imwrite(HERE / frame_name(run, panel, style), draw(histories[run], panel, style))
     imageio.imwrite(HERE / "compare.png", draw_comparison(histories))
+    imageio.imwrite(HERE / "overlay.png", draw_overlay(histories))
     imageio.imwrite(HERE / "dirac.png", draw_dirac())
 
 

@@ -13,6 +13,7 @@ from toygan.history import History
 from toygan.render.panels.base import Context, Panel, Shared, game_label, row_heights, samples_label
 from toygan.render.panels.curves import (
     ConvergencePanel,
+    CurvesPanel,
     JSDPanel,
     LossesPanel,
     OptimalityPanel,
@@ -32,7 +33,7 @@ from toygan.render.panels.plane import ManifoldPanel, PushPanel, SamplesPanel, t
 
 __all__ = ["PANELS", "one_d_panels", "Context", "Panel", "Shared", "check_panels", "panel_names",
            "game_label", "row_heights", "samples_label", "event_label", "event_marks", "typical_push",
-           "OptimalDiscriminators", "SamplesPanel", "DiscriminatorPanel", "ConvergencePanel",
+           "OptimalDiscriminators", "CurvesPanel", "SamplesPanel", "DiscriminatorPanel", "ConvergencePanel",
            "OptimalDiscriminatorPanel", "GapPanel", "OptimalityPanel", "ModeTimelinePanel", "JSDPanel",
            "ValuePanel", "LossesPanel", "ManifoldPanel", "PushPanel", "SeedCoveragePanel",
            "GoodfellowPanel"]

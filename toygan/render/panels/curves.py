@@ -34,6 +34,10 @@ class CurvesPanel(Panel):
     def curves(self, history: History) -> list[tuple[str, str, str]]:
         raise NotImplementedError
 
+    def values(self, key: str) -> np.ndarray:
+        """The line ``key`` of ``curves``, ``(T, E)``: a recorded scalar unless a panel derives it."""
+        return self.history.scalars[key]
+
     def ylim(self, history: History, member: int) -> tuple[float, float]:
         return 0.0, 1.0
 
@@ -65,11 +69,16 @@ class CurvesPanel(Panel):
         slack = 0.02 * (high - low)  # by the panel's own rule, so a spike it ignores is no reason
         return new_low < low - slack or new_high > high + slack
 
+    def drop_events(self) -> None:
+        """Remove the marks of mid-run changes (an overlay keeps one set of marks they share)."""
+        for _, pair in self.events:
+            for artist in pair:
+                artist.remove()
+        self.events = []
+
     def rebind(self, history: History) -> None:
         if history.events != self.history.events:  # settings changed since: mark them
-            for _, pair in self.events:
-                for artist in pair:
-                    artist.remove()
+            self.drop_events()
             self.events = event_marks(self.ax, history)
             for _, pair in self.events:
                 for artist in pair:
@@ -83,7 +92,7 @@ class CurvesPanel(Panel):
     def update(self, i: int) -> None:
         steps = self.history.steps[: i + 1]
         for key, line in self.lines:
-            values = self.history.scalars[key][: i + 1, self.member]
+            values = self.values(key)[: i + 1, self.member]
             if self.log:  # 0 (D exactly at ½, say) has no place on a log axis: at its floor
                 values = np.maximum(values, self.ax.get_ylim()[0])
             line.set_data(steps, values)
@@ -120,36 +129,46 @@ def event_marks(ax: Axes, history: History) -> list[tuple[int, tuple]]:
 
 
 class ConvergencePanel(CurvesPanel):
-    """Mean D on real and on generated samples against the step, with ½ and a cursor; for a
-    critic objective, the mean critic values (their gap estimates the critic's distance)."""
+    """Mean D on real and on generated samples against the step, with ½ and a cursor. For a critic
+    objective, whose values have no fixed scale or target, the gap between the mean critic values
+    on real and generated samples instead (for a Wasserstein critic, its estimate of W₁)."""
 
     name = "convergence"
     title = "Convergence toward D = ½"
     ylabel = "mean D"
 
     def curves(self, history: History) -> list[tuple[str, str, str]]:
-        d = "D" if self.probabilistic else "f"
+        if not self.probabilistic:
+            estimate = ": the critic's W₁ estimate" if history.config.train.loss == "wasserstein" else ""
+            return [("gap", VALUE_COLOUR, f"mean f(real) − mean f(G(z)){estimate}")]
         fixed = not history.config.train.generator_mode.network
-        fake = f"mean {d}(p_g samples)" if fixed else f"mean {d}(G(z))"
-        return [("d_real", REAL, f"mean {d}(real)"), ("d_fake", FAKE, fake)]
+        fake = "mean D(p_g samples)" if fixed else "mean D(G(z))"
+        return [("d_real", REAL, "mean D(real)"), ("d_fake", FAKE, fake)]
+
+    def values(self, key: str) -> np.ndarray:
+        scalars = self.history.scalars
+        return scalars["d_real"] - scalars["d_fake"] if key == "gap" else scalars[key]
 
     def ylim(self, history: History, member: int) -> tuple[float, float]:
         if self.probabilistic:
             return 0.0, 1.0
-        values = np.concatenate([history.scalars["d_real"][:, member],
-                                 history.scalars["d_fake"][:, member]])
-        low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        gap = history.scalars["d_real"][:, member] - history.scalars["d_fake"][:, member]
+        gap = gap[np.isfinite(gap)]
+        low, high = (min(0.0, float(gap.min())), max(0.0, float(gap.max()))) if gap.size else (0.0, 1.0)
         pad = 0.05 * (high - low) or 1.0
         return low - pad, high + pad
 
     def __init__(self, context: Context, ax: Axes) -> None:
         self.probabilistic = not context.history.critic
         if not self.probabilistic:
-            self.title, self.ylabel = "Critic on real and generated points", "mean f"
+            self.title, self.ylabel = "Critic: real minus generated", "gap in f"
         super().__init__(context, ax)
         if self.probabilistic:
-            half = ax.axhline(0.5, ls="--", c=ink(0.7), lw=1, label="½: the optimum when p_g = p_data")
+            half = ax.axhline(0.5, ls=":", c=ink(0.7), lw=1.2, label="½: the optimum when p_g = p_data")
             self.handles.append(half)
+        else:
+            zero = ax.axhline(0.0, ls=":", c=ink(0.7), lw=1.2, label="0: no gap, at p_g = p_data")
+            self.handles.append(zero)
 
 
 class OptimalityPanel(CurvesPanel):

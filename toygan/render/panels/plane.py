@@ -18,7 +18,8 @@ _DENSITY_RES = 320  # fine enough to resolve a σ = 0.02 mode in a window ~5 uni
 
 
 class SamplesPanel(Panel):
-    """Generator samples (a fixed noise batch) over the data density's filled contours."""
+    """Generator samples (a fixed noise batch) over the data density's filled contours; for a
+    target with modes, the title counts the modes captured in each frame."""
 
     name = "samples"
     title = "Generator vs data"
@@ -47,13 +48,32 @@ class SamplesPanel(Panel):
         if context.shared.number_modes:
             number_modes(ax, target.modes, history.window)
         fixed = not history.config.train.generator_mode.network
-        ax.set_title("Fixed p_g vs data" if fixed else self.title, fontsize=10)
+        if fixed:
+            self.title = "Fixed p_g vs data"
+        self.titled(0)
+
+    readout_joint = ": "
+    """What separates the title from its numbers (the push panel's, longer, go on a second line)."""
+
+    def readouts(self, i: int) -> list[str]:
+        """The numbers of snapshot ``i`` that the title gives after its text."""
+        counts = self.history.scalars.get("modes_captured")
+        n_modes = 0 if self.history.mode_counts is None else self.history.mode_counts.shape[-1]
+        if counts is None or n_modes == 0 or not np.isfinite(counts[i, self.member]):
+            return []
+        return [f"{int(counts[i, self.member])} of {n_modes} modes"]
+
+    def titled(self, i: int) -> None:
+        numbers = ", ".join(self.readouts(i))
+        self.ax.set_title(self.title + (self.readout_joint + numbers if numbers else ""), fontsize=10)
 
     def animated(self) -> list:
-        return [self.scatter]
+        # the title too when it carries numbers: the layout keeps the room its first text took
+        return [self.scatter] + ([self.ax.title] if self.readouts(0) else [])
 
     def update(self, i: int) -> None:
         self.scatter.set_offsets(self.history.samples[i, self.member])
+        self.titled(i)
 
 
 MAX_NUMBERED_MODES = 32
@@ -96,13 +116,12 @@ class ManifoldPanel(SamplesPanel):
                                    label="G on a latent grid")
         ax.add_collection(self.mesh)
         self.handles.append(self.mesh)
-        ax.set_title(self.title, fontsize=10)
 
     def _lines(self, i: int) -> np.ndarray:
         return self.history.manifold[i, self.member].reshape(self.shape)
 
     def animated(self) -> list:
-        return [self.mesh, self.scatter]
+        return [self.mesh, *super().animated()]
 
     def update(self, i: int) -> None:
         super().update(i)
@@ -120,10 +139,11 @@ def typical_push(push: np.ndarray) -> float:
 class PushPanel(SamplesPanel):
     """Where the generator step pushes its samples: an arrow −∂(G's loss)/∂x on every eighth sample
     and a light field of the same over the window, over the data density. One arrow scale holds for
-    the whole run, so weak early gradients (the saturating loss) show as short arrows."""
+    the whole run, so weak early gradients (the saturating loss) show as short arrows; the title
+    gives the mean push on all samples in each frame, which reads where the arrows are specks."""
 
     name = "push"
-    title = "Push on G's samples: −∂ loss_G / ∂x"
+    title = "Push on G's samples"
     needs = frozenset({"push", "field"})
     every = 8  # an arrow on every eighth sample
 
@@ -152,9 +172,8 @@ class PushPanel(SamplesPanel):
         scope = "the run" if shared.push_typical is None else "all runs"
         self.arrows = ax.quiver(*self.push_at(0).T, *self._uv(self.push[0]), color=ink(), angles="xy",
                                 scale_units="xy", scale=self.scale, width=0.005, zorder=3,
-                                label=f"push on G(z) (one scale for {scope})")
+                                label=f"push −∂ loss_G / ∂x on G(z) (one scale for {scope})")
         self.handles += [self.arrows, self.flow]
-        ax.set_title(self.title, fontsize=10)
 
     @property
     def push(self) -> np.ndarray:
@@ -171,8 +190,14 @@ class PushPanel(SamplesPanel):
     def _uv(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return vectors[..., 0], vectors[..., 1]
 
+    readout_joint = "\n"
+
+    def readouts(self, i: int) -> list[str]:
+        mean = float(np.linalg.norm(self.history.push[i, self.member], axis=-1).mean())
+        return super().readouts(i) + ([f"mean push {mean:.2f}"] if np.isfinite(mean) else [])
+
     def animated(self) -> list:
-        return [self.flow, self.scatter, self.arrows]
+        return [self.flow, self.scatter, self.arrows, self.ax.title]
 
     def update(self, i: int) -> None:
         super().update(i)
