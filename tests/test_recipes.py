@@ -15,6 +15,7 @@ from toygan.history import History
 from toygan.recipes import (
     DEFAULT_SIZE,
     GALLERY,
+    PLAY_SECONDS,
     Built,
     Check,
     CheckResult,
@@ -97,6 +98,27 @@ def test_a_recipe_is_drawn_16_by_9_unless_it_names_a_size_or_a_width(tmp_path):
     assert all(load_recipe(p).size == DEFAULT_SIZE for p in recipe_paths(GALLERY))
 
 
+def test_a_recipe_plays_its_frames_in_about_ten_seconds_unless_it_names_an_fps(tmp_path):
+    """Its frames over PLAY_SECONDS, between 4 and 12 fps: 12 fps played a 40-frame recipe in 3.3 s."""
+    path = tmp_path / "r.toml"
+    for extra, fps in [("frames = 40", 4.0), ("frames = 60", 6.0), ("", 10.0), ("frames = 300", 12.0),
+                       ("frames = 10", 4.0), ("frames = 40\nfps = 12", 12.0)]:
+        path.write_text(RECIPE.format(extra=extra))
+        assert load_recipe(path).fps == fps, extra
+    assert PLAY_SECONDS == 10
+
+
+@pytest.mark.parametrize("overlay, match", [
+    ("'yes'", "recipe.overlay = 'yes': must be true or false"),
+    ("true", "only a compare recipe"),
+])
+def test_overlay_is_refused_where_it_cannot_apply(tmp_path, overlay, match):
+    path = tmp_path / "r.toml"
+    path.write_text(RECIPE.format(extra=f"overlay = {overlay}"))
+    with pytest.raises(ToyganError, match=match):
+        load_recipe(path)
+
+
 @pytest.mark.parametrize("extra, match", [
     ("kind = 'movie'", "recipe.kind = 'movie'"),
     ("colour = 'red'", "unknown \\[recipe\\] key"),
@@ -116,6 +138,8 @@ def test_a_recipe_is_drawn_16_by_9_unless_it_names_a_size_or_a_width(tmp_path):
     ("size = '1080x'", "recipe.size = '1080x'"),
     ("size = 1080", "recipe.size = 1080"),
     ("size = '720p'\nwidth = 800", "recipe.size and recipe.width: give one"),
+    ("kind = 'compare'\noverlay = true\npanels = ['samples', 'modes']\n[[recipe.variants]]\nlabel = 'a'\n"
+     "[[recipe.variants]]\nlabel = 'b'", "recipe.overlay with panels \\['samples', 'modes'\\]"),
 ])
 def test_bad_recipes_are_refused_with_the_reason(tmp_path, extra, match):
     path = tmp_path / "r.toml"

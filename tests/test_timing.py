@@ -100,7 +100,7 @@ def test_a_gif_with_changes_timing_spends_its_time_by_the_schedule(history, tmp_
     path = render(history, tmp_path / "a.gif", timing="changes", max_frames=40, fps=10, width=480,
                   panels=["samples"])
     durations = gif_durations(path)
-    assert sum(durations) == pytest.approx(100 * 39 + 1500, abs=50)  # 40 frames at 10 fps, last held 1.5 s
+    assert sum(durations) == pytest.approx(100 * 39 + 3000, abs=50)  # 40 frames at 10 fps, last held 3 s
     assert max(durations[:-1]) > 100  # some moment is slowed down
 
 

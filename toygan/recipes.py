@@ -15,6 +15,7 @@ A recipe file is a config (its ``[data]``, ``[model]``, ``[train]``, ... section
     member = 0                 # optional: the seed index shown (default: chosen, see shown_seed)
     quick = true               # cheap enough for `toygan check --quick` (default false)
     timing = "changes"         # kind = "run": when each snapshot is shown (default even)
+    fps = 8                    # default: the frames play in about 10 s (4 to 12 fps)
     overlay = true             # kind = "compare": the curves drawn once for all runs (default false)
 
     [recipe.captions]          # optional: step = the line under the title from that step on
@@ -64,7 +65,7 @@ from toygan.validate import choice, integer, number, read_toml
 __all__ = ["Recipe", "Check", "CheckResult", "Kind", "RECIPE_KINDS", "load_recipe", "recipe_paths",
            "measure", "evaluate", "with_seeds", "build", "build_all", "Built", "shown_seed", "kept_histories",
            "write_gallery", "record_results", "read_results", "check_build_folder", "GALLERY", "HISTORIES",
-           "DEFAULT_SIZE"]
+           "DEFAULT_SIZE", "PLAY_SECONDS"]
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {"<=": operator.le, ">=": operator.ge,
                                                "<": operator.lt, ">": operator.gt}
@@ -124,6 +125,11 @@ class CheckResult:
                 f"{c.at_least}) — {verdict}; values: {shown}")
 
 
+PLAY_SECONDS = 10.0
+"""A recipe that names no ``fps`` plays its ``frames`` in about this long (at 4 to 12 fps), then
+holds the last (``toygan.render.timing.END_SECONDS``): long enough to follow in a lecture, where
+12 fps played a 40-frame recipe in 3.3 s."""
+
 DEFAULT_SIZE = "1024x576"
 """A recipe's frame size unless it names one: 16:9 (sides multiples of 8, as MP4 needs) with text
 1/40 of the height, so that it reads projected full screen; small, so that the gallery's GIFs stay
@@ -149,6 +155,7 @@ class Recipe:
     variants: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     fps: float = 12
+    """Frames per second: the recipe's ``fps``, else its ``frames`` over ``PLAY_SECONDS``."""
     width: int = 800
     """The frame's width when the recipe gives a ``width`` instead of a ``size``."""
     size: str | None = DEFAULT_SIZE
@@ -257,10 +264,11 @@ def load_recipe(path: str | Path) -> Recipe:
         seeds=integer(f"{where}: recipe.seeds", table.get("seeds", 1), 1, 1024),
         member=(None if "member" not in table
                 else integer(f"{where}: recipe.member", table["member"], 0, 1023)), variants=variants,
-        checks=checks, fps=number(f"{where}: recipe.fps", table.get("fps", 12), 0.5, 60, open_low=False),
-        width=integer(f"{where}: recipe.width", table.get("width", 800), 320, 4096),
+        checks=checks, width=integer(f"{where}: recipe.width", table.get("width", 800), 320, 4096),
         frames=integer(f"{where}: recipe.frames", table.get("frames", 100), 2),
         dirac={k: table[k] for k in ("runs", "steps", "lr") if k in table})
+    played = min(12.0, max(4.0, recipe.frames / PLAY_SECONDS))
+    recipe.fps = number(f"{where}: recipe.fps", table.get("fps", played), 0.5, 60, open_low=False)
     quick = table.get("quick", False)
     if not isinstance(quick, bool):
         raise ToyganError(f"{where}: recipe.quick = {quick!r}: must be true or false")

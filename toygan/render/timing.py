@@ -17,13 +17,16 @@ from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.validate import integer, number
 
-__all__ = ["TIMINGS", "MAX_SLOWDOWN", "CAPTION_SECONDS", "schedule", "hold_captions", "change",
+__all__ = ["TIMINGS", "MAX_SLOWDOWN", "CAPTION_SECONDS", "END_SECONDS", "schedule", "hold_captions", "change",
            "parse_holds", "even"]
 
 MAX_SLOWDOWN = 4.0
 """A schedule shows no snapshot longer than this many times its share under even timing."""
 CAPTION_SECONDS = 3.0
 """The least time a caption stays on screen: about what a line of text takes to read aloud."""
+END_SECONDS = 3.0
+"""How long a looping GIF holds its last frame: the end state is most often the claim's evidence,
+and it needs the time of a caption to be read before the loop starts again."""
 
 
 def even(n_snapshots: int, max_frames: int) -> np.ndarray:

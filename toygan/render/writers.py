@@ -15,12 +15,13 @@ from toygan.atomic import atomic_path
 from toygan.errors import ToyganError
 from toygan.render.html import write_html
 from toygan.render.palette import quantize
+from toygan.render.timing import END_SECONDS
 
 __all__ = ["FORMATS", "STILL_FORMATS", "Format", "output_format", "write_gif", "write_mp4",
            "write_filmstrip", "write_still"]
 
 
-def write_gif(frames: Sequence[np.ndarray], path: Path, fps: float, hold_last: float = 1.5) -> None:
+def write_gif(frames: Sequence[np.ndarray], path: Path, fps: float, hold_last: float = END_SECONDS) -> None:
     """An endlessly looping GIF with one shared palette (``toygan.render.palette``).
 
     Pillow is used directly because imageio's GIF writer quantises each frame on its own. The last
