@@ -115,7 +115,7 @@ def test_plane_titles_count_modes_and_give_the_mean_push(runs):
             fig.frame(i)
             samples, push = fig.panels
             captured = int(short.scalars["modes_captured"][i, 0])
-            assert samples.ax.get_title() == f"Generator vs data: {captured} of 8 modes"
+            assert samples.ax.get_title() == f"G vs data: {captured} of 8 modes"
             mean = np.linalg.norm(short.push[i, 0], axis=-1).mean()
             assert push.ax.get_title().endswith(f"{captured} of 8 modes, mean push {mean:.2f}")
     finally:

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import matplotlib
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 
@@ -45,15 +47,19 @@ class SamplesPanel(Panel):
         density_key = ax.scatter([], [], s=30, c=DENSITY_KEY, marker="s",
                                  label=f"data density, 1/2/3σ ({how})")
         self.handles = [density_key, self.scatter]
-        if context.shared.number_modes:
-            number_modes(ax, target.modes, history.window)
+        numbered = context.shared.number_modes
+        self.mode_numbers = number_modes(ax, target.modes, history.window) if numbered else []
         fixed = not history.config.train.generator_mode.network
         if fixed:
             self.title = "Fixed p_g vs data"
+        if self.short_title and self.readouts(0):  # the numbers on the same line: a short title
+            self.title = f"{'p_g' if fixed else self.short_title} vs data"
         self.titled(0)
 
     readout_joint = ": "
-    """What separates the title from its numbers (the push panel's, longer, go on a second line)."""
+    """What separates the title from its numbers (on a second line where the title is long)."""
+    short_title = "G"
+    """With numbers on the title's line, the title is "G vs data" (None: keep the title)."""
 
     def readouts(self, i: int) -> list[str]:
         """The numbers of snapshot ``i`` that the title gives after its text."""
@@ -69,7 +75,8 @@ class SamplesPanel(Panel):
 
     def animated(self) -> list:
         # the title too when it carries numbers: the layout keeps the room its first text took
-        return [self.scatter] + ([self.ax.title] if self.readouts(0) else [])
+        # the mode numbers over the samples, so that a clump cannot hide them
+        return [self.scatter, *self.mode_numbers] + ([self.ax.title] if self.readouts(0) else [])
 
     def update(self, i: int) -> None:
         self.scatter.set_offsets(self.history.samples[i, self.member])
@@ -80,18 +87,23 @@ MAX_NUMBERED_MODES = 32
 """Modes numbered on the plane at most; more would hide the samples under their numbers."""
 
 
-def number_modes(ax: Axes, modes: np.ndarray | None, window: tuple[float, float, float, float]) -> None:
+def number_modes(ax: Axes, modes: np.ndarray | None, window: tuple[float, float, float, float]) -> list:
     """Each data mode's row number in the mode timeline, small, beside the mode and away from the
-    window's centre, so that a row can be found on the plane."""
+    window's centre, so that a row can be found on the plane; edged in the background colour, so
+    that it reads over the samples. Returns the labels."""
     if modes is None or not 0 < len(modes) <= MAX_NUMBERED_MODES:
-        return
+        return []
+    edge = [patheffects.withStroke(linewidth=2.5, foreground=matplotlib.rcParams["axes.facecolor"])]
+    labels = []
     x0, x1, y0, y1 = window
     centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
     for k, mode in enumerate(np.asarray(modes, dtype=float)):
         away = mode - centre
         away = away / (np.linalg.norm(away) or 1.0) if np.any(away) else np.array([0.0, 1.0])
-        ax.annotate(str(k), mode, xytext=8 * away, textcoords="offset points", fontsize=8,
-                    color=ink(0.4), ha="center", va="center", clip_on=True)
+        labels.append(ax.annotate(str(k), mode, xytext=8 * away, textcoords="offset points", fontsize=8,
+                                  color=ink(0.75), ha="center", va="center", clip_on=True,
+                                  path_effects=edge))
+    return labels
 
 
 class ManifoldPanel(SamplesPanel):
@@ -101,6 +113,7 @@ class ManifoldPanel(SamplesPanel):
 
     name = "manifold"
     title = "Generator manifold G(z-grid)"
+    readout_joint, short_title = "\n", None
     needs = frozenset({"manifold"})
 
     @classmethod
@@ -190,14 +203,14 @@ class PushPanel(SamplesPanel):
     def _uv(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return vectors[..., 0], vectors[..., 1]
 
-    readout_joint = "\n"
+    readout_joint, short_title = "\n", None
 
     def readouts(self, i: int) -> list[str]:
         mean = float(np.linalg.norm(self.history.push[i, self.member], axis=-1).mean())
         return super().readouts(i) + ([f"mean push {mean:.2f}"] if np.isfinite(mean) else [])
 
     def animated(self) -> list:
-        return [self.flow, self.scatter, self.arrows, self.ax.title]
+        return [self.flow, self.scatter, self.arrows, *self.mode_numbers, self.ax.title]
 
     def update(self, i: int) -> None:
         super().update(i)
