@@ -70,7 +70,7 @@ def test_a_claim_that_does_not_hold_exits_1_and_the_table_says_so(tmp_path):
     assert lines[0].split() == ["claim", "result", "time", "measured", "(one", "value", "per", "seed)"]
     assert any(line.startswith("dirac-r1") and " pass " in line for line in lines)
     assert any(line.startswith("recipe:dirac-gan") and " FAIL " in line for line in lines)
-    assert "gan:simultaneous: distance (final) < 1.2 in at least 1 of 1 seeds (held in 0): 1.59 ✗" \
+    assert "gan:simultaneous: distance_ratio (final) < 1.2 in at least 1 of 1 seeds (held in 0): 1.59 ✗" \
         in result.stdout
     assert "1 of 2 claims hold" in lines[-1] and "failed: recipe:dirac-gan" in lines[-1]
 

@@ -335,10 +335,13 @@ def test_a_stop_during_a_build_in_processes_ends_it_with_one_line(tmp_path, sig)
     assert (out / "dirac.gif").exists() and not (out / "endless.gif").exists()
 
 
-def test_a_dirac_recipe_says_it_has_no_seeds_nor_captions(tmp_path):
+def test_a_dirac_recipe_says_it_has_no_seeds_nor_captions_and_names_its_metric(tmp_path):
     text = (GALLERY / "dirac-gan.toml").read_text()
     (tmp_path / "d.toml").write_text(text.replace("[recipe]\n", "[recipe]\ncaptions = { 0 = 'a' }\n", 1))
     with pytest.raises(ToyganError, match="a dirac recipe draws no captions"):
+        load_recipe(tmp_path / "d.toml")
+    (tmp_path / "d.toml").write_text(text.replace('"distance_ratio"', '"distance"', 1))
+    with pytest.raises(ToyganError, match="metric = 'distance': a dirac recipe measures 'distance_ratio'"):
         load_recipe(tmp_path / "d.toml")
     recipe = load_recipe(GALLERY / "dirac-gan.toml")
     assert Built(recipe, [], 0).shown() == "one integration (no seeds)"

@@ -33,8 +33,8 @@ A recipe file is a config (its ``[data]``, ``[model]``, ``[train]``, ... section
     variant = "GAN"            # kind = "compare": whose metric
 
 A Dirac-GAN recipe (``kind = "dirac"``) has ``runs``, ``steps`` and ``lr`` in ``[recipe]`` and its
-checks use the metric ``distance`` (from the equilibrium at the end, over the distance at the
-start) per run label ``variant:scheme[:gamma]``.
+checks use the metric ``distance_ratio`` (the distance from the equilibrium at the end over that at
+the start: below 1 converges) per run label ``variant:scheme[:gamma]``.
 
 ``build`` trains each recipe once as a batched ensemble of ``seeds`` members, measures every check
 on all members, and renders the member nearest the median of the checks among those where every
@@ -250,6 +250,11 @@ def load_recipe(path: str | Path) -> Recipe:
         raise ToyganError(f"{where}: a {kind} recipe needs at least two [[recipe.variants]]")
     labels = RECIPE_KINDS[kind].labels(table, variants)
     checks = [_parse_check(raw, where, labels) for raw in table.get("checks", [])]
+    for check in checks:
+        if RECIPE_KINDS[kind].metrics and check.metric not in RECIPE_KINDS[kind].metrics:
+            raise ToyganError(f"{where}: recipe.checks metric = {check.metric!r}: a {kind} recipe measures "
+                              f"{', '.join(map(repr, RECIPE_KINDS[kind].metrics))} (the distance from the "
+                              "equilibrium at the end over that at the start)")
     try:
         config = Config.from_dict(values) if RECIPE_KINDS[kind].trains else None
     except ToyganError as err:
@@ -368,8 +373,8 @@ def measure(check: Check, histories: dict[str, History]) -> CheckResult:
 
 def _integrate(recipe: Recipe, say: Callable[[str], None], progress: bool
                ) -> tuple[dict[str, History], list[CheckResult]]:
-    """A Dirac-GAN recipe's checks: per run label, the distance from the equilibrium at the end
-    over that at the start."""
+    """A Dirac-GAN recipe's checks: per run label, ``distance_ratio``, the distance from the
+    equilibrium at the end over that at the start."""
     from toygan.dirac import dirac_gan, trajectory
     from toygan.render.dirac import parse_runs
 
@@ -448,6 +453,8 @@ class Kind:
     labels: Callable[[dict, list], list[str]] = lambda table, variants: [label for label, _ in variants]
     variants: bool = False
     """Trains one config per ``[[recipe.variants]]`` (at least two), not one."""
+    metrics: tuple[str, ...] = ()
+    """The metrics its checks may name; empty: a recorded scalar or "push" (checked when measured)."""
 
     @property
     def trains(self) -> bool:
@@ -458,7 +465,7 @@ class Kind:
 RECIPE_KINDS: dict[str, Kind] = {
     "run": Kind(_train, _draw_run),
     "compare": Kind(_train, _draw_compare, variants=True),
-    "dirac": Kind(_integrate, _draw_dirac, labels=_dirac_labels),
+    "dirac": Kind(_integrate, _draw_dirac, labels=_dirac_labels, metrics=("distance_ratio",)),
 }
 """Name (``recipe.kind``) → kind: one run, variants side by side, or Dirac-GAN trajectories."""
 
