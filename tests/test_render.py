@@ -256,11 +256,41 @@ def test_a_critic_is_drawn_centred_and_the_probability_panels_refuse_it(tmp_path
         assert np.median(shown) == pytest.approx(0.0, abs=1e-6)
         low, high = panel.image.norm.vmin, panel.image.norm.vmax
         assert low == -high
+        # the critic's curve is the gap between its means, its W1 estimate, over a dotted 0
+        curves = anim.panels[1]
+        (key, line), = curves.lines
+        np.testing.assert_allclose(line.get_ydata(), (h.scalars["d_real"] - h.scalars["d_fake"])[:3, 0])
+        assert "mean f(real) − mean f(G(z))" in line.get_label()
+        low, high = curves.ax.get_ylim()
+        assert low < min(0.0, line.get_ydata().min()) and high > max(0.0, line.get_ydata().max())
     finally:
         anim.close()
     for name in ("dstar", "gap", "optimality"):
         with pytest.raises(ToyganError, match="trains a critic"):
             render(h, tmp_path / "x.png", panels=[name])
+
+
+@pytest.mark.parametrize("sizes, ncol, columns", [
+    ([3], 3, [[0], [1], [2]]),  # one panel: a row
+    ([2, 2, 1, 3], 4, [[0, 1], [2, 3, 4], [5, 6, 7]]),  # one more row keeps each panel's together
+    ([3, 3, 3, 3], 3, [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]),  # not at one more: split
+])
+def test_legend_columns_keep_a_panels_entries_together(sizes, ncol, columns):
+    from toygan.render.figure import legend_columns
+
+    assert legend_columns(sizes, ncol) == columns
+
+
+def test_the_legend_puts_mean_d_real_beside_mean_d_fake(history):
+    """One column for a panel's entries: the two mean-D lines are read together."""
+    anim = Animation(history, ["samples", "discriminator", "modes", "convergence"], size="1024x576")
+    try:
+        texts = {t.get_text(): t for legend in anim.fig.legends for t in legend.get_texts()}
+        renderer = anim.fig.canvas.get_renderer()
+        x = [texts[label].get_window_extent(renderer).x0 for label in ("mean D(real)", "mean D(G(z))")]
+        assert x[0] == pytest.approx(x[1])
+    finally:
+        anim.close()
 
 
 def test_value_panel_draws_v_and_its_jsd_bound(history, tmp_path):

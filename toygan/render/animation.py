@@ -138,8 +138,7 @@ class Animation(BlittedFigure):
             self.band = CaptionBand(self.fig, captions)
             self.title = self.fig.suptitle(self.band.under(self._title(history.n_snapshots - 1)),
                                            fontsize=11)
-            handles = list({h.get_label(): h for panel in self.panels for h in panel.handles}.values())
-            fitted_legend(self.fig, handles)
+            fitted_legend(self.fig, [panel.handles for panel in self.panels])
             self.freeze()
 
     def _row_figures(self, rows: list[list[type]]) -> list:

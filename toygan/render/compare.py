@@ -148,7 +148,7 @@ def panel_grid(fig, columns: Sequence[Column], panels: Sequence[str], across: in
     label (and under it its ``facts``, a line per column), and one legend below for all; returns
     the panels, column by column. ``shared`` is one for all columns, so that their scales agree."""
     grid = column_grid(fig, columns, panels, across, shared, facts)
-    fitted_legend(fig, legend_handles(grid))
+    fitted_legend(fig, [panel.handles for column in grid for panel in column])
     return grid
 
 
@@ -172,16 +172,6 @@ def column_grid(fig, columns: Sequence[Column], panels: Sequence[str], across: i
     for sub in figures[n:]:
         sub.set_visible(False)
     return grid
-
-
-def legend_handles(grid: list[list]) -> list:
-    """The legend entries of all panels, one per label (the first panel's, in order)."""
-    handles: dict[str, object] = {}
-    for column in grid:
-        for panel in column:
-            for h in panel.handles:
-                handles.setdefault(h.get_label(), h)
-    return list(handles.values())
 
 
 def check_overlay(n: int, panels: Sequence[str]) -> None:
@@ -236,8 +226,8 @@ def overlay_grid(fig, columns: Sequence[Column], panels: Sequence[str], across: 
                 run.drop_events()  # the same changes at the same steps: marked once
             column.append(run)
     # the curves' colours from the first run (drawn solid), then the runs' line styles
-    handles = legend_handles([column[:len(own)] for column in grid] + [grid[0][len(own):]]) + styles
-    fitted_legend(fig, handles)
+    fitted_legend(fig, [panel.handles for column in grid for panel in column[:len(own)]]
+                  + [panel.handles for panel in grid[0][len(own):]] + [styles])
     return grid
 
 

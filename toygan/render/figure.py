@@ -7,6 +7,7 @@ artists that change is 3–4× faster than redrawing the figure every frame.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ import matplotlib.style
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from toygan.errors import ToyganError
 from toygan.render.style import D_CMAP, STYLES
@@ -107,17 +109,52 @@ def new_figure(width: int, height_ratio: float, look: Look, height: int | None =
     return fig
 
 
-def fitted_legend(fig: Figure, handles: list, fontsize: float = 8, most: int = 4):
-    """One legend below the figure's panels for ``handles``, in as many columns (up to ``most``)
-    as fit the figure's width, so that no entry is cut off at the frame's edge."""
+def fitted_legend(fig: Figure, groups: Sequence[Sequence], fontsize: float = 8, most: int = 4):
+    """One legend below the figure's panels, in as many columns (up to ``most``) as fit the
+    figure's width, so that no entry is cut off at the frame's edge. ``groups`` are the entries of
+    each panel in turn; a label already given is not repeated, and a group is kept in one column
+    where it fits (mean D(real) beside mean D(G(z)), not split over two columns)."""
+    seen: set[str] = set()
+    sizes, handles = [], []
+    for group in groups:
+        fresh = [h for h in group if h.get_label() not in seen and not seen.add(h.get_label())]
+        if fresh:
+            sizes.append(len(fresh))
+            handles += fresh
     renderer = fig.canvas.get_renderer()
     for ncol in range(min(len(handles), most), 0, -1):
-        legend = fig.legend(handles=handles, loc="outside lower center", ncol=ncol, fontsize=fontsize,
-                            frameon=False, markerscale=1.5)
+        columns = legend_columns(sizes, ncol)
+        rows = max(len(column) for column in columns)
+        laid = [handles[k] if k is not None else Line2D([], [], ls="none", label=" ")
+                for column in columns for k in [*column, *[None] * (rows - len(column))]]
+        legend = fig.legend(handles=laid, labels=[h.get_label() for h in laid], loc="outside lower center",
+                            ncol=len(columns), fontsize=fontsize, frameon=False, markerscale=1.5)
         if ncol == 1 or legend.get_window_extent(renderer).width <= 0.98 * fig.bbox.width:
             return legend
         legend.remove()
     return None  # no handles
+
+
+def legend_columns(sizes: Sequence[int], ncol: int) -> list[list[int]]:
+    """Entry indices in at most ``ncol`` columns, groups of ``sizes`` entries in order, a group not
+    split over columns unless it is longer than a column: in the fewest rows, or one more if that
+    keeps the groups whole (a row costs the panels height); else split where they fall."""
+    total = sum(sizes)
+    least = max(1, -(-total // ncol))
+    for rows in (least, least + 1):
+        columns: list[list[int]] = [[]]
+        k = 0
+        for size in sizes:
+            if columns[-1] and len(columns[-1]) + size > rows:
+                columns.append([])  # the group fits a column of its own: start one
+            for _ in range(size):
+                if len(columns[-1]) == rows:
+                    columns.append([])
+                columns[-1].append(k)
+                k += 1
+        if len(columns) <= ncol:
+            return columns
+    return [list(range(k, min(k + least, total))) for k in range(0, total, least)]
 
 
 def wrap_wide_titles(fig: Figure) -> bool:

@@ -71,7 +71,12 @@ class SamplesPanel(Panel):
 
     def titled(self, i: int) -> None:
         numbers = ", ".join(self.readouts(i))
-        self.ax.set_title(self.title + (self.readout_joint + numbers if numbers else ""), fontsize=10)
+        text = self.title + (self.readout_joint + numbers if numbers else "")
+        cut = self.ax.get_title().find("\n")
+        if "\n" not in text and 0 < cut < len(text) and text[cut] == " ":
+            # the layout broke the title onto two lines to fit the frame (wrap_wide_titles): keep it
+            text = f"{text[:cut]}\n{text[cut + 1:]}"
+        self.ax.set_title(text, fontsize=10)
 
     def animated(self) -> list:
         # the title too when it carries numbers: the layout keeps the room its first text took
