@@ -138,6 +138,7 @@ def test_overlay_is_refused_where_it_cannot_apply(tmp_path, overlay, match):
     ("size = '1080x'", "recipe.size = '1080x'"),
     ("size = 1080", "recipe.size = 1080"),
     ("size = '720p'\nwidth = 800", "recipe.size and recipe.width: give one"),
+    ("d_range = [0.2, 0.9]", "recipe.d_range = \\[0.2, 0.9\\]: give two values centred on 1/2"),
     ("kind = 'compare'\noverlay = true\npanels = ['samples', 'modes']\n[[recipe.variants]]\nlabel = 'a'\n"
      "[[recipe.variants]]\nlabel = 'b'", "recipe.overlay with panels \\['samples', 'modes'\\]"),
 ])

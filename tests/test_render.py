@@ -590,3 +590,28 @@ def test_a_1080p_mp4_is_1920_by_1080(history, tmp_path):
         assert reader.get_meta_data()["size"] == (1920, 1080)
     finally:
         reader.close()
+
+
+def test_a_narrower_d_range_spans_the_colours_over_d_and_d_star_alike(fixed_p_g_history):
+    """A D that stays near ½ (a hopping clump) is pale on 0..1; a range about ½ gives it the
+    colours, with the end colours extended beyond, and D* keeps D's range so that they compare."""
+    from toygan.render import Look
+
+    anim = Animation(fixed_p_g_history, ["discriminator", "dstar"], width=640, look=Look(d_range=(0.3, 0.7)))
+    plain = Animation(fixed_p_g_history, ["discriminator"], width=640)
+    try:
+        for panel in anim.panels:
+            assert (panel.image.norm.vmin, panel.image.norm.vmax) == (0.3, 0.7)
+            assert panel.extend == "both" and panel.ticks[0] == 0.3 and panel.ticks[-1] == 0.7
+        assert (plain.panels[0].image.norm.vmin, plain.panels[0].image.norm.vmax) == (0.0, 1.0)
+    finally:
+        anim.close()
+        plain.close()
+
+
+@pytest.mark.parametrize("d_range", [(0.3, 0.8), (0.5, 0.5), (-0.1, 1.1), (0.2,), "wide", (0.7, 0.3)])
+def test_a_d_range_off_centre_or_malformed_is_refused(d_range):
+    from toygan.render import Look
+
+    with pytest.raises(ToyganError, match="centred on 1/2"):
+        Look(d_range=d_range)

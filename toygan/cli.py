@@ -232,7 +232,13 @@ def _panel_list(text: str) -> list[str]:
 def _look(args: argparse.Namespace):
     from toygan.render import Look
 
-    return Look(dpi=args.dpi, cmap=args.cmap, style=args.style)
+    d_range = (0.0, 1.0)
+    if getattr(args, "d_range", None):
+        try:
+            d_range = tuple(float(v) for v in args.d_range.split(","))
+        except ValueError:
+            d_range = args.d_range  # named as given in Look's message
+    return Look(dpi=args.dpi, cmap=args.cmap, style=args.style, d_range=d_range)
 
 
 def _output_options(parser: argparse.ArgumentParser, fps: float) -> None:
@@ -260,6 +266,9 @@ def _look_options(parser: argparse.ArgumentParser) -> None:
                         help=f"colour map of D and D*, best diverging (default: {D_CMAP})")
     parser.add_argument("--style", choices=list(STYLES), default="light",
                         help="light or dark background (default: light)")
+    parser.add_argument("--d-range", metavar="LOW,HIGH",
+                        help="the values of D and D* the colour map spans, centred on 1/2, such as "
+                             "0.3,0.7 for a D that stays near 1/2 (default: 0,1)")
 
 
 def _caption_option(parser: argparse.ArgumentParser) -> None:

@@ -17,6 +17,7 @@ A recipe file is a config (its ``[data]``, ``[model]``, ``[train]``, ... section
     timing = "changes"         # kind = "run": when each snapshot is shown (default even)
     fps = 8                    # default: the frames play in about 10 s (4 to 12 fps)
     overlay = true             # kind = "compare": the curves drawn once for all runs (default false)
+    d_range = [0.3, 0.7]       # the values of D the colour map spans, for a D near ½ (default [0, 1])
 
     [recipe.captions]          # optional: step = the line under the title from that step on
     0 = "D tilts toward the data"
@@ -72,7 +73,7 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {"<=": operator.le, ">=": operator.
 _SYMBOL = {"<=": "≤", ">=": "≥", "<": "<", ">": ">"}
 _RECIPE_KEYS = {"title", "claim", "look_for", "source", "kind", "panels", "seeds", "member",
                 "variants", "checks", "fps", "width", "size", "frames", "runs", "steps", "lr", "quick",
-                "captions", "timing", "overlay"}
+                "captions", "timing", "overlay", "d_range"}
 _CHECK_KEYS = {"metric", "when", "test", "at_least", "variant"}
 
 
@@ -171,6 +172,8 @@ class Recipe:
     """When each snapshot is shown (``toygan.render.timing.TIMINGS``)."""
     overlay: bool = False
     """A comparison draws its curves once, every run's lines on one axes (``toygan.render.compare``)."""
+    d_range: tuple[float, float] = (0.0, 1.0)
+    """The values of D and D* the colour map spans (``toygan.render.Look.d_range``)."""
 
     def configs(self) -> dict[str, Config]:
         """Label → the config trained for it (``seeds`` members); one unlabelled for a run, none
@@ -278,6 +281,9 @@ def load_recipe(path: str | Path) -> Recipe:
     if not isinstance(quick, bool):
         raise ToyganError(f"{where}: recipe.quick = {quick!r}: must be true or false")
     recipe.quick = quick
+    from toygan.render.figure import check_d_range
+
+    recipe.d_range = check_d_range(table.get("d_range", (0.0, 1.0)), f"{where}: recipe.d_range")
     recipe.overlay = table.get("overlay", False)
     if not isinstance(recipe.overlay, bool):
         raise ToyganError(f"{where}: recipe.overlay = {recipe.overlay!r}: must be true or false")
@@ -411,20 +417,21 @@ def _train(recipe: Recipe, say: Callable[[str], None], progress: bool
 
 def _draw_run(recipe: Recipe, histories: dict[str, History], out: Path, member: int,
               size: str | None) -> None:
-    from toygan.render import render
+    from toygan.render import Look, render
 
     render(histories[""], out, panels=recipe.panels, member=member, fps=recipe.fps,
            width=recipe.width, size=size, max_frames=recipe.frames, captions=recipe.captions,
-           timing=recipe.timing)
+           timing=recipe.timing, look=Look(d_range=recipe.d_range))
 
 
 def _draw_compare(recipe: Recipe, histories: dict[str, History], out: Path, member: int,
                   size: str | None) -> None:
-    from toygan.render import Column, compare
+    from toygan.render import Column, Look, compare
 
     columns = [Column(h, label, member) for label, h in histories.items()]
     compare(columns, out, panels=recipe.panels, fps=recipe.fps, width=recipe.width, size=size,
-            max_frames=recipe.frames, captions=recipe.captions, overlay=recipe.overlay)
+            max_frames=recipe.frames, captions=recipe.captions, overlay=recipe.overlay,
+            look=Look(d_range=recipe.d_range))
 
 
 def _draw_dirac(recipe: Recipe, histories: dict[str, History], out: Path, member: int,

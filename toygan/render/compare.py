@@ -77,7 +77,7 @@ class Comparison(BlittedFigure):
             self.timeline = np.unique(np.concatenate([c.history.steps for c in columns]))
             check_shown(captions, int(self.timeline[-1]))
             self.shared_facts, facts = run_facts(columns)
-            shared = Shared(cmap=self.look.cmap, number_modes="modes" in panels)
+            shared = Shared(cmap=self.look.cmap, d_range=self.look.d_range, number_modes="modes" in panels)
             grid = overlay_grid if overlay else panel_grid
             self.panels = grid(self.fig, columns, panels, across, shared, facts)
             self.band = CaptionBand(self.fig, captions)

@@ -30,13 +30,18 @@ __all__ = ["BlittedFigure", "DoesNotFit", "Look", "SIZES", "STYLES", "fitted_leg
 class Look:
     """How a figure looks: ``dpi`` (text and line size; None: the width / 9.6, so that every width
     shows the same picture), ``cmap`` (the colour map of D and D*, best a diverging one, white in
-    the middle) and ``style`` (light or dark)."""
+    the middle), ``style`` (light or dark) and ``d_range`` (the values of D and D* that the colour
+    map spans: 0 to 1, or a narrower range about ½ for a D that stays near ½, beyond which the end
+    colours show)."""
 
     dpi: float | None = None
     cmap: str = D_CMAP
     style: str = "light"
+    d_range: tuple[float, float] = (0.0, 1.0)
 
     def __post_init__(self) -> None:
+        low, high = check_d_range(self.d_range)
+        object.__setattr__(self, "d_range", (low, high))
         if self.dpi is not None:
             number("dpi", self.dpi, 30, 600, open_low=False)
         if self.cmap not in matplotlib.colormaps:
@@ -44,6 +49,19 @@ class Look:
                               "suit D best: RdBu, PuOr, BrBG, coolwarm, PiYG, ...")
         if self.style not in STYLES:
             raise ToyganError(f"style = {self.style!r}: choose one of {list(STYLES)}")
+
+
+def check_d_range(d_range, where: str = "d_range") -> tuple[float, float]:
+    """``(low, high)`` if it is a range of D's values centred on ½ (white in a diverging map),
+    with 0 ≤ low < ½; else a ToyganError naming it."""
+    try:
+        low, high = (float(v) for v in d_range)
+    except (TypeError, ValueError):
+        low = high = float("nan")
+    if not (0.0 <= low < 0.5 and abs(low + high - 1.0) < 1e-9):
+        raise ToyganError(f"{where} = {d_range!r}: give two values centred on 1/2, from 0 ≤ LOW < 0.5 "
+                          "to HIGH = 1 − LOW, such as [0.3, 0.7] (default [0, 1])")
+    return low, high
 
 
 def styled(look: Look) -> AbstractContextManager:

@@ -24,6 +24,8 @@ class Shared:
 
     cmap: str = D_CMAP
     """The colour map of D and D* (other maps keep their own)."""
+    d_range: tuple[float, float] = (0.0, 1.0)
+    """The values of D and D* the colour map spans (``Look.d_range``)."""
     push_typical: float | None = None
     """The push length drawn as 1/14 of the window; None: each push panel takes its own run's."""
     number_modes: bool = False

@@ -163,6 +163,8 @@ class DiscriminatorPanel(MapPanel):
         if self.critic:
             self.title, self.contour_level = "Critic f(x) − its median", None
             self.limits, self.ticks, self.extend = critic_range(history.d_grid[:, member]), None, "both"
+        else:
+            self.limits, self.ticks, self.extend = probability_range(context.shared)
         if history.config.train.pack > 1:
             who = "Critic" if self.critic else "D"
             self.title = f"{who} on packs of {history.config.train.pack} copies of x"
@@ -177,6 +179,15 @@ class DiscriminatorPanel(MapPanel):
             return False
         grid = history.d_grid[-1, self.member]
         return float(np.percentile(np.abs(grid - np.median(grid)), 99)) > 1.25 * self.limits[1]
+
+
+def probability_range(shared: Shared) -> tuple[tuple[float, float], list[float], str]:
+    """The limits, colour-bar ticks and extension of a map of D or D*: 0 to 1, or the figure's
+    narrower ``d_range`` about ½ with its end colours extended beyond it."""
+    low, high = shared.d_range
+    if (low, high) == (0.0, 1.0):
+        return (0.0, 1.0), [0, 0.25, 0.5, 0.75, 1], "neither"
+    return (low, high), [float(round(v, 3)) for v in np.linspace(low, high, 5)], "both"
 
 
 def critic_range(grids: np.ndarray) -> tuple[float, float]:
@@ -206,6 +217,7 @@ class OptimalDiscriminatorPanel(MapPanel):
         self.title = f"Optimal D* ({maps.label(history.n_snapshots - 1)})"
         if maps.exact and maps.p_data.exact:  # exact densities: a smooth ½ line, where p_g = p_data
             self.contour_level = 0.5
+        self.limits, self.ticks, self.extend = probability_range(context.shared)  # as D's, to compare
         super().__init__(context, ax)
         (grey,) = ax.plot([], [], marker="s", ls="none", c=NO_MASS,
                           label="no data or G mass: D* undefined")
