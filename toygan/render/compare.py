@@ -6,8 +6,9 @@ column, the run's latest snapshot at or before the t-th step of the merged timel
 always show the same training step (a run that has ended stays at its last snapshot).
 
 With ``overlay`` the curves against the step are drawn once, every run's lines on one axes (a line
-style per run), beside a row of the runs' maps: in a 16:9 frame the maps are then about twice as
-tall, and the curves compare at a glance.
+style per run), beside a row of the runs' maps: in a 16:9 frame the maps are then larger (1.2 to
+1.7 times as tall in the gallery's recipes: ``benchmarks/map_sizes.py``), and the curves compare
+on one scale.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ __all__ = ["Column", "Comparison", "compare", "grid_height", "panel_grid", "over
            "RUN_STYLES"]
 
 _MAX_COLUMNS = 16
-RUN_STYLES = ("-", "--", "-.", (0, (1, 1)))
-"""The line style of each run's curves in an overlay (so at most four runs); the panels' reference
-lines (½, log 2, 0) are dotted, apart from the first three."""
+RUN_STYLES = ("-", "--", "-.", (0, (5, 1, 1, 1, 1, 1)))
+"""The line style of each run's curves in an overlay (so at most four runs): none dotted, since
+the panels' reference lines (½, log 2, 0) are."""
 CURVES_WIDTH = 1.1
 """The width of an overlay's column of curves, beside runs' columns of width 1."""
 

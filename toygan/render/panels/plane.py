@@ -79,8 +79,8 @@ class SamplesPanel(Panel):
         self.ax.set_title(text, fontsize=10)
 
     def animated(self) -> list:
-        # the title too when it carries numbers: the layout keeps the room its first text took
-        # the mode numbers over the samples, so that a clump cannot hide them
+        # the mode numbers over the samples, so that a clump cannot hide them; the title when it
+        # carries numbers (the layout keeps the room its first text took)
         return [self.scatter, *self.mode_numbers] + ([self.ax.title] if self.readouts(0) else [])
 
     def update(self, i: int) -> None:
