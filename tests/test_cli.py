@@ -79,7 +79,7 @@ def test_render_with_chosen_panels_and_dirac(tmp_path):
     result = run("render", str(out), "--format", "png", "--panels", "discriminator", "--d-range", "0.3,0.7")
     assert result.returncode == 0, result.stderr
     result = run("render", str(out), "--format", "png", "--d-range", "0.3,0.9")
-    assert result.returncode == 2 and "d_range = (0.3, 0.9): give two values centred on 1/2" in result.stderr
+    assert result.returncode == 2 and "--d-range 0.3,0.9: give LOW,HIGH centred on 1/2" in result.stderr
     assert result.stderr.count("\n") == 1
     result = run("dirac", "--out", str(tmp_path / "d.mp4"), "--steps", "30")
     assert result.returncode == 0, result.stderr

@@ -95,6 +95,42 @@ def test_overlay_draws_each_curve_once_with_every_runs_lines(runs):
         stacked.close()
 
 
+def test_an_overlays_axis_and_cursor_follow_the_longest_run_whichever_comes_first(runs):
+    short, long = runs
+    for order in ([long, short], [short, long]):
+        fig = Comparison([Column(h, str(k)) for k, h in enumerate(order)], ["samples", "jsd"], width=640,
+                         overlay=True)
+        try:
+            fig.frame(len(fig.timeline) - 1)
+            curves = fig.panels[0][1]
+            assert curves.ax.get_xlim()[1] == 40  # the long run's last step, not the short one's
+            assert list(curves.cursor.get_xdata()) == [40, 40] and curves.cursor.get_visible()
+            assert not fig.panels[1][1].cursor.get_visible()  # one cursor for both
+        finally:
+            fig.close()
+
+
+def test_an_overlay_refuses_a_critic_beside_a_discriminator(runs):
+    critic = train(tiny_config(**{"train.loss": "wasserstein", "train.regularizer": "gradient-penalty",
+                                  "train.gamma": 1.0, "train.steps": 20}), progress=False)
+    with pytest.raises(ToyganError, match="a critic's run and a discriminator's"):
+        Comparison([Column(runs[0], "D"), Column(critic, "f")], ["samples", "convergence"], width=480,
+                   overlay=True)
+
+
+def test_a_title_broken_to_fit_stays_broken_after_as_many_words(runs):
+    short, _ = runs
+    fig = Animation(short, ["samples"], width=640)
+    try:
+        panel = fig.panels[0]
+        panel.ax.set_title("G vs data: 3\nof 8 modes")  # as wrap_wide_titles breaks it
+        panel.readouts = lambda i: ["12 of 25 modes"]  # a count with more digits
+        panel.titled(1)
+        assert panel.ax.get_title() == "G vs data: 12\nof 25 modes"
+    finally:
+        fig.close()
+
+
 @pytest.mark.parametrize("panels, n, match", [
     (["samples", "discriminator"], 2, "name at least one of each"),
     (["convergence", "jsd"], 2, "name at least one of each"),

@@ -609,7 +609,8 @@ def test_a_narrower_d_range_spans_the_colours_over_d_and_d_star_alike(fixed_p_g_
         plain.close()
 
 
-@pytest.mark.parametrize("d_range", [(0.3, 0.8), (0.5, 0.5), (-0.1, 1.1), (0.2,), "wide", (0.7, 0.3)])
+@pytest.mark.parametrize("d_range", [(0.3, 0.8), (0.5, 0.5), (-0.1, 1.1), (0.2,), "wide", (0.7, 0.3),
+                                     (False, True), "01", (0.3, "0.7"), (float("nan"), 0.5)])
 def test_a_d_range_off_centre_or_malformed_is_refused(d_range):
     from toygan.render import Look
 

@@ -231,13 +231,15 @@ def _panel_list(text: str) -> list[str]:
 
 def _look(args: argparse.Namespace):
     from toygan.render import Look
+    from toygan.render.figure import check_d_range
 
     d_range = (0.0, 1.0)
     if getattr(args, "d_range", None):
         try:
-            d_range = tuple(float(v) for v in args.d_range.split(","))
-        except ValueError:
-            d_range = args.d_range  # named as given in Look's message
+            d_range = check_d_range(tuple(float(v) for v in args.d_range.split(",")))
+        except (ValueError, ToyganError):
+            raise ToyganError(f"--d-range {args.d_range}: give LOW,HIGH centred on 1/2, such as 0.3,0.7 "
+                              "(default 0,1)") from None
     return Look(dpi=args.dpi, cmap=args.cmap, style=args.style, d_range=d_range)
 
 

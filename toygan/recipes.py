@@ -253,11 +253,12 @@ def load_recipe(path: str | Path) -> Recipe:
         raise ToyganError(f"{where}: a {kind} recipe needs at least two [[recipe.variants]]")
     labels = RECIPE_KINDS[kind].labels(table, variants)
     checks = [_parse_check(raw, where, labels) for raw in table.get("checks", [])]
+    metrics = RECIPE_KINDS[kind].metrics
     for check in checks:
-        if RECIPE_KINDS[kind].metrics and check.metric not in RECIPE_KINDS[kind].metrics:
-            raise ToyganError(f"{where}: recipe.checks metric = {check.metric!r}: a {kind} recipe measures "
-                              f"{', '.join(map(repr, RECIPE_KINDS[kind].metrics))} (the distance from the "
-                              "equilibrium at the end over that at the start)")
+        if metrics and check.metric not in metrics:
+            measured = ", ".join(f"{name!r} ({meaning})" for name, meaning in metrics.items())
+            raise ToyganError(f"{where}: recipe.checks metric = {check.metric!r}: a {kind} recipe "
+                              f"measures {measured}")
     try:
         config = Config.from_dict(values) if RECIPE_KINDS[kind].trains else None
     except ToyganError as err:
@@ -275,27 +276,8 @@ def load_recipe(path: str | Path) -> Recipe:
         checks=checks, width=integer(f"{where}: recipe.width", table.get("width", 800), 320, 4096),
         frames=integer(f"{where}: recipe.frames", table.get("frames", 100), 2),
         dirac={k: table[k] for k in ("runs", "steps", "lr") if k in table})
-    played = min(12.0, max(4.0, recipe.frames / PLAY_SECONDS))
-    recipe.fps = number(f"{where}: recipe.fps", table.get("fps", played), 0.5, 60, open_low=False)
-    quick = table.get("quick", False)
-    if not isinstance(quick, bool):
-        raise ToyganError(f"{where}: recipe.quick = {quick!r}: must be true or false")
-    recipe.quick = quick
-    from toygan.render.figure import check_d_range
-
-    recipe.d_range = check_d_range(table.get("d_range", (0.0, 1.0)), f"{where}: recipe.d_range")
-    recipe.overlay = table.get("overlay", False)
-    if not isinstance(recipe.overlay, bool):
-        raise ToyganError(f"{where}: recipe.overlay = {recipe.overlay!r}: must be true or false")
-    if recipe.overlay and kind != "compare":
-        raise ToyganError(f"{where}: recipe.overlay: only a compare recipe overlays its runs' curves")
-    if recipe.overlay:
-        from toygan.render.compare import check_overlay
-
-        try:
-            check_overlay(len(variants), recipe.panels)
-        except ToyganError as err:
-            raise ToyganError(f"{where}: recipe.{err}") from None
+    recipe.quick = _flag(table, "quick", where)
+    _read_look(recipe, table, where)
     recipe.size = _recipe_size(table, where)
     recipe.captions = check_captions(table.get("captions"), f"{where}: recipe.captions")
     recipe.timing = table.get("timing", "even")
@@ -317,6 +299,32 @@ def load_recipe(path: str | Path) -> Recipe:
                 raise ToyganError(f"{where}: a check asks for {check.at_least} seeds but the recipe "
                                   f"trains {recipe.seeds}")
     return recipe
+
+
+def _flag(table: dict, key: str, where: str) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise ToyganError(f"{where}: recipe.{key} = {value!r}: must be true or false")
+    return value
+
+
+def _read_look(recipe: Recipe, table: dict, where: str) -> None:
+    """The keys of how a recipe is drawn (beyond its size and captions): ``fps``, ``d_range`` and
+    ``overlay``, checked, into ``recipe``."""
+    from toygan.render.compare import check_overlay
+    from toygan.render.figure import check_d_range
+
+    played = min(12.0, max(4.0, recipe.frames / PLAY_SECONDS))
+    recipe.fps = number(f"{where}: recipe.fps", table.get("fps", played), 0.5, 60, open_low=False)
+    recipe.d_range = check_d_range(table.get("d_range", (0.0, 1.0)), f"{where}: recipe.d_range")
+    recipe.overlay = _flag(table, "overlay", where)
+    if recipe.overlay and recipe.kind != "compare":
+        raise ToyganError(f"{where}: recipe.overlay: only a compare recipe overlays its runs' curves")
+    if recipe.overlay:
+        try:
+            check_overlay(len(recipe.variants), recipe.panels)
+        except ToyganError as err:
+            raise ToyganError(f"{where}: recipe.{err}") from None
 
 
 def _recipe_size(table: dict, where: str) -> str | None:
@@ -460,8 +468,9 @@ class Kind:
     labels: Callable[[dict, list], list[str]] = lambda table, variants: [label for label, _ in variants]
     variants: bool = False
     """Trains one config per ``[[recipe.variants]]`` (at least two), not one."""
-    metrics: tuple[str, ...] = ()
-    """The metrics its checks may name; empty: a recorded scalar or "push" (checked when measured)."""
+    metrics: dict[str, str] = field(default_factory=dict)
+    """The metrics its checks may name → what each is; empty: a recorded scalar or "push" (checked
+    when measured)."""
 
     @property
     def trains(self) -> bool:
@@ -472,7 +481,8 @@ class Kind:
 RECIPE_KINDS: dict[str, Kind] = {
     "run": Kind(_train, _draw_run),
     "compare": Kind(_train, _draw_compare, variants=True),
-    "dirac": Kind(_integrate, _draw_dirac, labels=_dirac_labels, metrics=("distance_ratio",)),
+    "dirac": Kind(_integrate, _draw_dirac, labels=_dirac_labels, metrics={
+        "distance_ratio": "the distance from the equilibrium at the end over that at the start"}),
 }
 """Name (``recipe.kind``) → kind: one run, variants side by side, or Dirac-GAN trajectories."""
 

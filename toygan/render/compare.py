@@ -26,6 +26,7 @@ from toygan.render.animation import check_output, write_frames
 from toygan.render.captions import CaptionBand, check_captions, check_shown, step_caption
 from toygan.render.figure import BlittedFigure, Look, fitted_legend, frame_size
 from toygan.render.panels import PANELS, Context, CurvesPanel, Shared, check_panels, game_label, panel_names
+from toygan.render.panels.base import run_length
 from toygan.render.style import ink
 from toygan.render.timing import even, hold_captions
 
@@ -69,6 +70,9 @@ class Comparison(BlittedFigure):
         n = len(columns)
         if overlay:
             check_overlay(n, panels)
+            if len({c.history.critic for c in columns}) > 1:
+                raise ToyganError("overlay of a critic's run and a discriminator's: their curves have "
+                                  "different quantities and scales; compare them without --overlay")
         across = min(n, 4)  # columns of about square cells in rows of up to 4
         width, height = (width, None) if size is None else frame_size(size)
         shape = overlay_height(n, panels) if overlay else grid_height(n, across, panels)
@@ -81,6 +85,8 @@ class Comparison(BlittedFigure):
             shared = Shared(cmap=self.look.cmap, d_range=self.look.d_range, number_modes="modes" in panels)
             grid = overlay_grid if overlay else panel_grid
             self.panels = grid(self.fig, columns, panels, across, shared, facts)
+            # an overlay's one cursor marks the timeline's step, also once the first run has ended
+            self.cursors = [p for p in self.panels[0] if is_curve(p.name)] if overlay else []
             self.band = CaptionBand(self.fig, captions)
             self.title = self.fig.suptitle(self.band.under(self._title(len(self.timeline) - 1)),
                                            fontsize=11)
@@ -108,6 +114,8 @@ class Comparison(BlittedFigure):
             i = self.snapshot_of(column, t)
             for panel in panels:
                 panel.update(i)
+        for panel in self.cursors:
+            panel.cursor.set_xdata([self.timeline[t]] * 2)
         self.title.set_text(self._title(t))
         self.band.show(int(self.timeline[t]))
         return self.blit()
@@ -218,9 +226,10 @@ def overlay_grid(fig, columns: Sequence[Column], panels: Sequence[str], across: 
     for name, ax in zip(curves, np.atleast_1d(right.subplots(len(curves), 1)), strict=True):
         runs = [PANELS[name](Context(right, c.history, c.member, shared), ax) for c in columns]
         limits = np.array([run.ylim(run.history, run.member) for run in runs])
-        ax.set_ylim(limits[:, 0].min(), limits[:, 1].max())  # every run's lines fit
+        ax.set_ylim(limits[:, 0].min(), limits[:, 1].max())  # every run's lines fit, to its end
+        ax.set_xlim(0, max(run_length(run.history) for run in runs))
         for k, (run, column) in enumerate(zip(runs, grid, strict=True)):
-            for _, line in run.lines:
+            for line in run.curve_lines():
                 line.set_linestyle(RUN_STYLES[k])
             run.cursor.set_visible(k == 0)  # the runs are at one step: one cursor
             if k and run.history.events == runs[0].history.events:

@@ -54,13 +54,12 @@ class Look:
 def check_d_range(d_range, where: str = "d_range") -> tuple[float, float]:
     """``(low, high)`` if it is a range of D's values centred on ½ (white in a diverging map),
     with 0 ≤ low < ½; else a ToyganError naming it."""
-    try:
-        low, high = (float(v) for v in d_range)
-    except (TypeError, ValueError):
-        low = high = float("nan")
+    numbers = (isinstance(d_range, (list, tuple)) and len(d_range) == 2
+               and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in d_range))
+    low, high = (float(v) for v in d_range) if numbers else (float("nan"),) * 2
     if not (0.0 <= low < 0.5 and abs(low + high - 1.0) < 1e-9):
-        raise ToyganError(f"{where} = {d_range!r}: give two values centred on 1/2, from 0 ≤ LOW < 0.5 "
-                          "to HIGH = 1 − LOW, such as [0.3, 0.7] (default [0, 1])")
+        raise ToyganError(f"{where} = {d_range!r}: give two numbers centred on 1/2, from 0 ≤ LOW < 0.5 "
+                          "to HIGH = 1 − LOW, such as 0.3 and 0.7 (default 0 and 1)")
     return low, high
 
 

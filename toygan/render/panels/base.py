@@ -152,10 +152,15 @@ def square(ax: Axes, window: tuple[float, float, float, float]) -> None:
     ax.tick_params(labelsize=8)
 
 
+def run_length(history: History) -> int:
+    """The last step of a panel over training: the run's planned steps, or more if it ran on."""
+    return max(int(history.config.train.steps), int(history.steps[-1]), 1)
+
+
 def steps_axis(ax: Axes, history: History) -> None:
     """The x axis of a panel over training: from 0 to the run's last step, named for what a step
     is (a run whose G does not train counts steps of D alone)."""
-    ax.set_xlim(0, max(int(history.config.train.steps), int(history.steps[-1]), 1))
+    ax.set_xlim(0, run_length(history))
     trained = history.config.train.generator_mode.trained
     ax.set_xlabel("generator step" if trained else "training step (D alone)", fontsize=9)
 

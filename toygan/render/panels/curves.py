@@ -69,6 +69,10 @@ class CurvesPanel(Panel):
         slack = 0.02 * (high - low)  # by the panel's own rule, so a spike it ignores is no reason
         return new_low < low - slack or new_high > high + slack
 
+    def curve_lines(self) -> list:
+        """The lines of the run's values (not the reference lines): an overlay styles them per run."""
+        return [line for _, line in self.lines]
+
     def drop_events(self) -> None:
         """Remove the marks of mid-run changes (an overlay keeps one set of marks they share)."""
         for _, pair in self.events:
@@ -278,6 +282,9 @@ class ValuePanel(CurvesPanel):
         # a near-perfect D early on sends V far down; the 2nd percentile keeps the scale readable
         low = min(float(np.percentile(finite, 2)) if finite.size else -2.0, -np.log(4)) - 0.1
         return low, 0.05
+
+    def curve_lines(self) -> list:
+        return [*super().curve_lines(), self.bound_line]  # V's colour tells V from its bound
 
     def animated(self) -> list:
         return [*super().animated(), self.bound_line]

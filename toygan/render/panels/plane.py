@@ -52,8 +52,10 @@ class SamplesPanel(Panel):
         fixed = not history.config.train.generator_mode.network
         if fixed:
             self.title = "Fixed p_g vs data"
-        if self.short_title and self.readouts(0):  # the numbers on the same line: a short title
+        self.numbered = bool(self.readouts(0))  # decided once: the title is animated or not
+        if self.short_title and self.numbered:  # the numbers on the same line: a short title
             self.title = f"{'p_g' if fixed else self.short_title} vs data"
+        self.ax.set_title(self.title, fontsize=10)
         self.titled(0)
 
     readout_joint = ": "
@@ -70,18 +72,21 @@ class SamplesPanel(Panel):
         return [f"{int(counts[i, self.member])} of {n_modes} modes"]
 
     def titled(self, i: int) -> None:
-        numbers = ", ".join(self.readouts(i))
-        text = self.title + (self.readout_joint + numbers if numbers else "")
-        cut = self.ax.get_title().find("\n")
-        if "\n" not in text and 0 < cut < len(text) and text[cut] == " ":
-            # the layout broke the title onto two lines to fit the frame (wrap_wide_titles): keep it
-            text = f"{text[:cut]}\n{text[cut + 1:]}"
+        if not self.numbered:
+            return
+        text = self.title + self.readout_joint + ", ".join(self.readouts(i))
+        shown = self.ax.get_title()
+        if "\n" in shown and "\n" not in text:
+            # the layout broke the title onto two lines to fit the frame (wrap_wide_titles): break
+            # it after as many words (the count's digits change, the words before it do not)
+            words, before = text.split(" "), shown[:shown.index("\n")].count(" ") + 1
+            text = " ".join(words[:before]) + "\n" + " ".join(words[before:])
         self.ax.set_title(text, fontsize=10)
 
     def animated(self) -> list:
         # the mode numbers over the samples, so that a clump cannot hide them; the title when it
         # carries numbers (the layout keeps the room its first text took)
-        return [self.scatter, *self.mode_numbers] + ([self.ax.title] if self.readouts(0) else [])
+        return [self.scatter, *self.mode_numbers] + ([self.ax.title] if self.numbered else [])
 
     def update(self, i: int) -> None:
         self.scatter.set_offsets(self.history.samples[i, self.member])
@@ -215,7 +220,8 @@ class PushPanel(SamplesPanel):
         return super().readouts(i) + ([f"mean push {mean:.2f}"] if np.isfinite(mean) else [])
 
     def animated(self) -> list:
-        return [self.flow, self.scatter, self.arrows, *self.mode_numbers, self.ax.title]
+        scatter, *marks = super().animated()  # the arrows over the samples, under their numbers
+        return [self.flow, scatter, self.arrows, *marks]
 
     def update(self, i: int) -> None:
         super().update(i)
