@@ -602,7 +602,8 @@ def test_a_narrower_d_range_spans_the_colours_over_d_and_d_star_alike(fixed_p_g_
     try:
         for panel in anim.panels:
             assert (panel.image.norm.vmin, panel.image.norm.vmax) == (0.3, 0.7)
-            assert panel.extend == "both" and panel.ticks[0] == 0.3 and panel.ticks[-1] == 0.7
+            assert panel.extend == "both" and panel.ticks == [0.3, 0.4, 0.5, 0.6, 0.7]  # round ones
+        assert anim.panels[0].ax.get_title().endswith("colours 0.3–0.7")  # it looks as strong as 0..1
         assert (plain.panels[0].image.norm.vmin, plain.panels[0].image.norm.vmax) == (0.0, 1.0)
     finally:
         anim.close()
@@ -616,3 +617,13 @@ def test_a_d_range_off_centre_or_malformed_is_refused(d_range):
 
     with pytest.raises(ToyganError, match="centred on 1/2"):
         Look(d_range=d_range)
+
+
+def test_a_fixed_p_g_has_no_mode_count_in_its_title(fixed_p_g_history):
+    """A fixed p_g covers the same modes throughout: a count would say nothing."""
+    anim = Animation(fixed_p_g_history, ["samples"], width=640)
+    try:
+        anim.frame(fixed_p_g_history.n_snapshots - 1)
+        assert anim.panels[0].ax.get_title() == "Fixed p_g vs data"
+    finally:
+        anim.close()

@@ -168,10 +168,11 @@ class ConvergencePanel(CurvesPanel):
             self.title, self.ylabel = "Critic: real minus generated", "gap in f"
         super().__init__(context, ax)
         if self.probabilistic:
-            half = ax.axhline(0.5, ls=":", c=ink(0.7), lw=1.2, label="½: the optimum when p_g = p_data")
+            # grey, so that curves that reach it stay visible on it
+            half = ax.axhline(0.5, ls=":", c=ink(0.4), lw=1.2, label="½: the optimum when p_g = p_data")
             self.handles.append(half)
         else:
-            zero = ax.axhline(0.0, ls=":", c=ink(0.7), lw=1.2, label="0: no gap, at p_g = p_data")
+            zero = ax.axhline(0.0, ls=":", c=ink(0.4), lw=1.2, label="0: no gap, at p_g = p_data")
             self.handles.append(zero)
 
 
@@ -241,7 +242,7 @@ class JSDPanel(CurvesPanel):
 
     def __init__(self, context: Context, ax: Axes) -> None:
         super().__init__(context, ax)
-        ceiling = ax.axhline(np.log(2), ls=":", c=ink(0.7), lw=1, label="log 2: disjoint supports")
+        ceiling = ax.axhline(np.log(2), ls=":", c=ink(0.4), lw=1.2, label="log 2: disjoint supports")
         self.handles.append(ceiling)
 
 

@@ -8,6 +8,7 @@ from contourpy import contour_generator
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
+from matplotlib.ticker import MaxNLocator
 
 from toygan.history import History
 from toygan.render.panels.base import Context, Panel, Shared, needs_probability, square
@@ -165,6 +166,8 @@ class DiscriminatorPanel(MapPanel):
             self.limits, self.ticks, self.extend = critic_range(history.d_grid[:, member]), None, "both"
         else:
             self.limits, self.ticks, self.extend = probability_range(context.shared)
+            if self.limits != (0.0, 1.0):  # say so: the map looks as strong as a 0-to-1 one
+                self.title = f"{self.title}, colours {self.limits[0]:g}–{self.limits[1]:g}"
         if history.config.train.pack > 1:
             who = "Critic" if self.critic else "D"
             self.title = f"{who} on packs of {history.config.train.pack} copies of x"
@@ -187,7 +190,11 @@ def probability_range(shared: Shared) -> tuple[tuple[float, float], list[float],
     low, high = shared.d_range
     if (low, high) == (0.0, 1.0):
         return (0.0, 1.0), [0, 0.25, 0.5, 0.75, 1], "neither"
-    return (low, high), [float(round(v, 3)) for v in np.linspace(low, high, 5)], "both"
+    # the ends, ½, and round ticks between that are not crowded against the ends (not 0.425)
+    inner = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)
+    gap = 0.15 * (high - low)
+    inner = {round(float(t), 6) for t in inner if low + gap <= t <= high - gap}
+    return (low, high), sorted(inner | {low, 0.5, high}), "both"
 
 
 def critic_range(grids: np.ndarray) -> tuple[float, float]:

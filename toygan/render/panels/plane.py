@@ -64,7 +64,10 @@ class SamplesPanel(Panel):
     """With numbers on the title's line, the title is "G vs data" (None: keep the title)."""
 
     def readouts(self, i: int) -> list[str]:
-        """The numbers of snapshot ``i`` that the title gives after its text."""
+        """The numbers of snapshot ``i`` that the title gives after its text: the modes captured
+        by a generator (a fixed p_g's count does not change and says nothing)."""
+        if not self.history.config.train.generator_mode.network:
+            return []
         counts = self.history.scalars.get("modes_captured")
         n_modes = 0 if self.history.mode_counts is None else self.history.mode_counts.shape[-1]
         if counts is None or n_modes == 0 or not np.isfinite(counts[i, self.member]):
