@@ -1,5 +1,7 @@
 """Frame schedules: when each snapshot is shown (``--timing``, ``--hold``)."""
 
+import math
+
 import numpy as np
 import pytest
 from conftest import tiny_config
@@ -11,6 +13,7 @@ from toygan.render import render
 from toygan.render.timing import (
     CAPTION_SECONDS,
     MAX_SLOWDOWN,
+    WORDS_PER_SECOND,
     change,
     even,
     hold_captions,
@@ -137,6 +140,10 @@ def test_every_caption_stays_on_screen_long_enough_to_read():
     assert 5 in held  # step 50: no frame of the even schedule showed "b"
     assert set(frames) <= set(held)
     assert hold_captions(frames, steps, {}, fps=4) == frames
+    # a long caption stays its words' reading time: 20 words at WORDS_PER_SECOND
+    long = " ".join(["word"] * 20)
+    held = hold_captions(frames, steps, {0: long, 160: "d"}, fps=4, seconds=CAPTION_SECONDS)
+    assert sum(steps[i] < 160 for i in held) >= math.ceil(20 / WORDS_PER_SECOND * 4) > need
 
 
 def test_a_rendered_caption_is_shown_for_its_seconds(history, tmp_path):

@@ -17,13 +17,16 @@ from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.validate import integer, number
 
-__all__ = ["TIMINGS", "MAX_SLOWDOWN", "CAPTION_SECONDS", "END_SECONDS", "schedule", "hold_captions", "change",
-           "parse_holds", "even"]
+__all__ = ["TIMINGS", "MAX_SLOWDOWN", "CAPTION_SECONDS", "WORDS_PER_SECOND", "END_SECONDS", "schedule",
+           "hold_captions", "change", "parse_holds", "even"]
 
 MAX_SLOWDOWN = 4.0
 """A schedule shows no snapshot longer than this many times its share under even timing."""
 CAPTION_SECONDS = 3.0
 """The least time a caption stays on screen: about what a line of text takes to read aloud."""
+WORDS_PER_SECOND = 4.0
+"""A caption longer than ``CAPTION_SECONDS`` of reading stays its words / this many seconds (about
+a lecturer's reading speed aloud: a 17-word caption needed about 4 s, not 3)."""
 END_SECONDS = 3.0
 """How long a looping GIF holds its last frame: the end state is most often the claim's evidence,
 and it needs the time of a caption to be read before the loop starts again."""
@@ -141,12 +144,13 @@ def schedule(history: History, max_frames: int, timing: str = "even", *,
 def hold_captions(frames: Sequence[int], steps: np.ndarray, captions: Mapping[int, str], fps: float,
                   seconds: float = CAPTION_SECONDS) -> list[int]:
     """The schedule ``frames`` (indices into the sorted ``steps``) with every caption on screen for
-    at least ``seconds``: a caption's first frame is held for the time its frames fall short, and
-    a caption that no frame shows gets the first snapshot of its span. A caption shows from its
-    step until the next caption's."""
-    frames, need = list(frames), math.ceil(seconds * fps)
+    at least ``seconds``, or its words / ``WORDS_PER_SECOND`` if that is longer: a caption's first
+    frame is held for the time its frames fall short, and a caption that no frame shows gets the
+    first snapshot of its span. A caption shows from its step until the next caption's."""
+    frames = list(frames)
     starts = sorted(captions)
     for start, end in zip(starts, [*starts[1:], math.inf], strict=False):
+        need = math.ceil(max(seconds, len(captions[start].split()) / WORDS_PER_SECOND) * fps)
         shown = [j for j, i in enumerate(frames) if start <= steps[i] < end]
         if not shown:
             i = int(np.searchsorted(steps, start))
