@@ -125,8 +125,7 @@ class Animation(BlittedFigure):
         with self.styled():
             self.history = history
             # the figure's options, and what its panels compute once for all (D* maps)
-            self.shared = Shared(cmap=self.look.cmap, d_range=self.look.d_range,
-                                 number_modes=any(cls.name == "modes" for row in rows for cls in row))
+            self.shared = Shared.of(self.look, [cls.name for row in rows for cls in row])
             self.panels = []
             for row, sub in zip(rows, self._row_figures(rows), strict=True):
                 axes = np.atleast_1d(sub.subplots(1, len(row), width_ratios=[cls.width for cls in row]))

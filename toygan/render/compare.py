@@ -82,7 +82,7 @@ class Comparison(BlittedFigure):
             self.timeline = np.unique(np.concatenate([c.history.steps for c in columns]))
             check_shown(captions, int(self.timeline[-1]))
             self.shared_facts, facts = run_facts(columns)
-            shared = Shared(cmap=self.look.cmap, d_range=self.look.d_range, number_modes="modes" in panels)
+            shared = Shared.of(self.look, panels)
             grid = overlay_grid if overlay else panel_grid
             self.panels = grid(self.fig, columns, panels, across, shared, facts)
             # an overlay's one cursor marks the timeline's step, also once the first run has ended

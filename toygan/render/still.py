@@ -95,7 +95,7 @@ def still(history: History, path: str | Path, *, steps: Sequence[int] | None = N
     fig = new_figure(width, grid_height(len(columns), len(columns), panels), look)
     try:
         with styled(look):
-            shared = Shared(cmap=look.cmap, d_range=look.d_range, number_modes="modes" in panels)
+            shared = Shared.of(look, panels)
             grid = panel_grid(fig, columns, panels, len(columns), shared)
             for i, column in zip(indices, grid, strict=True):
                 for panel in column:

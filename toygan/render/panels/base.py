@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -14,6 +14,9 @@ from matplotlib.figure import Figure
 from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.render.style import D_CMAP
+
+if TYPE_CHECKING:  # figure imports the panels' package through toygan.render: no import at run time
+    from toygan.render.figure import Look
 
 __all__ = ["Context", "Panel", "Shared"]
 
@@ -33,6 +36,12 @@ class Shared:
     computed: dict[Any, Any] = field(default_factory=dict)
     """Arrays computed once for all panels of a figure (the D* maps of each run and member),
     dropped when the figure is shown another history."""
+
+    @classmethod
+    def of(cls, look: Look, panels: Iterable[str]) -> Shared:
+        """The options of a figure drawn in ``look`` with the panels named ``panels``: D's colours,
+        and the modes numbered on the plane where a mode timeline names its rows by them."""
+        return cls(cmap=look.cmap, d_range=look.d_range, number_modes="modes" in panels)
 
 
 @dataclass

@@ -150,13 +150,12 @@ class ConvergencePanel(CurvesPanel):
         return [("d_real", REAL, "mean D(real)"), ("d_fake", FAKE, fake)]
 
     def values(self, key: str) -> np.ndarray:
-        scalars = self.history.scalars
-        return scalars["d_real"] - scalars["d_fake"] if key == "gap" else scalars[key]
+        return critic_gap(self.history) if key == "gap" else self.history.scalars[key]
 
     def ylim(self, history: History, member: int) -> tuple[float, float]:
         if self.probabilistic:
             return 0.0, 1.0
-        gap = history.scalars["d_real"][:, member] - history.scalars["d_fake"][:, member]
+        gap = critic_gap(history)[:, member]
         gap = gap[np.isfinite(gap)]
         low, high = (min(0.0, float(gap.min())), max(0.0, float(gap.max()))) if gap.size else (0.0, 1.0)
         pad = 0.05 * (high - low) or 1.0
@@ -174,6 +173,11 @@ class ConvergencePanel(CurvesPanel):
         else:
             zero = ax.axhline(0.0, ls=":", c=ink(0.4), lw=1.2, label="0: no gap, at p_g = p_data")
             self.handles.append(zero)
+
+
+def critic_gap(history: History) -> np.ndarray:
+    """Mean f(real) − mean f(G(z)) at each snapshot, ``(T, E)``: a Wasserstein critic's W₁ estimate."""
+    return history.scalars["d_real"] - history.scalars["d_fake"]
 
 
 class OptimalityPanel(CurvesPanel):
