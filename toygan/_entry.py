@@ -26,15 +26,20 @@ def main() -> int:
     finally:
         for sig in _STOPS:
             _signal.signal(sig, _interrupt)
+    status = None
     try:
-        if caught:
-            raise KeyboardInterrupt
-        status = cli_main()
-    except KeyboardInterrupt:  # one that came before cli_main could catch it, or in its last lines
+        try:
+            if caught:
+                raise KeyboardInterrupt
+            status = cli_main()
+        finally:  # ignored from the moment the command is done, so none can come after it
+            _ignore()
+    except KeyboardInterrupt:  # before cli_main could catch it, in its last lines, or in _ignore
         _ignore()
+        if status is not None:  # the command had finished (and said so): the stop came too late
+            return status
         print("toygan: interrupted", file=sys.stderr)
         return 130
-    _ignore()
     return status
 
 
