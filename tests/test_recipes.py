@@ -20,10 +20,12 @@ from toygan.recipes import (
     Check,
     CheckResult,
     build,
+    build_all,
     load_recipe,
     measure,
     recipe_paths,
     shown_seed,
+    training_work,
     write_gallery,
 )
 from toygan.render.figure import frame_size
@@ -405,3 +407,40 @@ def test_show_prints_a_recipe_that_does_not_load_so_that_it_can_be_mended(tmp_pa
     assert capsys.readouterr().out == "[recipe]\ntitle = 3\n"
     assert main(["animations", "list", "--recipes", str(folder)]) == 2
     assert "broken.toml" in capsys.readouterr().err
+
+
+def test_training_work_grows_with_what_a_recipe_trains():
+    ring = load_recipe(GALLERY / "ring.toml")
+    work = training_work(ring)
+    assert training_work(dataclasses.replace(ring, seeds=2 * ring.seeds)) == pytest.approx(2 * work)
+    steps = ring.config.train.steps
+    longer = dataclasses.replace(ring, config=ring.config.replace(**{"train.steps": 2 * steps}))
+    assert training_work(longer) == pytest.approx(2 * work)
+    for change in ({"train.d_steps": 5}, {"train.unroll": 5}, {"train.pack": 2},
+                   {"train.regularizer": "r1", "train.gamma": 1.0}, {"train.batch_size": 512}):
+        assert training_work(dataclasses.replace(ring, config=ring.config.replace(**change))) > work, change
+    assert training_work(load_recipe(GALLERY / "dirac-gan.toml")) == 0
+
+
+def test_training_work_is_proportional_to_the_gallerys_training_times():
+    """results.json keeps each recipe's last training time (one core each); for those that train
+    for more than half a minute, time per unit of work must agree within 25 % of their median."""
+    measured = json.loads((ROOT / "animations" / "results.json").read_text())
+    recipes = [load_recipe(p) for p in RECIPES]
+    seconds = {r.name: measured[r.name]["train_seconds"] for r in recipes}
+    per_unit = {r.name: seconds[r.name] / training_work(r) for r in recipes if (seconds[r.name] or 0) > 30}
+    assert len(per_unit) >= 5
+    median = np.median(list(per_unit.values()))
+    assert all(0.75 < v / median < 1.25 for v in per_unit.values()), per_unit
+
+
+def test_a_build_of_several_starts_with_the_most_training(tmp_path, monkeypatch):
+    import toygan.recipes as recipes
+
+    started = []
+    monkeypatch.setattr(recipes, "_build_one",
+                        lambda recipe, *rest: started.append(recipe.name) or (None, []))
+    gallery = [load_recipe(p) for p in RECIPES]
+    list(build_all(gallery, tmp_path, jobs=1))
+    assert started == [r.name for r in sorted(gallery, key=training_work, reverse=True)]
+    assert started[0] == "unrolled-covers-the-ring" and started[-1] == "dirac-gan"

@@ -102,6 +102,7 @@ class Comparison(BlittedFigure):
 
     def laid_out(self) -> None:
         renderer = self.fig.canvas.get_renderer()
+        lower_headings(self.panels, renderer)
         self.title.set_text(self._title(len(self.timeline) - 1))  # without the captions' room
         self.band.place((self.title.get_window_extent(renderer).y0 - 2) / self.fig.bbox.height)
 
@@ -181,6 +182,21 @@ def column_grid(fig, columns: Sequence[Column], panels: Sequence[str], across: i
     for sub in figures[n:]:
         sub.set_visible(False)
     return grid
+
+
+def lower_headings(grid: list[list], renderer) -> None:
+    """Move each column's heading (its subfigure's title) down to just above its top panel: maps
+    kept square in a tall row (an overlay's, beside the curves) leave room above them, and a
+    heading at the top of it stood apart from its column."""
+    for column in grid:
+        sub = column[0].ax.get_figure(root=False)
+        heading = sub._suptitle  # column_grid's; matplotlib keeps no public handle on it
+        if heading is None:
+            continue
+        top = column[0].ax.get_tightbbox(renderer).y1 + 4  # pixels: above the panel's title
+        if top < heading.get_window_extent(renderer).y0:
+            heading.set_verticalalignment("bottom")
+            heading.set_y(sub.transSubfigure.inverted().transform((0, top))[1])
 
 
 def check_overlay(n: int, panels: Sequence[str]) -> None:

@@ -17,7 +17,8 @@ from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.validate import integer, number
 
-__all__ = ["TIMINGS", "MAX_SLOWDOWN", "CAPTION_SECONDS", "WORDS_PER_SECOND", "END_SECONDS", "schedule",
+__all__ = ["TIMINGS", "MAX_SLOWDOWN", "CAPTION_SECONDS", "WORDS_PER_SECOND", "END_SECONDS", "START_SECONDS",
+           "schedule",
            "hold_captions", "change", "parse_holds", "even"]
 
 MAX_SLOWDOWN = 4.0
@@ -30,6 +31,9 @@ a lecturer's reading speed aloud: a 17-word caption needed about 4 s, not 3)."""
 END_SECONDS = 3.0
 """How long a looping GIF holds its last frame: the end state is most often the claim's evidence,
 and it needs the time of a caption to be read before the loop starts again."""
+START_SECONDS = 1.5
+"""How long a looping GIF holds its first frame: after the end's hold, the eye needs a moment to
+see where the players start (G's samples, D's flat surface) before they move."""
 
 
 def even(n_snapshots: int, max_frames: int) -> np.ndarray:

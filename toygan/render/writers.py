@@ -15,23 +15,26 @@ from toygan.atomic import atomic_path
 from toygan.errors import ToyganError
 from toygan.render.html import write_html
 from toygan.render.palette import quantize
-from toygan.render.timing import END_SECONDS
+from toygan.render.timing import END_SECONDS, START_SECONDS
 
 __all__ = ["FORMATS", "STILL_FORMATS", "Format", "output_format", "write_gif", "write_mp4",
            "write_filmstrip", "write_still"]
 
 
-def write_gif(frames: Sequence[np.ndarray], path: Path, fps: float, hold_last: float = END_SECONDS) -> None:
+def write_gif(frames: Sequence[np.ndarray], path: Path, fps: float, hold_last: float = END_SECONDS,
+              hold_first: float = START_SECONDS) -> None:
     """An endlessly looping GIF with one shared palette (``toygan.render.palette``).
 
     Pillow is used directly because imageio's GIF writer quantises each frame on its own. The last
-    frame is held ``hold_last`` seconds so the end state can be read before the loop restarts.
+    frame is held ``hold_last`` seconds so the end state can be read before the loop restarts, and
+    the first ``hold_first`` seconds so the start can be seen after it.
     """
     images = quantize(frames)
     # a GIF keeps each frame's time in hundredths of a second: 12 fps as 80 ms a frame would play
     # 4 % fast, so the frames end on the hundredth nearest their true time (80, 90, 80, ... ms)
     ends = np.round(np.arange(1, len(images) + 1) * 100 / fps).astype(int) * 10
     durations = np.diff(ends, prepend=0).tolist()
+    durations[0] = max(durations[0], round(1000 * hold_first))
     durations[-1] = max(durations[-1], round(1000 * hold_last))
     with atomic_path(path) as tmp:
         images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],

@@ -101,9 +101,10 @@ MAX_NUMBERED_MODES = 32
 
 
 def number_modes(ax: Axes, modes: np.ndarray | None, window: tuple[float, float, float, float]) -> list:
-    """Each data mode's row number in the mode timeline, small, beside the mode and away from the
-    window's centre, so that a row can be found on the plane; edged in the background colour, so
-    that it reads over the samples. Returns the labels."""
+    """Each data mode's row number in the mode timeline, small, beside the mode on the side of the
+    window's centre (outward, the numbers of a grid's outer modes ran into the frame), so that a row
+    can be found on the plane; edged in the background colour, so that it reads over the samples.
+    Returns the labels."""
     if modes is None or not 0 < len(modes) <= MAX_NUMBERED_MODES:
         return []
     edge = [patheffects.withStroke(linewidth=2.5, foreground=matplotlib.rcParams["axes.facecolor"])]
@@ -111,9 +112,10 @@ def number_modes(ax: Axes, modes: np.ndarray | None, window: tuple[float, float,
     x0, x1, y0, y1 = window
     centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
     for k, mode in enumerate(np.asarray(modes, dtype=float)):
-        away = mode - centre
-        away = away / (np.linalg.norm(away) or 1.0) if np.any(away) else np.array([0.0, 1.0])
-        labels.append(ax.annotate(str(k), mode, xytext=8 * away, textcoords="offset points", fontsize=8,
+        inward = centre - mode
+        # the centre's own mode: up and right, clear of the inward labels of its neighbours
+        inward = inward / np.linalg.norm(inward) if np.any(inward) else np.array([1.0, 1.0]) / np.sqrt(2)
+        labels.append(ax.annotate(str(k), mode, xytext=8 * inward, textcoords="offset points", fontsize=8,
                                   color=ink(0.75), ha="center", va="center", clip_on=True,
                                   path_effects=edge))
     return labels
