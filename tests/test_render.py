@@ -627,3 +627,26 @@ def test_a_fixed_p_g_has_no_mode_count_in_its_title(fixed_p_g_history):
         assert anim.panels[0].ax.get_title() == "Fixed p_g vs data"
     finally:
         anim.close()
+
+
+@pytest.mark.parametrize("target", [
+    {"data.name": "grid", "data.params": {"side": 5, "spacing": 2.0, "std": 0.05}}, {"data.name": "ring"}])
+def test_mode_numbers_stay_inside_the_map_and_apart(target):
+    """The gallery's grid (25 modes) and ring at the gallery's frame, in a compare's small maps:
+    numbered inward, the grid's centre number met its neighbours'; outward, its outer numbers met
+    the frame."""
+    from toygan.render.compare import Column, Comparison
+
+    h = train(tiny_config(**{"train.steps": 2, **target}), progress=False)
+    comparison = Comparison([Column(h, "a"), Column(h, "b")], ["samples", "modes"], size="1024x576")
+    try:
+        renderer = comparison.fig.canvas.get_renderer()
+        panel = comparison.panels[0][0]
+        inside = panel.ax.get_window_extent(renderer)
+        boxes = [label.get_window_extent(renderer) for label in panel.mode_numbers]
+        assert len(boxes) == len(h.target().modes)
+        for k, box in enumerate(boxes):
+            assert inside.x0 < box.x0 and box.x1 < inside.x1 and inside.y0 < box.y0 and box.y1 < inside.y1, k
+            assert not any(box.overlaps(other) for other in boxes[k + 1:]), k
+    finally:
+        comparison.close()

@@ -101,24 +101,37 @@ MAX_NUMBERED_MODES = 32
 
 
 def number_modes(ax: Axes, modes: np.ndarray | None, window: tuple[float, float, float, float]) -> list:
-    """Each data mode's row number in the mode timeline, small, beside the mode on the side of the
-    window's centre (outward, the numbers of a grid's outer modes ran into the frame), so that a row
-    can be found on the plane; edged in the background colour, so that it reads over the samples.
-    Returns the labels."""
+    """Each data mode's row number in the mode timeline, small, beside the mode, so that a row can
+    be found on the plane; edged in the background colour, so that it reads over the samples.
+    Returns the labels.
+
+    Modes that all lie on their outline (a ring) are numbered on the side of the window's centre,
+    where there is room; modes with others inside their outline (a grid) all on the same side,
+    lower right, so that no two numbers meet (numbered inward, the grid's centre was crowded by
+    its neighbours' numbers; outward, the outer ones ran into the frame)."""
     if modes is None or not 0 < len(modes) <= MAX_NUMBERED_MODES:
         return []
+    modes = np.asarray(modes, dtype=float)
     edge = [patheffects.withStroke(linewidth=2.5, foreground=matplotlib.rcParams["axes.facecolor"])]
-    labels = []
     x0, x1, y0, y1 = window
-    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
-    for k, mode in enumerate(np.asarray(modes, dtype=float)):
-        inward = centre - mode
-        # the centre's own mode: up and right, clear of the inward labels of its neighbours
-        inward = inward / np.linalg.norm(inward) if np.any(inward) else np.array([1.0, 1.0]) / np.sqrt(2)
-        labels.append(ax.annotate(str(k), mode, xytext=8 * inward, textcoords="offset points", fontsize=8,
-                                  color=ink(0.75), ha="center", va="center", clip_on=True,
-                                  path_effects=edge))
-    return labels
+    if on_outline(modes).all():
+        inward = np.array([(x0 + x1) / 2, (y0 + y1) / 2]) - modes
+        length = np.linalg.norm(inward, axis=1, keepdims=True)
+        offsets = 8 * np.where(length > 0, inward / np.where(length > 0, length, 1), [0.0, 1.0])
+    else:
+        offsets = np.broadcast_to(6 * np.array([1.0, -1.0]) / np.sqrt(2), modes.shape)
+    return [ax.annotate(str(k), mode, xytext=offset, textcoords="offset points", fontsize=8,
+                        color=ink(0.75), ha="center", va="center", clip_on=True, path_effects=edge)
+            for k, (mode, offset) in enumerate(zip(modes, offsets, strict=True))]
+
+
+def on_outline(points: np.ndarray, directions: int = 360) -> np.ndarray:
+    """Whether each point lies on the outline (the convex hull's boundary) of ``points``
+    ``(n, 2)``: the farthest along some direction, the directions ``directions`` even steps round."""
+    angles = np.linspace(0, 2 * np.pi, directions, endpoint=False)
+    reach = points @ np.stack([np.cos(angles), np.sin(angles)])  # (n, directions)
+    tolerance = 1e-9 * (np.abs(points).max() + 1)
+    return (reach >= reach.max(axis=0) - tolerance).any(axis=1)
 
 
 class ManifoldPanel(SamplesPanel):
