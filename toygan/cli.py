@@ -368,7 +368,6 @@ def cmd_dirac(args: argparse.Namespace) -> int:
 
 def cmd_animations(args: argparse.Namespace) -> int:
     from toygan.recipes import (
-        GALLERY,
         build_all,
         check_build_folder,
         load_recipe,
@@ -377,10 +376,7 @@ def cmd_animations(args: argparse.Namespace) -> int:
         write_gallery,
     )
 
-    folder = Path(args.recipes) if args.recipes else GALLERY
-    if args.recipes is not None and not folder.is_dir():
-        what = "is a file; give the folder of recipe files" if folder.exists() else "no such folder"
-        raise ToyganError(f"--recipes {args.recipes!r}: {what}")
+    folder = _recipes_folder(args.recipes)
     paths = {path.stem: path for path in recipe_paths(folder)}
     if not paths:
         raise ToyganError(f"--recipes {str(folder)!r}: no recipe files (*.toml) there")
@@ -410,8 +406,7 @@ def cmd_animations(args: argparse.Namespace) -> int:
             if r.name in chosen:
                 print(f"{r.name:<28} {r.title}")
         return 0
-    if args.jobs is not None and not 1 <= args.jobs <= 256:
-        raise ToyganError(f"--jobs {args.jobs}: must be an integer from 1 to 256")
+    _jobs(args.jobs)
     if args.size is not None:
         from toygan.render.figure import frame_size
 
@@ -577,13 +572,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     if args.seeds is not None and not 1 <= args.seeds <= 1024:
         raise ToyganError(f"--seeds {args.seeds}: must be an integer from 1 to 1024")
-    if args.jobs is not None and not 1 <= args.jobs <= 256:
-        raise ToyganError(f"--jobs {args.jobs}: must be an integer from 1 to 256")
-    if args.recipes is not None and not Path(args.recipes).is_dir():
-        raise ToyganError(f"--recipes {args.recipes!r}: no such folder")
-    from toygan.recipes import GALLERY
-
-    folder = args.recipes or GALLERY
+    _jobs(args.jobs)
+    folder = _recipes_folder(args.recipes)
     known = entries(folder)
     chosen = [known[name] for name in choose(args.claims, known)]
     if not args.claims and not args.json and not any(n.startswith(RECIPE_PREFIX) for n in known):
@@ -879,6 +869,26 @@ def _parser() -> argparse.ArgumentParser:
     presets = sub.add_parser("presets", help="list the presets, one line each")
     presets.set_defaults(func=cmd_presets)
     return parser
+
+
+def _jobs(jobs: int | None) -> int | None:
+    """``--jobs`` as given (None: the command's default), unless out of range."""
+    if jobs is not None and not 1 <= jobs <= 256:
+        raise ToyganError(f"--jobs {jobs}: must be an integer from 1 to 256")
+    return jobs
+
+
+def _recipes_folder(recipes: str | None) -> Path:
+    """The folder of recipe files ``--recipes`` names, or toygan's own (None)."""
+    from toygan.recipes import GALLERY
+
+    if recipes is None:
+        return GALLERY
+    folder = Path(recipes)
+    if not folder.is_dir():
+        what = "is a file; give the folder of recipe files" if folder.exists() else "no such folder"
+        raise ToyganError(f"--recipes {recipes!r}: {what}")
+    return folder
 
 
 def main(argv: list[str] | None = None) -> int:
