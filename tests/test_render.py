@@ -634,7 +634,9 @@ def test_a_fixed_p_g_has_no_mode_count_in_its_title(fixed_p_g_history):
 def test_mode_numbers_stay_inside_the_map_and_apart(target):
     """The gallery's grid (25 modes) and ring at the gallery's frame, in a compare's small maps:
     numbered inward, the grid's centre number met its neighbours'; outward, its outer numbers met
-    the frame."""
+    the frame; centred beside the mode, two digits covered it."""
+    from matplotlib.transforms import Bbox
+
     from toygan.render.compare import Column, Comparison
 
     h = train(tiny_config(**{"train.steps": 2, **target}), progress=False)
@@ -645,8 +647,12 @@ def test_mode_numbers_stay_inside_the_map_and_apart(target):
         inside = panel.ax.get_window_extent(renderer)
         boxes = [label.get_window_extent(renderer) for label in panel.mode_numbers]
         assert len(boxes) == len(h.target().modes)
+        r = 2 * comparison.fig.dpi / 72  # 2 pt about each mode: where its samples gather
+        modes = panel.ax.transData.transform(h.target().modes)
+        spots = [Bbox([[x - r, y - r], [x + r, y + r]]) for x, y in modes]
         for k, box in enumerate(boxes):
             assert inside.x0 < box.x0 and box.x1 < inside.x1 and inside.y0 < box.y0 and box.y1 < inside.y1, k
             assert not any(box.overlaps(other) for other in boxes[k + 1:]), k
+            assert not any(box.overlaps(around) for around in spots), k  # no number hides a mode
     finally:
         comparison.close()

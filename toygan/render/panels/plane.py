@@ -106,22 +106,26 @@ def number_modes(ax: Axes, modes: np.ndarray | None, window: tuple[float, float,
     Returns the labels.
 
     Modes that all lie on their outline (a ring) are numbered on the side of the window's centre,
-    where there is room; modes with others inside their outline (a grid) all on the same side,
-    lower right, so that no two numbers meet (numbered inward, the grid's centre was crowded by
-    its neighbours' numbers; outward, the outer ones ran into the frame)."""
+    where there is room. Modes with others inside their outline (a grid) are numbered all alike,
+    just below and right of the mode, smaller and thinly edged: a lattice leaves no room inward
+    (the centre's number met its neighbours'), outward (the outer numbers ran into the frame), nor
+    centred beside the mode (two digits covered it)."""
     if modes is None or not 0 < len(modes) <= MAX_NUMBERED_MODES:
         return []
     modes = np.asarray(modes, dtype=float)
-    edge = [patheffects.withStroke(linewidth=2.5, foreground=matplotlib.rcParams["axes.facecolor"])]
+    background = matplotlib.rcParams["axes.facecolor"]
     x0, x1, y0, y1 = window
     if on_outline(modes).all():
         inward = np.array([(x0 + x1) / 2, (y0 + y1) / 2]) - modes
         length = np.linalg.norm(inward, axis=1, keepdims=True)
         offsets = 8 * np.where(length > 0, inward / np.where(length > 0, length, 1), [0.0, 1.0])
+        style = dict(fontsize=8, ha="center", va="center", edge=2.5)
     else:
-        offsets = np.broadcast_to(6 * np.array([1.0, -1.0]) / np.sqrt(2), modes.shape)
-    return [ax.annotate(str(k), mode, xytext=offset, textcoords="offset points", fontsize=8,
-                        color=ink(0.75), ha="center", va="center", clip_on=True, path_effects=edge)
+        offsets = np.broadcast_to([1.5, -3.0], modes.shape)
+        style = dict(fontsize=7, ha="left", va="top", edge=1.5)
+    edge = [patheffects.withStroke(linewidth=style.pop("edge"), foreground=background)]
+    return [ax.annotate(str(k), mode, xytext=offset, textcoords="offset points", color=ink(0.75),
+                        clip_on=True, path_effects=edge, **style)
             for k, (mode, offset) in enumerate(zip(modes, offsets, strict=True))]
 
 
