@@ -444,3 +444,12 @@ def test_a_build_of_several_starts_with_the_most_training(tmp_path, monkeypatch)
     list(build_all(gallery, tmp_path, jobs=1))
     assert started == [r.name for r in sorted(gallery, key=training_work, reverse=True)]
     assert started[0] == "unrolled-covers-the-ring" and started[-1] == "dirac-gan"
+
+
+def test_a_gallery_page_shows_no_picture_of_a_recipe_not_built_there(tmp_path):
+    """A build of some recipes writes a page of all of them (a new user's two of 13 showed 11
+    broken images)."""
+    (tmp_path / "results.json").write_text("{}")
+    write_gallery([load_recipe(GALLERY / "ring.toml")], tmp_path, None)
+    page = (tmp_path / "README.md").read_text()
+    assert "ring.gif" not in page and "Not built here yet: `toygan animations build ring`" in page

@@ -812,7 +812,8 @@ def _gallery(recipes: list[Recipe], measured: dict[str, dict], page: Path, media
              "Each animation is made from the recipe linked under it, and each claim is measured over "
              "seeds by the same run that drew the animation; the animation shows the seed nearest "
              "the median of the checks among the seeds where every check holds. Rebuild them all "
-             "with `toygan animations build --out DIR` (or one with `--only NAME`); the figures "
+             "with `toygan animations build --out DIR` (or some: `toygan animations build NAME ... "
+             "--out DIR`); the figures "
              "below are what the last build printed.", ""]
     for r in recipes:
         m = measured.get(r.name, {})
@@ -821,6 +822,8 @@ def _gallery(recipes: list[Recipe], measured: dict[str, dict], page: Path, media
                  else f"[The animation ({Path(media_file).suffix[1:].upper()})]({media}{media_file})")
         if "file" in m and m["file"] is None:  # the last build drew nothing: no seed showed the claim
             shown = "*No animation: the last build found no seed that shows the claim.*"
+        elif not m:  # not built into this folder: no picture to show (it would be a broken image)
+            shown = f"*Not built here yet: `toygan animations build {r.name}` draws it.*"
         lines += [f"## {r.title}", "", shown, "",
                   f"**Claim.** {r.claim}", "",
                   f"**Look for.** {r.look_for}", ""]
@@ -832,7 +835,7 @@ def _gallery(recipes: list[Recipe], measured: dict[str, dict], page: Path, media
             else:
                 how = (f"drawn in {m.get('seconds', 0):.0f} s from the histories kept by a build "
                        f"that took {m.get('train_seconds') or 0:.0f} s")
-            lines += ["**Measured** (by `toygan animations build --only " + r.name + f"`, {how}):", ""]
+            lines += [f"**Measured** (by `toygan animations build {r.name}`, {how}):", ""]
             lines += [f"- {s}" for s in m["statements"]] + [""]
         elif r.checks:
             lines += ["**Measured:** not yet built.", ""]

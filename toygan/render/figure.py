@@ -84,6 +84,7 @@ def frame_size(size: str | tuple[int, int]) -> tuple[int, int]:
     Raises:
         ToyganError: for an unknown name, a malformed size or sides out of range.
     """
+    asked = f"size {size if isinstance(size, str) else 'x'.join(map(str, size))!r}"
     if isinstance(size, str):
         text = size.strip().lower()
         if text in SIZES:
@@ -93,8 +94,8 @@ def frame_size(size: str | tuple[int, int]) -> tuple[int, int]:
             raise ToyganError(f"size = {size!r}: give one of {', '.join(SIZES)} or WIDTHxHEIGHT in "
                               "pixels, such as 1600x900")
         size = (int(w), int(h))
-    width = integer("width", size[0], 320, 4096) // 8 * 8
-    height = integer("height", size[1], 240, 2304) // 8 * 8
+    width = integer(f"{asked}: width", size[0], 320, 4096) // 8 * 8
+    height = integer(f"{asked}: height", size[1], 240, 2304) // 8 * 8
     if not 1 <= width / height <= 4:
         raise ToyganError(f"size = {width}x{height}: the frame must be between square and 4:1 wide "
                           "(16:9 for a projector: 1920x1080)")
