@@ -64,16 +64,23 @@ class DiracGAN:
     """False where the field is not differentiable at (0, 0), so it has no Jacobian there."""
     setting: str = ""
     """What γ is for this variant, for a title (``, γ = 0.3``, ``, clip |ψ| ≤ 0.3``); empty if unused."""
+    title: str = ""
+    """The variant as a title names it ("R1", "WGAN-GP"); its ``name`` if empty."""
+
+    def titled(self) -> str:
+        """The variant's name for a title, with its setting: "R1, γ = 0.3"."""
+        return f"{self.title or self.name}{self.setting}"
 
 
 def _gan(gamma: float) -> DiracGAN:
     return DiracGAN("gan", gamma, lambda t, p: (-p * _fp(p * t), t * _fp(p * t)),
-                    summary="standard GAN: circles (continuous), spirals out (simultaneous)")
+                    title="GAN", summary="standard GAN: circles (continuous), spirals out (simultaneous)")
 
 
 def _nsgan(gamma: float) -> DiracGAN:
     # G ascends f(−ψθ)... i.e. descends −log D: its θ-gradient uses f′(−ψθ)
     return DiracGAN("nsgan", gamma, lambda t, p: (-p * _fp(-p * t), t * _fp(p * t)),
+                    title="non-saturating GAN",
                     summary="non-saturating G loss: same Jacobian at (0, 0), same circling")
 
 
@@ -81,7 +88,7 @@ def _wgan(gamma: float) -> DiracGAN:
     clip = gamma if gamma > 0 else 0.3
     return DiracGAN("wgan", clip, lambda t, p: (-p, t * np.ones_like(p)),
                     project=lambda t, p: (t, np.clip(p, -clip, clip)),
-                    summary=f"WGAN, ψ clipped to ±{clip:g}: never converges",
+                    title="WGAN", summary=f"WGAN, ψ clipped to ±{clip:g}: never converges",
                     setting=f", clip |ψ| ≤ {clip:g}")
 
 
@@ -90,6 +97,7 @@ def _wgan_gp(gamma: float) -> DiracGAN:
     target = 0.3  # the gradient-norm target the penalty pulls |ψ| toward, as in the paper's Fig. 4
     return DiracGAN("wgan-gp", gamma,
                     lambda t, p: (-p, t - gamma * (np.abs(p) - target) * np.sign(p)),
+                    title="WGAN-GP",
                     summary=f"WGAN-GP, γ = {gamma:g}, |ψ| pulled to {target}: never converges",
                     smooth=False, setting=f", γ = {gamma:g}")  # sign(ψ) jumps at ψ = 0
 
@@ -98,7 +106,8 @@ def _r1(gamma: float) -> DiracGAN:
     gamma = gamma if gamma > 0 else 0.3
     # R1 = γ/2 E_data[|∇ₓD|²] = γ/2 ψ² for D = ψx; R2 (on p_θ) is the same here
     return DiracGAN("r1", gamma, lambda t, p: (-p * _fp(p * t), t * _fp(p * t) - gamma * p),
-                    summary=f"R1 (= R2 here), γ = {gamma:g}: converges", setting=f", γ = {gamma:g}")
+                    title="R1", summary=f"R1 (= R2 here), γ = {gamma:g}: converges",
+                    setting=f", γ = {gamma:g}")
 
 
 def _instance_noise(gamma: float) -> DiracGAN:
@@ -113,7 +122,8 @@ def _instance_noise(gamma: float) -> DiracGAN:
         dp = (w * ((t + eps) * _fp(p * (t + eps)) + eps * _fp(p * eps))).sum(0)
         return dt, dp
 
-    return DiracGAN("instance-noise", sigma, field, summary=f"instance noise σ = {sigma:g}: converges",
+    return DiracGAN("instance-noise", sigma, field, title="instance noise",
+                    summary=f"instance noise σ = {sigma:g}: converges",
                     setting=f", σ = {sigma:g}")
 
 
@@ -129,7 +139,8 @@ def _consensus(gamma: float) -> DiracGAN:
         g2 = p * ft**2 + s * ft * fpp * t
         return v1 - gamma * g1, v2 - gamma * g2
 
-    return DiracGAN("consensus", gamma, field, summary=f"consensus optimisation, γ = {gamma:g}: converges",
+    return DiracGAN("consensus", gamma, field, title="consensus",
+                    summary=f"consensus optimisation, γ = {gamma:g}: converges",
                     setting=f", γ = {gamma:g}")
 
 

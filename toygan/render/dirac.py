@@ -104,7 +104,7 @@ class DiracAnimation(BlittedFigure):
                 ax.set_xlabel("θ (generator)", fontsize=9)
                 ax.set_ylabel("ψ (discriminator)", fontsize=9)
                 ax.tick_params(labelsize=8)
-                ax.set_title(f"{run.variant}{gan.setting}\n{run.scheme} updates",
+                ax.set_title(f"{gan.titled()}\n{run.scheme} updates",
                              fontsize=9)
                 box = {"facecolor": matplotlib.rcParams["axes.facecolor"], "edgecolor": ink(0.2),
                        "alpha": 0.9}
