@@ -660,26 +660,40 @@ def _parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"toygan {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = (_demo_command, _train_command, _render_command, _figure_command, _compare_command,
+                _dirac_command, _animations_command, _sweep_command, _live_command, _check_command,
+                _presets_command)
+    for add in commands:  # in the order --help lists them
+        add(sub)
+    return parser
 
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                       help="set a config field, e.g. --set train.loss=hinge (repeatable; the "
-                            "value is read as TOML; see docs/config.md)")
-        p.add_argument("--steps", type=int, help="generator steps (overrides the config)")
-        p.add_argument("--seed", type=int, help="random seed (overrides the config)")
-        p.add_argument("--seeds", type=int, metavar="N",
-                       help="train N seeds (seed, seed+1, ...) at once as one batched ensemble")
-        p.add_argument("--device", choices=["cpu", "cuda", "auto"],
-                       help="where to train (overrides the config; auto: cuda if there is one)")
-        p.add_argument("--quiet", action="store_true", help="no progress bar or messages")
-        p.add_argument("--force", action="store_true", help="overwrite a run already in --out")
 
+def _common_options(p: argparse.ArgumentParser) -> None:
+    """The options of the commands that train: config fields, steps, seeds, device, output."""
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="set a config field, e.g. --set train.loss=hinge (repeatable; the "
+                        "value is read as TOML; see docs/config.md)")
+    p.add_argument("--steps", type=int, help="generator steps (overrides the config)")
+    p.add_argument("--seed", type=int, help="random seed (overrides the config)")
+    p.add_argument("--seeds", type=int, metavar="N",
+                   help="train N seeds (seed, seed+1, ...) at once as one batched ensemble")
+    p.add_argument("--device", choices=["cpu", "cuda", "auto"],
+                   help="where to train (overrides the config; auto: cuda if there is one)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or messages")
+    p.add_argument("--force", action="store_true", help="overwrite a run already in --out")
+
+
+def _demo_command(sub: argparse._SubParsersAction) -> None:
+    """``toygan demo`` and its options."""
     demo = sub.add_parser("demo", help="train on the ring of 8 Gaussians and write a GIF (~20 s)",
                           description="Train the 'ring' preset and write OUT/animation.gif.")
     demo.add_argument("--out", default="toygan-demo", help="run folder (default: ./toygan-demo)")
-    common(demo)
+    _common_options(demo)
     demo.set_defaults(func=cmd_demo)
 
+
+def _train_command(sub: argparse._SubParsersAction) -> None:
+    """``toygan train`` and its options."""
     train = sub.add_parser("train", help="train a preset or a TOML config and save the run",
                            description="Train and save OUT/config.toml and OUT/history.npz. Ctrl-C "
                                        "stops at the end of the current step and also saves "
@@ -691,9 +705,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="continue a stopped run from RUN/checkpoint.pt, exactly (with "
                              "--steps N: on to step N, also a finished run)")
     train.add_argument("--out", help="run folder to write (required unless --resume)")
-    common(train)
+    _common_options(train)
     train.set_defaults(func=cmd_train)
 
+
+def _render_command(sub: argparse._SubParsersAction) -> None:
+    """``toygan render`` and its options."""
     render = sub.add_parser("render", help="render a saved run as GIF, MP4, PNG filmstrip or HTML player",
                             description="Render RUN_DIR/history.npz again, without training.")
     render.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by toygan train")
@@ -713,6 +730,9 @@ def _parser() -> argparse.ArgumentParser:
     _output_options(render, fps=12)
     render.set_defaults(func=cmd_render)
 
+
+def _figure_command(sub: argparse._SubParsersAction) -> None:
+    """``toygan figure`` and its options."""
     figure = sub.add_parser(
         "figure", help="a still figure of chosen steps for a slide or a paper: PDF, SVG or PNG",
         description="Draw chosen training steps of a saved run side by side (a column per step, the "
@@ -733,6 +753,9 @@ def _parser() -> argparse.ArgumentParser:
     _look_options(figure)
     figure.set_defaults(func=cmd_figure)
 
+
+def _compare_command(sub: argparse._SubParsersAction) -> None:
+    """``toygan compare`` and its options."""
     compare = sub.add_parser(
         "compare", help="render runs side by side, synchronised by step",
         description="Render two or more saved runs side by side (columns), the same training step "
@@ -752,6 +775,9 @@ def _parser() -> argparse.ArgumentParser:
     _output_options(compare, fps=12)
     compare.set_defaults(func=cmd_compare)
 
+
+def _dirac_command(sub: argparse._SubParsersAction) -> None:
+    """``toygan dirac`` and its options."""
     dirac = sub.add_parser(
         "dirac", help="animate Dirac-GAN trajectories (Mescheder et al. 2018) side by side",
         description="Animate the Dirac-GAN parameter plane: the vector field and one trajectory per "
@@ -768,6 +794,9 @@ def _parser() -> argparse.ArgumentParser:
     _output_options(dirac, fps=20)
     dirac.set_defaults(func=cmd_dirac)
 
+
+def _animations_command(sub: argparse._SubParsersAction) -> None:
+    """``toygan animations`` and its options."""
     animations = sub.add_parser(
         "animations", help="build the recipe library: every animation and its measured claim",
         description="build: train each recipe (toygan's own, or those in --recipes; seeds as one "
@@ -797,6 +826,9 @@ def _parser() -> argparse.ArgumentParser:
                             help="also write the gallery page here (e.g. docs/gallery.md)")
     animations.set_defaults(func=cmd_animations)
 
+
+def _sweep_command(sub: argparse._SubParsersAction) -> None:
+    """``toygan sweep`` and its options."""
     sweep = sub.add_parser(
         "sweep", help="train a grid of configurations × seeds and tabulate the statistics",
         description="Run a sweep spec (see docs/sweeps.md): every configuration is one task, its "
@@ -821,6 +853,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="run in a folder that holds another sweep")
     sweep.set_defaults(func=cmd_sweep)
 
+
+def _live_command(sub: argparse._SubParsersAction) -> None:
+    """``toygan live`` and its options."""
     live = sub.add_parser(
         "live", help="play and steer a GAN live in the browser (classroom mode)",
         description="Start a local web page that trains a GAN live: play, pause, step D or G alone, "
@@ -845,6 +880,9 @@ def _parser() -> argparse.ArgumentParser:
     live.add_argument("--no-browser", action="store_true", help="do not open a browser")
     live.set_defaults(func=cmd_live)
 
+
+def _check_command(sub: argparse._SubParsersAction) -> None:
+    """``toygan check`` and its options."""
     check = sub.add_parser(
         "check", help="measure the theory claims and the recipes' claims; exit 0 if all hold",
         description="Measure toygan's theory claims (D* = p_data/(p_data + p_g), V(D*, G) = −log 4 "
@@ -866,10 +904,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="a folder of recipe files (default: toygan's own gallery)")
     check.set_defaults(func=cmd_check)
 
+
+def _presets_command(sub: argparse._SubParsersAction) -> None:
+    """``toygan presets`` and its options."""
     presets = sub.add_parser("presets", help="list the presets, one line each")
     presets.set_defaults(func=cmd_presets)
-    return parser
-
 
 def _jobs(jobs: int | None) -> int | None:
     """``--jobs`` as given (None: the command's default), unless out of range."""
