@@ -37,7 +37,7 @@ _MAX_COLUMNS = 16
 RUN_STYLES = ("-", "--", "-.", (0, (5, 1, 1, 1, 1, 1)))
 """The line style of each run's curves in an overlay (so at most four runs): none dotted, since
 the panels' reference lines (½, log 2, 0) are."""
-CURVES_WIDTH = 1.1
+CURVES_WIDTH = 0.9
 """The width of an overlay's column of curves, beside runs' columns of width 1."""
 
 
