@@ -758,7 +758,7 @@ def _build_one(recipe: Recipe, out_dir: Path, size: str | None, format: str, ret
 def training_work(recipe: Recipe) -> float:
     """The multiply-adds a recipe's training takes, roughly: per iteration, G's and D's forward and
     backward passes over a minibatch for each D step, G step and look-ahead step, over all seeds.
-    On the gallery's recipes one took 31-40 ps on one core, so it orders a build's work."""
+    On the gallery's recipes one took 33-39 ps on one core, so it orders a build's work."""
     from toygan.resources import network_params
 
     total = 0.0
