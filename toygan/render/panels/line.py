@@ -43,7 +43,9 @@ class GoodfellowPanel(Panel):
                                  label="p_g (KDE of G's samples)")
         ax.axhline(self.x_level, c=ink(0.8), lw=1)
         ax.axhline(self.z_level, c=ink(0.8), lw=1)
-        ax.text(x0, self.x_level, " x", va="bottom", ha="left", fontsize=9)
+        # under its line: D, drawn on its own axis, meets the x line where D = 0 (at the window's
+        # edge, often), and a label above it sat on D's curve
+        ax.text(x0, self.x_level, " x", va="top", ha="left", fontsize=9)
         ax.text(x0, self.z_level, " z", va="bottom", ha="left", fontsize=9)
         ax.set_yticks([])
         ax.set_ylabel("density", fontsize=9)
