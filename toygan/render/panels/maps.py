@@ -112,17 +112,17 @@ class MapPanel(Panel):
         marks = map_marks()
         self.modes = ax.scatter(*modes.T, s=14, facecolors="none", edgecolors=[marks["color"]],
                                 linewidths=0.8, path_effects=marks["path_effects"], label="data modes")
-        self.handles = [self.modes]
-        if self.contour_level is not None:
-            level = "½" if self.contour_level == 0.5 else f"{self.contour_level:g}"
-            (key,) = ax.plot([], [], c=marks["color"], lw=1.2, label=f"{self.short} = {level}",
-                             path_effects=marks["path_effects"])
-            self.handles.append(key)
         # the ½ line: one line whose pieces (NaN between them) each frame replaces; contourpy
         # computes them, as a new matplotlib contour set per frame costs 4× the time of the rest of
         # the map. A LineCollection there drew the same segments in one of two ways from run to run
-        # (4 pixels of ring-collapse's last frame, in 3-5 of 16 draws): a line draws them alike.
+        # (4 pixels of ring-collapse's last frame, in 3-5 of 16 draws): a line draws them alike,
+        # and is its own legend entry.
         (self.contour,) = ax.plot([], [], c=marks["color"], lw=1.2, path_effects=marks["path_effects"])
+        self.handles = [self.modes]
+        if self.contour_level is not None:
+            level = "½" if self.contour_level == 0.5 else f"{self.contour_level:g}"
+            self.contour.set_label(f"{self.short} = {level}")
+            self.handles.append(self.contour)
         self._draw_contour(0)
         ax.set_title(self.title, fontsize=10)
 
