@@ -406,7 +406,7 @@ def cmd_animations(args: argparse.Namespace) -> int:
             if r.name in chosen:
                 print(f"{r.name:<28} {r.title}")
         return 0
-    _jobs(args.jobs)
+    _check_jobs(args.jobs)
     if args.size is not None:
         from toygan.render.figure import frame_size
 
@@ -572,7 +572,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     if args.seeds is not None and not 1 <= args.seeds <= 1024:
         raise ToyganError(f"--seeds {args.seeds}: must be an integer from 1 to 1024")
-    _jobs(args.jobs)
+    _check_jobs(args.jobs)
     folder = _recipes_folder(args.recipes)
     known = entries(folder)
     chosen = [known[name] for name in choose(args.claims, known)]
@@ -910,11 +910,10 @@ def _presets_command(sub: argparse._SubParsersAction) -> None:
     presets = sub.add_parser("presets", help="list the presets, one line each")
     presets.set_defaults(func=cmd_presets)
 
-def _jobs(jobs: int | None) -> int | None:
-    """``--jobs`` as given (None: the command's default), unless out of range."""
+def _check_jobs(jobs: int | None) -> None:
+    """A ToyganError if ``--jobs`` is given out of range (None: the command's default)."""
     if jobs is not None and not 1 <= jobs <= 256:
         raise ToyganError(f"--jobs {jobs}: must be an integer from 1 to 256")
-    return jobs
 
 
 def _recipes_folder(recipes: str | None) -> Path:

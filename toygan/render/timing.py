@@ -18,8 +18,7 @@ from toygan.history import History
 from toygan.validate import integer, number
 
 __all__ = ["TIMINGS", "MAX_SLOWDOWN", "CAPTION_SECONDS", "WORDS_PER_SECOND", "END_SECONDS", "START_SECONDS",
-           "schedule",
-           "hold_captions", "change", "parse_holds", "even"]
+           "schedule", "hold_captions", "change", "parse_holds", "even"]
 
 MAX_SLOWDOWN = 4.0
 """A schedule shows no snapshot longer than this many times its share under even timing."""

@@ -119,13 +119,13 @@ def number_modes(ax: Axes, modes: np.ndarray | None, window: tuple[float, float,
         inward = np.array([(x0 + x1) / 2, (y0 + y1) / 2]) - modes
         length = np.linalg.norm(inward, axis=1, keepdims=True)
         offsets = 8 * np.where(length > 0, inward / np.where(length > 0, length, 1), [0.0, 1.0])
-        style = dict(fontsize=8, ha="center", va="center", edge=2.5)
+        size, ha, va, edge = 8, "center", "center", 2.5
     else:
         offsets = np.broadcast_to([1.5, -3.0], modes.shape)
-        style = dict(fontsize=7, ha="left", va="top", edge=1.5)
-    edge = [patheffects.withStroke(linewidth=style.pop("edge"), foreground=background)]
-    return [ax.annotate(str(k), mode, xytext=offset, textcoords="offset points", color=ink(0.75),
-                        clip_on=True, path_effects=edge, **style)
+        size, ha, va, edge = 7, "left", "top", 1.5
+    halo = [patheffects.withStroke(linewidth=edge, foreground=background)]
+    return [ax.annotate(str(k), mode, xytext=offset, textcoords="offset points", fontsize=size, ha=ha,
+                        va=va, color=ink(0.75), clip_on=True, path_effects=halo)
             for k, (mode, offset) in enumerate(zip(modes, offsets, strict=True))]
 
 
