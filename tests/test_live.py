@@ -5,6 +5,7 @@ each wait is for a state the server reports, with a generous deadline for a busy
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +25,7 @@ from toygan.live import LiveServer, LiveSession, make_app, needs_token, open_soc
 from toygan.presets import preset_config
 from toygan.render import render
 
+JSON = {"Content-Type": "application/json"}  # what the server's own page sends
 DEADLINE = 120.0  # seconds: only a broken server takes this long
 CONFIG = tiny_config(**{"train.steps": 200, "record.grid_size": 32, "record.n_samples": 128})
 
@@ -55,7 +57,8 @@ class Live:
 
     def request(self, path: str, payload=None, headers=None, raw: bytes | None = None):
         data = raw if raw is not None else (None if payload is None else json.dumps(payload).encode())
-        req = urllib.request.Request(self.url + path, data=data, headers=headers or {},
+        headers = {"Content-Type": "application/json", **(headers or {})}
+        req = urllib.request.Request(self.url + path, data=data, headers=headers,
                                      method="POST" if data is not None else "GET")
         try:
             with urllib.request.urlopen(req, timeout=DEADLINE) as r:
@@ -265,7 +268,8 @@ def test_the_command_serves_and_stops_cleanly_saving_the_session(tmp_path, sig):
     try:
         with urllib.request.urlopen(url + "api/state", timeout=DEADLINE) as r:
             assert json.loads(r.read())["settings"]["model.d_width"] == 16
-        request = urllib.request.Request(url + "api/control", data=b'{"action": "step"}', method="POST")
+        request = urllib.request.Request(url + "api/control", data=b'{"action": "step"}', method="POST",
+                                         headers=JSON)
         with urllib.request.urlopen(request, timeout=DEADLINE) as r:
             assert json.loads(r.read())["step"] == 1
     finally:
@@ -281,7 +285,7 @@ def test_a_shared_server_prints_the_teachers_url_with_a_token(tmp_path):
     try:
         assert "?token=" in url
         port = url.split(":")[2].split("/")[0]
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/control", data=b'{"action": "step"}',
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/control", data=b'{"action": "step"}', headers=JSON,
                                          method="POST")
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=DEADLINE)
@@ -409,6 +413,7 @@ def test_a_deeply_nested_or_huge_body_is_refused_in_one_line(live):
     conn = http.client.HTTPConnection(live.url.split("//")[1], timeout=DEADLINE)
     conn.putrequest("POST", "/api/control")
     conn.putheader("Content-Length", str(10**7))
+    conn.putheader("Content-Type", "application/json")
     conn.endheaders()
     response = conn.getresponse()
     assert response.status == 400 and "bytes" in json.loads(response.read())["error"]
@@ -457,7 +462,8 @@ def test_an_out_that_cannot_hold_runs_is_refused_at_start(tmp_path):
 def test_signals_during_the_last_save_do_not_lose_it(tmp_path):
     proc, url = _start(tmp_path, "--set", "train.batch_size=32")
     try:
-        request = urllib.request.Request(url + "api/control", data=b'{"action": "play"}', method="POST")
+        request = urllib.request.Request(url + "api/control", data=b'{"action": "play"}', method="POST",
+                                         headers=JSON)
         urllib.request.urlopen(request, timeout=DEADLINE).read()
     finally:
         proc.send_signal(signal.SIGINT)
@@ -469,3 +475,215 @@ def test_signals_during_the_last_save_do_not_lose_it(tmp_path):
     assert proc.returncode == 0, err
     assert "Traceback" not in err and "terminate called" not in err
     assert (tmp_path / "runs" / "live-001" / "history.npz").is_file()
+
+
+# --- nothing lost, nothing obeyed that did not come from the server's own page (issue 37) ---
+
+def _blocking_step(session):
+    """Make the session's next move run until ``release`` is set (a control that will not end by
+    itself: what stop() must cut short); ``entered`` is set once it runs."""
+    entered, release = threading.Event(), threading.Event()
+    game = session.game
+    original = game.step
+
+    def step():
+        original()  # the game changes, then the step goes on and on
+        entered.set()
+        while not release.is_set():
+            time.sleep(0.01)
+    game.step = step
+    return entered, release
+
+
+def test_stop_cuts_a_control_that_does_not_end_and_keeps_the_game(tmp_path):
+    session = LiveSession(CONFIG, out=tmp_path / "runs", width=480)
+    try:
+        session.control({"action": "step"})
+        entered, release = _blocking_step(session)
+        future = session.submit({"action": "step"})
+        assert entered.wait(DEADLINE)
+        session.stop(grace=0.2)
+        assert not session._thread.is_alive() and not session.alive
+        with pytest.raises(ToyganError, match="server stopped before this control finished"):
+            future.result(DEADLINE)
+        with pytest.raises(ToyganError, match="has stopped"):  # and later ones at once
+            session.control({"action": "step"}, timeout=DEADLINE)
+        assert not session.game.state_is_whole  # cut mid-step: its state is not resumable
+        note = session.save_last()
+        assert "cut short" in note
+        run = tmp_path / "runs" / "live-001"
+        assert History.load(run / "history.npz").status == "interrupted"
+        assert not (run / "checkpoint.pt").exists()
+    finally:
+        release.set()
+        session.close()
+
+
+def test_a_control_whose_asker_gave_up_is_not_carried_out_and_the_worker_lives(tmp_path):
+    session = LiveSession(CONFIG, out=tmp_path / "runs", width=480)
+    try:
+        entered, release = _blocking_step(session)
+        first = session.submit({"action": "step"})
+        assert entered.wait(DEADLINE)
+        second = session.submit({"action": "step"})
+        assert first.cancel() is False  # running: it cannot be taken back, and is answered anyway
+        assert second.cancel() is True  # still queued: it never runs
+        release.set()
+        assert first.result(DEADLINE)["step"] == 1
+        assert session.control({"action": "pause"}, timeout=DEADLINE)["step"] == 1
+        assert session.alive
+    finally:
+        release.set()
+        session.close()
+
+
+def test_a_worker_that_fails_answers_every_control_and_stops_the_server(tmp_path):
+    server = Live(tmp_path)
+    try:
+        def broken():
+            raise RuntimeError("a bug in the worker")
+        server.session._describe = broken  # fails outside any control's own error handling
+        status, body = server.post({"action": "step"})
+        assert status == 503 and "a bug in the worker" in body["error"]
+        server.thread.join(DEADLINE)  # the server stops by itself: no dead worker behind a live page
+        assert not server.thread.is_alive()
+        assert "RuntimeError: a bug in the worker" in server.session.failure
+    finally:
+        server.close()
+
+
+def test_the_command_stops_within_seconds_with_a_slow_control_in_flight(tmp_path):
+    proc, url = _start(tmp_path, "--set", "train.batch_size=65536", "--set", "train.d_steps=100")
+    answers = []
+    try:
+        answers.append(_post(url, {"action": "step"}))  # a first step: the game moved
+        slow = threading.Thread(target=lambda: answers.append(_post(url, {"action": "step"})))
+        slow.start()  # seconds per iteration; the signal lands while it runs, or just after
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=DEADLINE)
+        slow.join(DEADLINE)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "saved to" in out, out + err
+    assert answers[0][0] == 200 and answers[1][0] in (200, 503)  # answered, never a 500
+    assert History.load(tmp_path / "runs" / "live-001" / "history.npz").n_snapshots >= 1
+
+
+def _post(url, payload, headers=JSON):
+    request = urllib.request.Request(url + "api/control", data=json.dumps(payload).encode(),
+                                     method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=DEADLINE) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
+    except (urllib.error.URLError, ConnectionError) as err:  # the server went away first
+        return 503, {"error": str(err)}
+
+
+def test_numbered_saves_never_replace_a_run_whatever_the_folder_holds(tmp_path):
+    out = tmp_path / "runs"
+    for name in ("live-999", "live-0042", "live-abc", "live-١٢"):  # (Arabic digits are no number)
+        (out / name).mkdir(parents=True)
+    (out / "live-999" / "history.npz").write_bytes(b"the class's run")
+    session = LiveSession(CONFIG, out=out, width=480)
+    try:
+        session.control({"action": "step"})
+        first = session.control({"action": "save"})["saved"][-1]
+        session.control({"action": "step"})
+        second = session.control({"action": "save"})["saved"][-1]
+    finally:
+        session.close()
+    assert [Path(first).name, Path(second).name] == ["live-1000", "live-1001"]
+    assert (out / "live-999" / "history.npz").read_bytes() == b"the class's run"
+
+
+def test_a_flood_of_resets_cannot_write_past_the_sessions_budget(tmp_path, monkeypatch):
+    from toygan.live import session as live_session
+
+    session = LiveSession(CONFIG, out=tmp_path / "runs", width=480)
+    try:
+        session.control({"action": "step"})
+        session.control({"action": "reset"})  # saves the moved game first
+        monkeypatch.setattr(live_session, "MAX_SAVED_BYTES", session.saved_bytes)
+        session.control({"action": "step"})
+        with pytest.raises(ToyganError, match="its limit"):
+            session.control({"action": "reset"})  # refused, nothing changed: the game is kept
+        assert session.state()["step"] == 1 and len(list((tmp_path / "runs").iterdir())) == 1
+    finally:
+        session.close()
+
+
+REFUSED = [  # (headers, path, method): a browser page of another site, or a rebinding name
+    ({"Content-Type": "text/plain"}, "/api/control", "POST"),
+    ({"Content-Type": "application/x-www-form-urlencoded"}, "/api/control", "POST"),
+    ({"Content-Type": "multipart/form-data; boundary=x"}, "/api/control", "POST"),
+    ({**JSON, "Origin": "http://evil.example"}, "/api/control", "POST"),
+    ({**JSON, "Origin": "null"}, "/api/control", "POST"),
+    ({**JSON, "Origin": "http://127.0.0.1:1"}, "/api/control", "POST"),  # another port: another site
+    ({**JSON, "Host": "evil.example"}, "/api/control", "POST"),
+    ({**JSON, "Host": "127.0.0.1.evil.example:80"}, "/api/control", "POST"),
+    ({"Host": "evil.example:8765"}, "/api/state", "GET"),
+    ({"Host": "evil.example"}, "/", "GET"),
+    ({"Host": "localhost.evil.example"}, "/api/frame.png", "GET"),
+]
+
+
+@pytest.mark.parametrize("headers, path, method", REFUSED)
+def test_the_local_server_obeys_only_its_own_page(live, headers, path, method):
+    data = b'{"set": {"train.lr_d": 0.123}}' if method == "POST" else None
+    request = urllib.request.Request(live.url + path, data=data, method=method, headers=headers)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=DEADLINE)
+    assert refused.value.code in (403, 415)
+    assert len(json.loads(refused.value.read())["error"].splitlines()) == 1
+    assert live.state()["settings"]["train.lr_d"] != 0.123
+
+
+def test_its_own_page_and_clients_without_a_browser_are_obeyed(live):
+    port = live.url.rsplit(":", 1)[1]
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", "127.0.0.1", "LOCALHOST."):
+        own = {**JSON, "Host": host, "Origin": f"http://{host}"}
+        assert live.post({"set": {"train.lr_d": 0.001}}, headers=own)[0] == 200
+    assert live.post({"set": {"train.lr_d": 0.002}}, headers={"Content-Type": "application/json; charset=utf-8"})[0] == 200
+
+
+def test_a_websocket_is_served_only_to_the_servers_own_page(live):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    ws_url = live.url.replace("http://", "ws://") + "/ws"
+    with connect(ws_url, origin=live.url, open_timeout=DEADLINE, proxy=None) as ws:
+        assert ws.recv(timeout=DEADLINE)[:2] == b"\xff\xd8"  # a JPEG frame
+    port = int(live.url.rsplit(":", 1)[1])
+    for url, origin in ((ws_url, "http://evil.example"), (f"ws://evil.example:{port}/ws", None)):
+        with pytest.raises(InvalidStatus) as refused:  # another site's page; a rebinding name
+            connect(url, origin=origin, open_timeout=DEADLINE, proxy=None,
+                    sock=socket.create_connection(("127.0.0.1", port), timeout=DEADLINE))
+        assert refused.value.response.status_code == 403
+
+
+def test_a_shared_server_knows_its_names(tmp_path):
+    from toygan.live.server import _host_allowed, allowed_hosts
+
+    shared = allowed_hosts("0.0.0.0")
+    for host in ("10.1.2.3:8765", "[fe80::1]:8765", f"{socket.gethostname()}:8765", "localhost"):
+        assert _host_allowed(host, shared, shared=True), host
+    assert not _host_allowed("evil.example:8765", shared, shared=True)
+    local = allowed_hosts("127.0.0.1")
+    assert not _host_allowed("10.1.2.3:8765", local, shared=False)  # a loopback server has no other address
+    assert _host_allowed("[::1]:8765", local, shared=False)
+
+
+def test_a_client_that_leaves_mid_body_leaves_no_traceback(tmp_path):
+    proc, url = _start(tmp_path)
+    try:
+        host, port = url.split("//")[1].rstrip("/").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=DEADLINE) as conn:
+            conn.sendall(f"POST /api/control HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+                         "Content-Length: 1000\r\n\r\n{\"act".encode())
+        assert _post(url, {"action": "step"})[0] == 200  # served on, and the request above was answered
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=DEADLINE)
+    assert proc.returncode == 0 and "Traceback" not in err and "ClientDisconnect" not in err, err

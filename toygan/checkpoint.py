@@ -46,7 +46,7 @@ def save_run(game: Game, run_dir: Path) -> Path:
     if run_dir.exists() and not run_dir.is_dir():
         raise ToyganError(f"{str(run_dir)!r}: exists and is not a folder")
     history = game.history
-    payload = {"format_version": CHECKPOINT_VERSION, "state": game.state()} if game._whole else None
+    payload = {"format_version": CHECKPOINT_VERSION, "state": game.state()} if game.state_is_whole else None
     # a Ctrl-C or SIGTERM now waits for the folder to be written: never half a run. Every file is
     # written beside its name first and renamed into place only once all are written, so a write
     # that fails (a full disk) leaves the previous save whole, and the game can be saved again.

@@ -515,7 +515,7 @@ def cmd_live(args: argparse.Namespace) -> int:
         if not args.no_browser:
             _open_browser(url)
 
-    server = LiveServer(make_app(session, token, on_ready=ready))
+    server = LiveServer(make_app(session, token, on_ready=ready, host=args.host))
     try:
         server.run(sockets=[sock])
     finally:
@@ -523,12 +523,15 @@ def cmd_live(args: argparse.Namespace) -> int:
         # the last save runs to its end whatever signal comes now: the game is what was shown
         previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOP_SIGNALS}
         try:
+            session.stop()  # within seconds, a slow control in flight cut short
+            if session.failure:
+                print(f"toygan: error: the live session stopped: {session.failure}", file=sys.stderr)
             saved = _save_session(session)
             session.close()
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-    return 0 if saved else EXIT_DIVERGED
+    return 0 if saved and not session.failure else EXIT_DIVERGED
 
 
 def _live_out(out: Path) -> Path:
@@ -547,10 +550,10 @@ def _live_out(out: Path) -> Path:
 
 def _save_session(session) -> bool:
     """Save the session's game if it moved since its last save; False if that failed (said)."""
-    if not session.unsaved:
-        return True
     try:
-        print(f"toygan live: {session.control({'action': 'save'})['note']}", flush=True)
+        note = session.save_last()
+        if note:
+            print(f"toygan live: {note}", flush=True)
         return True
     except ToyganError as err:
         print(f"toygan: error: could not save the session: {err}", file=sys.stderr)

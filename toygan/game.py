@@ -426,6 +426,18 @@ class Game:
                 self._whole = False
         return self.history
 
+    def interrupt(self, message: str, *, whole: bool = True) -> None:
+        """Mark the game as stopped from outside its own loop (a server shutting down, a
+        command's second Ctrl-C): ``message`` says why; ``whole=False`` when a step was cut
+        short, so that its state, no longer consistent, is not saved as a checkpoint."""
+        self._stopped = self._stopped or message
+        self._whole = self._whole and whole
+
+    @property
+    def state_is_whole(self) -> bool:
+        """Whether the game's state can be saved and resumed (no step was cut short)."""
+        return self._whole
+
     # --- steering ---
 
     def update(self, changes: Mapping[str, Any]) -> None:

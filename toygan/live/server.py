@@ -11,6 +11,17 @@ uvicorn.
 Who may steer: the server listens on 127.0.0.1 unless told otherwise. Bound to any other address
 (students' machines can reach it), controls need the token the server prints in the teacher's URL;
 watching (the page, the frames, the state) needs none.
+
+What it obeys, even on 127.0.0.1, where any web page the teacher has open can send it requests:
+- a ``Host`` header naming this server (a loopback name or address, the host it was started on, or,
+  shared, one of this machine's names or any IP address): a page whose own name was made to point
+  at 127.0.0.1 (DNS rebinding) is refused, on every route;
+- a control only as ``Content-Type: application/json``, which a browser never sends across origins
+  without asking first (a CORS preflight this server does not answer), and never with an ``Origin``
+  other than the server's own;
+- a WebSocket only from the server's own page (its ``Origin``).
+Clients that are not browsers send no ``Origin`` and are let through on the Host check alone (and
+the token, when shared). See docs/reliability.md, "The live server's threat model".
 """
 
 from __future__ import annotations
@@ -30,7 +41,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -40,7 +51,7 @@ from toygan.live.session import LiveSession
 from toygan.live.view import encode
 from toygan.signals import STOP_SIGNALS
 
-__all__ = ["make_app", "needs_token", "open_socket", "LiveServer"]
+__all__ = ["make_app", "needs_token", "allowed_hosts", "open_socket", "LiveServer"]
 
 MAX_BODY = 64 * 1024  # a control is a few hundred bytes
 """The signals that stop the server cleanly (and that its last save holds off)."""
@@ -56,32 +67,95 @@ def needs_token(host: str) -> bool:
         return True
 
 
+def allowed_hosts(host: str) -> frozenset[str]:
+    """The names a request's ``Host`` may give for a server started on ``host`` (IP addresses are
+    judged by ``_host_allowed``): the loopback names, ``host`` itself and, on any address but the
+    loopback ones, this machine's names."""
+    names = {"localhost", host.lower().rstrip(".")}
+    if needs_token(host):
+        names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
+    return frozenset(names)
+
+
+def _host_allowed(header: str, names: frozenset[str], shared: bool) -> bool:
+    """Whether a ``Host`` header (``name``, ``name:port``, ``[v6]:port``) names this server: one of
+    ``names``, a loopback address, or, ``shared``, any IP address (a rebinding attack needs a name)."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        name = header[1:header.find("]")] if "]" in header else ""
+    else:
+        name = header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+    name = name.rstrip(".")
+    if name in names:
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return address.is_loopback or shared
+
+
+def _origin_allowed(origin: str | None, host: str) -> bool:
+    """A browser's ``Origin`` must be the server's own page (``http(s)://`` and its ``Host``); a
+    request without one comes from no web page."""
+    if origin is None:
+        return True
+    scheme, _, netloc = origin.strip().lower().partition("://")
+    return scheme in ("http", "https") and netloc == host.strip().lower()
+
+
 def make_app(session: LiveSession, token: str | None,
-             on_ready: Callable[[], None] | None = None) -> Starlette:
+             on_ready: Callable[[], None] | None = None, host: str = "127.0.0.1") -> Starlette:
     """The web app over ``session``; ``token``: what a control must carry (``X-Toygan-Token``
     header or ``token`` query parameter), or None for none; ``on_ready()`` is called once the
-    server is up (the readiness signal: the CLI prints the URL then)."""
+    server is up (the readiness signal: the CLI prints the URL then); ``host``: the address the
+    server was started on (it decides which ``Host`` headers are this server's)."""
     page = resources.files("toygan.live").joinpath("page.html").read_text(encoding="utf-8")
+    names, shared = allowed_hosts(host), needs_token(host)
 
-    def allowed(request: Request) -> bool:
-        given = request.headers.get("x-toygan-token") or request.query_params.get("token") or ""
-        return token is None or secrets.compare_digest(given.encode(), token.encode())
+    def refusal(headers, query, *, page_only: bool = False, steers: bool = False) -> tuple[int, str] | None:
+        """Why a request is refused (status, one line), or None to serve it: ``page_only`` for
+        what only the server's own page may open, ``steers`` for a control."""
+        given_host = headers.get("host", "")
+        if not _host_allowed(given_host, names, shared):
+            return 403, (f"Host {given_host[:80]!r} is not this server's name: open it as http://127.0.0.1 "
+                         "or by the address it printed")
+        if not (page_only or steers):
+            return None
+        if not _origin_allowed(headers.get("origin"), given_host):
+            return 403, f"a request from another site ({headers.get('origin', '')[:80]!r}) is refused"
+        if not steers:
+            return None
+        if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            return 415, (f"Content-Type {headers.get('content-type', '')[:80]!r}: a control is sent as "
+                         "application/json")
+        given = headers.get("x-toygan-token") or query.get("token") or ""
+        if token is not None and not secrets.compare_digest(given.encode(), token.encode()):
+            return 403, ("this server is shared: controls need the teacher's token (the URL it printed "
+                         "at start)")
+        return None
 
-    async def index(request: Request) -> HTMLResponse:
-        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+    def refused(request: Request, **kw) -> JSONResponse | None:
+        why = refusal(request.headers, request.query_params, **kw)
+        return None if why is None else JSONResponse({"error": why[1]}, status_code=why[0])
+
+    async def index(request: Request) -> Response:
+        return refused(request) or HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
     async def state(request: Request) -> JSONResponse:
-        return JSONResponse(session.state(), headers={"Cache-Control": "no-store"})
+        return refused(request) or JSONResponse(session.state(),
+                                                              headers={"Cache-Control": "no-store"})
 
     async def frame_png(request: Request) -> Response:
+        if (no := refused(request)) is not None:
+            return no
         rgb = session.rgb
         png = await run_in_threadpool(encode, rgb, "png")
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
-    async def control(request: Request) -> JSONResponse:
-        if not allowed(request):
-            return JSONResponse({"error": "this server is shared: controls need the teacher's token "
-                                          "(the URL it printed at start)"}, status_code=403)
+    async def control(request: Request) -> Response:
+        if (no := refused(request, steers=True)) is not None:
+            return no
         try:
             body = await _body(request)
             try:
@@ -89,11 +163,17 @@ def make_app(session: LiveSession, token: str | None,
             except (ValueError, UnicodeDecodeError, RecursionError) as err:
                 raise ToyganError(f"the body is not JSON that fits a control ({first_line(err)})") from None
             new_state = await asyncio.wrap_future(session.submit(payload))
+        except ClientDisconnect:  # the asker left mid-body: nothing to answer, nothing changed
+            return Response(status_code=400)
         except ToyganError as err:
-            return JSONResponse({"error": str(err)}, status_code=400)
+            return JSONResponse({"error": str(err)}, status_code=400 if session.alive else 503)
         return JSONResponse(new_state)
 
     async def stream(websocket: WebSocket) -> None:
+        why = refusal(websocket.headers, websocket.query_params, page_only=True)
+        if why is not None:  # refused before the handshake: the browser sees a 403
+            await websocket.close(code=1008, reason=why[1][:120])
+            return
         await websocket.accept()
         loop = asyncio.get_running_loop()
         fresh = asyncio.Event()
@@ -139,6 +219,7 @@ def make_app(session: LiveSession, token: str | None,
     stopping = asyncio.Event()
     app.state.stopping = stopping  # set by LiveServer as it shuts down: streams end at once
     app.state.on_ready = on_ready
+    app.state.session = session
     return app
 
 
@@ -189,8 +270,15 @@ class LiveServer(uvicorn.Server):
         if self.started and self.app.state.on_ready is not None:
             self.app.state.on_ready()
 
+    async def on_tick(self, counter: int) -> bool:
+        # a session whose worker failed is served no longer: the command says why and saves
+        return await super().on_tick(counter) or not self.app.state.session.alive
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self.app.state.stopping.set()
+        # the session stops first (a control in flight is cut short within seconds), so that its
+        # request is answered, with the reason, before the connections close
+        await asyncio.to_thread(self.app.state.session.stop)
         # a browser that does not answer the close within the graceful timeout is dropped; that
         # is how a server stops, not an error worth a traceback in the teacher's terminal
         logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)

@@ -4,17 +4,25 @@ Everything that touches the game runs on the worker, in order: controls are queu
 there (``submit``), and while playing the worker runs ``speed`` iterations, draws a frame and
 publishes it, at most ``MAX_FPS`` times a second. Readers (the web server) take the latest frame
 and state without waiting. A control that fails changes nothing and is answered with the error.
+
+Stopping never waits on the game: ``stop`` gives the control in flight a moment to finish, then
+cuts it short (the game is then kept as far as it went, its history without a checkpoint), and
+``save_last`` saves what the class saw from the calling thread. A worker that fails is reported
+(``failure``) and answers every waiting control; it never leaves a control unanswered.
 """
 
 from __future__ import annotations
 
+import ctypes
+import contextlib
 import functools
 import math
+import shutil
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +52,13 @@ LIVE_KEYS = frozenset({"live.speed", "live.panels", "live.width"})
 pixels (wider is sharper on a projector, and costs frames per second)."""
 WIDTHS = (960, 1280, 1600, 1920)
 METRICS = ("d_real", "d_fake", "jsd", "modes_captured", "d_star_gap")
+GRACE = 1.5
+"""Seconds ``stop`` lets a control in flight finish before cutting it short (and again for the
+cut to land: one torch operation)."""
+MAX_SAVED_BYTES = 2 * 1024**3
+"""What one session may write (its saves, a reset's included): a flood of resets cannot fill a disk."""
+MIN_FREE_BYTES = 256 * 1024**2
+"""Room a save leaves on the disk."""
 
 
 @functools.cache
@@ -70,6 +85,11 @@ def live_targets() -> dict[str, dict[str, Any]]:
 class _Control:
     payload: Any
     future: Future
+
+
+class _Cut(BaseException):
+    """Raised inside the worker by ``stop`` to cut short a control that does not end in time;
+    a BaseException so that no ``except Exception`` on the way holds it."""
 
 
 ACTIONS: dict[str, Callable[[LiveSession], str]] = {
@@ -112,7 +132,15 @@ class LiveSession:
         self._metrics: dict = dict.fromkeys(METRICS)
         self._queue: queue.Queue[_Control | None] = queue.Queue()
         self._listeners: list[Callable[[], None]] = []
-        self._lock = threading.Lock()  # guards the listeners list
+        self._lock = threading.Lock()  # guards the listeners list and whether controls are taken
+        self._accepting = True
+        self._uncut = threading.Lock()  # held by a save (never cut in half) and by stop() as it cuts
+        self._cutting = False
+        self._moving = False  # the worker is changing the game: a cut now leaves it inconsistent
+        self._taken: list[_Control] = []  # the controls the worker is carrying out
+        self.failure = ""
+        """Why the worker failed (one line), or empty: the server then stops and says so."""
+        self.saved_bytes = 0
         self._draw(full=True)
         self._thread = threading.Thread(target=self._work, name="toygan-live", daemon=True)
         self._thread.start()
@@ -139,26 +167,92 @@ class LiveSession:
         """Queue a control: ``{"action": NAME}`` or ``{"set": {KEY: VALUE, ...}}``. The future gives
         the new state, or raises ToyganError with one line (nothing was changed)."""
         future: Future = Future()
-        if not self._thread.is_alive():
-            future.set_exception(ToyganError("the live session has stopped"))
-        else:
-            self._queue.put(_Control(payload, future))
+        with self._lock:  # the worker's last act refuses new controls under this lock
+            if self._accepting and self._thread.is_alive():
+                self._queue.put(_Control(payload, future))
+                return future
+        future.set_exception(ToyganError(self._stopped_why()))
         return future
+
+    @property
+    def alive(self) -> bool:
+        """Whether the worker still takes controls."""
+        return self._thread.is_alive() and self._accepting
+
+    def _stopped_why(self) -> str:
+        if self.failure:
+            return f"the live session has stopped: its worker failed ({self.failure})"
+        return "the live session has stopped (the server is shutting down)"
 
     def control(self, payload: Any, timeout: float | None = None) -> dict:
         """``submit`` and wait for the answer."""
         return self.submit(payload).result(timeout)
 
     def close(self) -> None:
-        """Stop the worker (after the control it is running) and release the figure."""
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
+        """``stop`` the worker and release the figure."""
+        self.stop()
         self.view.close()
+
+    def stop(self, grace: float = GRACE) -> None:
+        """Stop the worker from another thread, in about ``2 * grace`` seconds at most: play stops;
+        controls already queued are answered; one still running after ``grace`` seconds is cut
+        short (the game is marked so: its history is whole, its state is not). Idempotent."""
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("stop() is called from outside the session's worker")
+        self.running = False
+        with self._lock:
+            self._accepting = False
+        self._queue.put(None)
+        self._thread.join(grace)
+        with self._uncut:  # never while a save writes its files
+            self._cutting = True
+            if self._thread.is_alive():
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread.ident),
+                                                           ctypes.py_object(_Cut))
+        self._thread.join(grace)
+
+    def save_last(self) -> str:
+        """After ``stop``: save the game if it changed since its last save, from the calling
+        thread; returns what was saved (empty for nothing), or raises ToyganError."""
+        if self._thread.is_alive():  # stuck in one long operation: what it changes is not kept
+            self.game.interrupt(f"the server stopped during step {self.game.iteration + 1}", whole=False)
+        return self._do_save() if self.unsaved else ""
 
     # --- the worker ---
 
     def _work(self) -> None:
+        why = ""
+        try:
+            self._loop()
+        except _Cut:  # stop() cut the control in flight: keep the game as far as it went
+            why = "the server stopped before this control finished; the game was kept as far as it went"
+            if self._moving:
+                self.game.interrupt(f"the server stopped during step {self.game.iteration + 1}",
+                                    whole=False)
+        except BaseException as err:  # noqa: BLE001 - reported by the server, never a silent death
+            self.failure = f"{type(err).__name__}: {first_line(err)}"
+            self.running = False
+            self.note = f"stopped: {self.failure}"
+            why = self._stopped_why()
+        finally:
+            with self._lock:
+                self._accepting = False
+            self._answer_all(why or self._stopped_why())
+
+    def _answer_all(self, why: str) -> None:
+        """Answer every control taken or queued that has no answer yet, with ``why``."""
+        waiting = list(self._taken)
+        while True:
+            try:
+                waiting.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        for control in waiting:
+            if control is not None and not control.future.done():
+                with _quiet_if_done():
+                    control.future.set_exception(ToyganError(why))
+
+    def _loop(self) -> None:
         while True:
             started = time.perf_counter()
             if self.running:
@@ -173,16 +267,20 @@ class LiveSession:
                     pending.append(self._queue.get_nowait())
             except queue.Empty:
                 pass
-            if None in pending:  # close(): answer what came before it, then stop
+            if None in pending:  # stop(): answer what came before it, then stop
                 pending = pending[:pending.index(None) + 1]
-            answered = [(c, self._apply(c.payload)) for c in pending if c is not None]
+            # a control whose asker gave up (its request was cancelled) is not carried out
+            self._taken = [c for c in pending if c is not None and c.future.set_running_or_notify_cancel()]
+            answered = [(c, self._apply(c.payload)) for c in self._taken]
             if answered:  # answered before the frame is drawn: the change is made, the picture follows
                 self._state = self._describe()
             for control, error in answered:
-                if error is None:
-                    control.future.set_result(self.state())
-                else:
-                    control.future.set_exception(ToyganError(error))
+                with _quiet_if_done():
+                    if error is None:
+                        control.future.set_result(self.state())
+                    else:
+                        control.future.set_exception(ToyganError(error))
+            self._taken = []
             if None in pending:
                 return
             if answered and not self.running:  # while playing, the next frame shows it
@@ -216,14 +314,29 @@ class LiveSession:
         except Exception as err:  # noqa: BLE001 - a control must never kill the session
             return f"{type(err).__name__}: {first_line(err)}"
 
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        """While the worker changes the game (a cut landing here leaves it inconsistent, and
+        ``_moving`` stays set for ``_work`` to see)."""
+        self._moving = True
+        try:
+            yield
+        except _Cut:
+            raise
+        except BaseException:
+            self._moving = False
+            raise
+        self._moving = False
+
     def _play(self) -> None:
         game = self.game
         try:
             for _ in range(self.speed):
                 if not self._queue.empty():  # a control (or close) waits at most one iteration
                     return
-                self._extend()
-                game.step()
+                with self._changing():
+                    self._extend()
+                    game.step()
                 if game.status == "diverged":
                     self.running = False
                     self.note = f"{game.message}; reset to start again"
@@ -260,8 +373,9 @@ class LiveSession:
     def _move(self, move: str, what: str) -> str:
         """One move of the game by hand (``Game.step``, ``d_step`` or ``g_step``); pauses play."""
         self.running = False
-        self._extend()
-        getattr(self.game, move)()
+        with self._changing():
+            self._extend()
+            getattr(self.game, move)()
         # D steps by hand do not advance the step counter: the page counts them instead
         self.d_alone = self.d_alone + 1 if move == "d_step" else 0
         return f"{what} at step {self.game.iteration}"
@@ -288,17 +402,39 @@ class LiveSession:
 
     def _do_save(self) -> str:
         game = self.game
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-            number = 1 + max((int(p.name[5:]) for p in self.out.glob("live-[0-9][0-9][0-9]")
-                              if p.name[5:].isdigit()), default=0)
-            path = game.save(self.out / f"live-{number:03d}")
-        except OSError as err:
-            raise ToyganError(f"out = {str(self.out)!r}: cannot save a run there "
-                              f"({err.strerror or err}); it must be a folder toygan can write") from None
+        with self._uncut:  # a save is never cut in half (stop() waits for it)
+            if self._cutting and threading.current_thread() is self._thread:
+                raise _Cut
+            self._check_room()
+            path = None
+            try:
+                path = _new_folder(self.out)
+                game.save(path)
+            except OSError as err:
+                if path is not None:
+                    with contextlib.suppress(OSError):
+                        path.rmdir()  # the empty folder of a save that wrote nothing
+                raise ToyganError(f"out = {str(self.out)!r}: cannot save a run there "
+                                  f"({err.strerror or err}); it must be a folder toygan can write") from None
+            self.saved_bytes += sum(f.stat().st_size for f in path.iterdir() if f.is_file())
         self.saved.append(str(path))
         self._saved_at = (id(game), game.iteration, len(game.events))
-        return f"saved to {path}: `toygan render {path} --out lecture.gif` animates it"
+        cut = "" if game.state_is_whole else " (its last step was cut short: the history, no checkpoint)"
+        return f"saved to {path}{cut}: `toygan render {path} --out lecture.gif` animates it"
+
+    def _check_room(self) -> None:
+        """Refuse a save past the session's budget or into a nearly full disk, before writing."""
+        if self.saved_bytes >= MAX_SAVED_BYTES:
+            raise ToyganError(f"this session has saved {self.saved_bytes / 1e9:.1f} GB of runs into "
+                              f"{str(self.out)!r}, its limit ({MAX_SAVED_BYTES / 1e9:.1f} GB); nothing "
+                              "was changed: restart toygan live to save more")
+        try:
+            free = shutil.disk_usage(self.out).free
+        except OSError:
+            return  # the save says why it cannot write there
+        if free < MIN_FREE_BYTES:
+            raise ToyganError(f"out = {str(self.out)!r}: {free / 1e6:.0f} MB left on its disk; a save "
+                              f"keeps {MIN_FREE_BYTES / 1e6:.0f} MB free. Nothing was changed: free space first")
 
     @property
     def unsaved(self) -> bool:
@@ -335,7 +471,8 @@ class LiveSession:
             self.running = False
             self.note = f"a new game: the target or the seed changed{self._replace(game)}"
         elif config:
-            self.game.update(config)
+            with self._changing():
+                self.game.update(config)
         self.speed = speed
         if panels is not None:
             self.view.panels = panels
@@ -359,6 +496,27 @@ class LiveSession:
             "saved": list(self.saved), "unsaved": self.unsaved,
             "choices": _choices(),
         }
+
+
+def _new_folder(out: Path) -> Path:
+    """A new, empty ``live-NNN`` folder in ``out``, numbered after the highest there (of any number
+    of digits); made at once, so that no other save, in this process or another, can take it."""
+    out.mkdir(parents=True, exist_ok=True)
+    numbers = [int(p.name[5:]) for p in out.iterdir() if p.name.startswith("live-") and p.name[5:].isdigit()
+               and p.name[5:].isascii()]
+    number = max(numbers, default=0) + 1
+    while True:
+        path = out / f"live-{number:03d}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            number += 1
+
+
+def _quiet_if_done():
+    """A future answered twice (its asker cancelled it meanwhile) is no error of the worker's."""
+    return contextlib.suppress(InvalidStateError)
 
 
 def _with_weight(changes: dict[str, Any], config: Config) -> dict[str, Any]:
