@@ -4,6 +4,7 @@ file drawn and resumed from another folder after the file is gone, ``--force`` a
 never leaving a config beside a history of another run."""
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -238,3 +239,121 @@ def test_other_data_put_into_a_history_or_nan_weights_in_a_checkpoint_are_refuse
     torch.save(payload, "run/checkpoint.pt")
     with pytest.raises(ToyganError, match="the generator's weights hold NaN or inf"):
         Game.load("run")
+
+
+# --- runs never overwrite runs, and a killed save leaves nothing behind (issue 37) ---
+
+@pytest.mark.parametrize("run_dir", [None, 123, b"run", "", "   ", 1.5, ["run"], "a\0b"])
+def test_save_and_load_refuse_what_is_no_folder_path_in_one_line(tmp_path, run_dir):
+    game = Game(tiny_config())
+    for call in (lambda: game.save(run_dir), lambda: Game.load(run_dir)):
+        with pytest.raises(ToyganError) as refused:
+            call()
+        assert len(str(refused.value).splitlines()) == 1
+
+
+def test_save_refuses_a_folder_holding_another_run_unless_told_to_replace_it(tmp_path):
+    first, second = Game(tiny_config()), Game(tiny_config(**{"train.seed": 1}))
+    first.step()
+    first.save(tmp_path / "run")
+    first.step()
+    first.save(tmp_path / "run")  # its own folder: saved again
+    before = (tmp_path / "run" / HISTORY_FILE).read_bytes()
+    with pytest.raises(ToyganError, match="holds another run.*replace=True"):
+        second.save(tmp_path / "run")
+    assert (tmp_path / "run" / HISTORY_FILE).read_bytes() == before
+    loaded = Game.load(tmp_path / "run")
+    loaded.step()
+    loaded.save(tmp_path / "run")  # the game loaded from there is that run
+    second.save(tmp_path / "run", replace=True)
+    assert Game.load(tmp_path / "run").config.train.seed == 1
+    (tmp_path / "claimed").mkdir()
+    (tmp_path / "claimed" / CONFIG_FILE).write_text("")  # a config alone is no run
+    second.save(tmp_path / "claimed")
+
+
+def test_save_refuses_a_folder_that_another_process_is_writing(tmp_path):
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    run.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; from toygan import runlock; "
+                               f"runlock.hold({str(run)!r}); print('held', flush=True); sys.stdin.read()"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"  # the readiness signal
+        with pytest.raises(ToyganError, match=f"another toygan process \\(pid {holder.pid}\\)"):
+            Game(tiny_config()).save(run)
+        assert not (run / HISTORY_FILE).exists()
+    finally:
+        holder.communicate("")
+    Game(tiny_config()).save(run)  # free once that process ended
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "link", "socket"])
+def test_a_lock_file_that_is_no_plain_file_is_one_line(tmp_path, capsys, monkeypatch, kind):
+    import os
+    import socket
+
+    run = tmp_path / "run"
+    run.mkdir()
+    lock = run / ".toygan.lock"
+    if kind == "fifo":
+        os.mkfifo(lock)
+    elif kind == "folder":
+        lock.mkdir()
+    elif kind == "link":
+        lock.symlink_to("/dev/null")
+    else:
+        server = socket.socket(socket.AF_UNIX)
+        monkeypatch.chdir(run)  # (a socket's path is short)
+        server.bind(".toygan.lock")
+    err = one_line_error(capsys, ["train", "--preset", "ring", "--out", str(run), "--steps", "5", "--quiet"])
+    assert ".toygan.lock" in err and str(run) in err and ": :" not in err
+    with pytest.raises(ToyganError, match=r"\.toygan\.lock"):
+        Game(tiny_config()).save(run)
+
+
+def test_what_a_killed_save_left_is_cleared_by_the_next_save(tmp_path):
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    script = ("from conftest import tiny_config; from toygan import Game; g = Game(tiny_config())\n"
+              "while True:\n    g.step(); g.save(%r); print('saved', flush=True)\n" % str(run))
+    saver = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                             cwd=Path(__file__).parent)
+    assert saver.stdout.readline() == "saved\n"
+    saver.kill()  # kill -9 at some moment of a save: whatever it left, the next writer clears
+    saver.wait()
+    for name in (".history.npz.partial-abcd1234.npz", ".checkpoint.pt.partial-x.pt", ".config.a1b2c3d4.toml"):
+        (run / name).write_bytes(b"left by a writer killed mid-save")  # (this and toygan 0.2's names)
+    (run / ".history.keep-me.npz").write_bytes(b"not ours")
+    game = Game.load(run)
+    game.step()
+    game.save(run)
+    left = sorted(p.name for p in run.iterdir() if p.name.startswith("."))
+    assert left == [".history.keep-me.npz", ".toygan.lock"]
+
+
+def test_a_failed_save_says_what_the_folder_keeps_and_a_new_run_leaves_no_lone_config(tmp_path, capsys,
+                                                                                      monkeypatch):
+    import errno
+
+    from toygan import checkpoint
+
+    def full_disk(obj, f):
+        raise OSError(errno.ENOSPC, "No space left on device", str(f))
+
+    monkeypatch.setattr(checkpoint.torch, "save", full_disk)
+    err = one_line_error(capsys, ["train", "--preset", "ring", "--out", str(tmp_path / "r"), "--steps", "5",
+                                  "--quiet"])
+    assert "No space left on device" in err and "nothing of it was kept" in err
+    assert not (tmp_path / "r" / CONFIG_FILE).exists()
+    game = Game(tiny_config())
+    monkeypatch.undo()
+    game.save(tmp_path / "s")
+    monkeypatch.setattr(checkpoint.torch, "save", full_disk)
+    with pytest.raises(OSError, match="the folder holds config.toml, history.npz, checkpoint.pt, as before"):
+        game.save(tmp_path / "s")

@@ -6,9 +6,25 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from glob import escape as glob_escape
 from pathlib import Path
 
-__all__ = ["atomic_path"]
+__all__ = ["atomic_path", "PARTIAL", "leftovers"]
+
+PARTIAL = ".partial-"
+"""What marks a file being written: ``.NAME.partial-XXXXXXXX.SUFFIX`` beside ``NAME``."""
+
+
+def leftovers(path: str | Path) -> list[Path]:
+    """The unfinished files of ``path`` that a killed writer left beside it (this module's, and
+    those of toygan 0.2, ``.STEM.XXXXXXXX.SUFFIX``); only the folder's one writer may remove them."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        return []
+    found = list(path.parent.glob(f".{glob_escape(path.name)}{PARTIAL}*"))
+    found += [p for p in path.parent.glob(f".{glob_escape(path.stem)}.????????{glob_escape(path.suffix)}")
+              if p.name[len(path.stem) + 2:-len(path.suffix) or None].replace("_", "").isalnum()]
+    return [p for p in found if p.is_file() and not p.is_symlink()]
 
 
 @contextmanager
@@ -18,7 +34,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     while writing (a full disk) names ``path``, not the temporary file; the old file stays."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    # named for what it will be and as unfinished, so that nothing mistakes it for the file
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{PARTIAL}", suffix=path.suffix)
     os.close(fd)
     umask = os.umask(0)
     os.umask(umask)

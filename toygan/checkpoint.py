@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
 
-from toygan.atomic import atomic_path
+from toygan import runlock
+from toygan.atomic import atomic_path, leftovers
 from toygan.config import Config
 from toygan.data import stored_files
 from toygan.errors import ToyganError, first_line
@@ -37,28 +39,64 @@ CHECKPOINT_VERSION = 2  # version 1 (toygan 0.2) held the history inside; it liv
 CONFIG_FILE, HISTORY_FILE, CHECKPOINT_FILE = "config.toml", "history.npz", "checkpoint.pt"
 
 
-def save_run(game: Game, run_dir: Path) -> Path:
+RUN_FILES = (CONFIG_FILE, HISTORY_FILE, CHECKPOINT_FILE)
+
+
+def run_folder(value: object, name: str = "run_dir") -> Path:
+    """``value`` as a run folder's path, or a ToyganError: a non-empty ``str`` or ``os.PathLike``."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise ToyganError(f"{name} = {value!r}: give a folder path (a non-empty str or pathlib.Path)")
+    return Path(value)
+
+
+def holds_run(folder: Path) -> bool:
+    """Whether ``folder`` holds a run (its history or checkpoint; a config alone is no run)."""
+    return (folder / HISTORY_FILE).exists() or (folder / CHECKPOINT_FILE).exists()
+
+
+def save_run(game: Game, run_dir: Path, *, replace: bool = False) -> Path:
     """Write the game into ``run_dir`` (see the module docstring); a game whose last step was cut
-    short (a second Ctrl-C) has no whole state, so its folder keeps no checkpoint."""
-    if not isinstance(run_dir, str | Path):
-        raise ToyganError(f"run_dir = {run_dir!r}: give a folder path")
-    run_dir = Path(run_dir)
+    short (a second Ctrl-C) has no whole state, so its folder keeps no checkpoint. A folder that
+    holds another run is refused unless ``replace``; one another process is writing, always."""
+    run_dir = run_folder(run_dir)
     if run_dir.exists() and not run_dir.is_dir():
         raise ToyganError(f"{str(run_dir)!r}: exists and is not a folder")
+    if type(replace) is not bool:
+        raise ToyganError(f"replace = {replace!r}: True or False")
     history = game.history
     payload = {"format_version": CHECKPOINT_VERSION, "state": game.state()} if game.state_is_whole else None
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with runlock.holding(run_dir):
+        if holds_run(run_dir) and not replace and run_dir.resolve() != game.folder:
+            raise ToyganError(f"{str(run_dir)!r} holds another run; save into a new folder, or pass "
+                              "replace=True to replace it")
+        for name in RUN_FILES:  # what a writer killed mid-save left: only this folder's writer is here
+            for partial in leftovers(run_dir / name):
+                partial.unlink(missing_ok=True)
+        try:
+            _write(run_dir, game, history, payload)
+        except OSError as err:
+            kept = [name for name in RUN_FILES if (run_dir / name).exists()]
+            raise OSError(err.errno, f"{err.strerror or err}; nothing of this save was kept (the folder "
+                          f"holds {', '.join(kept) if kept else 'no run files'}, as before)",
+                          err.filename or str(run_dir)) from None
+    game.folder = run_dir.resolve()
+    return run_dir
+
+
+def _write(run_dir: Path, game: Game, history: History, payload: dict | None) -> None:
     # a Ctrl-C or SIGTERM now waits for the folder to be written: never half a run. Every file is
     # written beside its name first and renamed into place only once all are written, so a write
     # that fails (a full disk) leaves the previous save whole, and the game can be saved again.
     with deferred(), contextlib.ExitStack() as staged:
-        run_dir.mkdir(parents=True, exist_ok=True)
         game.config.save(staged.enter_context(atomic_path(run_dir / CONFIG_FILE)))
         history.save(staged.enter_context(atomic_path(run_dir / HISTORY_FILE)))
         if payload is not None:
             torch.save(payload, staged.enter_context(atomic_path(run_dir / CHECKPOINT_FILE)))
         elif (run_dir / CHECKPOINT_FILE).exists():
             (run_dir / CHECKPOINT_FILE).unlink()  # it belongs to an earlier step
-    return run_dir
 
 
 def read_state(path: Path) -> dict:
@@ -89,9 +127,9 @@ def read_state(path: Path) -> dict:
 def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = None,
              discriminator: nn.Module | None = None) -> Game:
     """The game saved in ``run_dir``, ready to go on; see ``Game.load``."""
-    if not isinstance(run_dir, str | Path) or not Path(run_dir).is_dir():
+    run_dir = run_folder(run_dir)
+    if not run_dir.is_dir():
         raise ToyganError(f"{str(run_dir)!r}: not a folder holding a toygan run")
-    run_dir = Path(run_dir)
     if not (run_dir / CHECKPOINT_FILE).is_file():
         why = ("its last step was cut short, so only the history was kept"
                if (run_dir / HISTORY_FILE).is_file() else "no toygan run there")
@@ -139,6 +177,7 @@ def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = No
     except (KeyError, RuntimeError, ValueError, TypeError, AttributeError, IndexError, OverflowError) as err:
         raise ToyganError(f"{str(run_dir)!r}: the saved state does not fit this game "
                           f"({_gist(err)})") from None
+    game.folder = run_dir.resolve()
     return game
 
 

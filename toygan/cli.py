@@ -106,8 +106,8 @@ def _train_and_save(game, out: Path, args: argparse.Namespace) -> tuple[History,
         try:
             game.run(progress=not args.quiet)
         except KeyboardInterrupt:  # a second Ctrl-C after the loop had stopped: its state is whole
-            game._stopped = game._stopped or f"training interrupted at step {game.iteration}"
-    game.save(out)
+            game.interrupt(f"training interrupted at step {game.iteration}")
+    _save(game, out)
     history = game.history
     status = 0
     if history.status == "diverged":
@@ -126,6 +126,22 @@ def _train_and_save(game, out: Path, args: argparse.Namespace) -> tuple[History,
         files.append(str(out / CHECKPOINT_FILE))
     _say(args, f"{done} {time.perf_counter() - start:.1f} s; saved {', '.join(files[:-1])} and {files[-1]}")
     return history, status
+
+
+def _save(game, out: Path) -> None:
+    """Save the run; if that fails (a full disk), a new run's config.toml, written at its start,
+    is removed too: a folder never looks like a run that is not there."""
+    from toygan.checkpoint import holds_run
+
+    try:
+        game.save(out)
+    except OSError as err:
+        if holds_run(out):  # --resume: the previous save stands, as the error says
+            raise
+        (out / CONFIG_FILE).unlink(missing_ok=True)
+        why = os.strerror(err.errno) if err.errno else str(err)
+        raise OSError(err.errno, f"{why}; the run could not be saved and nothing of it was kept "
+                      f"(the config.toml written at its start was removed)", err.filename) from None
 
 
 def _count(n: int, noun: str) -> str:

@@ -134,6 +134,9 @@ class Game:
             self._diverged = ""
             self._stopped = ""
             self._whole = True  # False once a step was cut short: the state is then not resumable
+            self.folder: Path | None = None
+            """The run folder this game was loaded from or last saved to (its own: ``save`` may
+            write there again)."""
             with self.evaluating():
                 if not self.recorder.record(self, self._sum_d, self._sum_g):
                     raise ToyganError(
@@ -664,12 +667,20 @@ class Game:
         self.events = [dict(e) for e in state["events"]]
         self._diverged, self._stopped = state["diverged"], state["stopped"]
 
-    def save(self, run_dir: str | Path) -> Path:
+    def save(self, run_dir: str | Path, *, replace: bool = False) -> Path:
         """Write ``config.toml`` (the current settings), ``history.npz`` and, unless a step was cut
-        short, ``checkpoint.pt`` (the state) into ``run_dir``; returns the folder."""
+        short, ``checkpoint.pt`` (the state) into ``run_dir``; returns the folder.
+
+        Raises:
+            ToyganError: for a folder that holds another run (this game's own, loaded from or
+                saved to before, is written again; ``replace=True`` replaces another), or that
+                another toygan process is writing.
+            OSError: if the files cannot be written (a full disk): the folder keeps its previous
+                save whole, and the error says what it holds.
+        """
         from toygan.checkpoint import save_run
 
-        return save_run(self, Path(run_dir))
+        return save_run(self, run_dir, replace=replace)
 
     @classmethod
     def load(cls, run_dir: str | Path, *, generator: nn.Module | None = None,
@@ -682,7 +693,7 @@ class Game:
         """
         from toygan.checkpoint import load_run
 
-        return load_run(cls, Path(run_dir), generator=generator, discriminator=discriminator)
+        return load_run(cls, run_dir, generator=generator, discriminator=discriminator)
 
 
 def _param_count(net: Any) -> int | None:
