@@ -28,7 +28,7 @@ from toygan.render.writers import STILL_FORMATS
 from toygan.signals import STOP_SIGNALS
 from toygan.sweep.backends import BACKENDS
 from toygan.sweep.spec import SweepSpec
-from toygan.validate import number
+from toygan.validate import number, printable
 
 __all__ = ["main"]
 
@@ -37,7 +37,7 @@ EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
 
 def _say(args: argparse.Namespace, text: str) -> None:
     if not args.quiet:
-        print(text, flush=True)
+        print(printable(text), flush=True)
 
 
 def _set_value(text: str) -> tuple[str, object]:
@@ -111,15 +111,15 @@ def _train_and_save(game, out: Path, args: argparse.Namespace) -> tuple[History,
     history = game.history
     status = 0
     if history.status == "diverged":
-        print(f"toygan: {history.message}", file=sys.stderr)
+        print(printable(f"toygan: {history.message}"), file=sys.stderr)
         status = EXIT_DIVERGED
     elif history.status == "interrupted":
         status = EXIT_INTERRUPTED
         if (out / CHECKPOINT_FILE).is_file():
-            print(f"toygan: {history.message}; saved {out / CHECKPOINT_FILE}; continue with: "
-                  f"toygan train --resume {out}", file=sys.stderr)
+            print(printable(f"toygan: {history.message}; saved {out / CHECKPOINT_FILE}; continue with: "
+                            f"toygan train --resume {out}"), file=sys.stderr)
         else:
-            print(f"toygan: {history.message}", file=sys.stderr)
+            print(printable(f"toygan: {history.message}"), file=sys.stderr)
     done = "trained in" if history.status == "completed" else f"{history.status} after"
     files = [str(out / CONFIG_FILE), f"{out / HISTORY_FILE} ({_count(history.n_snapshots, 'snapshot')})"]
     if (out / CHECKPOINT_FILE).is_file():  # none after a step cut short by a second signal
@@ -315,7 +315,7 @@ def cmd_render(args: argparse.Namespace) -> int:
                   max_frames=args.frames, look=_look(args), timing=args.timing,
                   holds=parse_holds(args.hold) if args.hold else None,
                   captions=parse_captions(args.caption))
-    print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
+    print(printable(f"wrote {path} in {time.perf_counter() - start:.1f} s"))
     return 0
 
 
@@ -328,7 +328,7 @@ def cmd_figure(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     path = still(history, out, steps=steps, format=args.format, width=args.width, member=args.member,
                  panels=_panel_list(args.panels) if args.panels else None, look=_look(args))
-    print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
+    print(printable(f"wrote {path} in {time.perf_counter() - start:.1f} s"))
     return 0
 
 
@@ -355,6 +355,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         else:
             columns.append(Column(history, "", int(member or 0)))
     labels = [label.strip() for label in args.labels.split(",")] if args.labels else []
+    if not all(label.isprintable() for label in labels):
+        raise ToyganError(f"--labels {args.labels!r}: holds control characters; give printable text")
     if labels and len(labels) != len(columns):
         raise ToyganError(f"--labels {args.labels!r}: {len(labels)} labels for {len(columns)} runs")
     if not args.seeds:
@@ -366,7 +368,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     path = compare(columns, out, panels=_panel_list(args.panels), format=args.format, fps=args.fps,
                    **_frame(args), max_frames=args.frames, look=_look(args),
                    captions=parse_captions(args.caption), overlay=args.overlay)
-    print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
+    print(printable(f"wrote {path} in {time.perf_counter() - start:.1f} s"))
     return 0
 
 
@@ -378,7 +380,7 @@ def cmd_dirac(args: argparse.Namespace) -> int:
     path = render_dirac(args.out, runs, steps=args.steps, lr=args.lr, theta0=args.theta0,
                         psi0=args.psi0, format=args.format, fps=args.fps, **_frame(args),
                         max_frames=args.frames, look=_look(args))
-    print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
+    print(printable(f"wrote {path} in {time.perf_counter() - start:.1f} s"))
     return 0
 
 
@@ -420,7 +422,7 @@ def cmd_animations(args: argparse.Namespace) -> int:
     if args.action == "list":
         for r in recipes:
             if r.name in chosen:
-                print(f"{r.name:<28} {r.title}")
+                print(printable(f"{r.name:<28} {r.title}"))
         return 0
     _check_jobs(args.jobs)
     if args.size is not None:
@@ -569,7 +571,7 @@ def _save_session(session) -> bool:
     try:
         note = session.save_last()
         if note:
-            print(f"toygan live: {note}", flush=True)
+            print(printable(f"toygan live: {note}"), flush=True)
         return True
     except ToyganError as err:
         print(f"toygan: error: could not save the session: {err}", file=sys.stderr)
@@ -669,7 +671,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with its errors on one line like every other bad-input message (no usage block)."""
 
     def error(self, message: str):
-        self.exit(EXIT_BAD_INPUT, f"toygan: error: {message} (see {self.prog} --help)\n")
+        self.exit(EXIT_BAD_INPUT, f"toygan: error: {printable(message)} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -948,8 +950,47 @@ def _recipes_folder(recipes: str | None) -> Path:
     return folder
 
 
+_API_NAMES = {  # the library's argument → the option that sets it, for the commands that have it
+    "max_frames": "--frames", "fps": "--fps", "width": "--width", "dpi": "--dpi", "cmap": "--cmap",
+    "size": "--size", "member": "--member", "panels": "--panels", "steps": "--steps", "step": "--steps",
+    "lr": "--lr", "theta0": "--theta0", "psi0": "--psi0", "scheme": "--runs", "gamma": "--runs",
+    "live.speed": "--speed", "live.width": "--width", "live.panels": "--panels", "format": "--format",
+}
+
+
+def _as_flags(message: str, args: argparse.Namespace, argv: list[str]) -> str:
+    """A library's message about its argument (``max_frames = 1: ...``) said of the option that
+    set it, with the value as the user wrote it (``--frames 1: ...``)."""
+    for said, flag in (("panel ", "--panels"), ("output ", "--out")):
+        if message.startswith(said) and hasattr(args, flag[2:]):
+            return f"{flag}: {message}"
+    name, sep, rest = message.partition(" = ")
+    flag = _API_NAMES.get(name)
+    if not sep or flag is None or not hasattr(args, flag[2:]):
+        return message
+    value, colon, why = rest.partition(": ")
+    given = [a.split("=", 1)[1] if "=" in a else argv[i + 1] for i, a in enumerate(argv)
+             if (a == flag and i + 1 < len(argv)) or a.startswith(flag + "=")]
+    if given and colon and flag != "--runs":  # (--runs holds several values: name the option only)
+        return f"{flag} {given[-1]}: {why}"
+    return f"{flag}: {name} = {rest}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``toygan`` command; returns the exit status."""
+    """Entry point of the ``toygan`` command; returns the exit status. Warnings (NumPy's, say)
+    are held back while it runs: after an error, its one line is all that is printed."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    with warnings.catch_warnings(record=True) as held:
+        warnings.simplefilter("default")
+        status = _run(argv)
+    if status != EXIT_BAD_INPUT:
+        for w in held:
+            sys.stderr.write(printable(warnings.formatwarning(w.message, w.category, w.filename, w.lineno,
+                                                              w.line)))
+    return status
+
+
+def _run(argv: list[str]) -> int:
     try:
         args = _parser().parse_args(argv)
     except SystemExit as done:  # --help, --version, or a bad option (already said on one line)
@@ -960,13 +1001,14 @@ def main(argv: list[str] | None = None) -> int:
             raise ToyganError(f"--out {args.out!r}: name a file or folder to write")
         return args.func(args)
     except ToyganError as err:
-        print(f"toygan: error: {err}", file=sys.stderr)
+        print(f"toygan: error: {printable(_as_flags(str(err), args, argv))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("toygan: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except OSError as err:  # a folder that cannot be written, a full disk
-        print(f"toygan: error: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
+        where = f"{err.filename}: " if err.filename else ""
+        print(printable(f"toygan: error: {where}{err.strerror or err}"), file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

@@ -16,13 +16,13 @@ from typing import Any
 
 import tomli_w
 
-from toygan.data import make_target
+from toygan.data import MIN_WINDOW_SIDE, SMALLEST_BANDWIDTH, WINDOW_REACH, make_target
 from toygan.errors import ToyganError
 from toygan.models import ACTIVATIONS, PRIORS
 from toygan.objectives import OBJECTIVES, REGULARIZERS
 from toygan.optimizers import OPTIMIZERS
 from toygan.updates import UNROLLED_STEPS, UPDATES
-from toygan.validate import choice, integer, number, read_text
+from toygan.validate import choice, integer, number, plain, read_text, shown
 
 __all__ = ["Config", "DataConfig", "FakeConfig", "ModelConfig", "TrainConfig", "RecordConfig"]
 
@@ -41,8 +41,6 @@ GENERATOR_MODES = {"trained": GeneratorMode(network=True, trained=True),
                    "target": GeneratorMode(network=False, trained=False)}
 """Name (``train.generator``) → what makes the fake samples."""
 DEVICES = ("cpu", "cuda", "auto")
-WINDOW_REACH, MIN_WINDOW_SIDE = 1e6, 1e-4
-"""A plot window lies within ±10⁶ and each side is at least 10⁻⁴ long (float32 grids, and plots)."""
 MAX_RECORDING_BYTES = 2 * 2**30
 """The most a run may record, in memory and in its history file (2 GiB)."""
 
@@ -59,6 +57,7 @@ class DataConfig:
     """Keyword arguments of the target's factory, e.g. ``{n_modes = 8, radius = 2.0, std = 0.02}``."""
 
     def __post_init__(self) -> None:
+        _plain_fields(self)
         if not isinstance(self.params, dict):
             raise ToyganError(f"data.params = {self.params!r}: must be a table of target parameters")
         make_target(self.name, self.params)  # raises a ToyganError naming the bad name or value
@@ -75,6 +74,7 @@ class FakeConfig:
     """Keyword arguments of that target's factory."""
 
     def __post_init__(self) -> None:
+        _plain_fields(self)
         if not isinstance(self.params, dict):
             raise ToyganError(f"fake.params = {self.params!r}: must be a table of target parameters")
         if self.name == "" and self.params:
@@ -106,6 +106,7 @@ class ModelConfig:
     """Hidden activation of both networks: relu, leaky_relu, tanh, elu."""
 
     def __post_init__(self) -> None:
+        _plain_fields(self)
         integer("model.noise_dim", self.noise_dim, 1, 1024)
         choice("model.prior", self.prior, PRIORS)
         integer("model.g_width", self.g_width, 1, 4096)
@@ -181,6 +182,7 @@ class TrainConfig:
         return GENERATOR_MODES[self.generator]
 
     def __post_init__(self) -> None:
+        _plain_fields(self)
         integer("train.steps", self.steps, 1, 10**9)
         integer("train.d_steps", self.d_steps, 1, 100)
         integer("train.batch_size", self.batch_size, 1, 65536)
@@ -276,9 +278,10 @@ class RecordConfig:
     ``every``, so that the first steps, where D tilts and G starts to move, have snapshots."""
 
     def __post_init__(self) -> None:
+        _plain_fields(self)
         integer("record.every", self.every, 1, 10**9)
         choice("record.schedule", self.schedule, RECORD_SCHEDULES)
-        integer("record.n_samples", self.n_samples, 1, 100_000)
+        integer("record.n_samples", self.n_samples, 2, 100_000)  # a density estimate needs two
         integer("record.grid_size", self.grid_size, 2, 1024)
         if not isinstance(self.window, list | tuple):  # an empty table or string is no window
             raise ToyganError(f"record.window = {self.window!r}: must be [xmin, xmax, ymin, ymax] "
@@ -297,6 +300,16 @@ class RecordConfig:
         else:
             self.window = []
         self.kde_bandwidth = number("record.kde_bandwidth", self.kde_bandwidth, 0.0, 1e6, open_low=False)
+        if 0 < self.kde_bandwidth < SMALLEST_BANDWIDTH:  # its squared inverse would overflow
+            raise ToyganError(f"record.kde_bandwidth = {shown(self.kde_bandwidth)}: 0 (Scott's rule) or a "
+                              f"number from {SMALLEST_BANDWIDTH:g} to 1e+06")
+
+
+def _plain_fields(section: Any) -> None:
+    """NumPy values (``np.int64(2)``, arrays) in a section made Python's: checked, shown and saved
+    as what they are."""
+    for f in dataclasses.fields(section):
+        setattr(section, f.name, plain(getattr(section, f.name)))
 
 
 _SECTIONS = {"data": DataConfig, "fake": FakeConfig, "model": ModelConfig, "train": TrainConfig,
@@ -305,7 +318,7 @@ _SECTIONS = {"data": DataConfig, "fake": FakeConfig, "model": ModelConfig, "trai
 
 def _section(name: str, cls: type, values: Any) -> Any:
     if not isinstance(values, dict):
-        raise ToyganError(f"[{name}] = {values!r}: must be a table")
+        raise ToyganError(f"[{name}] = {shown(values)}: must be a table")
     allowed = [f.name for f in dataclasses.fields(cls)]
     for key in values:
         if key not in allowed:

@@ -25,7 +25,12 @@ from typing import Any
 import numpy as np
 
 from toygan.errors import ToyganError, first_line
-from toygan.validate import generator, integer, npy_claim, number, sample_size
+from toygan.validate import generator, integer, npy_claim, number, sample_size, shown
+
+WINDOW_REACH, MIN_WINDOW_SIDE = 1e6, 1e-4
+"""A plot window lies within ±10⁶ and each side is at least 10⁻⁴ long (float32 grids, and plots)."""
+SMALLEST_BANDWIDTH = 1e-8
+"""The smallest KDE bandwidth but 0 (Scott's rule): a smaller one's squared inverse overflows."""
 
 __all__ = ["GaussianMixture", "SampleTarget", "ring", "grid", "mixture", "mixture1d", "moons", "circles",
            "swiss_roll", "spiral", "points", "image", "shifted", "TARGETS", "make_target",
@@ -120,7 +125,7 @@ class GaussianMixture:
         hi = (self.means + 4 * self.stds[:, None]).max(axis=0)
         centre, half = (lo + hi) / 2, (hi - lo).max() / 2 * (1 + margin)
         y = centre[1] if self.dim > 1 else centre[0]  # a 1D target repeats its x range as y
-        return (centre[0] - half, centre[0] + half, y - half, y + half)
+        return _plain_floats(centre[0] - half, centre[0] + half, y - half, y + half)
 
     exact = True
 
@@ -159,7 +164,7 @@ def grid(side: int = 5, spacing: float = 2.0, std: float = 0.05) -> GaussianMixt
     The default (5 × 5, spacing 2, σ = 0.05) is the grid of PacGAN (Lin et al. 2018, Sec. 5.1).
     """
     side = integer("side", side, 1, 100)
-    spacing = number("spacing", spacing, 0.0)
+    spacing = number("spacing", spacing, 0.0, WINDOW_REACH)
     std = number("std", std, 0.0)
     ticks = (np.arange(side) - (side - 1) / 2) * spacing
     xx, yy = np.meshgrid(ticks, ticks)
@@ -214,8 +219,17 @@ class SampleTarget:
         from toygan.theory import kde  # theory imports data's siblings only; no cycle at call time
 
         self.name, self._draw = name, draw
+        if bandwidth and bandwidth < SMALLEST_BANDWIDTH:
+            raise ToyganError(f"bandwidth = {shown(bandwidth)}: 0 (Scott's rule) or at least "
+                              f"{SMALLEST_BANDWIDTH:g}")
         self.reference = np.asarray(draw(reference, np.random.default_rng(0)), dtype=np.float64)
-        self.density = kde(self.reference, bandwidth if bandwidth else "scott")
+        if not (np.isfinite(self.reference).all() and np.abs(self.reference).max() <= WINDOW_REACH):
+            raise _Extent(f"its points reach beyond ±{WINDOW_REACH:g} (or are NaN or inf)")
+        try:
+            self.density = kde(self.reference, bandwidth if bandwidth else "scott")
+        except ToyganError as err:  # theory speaks of its own arguments; these come from the target's
+            raise ToyganError(f"bandwidth = {shown(bandwidth)}: the target's points give no density "
+                              f"estimate ({err})") from None
 
     @property
     def dim(self) -> int:
@@ -237,10 +251,18 @@ class SampleTarget:
         """A square window around the reference sample (its 0.5 %–99.5 % range), plus a margin."""
         lo, hi = np.percentile(self.reference, [0.5, 99.5], axis=0)
         centre, half = (lo + hi) / 2, (hi - lo).max() / 2 * (1 + margin) + 3 * self.density.bandwidth
-        return (centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half)
+        return _plain_floats(centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half)
 
     def __repr__(self) -> str:
         return f"SampleTarget(name={self.name!r}, KDE bandwidth={self.density.bandwidth:.3g})"
+
+
+class _Extent(ToyganError):
+    """A target whose parameters put it where toygan cannot draw it (said of all its parameters)."""
+
+
+def _plain_floats(*values: Any) -> tuple[float, ...]:
+    return tuple(float(v) for v in values)
 
 
 def _seed(rng: np.random.Generator) -> int:
@@ -330,8 +352,13 @@ def _read_points(path: str) -> np.ndarray:
         else:
             text = content.decode("utf-8").splitlines()
             delimiter = "," if Path(path).suffix.lower() == ".csv" else None
+            rows = [line for line in text if line.strip()]
+            if not rows or (len(rows) == 1 and not _numeric_row(rows[0], delimiter)):  # a header alone
+                raise ToyganError(f"path = {path!r}: holds no points (a file of rows x,y is needed)")
             skip = 1 if text and not _numeric_row(text[0], delimiter) else 0  # a header line
             data = np.loadtxt(text, delimiter=delimiter, skiprows=skip, ndmin=2)
+    except ToyganError:
+        raise
     except (OSError, ValueError, EOFError, UnicodeDecodeError) as err:
         raise ToyganError(f"path = {path!r}: cannot be read as points ({first_line(err)})") from None
     if data.dtype.kind not in "iuf":  # complex parts or booleans would be dropped or coerced
@@ -507,9 +534,27 @@ def make_target(name: str, params: dict[str, Any] | None = None) -> GaussianMixt
     for key in params:
         if key not in allowed:
             raise ToyganError(f"data.params.{key}: unknown parameter of {name!r}; allowed: {allowed}")
-    try:
-        return factory(**params)
-    except ToyganError as err:
-        raise ToyganError(f"data.params.{err}") from None
-    except TypeError as err:  # e.g. a string where a list of numbers belongs
-        raise ToyganError(f"data.params of {name!r} = {params!r}: {err}") from None
+    # overflows in extreme parameters are not worth a warning: the checks below say what is wrong
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            target = factory(**params)
+        except _Extent as err:
+            raise ToyganError(f"data.params of {name!r} = {shown(params)}: {err}; give the target a "
+                              "scale nearer 1") from None
+        except ToyganError as err:
+            raise ToyganError(f"data.params.{err}") from None
+        except TypeError as err:  # e.g. a string where a list of numbers belongs
+            raise ToyganError(f"data.params of {name!r} = {shown(params)}: {err}") from None
+        _check_extent(target, name, params)
+    return target
+
+
+def _check_extent(target: GaussianMixture | SampleTarget, name: str, params: dict[str, Any]) -> None:
+    """A target must lie where float32 grids and plots can draw it: within ±WINDOW_REACH."""
+    x0, x1, y0, y1 = target.bounds()
+    if all(math.isfinite(v) and abs(v) <= WINDOW_REACH for v in (x0, x1, y0, y1)):
+        return
+    raise ToyganError(f"data.params of {name!r} = {shown(params)}: the target spans x from {x0:.3g} to "
+                      f"{x1:.3g}, y from {y0:.3g} to {y1:.3g}; toygan draws within ±{WINDOW_REACH:g}: "
+                      "give the target a scale nearer 1")

@@ -72,5 +72,6 @@ def mode_coverage(samples: np.ndarray, mixture: GaussianMixture, n_std: float = 
     else:
         p = counts / total
         nonzero = p > 0
-        kl = float((p[nonzero] * np.log(p[nonzero] / mixture.weights[nonzero])).sum())
+        with np.errstate(over="ignore"):  # a weight near 0 with samples there: KL is inf, and says so
+            kl = float((p[nonzero] * np.log(p[nonzero] / mixture.weights[nonzero])).sum())
     return ModeCoverage(int((counts >= min_count).sum()), float(good.mean()), kl, counts)

@@ -61,7 +61,7 @@ from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.render.captions import check_captions, check_shown
 from toygan.render.timing import TIMINGS
-from toygan.validate import choice, integer, number, read_toml
+from toygan.validate import choice, integer, number, read_toml, shown
 
 __all__ = ["Recipe", "Check", "CheckResult", "Kind", "RECIPE_KINDS", "load_recipe", "recipe_paths",
            "measure", "evaluate", "with_seeds", "build", "build_all", "Built", "shown_seed", "kept_histories",
@@ -190,6 +190,9 @@ def _text(table: dict, key: str, where: str) -> str:
     value = table.get(key)
     if not isinstance(value, str) or not value.strip():
         raise ToyganError(f"{where}: recipe.{key} must be a non-empty string")
+    if not all(c.isprintable() or c == "\n" for c in value):
+        raise ToyganError(f"{where}: recipe.{key} = {shown(value)}: holds control characters; give "
+                          "printable text")
     return value.strip()
 
 

@@ -106,11 +106,12 @@ class Recorder:
         cfg, s = game.config, game.streams
         rec, dim, dev = cfg.record, game.dim, game.device
         self.window = tuple(rec.window) if rec.window else game.target.bounds()
-        x0, x1, y0, y1 = np.float32(self.window)
+        with np.errstate(all="ignore"):  # an overflow is what the check below says
+            x0, x1, y0, y1 = np.float32(self.window)
         if not (np.isfinite([x0, x1, y0, y1]).all() and x1 > x0 and y1 > y0):
-            raise ToyganError(f"the target's extent gives the window {self.window}, which float32 "
-                              "cannot resolve; set record.window, or give the target a scale "
-                              "nearer 1 (data.params)")
+            raise ToyganError(f"data.params: the target's extent gives the window "
+                              f"({', '.join(f'{v:.3g}' for v in self.window)}), which float32 cannot "
+                              "resolve; set record.window, or give the target a scale nearer 1")
         self.fixed_noise = s.prior(cfg.model.prior, rec.n_samples, cfg.model.noise_dim,
                                    s.fixed_noise).to(dev)  # (E, N, nz)
         self.fixed_real = s.real(rec.n_samples, game.target, s.eval).to(dev)  # (E, N, d)

@@ -13,16 +13,47 @@ import numpy as np
 from toygan.errors import ToyganError
 
 __all__ = ["integer", "number", "choice", "points", "generator", "sample_size", "read_text", "read_toml",
-           "npy_claim"]
+           "npy_claim", "plain", "shown", "printable"]
+
+
+def plain(value: Any) -> Any:
+    """``value`` with NumPy's numbers and arrays made Python's (``np.int64(2)`` → ``2``, an array →
+    a list), in lists, tuples and tables too: a value is judged, shown and saved as what it is."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, list | tuple):
+        return type(value)(plain(v) for v in value)
+    if isinstance(value, dict):
+        return {plain(k): plain(v) for k, v in value.items()}
+    return value
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    """``value`` in a message as the user wrote it: Python's repr of its plain form (no
+    ``np.float64(…)``), control characters escaped, at most ``limit`` characters."""
+    text = repr(plain(value))
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable (control characters, a terminal's
+    escapes) written as its escape, so that nothing a user gave can drive the terminal; line
+    breaks stay."""
+    return "\n".join("".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
+                     for line in str(text).split("\n"))
 
 
 def integer(where: str, value: Any, minimum: int, maximum: int | None = None) -> int:
-    """``value`` if it is an int (not a bool) in [minimum, maximum], else a ToyganError."""
+    """``value`` as an int if it is an integer (Python's or NumPy's, not a bool) in [minimum,
+    maximum], else a ToyganError."""
+    given, value = value, plain(value)
+    allowed = f"≥ {minimum}" if maximum is None else f"between {minimum} and {maximum}"
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ToyganError(f"{where} = {value!r}: must be an integer ≥ {minimum}")
+        raise ToyganError(f"{where} = {shown(given)}: must be an integer {allowed}")
     if value < minimum or (maximum is not None and value > maximum):
-        allowed = f"≥ {minimum}" if maximum is None else f"between {minimum} and {maximum}"
-        raise ToyganError(f"{where} = {value!r}: must be an integer {allowed}")
+        raise ToyganError(f"{where} = {shown(given)}: must be an integer {allowed}")
     return value
 
 
@@ -30,6 +61,7 @@ def number(where: str, value: Any, low: float, high: float = math.inf, *, open_l
            open_high: bool = False) -> float:
     """``value`` as a float if it is a finite number between ``low`` and ``high`` (open or closed
     ends), else a ToyganError."""
+    given, value = value, plain(value)
     try:  # an int too large for a float (10**400) is not a usable number either
         ok = not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
     except OverflowError:
@@ -39,18 +71,18 @@ def number(where: str, value: Any, low: float, high: float = math.inf, *, open_l
     if not ok:
         lo = f"{'>' if open_low else '≥'} {low:g}"
         hi = "" if math.isinf(high) else f" and {'<' if open_high else '≤'} {high:g}"
-        raise ToyganError(f"{where} = {value!r}: must be a number {lo}{hi}")
+        raise ToyganError(f"{where} = {shown(given)}: must be a number {lo}{hi}")
     return float(value)
 
 
 def choice(where: str, value: Any, allowed: Any) -> None:
     """A ToyganError unless ``value`` is one of ``allowed``."""
     try:
-        known = value in allowed
+        known = plain(value) in allowed
     except TypeError:  # a list or table where a name belongs: not hashable, not a name
         known = False
     if not known:
-        raise ToyganError(f"{where} = {value!r}: unknown; choose one of {sorted(allowed)}")
+        raise ToyganError(f"{where} = {shown(value)}: unknown; choose one of {sorted(allowed)}")
 
 
 def points(x: Any, name: str = "x") -> np.ndarray:

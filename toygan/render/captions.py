@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Mapping
 
 from toygan.errors import ToyganError
-from toygan.validate import integer
+from toygan.validate import integer, shown
 
 __all__ = ["Captions", "check_captions", "caption_at", "check_shown", "step_caption", "parse_captions",
            "CaptionBand", "MAX_CHARS"]
@@ -46,7 +46,11 @@ def check_captions(captions: Mapping | None, where: str = "captions") -> dict[in
         if len(text) > MAX_CHARS:
             raise ToyganError(f"{where}: step {step}: the caption has {len(text)} characters; at "
                               f"most {MAX_CHARS} read in a frame")
-        checked[step] = " ".join(text.split())
+        text = " ".join(text.split())
+        if not text.isprintable():  # a terminal's escapes or a bell: nothing a frame can show
+            raise ToyganError(f"{where}: step {step}: the caption {shown(text)} holds control "
+                              "characters; give printable text")
+        checked[step] = text
     return dict(sorted(checked.items()))
 
 
@@ -61,8 +65,8 @@ def check_shown(captions: Mapping[int, str], last: int, where: str = "caption",
 
 def caption_at(captions: Mapping[int, str], step: int) -> str:
     """The caption showing at ``step``: the last one whose step is ≤ ``step``, else ``""``."""
-    shown = [text for at, text in captions.items() if at <= step]
-    return shown[-1] if shown else ""
+    passed = [text for at, text in captions.items() if at <= step]
+    return passed[-1] if passed else ""
 
 
 def step_caption(step: int, captions: Mapping[int, str]) -> str:
