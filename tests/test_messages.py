@@ -131,3 +131,76 @@ def test_a_refused_numpy_value_is_shown_as_python_writes_it(changes, shown):
     with pytest.raises(ToyganError) as refused:
         Game(tiny_config()).update(changes)
     assert shown in str(refused.value) and "np." not in str(refused.value)
+
+
+# --- every entry point checks its arguments, and what they would cost, before touching them ---
+
+def _discriminators():
+    import torch
+    from torch import nn
+
+    return {
+        "meta device": nn.Linear(2, 1, device="meta"),
+        "complex parameters": nn.Linear(2, 1, dtype=torch.complex64),
+        "complex numpy output": lambda x: np.full(len(x), 0.5 + 0.1j),
+        "complex torch output": lambda x: torch.full((len(x),), 0.5 + 0.1j),
+        "a list of complex": lambda x: [0.5 + 1j] * len(x),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_discriminators()))
+def test_a_discriminator_that_is_no_real_function_is_one_line(kind):
+    from toygan import data
+    from toygan.testing import assert_optimal_discriminator, discriminator_gap
+
+    D = _discriminators()[kind]
+    for check in (assert_optimal_discriminator, discriminator_gap):
+        with pytest.raises(ToyganError) as refused:
+            check(D, data.ring(), data.grid(), n=100)
+        assert len(str(refused.value).splitlines()) == 1
+        assert ("meta" if kind == "meta device" else "complex") in str(refused.value)
+
+
+UNDER_A_LIMIT = """
+import resource, sys
+import numpy as np
+from toygan import Config, Game, data, theory
+from toygan.errors import ToyganError
+from toygan.testing import assert_optimal_discriminator
+vm = [int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmSize")][0]
+resource.setrlimit(resource.RLIMIT_AS, (vm + 2**30, resource.RLIM_INFINITY))  # 1 GiB more to map
+p, q = data.ring(), data.grid()
+for name, work in [
+        ("jsd", lambda: theory.jsd_estimate(p, q, method="monte-carlo", samples=2**26)),
+        ("value", lambda: theory.value_estimate(p, q, lambda x: np.full(len(x), 0.5), samples=2**26)),
+        ("assert", lambda: assert_optimal_discriminator(lambda x: np.full(len(x), 0.5), p, q, n=10**7)),
+        ("game", lambda: Game(Config().replace(**{"train.batch_size": 65536, "model.d_width": 2048})))]:
+    try:
+        work()
+        print(name, "ran")
+    except ToyganError as err:
+        print(name, "refused:", err)
+"""
+
+
+def test_work_that_cannot_fit_under_an_address_space_limit_is_refused_before_it_starts():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", UNDER_A_LIMIT], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["jsd", "value", "assert", "game"]
+    assert all("refused:" in line and "1.0 GiB is available" in line for line in lines), lines
+
+
+def test_the_address_space_limit_counts_in_what_is_available():
+    import subprocess
+    import sys
+
+    script = ("import resource\nfrom toygan.memory import available_bytes\nbefore = available_bytes()\n"
+              "vm = [int(l.split()[1]) * 1024 for l in open('/proc/self/status') if l.startswith('VmSize')][0]\n"
+              "resource.setrlimit(resource.RLIMIT_AS, (vm + 2**29, resource.RLIM_INFINITY))\n"
+              "print(before > 2**29, 0 < available_bytes() <= 2**29)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert done.stdout.split() == ["True", "True"], done.stderr

@@ -10,14 +10,14 @@ one line naming the fields that weigh most, instead of crashing or exhausting th
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from toygan.config import Config
 from toygan.errors import ToyganError
+from toygan.memory import gib_text, available_bytes, check_bytes
 
-__all__ = ["Estimate", "estimate", "available_bytes", "check_fits", "network_params"]
+__all__ = ["Estimate", "estimate", "available_bytes", "check_bytes", "check_fits", "network_params"]
 
 FLOAT = 4  # bytes of a float32
 
@@ -77,31 +77,6 @@ def estimate(config: Config, *, own_params: tuple[int | None, int | None] = (Non
     return Estimate(networks, batches, recording)
 
 
-def available_bytes() -> int | None:
-    """Memory this process can still take: the system's available memory, or what the control
-    group (a container's limit) leaves, whichever is less; None where neither can be read."""
-    found = []
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                found.append(int(line.split()[1]) * 1024)
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        if limit != "max":
-            used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
-            found.append(max(int(limit) - used, 0))
-    except (OSError, ValueError):
-        pass
-    if not found and hasattr(os, "sysconf"):
-        try:
-            found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-        except (OSError, ValueError):
-            pass
-    return min(found) if found else None
-
-
 def check_fits(config: Config, *, own_params: tuple[int | None, int | None] = (None, None),
                dim: int | None = None, available: int | None = None, copies: int = 1,
                what: str = "the run", members: str = "train.members (--seeds)") -> Estimate:
@@ -119,10 +94,6 @@ def check_fits(config: Config, *, own_params: tuple[int | None, int | None] = (N
     worst = max(parts, key=parts.get)
     times = f" × {copies} at once" if copies > 1 else ""
     raise ToyganError(
-        f"{what} would need about {_gib(need.total)}{times} of memory and {_gib(have)} is "
-        f"available; most of it is {worst} ({_gib(parts[worst])}): lower "
+        f"{what} would need about {gib_text(need.total)}{times} of memory and {gib_text(have)} is "
+        f"available; most of it is {worst} ({gib_text(parts[worst])}): lower "
         f"{_FIELDS[worst].format(members=members)}")
-
-
-def _gib(n: int) -> str:
-    return f"{n / 2**30:,.1f} GiB" if n >= 2**28 else f"{n / 2**20:,.0f} MiB"
