@@ -58,7 +58,7 @@ def test_a_run_that_cannot_fit_is_refused_in_one_line_with_nothing_written(tmp_p
     err = one_line_error(capsys, ["train", "--preset", "ring", "--out", str(out), "--seeds", "1024",
                                   "--set", "model.g_width=4096", "--set", "model.d_width=4096",
                                   "--set", "model.g_depth=16", "--set", "record.every=3000"])
-    assert "the run would need about 4,418.0 GiB of memory and" in err and not out.exists()
+    assert "the run would need about 4,738.0 GiB of memory and" in err and not out.exists()
     assert "most of it is networks (4,097.6 GiB): lower model.g_width" in err
     with pytest.raises(ToyganError, match="GiB of memory"):
         Game(Config().replace(**{"train.members": 1024, "model.d_width": 4096, "model.d_depth": 16,

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from glob import escape as glob_escape
 from pathlib import Path
 
+from toygan.validate import path_arg
+
 __all__ = ["atomic_path", "PARTIAL", "leftovers"]
 
 PARTIAL = ".partial-"
@@ -32,7 +34,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` with the same suffix; on success rename it onto
     ``path`` (``os.replace`` is atomic within one file system), on failure delete it. An OSError
     while writing (a full disk) names ``path``, not the temporary file; the old file stays."""
-    path = Path(path)
+    path = path_arg(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # named for what it will be and as unfinished, so that nothing mistakes it for the file
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{PARTIAL}", suffix=path.suffix)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +25,7 @@ from toygan.errors import ToyganError, first_line
 from toygan.game import MUTABLE
 from toygan.history import History
 from toygan.signals import deferred
+from toygan.validate import path_arg
 
 if TYPE_CHECKING:
     from torch import nn
@@ -43,12 +43,8 @@ RUN_FILES = (CONFIG_FILE, HISTORY_FILE, CHECKPOINT_FILE)
 
 
 def run_folder(value: object, name: str = "run_dir") -> Path:
-    """``value`` as a run folder's path, or a ToyganError: a non-empty ``str`` or ``os.PathLike``."""
-    if isinstance(value, os.PathLike):
-        value = os.fspath(value)
-    if not isinstance(value, str) or not value.strip() or "\0" in value:
-        raise ToyganError(f"{name} = {value!r}: give a folder path (a non-empty str or pathlib.Path)")
-    return Path(value)
+    """``value`` as a run folder's path, or a ToyganError naming ``name``."""
+    return path_arg(value, name)
 
 
 def holds_run(folder: Path) -> bool:

@@ -22,7 +22,7 @@ from toygan.models import ACTIVATIONS, PRIORS
 from toygan.objectives import OBJECTIVES, REGULARIZERS
 from toygan.optimizers import OPTIMIZERS
 from toygan.updates import UNROLLED_STEPS, UPDATES
-from toygan.validate import choice, integer, number, plain, read_text, shown
+from toygan.validate import choice, integer, number, path_arg, plain, read_text, shown
 
 __all__ = ["Config", "DataConfig", "FakeConfig", "ModelConfig", "TrainConfig", "RecordConfig"]
 
@@ -416,7 +416,7 @@ class Config:
     @classmethod
     def load(cls, path: str | Path) -> Config:
         """Read a TOML config file."""
-        path = Path(path)
+        path = path_arg(path)
         text = read_text(path, "config file")
         return cls.from_toml(text, source=str(path))
 
@@ -430,7 +430,7 @@ class Config:
         """Write the resolved config as TOML, atomically."""
         from toygan.atomic import atomic_path
 
-        with atomic_path(Path(path)) as tmp:
+        with atomic_path(path_arg(path)) as tmp:
             Path(tmp).write_text(self.to_toml(), encoding="utf-8")
 
     def replace(self, **overrides: Any) -> Config:

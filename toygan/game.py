@@ -37,6 +37,7 @@ from toygan.objectives import OBJECTIVES, REGULARIZERS, Objective
 from toygan.optimizers import make_optimizer
 from toygan.players import OwnDiscriminator, OwnGenerator, plain_networks
 from toygan.recorder import GRID_CHUNK, Recorder
+from toygan.memory import check_bytes
 from toygan.resources import check_fits
 from toygan.signals import STOP_SIGNALS
 from toygan.streams import Streams
@@ -525,10 +526,14 @@ class Game:
     def on_points(self, points: torch.Tensor) -> torch.Tensor:
         """What D says (``objective.reading``) at shared points ``(P, d)``, per member → ``(E, P)``;
         a packing D sees packs of copies of each point."""
-        m = self.config.train.pack
-        out = [self.D(chunk.repeat(1, m).expand(self.members, -1, -1))
-               for chunk in points.split(GRID_CHUNK)]
-        return self.objective.reading(torch.cat(out, dim=1))
+        m, out, start = self.config.train.pack, None, 0
+        for chunk in points.split(GRID_CHUNK):  # into one tensor: a list of pieces fragments the heap
+            said = self.D(chunk.repeat(1, m).expand(self.members, -1, -1))
+            if out is None:
+                out = said.new_empty((said.shape[0], len(points), *said.shape[2:]))
+            out[:, start:start + len(chunk)] = said
+            start += len(chunk)
+        return self.objective.reading(out)
 
     def discriminator(self, member: int = 0) -> Callable[[Any], Any]:
         """D of one member as a function of points ``(n, d)`` (a NumPy array or a tensor) returning
@@ -554,6 +559,9 @@ class Game:
         noise seeded by ``seed``, or from the game's own sampling stream, which training never uses."""
         self._check_member(member)
         n = integer("n", _integer(n) if _integer(n) is not None else n, 1, 10_000_000)
+        m = self.config.model
+        # G's activations on n points at once (each layer's output, kept twice over, erring high)
+        check_bytes(8 * n * (m.noise_dim + m.g_width * m.g_depth + self.dim), f"n = {n:,} samples", "n")
         if seed is not None:
             seed = integer("seed", seed if _integer(seed) is None else _integer(seed), 0, 2**63 - 1)
         gen = (self.streams.user[member] if seed is None

@@ -49,7 +49,7 @@ from toygan.config import MAX_RECORDING_BYTES, Config
 from toygan.data import make_target, stored_files
 from toygan.errors import ToyganError
 from toygan.objectives import OBJECTIVES, OUTPUTS, run_traits
-from toygan.validate import npy_claim
+from toygan.validate import npy_claim, path_arg
 
 __all__ = ["History", "FORMAT_VERSION", "STATUSES"]
 
@@ -151,7 +151,7 @@ class History:
 
     def save(self, path: str | Path) -> Path:
         """Write the history to ``path`` (a ``.npz`` file), atomically; returns the path."""
-        path = Path(path)
+        path = path_arg(path)
         with atomic_path(path) as tmp, open(tmp, "wb") as f:
             self._write(f)
         return path
@@ -182,7 +182,7 @@ class History:
             ToyganError: if the file is missing, is not a toygan history, is truncated or corrupt,
                 or has a format version this toygan does not know.
         """
-        path = Path(path)
+        path = path_arg(path)
         if path.is_dir():
             raise ToyganError(f"{str(path)!r} is a folder; a history is a file in it, such as "
                               f"{str(path / 'history.npz')!r}")

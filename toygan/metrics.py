@@ -61,9 +61,14 @@ def mode_coverage(samples: np.ndarray, mixture: GaussianMixture, n_std: float = 
         raise ToyganError(f"samples: have {samples.shape[1]} coordinates, the mixture {mixture.dim}")
     number("n_std", n_std, 0.0)
     integer("min_count", min_count, 1)
-    sq = ((samples[:, None, :] - mixture.means[None]) ** 2).sum(-1)  # (n, K)
-    nearest = sq.argmin(axis=1)
-    distance = np.sqrt(sq[np.arange(len(samples)), nearest])
+    nearest = np.empty(len(samples), dtype=np.int64)
+    distance = np.empty(len(samples))
+    rows = max(1, 2**20 // len(mixture.weights))  # (rows, K, d) at a time: bounded for many modes
+    for start in range(0, len(samples), rows):
+        block = samples[start:start + rows]
+        sq = ((block[:, None, :] - mixture.means[None]) ** 2).sum(-1)  # (rows, K)
+        nearest[start:start + rows] = sq.argmin(axis=1)
+        distance[start:start + rows] = np.sqrt(sq[np.arange(len(block)), nearest[start:start + rows]])
     good = distance <= n_std * mixture.stds[nearest]
     counts = np.bincount(nearest[good], minlength=len(mixture.weights))
     total = counts.sum()

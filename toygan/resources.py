@@ -72,8 +72,10 @@ def estimate(config: Config, *, own_params: tuple[int | None, int | None] = (Non
     d_layers = dim + m.d_width * m.d_depth + 1
     batches = FLOAT * e * 4 * rows * (g_layers + (2 + t.unroll) * d_layers)
     snapshot = config.snapshot_bytes()
-    # D on the grid and the optimum's KDE run in chunks; four snapshots' worth covers their work
-    recording = config.recording_bytes() + 4 * snapshot
+    # D on the grid and the optimum's KDE run in chunks; four snapshots' worth covers their work,
+    # and G and D on the fixed samples keep every layer's output of every member
+    forward = FLOAT * e * 2 * config.record.n_samples * (g_layers + 2 * d_layers)
+    recording = config.recording_bytes() + 4 * snapshot + forward
     return Estimate(networks, batches, recording)
 
 

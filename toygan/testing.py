@@ -240,6 +240,18 @@ def _raw(D: Any, x: np.ndarray) -> np.ndarray:
     return out[:, 0] if out.shape == (len(x), 1) else out
 
 
+def _called(D: Any, x: np.ndarray) -> np.ndarray:
+    """``_raw``, with an error of D's own said in one line (its type, the points, its message)."""
+    __tracebackhide__ = True
+    try:
+        return _raw(D, x)
+    except ToyganError:
+        raise
+    except Exception as err:  # noqa: BLE001 - whatever D raises, the assertion says it in one line
+        raise ToyganError(f"D raised {type(err).__name__} on points of shape {x.shape}: "
+                          f"{first_line(err)}") from None
+
+
 def _sklearn(D: Any, x: np.ndarray) -> np.ndarray:
     __tracebackhide__ = True
     classes = [c.item() if hasattr(c, "item") else c for c in getattr(D, "classes_", [])]
@@ -271,7 +283,7 @@ def as_probabilities(D: Any, *, output: str = "probability") -> Callable[[np.nda
         __tracebackhide__ = True
         x = checked_points(x, "x")
         # in chunks: D's activations over millions of points at once would take gigabytes
-        d = np.concatenate([_raw(D, x[i:i + CHUNK]) for i in range(0, len(x), CHUNK)]) if len(x) else _raw(D, x)
+        d = np.concatenate([_called(D, x[i:i + CHUNK]) for i in range(0, len(x), CHUNK)]) if len(x) else _called(D, x)
         if d.shape != (len(x),):
             raise ToyganError(f"D returned {d.size} values (shape {d.shape}) for {len(x)} points; it "
                               "must map (n, d) points to n values")

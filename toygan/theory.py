@@ -193,12 +193,13 @@ class KDE:
         scaled = self.samples / self.bandwidth
         sq_s = (scaled**2).sum(1)
         out = np.empty(len(x))
-        for start in range(0, len(x), 2048):  # (chunk, n) blocks stay in cache
-            xs = x[start:start + 2048] / self.bandwidth
+        rows = min(2048, max(1, 2**21 // len(scaled)))  # (rows, n) blocks stay in cache, and bounded
+        for start in range(0, len(x), rows):
+            xs = x[start:start + rows] / self.bandwidth
             sq = (xs**2).sum(1)[:, None] - 2 * xs @ scaled.T + sq_s[None]
             expo = -0.5 * np.maximum(sq, 0.0)
             top = expo.max(1, keepdims=True)
-            out[start:start + 2048] = (top + np.log(np.exp(expo - top).sum(1, keepdims=True)))[:, 0]
+            out[start:start + rows] = (top + np.log(np.exp(expo - top).sum(1, keepdims=True)))[:, 0]
         return out
 
     @property
@@ -269,7 +270,7 @@ def quadrature(window: tuple[float, float, float, float], resolution: int = 400)
     smallest σ (the error is of order exp(−2π²σ²/h²) for a mode well inside the window); integrals
     below check the mass each density puts on the grid, which bounds the error of the window.
     """
-    integer("resolution", resolution, 2)
+    integer("resolution", resolution, 2, 4096)
     x0, x1, y0, y1 = (float(v) for v in window)
     if not (x0 < x1 and y0 < y1):
         raise ToyganError(f"window = {window!r}: needs xmin < xmax and ymin < ymax")
@@ -419,7 +420,14 @@ def _log_discriminator(discriminator: Callable[[np.ndarray], np.ndarray],
     """log D and log(1 − D) at x, each floored at log(1e-300) (a D of exactly 0 or 1 where a
     density is nearly zero adds nothing instead of NaN)."""
     try:
-        d = np.asarray(discriminator(x), dtype=np.float64)
+        raw = discriminator(x)
+    except Exception as err:  # noqa: BLE001 - the user's function failed: say so in one line
+        raise ToyganError(f"discriminator raised {type(err).__name__} on points of shape {x.shape}: "
+                          f"{first_line(err)}") from None
+    if np.iscomplexobj(raw) or getattr(raw, "is_complex", lambda: False)():
+        raise ToyganError("discriminator: returned complex numbers; it must return real probabilities")
+    try:
+        d = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as err:
         raise ToyganError(f"discriminator: its output is not numbers ({first_line(err)})") from None
     if d.shape != (len(x),) or np.any(np.isnan(d)) or np.any((d < 0) | (d > 1)):

@@ -4,6 +4,7 @@ the value and what is allowed."""
 from __future__ import annotations
 
 import math
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,17 @@ import numpy as np
 from toygan.errors import ToyganError
 
 __all__ = ["integer", "number", "choice", "points", "generator", "sample_size", "read_text", "read_toml",
-           "npy_claim", "plain", "shown", "printable"]
+           "npy_claim", "plain", "shown", "printable", "path_arg"]
+
+
+def path_arg(value: Any, name: str = "path") -> Path:
+    """``value`` as a path, or a ToyganError naming ``name``: a non-empty ``str`` or
+    ``os.PathLike`` without NUL characters (an empty one would mean the current folder)."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise ToyganError(f"{name} = {shown(value)}: give a path (a non-empty str or pathlib.Path)")
+    return Path(value)
 
 
 def plain(value: Any) -> Any:

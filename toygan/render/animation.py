@@ -16,7 +16,7 @@ from toygan.render.html import Player
 from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names, row_heights
 from toygan.render.timing import even, hold_captions, schedule
 from toygan.render.writers import FORMATS, output_format
-from toygan.validate import integer, number
+from toygan.validate import integer, number, path_arg
 
 __all__ = ["Animation", "render", "player", "FORMATS", "frame_indices", "check_output", "write_frames"]
 
@@ -281,7 +281,7 @@ def check_output(path: str | Path, format: str | None, fps: float, max_frames: i
         ToyganError: for a folder, an unknown or missing suffix, a format that disagrees with the
             suffix, an fps outside 0.5–60, or fewer than 2 frames.
     """
-    path = Path(path)
+    path = path_arg(path)
     fmt = output_format(path, format, list(FORMATS), elsewhere=STILLS_ELSEWHERE)
     number("fps", fps, 0.5, 60, open_low=False)
     integer("max_frames", max_frames, 2)

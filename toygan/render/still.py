@@ -14,6 +14,7 @@ import numpy as np
 
 from toygan.errors import ToyganError
 from toygan.history import History
+from toygan.validate import path_arg
 from toygan.render.animation import PANEL_MIN_WIDTH, default_panels
 from toygan.render.compare import Column, grid_height, panel_grid
 from toygan.render.figure import Look, lay_out, new_figure, styled
@@ -79,7 +80,7 @@ def still(history: History, path: str | Path, *, steps: Sequence[int] | None = N
     Raises:
         ToyganError: for a bad suffix, step, panel, width or member.
     """
-    path = Path(path)
+    path = path_arg(path)
     fmt = output_format(path, format, list(STILL_FORMATS),
                         elsewhere="; an animation (.gif, .mp4, .html): toygan render")
     panels = default_panels(history) if panels is None else panel_names(panels)
