@@ -50,7 +50,8 @@ print(plain, n / (time.perf_counter() - start))
 
 
 def post(url: str, payload: dict) -> dict:
-    request = urllib.request.Request(url + "api/control", data=json.dumps(payload).encode(), method="POST")
+    request = urllib.request.Request(url + "api/control", data=json.dumps(payload).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})  # the server refuses others
     with urllib.request.urlopen(request, timeout=60) as r:
         return json.loads(r.read())
 
