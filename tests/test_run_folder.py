@@ -357,3 +357,12 @@ def test_a_failed_save_says_what_the_folder_keeps_and_a_new_run_leaves_no_lone_c
     monkeypatch.setattr(checkpoint.torch, "save", full_disk)
     with pytest.raises(OSError, match="the folder holds config.toml, history.npz, checkpoint.pt, as before"):
         game.save(tmp_path / "s")
+
+
+def test_a_new_run_clears_what_a_killed_save_left_at_its_start(tmp_path, capsys):
+    run = tmp_path / "r"
+    run.mkdir()
+    (run / ".history.npz.partial-abcd1234.npz").write_bytes(b"left by kill -9")
+    assert main(["train", "--preset", "ring", "--out", str(run), "--steps", "3", "--quiet",
+                 "--set", "train.batch_size=16"]) == 0
+    assert sorted(p.name for p in run.iterdir()) == [".toygan.lock", CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE]

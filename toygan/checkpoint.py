@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from toygan.game import Game
 
 __all__ = ["CHECKPOINT_VERSION", "CONFIG_FILE", "HISTORY_FILE", "CHECKPOINT_FILE", "save_run",
-           "load_run", "read_state"]
+           "load_run", "read_state", "run_folder", "holds_run", "clear_leftovers", "RUN_FILES"]
 
 CHECKPOINT_VERSION = 2  # version 1 (toygan 0.2) held the history inside; it lives beside it now
 CONFIG_FILE, HISTORY_FILE, CHECKPOINT_FILE = "config.toml", "history.npz", "checkpoint.pt"
@@ -68,9 +68,7 @@ def save_run(game: Game, run_dir: Path, *, replace: bool = False) -> Path:
         if holds_run(run_dir) and not replace and run_dir.resolve() != game.folder:
             raise ToyganError(f"{str(run_dir)!r} holds another run; save into a new folder, or pass "
                               "replace=True to replace it")
-        for name in RUN_FILES:  # what a writer killed mid-save left: only this folder's writer is here
-            for partial in leftovers(run_dir / name):
-                partial.unlink(missing_ok=True)
+        clear_leftovers(run_dir)
         try:
             _write(run_dir, game, history, payload)
         except OSError as err:
@@ -80,6 +78,14 @@ def save_run(game: Game, run_dir: Path, *, replace: bool = False) -> Path:
                           err.filename or str(run_dir)) from None
     game.folder = run_dir.resolve()
     return run_dir
+
+
+def clear_leftovers(run_dir: Path) -> None:
+    """Remove what a writer killed mid-save left in ``run_dir`` (its files' partial copies); call
+    it holding the folder's lock, so that no writer is at work there."""
+    for name in RUN_FILES:
+        for partial in leftovers(run_dir / name):
+            partial.unlink(missing_ok=True)
 
 
 def _write(run_dir: Path, game: Game, history: History, payload: dict | None) -> None:

@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 
 from toygan import runlock
-from toygan.checkpoint import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, read_state
+from toygan.checkpoint import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, clear_leftovers, read_state
 from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
@@ -87,6 +87,7 @@ def _prepare_run_dir(out: Path, force: bool) -> None:
     _check_run_dir(out, force)
     out.mkdir(parents=True, exist_ok=True)
     runlock.hold(out)
+    clear_leftovers(out)  # a writer killed mid-save left its partial files: this one is the writer now
     for name in (CHECKPOINT_FILE, HISTORY_FILE, CONFIG_FILE):  # the checkpoint first: see load_run
         (out / name).unlink(missing_ok=True)
 
