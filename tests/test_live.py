@@ -298,7 +298,7 @@ def test_a_shared_server_prints_the_teachers_url_with_a_token(tmp_path):
 
 @pytest.mark.parametrize("args, says", [
     (["--port", "70000"], "--port 70000"),
-    (["--speed", "0"], "live.speed"),
+    (["--speed", "0"], "--speed 0"),
     (["--panels", "samples,nope"], "panels"),
     (["--preset", "nope"], "nope"),
     (["--width", "10"], "width"),

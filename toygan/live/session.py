@@ -136,6 +136,7 @@ class LiveSession:
         self._accepting = True
         self._uncut = threading.Lock()  # held by a save (never cut in half) and by stop() as it cuts
         self._cutting = False
+        self._cut_seen = False  # the worker has caught a cut (or is ending): stop() cuts no more
         self._moving = False  # the worker is changing the game: a cut now leaves it inconsistent
         self._taken: list[_Control] = []  # the controls the worker is carrying out
         self.failure = ""
@@ -204,12 +205,17 @@ class LiveSession:
             self._accepting = False
         self._queue.put(None)
         self._thread.join(grace)
-        with self._uncut:  # never while a save writes its files
+        with self._uncut:
             self._cutting = True
-            if self._thread.is_alive():
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread.ident),
-                                                           ctypes.py_object(_Cut))
-        self._thread.join(grace)
+        deadline = time.monotonic() + grace
+        # again until it lands: a cut that arrives in a garbage collector's callback is dropped
+        while self._thread.is_alive() and not self._cut_seen and time.monotonic() < deadline:
+            with self._uncut:  # never while a save writes its files
+                if self._thread.is_alive() and not self._cut_seen:
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread.ident),
+                                                               ctypes.py_object(_Cut))
+            self._thread.join(0.2)
+        self._thread.join(max(0.0, deadline - time.monotonic()))
 
     def save_last(self) -> str:
         """After ``stop``: save the game if it changed since its last save, from the calling
@@ -221,10 +227,15 @@ class LiveSession:
     # --- the worker ---
 
     def _work(self) -> None:
+        with contextlib.suppress(_Cut):  # (a second cut, landing in the handlers below)
+            self._run_and_answer()
+
+    def _run_and_answer(self) -> None:
         why = ""
         try:
             self._loop()
         except _Cut:  # stop() cut the control in flight: keep the game as far as it went
+            self._cut_seen = True
             why = "the server stopped before this control finished; the game was kept as far as it went"
             if self._moving:
                 self.game.interrupt(f"the server stopped during step {self.game.iteration + 1}",
@@ -235,9 +246,13 @@ class LiveSession:
             self.note = f"stopped: {self.failure}"
             why = self._stopped_why()
         finally:
-            with self._lock:
-                self._accepting = False
-            self._answer_all(why or self._stopped_why())
+            self._cut_seen = True  # no more cuts: what follows runs to its end
+            for _ in range(3):  # (unless one was on its way already)
+                with contextlib.suppress(_Cut):
+                    with self._lock:
+                        self._accepting = False
+                    self._answer_all(why or self._stopped_why())
+                    break
 
     def _answer_all(self, why: str) -> None:
         """Answer every control taken or queued that has no answer yet, with ``why``."""
