@@ -233,7 +233,7 @@ def test_other_data_put_into_a_history_or_nan_weights_in_a_checkpoint_are_refuse
     history.save("run/history.npz")
     with pytest.raises(ToyganError, match="data files kept in history.npz are not those the run was"):
         Game.load("run")
-    game.save("run")  # as it was
+    game.save("run", replace=True)  # as it was (its history was written over meanwhile)
     payload = torch.load("run/checkpoint.pt", weights_only=True)
     next(iter(payload["state"]["gen"].values()))[0] = float("nan")
     torch.save(payload, "run/checkpoint.pt")
@@ -327,8 +327,8 @@ def test_what_a_killed_save_left_is_cleared_by_the_next_save(tmp_path):
     assert saver.stdout.readline() == "saved\n"
     saver.kill()  # kill -9 at some moment of a save: whatever it left, the next writer clears
     saver.wait()
-    for name in (".history.npz.partial-abcd1234.npz", ".checkpoint.pt.partial-x.pt", ".config.a1b2c3d4.toml"):
-        (run / name).write_bytes(b"left by a writer killed mid-save")  # (this and toygan 0.2's names)
+    for name in (".history.npz.partial-abcd1234.npz", ".checkpoint.pt.partial-x.pt", ".config.toml.partial-1.toml"):
+        (run / name).write_bytes(b"left by a writer killed mid-save")
     (run / ".history.keep-me.npz").write_bytes(b"not ours")
     game = Game.load(run)
     game.step()
@@ -366,3 +366,61 @@ def test_a_new_run_clears_what_a_killed_save_left_at_its_start(tmp_path, capsys)
     assert main(["train", "--preset", "ring", "--out", str(run), "--steps", "3", "--quiet",
                  "--set", "train.batch_size=16"]) == 0
     assert sorted(p.name for p in run.iterdir()) == [".toygan.lock", CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE]
+
+
+def test_a_game_does_not_write_over_a_run_saved_into_its_folder_since(tmp_path):
+    first, second = Game(tiny_config()), Game(tiny_config(**{"train.seed": 1}))
+    first.save(tmp_path / "run")
+    second.save(tmp_path / "run", replace=True)
+    with pytest.raises(ToyganError, match="holds another run"):
+        first.save(tmp_path / "run")  # its folder once, another game's run now
+    assert Game.load(tmp_path / "run").config.train.seed == 1
+
+
+def test_a_hard_linked_lock_file_is_refused_and_its_other_name_kept(tmp_path):
+    import os
+
+    victim = tmp_path / "precious.txt"
+    victim.write_text("precious data\n")
+    (tmp_path / "run").mkdir()
+    os.link(victim, tmp_path / "run" / ".toygan.lock")
+    with pytest.raises(ToyganError, match="hard link"):
+        Game(tiny_config()).save(tmp_path / "run")
+    assert victim.read_text() == "precious data\n"
+
+
+def test_a_full_disk_inside_torchs_writer_says_what_the_folder_keeps(tmp_path, monkeypatch):
+    from toygan import checkpoint
+
+    def torch_full(obj, f):
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 79168 vs 79056")
+
+    game = Game(tiny_config())
+    monkeypatch.setattr(checkpoint.torch, "save", torch_full)
+    with pytest.raises(OSError, match="is the disk full.*holds no run files"):
+        game.save(tmp_path / "run")
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [".toygan.lock"]
+
+
+@pytest.mark.parametrize("target", ["folder", "fifo", "device"])
+def test_a_write_never_replaces_a_folder_or_a_special_file(tmp_path, target):
+    import os
+
+    path = {"folder": tmp_path, "fifo": tmp_path / "f.toml", "device": Path("/dev/null")}[target]
+    if target == "fifo":
+        os.mkfifo(path)
+    for write in (Config().save, Game(tiny_config()).history.save):
+        with pytest.raises(ToyganError) as refused:
+            write(path)
+        assert len(str(refused.value).splitlines()) == 1
+    assert path.is_dir() if target == "folder" else not path.is_file()
+
+
+def test_nested_partial_files_and_only_those_are_cleared(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "..history.npz.partial-16dlvk93.npz.partial-r4qubs3n.npz").write_bytes(b"killed")
+    (run / ".history.mynotes1.npz").write_bytes(b"a user's file")
+    Game(tiny_config()).save(run)
+    assert sorted(p.name for p in run.iterdir() if p.name.startswith(".")) == [".history.mynotes1.npz",
+                                                                                ".toygan.lock"]

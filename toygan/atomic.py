@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from glob import escape as glob_escape
 from pathlib import Path
 
+from toygan.errors import ToyganError
 from toygan.validate import path_arg
 
 __all__ = ["atomic_path", "PARTIAL", "leftovers"]
@@ -18,14 +19,14 @@ PARTIAL = ".partial-"
 
 
 def leftovers(path: str | Path) -> list[Path]:
-    """The unfinished files of ``path`` that a killed writer left beside it (this module's, and
-    those of toygan 0.2, ``.STEM.XXXXXXXX.SUFFIX``); only the folder's one writer may remove them."""
+    """The unfinished files of ``path`` that a killed writer left beside it (``.NAME.partial-…``,
+    and those of a writer that wrote into such a file, ``..NAME.partial-….partial-…``); only the
+    folder's one writer may remove them."""
     path = Path(path)
     if not path.parent.is_dir():
         return []
-    found = list(path.parent.glob(f".{glob_escape(path.name)}{PARTIAL}*"))
-    found += [p for p in path.parent.glob(f".{glob_escape(path.stem)}.????????{glob_escape(path.suffix)}")
-              if p.name[len(path.stem) + 2:-len(path.suffix) or None].replace("_", "").isalnum()]
+    found = [p for p in path.parent.glob(f".*{glob_escape(path.name)}{PARTIAL}*")
+             if p.name.lstrip(".").startswith(path.name + PARTIAL)]
     return [p for p in found if p.is_file() and not p.is_symlink()]
 
 
@@ -35,6 +36,11 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     ``path`` (``os.replace`` is atomic within one file system), on failure delete it. An OSError
     while writing (a full disk) names ``path``, not the temporary file; the old file stays."""
     path = path_arg(path)
+    if path.is_dir():
+        raise ToyganError(f"{str(path)!r} is a folder; give a file name")
+    if path.exists() and not path.is_file():  # a device or a FIFO: renaming onto it would replace it
+        raise ToyganError(f"{str(path)!r} is not a regular file (a device, FIFO or socket); toygan "
+                          "writes only files")
     path.parent.mkdir(parents=True, exist_ok=True)
     # named for what it will be and as unfinished, so that nothing mistakes it for the file
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{PARTIAL}", suffix=path.suffix)

@@ -65,7 +65,8 @@ def save_run(game: Game, run_dir: Path, *, replace: bool = False) -> Path:
     payload = {"format_version": CHECKPOINT_VERSION, "state": game.state()} if game.state_is_whole else None
     run_dir.mkdir(parents=True, exist_ok=True)
     with runlock.holding(run_dir):
-        if holds_run(run_dir) and not replace and run_dir.resolve() != game.folder:
+        own = run_dir.resolve() == game.folder and _stamp(run_dir) == game._folder_stamp
+        if holds_run(run_dir) and not replace and not own:
             raise ToyganError(f"{str(run_dir)!r} holds another run; save into a new folder, or pass "
                               "replace=True to replace it")
         clear_leftovers(run_dir)
@@ -76,8 +77,18 @@ def save_run(game: Game, run_dir: Path, *, replace: bool = False) -> Path:
             raise OSError(err.errno, f"{err.strerror or err}; nothing of this save was kept (the folder "
                           f"holds {', '.join(kept) if kept else 'no run files'}, as before)",
                           err.filename or str(run_dir)) from None
-    game.folder = run_dir.resolve()
+    game.folder, game._folder_stamp = run_dir.resolve(), _stamp(run_dir)
     return run_dir
+
+
+def _stamp(run_dir: Path) -> tuple | None:
+    """Which write of the run is in the folder: its history file's identity (each save renames a
+    new file into place), so that a run another game or process saved there since is told apart."""
+    try:
+        info = (run_dir / HISTORY_FILE).stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size
 
 
 def clear_leftovers(run_dir: Path) -> None:
@@ -96,7 +107,12 @@ def _write(run_dir: Path, game: Game, history: History, payload: dict | None) ->
         game.config.save(staged.enter_context(atomic_path(run_dir / CONFIG_FILE)))
         history.save(staged.enter_context(atomic_path(run_dir / HISTORY_FILE)))
         if payload is not None:
-            torch.save(payload, staged.enter_context(atomic_path(run_dir / CHECKPOINT_FILE)))
+            target = staged.enter_context(atomic_path(run_dir / CHECKPOINT_FILE))
+            try:
+                torch.save(payload, target)
+            except RuntimeError as err:  # torch's writer reports a full disk this way
+                raise OSError(None, f"cannot write it ({first_line(err)}; is the disk full?)",
+                              str(run_dir / CHECKPOINT_FILE)) from None
         elif (run_dir / CHECKPOINT_FILE).exists():
             (run_dir / CHECKPOINT_FILE).unlink()  # it belongs to an earlier step
 
@@ -179,7 +195,7 @@ def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = No
     except (KeyError, RuntimeError, ValueError, TypeError, AttributeError, IndexError, OverflowError) as err:
         raise ToyganError(f"{str(run_dir)!r}: the saved state does not fit this game "
                           f"({_gist(err)})") from None
-    game.folder = run_dir.resolve()
+    game.folder, game._folder_stamp = run_dir.resolve(), _stamp(run_dir)
     return game
 
 

@@ -517,7 +517,11 @@ def cmd_live(args: argparse.Namespace) -> int:
     config = config.replace(**_overrides(args))
     out = _live_out(Path(args.out))
     sock = open_socket(args.host, args.port)  # a taken port is said before any training
-    session = LiveSession(config, out=out, panels=args.panels, width=args.width, speed=args.speed)
+    try:
+        session = LiveSession(config, out=out, panels=args.panels, width=args.width, speed=args.speed)
+    except BaseException:  # (a bad setting, or a stop signal while the first frame is drawn)
+        sock.close()
+        raise
     token = secrets.token_urlsafe(16) if needs_token(args.host) else None
     host, port = sock.getsockname()[:2]
     if ipaddress.ip_address(host).is_unspecified:  # every address: the teacher steers from here
@@ -981,8 +985,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``toygan`` command; returns the exit status. Warnings (NumPy's, say)
     are held back while it runs: after an error, its one line is all that is printed."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    with warnings.catch_warnings(record=True) as held:
-        warnings.simplefilter("default")
+    with warnings.catch_warnings(record=True) as held:  # (the filters in place still apply)
         status = _run(argv)
     if status != EXIT_BAD_INPUT:
         for w in held:

@@ -136,6 +136,7 @@ class Game:
             self._stopped = ""
             self._whole = True  # False once a step was cut short: the state is then not resumable
             self.folder: Path | None = None
+            self._folder_stamp: tuple | None = None  # which save of the folder is this game's
             """The run folder this game was loaded from or last saved to (its own: ``save`` may
             write there again)."""
             with self.evaluating():

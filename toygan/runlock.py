@@ -60,7 +60,8 @@ def _lock(folder: Path, flag: str) -> int:
                else "it must be a plain file toygan can write: remove it")
         raise ToyganError(f"{flag} {str(folder)!r}: cannot open its lock file {LOCK_FILE} "
                           f"({err.strerror or err}); {fix}") from None
-    kind = _kind(os.fstat(fd).st_mode)
+    info = os.fstat(fd)
+    kind = _kind(info.st_mode) if info.st_nlink <= 1 else "hard link to another file"
     if kind != "file":
         os.close(fd)
         raise ToyganError(f"{flag} {str(folder)!r}: its lock file {LOCK_FILE} is a {kind}, not a plain "

@@ -284,7 +284,9 @@ def grid_points(window: tuple[float, float, float, float], resolution: int = 100
     """The centres of a ``resolution`` × ``resolution`` grid of cells over ``window`` (xmin, xmax,
     ymin, ymax), shape ``(resolution², 2)``, row by row from the bottom left: points at which to
     look at D, D* or a density (``target.bounds()`` gives a window around a target)."""
-    return quadrature(_window(window), integer("resolution", _index(resolution), 2, 4096)).points
+    resolution = integer("resolution", _index(resolution), 2, 4096)
+    check_bytes(GRID_BYTES * resolution**2, f"resolution = {resolution}", "resolution")
+    return quadrature(_window(window), resolution).points
 
 
 def _grid_for(p: Any, q: Any, window, resolution: int) -> Quadrature:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from toygan.errors import ToyganError
+from toygan.memory import check_bytes
 
 __all__ = ["integer", "number", "choice", "points", "generator", "sample_size", "read_text", "read_toml",
            "npy_claim", "plain", "shown", "printable", "path_arg"]
@@ -98,6 +99,8 @@ def choice(where: str, value: Any, allowed: Any) -> None:
 
 def points(x: Any, name: str = "x") -> np.ndarray:
     """``x`` as a float64 ``(n, d)`` array of finite points (n ≥ 1), else a ToyganError naming it."""
+    if np.iscomplexobj(x) or getattr(x, "is_complex", lambda: False)():
+        raise ToyganError(f"{name}: holds complex numbers; points have real coordinates")
     try:
         x = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError):
@@ -124,8 +127,11 @@ def generator(rng: Any, name: str = "rng") -> np.random.Generator:
 
 
 def sample_size(n: Any) -> int:
-    """A number of points to draw: an integer (NumPy's too) from 0 to 10⁸, else a ToyganError."""
-    return integer("n", int(n) if isinstance(n, np.integer) else n, 0, 10**8)
+    """A number of points to draw: an integer (NumPy's too) from 0 to 10⁸ that fits in memory (64
+    bytes a point: the points and the draw's own work, measured 64), else a ToyganError."""
+    n = integer("n", int(n) if isinstance(n, np.integer) else n, 0, 10**8)
+    check_bytes(64 * n, f"n = {n:,} points", "n")
+    return n
 
 
 def npy_claim(stream: Any) -> tuple[int, np.dtype]:

@@ -261,7 +261,8 @@ class LiveServer(uvicorn.Server):
     ``on_ready()`` is called once it listens."""
 
     def __init__(self, app: Starlette, **options: Any) -> None:
-        super().__init__(uvicorn.Config(app, lifespan="off", log_level="warning", ws="auto",
+        # (uvicorn's warnings are about clients' malformed requests: none of the teacher's business)
+        super().__init__(uvicorn.Config(app, lifespan="off", log_level="error", ws="auto",
                                         timeout_graceful_shutdown=2, **options))
         self.app = app
 
