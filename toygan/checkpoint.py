@@ -33,18 +33,13 @@ if TYPE_CHECKING:
     from toygan.game import Game
 
 __all__ = ["CHECKPOINT_VERSION", "CONFIG_FILE", "HISTORY_FILE", "CHECKPOINT_FILE", "save_run",
-           "load_run", "read_state", "run_folder", "holds_run", "clear_leftovers", "RUN_FILES"]
+           "load_run", "read_state", "holds_run", "clear_leftovers", "RUN_FILES"]
 
 CHECKPOINT_VERSION = 2  # version 1 (toygan 0.2) held the history inside; it lives beside it now
 CONFIG_FILE, HISTORY_FILE, CHECKPOINT_FILE = "config.toml", "history.npz", "checkpoint.pt"
 
 
 RUN_FILES = (CONFIG_FILE, HISTORY_FILE, CHECKPOINT_FILE)
-
-
-def run_folder(value: object, name: str = "run_dir") -> Path:
-    """``value`` as a run folder's path, or a ToyganError naming ``name``."""
-    return path_arg(value, name)
 
 
 def holds_run(folder: Path) -> bool:
@@ -56,7 +51,7 @@ def save_run(game: Game, run_dir: Path, *, replace: bool = False) -> Path:
     """Write the game into ``run_dir`` (see the module docstring); a game whose last step was cut
     short (a second Ctrl-C) has no whole state, so its folder keeps no checkpoint. A folder that
     holds another run is refused unless ``replace``; one another process is writing, always."""
-    run_dir = run_folder(run_dir)
+    run_dir = path_arg(run_dir, "run_dir")
     if run_dir.exists() and not run_dir.is_dir():
         raise ToyganError(f"{str(run_dir)!r}: exists and is not a folder")
     if type(replace) is not bool:
@@ -145,7 +140,7 @@ def read_state(path: Path) -> dict:
 def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = None,
              discriminator: nn.Module | None = None) -> Game:
     """The game saved in ``run_dir``, ready to go on; see ``Game.load``."""
-    run_dir = run_folder(run_dir)
+    run_dir = path_arg(run_dir, "run_dir")
     if not run_dir.is_dir():
         raise ToyganError(f"{str(run_dir)!r}: not a folder holding a toygan run")
     if not (run_dir / CHECKPOINT_FILE).is_file():

@@ -14,7 +14,8 @@ import warnings
 from pathlib import Path
 
 from toygan import runlock
-from toygan.checkpoint import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, clear_leftovers, read_state
+from toygan.checkpoint import (CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, clear_leftovers, holds_run,
+                               read_state)
 from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
@@ -132,8 +133,6 @@ def _train_and_save(game, out: Path, args: argparse.Namespace) -> tuple[History,
 def _save(game, out: Path) -> None:
     """Save the run; if that fails (a full disk), a new run's config.toml, written at its start,
     is removed too: a folder never looks like a run that is not there."""
-    from toygan.checkpoint import holds_run
-
     try:
         game.save(out)
     except OSError as err:

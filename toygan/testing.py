@@ -323,17 +323,10 @@ def _gap(d: np.ndarray, target: np.ndarray, x: np.ndarray, q: float, name: str) 
                float(np.abs(1 - d - target).mean()), float(d.std()), float(np.abs(0.5 - target).mean()))
 
 
-def _plain(value: Any) -> Any:
-    """NumPy scalars as Python numbers (other values unchanged, for the checks to name)."""
-    if isinstance(value, np.integer):
-        return int(value)
-    return float(value) if isinstance(value, np.floating) else value
-
-
 def _options(n: Any, seed: Any, quantile: Any) -> tuple[int, int, float]:
     __tracebackhide__ = True
-    checked = (integer("n", _plain(n), 10, 10**7), integer("seed", _plain(seed), 0),
-               number("quantile", _plain(quantile), 0.0, 1.0, open_high=True))
+    checked = (integer("n", n, 10, 10**7), integer("seed", seed, 0),
+               number("quantile", quantile, 0.0, 1.0, open_high=True))
     check_bytes(2 * checked[0] * POINT_BYTES, f"n = {checked[0]:,} points from each density", "n")
     return checked
 
@@ -375,12 +368,12 @@ def _dim(p: Any, q: Any) -> int:
 
 def _tolerances(mean_tol: Any, quantile_tol: Any, atol: Any, relative_tol: Any = None) -> None:
     __tracebackhide__ = True
-    number("mean_tol", _plain(mean_tol), 0.0, 1.0, open_low=False)
-    number("quantile_tol", _plain(quantile_tol), 0.0, 1.0, open_low=False)
+    number("mean_tol", mean_tol, 0.0, 1.0, open_low=False)
+    number("quantile_tol", quantile_tol, 0.0, 1.0, open_low=False)
     if atol is not None:
-        number("atol", _plain(atol), 0.0, 1.0, open_low=False)
+        number("atol", atol, 0.0, 1.0, open_low=False)
     if relative_tol is not None:
-        number("relative_tol", _plain(relative_tol), 0.0, open_low=False)
+        number("relative_tol", relative_tol, 0.0, open_low=False)
 
 
 def _advice(gap: Gap) -> str:
@@ -519,10 +512,10 @@ def fit_discriminator(module: Any, p_data: Density, p_g: Density, *, steps: int 
     if loss not in FIT_OBJECTIVES:
         raise ToyganError(f"loss = {loss!r}: choose one of {list(FIT_OBJECTIVES)} (the objectives "
                           "whose optimal D is D*)")
-    steps, seed = integer("steps", _plain(steps), 1, 10**7), integer("seed", _plain(seed), 0, 2**63 - 1)
-    batch_size = integer("batch_size", _plain(batch_size), 1, 2**20)
-    lr = number("lr", _plain(lr), 0.0, 10.0)
-    threads = integer("threads", _plain(threads), 1, 256)
+    steps, seed = integer("steps", steps, 1, 10**7), integer("seed", seed, 0, 2**63 - 1)
+    batch_size = integer("batch_size", batch_size, 1, 2**20)
+    lr = number("lr", lr, 0.0, 10.0)
+    threads = integer("threads", threads, 1, 256)
     p_data, p_g = _as_density(p_data, "p_data"), _as_density(p_g, "p_g")
     draw_data, draw_g = _sampler(p_data, "p_data", _NO_SAMPLE), _sampler(p_g, "p_g", _NO_SAMPLE)
     dim = _dim(p_data, p_g)

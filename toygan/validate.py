@@ -129,7 +129,7 @@ def generator(rng: Any, name: str = "rng") -> np.random.Generator:
 def sample_size(n: Any) -> int:
     """A number of points to draw: an integer (NumPy's too) from 0 to 10⁸ that fits in memory (64
     bytes a point: the points and the draw's own work, measured 64), else a ToyganError."""
-    n = integer("n", int(n) if isinstance(n, np.integer) else n, 0, 10**8)
+    n = integer("n", n, 0, 10**8)
     check_bytes(64 * n, f"n = {n:,} points", "n")
     return n
 
