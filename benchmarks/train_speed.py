@@ -96,9 +96,10 @@ def main() -> None:
     print(f"a callback that does nothing: {h:.1f} it/s, costs {100 * (1 - h / t):.1f} % "
           "(negative: within the noise)")
     # the hook alone, without the noise of whole runs: what calling it adds to each step
-    from toygan.game import _callbacks, _go_on
+    from toygan.game import _go_on
+    from toygan.validate import functions
 
-    hooks, n = _callbacks([nothing]), 200_000
+    hooks, n = functions([nothing]), 200_000
     start = time.perf_counter()
     for _ in range(n):
         _go_on(hooks, None, False)

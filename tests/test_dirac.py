@@ -66,9 +66,20 @@ def test_instance_noise_eigenvalues(sigma):
           tol=1e-5)
 
 
-def test_consensus_eigenvalues():
-    gamma = 0.3
-    close(eigenvalues(dirac_gan("consensus", gamma)), [-gamma * A**2 + 1j * A, -gamma * A**2 - 1j * A])
+@pytest.mark.parametrize("gamma", [0.3, 1.0])
+def test_consensus_method_eigenvalues(gamma):
+    """Sec. 3.4: consensus optimisation follows J − γJᵀJ; J = [[0, −A], [A, 0]] gives JᵀJ = A²I, so
+    one step of size h has eigenvalues 1 + h(−γA² ± iA)."""
+    from toygan.methods import Settings
+
+    h = 0.2
+    close(eigenvalues(dirac_gan("gan"), lr=h, scheme="consensus", settings=Settings(consensus=gamma)),
+          [1 + h * (-gamma * A**2 + 1j * A), 1 + h * (-gamma * A**2 - 1j * A)])
+
+
+def test_consensus_is_a_method_not_a_variant():
+    with pytest.raises(ToyganError, match="gan:consensus"):
+        dirac_gan("consensus")
 
 
 def test_wgan_does_not_converge():

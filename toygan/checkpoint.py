@@ -13,17 +13,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from toygan import runlock
 from toygan.atomic import atomic_path, leftovers
-from toygan.config import Config
+from toygan.config import MUTABLE, Config
 from toygan.data import stored_files
 from toygan.errors import ToyganError, first_line
-from toygan.game import MUTABLE
 from toygan.history import History
+from toygan.methods import memory_tensors
 from toygan.signals import deferred
 from toygan.validate import path_arg
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from toygan.game import Game
 
 __all__ = ["CHECKPOINT_VERSION", "CONFIG_FILE", "HISTORY_FILE", "CHECKPOINT_FILE", "save_run",
-           "load_run", "read_state", "holds_run", "clear_leftovers", "RUN_FILES"]
+           "load_run", "read_state", "game_state", "load_game_state", "holds_run", "clear_leftovers", "RUN_FILES"]
 
 CHECKPOINT_VERSION = 2  # version 1 (toygan 0.2) held the history inside; it lives beside it now
 CONFIG_FILE, HISTORY_FILE, CHECKPOINT_FILE = "config.toml", "history.npz", "checkpoint.pt"
@@ -57,7 +57,7 @@ def save_run(game: Game, run_dir: Path, *, replace: bool = False) -> Path:
     if type(replace) is not bool:
         raise ToyganError(f"replace = {replace!r}: True or False")
     history = game.history
-    payload = {"format_version": CHECKPOINT_VERSION, "state": game.state()} if game.state_is_whole else None
+    payload = {"format_version": CHECKPOINT_VERSION, "state": game_state(game)} if game.state_is_whole else None
     run_dir.mkdir(parents=True, exist_ok=True)
     with runlock.holding(run_dir):
         own = run_dir.resolve() == game.folder and _stamp(run_dir) == game._folder_stamp
@@ -186,7 +186,7 @@ def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = No
     game.config = current
     game._new_optimizers()  # of the current settings (events may have changed them)
     try:
-        game.load_state(state, history)
+        load_game_state(game, state, history)
     except (KeyError, RuntimeError, ValueError, TypeError, AttributeError, IndexError, OverflowError) as err:
         raise ToyganError(f"{str(run_dir)!r}: the saved state does not fit this game "
                           f"({_gist(err)})") from None
@@ -232,3 +232,130 @@ def _fields(config: Config) -> dict[str, object]:
     """A config as dotted key → value."""
     return {f"{section}.{key}": value for section, values in config.to_dict().items()
             for key, value in values.items()}
+
+
+def game_state(game: Game) -> dict:
+    """Everything the game carries from one step to the next (weights, optimiser states, random
+    streams, loss sums, the method's memory)."""
+    return {
+        "step": game.iteration, "since": game._since, "snapshots": len(game.recorder.steps),
+        "sum_d": game._sum_d.cpu().clone(), "sum_g": game._sum_g.cpu().clone(),
+        "gen": game.G.state_dict(), "disc": game.D.state_dict(),
+        "opt_g": game.opt_g.state_dict(), "opt_d": game.opt_d.state_dict(),
+        "streams": game.streams.state(), "config": game.config.to_toml(),
+        "initial_config": game.initial_config.to_toml(),
+        "events": [dict(e) for e in game.events], "diverged": game._diverged,
+        "stopped": game._stopped,
+        "own": dict(game.own), "method": _memory_state(game),
+        "files": {path: hashlib.sha256(content).hexdigest() for path, content in game.files.items()},
+    }
+
+def load_game_state(game: Game, state: dict, history: History) -> None:
+    """Continue ``game`` from ``game_state``'s output and the history recorded up to it."""
+    game.G.load_state_dict(state["gen"])
+    game.D.load_state_dict(state["disc"])
+    for name, net in (("generator", game.G), ("discriminator", game.D)):
+        if not all(torch.isfinite(p).all() for p in net.state_dict().values() if p.is_floating_point()):
+            raise ValueError(f"the {name}'s weights hold NaN or inf")  # a run saves finite ones
+    for key, opt in (("opt_g", game.opt_g), ("opt_d", game.opt_d)):
+        groups = [dict(g) for g in opt.param_groups]
+        opt.load_state_dict(state[key])
+        _check_optimizer(opt, groups, key)
+    game.streams.load_state(state["streams"])
+    game.recorder.restore(history)
+    for key in ("sum_d", "sum_g"):
+        if not torch.is_tensor(state[key]) or tuple(state[key].shape) != (game.members,) \
+                or state[key].dtype != torch.float32:
+            raise ValueError(f"{key} is not one float32 number per member")
+    if isinstance(state["step"], bool) or not isinstance(state["step"], int) \
+            or isinstance(state["since"], bool) or not isinstance(state["since"], int):
+        raise ValueError("step and since must be integers")
+    game._sum_d = state["sum_d"].to(game.device).clone()
+    game._sum_g = state["sum_g"].to(game.device).clone()
+    game._since, game.iteration = int(state["since"]), int(state["step"])
+    game.moves += 1
+    game.events = [dict(e) for e in state["events"]]
+    game._diverged, game._stopped = state["diverged"], state["stopped"]
+    _load_memory(game, state.get("method", {}))  # (toygan 0.2's checkpoints keep none)
+
+
+def _memory_state(game: Game) -> dict:
+    """The method's memory (the optimistic method's last update, Lookahead's slow weights and
+    its count), on the CPU."""
+    memory = game.play.memory
+    out = {name: [t.cpu().clone() for t in memory[name]] for name in memory_tensors(game.play)}
+    if "lookahead_count" in memory:
+        out["lookahead_count"] = int(memory["lookahead_count"])
+    return out
+
+
+def _load_memory(game: Game, saved: dict) -> None:
+    if not isinstance(saved, dict) or set(saved) - {"last_update", "slow", "lookahead_count"}:
+        raise ValueError("the method's memory is not one toygan writes")
+    params = game.play.point()
+    memory = {}
+    for name, tensors in saved.items():
+        if name == "lookahead_count":
+            if type(tensors) is not int or not 0 <= tensors < max(game.config.train.lookahead_k, 1):
+                raise ValueError(f"the Lookahead count {tensors!r} does not fit train.lookahead_k")
+            memory[name] = tensors
+            continue
+        if not isinstance(tensors, list) or len(tensors) != len(params) or not all(
+                torch.is_tensor(t) and t.shape == p.shape and t.dtype == p.dtype
+                and bool(torch.isfinite(t).all()) for t, p in zip(tensors, params, strict=False)):
+            raise ValueError(f"the method's {name} does not fit the networks' parameters")
+        memory[name] = [t.to(game.device).clone() for t in tensors]
+    game.play.memory = memory
+
+
+def _check_optimizer(opt: torch.optim.Optimizer, fresh: list[dict], name: str) -> None:
+    """A loaded optimiser state must be one this optimiser wrote for these parameters: the run's
+    settings, and for each parameter the keys, types, shapes and dtypes a fresh optimiser keeps
+    after one step, all finite. A state that is not would fail at the first step (or make fused
+    Adam write out of bounds), so it is refused before any step."""
+    for group, want in zip(opt.param_groups, fresh, strict=True):
+        if set(group) != set(want):
+            raise ValueError(f"{name} is the state of another optimiser")
+        for key, value in want.items():
+            # the settings come from the run's config, so a saved state repeats them exactly
+            if key != "params" and (type(group[key]) is not type(value) or group[key] != value):
+                raise ValueError(f"{name}: {key} = {group[key]!r}, where the run's settings give "
+                                 f"{value!r}")
+    want = _stepped_state(opt, fresh)
+    for p, st in opt.state.items():
+        if not isinstance(st, dict):
+            raise ValueError(f"{name}: its state is a {type(st).__name__}, not a table")
+        if not st:
+            continue  # a parameter not stepped yet
+        if set(st) != set(want[p]):
+            raise ValueError(f"{name}: its state holds {sorted(st)}, not {sorted(want[p])}")
+        for key, value in st.items():
+            ref = want[p][key]
+            if torch.is_tensor(ref) != torch.is_tensor(value) or (torch.is_tensor(ref) and (
+                    value.shape != ref.shape or value.dtype != ref.dtype)):
+                raise ValueError(f"{name}: its {key} is {_kind(value)}, not {_kind(ref)}")
+            if torch.is_tensor(value) and value.is_floating_point() and not torch.isfinite(value).all():
+                raise ValueError(f"{name}: its {key} holds NaN or inf")
+
+
+def _stepped_state(opt: torch.optim.Optimizer, fresh: list[dict]) -> dict:
+    """Parameter → the state a fresh optimiser of the same kind and settings keeps after one step
+    (on zero copies of the parameters): what a loaded state must look like."""
+    copies = {}
+    groups = []
+    for group, loaded in zip(fresh, opt.param_groups, strict=True):
+        params = [torch.zeros_like(p, requires_grad=True) for p in loaded["params"]]
+        copies.update({id(c): p for c, p in zip(params, loaded["params"], strict=True)})
+        groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": params})
+    probe = type(opt)(groups)
+    for group in probe.param_groups:
+        for c in group["params"]:
+            c.grad = torch.zeros_like(c)
+    probe.step()
+    return {copies[id(c)]: st for c, st in probe.state.items()}
+
+
+def _kind(value: Any) -> str:
+    if torch.is_tensor(value):
+        return f"a {value.dtype} tensor of shape {tuple(value.shape)}"
+    return f"a {type(value).__name__}"

@@ -19,6 +19,7 @@ from toygan.checkpoint import (CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, clear
 from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
+from toygan.methods import method_settings
 from toygan.presets import PRESETS, preset_config
 from toygan.render.animation import FORMATS
 from toygan.render.captions import parse_captions
@@ -96,7 +97,7 @@ def _prepare_run_dir(out: Path, force: bool) -> None:
 def _train_and_save(game, out: Path, args: argparse.Namespace) -> tuple[History, int]:
     """Run ``game`` on to its end and save it into ``out`` (config, history and the state, which
     ``--resume`` continues from); return the history and the exit status."""
-    from toygan.game import CtrlC
+    from toygan.signals import CtrlC
 
     t = game.config.train
     span = (f"from step {game.iteration:,} to step {t.steps:,}" if game.iteration
@@ -376,10 +377,12 @@ def cmd_dirac(args: argparse.Namespace) -> int:
     from toygan.render.dirac import parse_runs, render_dirac
 
     runs = parse_runs(args.runs)
+    settings = method_settings(d_steps=args.d_steps, consensus=args.consensus, sga_lambda=args.sga_lambda,
+                               lookahead_k=args.lookahead_k, lookahead_alpha=args.lookahead_alpha)
     start = time.perf_counter()
     path = render_dirac(args.out, runs, steps=args.steps, lr=args.lr, theta0=args.theta0,
                         psi0=args.psi0, format=args.format, fps=args.fps, **_frame(args),
-                        max_frames=args.frames, look=_look(args))
+                        max_frames=args.frames, look=_look(args), settings=settings)
     print(printable(f"wrote {path} in {time.perf_counter() - start:.1f} s"))
     return 0
 
@@ -806,12 +809,24 @@ def _dirac_command(sub: argparse._SubParsersAction) -> None:
     dirac = sub.add_parser(
         "dirac", help="animate Dirac-GAN trajectories (Mescheder et al. 2018) side by side",
         description="Animate the Dirac-GAN parameter plane: the vector field and one trajectory per "
-                    "run. Variants: gan, nsgan, wgan, wgan-gp, r1, instance-noise, consensus; "
-                    "schemes: simultaneous, alternating, continuous.")
+                    "run. Variants: gan, nsgan, wgan, wgan-gp, r1, instance-noise, and the small "
+                    "games bilinear, non-nash, impossible; methods: continuous (the flow), "
+                    "alternating, simultaneous, consensus, extragradient, optimistic, sga, cgd, "
+                    "hamiltonian.")
     dirac.add_argument("--out", default="dirac.gif", help="output file (default: ./dirac.gif)")
     dirac.add_argument("--runs", default="gan:simultaneous,gan:alternating,r1:simultaneous:0.3",
-                       help="comma-separated variant:scheme[:gamma] (default: "
+                       help="comma-separated variant:method[:gamma] (default: "
                             "gan:simultaneous,gan:alternating,r1:simultaneous:0.3)")
+    dirac.add_argument("--d-steps", type=int, default=1,
+                       help="k: D steps per G step of alternating runs (default: 1)")
+    dirac.add_argument("--consensus", type=float, default=0.0,
+                       help="γ of consensus optimisation, for consensus runs (0: 0.3) and added to "
+                            "simultaneous, extragradient and optimistic ones (default: 0)")
+    dirac.add_argument("--sga-lambda", type=float, default=1.0, help="λ of sga runs (default: 1)")
+    dirac.add_argument("--lookahead-k", type=int, default=0,
+                       help="Lookahead-minmax around every run: average every k steps (default: 0, off)")
+    dirac.add_argument("--lookahead-alpha", type=float, default=0.5,
+                       help="α of Lookahead-minmax (default: 0.5)")
     dirac.add_argument("--steps", type=int, default=500, help="iterations (default: 500)")
     dirac.add_argument("--lr", type=float, default=0.1, help="step size h (default: 0.1)")
     dirac.add_argument("--theta0", type=float, default=1.0, help="starting θ (default: 1)")
@@ -958,6 +973,8 @@ _API_NAMES = {  # the library's argument → the option that sets it, for the co
     "max_frames": "--frames", "fps": "--fps", "width": "--width", "dpi": "--dpi", "cmap": "--cmap",
     "size": "--size", "member": "--member", "panels": "--panels", "steps": "--steps", "step": "--steps",
     "lr": "--lr", "theta0": "--theta0", "psi0": "--psi0", "scheme": "--runs", "gamma": "--runs",
+    "variant": "--runs", "d_steps": "--d-steps", "consensus": "--consensus",
+    "sga_lambda": "--sga-lambda", "lookahead_k": "--lookahead-k", "lookahead_alpha": "--lookahead-alpha",
     "live.speed": "--speed", "live.width": "--width", "live.panels": "--panels", "format": "--format",
 }
 
@@ -970,7 +987,7 @@ def _as_flags(message: str, args: argparse.Namespace, argv: list[str]) -> str:
             return f"{flag}: {message}"
     name, sep, rest = message.partition(" = ")
     flag = _API_NAMES.get(name)
-    if not sep or flag is None or not hasattr(args, flag[2:]):
+    if not sep or flag is None or not hasattr(args, flag[2:].replace("-", "_")):
         return message
     value, colon, why = rest.partition(": ")
     given = [a.split("=", 1)[1] if "=" in a else argv[i + 1] for i, a in enumerate(argv)

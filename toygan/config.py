@@ -16,15 +16,18 @@ from typing import Any
 
 import tomli_w
 
+from toygan.atomic import atomic_path
 from toygan.data import MIN_WINDOW_SIDE, SMALLEST_BANDWIDTH, WINDOW_REACH, make_target
 from toygan.errors import ToyganError
 from toygan.models import ACTIVATIONS, PRIORS
 from toygan.objectives import OBJECTIVES, REGULARIZERS
 from toygan.optimizers import OPTIMIZERS
-from toygan.updates import UNROLLED_STEPS, UPDATES
+from toygan.methods import METHODS
+from toygan.unrolling import UNROLLED_STEPS
 from toygan.validate import choice, integer, number, path_arg, plain, read_text, shown
 
-__all__ = ["Config", "DataConfig", "FakeConfig", "ModelConfig", "TrainConfig", "RecordConfig"]
+__all__ = ["Config", "DataConfig", "FakeConfig", "ModelConfig", "TrainConfig", "RecordConfig", "MUTABLE",
+           "check_mutable", "SCALARS"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,15 @@ GENERATOR_MODES = {"trained": GeneratorMode(network=True, trained=True),
                    "target": GeneratorMode(network=False, trained=False)}
 """Name (``train.generator``) → what makes the fake samples."""
 DEVICES = ("cpu", "cuda", "auto")
+SCALARS = ("d_real", "d_fake", "value", "d_half_gap", "d_star_gap", "jsd", "modes_captured",
+           "high_quality_fraction", "reverse_kl", "loss_d", "loss_g", "kde_bandwidth")
+"""Per-snapshot scalars a run records, each ``(T, E)``."""
+MANIFOLD_LINES, MANIFOLD_POINTS = 11, 41
+"""The generator manifold is G on 2 × 11 latent grid lines (z1 varying at fixed z2, then z2 at
+fixed z1) of 41 points each."""
+FIELD_SIZE = 15
+"""The push on generated points is also recorded on a 15 × 15 grid over the window."""
+
 MAX_RECORDING_BYTES = 2 * 2**30
 """The most a run may record, in memory and in its history file (2 GiB)."""
 
@@ -131,8 +143,10 @@ class TrainConfig:
     E[log(1 − D(G(z)))]), ``non-saturating`` (−E[log D(G(z))]), ``least-squares``, ``wasserstein``
     or ``hinge``."""
     updates: str = "alternating"
-    """``alternating``: k D steps, then a G step against the updated D (Algorithm 1);
-    ``simultaneous``: both players step from the same point (needs d_steps = 1)."""
+    """The minimax method, a name in ``toygan.methods.METHODS``: ``alternating`` (k D steps, then a
+    G step against the updated D: Algorithm 1), ``simultaneous``, ``consensus``, ``extragradient``,
+    ``optimistic``, ``sga``, ``cgd`` or ``hamiltonian`` (these move both players from one point:
+    d_steps = 1)."""
     regularizer: str = "none"
     """Penalty on D: ``none``, ``r1`` (γ/2·E‖∇D‖² on real points), ``r2`` (on generated points),
     ``gradient-penalty`` (WGAN-GP: γ·E(‖∇D(x̂)‖ − 1)² on interpolates)."""
@@ -145,7 +159,17 @@ class TrainConfig:
     """σ of Gaussian noise added to every point D sees, real and generated; 0: off."""
     consensus: float = 0.0
     """γ of consensus optimisation: both players also descend γ·½‖v‖², v all players' gradients
-    (Mescheder et al. 2017); needs simultaneous updates; 0: off."""
+    (Mescheder et al. 2017), with ``simultaneous``, ``extragradient`` or ``optimistic`` updates;
+    0: off (``updates = "consensus"`` then takes γ = 0.3)."""
+    sga_lambda: float = 1.0
+    """λ of ``updates = "sga"`` (symplectic gradient adjustment); its sign is chosen by the
+    alignment rule of Balduzzi et al. (2018)."""
+    lookahead_k: int = 0
+    """Lookahead-minmax (Chavdarova et al. 2021) around any method: every k iterations both
+    players' slow weights move ``lookahead_alpha`` of the way to the fast ones, which restart
+    there; 0: off."""
+    lookahead_alpha: float = 0.5
+    """α of Lookahead-minmax, in (0, 1]."""
     pack: int = 1
     """m: D judges packs of m samples concatenated, real packs against generated packs (PacGAN,
     Lin et al. 2018); a minibatch then holds batch_size packs; 1: off."""
@@ -187,7 +211,7 @@ class TrainConfig:
         integer("train.d_steps", self.d_steps, 1, 100)
         integer("train.batch_size", self.batch_size, 1, 65536)
         choice("train.loss", self.loss, OBJECTIVES)
-        choice("train.updates", self.updates, UPDATES)
+        choice("train.updates", self.updates, METHODS)
         choice("train.regularizer", self.regularizer, REGULARIZERS)
         self.gamma = number("train.gamma", self.gamma, 0.0, open_low=False)
         self.clip = number("train.clip", self.clip, 0.0, open_low=False)
@@ -221,10 +245,14 @@ class TrainConfig:
         integer("train.unroll", self.unroll, 0, 50)
         integer("train.pack", self.pack, 1, 16)
         self.consensus = number("train.consensus", self.consensus, 0.0, open_low=False)
-        together = UPDATES[self.updates].together
-        if self.consensus > 0 and not together:
-            raise ToyganError(f"train.consensus = {self.consensus:g}: consensus optimisation moves "
-                              f"both players at once; it needs train.updates = {_updates(True)}")
+        self.sga_lambda = number("train.sga_lambda", self.sga_lambda, 0.0, 100.0)
+        integer("train.lookahead_k", self.lookahead_k, 0, 10_000)
+        self.lookahead_alpha = number("train.lookahead_alpha", self.lookahead_alpha, 0.0, 1.0)
+        together = METHODS[self.updates].together
+        if self.consensus > 0 and self.updates not in CONSENSUS_METHODS:
+            raise ToyganError(f"train.consensus = {self.consensus:g}: consensus optimisation adds "
+                              "γ∇½‖ξ‖² to the field both players follow from one point; it needs "
+                              "train.updates = " + " or ".join(f'"{m}"' for m in CONSENSUS_METHODS))
         if self.unroll and together:
             raise ToyganError(f"train.unroll = {self.unroll}: unrolling looks ahead along D's own "
                               f"updates; it needs train.updates = {_updates(False)}")
@@ -237,8 +265,12 @@ class TrainConfig:
 
 
 def _updates(together: bool) -> str:
-    """The update schemes that do (or do not) step both players at once, quoted for a message."""
-    return " or ".join(f'"{name}"' for name, s in UPDATES.items() if s.together == together)
+    """The methods that do (or do not) move both players from one point, quoted for a message."""
+    return " or ".join(f'"{name}"' for name, s in METHODS.items() if s.together == together)
+
+
+CONSENSUS_METHODS = ("simultaneous", "consensus", "extragradient", "optimistic")
+"""The methods whose field takes consensus optimisation's γ∇½‖ξ‖² (``train.consensus``)."""
 
 
 def early_steps(every: int) -> tuple[int, ...]:
@@ -368,8 +400,6 @@ class Config:
         """Bytes one snapshot takes in memory and on disk: float32 samples and their push, the D
         grid, the push field, the generator manifold (2 × 11 latent lines of 41 points; one line
         for a 1D latent), the scalars and the mode counts (``toygan.history`` has the format)."""
-        from toygan.history import FIELD_SIZE, MANIFOLD_LINES, MANIFOLD_POINTS, SCALARS
-
         e, r = self.train.members, self.record
         target = make_target(self.data.name, self.data.params)
         d = target.dim
@@ -428,8 +458,6 @@ class Config:
 
     def save(self, path: str | Path) -> None:
         """Write the resolved config as TOML, atomically."""
-        from toygan.atomic import atomic_path
-
         with atomic_path(path_arg(path)) as tmp:
             Path(tmp).write_text(self.to_toml(), encoding="utf-8")
 
@@ -442,3 +470,42 @@ class Config:
                 raise ToyganError(f"{dotted}: not a config field (use section.key)")
             values[section][key] = value
         return Config.from_dict(values)
+
+
+MUTABLE = frozenset({
+    "train.steps", "train.d_steps", "train.batch_size", "train.loss", "train.updates",
+    "train.regularizer", "train.gamma", "train.clip", "train.instance_noise", "train.consensus",
+    "train.unroll", "train.sga_lambda", "train.lookahead_k", "train.lookahead_alpha",
+    "train.optimizer", "train.lr_g", "train.lr_d", "train.betas", "train.momentum",
+    "train.generator", "record.every", "record.kde_bandwidth",
+})
+"""Settings ``Game.update`` may change mid-run. The rest fix shapes (networks, members, packing,
+target, recording grids) or the random streams (seed), or where tensors live (device, threads)."""
+NEW_OPTIMIZER = ("train.optimizer", "train.betas", "train.momentum")
+
+
+FIXED_BECAUSE = {
+    "model": "the networks' shapes are fixed when the game starts",
+    "data": "the target fixes the recording (its modes, its fixed real batch)",
+    "fake": "the fixed p_g is part of the recording",
+    "record": "the recorded arrays' shapes are fixed when the game starts",
+    "train.members": "the number of members is fixed when the game starts",
+    "train.pack": "packing changes the discriminator's input size",
+    "train.seed": "the random streams were seeded when the game started",
+    "train.device": "where the game computes is fixed when it starts",
+    "train.threads": "where the game computes is fixed when it starts",
+}
+"""Why a setting cannot change mid-run, by dotted key or by section."""
+
+
+def check_mutable(key: Any) -> None:
+    """Refuse, with the reason, a key ``Game.update`` cannot change mid-run."""
+    if not isinstance(key, str):
+        raise ToyganError(f"update: key {key!r} is not a dotted config field")
+    if key in MUTABLE:
+        return
+    why = FIXED_BECAUSE.get(key, FIXED_BECAUSE.get(key.partition(".")[0]))
+    if why is None:
+        raise ToyganError(f"{key}: not a config field that can change mid-run; these can: "
+                          f"{', '.join(sorted(MUTABLE))}")
+    raise ToyganError(f"{key}: cannot change mid-run ({why}); start a new Game with it instead")

@@ -1,21 +1,25 @@
 """The Dirac-GAN (Mescheder, Geiger & Nowozin 2018, "Which training methods for GANs do actually
-converge?", Sec. 2.2): the smallest GAN whose dynamics can be solved by hand.
+converge?", Sec. 2.2) and other two-parameter games: the smallest games whose dynamics can be
+solved by hand, played in float64 torch so that every field, Jacobian and update matrix comes from
+autograd.
 
 Data p_data = δ₀, generator p_θ = δ_θ, linear discriminator D_ψ(x) = ψx, so the whole game lives in
-the (θ, ψ) plane and the unique equilibrium is (0, 0). The objective is
-L(θ, ψ) = f(ψθ) + f(0) with f(t) = −log(1 + e^{−t}) for the standard GAN and f(t) = t for the WGAN;
-G descends L, D ascends it. ``VARIANTS`` maps a name to the gradient vector field
-v(θ, ψ) = (−∂L/∂θ, ∂L/∂ψ) (with its regulariser), written from the paper's Sec. 2–4; the eigenvalues
-of its Jacobian at (0, 0) decide convergence (Thm. 4.1 and Lemmas 2.2–2.4):
+the (θ, ψ) plane and its equilibrium is (0, 0). The objective is L(θ, ψ) = f(ψθ) + f(0) with
+f(t) = −log(1 + e^{−t}) for the standard GAN and f(t) = t for the WGAN; G descends L, D ascends it.
+A ``DiracGAN`` holds each player's loss (D's with its regulariser); the field the players follow
+is v(θ, ψ) = (−∂L_G/∂θ, −∂L_D/∂ψ). The eigenvalues of its Jacobian at (0, 0) decide convergence of
+the flow (Thm. 4.1 and Lemmas 2.2–2.4):
 
-- continuous GAN dynamics: ±i f′(0), pure rotation; simultaneous gradient steps of size h multiply
-  the distance to the equilibrium by |1 ± i h f′(0)| = √(1 + h² f′(0)²) > 1 each step (Lemma 2.3);
-  f′(0) = ½ for the standard GAN, so √(1 + h²/4);
-- alternating steps: an update matrix with determinant 1, so the iterates circle (Lemma 2.4);
-- R1/R2 with γ > 0 (Sec. 4.1): −γ/2 ± √(γ²/4 − f′(0)²), real parts < 0, locally convergent;
+- GAN: ±i f′(0), pure rotation; simultaneous steps of size h multiply the distance to the
+  equilibrium by √(1 + h² f′(0)²) > 1 (Lemma 2.3), f′(0) = ½; alternating steps circle (Lemma 2.4);
+- R1/R2 with γ > 0 (Sec. 4.1): −γ/2 ± √(γ²/4 − f′(0)²), locally convergent;
 - instance noise σ (Sec. 3.3): f″(0)σ² ± √(f″(0)²σ⁴ − f′(0)²), f″(0) = −¼: convergent;
-- consensus optimisation (Sec. 3.4): J − γJᵀJ, eigenvalues −γ f′(0)² ± i f′(0): convergent;
 - WGAN (with clipping) and WGAN-GP: no convergence to (0, 0).
+
+Beside them, three small games from the literature on minimax methods: ``bilinear`` (L = θψ, the
+WGAN Dirac-GAN without its clip), ``non-nash`` (a point every method converges to that is not a
+Nash equilibrium) and ``impossible`` (Letcher 2021: a zero-sum game in which every reasonable
+method ends in a limit cycle). Any method of ``toygan.methods`` plays any of them.
 """
 
 from __future__ import annotations
@@ -24,41 +28,38 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import torch
+from torch.nn.functional import logsigmoid
 
 from toygan.errors import ToyganError
+from toygan.methods import D, G, METHODS, Settings, iterate
 from toygan.validate import choice, integer, number
 
-__all__ = ["DiracGAN", "VARIANTS", "dirac_gan", "trajectory", "jacobian", "eigenvalues",
-           "Scheme", "UPDATE_SCHEMES", "ESCAPE"]
+__all__ = ["DiracGAN", "DiracPlay", "VARIANTS", "SCHEMES", "dirac_gan", "trajectory", "jacobian",
+           "eigenvalues", "update_matrix", "ESCAPE"]
 
-
-def _fp(t):
-    """f′(t) for f(t) = −log(1 + e^{−t}): σ(−t)."""
-    return 0.5 * (1 - np.tanh(t / 2))  # σ(−t), without overflow for large |t|
-
-
-def _fpp(t):
-    """f″(t) = −σ(t)σ(−t)."""
-    return -0.25 / np.cosh(t / 2) ** 2
-
+Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 # Gauss–Hermite nodes for E over ε ~ N(0, 1): deterministic instance-noise expectations
 _GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(40)
 _GH_WEIGHTS = _GH_WEIGHTS / _GH_WEIGHTS.sum()
 
 
+def _keep(theta: torch.Tensor, psi: torch.Tensor) -> torch.Tensor:
+    return psi
+
+
 @dataclass(frozen=True)
 class DiracGAN:
-    """One Dirac-GAN variant: its name, regulariser weight ``gamma`` and the vector field.
-
-    ``field(theta, psi)`` returns (dθ/dt, dψ/dt) for arrays of any (equal) shape. ``project`` maps
-    parameters after each step (the WGAN's weight clipping); identity for the others.
-    """
+    """One game in the (θ, ψ) plane: G's loss and D's loss as functions of (θ, ψ) (each player
+    minimises its own; they act elementwise on tensors of any equal shape), and ``project`` for D
+    after each of its steps (the WGAN's weight clipping)."""
 
     name: str
     gamma: float
-    field: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-    project: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] = lambda t, p: (t, p)
+    loss_g: Loss
+    loss_d: Loss
+    project: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = _keep
     summary: str = ""
     smooth: bool = True
     """False where the field is not differentiable at (0, 0), so it has no Jacobian there."""
@@ -71,23 +72,36 @@ class DiracGAN:
         """The variant's name for a title, with its setting: "R1, γ = 0.3"."""
         return f"{self.title or self.name}{self.setting}"
 
+    def field(self, theta, psi) -> tuple[np.ndarray, np.ndarray]:
+        """(dθ/dt, dψ/dt) = (−∂L_G/∂θ, −∂L_D/∂ψ) at arrays (or numbers) of equal shape, by autograd."""
+        t = torch.as_tensor(np.asarray(theta, float), dtype=torch.float64).requires_grad_()
+        p = torch.as_tensor(np.asarray(psi, float), dtype=torch.float64).requires_grad_()
+        (gt,) = torch.autograd.grad(self.loss_g(t, p).sum(), t)
+        (gp,) = torch.autograd.grad(self.loss_d(t, p).sum(), p)
+        return (-gt).numpy(), (-gp).numpy()
+
+
+def _f(t: torch.Tensor) -> torch.Tensor:
+    """f(t) = −log(1 + e^{−t}), so that f′(0) = ½ and f″(0) = −¼."""
+    return logsigmoid(t)
+
 
 def _gan(gamma: float) -> DiracGAN:
-    return DiracGAN("gan", gamma, lambda t, p: (-p * _fp(p * t), t * _fp(p * t)),
-                    title="GAN", summary="standard GAN: circles (continuous), spirals out (simultaneous)")
+    return DiracGAN("gan", gamma, lambda t, p: _f(p * t), lambda t, p: -_f(p * t), title="GAN",
+                    summary="standard GAN: circles (continuous), spirals out (simultaneous)")
 
 
 def _nsgan(gamma: float) -> DiracGAN:
-    # G ascends f(−ψθ)... i.e. descends −log D: its θ-gradient uses f′(−ψθ)
-    return DiracGAN("nsgan", gamma, lambda t, p: (-p * _fp(-p * t), t * _fp(p * t)),
+    # G descends −log D(G(z)) = −f(−ψθ): its θ-gradient uses f′(−ψθ)
+    return DiracGAN("nsgan", gamma, lambda t, p: -_f(-p * t), lambda t, p: -_f(p * t),
                     title="non-saturating GAN",
                     summary="non-saturating G loss: same Jacobian at (0, 0), same circling")
 
 
 def _wgan(gamma: float) -> DiracGAN:
     clip = gamma if gamma > 0 else 0.3
-    return DiracGAN("wgan", clip, lambda t, p: (-p, t * np.ones_like(p)),
-                    project=lambda t, p: (t, np.clip(p, -clip, clip)),
+    return DiracGAN("wgan", clip, lambda t, p: p * t, lambda t, p: -p * t,
+                    project=lambda t, p: p.clamp(-clip, clip),
                     title="WGAN", summary=f"WGAN, ψ clipped to ±{clip:g}: never converges",
                     setting=f", clip |ψ| ≤ {clip:g}")
 
@@ -95,17 +109,17 @@ def _wgan(gamma: float) -> DiracGAN:
 def _wgan_gp(gamma: float) -> DiracGAN:
     gamma = gamma if gamma > 0 else 1.0
     target = 0.3  # the gradient-norm target the penalty pulls |ψ| toward, as in the paper's Fig. 4
-    return DiracGAN("wgan-gp", gamma,
-                    lambda t, p: (-p, t - gamma * (np.abs(p) - target) * np.sign(p)),
+    return DiracGAN("wgan-gp", gamma, lambda t, p: p * t,
+                    lambda t, p: -p * t + gamma / 2 * (p.abs() - target) ** 2,
                     title="WGAN-GP",
                     summary=f"WGAN-GP, γ = {gamma:g}, |ψ| pulled to {target}: never converges",
-                    smooth=False, setting=f", γ = {gamma:g}")  # sign(ψ) jumps at ψ = 0
+                    smooth=False, setting=f", γ = {gamma:g}")  # |ψ| has a kink at ψ = 0
 
 
 def _r1(gamma: float) -> DiracGAN:
     gamma = gamma if gamma > 0 else 0.3
     # R1 = γ/2 E_data[|∇ₓD|²] = γ/2 ψ² for D = ψx; R2 (on p_θ) is the same here
-    return DiracGAN("r1", gamma, lambda t, p: (-p * _fp(p * t), t * _fp(p * t) - gamma * p),
+    return DiracGAN("r1", gamma, lambda t, p: _f(p * t), lambda t, p: -_f(p * t) + gamma / 2 * p**2,
                     title="R1", summary=f"R1 (= R2 here), γ = {gamma:g}: converges",
                     setting=f", γ = {gamma:g}")
 
@@ -113,95 +127,52 @@ def _r1(gamma: float) -> DiracGAN:
 def _instance_noise(gamma: float) -> DiracGAN:
     sigma = gamma if gamma > 0 else 0.7
 
-    def field(t, p):
-        t, p = np.asarray(t, float), np.asarray(p, float)
-        eps = sigma * _GH_NODES.reshape((-1,) + (1,) * t.ndim)
-        w = _GH_WEIGHTS.reshape((-1,) + (1,) * t.ndim)
-        # L = E_ε[f(ψ(θ + ε))] + E_ε[f(ψε)], data and generator both blurred by N(0, σ²)
-        dt = -(w * p * _fp(p * (t + eps))).sum(0)
-        dp = (w * ((t + eps) * _fp(p * (t + eps)) + eps * _fp(p * eps))).sum(0)
-        return dt, dp
+    def expect(fn: Callable[[torch.Tensor], torch.Tensor], t: torch.Tensor) -> torch.Tensor:
+        eps = torch.as_tensor(sigma * _GH_NODES, dtype=t.dtype).reshape((-1,) + (1,) * t.dim())
+        w = torch.as_tensor(_GH_WEIGHTS, dtype=t.dtype).reshape((-1,) + (1,) * t.dim())
+        return (w * fn(eps)).sum(0)
 
-    return DiracGAN("instance-noise", sigma, field, title="instance noise",
-                    summary=f"instance noise σ = {sigma:g}: converges",
+    # L = E_ε[f(ψ(θ + ε))] + E_ε[f(ψε)]: data and generator both blurred by N(0, σ²)
+    return DiracGAN("instance-noise", sigma, lambda t, p: expect(lambda e: _f(p * (t + e)), t),
+                    lambda t, p: -expect(lambda e: _f(p * (t + e)) + _f(p * e), t),
+                    title="instance noise", summary=f"instance noise σ = {sigma:g}: converges",
                     setting=f", σ = {sigma:g}")
 
 
-def _consensus(gamma: float) -> DiracGAN:
-    gamma = gamma if gamma > 0 else 0.3
-
-    def field(t, p):
-        ft, fpp = _fp(p * t), _fpp(p * t)
-        v1, v2 = -p * ft, t * ft
-        # gradient of ½‖v‖² = ½(θ² + ψ²) f′(ψθ)², subtracted from both players' fields
-        s = t * t + p * p
-        g1 = t * ft**2 + s * ft * fpp * p
-        g2 = p * ft**2 + s * ft * fpp * t
-        return v1 - gamma * g1, v2 - gamma * g2
-
-    return DiracGAN("consensus", gamma, field, title="consensus",
-                    summary=f"consensus optimisation, γ = {gamma:g}: converges",
-                    setting=f", γ = {gamma:g}")
+def _zero_sum(name: str, value: Loss, title: str, summary: str) -> Callable[[float], DiracGAN]:
+    return lambda gamma: DiracGAN(name, gamma, value, lambda t, p: -value(t, p), title=title,
+                                  summary=summary)
 
 
 VARIANTS: dict[str, Callable[[float], DiracGAN]] = {
     "gan": _gan, "nsgan": _nsgan, "wgan": _wgan, "wgan-gp": _wgan_gp, "r1": _r1,
-    "instance-noise": _instance_noise, "consensus": _consensus,
+    "instance-noise": _instance_noise,
+    "bilinear": _zero_sum("bilinear", lambda t, p: t * p, "bilinear θψ",
+                          "L = θψ: simultaneous steps spiral out, alternating ones circle"),
+    "non-nash": _zero_sum("non-nash", lambda t, p: 1.5 * t**2 + 2 * t * p + 0.5 * p**2,
+                          "stable, not Nash",
+                          "L = 3θ²/2 + 2θψ + ψ²/2: (0, 0) attracts, yet D there is at a minimum of "
+                          "what it maximises"),
+    "impossible": _zero_sum("impossible",
+                            lambda t, p: t * p - t**2 / 2 + p**2 / 2 + t**4 / 4 - p**4 / 4,
+                            "Letcher's game",
+                            "L = θψ − θ²/2 + ψ²/2 + θ⁴/4 − ψ⁴/4 (Letcher 2021): every method "
+                            "ends in a limit cycle"),
 }
-"""Name → factory(γ) of a Dirac-GAN variant; γ ≤ 0 takes the variant's default (the paper's)."""
+"""Name → factory(γ) of a game; γ ≤ 0 takes the variant's default (the paper's)."""
 
-def _simultaneous(gan: DiracGAN, t: float, p: float, h: float) -> tuple[float, float]:
-    dt, dp = gan.field(t, p)
-    return t + h * dt, p + h * dp
-
-
-def _alternating(gan: DiracGAN, t: float, p: float, h: float) -> tuple[float, float]:
-    p = p + h * gan.field(t, p)[1]
-    t, p = gan.project(t, p)
-    return t + h * gan.field(t, p)[0], p
-
-
-def _rk4(gan: DiracGAN, t: float, p: float, h: float) -> tuple[float, float]:
-    k1 = gan.field(t, p)
-    k2 = gan.field(t + h / 2 * k1[0], p + h / 2 * k1[1])
-    k3 = gan.field(t + h / 2 * k2[0], p + h / 2 * k2[1])
-    k4 = gan.field(t + h * k3[0], p + h * k3[1])
-    return (t + h / 6 * (k1[0] + 2 * k2[0] + 2 * k3[0] + k4[0]),
-            p + h / 6 * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1]))
-
-
-def _alternating_matrix(j: np.ndarray, h: float) -> np.ndarray:
-    d_step = np.array([[1.0, 0.0], [h * j[1, 0], 1 + h * j[1, 1]]])
-    g_step = np.array([[1 + h * j[0, 0], h * j[0, 1]], [0.0, 1.0]])
-    return g_step @ d_step
-
-
-@dataclass(frozen=True)
-class Scheme:
-    """An update scheme: one step of size h from (θ, ψ), and the matrix whose eigenvalues say how
-    it behaves near the equilibrium, from the field's Jacobian J there."""
-
-    step: Callable[[DiracGAN, float, float, float], tuple[float, float]]
-    matrix: Callable[[np.ndarray, float], np.ndarray]
-    discrete: bool = True
-    """A map applied once per step (its matrix needs h); False for the flow, whose matrix is J."""
-
-
-UPDATE_SCHEMES: dict[str, Scheme] = {
-    "continuous": Scheme(_rk4, lambda j, h: j, discrete=False),
-    "simultaneous": Scheme(_simultaneous, lambda j, h: np.eye(2) + h * j),
-    "alternating": Scheme(_alternating, _alternating_matrix),
-}
-"""Name → update scheme: the gradient flow (integrated with classical Runge–Kutta, RK4, at step
-h; its matrix is J), both players stepping from the same point (I + hJ), or D first and then G
-against the new D (Goodfellow et al. 2014, Algorithm 1)."""
+SCHEMES = ("continuous", *METHODS)
+"""``continuous`` (the gradient flow, integrated with classical Runge–Kutta, RK4, at step h) and
+every method of ``toygan.methods.METHODS``."""
 
 
 def dirac_gan(name: str, gamma: float = 0.0) -> DiracGAN:
-    """The Dirac-GAN variant ``name`` with regulariser weight (or clip, or noise σ) ``gamma``
-    (0: the variant's default; at most 100)."""
-    if name not in VARIANTS:
-        raise ToyganError(f"variant = {name!r}: unknown; choose one of {sorted(VARIANTS)}")
+    """The Dirac-GAN variant (or small game) ``name`` with regulariser weight (or clip, or noise σ)
+    ``gamma`` (0: the variant's default; at most 100)."""
+    if name == "consensus":
+        raise ToyganError("variant = 'consensus': consensus optimisation is a method now; play it "
+                          "on the GAN as gan:consensus (γ from --consensus, 0.3 by default)")
+    choice("variant", name, VARIANTS)
     # γ is a penalty weight, a clip or a noise σ: a negative one would reward what it should damp
     gan = VARIANTS[name](number("gamma", gamma, 0.0, 100.0, open_low=False))
     if gamma and not gan.setting:
@@ -210,62 +181,181 @@ def dirac_gan(name: str, gamma: float = 0.0) -> DiracGAN:
     return gan
 
 
+class DiracPlay:
+    """A two-parameter game as a ``toygan.methods.Play``: plain gradient steps of size ``lr``
+    (then ``project`` for D). With ``graph``, every step keeps its graph back to the start, so
+    that the update can be differentiated."""
+
+    members = 1
+    trains_generator = True
+
+    def __init__(self, gan: DiracGAN, theta: torch.Tensor, psi: torch.Tensor, lr: float,
+                 settings: Settings, graph: bool = False) -> None:
+        self.gan, self.eta, self.settings, self.graph = gan, lr, settings, graph
+        self.memory: dict = {}
+        self._params = [self._own(psi), self._own(theta)]  # D's ψ, G's θ
+        self._seen = list(self._params)
+
+    def _own(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.as_tensor(x, dtype=torch.float64).reshape(1)
+        return x if self.graph else x.detach().requires_grad_()
+
+    @property
+    def theta(self) -> float:
+        return float(self._params[G].detach())
+
+    @property
+    def psi(self) -> float:
+        return float(self._params[D].detach())
+
+    def params(self, player: int) -> list[torch.Tensor]:
+        """The parameters the last losses were taken at: with ``graph``, fresh views of them, so
+        that a player's gradient is a partial derivative (ψ after D's step is a function of θ,
+        which G's gradient must hold fixed)."""
+        return [self._seen[player]]
+
+    def lr(self, player: int) -> float:
+        return self.eta
+
+    def per_member(self, x: torch.Tensor) -> torch.Tensor:
+        return x.sum().reshape(1)
+
+    def spread(self, c: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        return c * x
+
+    def loss(self, player: int) -> torch.Tensor:
+        return self.losses()[player]
+
+    def losses(self) -> tuple[torch.Tensor, torch.Tensor]:
+        self._seen = [p.view_as(p) for p in self._params] if self.graph else list(self._params)
+        psi, theta = self._seen
+        return self.gan.loss_d(theta, psi), self.gan.loss_g(theta, psi)
+
+    def move(self, player: int, grads: list[torch.Tensor]) -> None:
+        new = self._params[player] - self.eta * grads[0]
+        if player == D:
+            new = self.gan.project(self._params[G], new)
+        self._params[player] = self._own(new)
+
+    def point(self) -> list[torch.Tensor]:
+        return [p.clone() if self.graph else p.detach().clone() for p in self._params]
+
+    def restore(self, point: list[torch.Tensor]) -> None:
+        psi, theta = point
+        self._params = [self._own(self.gan.project(theta, psi)), self._own(theta)]
+
+
 ESCAPE = 1e6
 """|θ| or |ψ| beyond which a path has diverged: it stops there (the field would overflow)."""
 
 
-def trajectory(gan: DiracGAN, theta0: float = 1.0, psi0: float = 1.0, *, steps: int = 200,
-               lr: float = 0.1, scheme: str = "simultaneous") -> np.ndarray:
-    """Iterate the game from (θ₀, ψ₀); returns the path, shape ``(steps + 1, 2)`` of (θ, ψ).
+def _rk4(gan: DiracGAN, t: float, p: float, h: float) -> tuple[float, float]:
+    def v(t, p):
+        return tuple(float(x) for x in gan.field(t, p))
 
-    ``simultaneous``: both players step from the same point, (θ, ψ) += h·v(θ, ψ).
-    ``alternating``: D steps first, then G against the new D (Goodfellow et al. 2014, Algorithm 1).
-    ``continuous``: the gradient flow, integrated with classical Runge–Kutta (RK4) at step h.
+    k1 = v(t, p)
+    k2 = v(t + h / 2 * k1[0], p + h / 2 * k1[1])
+    k3 = v(t + h / 2 * k2[0], p + h / 2 * k2[1])
+    k4 = v(t + h * k3[0], p + h * k3[1])
+    t = t + h / 6 * (k1[0] + 2 * k2[0] + 2 * k3[0] + k4[0])
+    p = p + h / 6 * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1])
+    return t, float(gan.project(torch.tensor(t, dtype=torch.float64), torch.tensor(p, dtype=torch.float64)))
+
+
+def _settings(settings: Settings | None) -> Settings:
+    if settings is None:
+        return Settings()
+    if not isinstance(settings, Settings):
+        raise ToyganError(f"settings: {type(settings).__name__} is not a toygan.methods.Settings")
+    return settings
+
+
+def trajectory(gan: DiracGAN, theta0: float = 1.0, psi0: float = 1.0, *, steps: int = 200,
+               lr: float = 0.1, scheme: str = "simultaneous", settings: Settings | None = None
+               ) -> np.ndarray:
+    """Iterate the game from (θ₀, ψ₀) with the method ``scheme`` (any of ``SCHEMES``) at step
+    size ``lr``; returns the path, shape ``(steps + 1, 2)`` of (θ, ψ). ``settings`` carries the
+    method's own parameters (k, consensus γ, SGA's λ, Lookahead).
 
     A path that leaves ``ESCAPE`` (|θ| or |ψ| beyond 10⁶: it has diverged, and the field would
     soon overflow) stays at its last point from there on.
     """
-    choice("scheme", scheme, UPDATE_SCHEMES)
-    step = UPDATE_SCHEMES[scheme].step
+    choice("scheme", scheme, SCHEMES)
     integer("steps", steps, 1, 1_000_000)
     h = number("lr", lr, 0.0, 10.0)
+    settings = _settings(settings)
     t, p = (number(label, v, -ESCAPE, ESCAPE) for label, v in (("theta0", theta0), ("psi0", psi0)))
     path = np.empty((steps + 1, 2))
     path[0] = t, p
+    play = DiracPlay(gan, torch.tensor(t), torch.tensor(p), h, settings)
     with np.errstate(over="ignore", invalid="ignore"):  # an escaping step is caught below
         for i in range(1, steps + 1):
-            t, p = gan.project(*step(gan, t, p, h))
+            if scheme == "continuous":
+                t, p = _rk4(gan, t, p, h)
+            else:
+                iterate(play, scheme)
+                t, p = play.theta, play.psi
             if not (abs(t) <= ESCAPE and abs(p) <= ESCAPE):  # diverged (or NaN): stop there
                 path[i:] = path[i - 1]
                 break
-            path[i] = float(t), float(p)
+            path[i] = t, p
     return path
 
 
-def jacobian(gan: DiracGAN, at: tuple[float, float] = (0.0, 0.0), eps: float = 1e-6) -> np.ndarray:
-    """The 2 × 2 Jacobian of the vector field at ``at``, by central differences.
+def jacobian(gan: DiracGAN, at: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+    """The 2 × 2 Jacobian of the field (θ, ψ) ↦ (dθ/dt, dψ/dt) at ``at``, by autograd.
 
     Raises:
         ToyganError: for a variant whose field is not differentiable at (0, 0) (WGAN-GP).
     """
     if not gan.smooth:
         raise ToyganError(f"{gan.name}: its vector field jumps at ψ = 0, so it has no Jacobian there")
-    t, p = at
-    cols = []
-    for dt, dp in ((eps, 0.0), (0.0, eps)):
-        plus, minus = gan.field(t + dt, p + dp), gan.field(t - dt, p - dp)
-        cols.append([(plus[0] - minus[0]) / (2 * eps), (plus[1] - minus[1]) / (2 * eps)])
-    return np.array(cols, dtype=float).T
+
+    def v(x: torch.Tensor) -> torch.Tensor:
+        t, p = x[0], x[1]
+        (gt,) = torch.autograd.grad(gan.loss_g(t, p), t, create_graph=True)
+        (gp,) = torch.autograd.grad(gan.loss_d(t, p), p, create_graph=True)
+        return -torch.stack([gt, gp])
+
+    x = torch.tensor(at, dtype=torch.float64)
+    return torch.autograd.functional.jacobian(lambda y: v(y.clone()), x, create_graph=False).numpy()
 
 
-def eigenvalues(gan: DiracGAN, *, lr: float | None = None, scheme: str = "continuous") -> np.ndarray:
-    """Eigenvalues at the equilibrium (0, 0): of the Jacobian for ``continuous``, of the one-step
-    update matrix for ``simultaneous`` (I + hJ) and ``alternating`` (D first, then G)."""
-    choice("scheme", scheme, UPDATE_SCHEMES)
-    chosen = UPDATE_SCHEMES[scheme]
-    j = jacobian(gan)
-    if not chosen.discrete:
-        return np.linalg.eigvals(chosen.matrix(j, 0.0))
+def update_matrix(gan: DiracGAN, *, lr: float, scheme: str, settings: Settings | None = None,
+                  at: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+    """The Jacobian of one iteration of the method ``scheme`` at ``at``, by autograd through the
+    iteration itself. Its state is (θ, ψ) and the method's memory (the optimistic method's last
+    update: 4 × 4); with Lookahead-minmax, one period of k iterations and the averaging step."""
+    choice("scheme", scheme, METHODS)
+    if not gan.smooth:
+        raise ToyganError(f"{gan.name}: its vector field jumps at ψ = 0, so it has no Jacobian there")
+    h = number("lr", lr, 0.0, 10.0)
+    settings = _settings(settings)
+    names = METHODS[scheme].memory
+    period = settings.lookahead_k or 1
+
+    def one(x: torch.Tensor) -> torch.Tensor:
+        play = DiracPlay(gan, x[0], x[1], h, settings, graph=True)
+        for i, name in enumerate(names):  # each memory holds one tensor per player (ψ's, θ's)
+            play.memory[name] = [x[3 + 2 * i:4 + 2 * i], x[2 + 2 * i:3 + 2 * i]]
+        for _ in range(period):
+            iterate(play, scheme)
+        psi, theta = play.point()
+        extra = [t for name in names for t in reversed(play.memory[name])]
+        return torch.cat([theta, psi, *extra])
+
+    x = torch.zeros(2 + 2 * len(names), dtype=torch.float64)
+    x[0], x[1] = at
+    return torch.autograd.functional.jacobian(one, x).numpy()
+
+
+def eigenvalues(gan: DiracGAN, *, lr: float | None = None, scheme: str = "continuous",
+                settings: Settings | None = None) -> np.ndarray:
+    """Eigenvalues at the equilibrium (0, 0): of the field's Jacobian for ``continuous``, of the
+    one-step update matrix (``update_matrix``) for a method."""
+    choice("scheme", scheme, SCHEMES)
+    if scheme == "continuous":
+        return np.linalg.eigvals(jacobian(gan))
     if lr is None:
         raise ToyganError(f"lr: needed for the {scheme} update matrix")
-    return np.linalg.eigvals(chosen.matrix(j, number("lr", lr, 0.0)))
+    return np.linalg.eigvals(update_matrix(gan, lr=lr, scheme=scheme, settings=settings))

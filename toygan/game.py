@@ -14,10 +14,6 @@ once. A user's own ``nn.Module`` plugs in as a one-member game (``toygan.players
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import operator
-import signal
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -25,41 +21,31 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from torch.func import functional_call
 from tqdm.auto import tqdm
 
-from toygan.config import RECORD_SCHEDULES, Config
+from toygan.checkpoint import load_run, save_run
+from toygan.config import NEW_OPTIMIZER, RECORD_SCHEDULES, Config, check_mutable
 from toygan.data import data_files, make_target, stored_files
 from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.models import Discriminator, Generator
-from toygan.objectives import OBJECTIVES, REGULARIZERS, Objective
+from toygan.methods import D, G, descend, iterate
+from toygan.neural import NeuralPlay, user_batch
+from toygan.objectives import OBJECTIVES, Objective
 from toygan.optimizers import make_optimizer
 from toygan.players import OwnDiscriminator, OwnGenerator, plain_networks
-from toygan.recorder import GRID_CHUNK, Recorder
 from toygan.memory import check_bytes
+from toygan.recorder import GRID_CHUNK, Recorder
 from toygan.resources import check_fits
-from toygan.signals import STOP_SIGNALS
+from toygan.signals import CtrlC
 from toygan.streams import Streams
-from toygan.updates import UNROLLED_STEPS, UPDATES, unrolled_parameters
-from toygan.validate import integer
+from toygan.validate import as_index, functions, integer
 
-__all__ = ["Game", "Callback", "CtrlC", "resolve_device", "MUTABLE"]
+__all__ = ["Game", "Callback", "resolve_device"]
 
 Callback = Callable[["Game", bool], "bool | None"]
 """Called after every step with the game and whether a snapshot was just recorded; ``False`` (or
 raising ``StopIteration``) stops the run there."""
-
-MUTABLE = frozenset({
-    "train.steps", "train.d_steps", "train.batch_size", "train.loss", "train.updates",
-    "train.regularizer", "train.gamma", "train.clip", "train.instance_noise", "train.consensus",
-    "train.unroll", "train.optimizer", "train.lr_g", "train.lr_d", "train.betas", "train.momentum",
-    "train.generator", "record.every", "record.kde_bandwidth",
-})
-"""Settings ``Game.update`` may change mid-run. The rest fix shapes (networks, members, packing,
-target, recording grids) or the random streams (seed), or where tensors live (device, threads)."""
-_NEW_OPTIMIZER = ("train.optimizer", "train.betas", "train.momentum")
-
 
 def resolve_device(name: str) -> torch.device:
     """``cpu``, ``cuda`` or ``auto`` (cuda if there is one) as a torch device.
@@ -121,6 +107,8 @@ class Game:
         with self._threads():
             self.G, self.D = self._players(generator, discriminator)
             self._new_optimizers()
+            self.play = NeuralPlay(self)
+            """The game as the minimax methods see it (``toygan.methods``)."""
             self.recorder = Recorder(self)
             self.iteration = 0
             """Generator steps (iterations of the scheme) taken so far."""
@@ -131,7 +119,6 @@ class Game:
             self._sum_d = torch.zeros(self.members, device=self.device)
             self._sum_g = torch.zeros(self.members, device=self.device)
             self._since = 0  # iterations since the last snapshot
-            self._last_fake: torch.Tensor | None = None
             self._diverged = ""
             self._stopped = ""
             self._whole = True  # False once a step was cut short: the state is then not resumable
@@ -189,40 +176,13 @@ class Game:
 
     def pack(self, x: torch.Tensor) -> torch.Tensor:
         """(E, B·m, d) → (E, B, d·m): D sees m samples at once (PacGAN, Lin et al. 2018)."""
-        m = self.config.train.pack
-        return x if m == 1 else x.reshape(x.shape[0], -1, self.dim * m)
-
-    def blur(self, x: torch.Tensor) -> torch.Tensor:
-        """Instance noise: every point D sees gets N(0, σ²) added (Sønderby et al. 2017)."""
-        sigma = self.config.train.instance_noise
-        return x if sigma == 0 else x + sigma * self.streams.normal(x.shape[1:]).to(self.device)
-
-    def discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor, D: Callable | None = None
-                           ) -> torch.Tensor:
-        """D's loss on one minibatch of (packed) points, with its regulariser, per member ``(E,)``."""
-        D = self.D if D is None else D
-        t = self.config.train
-        real, fake = self.blur(real), self.blur(fake)
-        loss = self.objective.discriminator_loss(D(real), D(fake))
-        penalty = REGULARIZERS[t.regularizer]
-        if penalty is not None:
-            eps = lambda: self.streams.uniform((real.shape[1], 1)).to(self.device)  # noqa: E731
-            loss = loss + penalty(D, real, fake, t.gamma, eps)
-        return loss
-
-    @torch.no_grad()
-    def clip(self) -> None:
-        """WGAN: keep the critic Lipschitz by clamping its weights to ±``train.clip``."""
-        c = self.config.train.clip
-        if c > 0:
-            for p in self.D.parameters():
-                p.clamp_(-c, c)
+        return self.play.pack(x)
 
     # --- the two moves ---
 
     def _members(self, x: Any, width: int, name: str) -> torch.Tensor:
         """A user's batch ``(n, width)`` or ``(E, n, width)`` as ``(E, n, width)`` on the device."""
-        x = _numbers(x, name)
+        x = user_batch(x, name)
         given = tuple(x.shape)
         if x.dim() == 2:
             x = x.expand(self.members, -1, -1)
@@ -250,25 +210,7 @@ class Game:
             raise ToyganError(f"noise: {noise.shape[1]} vectors for {n} real points; a minibatch "
                               "has as many of each")
         with self._threads():
-            real = self.streams.real(n, self.target) if real is None else real
-            real = real.to(self.device)
-            with torch.no_grad():
-                if self.fake_target is not None:
-                    fake = self.streams.real(n, self.fake_target, self.streams.fake).to(self.device)
-                else:
-                    z = self.streams.prior(self.config.model.prior, n, self.noise_dim) if noise is None \
-                        else noise
-                    fake = self.G(z.to(self.device))  # (E, n, d)
-            self._last_fake = fake
-            loss = self.discriminator_loss(self.pack(real), self.pack(fake))  # (E,)
-            for p in self.D.parameters():  # zero_grad(set_to_none=True) without its overhead
-                p.grad = None
-            # members are independent, so the sum gives each one its own gradient
-            loss.sum().backward()
-            self.opt_d.step()
-            self.moves += 1
-            self.clip()
-        return loss.detach()
+            return descend(self.play, D, self.play.loss(D, real, noise))
 
     def g_step(self, noise: Any = None) -> torch.Tensor:
         """One update of G against the current D on G's samples of ``noise`` (drawn fresh when not
@@ -279,56 +221,9 @@ class Game:
         if not self.trains_generator:
             raise ToyganError(f"g_step: train.generator = {self.config.train.generator!r}, so G does "
                               'not train; game.update({"train.generator": "trained"}) unfreezes it')
-        n = self.batch_points
         z = None if noise is None else self._members(noise, self.noise_dim, "noise")
         with self._threads():
-            z = self.streams.prior(self.config.model.prior, n, self.noise_dim) if z is None else z
-            g_params = trainable(self.G)
-            if self.config.train.unroll:
-                fake = self.G(z.to(self.device))
-                loss = self._unrolled_generator_loss(fake)
-                for p, g in zip(g_params, torch.autograd.grad(loss.sum(), g_params), strict=True):
-                    p.grad = g
-            else:
-                d_params = trainable(self.D)
-                for p in d_params:  # D's weights need no gradient here
-                    p.requires_grad_(False)
-                try:
-                    fake = self.G(z.to(self.device))
-                    loss = self.objective.generator_loss(self.D(self.blur(self.pack(fake))))
-                    for p in g_params:
-                        p.grad = None
-                    loss.sum().backward()
-                finally:  # even on a second Ctrl-C; only those that trained: frozen layers stay so
-                    for p in d_params:
-                        p.requires_grad_(True)
-            self.opt_g.step()
-            self.moves += 1
-        return loss.detach()
-
-    def _unrolled_generator_loss(self, fake: torch.Tensor) -> torch.Tensor:
-        """G's loss on ``fake`` against D after ``train.unroll`` look-ahead steps, each on fresh
-        minibatches, with G's samples in the graph so that G sees how D would react."""
-        t, n = self.config.train, self.batch_points
-        params = {k: p for k, p in self.D.named_parameters() if p.requires_grad}
-        state = UNROLLED_STEPS[t.optimizer].state(self.opt_d, params)
-        ahead = lambda x: functional_call(self.D, params, (x,))  # noqa: E731
-        for _ in range(t.unroll):
-            real = self.blur(self.pack(self.streams.real(n, self.target).to(self.device)))
-            fake_ahead = self.blur(self.pack(self.G(
-                self.streams.prior(self.config.model.prior, n, self.noise_dim).to(self.device))))
-            loss = self.objective.discriminator_loss(ahead(real), ahead(fake_ahead))
-            grads = torch.autograd.grad(loss.sum(), list(params.values()), create_graph=True)
-            params = unrolled_parameters(params, list(grads), state, t)
-        return self.objective.generator_loss(ahead(self.blur(self.pack(fake))))
-
-    @torch.no_grad()
-    def generator_loss_on_last_fake(self) -> torch.Tensor:
-        """G's loss on the fake batch D saw last (recorded when p_g is fixed), ``(E,)``."""
-        if self._last_fake is None:
-            return torch.full((self.members,), float("nan"), device=self.device)
-        with self.evaluating():
-            return self.objective.generator_loss(self.D(self.pack(self._last_fake)))
+            return descend(self.play, G, self.play.loss(G, noise=z))
 
     # --- one iteration, and the loop ---
 
@@ -344,7 +239,7 @@ class Game:
         t = self.config.train
         self._stopped = ""  # going on: whatever stopped the game is past
         with self._threads():
-            losses_d, loss_g = UPDATES[t.updates].run(self)
+            losses_d, loss_g = iterate(self.play, t.updates)
             for loss in losses_d:
                 self._sum_d += loss / len(losses_d)
             self._sum_g += loss_g
@@ -398,13 +293,13 @@ class Game:
         any stop but divergence."""
         end = self.config.train.steps
         if steps is not None:
-            given, steps = steps, _integer(steps)
+            given, steps = steps, as_index(steps)
             if steps is None or not 0 <= steps <= 10**9:
                 raise ToyganError(f"steps = {given!r}: must be an integer from 0 to 10**9")
             end = self.iteration + steps
             if end > self.config.train.steps:
                 self.update({"train.steps": end})
-        callbacks = _callbacks(callbacks)
+        callbacks = functions(callbacks)
         self._stopped = ""
         bar = tqdm(total=end, initial=self.iteration, disable=not progress, unit="step",
                    desc="training", dynamic_ncols=True, mininterval=0.5)
@@ -457,7 +352,7 @@ class Game:
         if not isinstance(changes, Mapping):
             raise ToyganError(f"update: {changes!r} is not a mapping of dotted config keys to values")
         for key in changes:
-            _check_mutable(key)
+            check_mutable(key)
         with stored_files(self.files):  # (checking the config reads its data files)
             new = self.config.replace(**changes)
         old = self.config.to_dict()
@@ -481,7 +376,7 @@ class Game:
         self.opt_d = make_optimizer(t, self.D.parameters(), t.lr_d)
 
     def _apply(self, changed: dict[str, tuple]) -> None:
-        if any(k in changed for k in _NEW_OPTIMIZER):  # a new optimiser starts with empty state
+        if any(k in changed for k in NEW_OPTIMIZER):  # a new optimiser starts with empty state
             self._new_optimizers()
         for key, opt in (("train.lr_g", self.opt_g), ("train.lr_d", self.opt_d)):
             if key in changed:
@@ -545,7 +440,7 @@ class Game:
 
         def d_of(x: Any) -> Any:
             as_numpy = not isinstance(x, torch.Tensor)
-            pts = _numbers(x, "x")
+            pts = user_batch(x, "x")
             if pts.dim() != 2 or pts.shape[1] != self.dim:
                 raise ToyganError(f"x: shape {tuple(pts.shape)}; expected (n, {self.dim})")
             with self.evaluating():
@@ -559,12 +454,12 @@ class Game:
         """``n`` generator samples of one member ``(n, d)`` (with a fixed p_g, its samples): from
         noise seeded by ``seed``, or from the game's own sampling stream, which training never uses."""
         self._check_member(member)
-        n = integer("n", _integer(n) if _integer(n) is not None else n, 1, 10_000_000)
+        n = integer("n", as_index(n) if as_index(n) is not None else n, 1, 10_000_000)
         m = self.config.model
         # G's activations on n points at once (each layer's output, kept twice over, erring high)
         check_bytes(8 * n * (m.noise_dim + m.g_width * m.g_depth + self.dim), f"n = {n:,} samples", "n")
         if seed is not None:
-            seed = integer("seed", seed if _integer(seed) is None else _integer(seed), 0, 2**63 - 1)
+            seed = integer("seed", seed if as_index(seed) is None else as_index(seed), 0, 2**63 - 1)
         gen = (self.streams.user[member] if seed is None
                else torch.Generator().manual_seed(int(seed)))
         if self.fake_target is not None:
@@ -583,7 +478,7 @@ class Game:
         return tuple(net.eval() for net in plain_networks(self.G, self.D, member))
 
     def _check_member(self, member: int) -> None:
-        if _integer(member) is None or not 0 <= member < self.members:
+        if as_index(member) is None or not 0 <= member < self.members:
             raise ToyganError(f"member = {member!r}: the game has members 0 to {self.members - 1}")
 
     def __repr__(self) -> str:
@@ -633,49 +528,6 @@ class Game:
 
     # --- saving and loading: see toygan.checkpoint ---
 
-    def state(self) -> dict:
-        """Everything the game carries from one step to the next (weights, optimiser states, random
-        streams, loss sums), for ``toygan.checkpoint``."""
-        return {
-            "step": self.iteration, "since": self._since, "snapshots": len(self.recorder.steps),
-            "sum_d": self._sum_d.cpu().clone(), "sum_g": self._sum_g.cpu().clone(),
-            "gen": self.G.state_dict(), "disc": self.D.state_dict(),
-            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-            "streams": self.streams.state(), "config": self.config.to_toml(),
-            "initial_config": self.initial_config.to_toml(),
-            "events": [dict(e) for e in self.events], "diverged": self._diverged,
-            "stopped": self._stopped,
-            "own": dict(self.own),
-            "files": {path: hashlib.sha256(content).hexdigest() for path, content in self.files.items()},
-        }
-
-    def load_state(self, state: dict, history: History) -> None:
-        """Continue from ``state()``'s output and the history recorded up to it."""
-        self.G.load_state_dict(state["gen"])
-        self.D.load_state_dict(state["disc"])
-        for name, net in (("generator", self.G), ("discriminator", self.D)):
-            if not all(torch.isfinite(p).all() for p in net.state_dict().values() if p.is_floating_point()):
-                raise ValueError(f"the {name}'s weights hold NaN or inf")  # a run saves finite ones
-        for key, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
-            groups = [dict(g) for g in opt.param_groups]
-            opt.load_state_dict(state[key])
-            _check_optimizer(opt, groups, key)
-        self.streams.load_state(state["streams"])
-        self.recorder.restore(history)
-        for key in ("sum_d", "sum_g"):
-            if not torch.is_tensor(state[key]) or tuple(state[key].shape) != (self.members,) \
-                    or state[key].dtype != torch.float32:
-                raise ValueError(f"{key} is not one float32 number per member")
-        if isinstance(state["step"], bool) or not isinstance(state["step"], int) \
-                or isinstance(state["since"], bool) or not isinstance(state["since"], int):
-            raise ValueError("step and since must be integers")
-        self._sum_d = state["sum_d"].to(self.device).clone()
-        self._sum_g = state["sum_g"].to(self.device).clone()
-        self._since, self.iteration = int(state["since"]), int(state["step"])
-        self.moves += 1
-        self.events = [dict(e) for e in state["events"]]
-        self._diverged, self._stopped = state["diverged"], state["stopped"]
-
     def save(self, run_dir: str | Path, *, replace: bool = False) -> Path:
         """Write ``config.toml`` (the current settings), ``history.npz`` and, unless a step was cut
         short, ``checkpoint.pt`` (the state) into ``run_dir``; returns the folder.
@@ -687,8 +539,6 @@ class Game:
             OSError: if the files cannot be written (a full disk): the folder keeps its previous
                 save whole, and the error says what it holds.
         """
-        from toygan.checkpoint import save_run
-
         return save_run(self, run_dir, replace=replace)
 
     @classmethod
@@ -700,8 +550,6 @@ class Game:
         Raises:
             ToyganError: for a folder without a readable run, or networks that do not fit it.
         """
-        from toygan.checkpoint import load_run
-
         return load_run(cls, run_dir, generator=generator, discriminator=discriminator)
 
 
@@ -711,139 +559,12 @@ def _param_count(net: Any) -> int | None:
     return sum(p.numel() for p in net.parameters()) if isinstance(net, nn.Module) else None
 
 
-def _check_optimizer(opt: torch.optim.Optimizer, fresh: list[dict], name: str) -> None:
-    """A loaded optimiser state must be one this optimiser wrote for these parameters: the run's
-    settings, and for each parameter the keys, types, shapes and dtypes a fresh optimiser keeps
-    after one step, all finite. A state that is not would fail at the first step (or make fused
-    Adam write out of bounds), so it is refused before any step."""
-    for group, want in zip(opt.param_groups, fresh, strict=True):
-        if set(group) != set(want):
-            raise ValueError(f"{name} is the state of another optimiser")
-        for key, value in want.items():
-            # the settings come from the run's config, so a saved state repeats them exactly
-            if key != "params" and (type(group[key]) is not type(value) or group[key] != value):
-                raise ValueError(f"{name}: {key} = {group[key]!r}, where the run's settings give "
-                                 f"{value!r}")
-    want = _stepped_state(opt, fresh)
-    for p, st in opt.state.items():
-        if not isinstance(st, dict):
-            raise ValueError(f"{name}: its state is a {type(st).__name__}, not a table")
-        if not st:
-            continue  # a parameter not stepped yet
-        if set(st) != set(want[p]):
-            raise ValueError(f"{name}: its state holds {sorted(st)}, not {sorted(want[p])}")
-        for key, value in st.items():
-            ref = want[p][key]
-            if torch.is_tensor(ref) != torch.is_tensor(value) or (torch.is_tensor(ref) and (
-                    value.shape != ref.shape or value.dtype != ref.dtype)):
-                raise ValueError(f"{name}: its {key} is {_kind(value)}, not {_kind(ref)}")
-            if torch.is_tensor(value) and value.is_floating_point() and not torch.isfinite(value).all():
-                raise ValueError(f"{name}: its {key} holds NaN or inf")
 
-
-def _stepped_state(opt: torch.optim.Optimizer, fresh: list[dict]) -> dict:
-    """Parameter → the state a fresh optimiser of the same kind and settings keeps after one step
-    (on zero copies of the parameters): what a loaded state must look like."""
-    copies = {}
-    groups = []
-    for group, loaded in zip(fresh, opt.param_groups, strict=True):
-        params = [torch.zeros_like(p, requires_grad=True) for p in loaded["params"]]
-        copies.update({id(c): p for c, p in zip(params, loaded["params"], strict=True)})
-        groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": params})
-    probe = type(opt)(groups)
-    for group in probe.param_groups:
-        for c in group["params"]:
-            c.grad = torch.zeros_like(c)
-    probe.step()
-    return {copies[id(c)]: st for c, st in probe.state.items()}
-
-
-def _kind(value: Any) -> str:
-    if torch.is_tensor(value):
-        return f"a {value.dtype} tensor of shape {tuple(value.shape)}"
-    return f"a {type(value).__name__}"
-
-
-def _numbers(x: Any, name: str) -> torch.Tensor:
-    """A user's batch as a dense float32 CPU tensor of finite numbers, else one clear error."""
-    try:
-        if torch.is_tensor(x):
-            if x.is_complex():
-                raise TypeError
-            x = x.detach().to_dense() if x.layout != torch.strided else x.detach()
-            out = x.to("cpu", torch.float32)
-        else:
-            if np.iscomplexobj(x):
-                raise TypeError
-            with np.errstate(over="ignore"):  # beyond float32 becomes inf, refused just below
-                out = torch.from_numpy(np.asarray(x, dtype=np.float32).copy())
-        if out.is_nested:
-            raise TypeError
-    except (TypeError, ValueError, RuntimeError, OverflowError, NotImplementedError):
-        raise ToyganError(f"{name}: {type(x).__name__} is not an array of real numbers") from None
-    if not torch.isfinite(out).all():
-        raise ToyganError(f"{name}: holds NaN or inf (or numbers beyond float32's range)")
-    return out
-
-
-def trainable(module: nn.Module) -> list[torch.Tensor]:
-    """The parameters that train (a user may have frozen some)."""
-    return [p for p in module.parameters() if p.requires_grad]
-
-
-_FIXED = {
-    "model": "the networks' shapes are fixed when the game starts",
-    "data": "the target fixes the recording (its modes, its fixed real batch)",
-    "fake": "the fixed p_g is part of the recording",
-    "record": "the recorded arrays' shapes are fixed when the game starts",
-    "train.members": "the number of members is fixed when the game starts",
-    "train.pack": "packing changes the discriminator's input size",
-    "train.seed": "the random streams were seeded when the game started",
-    "train.device": "where the game computes is fixed when it starts",
-    "train.threads": "where the game computes is fixed when it starts",
-}
-"""Why a setting cannot change mid-run, by dotted key or by section."""
-
-
-def _check_mutable(key: Any) -> None:
-    if not isinstance(key, str):
-        raise ToyganError(f"update: key {key!r} is not a dotted config field")
-    if key in MUTABLE:
-        return
-    why = _FIXED.get(key, _FIXED.get(key.partition(".")[0]))
-    if why is None:
-        raise ToyganError(f"{key}: not a config field that can change mid-run; these can: "
-                          f"{', '.join(sorted(MUTABLE))}")
-    raise ToyganError(f"{key}: cannot change mid-run ({why}); start a new Game with it instead")
 
 
 def _plain(value: Any) -> Any:
     """A config value as JSON-able data (events are saved in the history's metadata)."""
     return list(value) if isinstance(value, tuple) else value
-
-
-def _integer(value: Any) -> int | None:
-    """An int (NumPy's included, bool not) as a Python int; None for anything else."""
-    if isinstance(value, bool | np.bool_):
-        return None
-    try:
-        return operator.index(value)
-    except TypeError:
-        return None
-
-
-def _callbacks(callbacks: Any) -> list[Callback]:
-    if callable(callbacks) or isinstance(callbacks, str | bytes):
-        callbacks = [callbacks]  # one function for a list of one; a string is refused below
-    try:
-        out = list(callbacks)
-    except TypeError:
-        out = [callbacks]
-    bad = [c for c in out if not callable(c) or isinstance(c, str | bytes)]
-    if bad:
-        raise ToyganError(f"callbacks: {bad[0]!r} is not a function; give functions "
-                          "f(game, recorded) that return False to stop")
-    return out
 
 
 def _go_on(callbacks: Iterable[Callback], game: Game, recorded: bool) -> bool:
@@ -856,33 +577,3 @@ def _go_on(callbacks: Iterable[Callback], game: Game, recorded: bool) -> bool:
     return True
 
 
-class CtrlC:
-    """While open, the first stop signal (Ctrl-C's SIGINT, SIGTERM or SIGHUP: ``toygan.signals``)
-    only sets ``pressed`` (the loop stops at the end of the step, with a whole state); a second one
-    raises KeyboardInterrupt at once. Nested, the inner one is the outer one (the command line
-    opens one before it announces the run, so that a signal right after the announcement still
-    stops cleanly). Outside the main thread, where Python allows no handler, the signals keep
-    their handlers."""
-
-    _open: CtrlC | None = None
-
-    def __enter__(self) -> CtrlC:
-        if CtrlC._open is not None:
-            return CtrlC._open
-        self.pressed = False
-        self._previous = None
-        if threading.current_thread() is threading.main_thread():
-            self._previous = {sig: signal.signal(sig, self._handle) for sig in STOP_SIGNALS}
-            CtrlC._open = self
-        return self
-
-    def _handle(self, signum, frame) -> None:
-        if self.pressed:
-            raise KeyboardInterrupt
-        self.pressed = True
-
-    def __exit__(self, *exc) -> None:
-        if CtrlC._open is self:
-            for sig, handler in self._previous.items():
-                signal.signal(sig, handler)
-            CtrlC._open = None

@@ -45,7 +45,7 @@ from typing import BinaryIO
 import numpy as np
 
 from toygan.atomic import atomic_path
-from toygan.config import MAX_RECORDING_BYTES, Config
+from toygan.config import FIELD_SIZE, MANIFOLD_LINES, MANIFOLD_POINTS, MAX_RECORDING_BYTES, SCALARS, Config
 from toygan.data import make_target, stored_files
 from toygan.errors import ToyganError
 from toygan.objectives import OBJECTIVES, OUTPUTS, run_traits
@@ -60,14 +60,6 @@ STATUSES = ("completed", "diverged", "interrupted", "paused")
 """How a run stands: at ``train.steps``; stopped by a NaN or inf; stopped by Ctrl-C or a callback;
 before ``train.steps`` with nothing stopping it (a game stepped by hand)."""
 
-SCALARS = ("d_real", "d_fake", "value", "d_half_gap", "d_star_gap", "jsd", "modes_captured",
-           "high_quality_fraction", "reverse_kl", "loss_d", "loss_g", "kde_bandwidth")
-"""Per-snapshot scalars a run records, each ``(T, E)``."""
-MANIFOLD_LINES, MANIFOLD_POINTS = 11, 41
-"""The generator manifold is G on 2 × 11 latent grid lines (z1 varying at fixed z2, then z2 at
-fixed z1) of 41 points each."""
-FIELD_SIZE = 15
-"""The push on generated points is also recorded on a 15 × 15 grid over the window."""
 
 
 @dataclass

@@ -14,7 +14,7 @@ import signal
 import threading
 from collections.abc import Iterator
 
-__all__ = ["STOP_SIGNALS", "deferred"]
+__all__ = ["STOP_SIGNALS", "deferred", "CtrlC"]
 
 STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -44,3 +44,35 @@ def deferred(signums: tuple[signal.Signals, ...] = STOP_SIGNALS) -> Iterator[Non
             handler(signum, frame)
         elif handler == signal.SIG_DFL:
             raise KeyboardInterrupt
+
+
+class CtrlC:
+    """While open, the first stop signal (Ctrl-C's SIGINT, SIGTERM or SIGHUP: ``toygan.signals``)
+    only sets ``pressed`` (the loop stops at the end of the step, with a whole state); a second one
+    raises KeyboardInterrupt at once. Nested, the inner one is the outer one (the command line
+    opens one before it announces the run, so that a signal right after the announcement still
+    stops cleanly). Outside the main thread, where Python allows no handler, the signals keep
+    their handlers."""
+
+    _open: CtrlC | None = None
+
+    def __enter__(self) -> CtrlC:
+        if CtrlC._open is not None:
+            return CtrlC._open
+        self.pressed = False
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = {sig: signal.signal(sig, self._handle) for sig in STOP_SIGNALS}
+            CtrlC._open = self
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.pressed:
+            raise KeyboardInterrupt
+        self.pressed = True
+
+    def __exit__(self, *exc) -> None:
+        if CtrlC._open is self:
+            for sig, handler in self._previous.items():
+                signal.signal(sig, handler)
+            CtrlC._open = None

@@ -4,6 +4,7 @@ the value and what is allowed."""
 from __future__ import annotations
 
 import math
+import operator
 import os
 import tomllib
 from pathlib import Path
@@ -14,7 +15,7 @@ import numpy as np
 from toygan.errors import ToyganError
 from toygan.memory import check_bytes
 
-__all__ = ["integer", "number", "choice", "points", "generator", "sample_size", "read_text", "read_toml",
+__all__ = ["as_index", "functions", "integer", "number", "choice", "points", "generator", "sample_size", "read_text", "read_toml",
            "npy_claim", "plain", "shown", "printable", "path_arg"]
 
 
@@ -187,3 +188,28 @@ def read_toml(path: Path, what: str, text: str | None = None) -> dict[str, Any]:
     except RecursionError:  # tomllib parses nested arrays recursively
         raise ToyganError(f"{what} {str(path)!r} cannot be read: arrays or tables nested too "
                           "deeply") from None
+
+
+def as_index(value: Any) -> int | None:
+    """An int (NumPy's included, bool not) as a Python int; None for anything else."""
+    if isinstance(value, bool | np.bool_):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
+def functions(callbacks: Any) -> list:
+    """One function or several as a list of functions (callbacks), else a ToyganError."""
+    if callable(callbacks) or isinstance(callbacks, str | bytes):
+        callbacks = [callbacks]  # one function for a list of one; a string is refused below
+    try:
+        out = list(callbacks)
+    except TypeError:
+        out = [callbacks]
+    bad = [c for c in out if not callable(c) or isinstance(c, str | bytes)]
+    if bad:
+        raise ToyganError(f"callbacks: {bad[0]!r} is not a function; give functions "
+                          "f(game, recorded) that return False to stop")
+    return out

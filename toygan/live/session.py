@@ -29,14 +29,14 @@ from typing import Any
 
 import numpy as np
 
-from toygan.config import Config
+from toygan.config import MUTABLE, Config
 from toygan.data import reads_file
 from toygan.errors import ToyganError, first_line
-from toygan.game import MUTABLE, Game
+from toygan.game import Game
 from toygan.live.view import LiveView, encode, live_panels
+from toygan.methods import METHODS
 from toygan.objectives import OBJECTIVES, REGULARIZERS
 from toygan.presets import PRESETS
-from toygan.updates import UPDATES
 from toygan.validate import integer
 
 __all__ = ["LiveSession", "ACTIONS", "LIVE_KEYS", "RESTART_KEYS", "live_targets"]
@@ -553,7 +553,7 @@ def _with_weight(changes: dict[str, Any], config: Config) -> dict[str, Any]:
 def _choices() -> dict[str, list[str]]:
     """What the page's menus offer."""
     return {"train.loss": list(OBJECTIVES), "train.regularizer": list(REGULARIZERS),
-            "train.updates": list(UPDATES), "data.name": list(_targets()),
+            "train.updates": list(METHODS), "data.name": list(_targets()),
             "train.generator": ["trained", "frozen"], "live.panels": live_panels(),
             "live.width": [str(w) for w in WIDTHS]}
 

@@ -9,18 +9,20 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 
-from toygan.dirac import UPDATE_SCHEMES, dirac_gan, eigenvalues, trajectory
+from toygan.dirac import dirac_gan, eigenvalues, trajectory
+from toygan.methods import CONSENSUS_DEFAULT, METHODS, Settings
 from toygan.errors import ToyganError
 from toygan.render.animation import check_output, write_frames
 from toygan.render.figure import BlittedFigure, Look, frame_size
 from toygan.render.style import FAKE, ink
 
-__all__ = ["DiracRun", "DiracAnimation", "render_dirac", "DEFAULT_RUNS", "parse_runs"]
+__all__ = ["DiracRun", "DiracAnimation", "render_dirac", "DEFAULT_RUNS", "parse_runs", "method_label"]
 
 
 @dataclass(frozen=True)
 class DiracRun:
-    """One trajectory: a variant of ``toygan.dirac.VARIANTS``, an update scheme and γ (0: default)."""
+    """One trajectory: a variant of ``toygan.dirac.VARIANTS``, a method (``toygan.dirac.SCHEMES``)
+    and γ (0: default)."""
 
     variant: str
     scheme: str
@@ -54,16 +56,34 @@ def parse_runs(text: str) -> list[DiracRun]:
     return runs
 
 
-def _growth(gan, run: DiracRun, lr: float) -> str:
+def _growth(gan, run: DiracRun, lr: float, settings: Settings) -> str:
     """The per-step factor by which the distance to (0, 0) changes near it: the largest |λ| of the
-    eigenvalues λ of a step's update matrix."""
+    eigenvalues λ of a step's update matrix (of a period, with Lookahead)."""
     if not gan.smooth:
         return "no Jacobian at (0, 0)"
-    if not UPDATE_SCHEMES[run.scheme].discrete:
+    if run.scheme == "continuous":
         ev = eigenvalues(gan, scheme=run.scheme)
         return f"eigenvalues λ = {ev[0].real:+.2f} ± {abs(ev[0].imag):.2f}i"
-    rho = np.abs(eigenvalues(gan, lr=lr, scheme=run.scheme)).max()
-    return f"|λ| of a step = {rho:.4f}"  # short: four panels fit 960 pixels
+    rho = np.abs(eigenvalues(gan, lr=lr, scheme=run.scheme, settings=settings)).max()
+    of = f"{settings.lookahead_k} steps" if settings.lookahead_k else "a step"
+    return f"|λ| of {of} = {rho:.4f}"  # short: four panels fit 960 pixels
+
+
+def method_label(scheme: str, settings: Settings) -> str:
+    """The method as a panel names it, with the settings it reads: "consensus, γ = 0.3"."""
+    if scheme == "continuous":
+        return "continuous flow (RK4)"
+    parts = [scheme]
+    if scheme == "alternating" and settings.d_steps > 1:
+        parts.append(f"k = {settings.d_steps}")
+    if scheme == "consensus" or (settings.consensus and METHODS[scheme].together
+                                 and scheme in ("simultaneous", "extragradient", "optimistic")):
+        parts.append(f"γ = {settings.consensus or CONSENSUS_DEFAULT:g}")
+    if scheme == "sga":
+        parts.append(f"λ = {settings.sga_lambda:g}")
+    if settings.lookahead_k:
+        parts.append(f"Lookahead k = {settings.lookahead_k}, α = {settings.lookahead_alpha:g}")
+    return ", ".join(parts)
 
 
 class DiracAnimation(BlittedFigure):
@@ -71,12 +91,14 @@ class DiracAnimation(BlittedFigure):
 
     def __init__(self, runs: Sequence[DiracRun], *, steps: int = 500, lr: float = 0.1,
                  theta0: float = 1.0, psi0: float = 1.0, width: int = 960,
-                 look: Look | None = None, size: str | tuple[int, int] | None = None) -> None:
+                 look: Look | None = None, size: str | tuple[int, int] | None = None,
+                 settings: Settings | None = None) -> None:
         if not runs:
             raise ToyganError("runs: name at least one run")
+        settings = Settings() if settings is None else settings
         self.runs, self.steps, self.lr = list(runs), steps, lr
         self.gans = [dirac_gan(r.variant, r.gamma) for r in self.runs]
-        self.paths = [trajectory(g, theta0, psi0, steps=steps, lr=lr, scheme=r.scheme)
+        self.paths = [trajectory(g, theta0, psi0, steps=steps, lr=lr, scheme=r.scheme, settings=settings)
                       for g, r in zip(self.gans, self.runs, strict=True)]
         reach = max(2.0, 1.1 * max(np.abs(p).max() for p in self.paths))
         n = len(self.runs)
@@ -104,11 +126,10 @@ class DiracAnimation(BlittedFigure):
                 ax.set_xlabel("θ (generator)", fontsize=9)
                 ax.set_ylabel("ψ (discriminator)", fontsize=9)
                 ax.tick_params(labelsize=8)
-                ax.set_title(f"{gan.titled()}\n{run.scheme} updates",
-                             fontsize=9)
+                ax.set_title(f"{gan.titled()}\n{method_label(run.scheme, settings)}", fontsize=9)
                 box = {"facecolor": matplotlib.rcParams["axes.facecolor"], "edgecolor": ink(0.2),
                        "alpha": 0.9}
-                ax.text(0.03, 0.97, _growth(gan, run, lr), transform=ax.transAxes, fontsize=8,
+                ax.text(0.03, 0.97, _growth(gan, run, lr, settings), transform=ax.transAxes, fontsize=8,
                         va="top", bbox=box)
             handles = axes[0].get_legend_handles_labels()
             self.fig.legend(*handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
@@ -134,19 +155,21 @@ class DiracAnimation(BlittedFigure):
 def render_dirac(path: str | Path, runs: Sequence[DiracRun] = DEFAULT_RUNS, *, steps: int = 500,
                  lr: float = 0.1, theta0: float = 1.0, psi0: float = 1.0, format: str | None = None,
                  fps: float = 20, width: int = 960, max_frames: int = 150,
-                 look: Look | None = None, size: str | tuple[int, int] | None = None) -> Path:
+                 look: Look | None = None, size: str | tuple[int, int] | None = None,
+                 settings: Settings | None = None) -> Path:
     """Animate Dirac-GAN trajectories side by side (GIF, MP4, PNG filmstrip or HTML player).
 
     Args:
         path: output file, written atomically.
-        runs: variant, update scheme and γ of each panel.
+        runs: variant, method and γ of each panel.
         steps, lr: iterations and step size h (for ``continuous``, the RK4 step).
         theta0, psi0: the starting point.
         format, fps, width, max_frames, look, size: as in ``toygan.render.render``.
+        settings: the methods' own parameters (k, consensus γ, SGA's λ, Lookahead).
     """
     path, fmt = check_output(path, format, fps, max_frames)
     animation = DiracAnimation(runs, steps=steps, lr=lr, theta0=theta0, psi0=psi0, width=width,
-                               look=look, size=size)
+                               look=look, size=size, settings=settings)
     try:
         return write_frames(animation.frame, steps + 1, path, format=fmt, fps=fps,
                             max_frames=max_frames, caption=lambda i: f"iteration {i:,}",
