@@ -431,7 +431,7 @@ def test_a_bad_set_exits_2_naming_it(tmp_path, capsys, item, message):
 
 def test_render_imports_nothing_from_training_and_history_nothing_from_render():
     root = Path(__file__).resolve().parents[1] / "toygan"
-    training = ("toygan.training", "toygan.game", "toygan.methods", "toygan.neural", "toygan.unrolling", "toygan.recorder", "toygan.streams",
+    training = ("toygan.training", "toygan.game", "toygan.neural", "toygan.unrolling", "toygan.recorder", "toygan.streams",
                 "toygan.players", "toygan.optimizers")
     for path in (root / "render").glob("*.py"):
         text = path.read_text()

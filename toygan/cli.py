@@ -457,7 +457,8 @@ def cmd_animations(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from toygan.sweep import load_spec, run_sweep
-    from toygan.sweep.run import check_memory, read_rows
+    from toygan.sweep.results import read_rows
+    from toygan.sweep.run import check_memory
 
     spec = load_spec(args.spec, device=args.device)  # every configuration is checked first
     if args.plan:

@@ -35,8 +35,8 @@ seeds that captured every mode, the share that diverged) and ``plots/<metric>.pn
 """
 
 from toygan.sweep.backends import BACKENDS
-from toygan.sweep.results import read_summary, summarise
-from toygan.sweep.run import METRICS, run_sweep, run_task
+from toygan.sweep.results import METRICS, read_summary, summarise
+from toygan.sweep.run import run_sweep, run_task
 from toygan.sweep.spec import KINDS, SweepSpec, Task, load_spec
 
 __all__ = ["load_spec", "run_sweep", "read_summary", "summarise", "run_task", "SweepSpec", "Task",

@@ -24,6 +24,8 @@ from toygan.sweep.spec import Task
 __all__ = ["BACKENDS", "Backend", "SLOW_ENV"]
 
 Done = Callable[[list[dict[str, Any]]], None]
+Work = Callable[[Task, str], list[dict[str, Any]]]
+"""Runs one task into the sweep folder and returns its rows (``toygan.sweep.run.run_task``)."""
 
 SLOW_ENV = "MALLOC_TRIM_THRESHOLD_"
 """The variable Dask's nanny sets for its workers (65536, to hand memory back to the system):
@@ -52,12 +54,10 @@ def worker_environ(name: str) -> str | None:
     return os.environ.get(name)
 
 
-def run_joblib(tasks: Sequence[Task], folder: str, done: Done, *, workers: int, address: str | None,
-               timeout: float, report: Callable[[str], None]) -> None:
-    """Local processes through joblib's loky backend."""
+def run_joblib(run_task: Work, tasks: Sequence[Task], folder: str, done: Done, *, workers: int,
+               address: str | None, timeout: float, report: Callable[[str], None]) -> None:
+    """Local processes through joblib's loky backend, each calling ``run_task(task, folder)``."""
     from joblib import Parallel, delayed
-
-    from toygan.sweep.run import run_task
 
     jobs = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")
     try:
@@ -70,8 +70,8 @@ def run_joblib(tasks: Sequence[Task], folder: str, done: Done, *, workers: int, 
                           "finished are kept: run the same command again for the rest") from None
 
 
-def run_dask(tasks: Sequence[Task], folder: str, done: Done, *, workers: int, address: str | None,
-             timeout: float, report: Callable[[str], None]) -> None:
+def run_dask(run_task: Work, tasks: Sequence[Task], folder: str, done: Done, *, workers: int,
+             address: str | None, timeout: float, report: Callable[[str], None]) -> None:
     """A Dask cluster: the scheduler at ``address``, or a LocalCluster of ``workers`` processes
     (one thread each) whose workers start without the variable that slows torch down."""
     try:
@@ -79,7 +79,6 @@ def run_dask(tasks: Sequence[Task], folder: str, done: Done, *, workers: int, ad
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
         raise ToyganError("--backend dask needs dask.distributed: pip install 'toygan[dask]'") from None
-    from toygan.sweep.run import run_task
 
     cluster = None
     try:
@@ -131,7 +130,7 @@ def check_address(address: str) -> None:
 
 @dataclass(frozen=True)
 class Backend:
-    """Where a sweep's tasks run: ``run(tasks, folder, done, workers=, address=, timeout=,
+    """Where a sweep's tasks run: ``run(run_task, tasks, folder, done, workers=, address=, timeout=,
     report=)``, and whether it can join a cluster started elsewhere (``--address``)."""
 
     run: Callable[..., None]

@@ -13,10 +13,37 @@ import numpy as np
 
 from toygan.atomic import atomic_path
 from toygan.errors import ToyganError
-from toygan.sweep.run import METRICS, flat, read_rows
 from toygan.sweep.spec import SweepSpec
 
-__all__ = ["summarise", "read_summary"]
+__all__ = ["summarise", "read_summary", "METRICS", "ROWS", "flat", "read_rows"]
+
+
+METRICS = ("modes_captured", "high_quality_fraction", "reverse_kl", "d_half_gap", "d_star_gap",
+           "jsd")
+"""Per-seed metrics a sweep reports (final value, and at every snapshot)."""
+ROWS = "rows.json"
+"""The file a finished task writes last, so its presence marks the task done."""
+
+def flat(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Swept values as table cells: lists and tables as JSON."""
+    return {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in overrides.items()}
+
+
+def read_rows(task_dir: Path, seeds: int) -> list[dict[str, Any]] | None:
+    """A finished task's rows (``rows.json``, with its ``snapshots.json``), or None where they are
+    missing or not what a task writes (a corrupt or edited file): such a task is not done."""
+    try:
+        rows = json.loads((task_dir / ROWS).read_text(encoding="utf-8"))
+        keys = {"seed", "error", "diverged", "all_modes", *METRICS}
+        ok = (isinstance(rows, list) and len(rows) == seeds
+              and all(isinstance(r, dict) and keys <= r.keys() for r in rows))
+        if ok and not rows[0]["error"]:
+            snapshots = json.loads((task_dir / "snapshots.json").read_text(encoding="utf-8"))
+            ok = isinstance(snapshots, list) and all(
+                isinstance(r, dict) and {"seed", "step", *METRICS} <= r.keys() for r in snapshots)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return rows if ok else None
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:

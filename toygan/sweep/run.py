@@ -19,16 +19,12 @@ from toygan.errors import ToyganError
 from toygan.game import resolve_device
 from toygan.resources import check_fits, estimate
 from toygan.sweep.backends import BACKENDS, check_address
+from toygan.sweep.results import METRICS, ROWS, flat, read_rows, summarise
 from toygan.sweep.spec import SweepSpec, Task
 from toygan.validate import choice, integer, number
 
-__all__ = ["run_task", "run_sweep", "METRICS", "ROWS", "PLAN"]
+__all__ = ["run_task", "run_sweep", "PLAN"]
 
-METRICS = ("modes_captured", "high_quality_fraction", "reverse_kl", "d_half_gap", "d_star_gap",
-           "jsd")
-"""Per-seed metrics a sweep reports (final value, and at every snapshot)."""
-ROWS = "rows.json"
-"""The file a finished task writes last, so its presence marks the task done."""
 PLAN = "plan.json"
 """The sweep folder's list of its configurations (id, kind, label)."""
 
@@ -46,28 +42,6 @@ def _rows(task: Task, history: Any, seconds: float, base: dict[str, Any]) -> lis
         row["all_modes"] = bool(k) and row["modes_captured"] == k
         rows.append(row)
     return rows
-
-
-def flat(overrides: dict[str, Any]) -> dict[str, Any]:
-    """Swept values as table cells: lists and tables as JSON."""
-    return {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in overrides.items()}
-
-
-def read_rows(task_dir: Path, seeds: int) -> list[dict[str, Any]] | None:
-    """A finished task's rows (``rows.json``, with its ``snapshots.json``), or None where they are
-    missing or not what a task writes (a corrupt or edited file): such a task is not done."""
-    try:
-        rows = json.loads((task_dir / ROWS).read_text(encoding="utf-8"))
-        keys = {"seed", "error", "diverged", "all_modes", *METRICS}
-        ok = (isinstance(rows, list) and len(rows) == seeds
-              and all(isinstance(r, dict) and keys <= r.keys() for r in rows))
-        if ok and not rows[0]["error"]:
-            snapshots = json.loads((task_dir / "snapshots.json").read_text(encoding="utf-8"))
-            ok = isinstance(snapshots, list) and all(
-                isinstance(r, dict) and {"seed", "step", *METRICS} <= r.keys() for r in snapshots)
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    return rows if ok else None
 
 
 def _warm_up() -> None:
@@ -178,8 +152,6 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, backend: str = "joblib", w
     """
     from tqdm.auto import tqdm
 
-    from toygan.sweep.results import summarise
-
     if not isinstance(spec, SweepSpec):
         raise ToyganError(f"run_sweep: spec = {spec!r}: give what load_spec returns")
     if not isinstance(folder, str | Path) or not str(folder):
@@ -213,7 +185,7 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, backend: str = "joblib", w
     try:
         if todo:
             # absolute: a worker elsewhere (a cluster on a shared file system) has its own cwd
-            BACKENDS[backend].run(todo, str(folder.resolve()), lambda rows: bar.update(1), workers=workers,
+            BACKENDS[backend].run(run_task, todo, str(folder.resolve()), lambda rows: bar.update(1), workers=workers,
                               address=address, timeout=timeout, report=report)
     finally:
         bar.close()
