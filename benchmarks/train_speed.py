@@ -96,13 +96,12 @@ def main() -> None:
     print(f"a callback that does nothing: {h:.1f} it/s, costs {100 * (1 - h / t):.1f} % "
           "(negative: within the noise)")
     # the hook alone, without the noise of whole runs: what calling it adds to each step
-    from toygan.game import _go_on
-    from toygan.validate import functions
+    from toygan.validate import functions, go_on
 
     hooks, n = functions([nothing]), 200_000
     start = time.perf_counter()
     for _ in range(n):
-        _go_on(hooks, None, False)
+        go_on(hooks, None, False)
     per_call = (time.perf_counter() - start) / n
     print(f"the hook itself: {per_call * 1e6:.2f} µs per step, {100 * per_call * t:.3f} % of a "
           f"toygan step at {t:.0f} it/s")

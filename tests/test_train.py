@@ -382,7 +382,7 @@ def test_manifold_is_g_on_the_latent_grid_and_matches_the_samples_range():
 def test_device_choice_is_checked_and_cpu_results_do_not_change():
     import torch
 
-    from toygan.game import resolve_device
+    from toygan.device import resolve_device
 
     assert resolve_device("cpu") == torch.device("cpu")
     assert resolve_device("auto").type in ("cpu", "cuda")

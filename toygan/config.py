@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -396,6 +396,13 @@ class Config:
         """The fixed p_g of ``train.generator = "target"`` (the ``[fake]`` section), or None."""
         return make_target(self.fake.name, self.fake.params) if self.fake.name else None
 
+    def snapshot_due(self, step: int) -> bool:
+        """Whether a run records a snapshot after ``step``: every ``record.every`` steps, the
+        early steps of ``record.schedule`` and the last."""
+        r = self.record
+        return (step % r.every == 0 or step == self.train.steps
+                or (step < r.every and step in RECORD_SCHEDULES[r.schedule](r.every)))
+
     def snapshot_bytes(self) -> int:
         """Bytes one snapshot takes in memory and on disk: float32 samples and their push, the D
         grid, the push field, the generator manifold (2 × 11 latent lines of 41 points; one line
@@ -460,6 +467,16 @@ class Config:
         """Write the resolved config as TOML, atomically."""
         with atomic_path(path_arg(path)) as tmp:
             Path(tmp).write_text(self.to_toml(), encoding="utf-8")
+
+    def changes(self, new: Config, keys: Iterable[str]) -> dict[str, tuple[Any, Any]]:
+        """Dotted key → (value here, value in ``new``), for the ``keys`` whose values differ."""
+        old, changed = self.to_dict(), {}
+        for key in keys:
+            section, _, name = key.partition(".")
+            before, after = old[section][name], getattr(getattr(new, section), name)
+            if before != after:
+                changed[key] = (before, after)
+        return changed
 
     def replace(self, **overrides: Any) -> Config:
         """A copy with dotted overrides, e.g. ``replace(**{"train.steps": 100})``; validated."""

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,7 +32,10 @@ WINDOW_REACH, MIN_WINDOW_SIDE = 1e6, 1e-4
 SMALLEST_BANDWIDTH = 1e-8
 """The smallest KDE bandwidth but 0 (Scott's rule): a smaller one's squared inverse overflows."""
 
-__all__ = ["GaussianMixture", "SampleTarget", "ring", "grid", "mixture", "mixture1d", "moons", "circles",
+if TYPE_CHECKING:
+    from toygan.config import Config
+
+__all__ = ["game_targets", "GaussianMixture", "SampleTarget", "ring", "grid", "mixture", "mixture1d", "moons", "circles",
            "swiss_roll", "spiral", "points", "image", "shifted", "TARGETS", "make_target",
            "data_files", "stored_files", "reads_file", "MAX_DATA_FILE_BYTES", "MAX_IMAGE_PIXELS"]
 
@@ -558,3 +561,17 @@ def _check_extent(target: GaussianMixture | SampleTarget, name: str, params: dic
     raise ToyganError(f"data.params of {name!r} = {shown(params)}: the target spans x from {x0:.3g} to "
                       f"{x1:.3g}, y from {y0:.3g} to {y1:.3g}; toygan draws within ±{WINDOW_REACH:g}: "
                       "give the target a scale nearer 1")
+
+
+def game_targets(config: Config) -> tuple[dict[str, bytes], Any, Any]:
+    """The files a run's targets read (path → bytes), p_data and the fixed p_g (None when G makes
+    the fake samples), built from the very bytes the run keeps."""
+    files = data_files((config.data.name, config.data.params), (config.fake.name, config.fake.params))
+    with stored_files(files):
+        target = make_target(config.data.name, config.data.params)
+        fake = (None if config.train.generator_mode.network
+                else make_target(config.fake.name, config.fake.params))
+    if fake is not None and fake.dim != target.dim:
+        raise ToyganError(f"fake.name = {config.fake.name!r} has {fake.dim} dimension(s) but "
+                          f"data.name = {config.data.name!r} has {target.dim}; they must match")
+    return files, target, fake

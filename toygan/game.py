@@ -24,43 +24,27 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from toygan.checkpoint import load_run, save_run
-from toygan.config import NEW_OPTIMIZER, RECORD_SCHEDULES, Config, check_mutable
-from toygan.data import data_files, make_target, stored_files
+from toygan.config import NEW_OPTIMIZER, Config, check_mutable
+from toygan.data import game_targets, stored_files
+from toygan.device import computing, resolve_device
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.models import Discriminator, Generator
 from toygan.methods import D, G, descend, iterate
 from toygan.neural import NeuralPlay, user_batch
 from toygan.objectives import OBJECTIVES, Objective
 from toygan.optimizers import make_optimizer
-from toygan.players import OwnDiscriminator, OwnGenerator, plain_networks
-from toygan.memory import check_bytes
-from toygan.recorder import GRID_CHUNK, Recorder
+from toygan.players import make_players, parameter_count, plain_networks
+from toygan.recorder import Recorder
 from toygan.resources import check_fits
 from toygan.signals import CtrlC
 from toygan.streams import Streams
-from toygan.validate import as_index, functions, integer
+from toygan.validate import as_index, functions, go_on
 
 __all__ = ["Game", "Callback", "resolve_device"]
 
 Callback = Callable[["Game", bool], "bool | None"]
 """Called after every step with the game and whether a snapshot was just recorded; ``False`` (or
 raising ``StopIteration``) stops the run there."""
-
-def resolve_device(name: str) -> torch.device:
-    """``cpu``, ``cuda`` or ``auto`` (cuda if there is one) as a torch device.
-
-    Random draws stay on the CPU generators and move to the device, so a run starts from the
-    same weights and sees the same data on every device; the arithmetic on a GPU may still round
-    differently (bit-identical results are promised on the CPU only).
-    """
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ToyganError("train.device = 'cuda': torch sees no CUDA device here; use 'cpu' or "
-                          "'auto'")
-    return torch.device(name)
-
 
 class Game:
     """A GAN being trained: Goodfellow et al. (2014), Algorithm 1, for E ensemble members at once.
@@ -89,23 +73,18 @@ class Game:
         """The config the game started with; ``config`` is the current one (see ``update``)."""
         t = cfg.train
         self.device = resolve_device(t.device)
-        self.files = data_files((cfg.data.name, cfg.data.params), (cfg.fake.name, cfg.fake.params))
-        """The data files the targets read, path → bytes: the history keeps them."""
-        with stored_files(self.files):  # the targets are built from the very bytes the run keeps
-            self.target = make_target(cfg.data.name, cfg.data.params)
-            self.fake_target = (None if t.generator_mode.network
-                                else make_target(cfg.fake.name, cfg.fake.params))
+        self.files, self.target, self.fake_target = game_targets(cfg)
+        """The data files the targets read (path → bytes: the history keeps them), p_data and the
+        fixed p_g (None when G makes the fake samples)."""
         self.dim = self.target.dim  # 2, or 1 for a 1D target
-        if self.fake_target is not None and self.fake_target.dim != self.dim:
-            raise ToyganError(f"fake.name = {cfg.fake.name!r} has {self.fake_target.dim} dimension(s) "
-                              f"but data.name = {cfg.data.name!r} has {self.dim}; they must match")
-        own = tuple(_param_count(net) for net in (generator, discriminator))
+        own = tuple(parameter_count(net) for net in (generator, discriminator))
         check_fits(cfg, own_params=own, dim=self.dim)  # before anything big is allocated
         self.members = t.members
         self.streams = Streams(t.seed, t.members)
         self.own = {"generator": generator is not None, "discriminator": discriminator is not None}
         with self._threads():
-            self.G, self.D = self._players(generator, discriminator)
+            self.G, self.D = make_players(cfg, self.streams, self.dim, generator, discriminator)
+            self.G, self.D = self.G.to(self.device), self.D.to(self.device)
             self._new_optimizers()
             self.play = NeuralPlay(self)
             """The game as the minimax methods see it (``toygan.methods``)."""
@@ -137,26 +116,6 @@ class Game:
 
     # --- the players ---
 
-    def _players(self, generator: nn.Module | None, discriminator: nn.Module | None):
-        t, m = self.config.train, self.config.model
-        if (generator is not None or discriminator is not None) and t.members != 1:
-            raise ToyganError(f"train.members = {t.members}: your own networks make a one-member "
-                              "game; train several seeds as several games")
-        if generator is not None and not t.generator_mode.network:
-            raise ToyganError(f"generator: given, but train.generator = {t.generator!r} draws the "
-                              "fake samples from the [fake] target; drop one of them")
-        if generator is None:
-            G = Generator(t.members, m.noise_dim, m.g_width, m.g_depth, m.activation, out_dim=self.dim)
-            G.reset_parameters(self.streams.g_init)  # on the CPU: every device starts alike
-        else:
-            G = OwnGenerator(generator, m.noise_dim, self.dim)
-        if discriminator is None:
-            D = Discriminator(t.members, m.d_width, m.d_depth, m.activation, in_dim=self.dim * t.pack)
-            D.reset_parameters(self.streams.d_init)
-        else:
-            D = OwnDiscriminator(discriminator, self.dim * t.pack, pack=t.pack)
-        return G.to(self.device), D.to(self.device)
-
     @property
     def objective(self) -> Objective:
         return OBJECTIVES[self.config.train.loss]
@@ -174,26 +133,7 @@ class Game:
         """Samples per minibatch: ``batch_size`` packs of ``pack`` points."""
         return self.config.train.batch_size * self.config.train.pack
 
-    def pack(self, x: torch.Tensor) -> torch.Tensor:
-        """(E, B·m, d) → (E, B, d·m): D sees m samples at once (PacGAN, Lin et al. 2018)."""
-        return self.play.pack(x)
-
     # --- the two moves ---
-
-    def _members(self, x: Any, width: int, name: str) -> torch.Tensor:
-        """A user's batch ``(n, width)`` or ``(E, n, width)`` as ``(E, n, width)`` on the device."""
-        x = user_batch(x, name)
-        given = tuple(x.shape)
-        if x.dim() == 2:
-            x = x.expand(self.members, -1, -1)
-        if x.dim() != 3 or x.shape[0] != self.members or x.shape[2] != width or x.shape[1] < 1:
-            raise ToyganError(f"{name}: shape {given}; expected (n, {width}) or "
-                              f"({self.members}, n, {width}), n ≥ 1")
-        pack = self.config.train.pack
-        if x.shape[1] % pack:
-            raise ToyganError(f"{name}: {x.shape[1]} points do not make whole packs of "
-                              f"train.pack = {pack}")
-        return x.to(self.device)
 
     def d_step(self, real: Any = None, noise: Any = None) -> torch.Tensor:
         """One update of D on a minibatch: ``real`` points and G's samples of ``noise`` (each drawn
@@ -202,9 +142,9 @@ class Game:
         if self._diverged:
             raise ToyganError(f"d_step: the game cannot go on: {self._diverged}")
         if real is not None:
-            real = self._members(real, self.dim, "real")
+            real = self.play.user_members(real, self.dim, "real")
         if noise is not None:
-            noise = self._members(noise, self.noise_dim, "noise")
+            noise = self.play.user_members(noise, self.noise_dim, "noise")
         n = self.batch_points if real is None else real.shape[1]
         if noise is not None and noise.shape[1] != n:
             raise ToyganError(f"noise: {noise.shape[1]} vectors for {n} real points; a minibatch "
@@ -221,7 +161,7 @@ class Game:
         if not self.trains_generator:
             raise ToyganError(f"g_step: train.generator = {self.config.train.generator!r}, so G does "
                               'not train; game.update({"train.generator": "trained"}) unfreezes it')
-        z = None if noise is None else self._members(noise, self.noise_dim, "noise")
+        z = None if noise is None else self.play.user_members(noise, self.noise_dim, "noise")
         with self._threads():
             return descend(self.play, G, self.play.loss(G, noise=z))
 
@@ -252,10 +192,7 @@ class Game:
                 self._diverged = (f"training diverged at step {self.iteration}: member {bad} has "
                                   f"loss_d = {loss_d[bad].item()}, loss_g = {loss_g[bad].item()}")
                 return False
-            rec = self.config.record
-            if (self.iteration % rec.every == 0 or self.iteration == t.steps
-                    or (self.iteration < rec.every
-                        and self.iteration in RECORD_SCHEDULES[rec.schedule](rec.every))):
+            if self.config.snapshot_due(self.iteration):
                 return self.record()
         return False
 
@@ -315,7 +252,7 @@ class Game:
                         last = self.recorder.snapshots[-1]
                         bar.set_postfix(D_real=f"{last['d_real'][0]:.2f}",
                                         D_fake=f"{last['d_fake'][0]:.2f}", refresh=False)
-                    if not _go_on(callbacks, self, recorded):
+                    if not go_on(callbacks, self, recorded):
                         self._stopped = f"stopped by a callback at step {self.iteration}"
                         break
                     if ctrl_c.pressed and self.iteration < end:
@@ -355,19 +292,13 @@ class Game:
             check_mutable(key)
         with stored_files(self.files):  # (checking the config reads its data files)
             new = self.config.replace(**changes)
-        old = self.config.to_dict()
-        changed = {}
-        for key in changes:
-            section, _, name = key.partition(".")
-            before, after = old[section][name], getattr(getattr(new, section), name)
-            if before != after:
-                changed[key] = (before, after)
+        changed = self.config.changes(new, changes)
         if "train.steps" in changed and new.train.steps < self.iteration:
             raise ToyganError(f"train.steps = {new.train.steps}: the game is at step {self.iteration}")
         self.config = new
         self.moves += 1
         self._apply(changed)
-        self.events.extend({"step": self.iteration, "key": k, "old": _plain(a), "new": _plain(b)}
+        self.events.extend({"step": self.iteration, "key": k, "old": _listed(a), "new": _listed(b)}
                            for k, (a, b) in changed.items())
 
     def _new_optimizers(self) -> None:
@@ -418,18 +349,10 @@ class Game:
                                      events=self.events, files=self.files)
 
 
-    @torch.no_grad()
     def on_points(self, points: torch.Tensor) -> torch.Tensor:
         """What D says (``objective.reading``) at shared points ``(P, d)``, per member → ``(E, P)``;
         a packing D sees packs of copies of each point."""
-        m, out, start = self.config.train.pack, None, 0
-        for chunk in points.split(GRID_CHUNK):  # into one tensor: a list of pieces fragments the heap
-            said = self.D(chunk.repeat(1, m).expand(self.members, -1, -1))
-            if out is None:
-                out = said.new_empty((said.shape[0], len(points), *said.shape[2:]))
-            out[:, start:start + len(chunk)] = said
-            start += len(chunk)
-        return self.objective.reading(out)
+        return self.play.on_points(points)
 
     def discriminator(self, member: int = 0) -> Callable[[Any], Any]:
         """D of one member as a function of points ``(n, d)`` (a NumPy array or a tensor) returning
@@ -449,26 +372,11 @@ class Game:
 
         return d_of
 
-    @torch.no_grad()
     def sample(self, n: int, member: int = 0, seed: int | None = None) -> np.ndarray:
         """``n`` generator samples of one member ``(n, d)`` (with a fixed p_g, its samples): from
         noise seeded by ``seed``, or from the game's own sampling stream, which training never uses."""
         self._check_member(member)
-        n = integer("n", as_index(n) if as_index(n) is not None else n, 1, 10_000_000)
-        m = self.config.model
-        # G's activations on n points at once (each layer's output, kept twice over, erring high)
-        check_bytes(8 * n * (m.noise_dim + m.g_width * m.g_depth + self.dim), f"n = {n:,} samples", "n")
-        if seed is not None:
-            seed = integer("seed", seed if as_index(seed) is None else as_index(seed), 0, 2**63 - 1)
-        gen = (self.streams.user[member] if seed is None
-               else torch.Generator().manual_seed(int(seed)))
-        if self.fake_target is not None:
-            rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=gen)))
-            return self.fake_target.sample(n, rng).astype(np.float32)
-        z = self.streams.prior(self.config.model.prior, n, self.noise_dim, [gen])
-        z = z.expand(self.members, -1, -1).to(self.device)
-        with self.evaluating():
-            return self.G(z)[member].cpu().numpy()
+        return self.play.sample(n, member, seed)
 
     def networks(self, member: int = 0) -> tuple[nn.Module, nn.Module]:
         """Plain ``nn.Module`` copies of G and D for one member, in eval mode: G maps noise
@@ -488,29 +396,10 @@ class Game:
                 f"data={self.config.data.name!r}, loss={t.loss!r}, updates={t.updates!r}, k={t.d_steps}"
                 f"{', own ' + ' and '.join(own) if own else ''}, status={self.status!r})")
 
-    @contextlib.contextmanager
-    def _threads(self) -> Iterator[None]:
-        """While the game computes (re-entrant): torch's thread count set to ``train.threads``, and
-        with your own networks torch's global random stream swapped for the game's own (their
-        dropout draws from it), so that the game replays exactly and disturbs nothing outside."""
-        if getattr(self, "_in_threads", False):
-            yield
-            return
-        previous = torch.get_num_threads()
+    def _threads(self) -> contextlib.AbstractContextManager:
+        """While the game computes: ``toygan.device.computing`` with its threads and own stream."""
         own = any(self.own.values())
-        if own:
-            outside = torch.get_rng_state()
-            torch.set_rng_state(self.streams.modules[0].get_state())
-        self._in_threads = True
-        torch.set_num_threads(self.config.train.threads)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(previous)
-            if own:
-                self.streams.modules[0].set_state(torch.get_rng_state())
-                torch.set_rng_state(outside)
-            self._in_threads = False
+        return computing(self, self.config.train.threads, self.streams.modules[0] if own else None)
 
     @contextlib.contextmanager
     def evaluating(self) -> Iterator[None]:
@@ -553,27 +442,5 @@ class Game:
         return load_run(cls, run_dir, generator=generator, discriminator=discriminator)
 
 
-def _param_count(net: Any) -> int | None:
-    """Parameters of a user's network (None for none given, or for something that is no module:
-    the players' own checks say what is wrong with it)."""
-    return sum(p.numel() for p in net.parameters()) if isinstance(net, nn.Module) else None
-
-
-
-
-
-def _plain(value: Any) -> Any:
-    """A config value as JSON-able data (events are saved in the history's metadata)."""
-    return list(value) if isinstance(value, tuple) else value
-
-
-def _go_on(callbacks: Iterable[Callback], game: Game, recorded: bool) -> bool:
-    for callback in callbacks:
-        try:
-            if callback(game, recorded) is False:
-                return False
-        except StopIteration:
-            return False
-    return True
-
-
+def _listed(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value  # events are saved as JSON

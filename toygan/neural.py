@@ -13,9 +13,12 @@ from torch import nn
 from torch.func import functional_call
 
 from toygan.errors import ToyganError
+from toygan.memory import check_bytes
 from toygan.methods import D, G, Settings
 from toygan.objectives import REGULARIZERS
+from toygan.recorder import GRID_CHUNK
 from toygan.unrolling import UNROLLED_STEPS, unrolled_parameters
+from toygan.validate import integer
 
 if TYPE_CHECKING:
     from toygan.game import Game
@@ -66,6 +69,22 @@ class NeuralPlay:
 
     def spread(self, c: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         return c.reshape((-1,) + (1,) * (x.dim() - 1)) * x if x.dim() else c.reshape(()) * x
+
+    def user_members(self, x: Any, width: int, name: str) -> torch.Tensor:
+        """A user's batch ``(n, width)`` or ``(E, n, width)`` as ``(E, n, width)`` on the device."""
+        g = self.game
+        x = user_batch(x, name)
+        given = tuple(x.shape)
+        if x.dim() == 2:
+            x = x.expand(g.members, -1, -1)
+        if x.dim() != 3 or x.shape[0] != g.members or x.shape[2] != width or x.shape[1] < 1:
+            raise ToyganError(f"{name}: shape {given}; expected (n, {width}) or "
+                              f"({g.members}, n, {width}), n ≥ 1")
+        pack = g.config.train.pack
+        if x.shape[1] % pack:
+            raise ToyganError(f"{name}: {x.shape[1]} points do not make whole packs of "
+                              f"train.pack = {pack}")
+        return x.to(g.device)
 
     # --- the minibatch ---
 
@@ -155,6 +174,43 @@ class NeuralPlay:
             return torch.full((g.members,), float("nan"), device=g.device)
         with g.evaluating():
             return g.objective.generator_loss(g.D(self.pack(self.last_fake)))
+
+    # --- what the players say ---
+
+    @torch.no_grad()
+    def on_points(self, points: torch.Tensor) -> torch.Tensor:
+        """What D says (``objective.reading``) at shared points ``(P, d)``, per member → ``(E, P)``;
+        a packing D sees packs of copies of each point."""
+        g = self.game
+        m, out, start = g.config.train.pack, None, 0
+        for chunk in points.split(GRID_CHUNK):  # into one tensor: a list of pieces fragments the heap
+            said = g.D(chunk.repeat(1, m).expand(g.members, -1, -1))
+            if out is None:
+                out = said.new_empty((said.shape[0], len(points), *said.shape[2:]))
+            out[:, start:start + len(chunk)] = said
+            start += len(chunk)
+        return g.objective.reading(out)
+
+    @torch.no_grad()
+    def sample(self, n: int, member: int, seed: int | None) -> np.ndarray:
+        """``n`` samples of one member's G (or of the fixed p_g), from noise seeded by ``seed`` or
+        from the game's own sampling stream."""
+        g = self.game
+        n = integer("n", n, 1, 10_000_000)
+        m = g.config.model
+        # G's activations on n points at once (each layer's output, kept twice over, erring high)
+        check_bytes(8 * n * (m.noise_dim + m.g_width * m.g_depth + g.dim), f"n = {n:,} samples", "n")
+        if seed is not None:
+            seed = integer("seed", seed, 0, 2**63 - 1)
+        gen = (g.streams.user[member] if seed is None
+               else torch.Generator().manual_seed(int(seed)))
+        if g.fake_target is not None:
+            rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=gen)))
+            return g.fake_target.sample(n, rng).astype(np.float32)
+        z = g.streams.prior(g.config.model.prior, n, g.noise_dim, [gen])
+        z = z.expand(g.members, -1, -1).to(g.device)
+        with g.evaluating():
+            return g.G(z)[member].cpu().numpy()
 
     # --- the moves ---
 

@@ -10,14 +10,19 @@ why.
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from toygan.errors import ToyganError, first_line
-from toygan.models import EnsembleLinear
+from toygan.models import Discriminator, EnsembleLinear, Generator
 
-__all__ = ["OwnGenerator", "OwnDiscriminator", "plain_networks"]
+__all__ = ["OwnGenerator", "OwnDiscriminator", "plain_networks", "make_players", "parameter_count"]
+
+if TYPE_CHECKING:
+    from toygan.config import Config
+    from toygan.streams import Streams
 
 _PROBE = 3  # points in the probe batch
 
@@ -144,3 +149,31 @@ def plain_networks(G: nn.Module, D: nn.Module, member: int = 0) -> tuple[nn.Modu
     return g, d
 
 
+def make_players(config: Config, streams: Streams, dim: int, generator: nn.Module | None = None,
+                 discriminator: nn.Module | None = None) -> tuple[nn.Module, nn.Module]:
+    """G and D of a game on the CPU: toygan's ensemble MLPs, initialised from the streams, or the
+    user's networks as one-member players."""
+    t, m = config.train, config.model
+    if (generator is not None or discriminator is not None) and t.members != 1:
+        raise ToyganError(f"train.members = {t.members}: your own networks make a one-member "
+                          "game; train several seeds as several games")
+    if generator is not None and not t.generator_mode.network:
+        raise ToyganError(f"generator: given, but train.generator = {t.generator!r} draws the "
+                          "fake samples from the [fake] target; drop one of them")
+    if generator is None:
+        G = Generator(t.members, m.noise_dim, m.g_width, m.g_depth, m.activation, out_dim=dim)
+        G.reset_parameters(streams.g_init)  # on the CPU: every device starts alike
+    else:
+        G = OwnGenerator(generator, m.noise_dim, dim)
+    if discriminator is None:
+        D = Discriminator(t.members, m.d_width, m.d_depth, m.activation, in_dim=dim * t.pack)
+        D.reset_parameters(streams.d_init)
+    else:
+        D = OwnDiscriminator(discriminator, dim * t.pack, pack=t.pack)
+    return G, D
+
+
+def parameter_count(net: object) -> int | None:
+    """Parameters of a user's network (None for none given, or for something that is no module:
+    the players' own checks say what is wrong with it)."""
+    return sum(p.numel() for p in net.parameters()) if isinstance(net, nn.Module) else None

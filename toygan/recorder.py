@@ -149,7 +149,7 @@ class Recorder:
         D, objective = game.D, game.objective
         fake = self.fixed_fake if self.fixed_fake is not None else game.G(self.fixed_noise)  # (E, N, d)
         n_use = fake.shape[1] // t.pack * t.pack  # whole packs only
-        real_out, fake_out = D(game.pack(self.fixed_real[:, :n_use])), D(game.pack(fake[:, :n_use]))
+        real_out, fake_out = D(game.play.pack(self.fixed_real[:, :n_use])), D(game.play.pack(fake[:, :n_use]))
         d_real, d_fake = objective.reading(real_out), objective.reading(fake_out)  # (E, N)
         snap = {
             "samples": fake, "d_grid": game.on_points(self.grid).reshape(e, *self.grid_shape),
@@ -183,7 +183,7 @@ class Recorder:
             x = points.detach().clone().requires_grad_(True)
             n_use = x.shape[1] // pack * pack
             # mean over the points gives each point its own gradient; × P undoes the 1/P
-            loss = game.objective.generator_loss(game.D(game.pack(x[:, :n_use])))
+            loss = game.objective.generator_loss(game.D(game.play.pack(x[:, :n_use])))
             (grad,) = torch.autograd.grad(loss.sum(), x)
         return -grad * n_use / pack if n_use else torch.zeros_like(points)
 

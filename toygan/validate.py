@@ -15,7 +15,7 @@ import numpy as np
 from toygan.errors import ToyganError
 from toygan.memory import check_bytes
 
-__all__ = ["as_index", "functions", "integer", "number", "choice", "points", "generator", "sample_size", "read_text", "read_toml",
+__all__ = ["as_index", "functions", "go_on", "integer", "number", "choice", "points", "generator", "sample_size", "read_text", "read_toml",
            "npy_claim", "plain", "shown", "printable", "path_arg"]
 
 
@@ -213,3 +213,14 @@ def functions(callbacks: Any) -> list:
         raise ToyganError(f"callbacks: {bad[0]!r} is not a function; give functions "
                           "f(game, recorded) that return False to stop")
     return out
+
+
+def go_on(callbacks: list, game: Any, recorded: bool) -> bool:
+    """Call each callback with the game; False once one returns False or raises StopIteration."""
+    for callback in callbacks:
+        try:
+            if callback(game, recorded) is False:
+                return False
+        except StopIteration:
+            return False
+    return True

@@ -16,7 +16,7 @@ from typing import Any
 
 from toygan.atomic import atomic_path
 from toygan.errors import ToyganError
-from toygan.game import resolve_device
+from toygan.device import resolve_device
 from toygan.resources import check_fits, estimate
 from toygan.sweep.backends import BACKENDS, check_address
 from toygan.sweep.results import METRICS, ROWS, flat, read_rows, summarise
