@@ -26,17 +26,20 @@ PAGES_WITH_PYTHON = [str(p.relative_to(ROOT))
 @pytest.mark.parametrize("page", [p for p in PAGES_WITH_PYTHON
                                   if p not in ("docs/theory.md", "docs/sweeps.md")])
 def test_python_examples_run(page, tmp_path, monkeypatch):
+    from toygan.methods import METHODS
     from toygan.render import PANELS
 
     monkeypatch.chdir(tmp_path)  # the README example writes runs/ under the working directory
     code = python_blocks(ROOT / page)
     assert code
-    panels = dict(PANELS)
+    panels, methods = dict(PANELS), dict(METHODS)
     try:
         exec(compile(code, page, "exec"), {})
-    finally:  # docs/animation.md registers a panel of its own: the other tests see toygan's
+    finally:  # docs/animation.md registers a panel, docs/methods.md a method: the other tests see toygan's
         PANELS.clear()
         PANELS.update(panels)
+        METHODS.clear()
+        METHODS.update(methods)
     if page == "docs/animation.md":
         assert (tmp_path / "spread.png").stat().st_size > 0
 

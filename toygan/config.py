@@ -22,7 +22,7 @@ from toygan.errors import ToyganError
 from toygan.models import ACTIVATIONS, PRIORS
 from toygan.objectives import OBJECTIVES, REGULARIZERS
 from toygan.optimizers import OPTIMIZERS
-from toygan.methods import METHODS
+from toygan.methods import CONSENSUS_METHODS, METHODS
 from toygan.unrolling import UNROLLED_STEPS
 from toygan.validate import choice, integer, number, path_arg, plain, read_text, shown
 
@@ -268,9 +268,6 @@ def _updates(together: bool) -> str:
     """The methods that do (or do not) move both players from one point, quoted for a message."""
     return " or ".join(f'"{name}"' for name, s in METHODS.items() if s.together == together)
 
-
-CONSENSUS_METHODS = ("simultaneous", "consensus", "extragradient", "optimistic")
-"""The methods whose field takes consensus optimisation's γ∇½‖ξ‖² (``train.consensus``)."""
 
 
 def early_steps(every: int) -> tuple[int, ...]:

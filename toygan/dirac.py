@@ -32,10 +32,10 @@ import torch
 from torch.nn.functional import logsigmoid
 
 from toygan.errors import ToyganError
-from toygan.methods import D, G, METHODS, Settings, iterate
+from toygan.methods import D, G, METHODS, Settings, iterate, settings_for
 from toygan.validate import choice, integer, number
 
-__all__ = ["DiracGAN", "DiracPlay", "VARIANTS", "SCHEMES", "dirac_gan", "trajectory", "jacobian",
+__all__ = ["DiracGAN", "DiracPlay", "VARIANTS", "schemes", "dirac_gan", "trajectory", "jacobian",
            "eigenvalues", "update_matrix", "ESCAPE"]
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -161,9 +161,10 @@ VARIANTS: dict[str, Callable[[float], DiracGAN]] = {
 }
 """Name → factory(γ) of a game; γ ≤ 0 takes the variant's default (the paper's)."""
 
-SCHEMES = ("continuous", *METHODS)
-"""``continuous`` (the gradient flow, integrated with classical Runge–Kutta, RK4, at step h) and
-every method of ``toygan.methods.METHODS``."""
+def schemes() -> tuple[str, ...]:
+    """``continuous`` (the gradient flow, integrated with classical Runge–Kutta, RK4, at step h) and
+    every method of ``toygan.methods.METHODS`` (a method registered there is played here too)."""
+    return ("continuous", *METHODS)
 
 
 def dirac_gan(name: str, gamma: float = 0.0) -> DiracGAN:
@@ -273,17 +274,22 @@ def _settings(settings: Settings | None) -> Settings:
 def trajectory(gan: DiracGAN, theta0: float = 1.0, psi0: float = 1.0, *, steps: int = 200,
                lr: float = 0.1, scheme: str = "simultaneous", settings: Settings | None = None
                ) -> np.ndarray:
-    """Iterate the game from (θ₀, ψ₀) with the method ``scheme`` (any of ``SCHEMES``) at step
+    """Iterate the game from (θ₀, ψ₀) with the method ``scheme`` (any of ``schemes()``) at step
     size ``lr``; returns the path, shape ``(steps + 1, 2)`` of (θ, ψ). ``settings`` carries the
     method's own parameters (k, consensus γ, SGA's λ, Lookahead).
 
     A path that leaves ``ESCAPE`` (|θ| or |ψ| beyond 10⁶: it has diverged, and the field would
     soon overflow) stays at its last point from there on.
     """
-    choice("scheme", scheme, SCHEMES)
+    choice("scheme", scheme, schemes())
     integer("steps", steps, 1, 1_000_000)
     h = number("lr", lr, 0.0, 10.0)
     settings = _settings(settings)
+    if scheme == "continuous" and settings.lookahead_k:
+        raise ToyganError(f"lookahead_k = {settings.lookahead_k}: Lookahead-minmax averages a "
+                          "method's steps; the continuous flow has none (use 0 with it)")
+    if scheme != "continuous":
+        settings = settings_for(scheme, settings)
     t, p = (number(label, v, -ESCAPE, ESCAPE) for label, v in (("theta0", theta0), ("psi0", psi0)))
     path = np.empty((steps + 1, 2))
     path[0] = t, p
@@ -330,7 +336,7 @@ def update_matrix(gan: DiracGAN, *, lr: float, scheme: str, settings: Settings |
     if not gan.smooth:
         raise ToyganError(f"{gan.name}: its vector field jumps at ψ = 0, so it has no Jacobian there")
     h = number("lr", lr, 0.0, 10.0)
-    settings = _settings(settings)
+    settings = settings_for(scheme, _settings(settings))
     names = METHODS[scheme].memory
     period = settings.lookahead_k or 1
 
@@ -353,7 +359,7 @@ def eigenvalues(gan: DiracGAN, *, lr: float | None = None, scheme: str = "contin
                 settings: Settings | None = None) -> np.ndarray:
     """Eigenvalues at the equilibrium (0, 0): of the field's Jacobian for ``continuous``, of the
     one-step update matrix (``update_matrix``) for a method."""
-    choice("scheme", scheme, SCHEMES)
+    choice("scheme", scheme, schemes())
     if scheme == "continuous":
         return np.linalg.eigvals(jacobian(gan))
     if lr is None:

@@ -16,6 +16,7 @@ Goodfellow et al. (2014), Algorithm 1, is ``alternating``::
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import dataclasses
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,7 +26,7 @@ from toygan.validate import integer, number
 
 __all__ = ["Play", "Method", "METHODS", "D", "G", "iterate", "descend", "field", "alternating", "simultaneous",
            "consensus", "extragradient", "optimistic", "sga", "cgd", "hamiltonian", "lookahead",
-           "Settings", "method_settings", "CONSENSUS_DEFAULT", "SGA_EPSILON", "CG_ITERATIONS", "memory_tensors"]
+           "Settings", "method_settings", "settings_for", "CONSENSUS_METHODS", "CONSENSUS_DEFAULT", "SGA_EPSILON", "CG_ITERATIONS", "memory_tensors"]
 
 D, G = 0, 1
 """The players, in Algorithm 1's order: the discriminator moves first."""
@@ -59,6 +60,19 @@ def method_settings(*, d_steps: int = 1, consensus: float = 0.0, sga_lambda: flo
                     sga_lambda=number("sga_lambda", sga_lambda, 0.0, 100.0),
                     lookahead_k=integer("lookahead_k", lookahead_k, 0, 10_000),
                     lookahead_alpha=number("lookahead_alpha", lookahead_alpha, 0.0, 1.0))
+
+
+CONSENSUS_METHODS = ("simultaneous", "consensus", "extragradient", "optimistic")
+"""The methods whose field takes consensus optimisation's γ∇½‖ξ‖² (``consensus``)."""
+
+
+def settings_for(name: str, settings: Settings) -> Settings:
+    """``settings`` as the method ``name`` reads them: k only for ``alternating``, consensus's γ
+    only for ``CONSENSUS_METHODS`` (one set of settings for several runs, as ``toygan dirac``
+    takes them)."""
+    return dataclasses.replace(
+        settings, d_steps=settings.d_steps if not METHODS[name].together else 1,
+        consensus=settings.consensus if name in CONSENSUS_METHODS else 0.0)
 
 
 CONSENSUS_DEFAULT = 0.3

@@ -10,7 +10,7 @@ import matplotlib
 import numpy as np
 
 from toygan.dirac import dirac_gan, eigenvalues, trajectory
-from toygan.methods import CONSENSUS_DEFAULT, METHODS, Settings
+from toygan.methods import CONSENSUS_DEFAULT, CONSENSUS_METHODS, Settings
 from toygan.errors import ToyganError
 from toygan.render.animation import check_output, write_frames
 from toygan.render.figure import BlittedFigure, Look, frame_size
@@ -21,7 +21,7 @@ __all__ = ["DiracRun", "DiracAnimation", "render_dirac", "DEFAULT_RUNS", "parse_
 
 @dataclass(frozen=True)
 class DiracRun:
-    """One trajectory: a variant of ``toygan.dirac.VARIANTS``, a method (``toygan.dirac.SCHEMES``)
+    """One trajectory: a variant of ``toygan.dirac.VARIANTS``, a method (``toygan.dirac.schemes()``)
     and γ (0: default)."""
 
     variant: str
@@ -33,6 +33,9 @@ class DiracRun:
         """The run as ``parse_runs`` reads it: ``variant:scheme`` or ``variant:scheme:gamma``."""
         return f"{self.variant}:{self.scheme}" + (f":{self.gamma:g}" if self.gamma else "")
 
+
+DIRAC_VARIANTS = ("gan", "nsgan", "wgan", "wgan-gp", "r1", "instance-noise")
+"""The variants that are the Dirac-GAN (the rest of ``toygan.dirac.VARIANTS`` are small games)."""
 
 DEFAULT_RUNS = (DiracRun("gan", "simultaneous"), DiracRun("gan", "alternating"),
                 DiracRun("r1", "simultaneous", 0.3))
@@ -70,20 +73,20 @@ def _growth(gan, run: DiracRun, lr: float, settings: Settings) -> str:
 
 
 def method_label(scheme: str, settings: Settings) -> str:
-    """The method as a panel names it, with the settings it reads: "consensus, γ = 0.3"."""
+    """The method as a panel names it, with the settings it reads on a second line:
+    "consensus\nγ = 0.3"."""
     if scheme == "continuous":
         return "continuous flow (RK4)"
-    parts = [scheme]
+    parts = []
     if scheme == "alternating" and settings.d_steps > 1:
         parts.append(f"k = {settings.d_steps}")
-    if scheme == "consensus" or (settings.consensus and METHODS[scheme].together
-                                 and scheme in ("simultaneous", "extragradient", "optimistic")):
+    if scheme == "consensus" or (settings.consensus and scheme in CONSENSUS_METHODS):
         parts.append(f"γ = {settings.consensus or CONSENSUS_DEFAULT:g}")
     if scheme == "sga":
         parts.append(f"λ = {settings.sga_lambda:g}")
     if settings.lookahead_k:
         parts.append(f"Lookahead k = {settings.lookahead_k}, α = {settings.lookahead_alpha:g}")
-    return ", ".join(parts)
+    return scheme + ("\n" + ", ".join(parts) if parts else "")
 
 
 class DiracAnimation(BlittedFigure):
@@ -97,12 +100,14 @@ class DiracAnimation(BlittedFigure):
             raise ToyganError("runs: name at least one run")
         settings = Settings() if settings is None else settings
         self.runs, self.steps, self.lr = list(runs), steps, lr
+        self.dirac_only = all(r.variant in DIRAC_VARIANTS for r in self.runs)
         self.gans = [dirac_gan(r.variant, r.gamma) for r in self.runs]
         self.paths = [trajectory(g, theta0, psi0, steps=steps, lr=lr, scheme=r.scheme, settings=settings)
                       for g, r in zip(self.gans, self.runs, strict=True)]
         reach = max(2.0, 1.1 * max(np.abs(p).max() for p in self.paths))
         n = len(self.runs)
-        width, height = (width, None) if size is None else frame_size(size)
+        # a panel's two-line title needs about 400 pixels: the frame grows to fit them
+        width, height = (max(width, 16 * (400 * n // 16)), None) if size is None else frame_size(size)
         super().__init__(width, min(0.8, max(0.3, 1.15 / n)), look, height)
         with self.styled():
             # the two-line panel titles need more room under the figure title than the default
@@ -137,8 +142,9 @@ class DiracAnimation(BlittedFigure):
             self.freeze()
 
     def _title(self, step: int) -> str:
-        return (f"Dirac-GAN (Mescheder et al. 2018): p_data = δ₀, D(x) = ψx · "
-                f"step {step:,} / {self.steps:,}, h = {self.lr:g}")
+        game = ("Dirac-GAN (Mescheder et al. 2018): p_data = δ₀, D(x) = ψx" if self.dirac_only
+                else "two-parameter games: G's θ, D's ψ")
+        return f"{game} · step {step:,} / {self.steps:,}, h = {self.lr:g}"
 
     def animated(self) -> list:
         return [*self.lines, *self.heads, self.title]
