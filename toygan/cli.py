@@ -380,8 +380,11 @@ def cmd_dirac(args: argparse.Namespace) -> int:
     settings = method_settings(d_steps=args.d_steps, consensus=args.consensus, sga_lambda=args.sga_lambda,
                                lookahead_k=args.lookahead_k, lookahead_alpha=args.lookahead_alpha)
     start = time.perf_counter()
+    frame = _frame(args)
+    if args.width is None and args.size is None:
+        frame["width"] = None  # the animation's own: wide enough for its panels' titles
     path = render_dirac(args.out, runs, steps=args.steps, lr=args.lr, theta0=args.theta0,
-                        psi0=args.psi0, format=args.format, fps=args.fps, **_frame(args),
+                        psi0=args.psi0, format=args.format, fps=args.fps, **frame,
                         max_frames=args.frames, look=_look(args), settings=settings)
     print(printable(f"wrote {path} in {time.perf_counter() - start:.1f} s"))
     return 0

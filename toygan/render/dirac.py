@@ -93,7 +93,7 @@ class DiracAnimation(BlittedFigure):
     """One panel per run: the field as streamlines (drawn once), the path so far and its head."""
 
     def __init__(self, runs: Sequence[DiracRun], *, steps: int = 500, lr: float = 0.1,
-                 theta0: float = 1.0, psi0: float = 1.0, width: int = 960,
+                 theta0: float = 1.0, psi0: float = 1.0, width: int | None = None,
                  look: Look | None = None, size: str | tuple[int, int] | None = None,
                  settings: Settings | None = None) -> None:
         if not runs:
@@ -106,8 +106,9 @@ class DiracAnimation(BlittedFigure):
                       for g, r in zip(self.gans, self.runs, strict=True)]
         reach = max(2.0, 1.1 * max(np.abs(p).max() for p in self.paths))
         n = len(self.runs)
-        # a panel's two-line title needs about 400 pixels: the frame grows to fit them
-        width, height = (max(width, 16 * (400 * n // 16)), None) if size is None else frame_size(size)
+        if width is None:  # a panel's title needs about 400 pixels
+            width = max(960, 16 * (400 * n // 16))
+        width, height = (width, None) if size is None else frame_size(size)
         super().__init__(width, min(0.8, max(0.3, 1.15 / n)), look, height)
         with self.styled():
             # the two-line panel titles need more room under the figure title than the default
@@ -160,7 +161,7 @@ class DiracAnimation(BlittedFigure):
 
 def render_dirac(path: str | Path, runs: Sequence[DiracRun] = DEFAULT_RUNS, *, steps: int = 500,
                  lr: float = 0.1, theta0: float = 1.0, psi0: float = 1.0, format: str | None = None,
-                 fps: float = 20, width: int = 960, max_frames: int = 150,
+                 fps: float = 20, width: int | None = None, max_frames: int = 150,
                  look: Look | None = None, size: str | tuple[int, int] | None = None,
                  settings: Settings | None = None) -> Path:
     """Animate Dirac-GAN trajectories side by side (GIF, MP4, PNG filmstrip or HTML player).
@@ -170,7 +171,8 @@ def render_dirac(path: str | Path, runs: Sequence[DiracRun] = DEFAULT_RUNS, *, s
         runs: variant, method and γ of each panel.
         steps, lr: iterations and step size h (for ``continuous``, the RK4 step).
         theta0, psi0: the starting point.
-        format, fps, width, max_frames, look, size: as in ``toygan.render.render``.
+        format, fps, max_frames, look, size: as in ``toygan.render.render``.
+        width: in pixels; None for 400 a panel, at least 960.
         settings: the methods' own parameters (k, consensus γ, SGA's λ, Lookahead).
     """
     path, fmt = check_output(path, format, fps, max_frames)

@@ -108,7 +108,7 @@ def draw_dirac():
     from toygan.render.dirac import DEFAULT_RUNS, DiracAnimation, parse_runs
 
     runs = [*DEFAULT_RUNS, *parse_runs("wgan:alternating:0.5")]
-    animation = DiracAnimation(runs, steps=40, width=960)
+    animation = DiracAnimation(runs, steps=40)  # its own width: 400 px a panel
     try:
         animation.frame(0)
         return animation.frame(20)
