@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from toygan.game import Game
 
 __all__ = ["CHECKPOINT_VERSION", "CONFIG_FILE", "HISTORY_FILE", "CHECKPOINT_FILE", "save_run",
-           "load_run", "read_state", "game_state", "load_game_state", "holds_run", "clear_leftovers", "RUN_FILES"]
+           "load_run", "read_state", "game_state", "load_game_state", "holds_run", "clear_leftovers",
+           "RUN_FILES"]
 
 CHECKPOINT_VERSION = 2  # version 1 (toygan 0.2) held the history inside; it lives beside it now
 CONFIG_FILE, HISTORY_FILE, CHECKPOINT_FILE = "config.toml", "history.npz", "checkpoint.pt"
@@ -249,6 +250,7 @@ def game_state(game: Game) -> dict:
         "own": dict(game.own), "method": _memory_state(game),
         "files": {path: hashlib.sha256(content).hexdigest() for path, content in game.files.items()},
     }
+
 
 def load_game_state(game: Game, state: dict, history: History) -> None:
     """Continue ``game`` from ``game_state``'s output and the history recorded up to it."""

@@ -26,7 +26,8 @@ from toygan.validate import integer, number
 
 __all__ = ["Play", "Method", "METHODS", "D", "G", "iterate", "descend", "field", "alternating", "simultaneous",
            "consensus", "extragradient", "optimistic", "sga", "cgd", "hamiltonian", "lookahead",
-           "Settings", "method_settings", "settings_for", "CONSENSUS_METHODS", "CONSENSUS_DEFAULT", "SGA_EPSILON", "CG_ITERATIONS", "memory_tensors"]
+           "Settings", "method_settings", "settings_for", "CONSENSUS_METHODS", "CONSENSUS_DEFAULT",
+           "SGA_EPSILON", "CG_ITERATIONS", "memory_tensors"]
 
 D, G = 0, 1
 """The players, in Algorithm 1's order: the discriminator moves first."""
@@ -121,14 +122,12 @@ Update = Callable[[Play], tuple[Tensors, torch.Tensor]]
 @dataclass(frozen=True)
 class Method:
     """A minimax method: ``run(play)`` does one iteration and returns D's losses (one per D step)
-    and G's loss. ``together``: both players move from one point (k = 1; consensus applies,
-    unrolling, which follows D's own steps ahead of G's, does not). ``second_order``: it needs
-    Hessian-vector products (a network must be twice differentiable)."""
+    and G's loss. ``together``: both players move from one point (k = 1; unrolling, which
+    follows D's own steps ahead of G's, does not apply)."""
 
     run: Update
     summary: str
     together: bool = True
-    second_order: bool = False
     memory: tuple[str, ...] = ()
     """The names in ``play.memory`` it carries from one iteration to the next."""
 
@@ -144,8 +143,12 @@ def descend(play: Play, player: int, loss: torch.Tensor) -> torch.Tensor:
 def alternating(play: Play) -> tuple[Tensors, torch.Tensor]:
     """Goodfellow et al. (2014), Algorithm 1: k D steps, each on fresh minibatches of data and
     noise, then one G step on fresh noise against the updated D."""
-    losses_d = [descend(play, D, play.loss(D)) for _ in range(play.settings.d_steps)]
-    return losses_d, descend(play, G, play.loss(G))
+    return _d_steps(play), descend(play, G, play.loss(G))
+
+
+def _d_steps(play: Play) -> Tensors:
+    """k D steps, each on a fresh minibatch: D's losses."""
+    return [descend(play, D, play.loss(D)) for _ in range(play.settings.d_steps)]
 
 
 def simultaneous(play: Play) -> tuple[Tensors, torch.Tensor]:
@@ -253,13 +256,13 @@ METHODS: dict[str, Method] = {
     "alternating": Method(alternating, "k D steps, then G against the new D (Algorithm 1)",
                           together=False),
     "simultaneous": Method(simultaneous, "both players step from the same point"),
-    "consensus": Method(consensus, "simultaneous steps on ξ + γ∇½‖ξ‖²", second_order=True),
+    "consensus": Method(consensus, "simultaneous steps on ξ + γ∇½‖ξ‖²"),
     "extragradient": Method(extragradient, "step along the field at a look-ahead point"),
     "optimistic": Method(optimistic, "x + 2u_t − u_{t−1}: a step corrected by the last one",
                          memory=("last_update",)),
-    "sga": Method(sga, "ξ + λAᵀξ, the sign of λ aligned", second_order=True),
-    "cgd": Method(cgd, "the Nash step of the local bilinear game", second_order=True),
-    "hamiltonian": Method(hamiltonian, "descent on ½‖ξ‖²", second_order=True),
+    "sga": Method(sga, "ξ + λAᵀξ, the sign of λ aligned"),
+    "cgd": Method(cgd, "the Nash step of the local bilinear game"),
+    "hamiltonian": Method(hamiltonian, "descent on ½‖ξ‖²"),
 }
 """Name → method, as ``train.updates`` and ``toygan dirac --runs VARIANT:METHOD`` name it. A new
 entry appears in ``toygan train``, ``toygan dirac``, the live page's menu and sweeps."""
@@ -271,8 +274,7 @@ def iterate(play: Play, name: str) -> tuple[Tensors, torch.Tensor]:
     steps, whatever the method."""
     method = METHODS[name]
     if not play.trains_generator:
-        losses_d = [descend(play, D, play.loss(D)) for _ in range(play.settings.d_steps)]
-        return losses_d, play.loss(G).detach()
+        return _d_steps(play), play.loss(G).detach()
     if play.settings.lookahead_k and "slow" not in play.memory:
         play.memory["slow"] = play.point()  # the slow weights start where the fast ones are now
         play.memory["lookahead_count"] = 0
@@ -302,7 +304,7 @@ def lookahead(play: Play) -> None:
 
 def memory_tensors(play: Play) -> list[str]:
     """The names in ``play.memory`` that hold one tensor per parameter (saved with the game)."""
-    return [name for name in ("last_update", "slow") if name in play.memory]
+    return [name for name, value in play.memory.items() if isinstance(value, list)]
 
 
 # --- the field and its derivatives ---

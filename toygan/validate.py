@@ -15,8 +15,8 @@ import numpy as np
 from toygan.errors import ToyganError
 from toygan.memory import check_bytes
 
-__all__ = ["as_index", "functions", "go_on", "integer", "number", "choice", "points", "generator", "sample_size", "read_text", "read_toml",
-           "npy_claim", "plain", "shown", "printable", "path_arg"]
+__all__ = ["as_index", "functions", "go_on", "integer", "number", "choice", "points", "generator",
+           "sample_size", "read_text", "read_toml", "npy_claim", "plain", "shown", "printable", "path_arg"]
 
 
 def path_arg(value: Any, name: str = "path") -> Path:

@@ -10,7 +10,7 @@ import matplotlib
 import numpy as np
 
 from toygan.dirac import dirac_gan, eigenvalues, trajectory
-from toygan.methods import CONSENSUS_DEFAULT, CONSENSUS_METHODS, Settings
+from toygan.methods import CONSENSUS_DEFAULT, Settings, settings_for
 from toygan.errors import ToyganError
 from toygan.render.animation import check_output, write_frames
 from toygan.render.figure import BlittedFigure, Look, frame_size
@@ -78,10 +78,11 @@ def method_label(scheme: str, settings: Settings) -> str:
     if scheme == "continuous":
         return "continuous flow (RK4)"
     parts = []
-    if scheme == "alternating" and settings.d_steps > 1:
-        parts.append(f"k = {settings.d_steps}")
-    if scheme == "consensus" or (settings.consensus and scheme in CONSENSUS_METHODS):
-        parts.append(f"γ = {settings.consensus or CONSENSUS_DEFAULT:g}")
+    used = settings_for(scheme, settings)  # the settings this method reads
+    if used.d_steps > 1:
+        parts.append(f"k = {used.d_steps}")
+    if scheme == "consensus" or used.consensus:
+        parts.append(f"γ = {used.consensus or CONSENSUS_DEFAULT:g}")
     if scheme == "sga":
         parts.append(f"λ = {settings.sga_lambda:g}")
     if settings.lookahead_k:
