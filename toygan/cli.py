@@ -23,6 +23,7 @@ from toygan.methods import method_settings
 from toygan.presets import PRESETS, preset_config
 from toygan.render.animation import FORMATS
 from toygan.render.captions import parse_captions
+from toygan.render.dirac import VIEWS
 from toygan.render.panels import PANELS
 from toygan.render.style import D_CMAP, STYLES
 from toygan.render.timing import TIMINGS, parse_holds
@@ -383,7 +384,7 @@ def cmd_dirac(args: argparse.Namespace) -> int:
     frame = _frame(args)
     if args.width is None and args.size is None:
         frame["width"] = None  # the animation's own: wide enough for its panels' titles
-    path = render_dirac(args.out, runs, steps=args.steps, lr=args.lr, theta0=args.theta0,
+    path = render_dirac(args.out, runs, view=args.view, steps=args.steps, lr=args.lr, theta0=args.theta0,
                         psi0=args.psi0, format=args.format, fps=args.fps, **frame,
                         max_frames=args.frames, look=_look(args), settings=settings)
     print(printable(f"wrote {path} in {time.perf_counter() - start:.1f} s"))
@@ -813,7 +814,8 @@ def _dirac_command(sub: argparse._SubParsersAction) -> None:
     dirac = sub.add_parser(
         "dirac", help="animate Dirac-GAN trajectories (Mescheder et al. 2018) side by side",
         description="Animate the Dirac-GAN parameter plane: the vector field and one trajectory per "
-                    "run. Variants: gan, nsgan, wgan, wgan-gp, r1, instance-noise, and the small "
+                    "run, the runs in a grid; or the spectrum of each run's step (--view). A .pdf "
+                    "or .svg --out is a still of the last frame. Variants: gan, nsgan, wgan, wgan-gp, r1, instance-noise, and the small "
                     "games bilinear, non-nash, impossible; methods: continuous (the flow), "
                     "alternating, simultaneous, consensus, extragradient, optimistic, sga, cgd, "
                     "hamiltonian.")
@@ -821,6 +823,11 @@ def _dirac_command(sub: argparse._SubParsersAction) -> None:
     dirac.add_argument("--runs", default="gan:simultaneous,gan:alternating,r1:simultaneous:0.3",
                        help="comma-separated variant:method[:gamma] (default: "
                             "gan:simultaneous,gan:alternating,r1:simultaneous:0.3)")
+    dirac.add_argument("--view", choices=VIEWS, default="trajectories",
+                       help="trajectories: each run's path over the field; spectrum: the eigenvalues "
+                            "of each run's step at (0, 0) as the step size grows to --lr, with the "
+                            "unit circle; radius: spectral radius against step size, every run on "
+                            "one plot (default: trajectories)")
     dirac.add_argument("--d-steps", type=int, default=1,
                        help="k: D steps per G step of alternating runs (default: 1)")
     dirac.add_argument("--consensus", type=float, default=0.0,

@@ -36,7 +36,7 @@ from toygan.methods import D, G, METHODS, Settings, iterate, settings_for
 from toygan.validate import choice, integer, number
 
 __all__ = ["DiracGAN", "DiracPlay", "VARIANTS", "schemes", "dirac_gan", "trajectory", "jacobian",
-           "eigenvalues", "update_matrix", "ESCAPE"]
+           "eigenvalues", "update_matrix", "spectral_radius", "stable_range", "ESCAPE"]
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -365,3 +365,49 @@ def eigenvalues(gan: DiracGAN, *, lr: float | None = None, scheme: str = "contin
     if lr is None:
         raise ToyganError(f"lr: needed for the {scheme} update matrix")
     return np.linalg.eigvals(update_matrix(gan, lr=lr, scheme=scheme, settings=settings))
+
+
+def spectral_radius(gan: DiracGAN, *, lr: float, scheme: str, settings: Settings | None = None) -> float:
+    """The factor by which one iteration of ``scheme`` at step size ``lr`` shrinks (< 1) or grows
+    (> 1) the distance to the equilibrium near it: the largest |λ| of ``update_matrix``. With
+    Lookahead-minmax, a period's radius to the power 1/k, so that every method is read per step."""
+    rho = float(np.abs(eigenvalues(gan, lr=lr, scheme=scheme, settings=settings)).max())
+    k = settings_for(scheme, _settings(settings)).lookahead_k
+    return rho ** (1 / k) if k else rho
+
+
+STABLE_BELOW = 1 - 1e-9
+"""A radius this close to 1 circles (up to rounding): not stable."""
+
+
+def stable_range(gan: DiracGAN, *, scheme: str, settings: Settings | None = None,
+                 steps: np.ndarray) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """The spectral radius at each step size of the increasing grid ``steps``, and the intervals
+    of step sizes where it is below 1 (where the method converges near the equilibrium): each
+    end inside the grid found to 10⁻⁶ (relative) by bisection, an end at the grid's edge left
+    there."""
+    def rho(h: float) -> float:
+        return spectral_radius(gan, lr=h, scheme=scheme, settings=settings)
+
+    def edge(low: float, high: float, stable_low: bool) -> float:
+        """The step size between ``low`` and ``high`` where ρ crosses 1, by bisection in log h."""
+        while high / low > 1 + 1e-6:
+            mid = float(np.sqrt(low * high))
+            if (rho(mid) < STABLE_BELOW) == stable_low:
+                low = mid
+            else:
+                high = mid
+        return float(np.sqrt(low * high))
+
+    steps = np.asarray(steps, float)
+    radii = np.array([rho(float(h)) for h in steps])
+    inside = radii < STABLE_BELOW
+    ranges, start = [], None
+    for i, ok in enumerate(inside):
+        if ok and start is None:
+            start = steps[0] if i == 0 else edge(steps[i - 1], steps[i], False)
+        if start is not None and (not ok or i == len(inside) - 1):
+            end = steps[i] if ok else edge(steps[i - 1], steps[i], True)
+            ranges.append((float(start), float(end)))
+            start = None
+    return radii, ranges

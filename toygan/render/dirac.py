@@ -1,4 +1,5 @@
-"""The Dirac-GAN parameter plane, animated: the vector field and a trajectory per update scheme."""
+"""The Dirac-GAN parameter plane, animated: the vector field and a trajectory per method, the
+runs in a grid (the spectrum and radius views are in ``toygan.render.spectrum``)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 
-from toygan.dirac import dirac_gan, eigenvalues, trajectory
-from toygan.methods import CONSENSUS_DEFAULT, Settings, settings_for
+from matplotlib.lines import Line2D
+
+from toygan.dirac import dirac_gan, eigenvalues, spectral_radius, trajectory
 from toygan.errors import ToyganError
+from toygan.methods import CONSENSUS_DEFAULT, Settings, settings_for
 from toygan.render.animation import check_output, write_frames
 from toygan.render.figure import BlittedFigure, Look, frame_size
 from toygan.render.style import FAKE, ink
+from toygan.render.writers import FORMATS, output_format, write_still
+from toygan.validate import choice, integer, path_arg
 
-__all__ = ["DiracRun", "DiracAnimation", "render_dirac", "DEFAULT_RUNS", "parse_runs", "method_label"]
+__all__ = ["DiracRun", "DiracAnimation", "PanelGrid", "render_dirac", "DEFAULT_RUNS", "VIEWS", "parse_runs",
+           "method_label", "panel_title", "run_summary", "grid_shape", "shared_game"]
 
 
 @dataclass(frozen=True)
@@ -59,17 +64,15 @@ def parse_runs(text: str) -> list[DiracRun]:
     return runs
 
 
-def _growth(gan, run: DiracRun, lr: float, settings: Settings) -> str:
-    """The per-step factor by which the distance to (0, 0) changes near it: the largest |λ| of the
-    eigenvalues λ of a step's update matrix (of a period, with Lookahead)."""
+def run_summary(gan, run: DiracRun, lr: float, settings: Settings) -> str:
+    """What a step does near (0, 0), in a title's last line: ``h = 0.1 · ρ = 1.0012``, where ρ is the
+    spectral radius of a step's update (per step, with Lookahead); for the flow, its eigenvalues."""
     if not gan.smooth:
-        return "no Jacobian at (0, 0)"
+        return f"h = {lr:g} · no Jacobian at (0, 0)"
     if run.scheme == "continuous":
         ev = eigenvalues(gan, scheme=run.scheme)
-        return f"eigenvalues λ = {ev[0].real:+.2f} ± {abs(ev[0].imag):.2f}i"
-    rho = np.abs(eigenvalues(gan, lr=lr, scheme=run.scheme, settings=settings)).max()
-    of = f"{settings.lookahead_k} steps" if settings.lookahead_k else "a step"
-    return f"|λ| of {of} = {rho:.4f}"  # short: four panels fit 960 pixels
+        return f"λ = {ev[0].real:+.2f} ± {abs(ev[0].imag):.2f}i"
+    return f"h = {lr:g} · ρ = {spectral_radius(gan, lr=lr, scheme=run.scheme, settings=settings):.4f}"
 
 
 def method_label(scheme: str, settings: Settings) -> str:
@@ -90,8 +93,97 @@ def method_label(scheme: str, settings: Settings) -> str:
     return scheme + ("\n" + ", ".join(parts) if parts else "")
 
 
-class DiracAnimation(BlittedFigure):
-    """One panel per run: the field as streamlines (drawn once), the path so far and its head."""
+def panel_title(gan, run: DiracRun, settings: Settings, last: str, named: bool) -> str:
+    """A panel's title: the game (if the panels' games differ: ``named``), the method with its
+    settings, and ``last`` (what a step does)."""
+    return "\n".join([*([gan.titled()] if named else []), method_label(run.scheme, settings), last])
+
+
+def grid_shape(n: int, size: tuple[int, int] = (1920, 1080)) -> tuple[int, int]:
+    """(rows, columns) for ``n`` square panels, each with a title of about a third of its side
+    above it, in a frame of ``size``: the layout whose panels are largest (fewest columns on a tie)."""
+    width, height = size
+    def side(columns: int) -> float:
+        rows = -(-n // columns)
+        return min(width / columns, 0.88 * height / (1.35 * rows))
+    columns = max(range(1, n + 1), key=lambda c: (side(c), -c))
+    return -(-n // columns), columns
+
+
+class PanelGrid(BlittedFigure):
+    """One square panel per run in a grid of rows: the base of the trajectory and spectrum views.
+    Without a ``size`` or ``width``, the frame is 400 pixels a column (a panel's title needs
+    them), at least 960."""
+
+    MAX_PANELS = 24
+    """More panels than this would each be too small to read, even on a 4k frame."""
+
+    def __init__(self, n: int, width: int | None, look: Look | None,
+                 size: str | tuple[int, int] | None) -> None:
+        integer("runs", n, 1, self.MAX_PANELS)
+        shape = frame_size(size) if size is not None else None
+        rows, columns = grid_shape(n, shape or (1920, 1080))
+        if width is None and shape is None:
+            width = max(960, 16 * (400 * columns // 16))
+        ratio = min(1.0, max(0.3, (1.15 + 1.1 * (rows - 1)) / columns))
+        width, height = (width, None) if shape is None else shape
+        super().__init__(width, ratio, look, height)
+        self.rows, self.columns = rows, columns
+
+    def grid_axes(self, n: int) -> list:
+        """The ``n`` axes, row by row; the cells of a last, shorter row are left out."""
+        # the titles of several lines need more room under the figure title than the default
+        self.fig.get_layout_engine().set(h_pad=0.09 if self.rows == 1 else 0.05)
+        axes = np.atleast_1d(self.fig.subplots(self.rows, self.columns)).ravel()
+        for ax in axes[n:]:
+            ax.remove()
+        return list(axes[:n])
+
+    frames = 1
+    """How many frames the animation has."""
+
+    def frame(self, i: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def still(self, path: Path, fmt: str) -> Path:
+        """The last frame as a still file: PDF or SVG (vector) or PNG."""
+        self.frame(self.frames - 1)
+        for artist in self.animated():
+            artist.set_animated(False)
+        write_still(self.fig, path, fmt)
+        return path
+
+    @property
+    def font(self) -> float:
+        """The panel titles' size: smaller where five or more columns share the width."""
+        return 9 if self.columns < 5 else 8
+
+    def outer_labels(self, ax, index: int, n: int, xlabel: str, ylabel: str) -> None:
+        """Name the axes on the grid's left column, and below the lowest panel of each column,
+        only (every panel shares them): the panels take the room repeated labels would."""
+        ax.tick_params(labelsize=8)
+        if index % self.columns == 0:
+            ax.set_ylabel(ylabel, fontsize=8)
+        else:
+            ax.tick_params(labelleft=False)
+        if index + self.columns >= n:  # no panel below
+            ax.set_xlabel(xlabel, fontsize=8)
+        else:
+            ax.tick_params(labelbottom=False)
+
+    def legend(self, ax, extra: Sequence = ()) -> None:
+        handles, labels = ax.get_legend_handles_labels()
+        handles += [Line2D([], [], ls="none", label=text) for text in extra]
+        self.fig.legend(handles, [h.get_label() for h in handles], loc="outside lower center",
+                        ncol=len(handles), fontsize=8, frameon=False)
+
+
+RHO = "ρ: spectral radius of a step at (0, 0); below 1 it converges"
+
+
+class DiracAnimation(PanelGrid):
+    """One panel per run, in a grid: the field as streamlines (drawn once), the path so far and its
+    head."""
 
     def __init__(self, runs: Sequence[DiracRun], *, steps: int = 500, lr: float = 0.1,
                  theta0: float = 1.0, psi0: float = 1.0, width: int | None = None,
@@ -101,24 +193,22 @@ class DiracAnimation(BlittedFigure):
             raise ToyganError("runs: name at least one run")
         settings = Settings() if settings is None else settings
         self.runs, self.steps, self.lr = list(runs), steps, lr
-        self.dirac_only = all(r.variant in DIRAC_VARIANTS for r in self.runs)
         self.gans = [dirac_gan(r.variant, r.gamma) for r in self.runs]
         self.paths = [trajectory(g, theta0, psi0, steps=steps, lr=lr, scheme=r.scheme, settings=settings)
                       for g, r in zip(self.gans, self.runs, strict=True)]
-        reach = max(2.0, 1.1 * max(np.abs(p).max() for p in self.paths))
-        n = len(self.runs)
-        if width is None:  # a panel's title needs about 400 pixels
-            width = max(960, 16 * (400 * n // 16))
-        width, height = (width, None) if size is None else frame_size(size)
-        super().__init__(width, min(0.8, max(0.3, 1.15 / n)), look, height)
+        self.game, self.named = shared_game(self.gans, self.runs)
+        # one window for all: the paths' reach, but no more than thrice the start's distance (a path
+        # that spirals out leaves the panel rather than shrinking every other one to a dot)
+        start = max(abs(theta0), abs(psi0), 1.0)
+        reach = max(2.0, min(3 * start, 1.1 * max(np.abs(p).max() for p in self.paths)))
+        super().__init__(len(self.runs), width, look, size)
         with self.styled():
-            # the two-line panel titles need more room under the figure title than the default
-            self.fig.get_layout_engine().set(h_pad=0.09)
-            axes = np.atleast_1d(self.fig.subplots(1, n))
+            axes = self.grid_axes(len(self.runs))
             grid = np.linspace(-reach, reach, 41)
             tt, pp = np.meshgrid(grid, grid)
             self.lines, self.heads = [], []
-            for ax, gan, run, path in zip(axes, self.gans, self.runs, self.paths, strict=True):
+            n = len(self.runs)
+            for i, (ax, gan, run, path) in enumerate(zip(axes, self.gans, self.runs, self.paths, strict=True)):
                 vt, vp = gan.field(tt, pp)
                 ax.streamplot(tt, pp, vt, vp, color=ink(0.3), linewidth=0.7, density=1.0, arrowsize=0.8)
                 ax.plot(0, 0, marker="*", ms=11, c=ink(), ls="none", label="equilibrium (0, 0)")
@@ -130,23 +220,16 @@ class DiracAnimation(BlittedFigure):
                 ax.set_xlim(-reach, reach)
                 ax.set_ylim(-reach, reach)
                 ax.set_aspect("equal")
-                ax.set_xlabel("θ (generator)", fontsize=9)
-                ax.set_ylabel("ψ (discriminator)", fontsize=9)
-                ax.tick_params(labelsize=8)
-                ax.set_title(f"{gan.titled()}\n{method_label(run.scheme, settings)}", fontsize=9)
-                box = {"facecolor": matplotlib.rcParams["axes.facecolor"], "edgecolor": ink(0.2),
-                       "alpha": 0.9}
-                ax.text(0.03, 0.97, _growth(gan, run, lr, settings), transform=ax.transAxes, fontsize=8,
-                        va="top", bbox=box)
-            handles = axes[0].get_legend_handles_labels()
-            self.fig.legend(*handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
+                self.outer_labels(ax, i, n, "θ (generator)", "ψ (discriminator)")
+                last = run_summary(gan, run, lr, settings)
+                ax.set_title(panel_title(gan, run, settings, last, self.named), fontsize=self.font)
+            discrete = any(r.scheme != "continuous" for r in self.runs)
+            self.legend(axes[0], [RHO] if discrete else [])
             self.title = self.fig.suptitle(self._title(steps), fontsize=11)
             self.freeze()
 
     def _title(self, step: int) -> str:
-        game = ("Dirac-GAN (Mescheder et al. 2018): p_data = δ₀, D(x) = ψx" if self.dirac_only
-                else "two-parameter games: G's θ, D's ψ")
-        return f"{game} · step {step:,} / {self.steps:,}, h = {self.lr:g}"
+        return f"{self.game} · step {step:,} / {self.steps:,}"
 
     def animated(self) -> list:
         return [*self.lines, *self.heads, self.title]
@@ -159,29 +242,71 @@ class DiracAnimation(BlittedFigure):
         self.title.set_text(self._title(i))
         return self.blit()
 
+    @property
+    def frames(self) -> int:
+        return self.steps + 1
 
-def render_dirac(path: str | Path, runs: Sequence[DiracRun] = DEFAULT_RUNS, *, steps: int = 500,
-                 lr: float = 0.1, theta0: float = 1.0, psi0: float = 1.0, format: str | None = None,
-                 fps: float = 20, width: int | None = None, max_frames: int = 150,
-                 look: Look | None = None, size: str | tuple[int, int] | None = None,
-                 settings: Settings | None = None) -> Path:
-    """Animate Dirac-GAN trajectories side by side (GIF, MP4, PNG filmstrip or HTML player).
+    def caption(self, i: int) -> str:
+        return f"iteration {i:,}"
+
+
+def shared_game(gans: Sequence, runs: Sequence[DiracRun]) -> tuple[str, bool]:
+    """The game for the figure's title, and whether each panel must name its own (they play
+    different ones)."""
+    if len({(r.variant, gan.gamma) for gan, r in zip(gans, runs, strict=True)}) == 1:
+        if runs[0].variant in DIRAC_VARIANTS:
+            return f"Dirac-GAN, {gans[0].titled()} (Mescheder et al. 2018)", False
+        return f"{gans[0].titled()} game", False
+    if all(r.variant in DIRAC_VARIANTS for r in runs):
+        return "Dirac-GAN (Mescheder et al. 2018): p_data = δ₀, D(x) = ψx", True
+    return "two-parameter games: G’s θ, D’s ψ", True
+
+
+VIEWS = ("trajectories", "spectrum", "radius")
+"""What ``toygan dirac`` draws: each run's path over the field; the eigenvalues of each run's
+update in the complex plane as the step size grows to h; the spectral radius against the step
+size, every run on one plot."""
+
+
+def render_dirac(path: str | Path, runs: Sequence[DiracRun] = DEFAULT_RUNS, *, view: str = "trajectories",
+                 steps: int = 500, lr: float = 0.1, theta0: float = 1.0, psi0: float = 1.0,
+                 format: str | None = None, fps: float = 20, width: int | None = None,
+                 max_frames: int = 150, look: Look | None = None,
+                 size: str | tuple[int, int] | None = None, settings: Settings | None = None) -> Path:
+    """Draw Dirac-GAN runs side by side, in a grid: animated (GIF, MP4, PNG filmstrip, HTML player)
+    or as a still of the last frame (PDF, SVG; the ``radius`` view is one still: PNG, PDF, SVG).
 
     Args:
         path: output file, written atomically.
         runs: variant, method and γ of each panel.
-        steps, lr: iterations and step size h (for ``continuous``, the RK4 step).
+        view: one of ``VIEWS``.
+        steps, lr: iterations and step size h (for ``continuous``, the RK4 step); the spectrum
+            view sweeps the step size up to h, the radius view marks h.
         theta0, psi0: the starting point.
         format, fps, max_frames, look, size: as in ``toygan.render.render``.
-        width: in pixels; None for 400 a panel, at least 960.
+        width: in pixels; None for 400 a column, at least 960.
         settings: the methods' own parameters (k, consensus γ, SGA's λ, Lookahead).
     """
-    path, fmt = check_output(path, format, fps, max_frames)
-    animation = DiracAnimation(runs, steps=steps, lr=lr, theta0=theta0, psi0=psi0, width=width,
-                               look=look, size=size, settings=settings)
+    from toygan.render.spectrum import RadiusFigure, SpectrumAnimation  # (it imports this module)
+
+    choice("view", view, VIEWS)
+    path = path_arg(path)
+    stills = ["png", "pdf", "svg"] if view == "radius" else [*FORMATS, "pdf", "svg"]
+    fmt = output_format(path, format, stills, elsewhere="" if view != "radius" else
+                        "; the radius view is one still figure")
+    check_output(path.with_suffix(".gif"), None, fps, max_frames)  # the frame rate and count
+    kw = {"lr": lr, "width": width, "look": look, "size": size, "settings": settings}
+    if view == "radius":
+        figure = RadiusFigure(runs, **kw)
+    elif view == "spectrum":
+        figure = SpectrumAnimation(runs, frames=max_frames, **kw)
+    else:
+        figure = DiracAnimation(runs, steps=steps, theta0=theta0, psi0=psi0, **kw)
     try:
-        return write_frames(animation.frame, steps + 1, path, format=fmt, fps=fps,
-                            max_frames=max_frames, caption=lambda i: f"iteration {i:,}",
-                            title="Dirac-GAN trajectories")
+        if fmt in ("pdf", "svg") or view == "radius":
+            return figure.still(path, fmt)
+        return write_frames(figure.frame, figure.frames, path, format=fmt, fps=fps,
+                            max_frames=max_frames, caption=figure.caption,
+                            title=f"Dirac-GAN: {view}")
     finally:
-        animation.close()
+        figure.close()
