@@ -36,6 +36,8 @@ OUT_OF_RANGE = {("train", "steps"): [0, -3], ("train", "d_steps"): [0, 101],
 
 fields = [(s, f.name) for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)
           if f.name != "params"]
+switches = {(s, f.name) for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)
+            if isinstance(f.default, bool)}  # true and false are their values, not a wrong type
 junk_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
                     min_size=1, max_size=12)
 wrong_type = st.one_of(junk_text.map(lambda s: "x" + s), st.lists(st.integers(), max_size=3),
@@ -54,6 +56,8 @@ def bad_config(draw) -> dict:
         value = draw(wrong_type)
         if name in ("window", "betas") and isinstance(value, list) and not value:
             value = ["x"]  # an empty window means "fitted", which is allowed
+        if (section, name) in switches and isinstance(value, bool):
+            value = "yes"
         values.setdefault(section, {})[name] = value
     elif kind == "range":
         (section, name), choices = draw(st.sampled_from(sorted(OUT_OF_RANGE.items())))

@@ -12,7 +12,8 @@ import pytest
 from toygan.dirac import dirac_gan, eigenvalues, spectral_radius, stable_range
 from toygan.errors import ToyganError
 from toygan.methods import Settings
-from toygan.render.dirac import DiracAnimation, grid_shape, parse_runs, render_dirac
+from toygan.render.dirac import DiracAnimation, grid_shape, parse_runs
+from toygan.render.dynamics import render_dirac
 from toygan.render.spectrum import RADIUS_STEPS, RadiusFigure, SpectrumAnimation
 
 ALL = ("bilinear:simultaneous,bilinear:alternating,bilinear:extragradient,bilinear:optimistic,"
@@ -121,11 +122,14 @@ def test_spectrum_frames_show_the_update_eigenvalues_at_each_step_size() -> None
 
 
 def test_radius_figure_names_each_stable_range() -> None:
-    figure = RadiusFigure(parse_runs("bilinear:hamiltonian,bilinear:simultaneous"), lr=0.5)
+    figure = RadiusFigure(parse_runs("bilinear:hamiltonian,bilinear:simultaneous,bilinear:alternating"),
+                          lr=0.5)
     try:
         labels = [t.get_text() for t in figure.fig.axes[0].get_legend().get_texts()]
-        assert any(label.startswith("hamiltonian — ρ < 1 for h < 2") for label in labels)
-        assert any(label.startswith("simultaneous — ρ ≥ 1 for every h") for label in labels)
+        assert "hamiltonian — ρ < 1 for h < 2" in labels
+        assert "simultaneous — ρ > 1 for every h from 0.001 to 10" in labels
+        # alternating steps on the bilinear game: determinant 1, eigenvalues on the circle to h = 2
+        assert "alternating — ρ = 1 (circles) for h up to about 2, never below 1" in labels
     finally:
         figure.close()
 
@@ -139,7 +143,7 @@ def test_vector_stills_are_the_same_bytes_every_time(tmp_path) -> None:
 
 
 @pytest.mark.parametrize(("args", "says"), [
-    (["--view", "radius", "--out", "r.gif"], "radius view is one still figure"),
+    (["--view", "radius", "--out", "r.pdf", "--lr", "11"], "lr"),
     (["--view", "radius", "--runs", "gan:continuous"], "continuous flow has no step size"),
     (["--view", "spectrum", "--runs", "wgan-gp:simultaneous", "--out", "s.gif"], "needs a smooth game"),
     (["--view", "orbit"], "invalid choice"),

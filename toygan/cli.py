@@ -23,7 +23,7 @@ from toygan.methods import method_settings
 from toygan.presets import PRESETS, preset_config
 from toygan.render.animation import FORMATS
 from toygan.render.captions import parse_captions
-from toygan.render.dirac import VIEWS
+from toygan.render.dynamics import VIEWS
 from toygan.render.panels import PANELS
 from toygan.render.style import D_CMAP, STYLES
 from toygan.render.timing import TIMINGS, parse_holds
@@ -375,7 +375,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_dirac(args: argparse.Namespace) -> int:
-    from toygan.render.dirac import parse_runs, render_dirac
+    from toygan.render.dirac import parse_runs
+    from toygan.render.dynamics import render_dirac
 
     runs = parse_runs(args.runs)
     settings = method_settings(d_steps=args.d_steps, consensus=args.consensus, sga_lambda=args.sga_lambda,

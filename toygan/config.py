@@ -305,11 +305,21 @@ class RecordConfig:
     schedule: str = "even"
     """``even``: every ``every`` steps; ``log``: also steps 1, 2, 3, 5, 7, 10, 20, ... below
     ``every``, so that the first steps, where D tilts and G starts to move, have snapshots."""
+    eigenvalues: bool = False
+    """Record at each snapshot the eigenvalues of the Jacobian of the joint field of both players'
+    parameters, on the fixed batches (``toygan.jacobian``): all of them up to 1,500 parameters a
+    member, else the ``eigen_k`` largest in modulus."""
+    eigen_k: int = 20
+    """How many eigenvalues (the largest in modulus) are recorded for a game with more than 1,500
+    parameters a member."""
 
     def __post_init__(self) -> None:
         _plain_fields(self)
         integer("record.every", self.every, 1, 10**9)
         choice("record.schedule", self.schedule, RECORD_SCHEDULES)
+        if not isinstance(self.eigenvalues, bool):
+            raise ToyganError(f"record.eigenvalues = {shown(self.eigenvalues)}: must be true or false")
+        integer("record.eigen_k", self.eigen_k, 1, 1000)
         integer("record.n_samples", self.n_samples, 2, 100_000)  # a density estimate needs two
         integer("record.grid_size", self.grid_size, 2, 1024)
         if not isinstance(self.window, list | tuple):  # an empty table or string is no window
@@ -414,11 +424,16 @@ class Config:
                   + len(SCALARS) + k)
         return 4 * e * floats + 8
 
-    def recording_bytes(self) -> int:
-        """Bytes of the whole recorded history: step 0, every ``record.every`` steps, the early
-        steps of ``record.schedule`` and the last."""
+    def snapshot_count(self) -> int:
+        """Snapshots a whole run records (at most): step 0, every ``record.every`` steps, the
+        early steps of ``record.schedule`` and the last."""
         early = sum(s < self.train.steps for s in RECORD_SCHEDULES[self.record.schedule](self.record.every))
-        return (self.train.steps // self.record.every + 2 + early) * self.snapshot_bytes()
+        return self.train.steps // self.record.every + 2 + early
+
+    def recording_bytes(self) -> int:
+        """Bytes of the whole recorded history (``snapshot_count`` snapshots; the eigenvalues,
+        whose number depends on the networks, are counted by ``toygan.resources``)."""
+        return self.snapshot_count() * self.snapshot_bytes()
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Config:

@@ -20,6 +20,9 @@ A ``History`` holds one entry per snapshot (T of them) for each ensemble member 
   and ``field`` ``(T, E, F, F, 2)`` the same on an F × F grid over ``window`` (row j is y);
 - ``manifold`` ``(T, E, 2·L·P, 2)``: G on L latent grid lines of P points each, z1 varying then z2
   (``toygan.recorder.latent_grid``); empty when the fake samples come from a target;
+- ``eigenvalues`` ``(T, E, K, 2)`` and ``eigen_field`` ``(T, E, 2)`` with ``record.eigenvalues``:
+  the eigenvalues of the Jacobian of the joint field (``toygan.jacobian``), real and imaginary
+  parts, and the field they are of; ``eigen_parameters`` the size of that Jacobian;
 - ``events``: the settings changed mid-run (``toygan.Game.update``), each a dict with the ``step``
   it took effect before, the dotted config ``key``, and its ``old`` and ``new`` values;
 - ``objective``: what D's outputs mean, recorded from the objective (``Objective.traits``):
@@ -55,7 +58,7 @@ __all__ = ["History", "FORMAT_VERSION", "STATUSES"]
 
 FORMAT_VERSION = 3
 _READS = (1, 2, 3)  # version 1 lacks push, field and manifold; versions 1 and 2 lack events
-_OPTIONAL = ("mode_counts", "push", "field", "manifold")
+_OPTIONAL = ("mode_counts", "push", "field", "manifold", "eigenvalues", "eigen_field")
 STATUSES = ("completed", "diverged", "interrupted", "paused")
 """How a run stands: at ``train.steps``; stopped by a NaN or inf; stopped by Ctrl-C or a callback;
 before ``train.steps`` with nothing stopping it (a game stepped by hand)."""
@@ -76,6 +79,13 @@ class History:
     push: np.ndarray | None = None
     field: np.ndarray | None = None
     manifold: np.ndarray | None = None
+    eigenvalues: np.ndarray | None = None
+    """``(T, E, K, 2)``: the real and imaginary parts of the eigenvalues of the joint field's
+    Jacobian (``record.eigenvalues``), the largest |λ| first; NaN where Arnoldi did not converge."""
+    eigen_field: np.ndarray | None = None
+    """``(T, E, 2)``: the field they are of, as (a, b) in −(aξ + bJᵀξ) (``toygan.jacobian.Field``)."""
+    eigen_parameters: int = 0
+    """Parameters a member the Jacobian is over (all eigenvalues were recorded if K equals it)."""
     status: str = "completed"
     message: str = ""
     # (dataclasses.field by its full name: the attribute `field` above shadows it here)
@@ -157,7 +167,8 @@ class History:
     def _write(self, f: BinaryIO) -> None:
         meta = {"format_version": FORMAT_VERSION, "status": self.status, "message": self.message,
                 "window": list(self.window), "scalars": list(self.scalars), "events": self.events,
-                "objective": self.objective, "files": list(self.files)}
+                "objective": self.objective, "files": list(self.files),
+                **({"eigen_parameters": self.eigen_parameters} if self.eigenvalues is not None else {})}
         arrays = {"steps": self.steps, "samples": self.samples, "d_grid": self.d_grid,
                   **{name: getattr(self, name) for name in _OPTIONAL if getattr(self, name) is not None},
                   **{f"scalar_{k}": v for k, v in self.scalars.items()},
@@ -218,7 +229,8 @@ class History:
                    samples=files["samples"], d_grid=files["d_grid"],
                    scalars={k: files[f"scalar_{k}"] for k in meta["scalars"]},
                    **{name: files.get(name) for name in _OPTIONAL},
-                   status=meta["status"], message=meta["message"], events=_events(meta, path),
+                   eigen_parameters=_eigen_parameters(files, meta, path), status=meta["status"],
+                   message=meta["message"], events=_events(meta, path),
                    objective=_objective(meta, path), files=kept)
 
 
@@ -293,12 +305,27 @@ def _check_contents(files: dict[str, np.ndarray], meta: dict, source: str) -> tu
     for name in needed[3:]:
         if files[name].shape != (t, e):
             raise bad(f"{name} {files[name].shape} is not ({t}, {e})")
-    for name, dims in (("mode_counts", 3), ("push", 4), ("field", 3 + d), ("manifold", 4)):
+    for name, dims in (("mode_counts", 3), ("push", 4), ("field", 3 + d), ("manifold", 4),
+                       ("eigenvalues", 4), ("eigen_field", 3)):
         if name in files and (files[name].ndim != dims or files[name].shape[:2] != (t, e)):
             raise bad(f"{name} {files[name].shape} does not fit ({t}, {e}, ...)")
+    if "eigenvalues" in files and (files["eigenvalues"].shape[-1] != 2 or "eigen_field" not in files
+                                   or files["eigen_field"].shape != (t, e, 2)):
+        raise bad("eigenvalues need (T, E, K, 2) with eigen_field (T, E, 2)")
     if "push" in files and files["push"].shape[2:] != (n, d):
         raise bad(f"push {files['push'].shape} is not ({t}, {e}, {n}, {d})")
     return tuple(float(v) for v in window)
+
+
+def _eigen_parameters(files: dict[str, np.ndarray], meta: dict, source: str) -> int:
+    """The parameter count the recorded eigenvalues are of (0 without eigenvalues), checked."""
+    if "eigenvalues" not in files:
+        return 0
+    n = meta.get("eigen_parameters")
+    if type(n) is not int or not files["eigenvalues"].shape[2] <= n:
+        raise ToyganError(f"{source!r} is not a usable toygan history: its eigenvalues are of "
+                          f"{n!r} parameters (need a whole number ≥ {files['eigenvalues'].shape[2]})")
+    return n
 
 
 def _files(files: dict[str, np.ndarray], meta: dict, source: str) -> dict[str, bytes]:

@@ -149,6 +149,24 @@ class NeuralPlay:
         loss_g = g.objective.generator_loss(g.D(self.blur(self.pack(fake))))
         return loss_d, loss_g
 
+    def evaluation_losses(self, real: torch.Tensor, fake: torch.Tensor | None,
+                          noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Both players' losses on fixed batches (``real``; the fixed p_g's ``fake``, or G's
+        samples of ``noise``, in the graph), per member: the game whose field the eigenvalues are
+        of. No instance noise and no unrolling (the game itself, not its smoothing or look-ahead);
+        WGAN-GP's ε fixed. Nothing is drawn from the training streams."""
+        g = self.game
+        t = g.config.train
+        fake = g.G(noise) if fake is None else fake
+        n = min(real.shape[1], fake.shape[1]) // t.pack * t.pack
+        real, fake = self.pack(real[:, :n]), self.pack(fake[:, :n])
+        loss_d = g.objective.discriminator_loss(g.D(real), g.D(fake))
+        penalty = REGULARIZERS[t.regularizer]
+        if penalty is not None:
+            eps = torch.linspace(0, 1, real.shape[1], device=g.device)[:, None]  # (B, 1), even
+            loss_d = loss_d + penalty(g.D, real, fake, t.gamma, lambda: eps)
+        return loss_d, g.objective.generator_loss(g.D(fake))
+
     def _unrolled_generator_loss(self, fake: torch.Tensor) -> torch.Tensor:
         """G's loss on ``fake`` against D after ``train.unroll`` look-ahead steps, each on fresh
         minibatches, with G's samples in the graph so that G sees how D would react (Metz et al.

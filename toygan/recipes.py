@@ -33,9 +33,12 @@ A recipe file is a config (its ``[data]``, ``[model]``, ``[train]``, ... section
     at_least = 7               # seeds for which the test must hold
     variant = "GAN"            # kind = "compare": whose metric
 
-A Dirac-GAN recipe (``kind = "dirac"``) has ``runs``, ``steps`` and ``lr`` in ``[recipe]`` and its
-checks use the metric ``distance_ratio`` (the distance from the equilibrium at the end over that at
-the start: below 1 converges) per run label ``variant:scheme[:gamma]``.
+A Dirac-GAN recipe (``kind = "dirac"``) has ``runs``, ``steps``, ``lr``, ``view`` (``toygan dirac
+--view``) and ``starts`` (starting points evenly round the circle of radius √2 from (1, 1); its
+claims are measured from each, as a run's are over seeds) in ``[recipe]``, and its checks use the
+metrics of ``DIRAC_METRICS`` (``distance_ratio``: the distance from the equilibrium at the end over
+that at the start, below 1 converges; ``stable_up_to``; ``spectral_radius``) per run label
+``variant:scheme[:gamma]``.
 
 ``build`` trains each recipe once as a batched ensemble of ``seeds`` members, measures every check
 on all members, and renders the member nearest the median of the checks among those where every
@@ -73,7 +76,7 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {"<=": operator.le, ">=": operator.
 _SYMBOL = {"<=": "≤", ">=": "≥", "<": "<", ">": ">"}
 _RECIPE_KEYS = {"title", "claim", "look_for", "source", "kind", "panels", "seeds", "member",
                 "variants", "checks", "fps", "width", "size", "frames", "runs", "steps", "lr", "quick",
-                "captions", "timing", "overlay", "d_range"}
+                "captions", "timing", "overlay", "d_range", "view", "starts"}
 _CHECK_KEYS = {"metric", "when", "test", "at_least", "variant"}
 
 
@@ -278,7 +281,7 @@ def load_recipe(path: str | Path) -> Recipe:
                 else integer(f"{where}: recipe.member", table["member"], 0, 1023)), variants=variants,
         checks=checks, width=integer(f"{where}: recipe.width", table.get("width", 800), 320, 4096),
         frames=integer(f"{where}: recipe.frames", table.get("frames", 100), 2),
-        dirac={k: table[k] for k in ("runs", "steps", "lr") if k in table})
+        dirac=_dirac_table(table, kind, where))
     recipe.quick = _flag(table, "quick", where)
     _read_look(recipe, table, where)
     recipe.size = _recipe_size(table, where)
@@ -302,6 +305,21 @@ def load_recipe(path: str | Path) -> Recipe:
                 raise ToyganError(f"{where}: a check asks for {check.at_least} seeds but the recipe "
                                   f"trains {recipe.seeds}")
     return recipe
+
+
+def _dirac_table(table: dict, kind: str, where: str) -> dict[str, Any]:
+    """A Dirac-GAN recipe's own keys: ``runs``, ``steps``, ``lr``, ``view`` and ``starts`` (the
+    starting points its checks are measured from), checked."""
+    from toygan.render.dynamics import VIEWS
+
+    dirac = {k: table[k] for k in ("runs", "steps", "lr", "view", "starts") if k in table}
+    if kind != "dirac":
+        if set(dirac) & {"view", "starts"}:
+            raise ToyganError(f"{where}: recipe.view and recipe.starts belong to a dirac recipe")
+        return dirac
+    choice(f"{where}: recipe.view", dirac.setdefault("view", "trajectories"), VIEWS)
+    integer(f"{where}: recipe.starts", dirac.setdefault("starts", 1), 1, 64)
+    return dirac
 
 
 def _flag(table: dict, key: str, where: str) -> bool:
@@ -355,6 +373,16 @@ def recipe_paths(folder: str | Path) -> list[Path]:
     return sorted(Path(folder).glob("*.toml"))
 
 
+EIGEN_METRICS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
+    "eigen_max_real": ("the largest real part of the recorded eigenvalues (above 0: a direction the "
+                       "field pushes away from)", lambda z: np.nanmax(z.real, axis=-1)),
+    "eigen_max_imag": ("the largest |imaginary part| of the recorded eigenvalues (the fastest "
+                       "rotation)", lambda z: np.nanmax(np.abs(z.imag), axis=-1)),
+}
+"""Metrics of ``record.eigenvalues``, per snapshot and member: name → (meaning, of the (T, E, K)
+complex eigenvalues)."""
+
+
 def metric_values(history: History, metric: str, when: str) -> np.ndarray:
     """One value of ``metric`` per member at ``when`` (see the module docstring)."""
     if metric == "push":
@@ -363,9 +391,14 @@ def metric_values(history: History, metric: str, when: str) -> np.ndarray:
         series = np.linalg.norm(history.push, axis=-1).mean(axis=-1)  # (T, E)
     elif metric in history.scalars:
         series = history.scalars[metric]
+    elif metric in EIGEN_METRICS:
+        if history.eigenvalues is None:
+            raise ToyganError(f"metric {metric!r}: the run recorded no eigenvalues (record.eigenvalues)")
+        z = history.eigenvalues[..., 0] + 1j * history.eigenvalues[..., 1]  # (T, E, K)
+        series = EIGEN_METRICS[metric][1](z)
     else:
-        raise ToyganError(f"metric {metric!r}: choose 'push' or a recorded scalar "
-                          f"({sorted(history.scalars)})")
+        raise ToyganError(f"metric {metric!r}: choose 'push', a recorded scalar "
+                          f"({sorted(history.scalars)}) or one of {sorted(EIGEN_METRICS)}")
     if when == "final":
         return series[-1]
     if when == "last-quarter":
@@ -388,26 +421,67 @@ def measure(check: Check, histories: dict[str, History]) -> CheckResult:
                        [bool(p) for p in np.broadcast_to(passed, values.shape)])
 
 
+def dirac_starts(n: int) -> np.ndarray:
+    """``n`` starting points (θ₀, ψ₀) evenly round the circle of radius √2, the first (1, 1)."""
+    angles = np.pi / 4 + 2 * np.pi * np.arange(n) / n
+    return np.sqrt(2) * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+
+
+def _distance_ratio(gan, run, recipe: Recipe, settings) -> np.ndarray:
+    from toygan.dirac import trajectory
+
+    ratios = []
+    for theta0, psi0 in dirac_starts(int(recipe.dirac.get("starts", 1))):
+        path = trajectory(gan, float(theta0), float(psi0), steps=int(recipe.dirac.get("steps", 500)),
+                          lr=float(recipe.dirac.get("lr", 0.1)), scheme=run.scheme, settings=settings)
+        ratios.append(np.linalg.norm(path[-1]) / np.linalg.norm(path[0]))
+    return np.array(ratios)
+
+
+def _stable_up_to(gan, run, recipe: Recipe, settings) -> np.ndarray:
+    from toygan.dirac import stable_range
+    from toygan.render.spectrum import RADIUS_STEPS
+
+    _, ranges = stable_range(gan, scheme=run.scheme, settings=settings, steps=RADIUS_STEPS)
+    first = ranges[0] if ranges and ranges[0][0] == RADIUS_STEPS[0] else None
+    return np.array([first[1] if first else 0.0])
+
+
+def _radius_at_lr(gan, run, recipe: Recipe, settings) -> np.ndarray:
+    from toygan.dirac import spectral_radius
+
+    return np.array([spectral_radius(gan, lr=float(recipe.dirac.get("lr", 0.1)), scheme=run.scheme,
+                                     settings=settings)])
+
+
+DIRAC_METRICS: dict[str, tuple[str, Callable]] = {
+    "distance_ratio": ("the distance from the equilibrium at the end over that at the start, "
+                       "from each of recipe.starts starting points", _distance_ratio),
+    "stable_up_to": ("the largest step size h (from 10⁻³, the radius view's range) below which "
+                     "the method converges near the equilibrium; 0 if it never does", _stable_up_to),
+    "spectral_radius": ("the spectral radius of a step at (0, 0) at the recipe's lr", _radius_at_lr),
+}
+"""A Dirac-GAN recipe's metrics: name → (meaning, its values for a run)."""
+
+
 def _integrate(recipe: Recipe, say: Callable[[str], None], progress: bool
                ) -> tuple[dict[str, History], list[CheckResult]]:
-    """A Dirac-GAN recipe's checks: per run label, ``distance_ratio``, the distance from the
-    equilibrium at the end over that at the start."""
-    from toygan.dirac import dirac_gan, trajectory
+    """A Dirac-GAN recipe's checks, per run label: each metric of ``DIRAC_METRICS`` from every
+    starting point (a metric that does not depend on the start counts once for each)."""
+    from toygan.dirac import dirac_gan
+    from toygan.methods import Settings
     from toygan.render.dirac import parse_runs
 
-    distances = {}
-    for run in parse_runs(recipe.dirac.get("runs", "")):
-        path = trajectory(dirac_gan(run.variant, run.gamma), 1.0, 1.0,
-                          steps=int(recipe.dirac.get("steps", 500)),
-                          lr=float(recipe.dirac.get("lr", 0.1)), scheme=run.scheme)
-        start, end = np.linalg.norm(path[0]), np.linalg.norm(path[-1])
-        distances[run.label] = np.array([end / start])
+    starts = int(recipe.dirac.get("starts", 1))
+    runs = {run.label: run for run in parse_runs(recipe.dirac.get("runs", ""))}
     results = []
     for check in recipe.checks:
-        value = distances[check.variant]
-        passed = _OPS[check.op](value, float(check.against))
-        results.append(CheckResult(check, int(np.sum(passed)), 1, [float(value[0])],
-                                   passed=[bool(passed[0])]))
+        run = runs[check.variant]
+        values = DIRAC_METRICS[check.metric][1](dirac_gan(run.variant, run.gamma), run, recipe, Settings())
+        values = np.broadcast_to(values, (starts,))
+        passed = _OPS[check.op](values, float(check.against))
+        results.append(CheckResult(check, int(np.sum(passed)), starts, [float(v) for v in values],
+                                   passed=[bool(p) for p in passed]))
     return {}, results
 
 
@@ -447,11 +521,14 @@ def _draw_compare(recipe: Recipe, histories: dict[str, History], out: Path, memb
 
 def _draw_dirac(recipe: Recipe, histories: dict[str, History], out: Path, member: int,
                 size: str | None) -> None:
-    from toygan.render.dirac import parse_runs, render_dirac
+    from toygan.render.dirac import parse_runs
+    from toygan.render.dynamics import render_dirac
 
-    render_dirac(out, parse_runs(recipe.dirac.get("runs", "")),
+    theta0, psi0 = dirac_starts(int(recipe.dirac.get("starts", 1)))[member]
+    render_dirac(out, parse_runs(recipe.dirac.get("runs", "")), view=recipe.dirac.get("view", "trajectories"),
                  steps=int(recipe.dirac.get("steps", 500)), lr=float(recipe.dirac.get("lr", 0.1)),
-                 width=recipe.width, size=size, fps=recipe.fps, max_frames=recipe.frames)
+                 theta0=float(theta0), psi0=float(psi0), width=recipe.width, size=size, fps=recipe.fps,
+                 max_frames=recipe.frames)
 
 
 def _dirac_labels(table: dict, variants: list) -> list[str]:
@@ -484,8 +561,8 @@ class Kind:
 RECIPE_KINDS: dict[str, Kind] = {
     "run": Kind(_train, _draw_run),
     "compare": Kind(_train, _draw_compare, variants=True),
-    "dirac": Kind(_integrate, _draw_dirac, labels=_dirac_labels, metrics={
-        "distance_ratio": "the distance from the equilibrium at the end over that at the start"}),
+    "dirac": Kind(_integrate, _draw_dirac, labels=_dirac_labels,
+                  metrics={name: meaning for name, (meaning, _) in DIRAC_METRICS.items()}),
 }
 """Name (``recipe.kind``) → kind: one run, variants side by side, or Dirac-GAN trajectories."""
 

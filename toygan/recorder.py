@@ -15,17 +15,22 @@ import torch
 
 from toygan.errors import ToyganError
 from toygan.history import FIELD_SIZE, MANIFOLD_LINES, MANIFOLD_POINTS, SCALARS, History
+from toygan.jacobian import eigenvalues, field_of, joint_field
+from toygan.methods import D, G
 from toygan.metrics import mode_coverage
 from toygan.models import PRIORS
+from toygan.resources import check_eigenvalues
 from toygan.theory import compared_densities, jsd_from_samples, min_bandwidth, optimal_discriminator
 
 if TYPE_CHECKING:
     from toygan.game import Game
 
-__all__ = ["Recorder", "Snapshots", "latent_grid", "grid_points", "ARRAYS", "GAP_POINTS"]
+__all__ = ["Recorder", "Snapshots", "latent_grid", "grid_points", "ARRAYS", "EIGEN_ARRAYS", "GAP_POINTS"]
 
 ARRAYS = ("samples", "d_grid", "push", "field", "manifold", "mode_counts")
 """The per-snapshot arrays a history records (its fields of the same names)."""
+EIGEN_ARRAYS = ("eigenvalues", "eigen_field")
+"""The per-snapshot arrays of ``record.eigenvalues`` (a history has them only then)."""
 GRID_CHUNK = 512  # D on the grid in chunks: faster than one call (activations stay in cache)
 GAP_POINTS = 128  # |D − D*| is averaged over this many data and as many generator samples
 
@@ -123,6 +128,10 @@ class Recorder:
         self.field_points = grid_points(self.window, FIELD_SIZE, dim).to(dev)
         self.manifold_z = latent_grid(cfg.model.prior, cfg.model.noise_dim).to(dev)
         self.min_bandwidth = min_bandwidth(self.window)  # a collapsed G still has a density
+        self.eigen_parameters = 0
+        if rec.eigenvalues:
+            self.eigen_parameters = sum(p.numel() for p in self.eigen_params(game)) // game.members
+            check_eigenvalues(cfg, self.eigen_parameters)
         self.snapshots = Snapshots(cfg.train.steps // rec.every + 2)
         self.steps: list[int] = []
         self.moves = -1
@@ -173,7 +182,29 @@ class Recorder:
             snap.update(self.optimum(game, fake, d_real, d_fake))
         if wants("modes"):
             snap.update(self.modes(game, fake))
+        if (game.config.record.eigenvalues if needs is None else "eigenvalues" in needs):
+            snap.update(self.eigenvalues(game))
         return snap
+
+    @staticmethod
+    def eigen_params(game: Game) -> list[torch.Tensor]:
+        """The parameters whose field the eigenvalues are of: D's, and G's where G trains."""
+        return game.play.params(D) + (game.play.params(G) if game.trains_generator else [])
+
+    def eigenvalues(self, game: Game) -> dict[str, np.ndarray]:
+        """The eigenvalues of the Jacobian of the field the method follows, on the fixed batches
+        (``toygan.jacobian``), per member ``(E, K, 2)`` (real and imaginary parts, the largest
+        |λ| first), and that field as its (a, b) ``(E, 2)``."""
+        play, t = game.play, game.config.train
+        field = field_of(t.updates, play.settings)
+        trained = game.play.params(G) if game.trains_generator else []
+        with torch.enable_grad():
+            v = joint_field(lambda: play.evaluation_losses(self.fixed_real, self.fixed_fake,
+                                                           self.fixed_noise),
+                            play.params(D), trained, field)
+            values, _ = eigenvalues(v, self.eigen_params(game), game.members, game.config.record.eigen_k)
+        return {"eigenvalues": np.stack([values.real, values.imag], -1).astype(np.float32),
+                "eigen_field": np.tile(np.float32([field.a, field.b]), (game.members, 1))}
 
     def push(self, game: Game, points: torch.Tensor) -> torch.Tensor:
         """−∂(G's loss)/∂x at points x taken as generated samples, per member ``(E, P, d)``: the
@@ -239,20 +270,23 @@ class Recorder:
     def history(self, config, *, status: str, message: str, events: list[dict],
                 files: dict[str, bytes]) -> History:
         """The snapshots so far as a ``History``."""
+        eigen = {k: self.snapshots.stacked(k) for k in EIGEN_ARRAYS if self.eigen_parameters}
         return History(
             config=config, window=self.window, steps=np.array(self.steps, dtype=np.int64),
-            **{k: self.snapshots.stacked(k) for k in ARRAYS},
+            **{k: self.snapshots.stacked(k) for k in ARRAYS}, **eigen,
+            eigen_parameters=self.eigen_parameters,
             scalars={k: self.snapshots.stacked(k) for k in SCALARS},
             status=status, message=message, events=[dict(e) for e in events], files=dict(files),
         )
 
     def restore(self, history: History) -> None:
         """Continue after ``history``'s snapshots (a resumed run)."""
-        arrays = {**{k: getattr(history, k) for k in ARRAYS}, **history.scalars}
-        missing = [k for k in (*ARRAYS, *SCALARS) if arrays.get(k) is None]
+        kept = (*ARRAYS, *SCALARS, *(EIGEN_ARRAYS if self.eigen_parameters else ()))
+        arrays = {**{k: getattr(history, k) for k in (*ARRAYS, *EIGEN_ARRAYS)}, **history.scalars}
+        missing = [k for k in kept if arrays.get(k) is None]
         if missing:
             raise ValueError(f"the history lacks {', '.join(missing)}, which this toygan records")
         self.snapshots = Snapshots(max(self.snapshots.capacity, history.n_snapshots))
         for i in range(history.n_snapshots):
-            self.snapshots.append({k: arrays[k][i] for k in (*ARRAYS, *SCALARS)})
+            self.snapshots.append({k: arrays[k][i] for k in kept})
         self.steps = [int(s) for s in history.steps]

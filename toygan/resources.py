@@ -17,7 +17,8 @@ from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.memory import gib_text, available_bytes, check_bytes
 
-__all__ = ["Estimate", "estimate", "available_bytes", "check_bytes", "check_fits", "network_params"]
+__all__ = ["Estimate", "estimate", "available_bytes", "check_bytes", "check_fits", "network_params",
+           "check_eigenvalues", "eigen_seconds", "EIGEN_SECONDS"]
 
 FLOAT = 4  # bytes of a float32
 
@@ -99,3 +100,48 @@ def check_fits(config: Config, *, own_params: tuple[int | None, int | None] = (N
         f"{what} would need about {gib_text(need.total)}{times} of memory and {gib_text(have)} is "
         f"available; most of it is {worst} ({gib_text(parts[worst])}): lower "
         f"{_FIELDS[worst].format(members=members)}")
+
+
+EIGEN_SECONDS = 1_200
+"""The most time a run's eigenvalues (``record.eigenvalues``) may be estimated to take: 20 minutes."""
+PRODUCT_OVERHEAD = 4e-4
+PRODUCT_UNIT = 3e-10
+"""Seconds a vector-Jacobian product of the joint field costs a member: ``PRODUCT_OVERHEAD`` plus
+``PRODUCT_UNIT`` × batch points × parameters. Measured on the 2-core reference machine (0.48 ms a
+product at 691 parameters and 512 points, 5 ms at 34,179), rounded up: the estimate errs high."""
+
+
+def eigen_seconds(config: Config, parameters: int) -> float:
+    """The estimated time of a whole run's eigenvalues, for ``parameters`` a member (both
+    players, as they train)."""
+    from toygan.jacobian import products_per_snapshot  # (it imports scipy: only when asked)
+
+    products = products_per_snapshot(parameters, config.record.eigen_k)
+    each = PRODUCT_OVERHEAD + PRODUCT_UNIT * config.record.n_samples * parameters
+    return config.snapshot_count() * products * config.train.members * each
+
+
+def check_eigenvalues(config: Config, parameters: int) -> None:
+    """Refuse, before training, eigenvalues that would not fit in memory (the whole Jacobian of
+    each member, and every snapshot's eigenvalues) or would take longer than ``EIGEN_SECONDS``.
+
+    Raises:
+        ToyganError: naming the estimate and the fields that lower it.
+    """
+    from toygan.jacobian import EXACT_PARAMETERS
+
+    e, n = config.train.members, parameters
+    exact = n <= EXACT_PARAMETERS
+    kept = n if exact else config.record.eigen_k
+    need = 8 * config.snapshot_count() * e * kept + (16 * e * n * n if exact else 8 * 64 * n)
+    check_bytes(need, f"record.eigenvalues for {n:,} parameters a member", "record.every "
+                "(raise it), record.eigen_k, the model widths or train.members")
+    seconds = eigen_seconds(config, n)
+    if seconds > EIGEN_SECONDS:
+        which = "all eigenvalues" if exact else f"the {config.record.eigen_k} largest eigenvalues"
+        raise ToyganError(
+            f"record.eigenvalues = true: {which} of a {n:,}-parameter game at "
+            f"{config.snapshot_count():,} snapshots × {e} member(s) would take about "
+            f"{seconds / 60:,.0f} minutes (limit {EIGEN_SECONDS // 60}); record less often "
+            "(raise record.every), or lower record.eigen_k, record.n_samples, the model widths "
+            "or train.members")

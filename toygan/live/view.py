@@ -19,7 +19,7 @@ from PIL import Image
 from toygan.errors import ToyganError
 from toygan.game import Game
 from toygan.history import SCALARS, History
-from toygan.recorder import ARRAYS
+from toygan.recorder import ARRAYS, EIGEN_ARRAYS
 from toygan.render.animation import Animation
 from toygan.render.figure import Look
 from toygan.render.panels import PANELS, panel_names
@@ -110,9 +110,8 @@ class LiveView:
 
     def needs(self, full: bool) -> frozenset[str]:
         """What a frame's snapshot computes: the shown panels' needs, or everything (``full``)."""
-        if full:
-            return frozenset({"push", "field", "manifold", "optimum", "modes"})
-        return frozenset(part for name in self.panels for part in PANELS[name].needs)
+        shown = frozenset(part for name in self.panels for part in PANELS[name].needs)
+        return shown | {"push", "field", "manifold", "optimum", "modes"} if full else shown
 
     def history(self, game: Game, now: dict[str, np.ndarray]) -> History:
         """The recorded snapshots with ``now`` as the last (in place of a recorded one at the same
@@ -130,6 +129,10 @@ class LiveView:
         arrays = {k: np.broadcast_to(now[k][None], (t, *now[k].shape)) for k in ARRAYS if k != "mode_counts"}
         scalars = {k: np.concatenate([series.scalars[k][:keep], now[k][None]]) for k in SCALARS}
         mode_counts = np.concatenate([series.mode_counts[:keep], now["mode_counts"][None]])
+        if "eigenvalues" in now:  # the eigenvalues panel: those of now, computed for this frame
+            arrays.update({k: np.broadcast_to(now[k][None], (t, *now[k].shape)) for k in EIGEN_ARRAYS})
+            arrays["eigen_parameters"] = (game.recorder.eigen_parameters or sum(
+                p.numel() for p in game.recorder.eigen_params(game)) // game.members)
         return History(config=game.config, window=game.recorder.window, steps=steps,
                        scalars=scalars, mode_counts=mode_counts, **arrays,
                        status="diverged" if game.status == "diverged" else "completed",
@@ -142,11 +145,12 @@ class LiveView:
         if game.dim != 2:
             raise ToyganError(f"data.name = {game.config.data.name!r} is a 1D target; the live page "
                               "draws the plane (train it with `toygan train` and render it)")
-        recorder = game.recorder
-        if recorder.steps[-1] == game.iteration and recorder.moves == game.moves:
+        recorder, needs = game.recorder, self.needs(full)
+        recorded = recorder.eigen_parameters or "eigenvalues" not in needs  # (else not recorded)
+        if recorder.steps[-1] == game.iteration and recorder.moves == game.moves and recorded:
             now = recorder.snapshots[-1]  # just recorded: the game is as that snapshot shows it
         else:
-            now = game.snapshot(self.needs(full))
+            now = game.snapshot(needs)
         if now is None:
             return None
         history = self.history(game, now)

@@ -2,7 +2,8 @@
 
 from toygan.render.animation import FORMATS, Animation, frame_indices, player, render, write_frames
 from toygan.render.compare import Column, Comparison, compare, seeds
-from toygan.render.dirac import DiracAnimation, DiracRun, render_dirac
+from toygan.render.dirac import DiracAnimation, DiracRun
+from toygan.render.dynamics import render_dirac
 from toygan.render.figure import Look
 from toygan.render.panels import PANELS, Context, Panel, Shared
 from toygan.render.still import still

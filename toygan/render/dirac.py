@@ -1,5 +1,6 @@
 """The Dirac-GAN parameter plane, animated: the vector field and a trajectory per method, the
-runs in a grid (the spectrum and radius views are in ``toygan.render.spectrum``)."""
+runs in a grid (the spectrum and radius views are in ``toygan.render.spectrum``; ``render_dirac``
+in ``toygan.render.dynamics`` draws any of them)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
 from matplotlib.lines import Line2D
 
 from toygan.dirac import dirac_gan, eigenvalues, spectral_radius, trajectory
 from toygan.errors import ToyganError
 from toygan.methods import CONSENSUS_DEFAULT, Settings, settings_for
-from toygan.render.animation import check_output, write_frames
 from toygan.render.figure import BlittedFigure, Look, frame_size
 from toygan.render.style import FAKE, ink
-from toygan.render.writers import FORMATS, output_format, write_still
-from toygan.validate import choice, integer, path_arg
+from toygan.render.writers import write_still
+from toygan.validate import integer
 
-__all__ = ["DiracRun", "DiracAnimation", "PanelGrid", "render_dirac", "DEFAULT_RUNS", "VIEWS", "parse_runs",
-           "method_label", "panel_title", "run_summary", "grid_shape", "shared_game"]
+__all__ = ["DiracRun", "DiracAnimation", "PanelGrid", "DEFAULT_RUNS", "parse_runs", "method_label",
+           "panel_title", "run_summary", "grid_shape", "shared_game"]
 
 
 @dataclass(frozen=True)
@@ -208,7 +207,8 @@ class DiracAnimation(PanelGrid):
             tt, pp = np.meshgrid(grid, grid)
             self.lines, self.heads = [], []
             n = len(self.runs)
-            for i, (ax, gan, run, path) in enumerate(zip(axes, self.gans, self.runs, self.paths, strict=True)):
+            for i, (ax, gan, run, path) in enumerate(zip(axes, self.gans, self.runs, self.paths,
+                                                         strict=True)):
                 vt, vp = gan.field(tt, pp)
                 ax.streamplot(tt, pp, vt, vp, color=ink(0.3), linewidth=0.7, density=1.0, arrowsize=0.8)
                 ax.plot(0, 0, marker="*", ms=11, c=ink(), ls="none", label="equilibrium (0, 0)")
@@ -260,53 +260,3 @@ def shared_game(gans: Sequence, runs: Sequence[DiracRun]) -> tuple[str, bool]:
     if all(r.variant in DIRAC_VARIANTS for r in runs):
         return "Dirac-GAN (Mescheder et al. 2018): p_data = δ₀, D(x) = ψx", True
     return "two-parameter games: G’s θ, D’s ψ", True
-
-
-VIEWS = ("trajectories", "spectrum", "radius")
-"""What ``toygan dirac`` draws: each run's path over the field; the eigenvalues of each run's
-update in the complex plane as the step size grows to h; the spectral radius against the step
-size, every run on one plot."""
-
-
-def render_dirac(path: str | Path, runs: Sequence[DiracRun] = DEFAULT_RUNS, *, view: str = "trajectories",
-                 steps: int = 500, lr: float = 0.1, theta0: float = 1.0, psi0: float = 1.0,
-                 format: str | None = None, fps: float = 20, width: int | None = None,
-                 max_frames: int = 150, look: Look | None = None,
-                 size: str | tuple[int, int] | None = None, settings: Settings | None = None) -> Path:
-    """Draw Dirac-GAN runs side by side, in a grid: animated (GIF, MP4, PNG filmstrip, HTML player)
-    or as a still of the last frame (PDF, SVG; the ``radius`` view is one still: PNG, PDF, SVG).
-
-    Args:
-        path: output file, written atomically.
-        runs: variant, method and γ of each panel.
-        view: one of ``VIEWS``.
-        steps, lr: iterations and step size h (for ``continuous``, the RK4 step); the spectrum
-            view sweeps the step size up to h, the radius view marks h.
-        theta0, psi0: the starting point.
-        format, fps, max_frames, look, size: as in ``toygan.render.render``.
-        width: in pixels; None for 400 a column, at least 960.
-        settings: the methods' own parameters (k, consensus γ, SGA's λ, Lookahead).
-    """
-    from toygan.render.spectrum import RadiusFigure, SpectrumAnimation  # (it imports this module)
-
-    choice("view", view, VIEWS)
-    path = path_arg(path)
-    stills = ["png", "pdf", "svg"] if view == "radius" else [*FORMATS, "pdf", "svg"]
-    fmt = output_format(path, format, stills, elsewhere="" if view != "radius" else
-                        "; the radius view is one still figure")
-    check_output(path.with_suffix(".gif"), None, fps, max_frames)  # the frame rate and count
-    kw = {"lr": lr, "width": width, "look": look, "size": size, "settings": settings}
-    if view == "radius":
-        figure = RadiusFigure(runs, **kw)
-    elif view == "spectrum":
-        figure = SpectrumAnimation(runs, frames=max_frames, **kw)
-    else:
-        figure = DiracAnimation(runs, steps=steps, theta0=theta0, psi0=psi0, **kw)
-    try:
-        if fmt in ("pdf", "svg") or view == "radius":
-            return figure.still(path, fmt)
-        return write_frames(figure.frame, figure.frames, path, format=fmt, fps=fps,
-                            max_frames=max_frames, caption=figure.caption,
-                            title=f"Dirac-GAN: {view}")
-    finally:
-        figure.close()

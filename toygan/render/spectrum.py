@@ -125,10 +125,15 @@ class SpectrumAnimation(PanelGrid):
         return self.blit()
 
 
-def stable_text(steps: np.ndarray, ranges: list[tuple[float, float]]) -> str:
-    """Where ρ < 1, for a legend: ``ρ < 1 for h < 1``, or ``ρ ≥ 1 for every h ...``."""
+def stable_text(steps: np.ndarray, ranges: list[tuple[float, float]], radii: np.ndarray) -> str:
+    """Where ρ < 1, for a legend: ``ρ < 1 for h < 1``; or, for a method stable nowhere, where it
+    circles (ρ = 1 up to rounding, from the smallest step on) or that it never converges."""
     if not ranges:
-        return f"ρ ≥ 1 for every h from {steps[0]:g} to {steps[-1]:g}"
+        circles = np.abs(np.asarray(radii) - 1) < 1e-9
+        if circles[0]:
+            last = len(circles) if circles.all() else int(np.argmin(circles))
+            return f"ρ = 1 (circles) for h up to about {steps[last - 1]:.2g}, never below 1"
+        return f"ρ > 1 for every h from {steps[0]:g} to {steps[-1]:g}"
     parts = []
     for low, high in ranges:
         upper = f" ≤ {high:.3g}" if high == steps[-1] else f" < {high:.4g}"
@@ -139,7 +144,8 @@ def stable_text(steps: np.ndarray, ranges: list[tuple[float, float]]) -> str:
 class RadiusFigure(BlittedFigure):
     """The spectral radius of each run's step at (0, 0) against the step size (log axis), on one
     plot: the band ρ < 1, where a method converges near the equilibrium, is shaded, each run's
-    stable range is named in the legend, and the chosen step size h is marked."""
+    stable range is named in the legend. Animated, a cursor sweeps the step sizes with each run's
+    ρ there; as a still, the cursor stands at the chosen step size h."""
 
     def __init__(self, runs: Sequence[DiracRun], *, lr: float = 0.1, width: int | None = None,
                  look: Look | None = None, size: str | tuple[int, int] | None = None,
@@ -152,55 +158,76 @@ class RadiusFigure(BlittedFigure):
                                   "the radius view compares methods")
         settings = Settings() if settings is None else settings
         gans = _smooth_runs(runs, "radius")
-        self.steps = RADIUS_STEPS
+        self.lr, self.steps = lr, RADIUS_STEPS
         found = [stable_range(g, scheme=r.scheme, settings=settings, steps=self.steps)
                  for g, r in zip(gans, runs, strict=True)]
         self.radii = [radii for radii, _ in found]
         self.ranges = [ranges for _, ranges in found]
+        self.at_lr = [spectral_radius(g, lr=lr, scheme=r.scheme, settings=settings)
+                      for g, r in zip(gans, runs, strict=True)]
         game, named = shared_game(gans, runs)
         if size is not None:
             width, height = frame_size(size)
         else:
             width, height = width or 1280, None
         super().__init__(width, 0.5625, look, height)
+        self.top = 2.0
         with self.styled():
-            ax = self.fig.subplots()
-            top = 2.0
+            self.ax = ax = self.fig.subplots()
             ax.axhspan(0, 1, color=STABLE, alpha=0.12, lw=0, label="stable: ρ < 1")
             ax.axhline(1, c=ink(0.6), lw=0.9)
             colours = matplotlib.colormaps["tab10"].colors
+            self.dots = []
             for k, (gan, run, radii, ranges) in enumerate(zip(gans, runs, self.radii, self.ranges,
                                                                strict=True)):
                 name = method_label(run.scheme, settings).replace("\n", ", ")
                 if named:
                     name = f"{gan.titled()}: {name}"
-                ax.plot(self.steps, np.minimum(radii, 10 * top), c=colours[k % 10], lw=2,
+                colour = colours[k % 10]
+                ax.plot(self.steps, np.minimum(radii, 10 * self.top), c=colour, lw=2,
                         ls=("-", "--", ":", "-.")[k // 10 % 4],
-                        label=f"{name} — {stable_text(self.steps, ranges)}")
-            ax.axvline(lr, c=ink(0.5), lw=1, ls="--", label=f"h = {lr:g}")
+                        label=f"{name} — {stable_text(self.steps, ranges, radii)}")
+                self.dots.append(ax.plot([], [], ls="none", marker="o", ms=7, c=colour, mec=ink())[0])
+            self.cursor = ax.axvline(lr, c=ink(0.5), lw=1, ls="--", label="the step size h")
             ax.set_xscale("log")
             ax.set_xlim(self.steps[0], self.steps[-1])
-            ax.set_ylim(0, top)
+            ax.set_ylim(0, self.top)
             ax.set_xlabel("step size h", fontsize=9)
             ax.set_ylabel("spectral radius ρ of a step at (0, 0)", fontsize=9)
             ax.tick_params(labelsize=8)
             ax.legend(fontsize=8, loc="upper left", framealpha=0.9)
-            self.fig.suptitle(f"{game.partition(':')[0]}: how fast may you step? (curves above 2 leave the plot)",
-                              fontsize=11)
+            self.game = game.partition(":")[0]
+            self.title = self.fig.suptitle(self._title(lr), fontsize=11)
             self.freeze()
 
-    frames = 1
+    def _title(self, h: float) -> str:
+        return f"{self.game}: how fast may you step? · h = {h:.3g} (curves above 2 leave the plot)"
 
-    def animated(self) -> list:
-        return []
+    @property
+    def frames(self) -> int:
+        return len(self.steps)
 
     def caption(self, i: int) -> str:
-        return "spectral radius"
+        return f"h = {self.steps[i]:.3g}"
 
-    def frame(self, i: int) -> np.ndarray:
+    def animated(self) -> list:
+        return [self.cursor, *self.dots, self.title]
+
+    def _show(self, h: float, radii: list[float]) -> np.ndarray:
+        self.cursor.set_xdata([h, h])
+        for dot, rho in zip(self.dots, radii, strict=True):
+            dot.set_data([h], [min(rho, 1.05 * self.top)])
+        self.title.set_text(self._title(h))
         return self.blit()
 
+    def frame(self, i: int) -> np.ndarray:
+        """The cursor at the i-th step size of the grid, RGB uint8 ``(height, width, 3)``."""
+        return self._show(float(self.steps[i]), [float(r[i]) for r in self.radii])
+
     def still(self, path: Path, fmt: str) -> Path:
+        """The figure with the cursor at h, as a PDF, SVG or PNG file."""
+        self._show(self.lr, self.at_lr)
+        for artist in self.animated():
+            artist.set_animated(False)
         write_still(self.fig, path, fmt)
         return path
-

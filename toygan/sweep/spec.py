@@ -110,7 +110,8 @@ def _base(sweep: dict[str, Any], sections: dict[str, Any]) -> Config:
     return Config.from_dict({**values, **{k: {**values.get(k, {}), **v} for k, v in sections.items()}})
 
 
-_ADDED_LATER = {("train", "sga_lambda"): 1.0, ("train", "lookahead_k"): 0, ("train", "lookahead_alpha"): 0.5}
+_ADDED_LATER = {("train", "sga_lambda"): 1.0, ("train", "lookahead_k"): 0, ("train", "lookahead_alpha"): 0.5,
+                ("record", "eigenvalues"): False, ("record", "eigen_k"): 20}
 """Fields added after toygan 0.2, left out of a task's id at their defaults: a sweep folder made
 before keeps its tasks' ids, and its finished tasks stay done."""
 

@@ -1,6 +1,7 @@
 """Panels: one view of a history each, behind one protocol (``Panel`` in ``base``), in modules by
 kind: points in the plane (``plane``), maps with a colour bar (``maps``), curves against the step
-(``curves``), the data modes (``modes``) and the 1D picture (``line``). ``PANELS`` maps each name
+(``curves``), the data modes (``modes``), the 1D picture (``line``) and the eigenvalues of the
+game (``spectrum``). ``PANELS`` maps each name
 to its class; adding a panel is adding a class there.
 """
 
@@ -30,18 +31,19 @@ from toygan.render.panels.maps import (
 )
 from toygan.render.panels.modes import ModeTimelinePanel, SeedCoveragePanel
 from toygan.render.panels.plane import ManifoldPanel, PushPanel, SamplesPanel, typical_push
+from toygan.render.panels.spectrum import EigenvaluesPanel
 
 __all__ = ["PANELS", "one_d_panels", "Context", "Panel", "Shared", "check_panels", "panel_names",
            "game_label", "row_heights", "samples_label", "event_label", "event_marks", "typical_push",
            "OptimalDiscriminators", "CurvesPanel", "SamplesPanel", "DiscriminatorPanel", "ConvergencePanel",
            "OptimalDiscriminatorPanel", "GapPanel", "OptimalityPanel", "ModeTimelinePanel", "JSDPanel",
            "ValuePanel", "LossesPanel", "ManifoldPanel", "PushPanel", "SeedCoveragePanel",
-           "GoodfellowPanel"]
+           "GoodfellowPanel", "EigenvaluesPanel"]
 
 PANELS: dict[str, type[Panel]] = {cls.name: cls for cls in (
     SamplesPanel, DiscriminatorPanel, ConvergencePanel, OptimalDiscriminatorPanel, GapPanel,
     OptimalityPanel, ModeTimelinePanel, JSDPanel, ValuePanel, LossesPanel, ManifoldPanel, PushPanel,
-    SeedCoveragePanel, GoodfellowPanel)}
+    SeedCoveragePanel, GoodfellowPanel, EigenvaluesPanel)}
 """Name → panel class."""
 
 

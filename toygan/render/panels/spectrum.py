@@ -1,0 +1,103 @@
+"""The eigenvalues of a neural GAN's game in the complex plane, snapshot by snapshot (Mescheder et
+al. 2017, Fig. 3): left of the imaginary axis attracts, right of it repels, and the spread along
+it is the rotation that makes GANs circle."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from toygan.errors import ToyganError
+from toygan.history import History
+from toygan.render.panels.base import Context, Panel
+from toygan.render.style import FAKE, ink
+
+__all__ = ["EigenvaluesPanel", "field_label"]
+
+STABLE = "#1b9e77"
+
+
+def field_label(a: float, b: float) -> str:
+    """The field −(aξ + bJᵀξ) by name: the game's own, consensus's or the Hamiltonian."""
+    if b == 0:
+        return "game field −ξ"
+    if a == 0:
+        return "Hamiltonian field −Jᵀξ"
+    return f"consensus field, γ = {b:g}"
+
+
+class EigenvaluesPanel(Panel):
+    """The eigenvalues λ of the Jacobian of the field the players follow (``record.eigenvalues``),
+    one dot each at this snapshot over a faint trace of the earlier ones; the half-plane Re λ < 0
+    shaded. The scales hold for the whole run; the text in the corner gives the largest Re λ and
+    |Im λ| now."""
+
+    name = "eigenvalues"
+    title = "Eigenvalues of the game's Jacobian"
+    dims = (1, 2)
+    needs = frozenset({"eigenvalues"})
+
+    @classmethod
+    def check(cls, history: History) -> None:
+        if history.eigenvalues is None:
+            raise ToyganError("panel 'eigenvalues': this run did not record them; train it with "
+                              "record.eigenvalues = true")
+
+    def __init__(self, context: Context, ax: Axes) -> None:
+        super().__init__(context, ax)
+        self.values = self._complex(context.history)
+        n, k = self.history.eigen_parameters, self.values.shape[-1]
+        self.ax.set_title(f"{self.title}\n" + (f"all {k:,}" if k >= n else f"the {k} largest |λ| of {n:,}"),
+                          fontsize=10)
+        self.x_reach, self.y_reach = self._reach(self.values)
+        ax.axvspan(-self.x_reach, 0, color=STABLE, alpha=0.12, lw=0, label="Re λ < 0: attracts")
+        ax.axvline(0, c=ink(0.6), lw=0.8)
+        ax.axhline(0, c=ink(0.25), lw=0.6)
+        ax.set_xlim(-self.x_reach, self.x_reach)
+        ax.set_ylim(-self.y_reach, self.y_reach)
+        ax.set_xlabel("Re λ", fontsize=9)
+        ax.set_ylabel("Im λ", fontsize=9)
+        ax.tick_params(labelsize=8)
+        (self.trace,) = ax.plot([], [], ls="none", marker=".", ms=2, c=ink(0.25), label="earlier snapshots")
+        (self.dots,) = ax.plot([], [], ls="none", marker="o", ms=3.5, c=FAKE, mec="none",
+                               label="eigenvalues now")
+        box = {"facecolor": "white", "edgecolor": ink(0.2), "alpha": 0.85}
+        self.text = ax.text(0.03, 0.97, "", transform=ax.transAxes, fontsize=8, va="top", bbox=box,
+                            color="black")
+        self.handles = [self.dots, self.trace]
+
+    def _complex(self, history: History) -> np.ndarray:
+        pairs = history.eigenvalues[:, self.member]  # (T, K, 2)
+        return pairs[..., 0] + 1j * pairs[..., 1]
+
+    @staticmethod
+    def _reach(values: np.ndarray) -> tuple[float, float]:
+        finite = values[np.isfinite(values)]
+        if finite.size == 0:
+            return 1.0, 1.0
+        return (1.1 * max(float(np.abs(finite.real).max()), 1e-3),
+                1.1 * max(float(np.abs(finite.imag).max()), 1e-3))
+
+    def animated(self) -> list:
+        return [self.trace, self.dots, self.text]
+
+    def update(self, i: int) -> None:
+        now = self.values[i]
+        earlier = self.values[:i].ravel()
+        self.trace.set_data(earlier.real, earlier.imag)
+        self.dots.set_data(now.real, now.imag)
+        finite = now[np.isfinite(now)]
+        a, b = (self.history.eigen_field[i, self.member] if self.history.eigen_field is not None
+                else (1.0, 0.0))
+        lines = [field_label(float(a), float(b))]
+        if finite.size:
+            lines.append(f"max Re λ = {finite.real.max():+.3g}, max |Im λ| = {np.abs(finite.imag).max():.3g}")
+        self.text.set_text("\n".join(lines))
+
+    def rebind(self, history: History) -> None:
+        super().rebind(history)
+        self.values = self._complex(history)
+
+    def outgrown(self, history: History) -> bool:
+        x, y = self._reach(self._complex(history))
+        return x > self.x_reach or y > self.y_reach
