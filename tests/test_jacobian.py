@@ -184,3 +184,28 @@ def test_a_bad_eigen_setting_is_one_line() -> None:
         cfg["record"][key] = value
         with pytest.raises(ToyganError, match=says):
             type(preset_config("ring")).from_dict(cfg)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"train.updates": "consensus", "train.regularizer": "gradient-penalty", "train.gamma": 0.1,
+     "train.loss": "wasserstein"},
+    {"train.generator": "frozen", "train.pack": 2},
+    {"train.generator": "target", "fake.name": "grid", "fake.params": {"side": 2, "spacing": 1.0, "std": 0.1}},
+])
+def test_eigenvalues_resume_exactly_and_follow_the_game(tmp_path, overrides) -> None:
+    """A run stopped, saved and resumed records the same eigenvalues as the straight run; a
+    penalty, packing, a frozen G and a fixed p_g each give the field of what trains."""
+    cfg = _small(eigenvalues=True).replace(**overrides)
+    straight = Game(cfg).run()
+    first = Game(cfg)
+    first.run(20)
+    first.save(tmp_path / "run")
+    resumed = Game.load(tmp_path / "run")
+    again = resumed.run()
+    np.testing.assert_array_equal(straight.eigenvalues, again.eigenvalues)
+    np.testing.assert_array_equal(straight.eigen_field, again.eigen_field)
+    d_only = cfg.train.generator != "trained"
+    d_params = (2 * cfg.train.pack + 1) * 8 + 9 * 8 + 9
+    assert straight.eigen_parameters == (d_params if d_only else straight.eigen_parameters)
+    if cfg.train.updates == "consensus":
+        np.testing.assert_allclose(straight.eigen_field[0, 0], [1.0, 0.3], rtol=1e-6)

@@ -689,3 +689,15 @@ def test_a_client_that_leaves_mid_body_leaves_no_traceback(tmp_path):
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=DEADLINE)
     assert proc.returncode == 0 and "Traceback" not in err and "ClientDisconnect" not in err, err
+
+
+def test_the_page_offers_the_eigenvalues_of_the_game(live):
+    """The eigenvalues panel on a game that does not record them: each frame computes them."""
+    assert "eigenvalues" in live.state()["choices"]["live.panels"]
+    live.post({"set": {"live.panels": ["samples", "eigenvalues"]}})
+    _until(lambda: live.session.view.panels == ("samples", "eigenvalues")
+           and live.state()["frame"] > 1, "the eigenvalues panel")
+    live.post({"action": "step"})
+    _until(lambda: live.state()["view_note"] == "" and live.state()["frame"] > 2, "a frame with it")
+    status, png = live.request("/api/frame.png")
+    assert status == 200 and png[:8] == b"\x89PNG\r\n\x1a\n"

@@ -348,7 +348,7 @@ def test_a_dirac_recipe_says_it_has_no_seeds_nor_captions_and_names_its_metric(t
         load_recipe(tmp_path / "d.toml")
     recipe = load_recipe(GALLERY / "dirac-gan.toml")
     assert Built(recipe, [], 0).shown() == "one integration (no seeds)"
-    assert Built(recipe, [], None).shown() == "the integration does not show the claim"
+    assert Built(recipe, [], None).shown() == "no starting point shows the claim"
 
 
 def _tiny_recipes(tmp_path) -> Path:

@@ -82,8 +82,12 @@ def joint_field(losses: Callable[[], tuple[torch.Tensor, torch.Tensor]], params_
         xi += torch.autograd.grad(loss_g.sum(), params_g, create_graph=True, allow_unused=True,
                                   materialize_grads=True)
     if field.b:
-        pulled = torch.autograd.grad(xi, params, grad_outputs=xi, create_graph=True,
-                                     allow_unused=True, materialize_grads=True)
+        # a gradient that no parameter moves (a bias's under a linear loss) has no graph: its
+        # term of ∇½‖ξ‖² is zero
+        live = [x for x in xi if x.requires_grad]
+        pulled = (torch.autograd.grad(live, params, grad_outputs=live, create_graph=True,
+                                      allow_unused=True, materialize_grads=True) if live
+                  else [torch.zeros_like(p) for p in params])
         return [-(field.a * x + field.b * p) for x, p in zip(xi, pulled, strict=True)]
     return [-x for x in xi]
 
@@ -109,7 +113,9 @@ class _Products:
         rows = torch.autograd.grad([v for v, _ in pairs], self.params,
                                    grad_outputs=[piece for _, piece in pairs], retain_graph=True,
                                    allow_unused=True, materialize_grads=True, is_grads_batched=True)
-        return torch.cat([r.reshape(b, e, -1) for r in rows], dim=2)
+        # (a parameter the field does not depend on comes back as one unbatched zero tensor)
+        return torch.cat([(r if r.numel() == b * p.numel() else r.expand(b, *p.shape)).reshape(b, e, -1)
+                          for r, p in zip(rows, self.params, strict=True)], dim=2)
 
 
 def jacobian_rows(v: Tensors, params: Tensors, members: int) -> np.ndarray:

@@ -130,6 +130,9 @@ class Method:
     together: bool = True
     memory: tuple[str, ...] = ()
     """The names in ``play.memory`` it carries from one iteration to the next."""
+    cost: float = 1.0
+    """Time of an iteration relative to ``alternating`` with k = 1 (``benchmarks/method_cost.py``
+    on the ring preset, docs/methods.md): how a build orders its work."""
 
 
 # --- the plain methods ---
@@ -255,14 +258,14 @@ def cgd(play: Play) -> tuple[Tensors, torch.Tensor]:
 METHODS: dict[str, Method] = {
     "alternating": Method(alternating, "k D steps, then G against the new D (Algorithm 1)",
                           together=False),
-    "simultaneous": Method(simultaneous, "both players step from the same point"),
-    "consensus": Method(consensus, "simultaneous steps on ξ + γ∇½‖ξ‖²"),
-    "extragradient": Method(extragradient, "step along the field at a look-ahead point"),
+    "simultaneous": Method(simultaneous, "both players step from the same point", cost=0.9),
+    "consensus": Method(consensus, "simultaneous steps on ξ + γ∇½‖ξ‖²", cost=2.0),
+    "extragradient": Method(extragradient, "step along the field at a look-ahead point", cost=1.7),
     "optimistic": Method(optimistic, "x + 2u_t − u_{t−1}: a step corrected by the last one",
                          memory=("last_update",)),
-    "sga": Method(sga, "ξ + λAᵀξ, the sign of λ aligned"),
-    "cgd": Method(cgd, "the Nash step of the local bilinear game"),
-    "hamiltonian": Method(hamiltonian, "descent on ½‖ξ‖²"),
+    "sga": Method(sga, "ξ + λAᵀξ, the sign of λ aligned", cost=4.8),
+    "cgd": Method(cgd, "the Nash step of the local bilinear game", cost=7.5),
+    "hamiltonian": Method(hamiltonian, "descent on ½‖ξ‖²", cost=2.0),
 }
 """Name → method, as ``train.updates`` and ``toygan dirac --runs VARIANT:METHOD`` name it. A new
 entry appears in ``toygan train``, ``toygan dirac``, the live page's menu and sweeps."""

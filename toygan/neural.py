@@ -163,7 +163,8 @@ class NeuralPlay:
         loss_d = g.objective.discriminator_loss(g.D(real), g.D(fake))
         penalty = REGULARIZERS[t.regularizer]
         if penalty is not None:
-            eps = torch.linspace(0, 1, real.shape[1], device=g.device)[:, None]  # (B, 1), even
+            eps = torch.linspace(0, 1, real.shape[1], device=g.device)  # ε evenly over [0, 1]
+            eps = eps[None, :, None].expand(real.shape[0], -1, 1)  # (E, B, 1)
             loss_d = loss_d + penalty(g.D, real, fake, t.gamma, lambda: eps)
         return loss_d, g.objective.generator_loss(g.D(fake))
 

@@ -114,6 +114,8 @@ class CheckResult:
     against: list[float] | None = None  # the other variant's values, seed by seed
     passed: list[bool] = field(default_factory=list)
     """Whether the test held, seed by seed."""
+    unit: str = "seeds"
+    """What the values are over: seeds, or a Dirac-GAN recipe's starting points."""
 
     @property
     def holds(self) -> bool:
@@ -125,7 +127,8 @@ class CheckResult:
         if self.against is not None:
             shown += f" (against {c.against}: {', '.join(f'{v:.3g}' for v in self.against)})"
         verdict = "holds" if self.holds else "DOES NOT HOLD"
-        return (f"{c.describe()} in {self.passed_seeds} of {self.seeds} seeds (claimed: at least "
+        what = c.describe() if self.unit == "seeds" else c.describe().replace(f" ({c.when})", "")
+        return (f"{what} in {self.passed_seeds} of {self.seeds} {self.unit} (claimed: at least "
                 f"{c.at_least}) — {verdict}; values: {shown}")
 
 
@@ -481,7 +484,7 @@ def _integrate(recipe: Recipe, say: Callable[[str], None], progress: bool
         values = np.broadcast_to(values, (starts,))
         passed = _OPS[check.op](values, float(check.against))
         results.append(CheckResult(check, int(np.sum(passed)), starts, [float(v) for v in values],
-                                   passed=[bool(p) for p in passed]))
+                                   passed=[bool(p) for p in passed], unit="starting points"))
     return {}, results
 
 
@@ -651,8 +654,13 @@ class Built:
     def shown(self) -> str:
         """``seed 3 of 10 shown; every check holds in 9 of 10``."""
         if not RECIPE_KINDS[self.recipe.kind].trains:
-            return ("one integration (no seeds)" if self.member is not None
-                    else "the integration does not show the claim")
+            if self.member is None:
+                return "no starting point shows the claim"
+            starts = int(self.recipe.dirac.get("starts", 1))
+            if starts == 1:
+                return "one integration (no seeds)"
+            return (f"starting point {self.member + 1} of {starts} shown (from (1, 1) round the circle); "
+                    f"every check holds from {self.all_hold_in} of {starts}")
         if self.member is None:
             return f"no seed of {self.seeds} shows the claim: no check may fail in the seed shown"
         seed = self.recipe.config.train.seed + self.member
@@ -835,11 +843,18 @@ def _build_one(recipe: Recipe, out_dir: Path, size: str | None, format: str, ret
     return build(recipe, out_dir, size=size, format=format, retrain=retrain, say=lines.append), lines
 
 
+MULTIPLY_ADD_SECONDS = 35e-12
+"""What one unit of ``training_work`` took on one core of the reference machine (33–39 ps)."""
+
+
 def training_work(recipe: Recipe) -> float:
     """The multiply-adds a recipe's training takes, roughly: per iteration, G's and D's forward and
-    backward passes over a minibatch for each D step, G step and look-ahead step, over all seeds.
-    On the gallery's recipes one took 33-39 ps on one core, so it orders a build's work."""
-    from toygan.resources import network_params
+    backward passes over a minibatch for each D step, G step and look-ahead step, times the
+    method's relative cost, over all seeds; with ``record.eigenvalues``, their estimated time in
+    the same units. On the gallery's recipes one took 33-39 ps on one core, so it orders a build's
+    work."""
+    from toygan.methods import METHODS
+    from toygan.resources import eigen_seconds, network_params
 
     total = 0.0
     for config in recipe.configs().values():
@@ -852,7 +867,9 @@ def training_work(recipe: Recipe) -> float:
         # a look-ahead step keeps D's graph to differentiate it again
         iteration = (t.d_steps * (g * g_rows + 6 * d * d_rows * penalty) + 3 * (g * g_rows + d * d_rows)
                      + t.unroll * (3 * g * g_rows + 12 * d * d_rows))
-        total += t.members * t.steps * iteration
+        total += t.members * t.steps * iteration * METHODS[t.updates].cost
+        if config.record.eigenvalues:
+            total += eigen_seconds(config, g + d) / MULTIPLY_ADD_SECONDS
     return total
 
 

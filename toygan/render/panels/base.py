@@ -29,6 +29,9 @@ class Shared:
     """The colour map of D and D* (other maps keep their own)."""
     d_range: tuple[float, float] = (0.0, 1.0)
     """The values of D and D* the colour map spans (``Look.d_range``)."""
+    eigen_box: tuple[float, float, float] | None = None
+    """The eigenvalue panels' axes (least Re λ, greatest Re λ, greatest |Im λ|), one for all runs of
+    a comparison; None: each panel takes its own run's."""
     push_typical: float | None = None
     """The push length drawn as 1/14 of the window; None: each push panel takes its own run's."""
     number_modes: bool = False

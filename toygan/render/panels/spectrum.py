@@ -9,7 +9,7 @@ from matplotlib.axes import Axes
 
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.render.panels.base import Context, Panel
+from toygan.render.panels.base import Context, Panel, Shared
 from toygan.render.style import FAKE, ink
 
 __all__ = ["EigenvaluesPanel", "field_label"]
@@ -38,6 +38,12 @@ class EigenvaluesPanel(Panel):
     needs = frozenset({"eigenvalues"})
 
     @classmethod
+    def agree(cls, runs: list[tuple[History, int]], shared: Shared) -> None:
+        # one pair of axes for all runs, so that their spreads compare
+        boxes = [cls._box(cls._complex(h, m)) for h, m in runs]
+        shared.eigen_box = (min(b[0] for b in boxes), max(b[1] for b in boxes), max(b[2] for b in boxes))
+
+    @classmethod
     def check(cls, history: History) -> None:
         if history.eigenvalues is None:
             raise ToyganError("panel 'eigenvalues': this run did not record them; train it with "
@@ -45,16 +51,17 @@ class EigenvaluesPanel(Panel):
 
     def __init__(self, context: Context, ax: Axes) -> None:
         super().__init__(context, ax)
-        self.values = self._complex(context.history)
+        self.values = self._complex(context.history, self.member)
         n, k = self.history.eigen_parameters, self.values.shape[-1]
         self.ax.set_title(f"{self.title}\n" + (f"all {k:,}" if k >= n else f"the {k} largest |λ| of {n:,}"),
                           fontsize=10)
-        self.x_reach, self.y_reach = self._reach(self.values)
-        ax.axvspan(-self.x_reach, 0, color=STABLE, alpha=0.12, lw=0, label="Re λ < 0: attracts")
+        self.box = context.shared.eigen_box or self._box(self.values)
+        low, high, reach = self.box
+        shade = ax.axvspan(min(low, 0), 0, color=STABLE, alpha=0.12, lw=0, label="Re λ < 0: attracts")
         ax.axvline(0, c=ink(0.6), lw=0.8)
         ax.axhline(0, c=ink(0.25), lw=0.6)
-        ax.set_xlim(-self.x_reach, self.x_reach)
-        ax.set_ylim(-self.y_reach, self.y_reach)
+        ax.set_xlim(low, high)
+        ax.set_ylim(-reach, reach)
         ax.set_xlabel("Re λ", fontsize=9)
         ax.set_ylabel("Im λ", fontsize=9)
         ax.tick_params(labelsize=8)
@@ -64,19 +71,25 @@ class EigenvaluesPanel(Panel):
         box = {"facecolor": "white", "edgecolor": ink(0.2), "alpha": 0.85}
         self.text = ax.text(0.03, 0.97, "", transform=ax.transAxes, fontsize=8, va="top", bbox=box,
                             color="black")
-        self.handles = [self.dots, self.trace]
+        self.handles = [self.dots, self.trace, shade]
 
-    def _complex(self, history: History) -> np.ndarray:
-        pairs = history.eigenvalues[:, self.member]  # (T, K, 2)
+    @staticmethod
+    def _complex(history: History, member: int) -> np.ndarray:
+        pairs = history.eigenvalues[:, member]  # (T, K, 2)
         return pairs[..., 0] + 1j * pairs[..., 1]
 
     @staticmethod
-    def _reach(values: np.ndarray) -> tuple[float, float]:
+    def _box(values: np.ndarray) -> tuple[float, float, float]:
+        """The axes that hold every eigenvalue of the run with a margin: least and greatest Re λ
+        (the imaginary axis always inside, and some room on its right), greatest |Im λ|."""
         finite = values[np.isfinite(values)]
         if finite.size == 0:
-            return 1.0, 1.0
-        return (1.1 * max(float(np.abs(finite.real).max()), 1e-3),
-                1.1 * max(float(np.abs(finite.imag).max()), 1e-3))
+            return -1.0, 1.0, 1.0
+        re, im = finite.real, finite.imag
+        span = max(float(re.max() - re.min()), float(np.abs(im).max()), 1e-3)
+        low = min(float(re.min()), 0.0) - 0.08 * span
+        high = max(float(re.max()), 0.0) + 0.08 * span
+        return low, high, 1.1 * max(float(np.abs(im).max()), 1e-3)
 
     def animated(self) -> list:
         return [self.trace, self.dots, self.text]
@@ -96,8 +109,8 @@ class EigenvaluesPanel(Panel):
 
     def rebind(self, history: History) -> None:
         super().rebind(history)
-        self.values = self._complex(history)
+        self.values = self._complex(history, self.member)
 
     def outgrown(self, history: History) -> bool:
-        x, y = self._reach(self._complex(history))
-        return x > self.x_reach or y > self.y_reach
+        low, high, reach = self._box(self._complex(history, self.member))
+        return low < self.box[0] or high > self.box[1] or reach > self.box[2]
