@@ -87,13 +87,18 @@ def test_lookahead_radius_is_read_per_step() -> None:
     assert rho == pytest.approx(np.sqrt(period), rel=1e-9)
 
 
-@pytest.mark.parametrize(("n", "shape"), [(1, (1, 1)), (3, (1, 3)), (4, (1, 4)), (6, (2, 3)),
-                                          (8, (2, 4)), (10, (2, 5))])
+@pytest.mark.parametrize(("n", "shape"), [(1, (1, 1)), (3, (1, 3)), (4, (1, 4)), (6, (1, 6)),
+                                          (8, (2, 4)), (10, (2, 5)), (12, (2, 6))])
 def test_the_grid_takes_the_layout_whose_panels_are_largest(n: int, shape: tuple[int, int]) -> None:
     assert grid_shape(n, (1920, 1080)) == shape
 
 
 def test_ten_methods_fit_a_projector_frame_each_titled_with_its_radius() -> None:
+    # with settings lines on each panel and Lookahead in the figure's title
+    settings = Settings(lookahead_k=5, consensus=0.5, d_steps=3)
+    lookahead = DiracAnimation(parse_runs(ALL + ",impossible:sga,nsgan:optimistic"), steps=5,
+                               size="1080p", settings=settings)
+    lookahead.close()
     animation = DiracAnimation(parse_runs(ALL), steps=20, lr=0.2, size="1080p")
     try:
         assert animation.frame(10).shape == (1080, 1920, 3)
@@ -125,7 +130,7 @@ def test_radius_figure_names_each_stable_range() -> None:
     figure = RadiusFigure(parse_runs("bilinear:hamiltonian,bilinear:simultaneous,bilinear:alternating"),
                           lr=0.5)
     try:
-        labels = [t.get_text() for t in figure.fig.axes[0].get_legend().get_texts()]
+        labels = [t.get_text() for t in figure.fig.legends[0].get_texts()]
         assert "hamiltonian — ρ < 1 for h < 2" in labels
         assert "simultaneous — ρ > 1 for every h from 0.001 to 10" in labels
         # alternating steps on the bilinear game: determinant 1, eigenvalues on the circle to h = 2
@@ -159,4 +164,4 @@ def test_bad_views_are_refused_in_one_line(tmp_path, args: list[str], says: str)
 
 def test_a_run_list_longer_than_the_grid_holds_is_refused() -> None:
     with pytest.raises(ToyganError, match="runs"):
-        DiracAnimation(parse_runs(",".join(["bilinear:simultaneous"] * 25)), steps=2)
+        DiracAnimation(parse_runs(",".join(["bilinear:simultaneous"] * 17)), steps=2)

@@ -14,13 +14,12 @@ from matplotlib.lines import Line2D
 from toygan.dirac import dirac_gan, eigenvalues, spectral_radius, trajectory
 from toygan.errors import ToyganError
 from toygan.methods import CONSENSUS_DEFAULT, Settings, settings_for
-from toygan.render.figure import BlittedFigure, Look, frame_size
+from toygan.render.figure import BlittedFigure, DoesNotFit, Look, fitted_legend, frame_size
 from toygan.render.style import FAKE, ink
 from toygan.render.writers import write_still
-from toygan.validate import integer
 
 __all__ = ["DiracRun", "DiracAnimation", "PanelGrid", "DEFAULT_RUNS", "parse_runs", "method_label",
-           "panel_title", "run_summary", "grid_shape", "shared_game"]
+           "panel_title", "run_summary", "grid_shape", "shared_game", "lookahead_label", "title_lines"]
 
 
 @dataclass(frozen=True)
@@ -74,37 +73,60 @@ def run_summary(gan, run: DiracRun, lr: float, settings: Settings) -> str:
     return f"h = {lr:g} · ρ = {spectral_radius(gan, lr=lr, scheme=run.scheme, settings=settings):.4f}"
 
 
-def method_label(scheme: str, settings: Settings) -> str:
+def method_label(scheme: str, settings: Settings, lookahead: bool = True) -> str:
     """The method as a panel names it, with the settings it reads on a second line:
-    "consensus\nγ = 0.3"."""
+    "consensus\nγ = 0.3"; Lookahead's too unless ``lookahead`` is False (a figure whose every run
+    has it says so once, in its title)."""
     if scheme == "continuous":
         return "continuous flow (RK4)"
     parts = []
     used = settings_for(scheme, settings)  # the settings this method reads
     if used.d_steps > 1:
         parts.append(f"k = {used.d_steps}")
-    if scheme == "consensus" or used.consensus:
+    if scheme == "consensus":
         parts.append(f"γ = {used.consensus or CONSENSUS_DEFAULT:g}")
+    elif used.consensus:  # named: a game's own γ (R1's) may be in the title too
+        parts.append(f"consensus γ = {used.consensus:g}")
     if scheme == "sga":
         parts.append(f"λ = {settings.sga_lambda:g}")
-    if settings.lookahead_k:
-        parts.append(f"Lookahead k = {settings.lookahead_k}, α = {settings.lookahead_alpha:g}")
+    if settings.lookahead_k and lookahead:
+        parts.append(lookahead_label(settings))
     return scheme + ("\n" + ", ".join(parts) if parts else "")
+
+
+def lookahead_label(settings: Settings) -> str:
+    return f"Lookahead k = {settings.lookahead_k}, α = {settings.lookahead_alpha:g}"
 
 
 def panel_title(gan, run: DiracRun, settings: Settings, last: str, named: bool) -> str:
     """A panel's title: the game (if the panels' games differ: ``named``), the method with its
-    settings, and ``last`` (what a step does)."""
-    return "\n".join([*([gan.titled()] if named else []), method_label(run.scheme, settings), last])
+    settings (Lookahead, which every run takes, is in the figure's title), and ``last`` (what a
+    step does)."""
+    lines = [*([gan.titled()] if named else []), method_label(run.scheme, settings, lookahead=False), last]
+    return "\n".join(lines)
 
 
-def grid_shape(n: int, size: tuple[int, int] = (1920, 1080)) -> tuple[int, int]:
-    """(rows, columns) for ``n`` square panels, each with a title of about a third of its side
-    above it, in a frame of ``size``: the layout whose panels are largest (fewest columns on a tie)."""
+def title_lines(gans: Sequence, runs: Sequence[DiracRun], settings: Settings, named: bool) -> int:
+    """The most lines a panel title of these runs takes."""
+    return max(panel_title(g, r, settings, "", named).count("\n") + 1
+               for g, r in zip(gans, runs, strict=True))
+
+
+LINE = 1 / 28.8
+"""A line of a panel's text (title, tick labels) as a share of the frame's height: 8-point text
+at 1/40 of the height, with its spacing (measured on the 10-run grid at 1920 × 1080)."""
+
+
+def grid_shape(n: int, size: tuple[int, int] = (1920, 1080), lines: int = 3) -> tuple[int, int]:
+    """(rows, columns) for ``n`` square panels, each under a title of ``lines`` lines and over its
+    tick labels, in a frame of ``size`` (its figure title and legend take an eighth of the height):
+    the layout whose panels are largest (fewest columns on a tie)."""
     width, height = size
+
     def side(columns: int) -> float:
         rows = -(-n // columns)
-        return min(width / columns, 0.88 * height / (1.35 * rows))
+        return min(0.96 * width / columns, (0.88 * height - rows * (lines + 2.5) * LINE * height) / rows)
+
     columns = max(range(1, n + 1), key=lambda c: (side(c), -c))
     return -(-n // columns), columns
 
@@ -114,16 +136,19 @@ class PanelGrid(BlittedFigure):
     Without a ``size`` or ``width``, the frame is 400 pixels a column (a panel's title needs
     them), at least 960."""
 
-    MAX_PANELS = 24
-    """More panels than this would each be too small to read, even on a 4k frame."""
+    MAX_PANELS = 16
+    """More panels than this would each be too small to read, even on a 4k frame (12 fit 1920 ×
+    1080 at the default text size; up to 16 at --dpi 150, or at their own width)."""
 
     def __init__(self, n: int, width: int | None, look: Look | None,
-                 size: str | tuple[int, int] | None) -> None:
-        integer("runs", n, 1, self.MAX_PANELS)
+                 size: str | tuple[int, int] | None, lines: int = 3) -> None:
+        if n > self.MAX_PANELS:
+            raise ToyganError(f"--runs: {n} runs; at most {self.MAX_PANELS} panels fit a frame "
+                              "readably (12 at 1920x1080)")
         shape = frame_size(size) if size is not None else None
-        rows, columns = grid_shape(n, shape or (1920, 1080))
+        rows, columns = grid_shape(n, shape or (1920, 1080), lines)
         if width is None and shape is None:
-            width = max(960, 16 * (400 * columns // 16))
+            width = min(4096, max(960, 16 * (400 * columns // 16)))
         ratio = min(1.0, max(0.3, (1.15 + 1.1 * (rows - 1)) / columns))
         width, height = (width, None) if shape is None else shape
         super().__init__(width, ratio, look, height)
@@ -140,6 +165,15 @@ class PanelGrid(BlittedFigure):
 
     frames = 1
     """How many frames the animation has."""
+
+    def freeze(self) -> None:
+        try:
+            super().freeze()
+        except DoesNotFit:
+            raise DoesNotFit(
+                f"{len(self.fig.axes)} panels with their titles do not fit a {self.fig.bbox.width:.0f}"
+                f"x{self.fig.bbox.height:.0f} frame at dpi {self.fig.dpi:g}: draw fewer runs, or lower "
+                f"--dpi (default {round(self.fig.usual_dpi)}; smaller text)") from None
 
     def frame(self, i: int) -> np.ndarray:
         raise NotImplementedError
@@ -170,14 +204,15 @@ class PanelGrid(BlittedFigure):
         else:
             ax.tick_params(labelbottom=False)
 
-    def legend(self, ax, extra: Sequence = ()) -> None:
-        handles, labels = ax.get_legend_handles_labels()
-        handles += [Line2D([], [], ls="none", label=text) for text in extra]
-        self.fig.legend(handles, [h.get_label() for h in handles], loc="outside lower center",
-                        ncol=len(handles), fontsize=8, frameon=False)
+    def legend(self, axes: Sequence, extra: Sequence = ()) -> None:
+        """One legend below the grid, in as many columns as fit: every panel's entries, each label
+        once, then ``extra`` lines of text."""
+        groups = [ax.get_legend_handles_labels()[0] for ax in axes]
+        groups.append([Line2D([], [], ls="none", label=text) for text in extra])
+        fitted_legend(self.fig, groups, most=6)
 
 
-RHO = "ρ: spectral radius of a step at (0, 0); below 1 it converges"
+RHO = "ρ: spectral radius of a step at (0, 0); below 1 it converges near (0, 0)"
 
 
 class DiracAnimation(PanelGrid):
@@ -200,7 +235,9 @@ class DiracAnimation(PanelGrid):
         # that spirals out leaves the panel rather than shrinking every other one to a dot)
         start = max(abs(theta0), abs(psi0), 1.0)
         reach = max(2.0, min(3 * start, 1.1 * max(np.abs(p).max() for p in self.paths)))
-        super().__init__(len(self.runs), width, look, size)
+        self.lookahead = lookahead_label(settings) if settings.lookahead_k else ""
+        super().__init__(len(self.runs), width, look, size,
+                         title_lines(self.gans, self.runs, settings, self.named))
         with self.styled():
             axes = self.grid_axes(len(self.runs))
             grid = np.linspace(-reach, reach, 41)
@@ -224,12 +261,13 @@ class DiracAnimation(PanelGrid):
                 last = run_summary(gan, run, lr, settings)
                 ax.set_title(panel_title(gan, run, settings, last, self.named), fontsize=self.font)
             discrete = any(r.scheme != "continuous" for r in self.runs)
-            self.legend(axes[0], [RHO] if discrete else [])
+            self.legend(axes[:1], [RHO] if discrete else [])
             self.title = self.fig.suptitle(self._title(steps), fontsize=11)
             self.freeze()
 
     def _title(self, step: int) -> str:
-        return f"{self.game} · step {step:,} / {self.steps:,}"
+        around = f"\n{self.lookahead} around every method" if self.lookahead else ""
+        return f"{self.game} · step {step:,} / {self.steps:,}{around}"
 
     def animated(self) -> list:
         return [*self.lines, *self.heads, self.title]

@@ -17,7 +17,7 @@ import numpy as np
 from toygan.dirac import dirac_gan, eigenvalues, spectral_radius, stable_range
 from toygan.errors import ToyganError
 from toygan.methods import Settings
-from toygan.render.dirac import DiracRun, PanelGrid, method_label, panel_title, shared_game
+from toygan.render.dirac import DiracRun, PanelGrid, method_label, panel_title, shared_game, title_lines
 from toygan.render.figure import BlittedFigure, Look, frame_size
 from toygan.render.style import FAKE, ink
 from toygan.render.writers import write_still
@@ -25,8 +25,14 @@ from toygan.render.writers import write_still
 __all__ = ["SpectrumAnimation", "RadiusFigure", "RADIUS_STEPS", "stable_text"]
 
 STABLE = "#1b9e77"  # green: where a method converges
-RADIUS_STEPS = np.geomspace(1e-3, 10.0, 241)
-"""The step sizes of the radius view: 10⁻³ to 10 (the largest h a run takes), 60 a decade."""
+
+
+def shade() -> float:
+    """The stable region's opacity: pale on a light background, stronger on a dark one."""
+    return 0.3 if ink()[0] > 0.5 else 0.12
+RADIUS_STEPS = np.geomspace(1e-3, 10.0, 481)
+"""The step sizes of the radius view: 10⁻³ to 10 (the largest h a run takes), 120 a decade (fine
+enough that a sharp minimum, optimism's at h = ½ on the bilinear game, is drawn within 1 %)."""
 
 
 def _smooth_runs(runs: Sequence[DiracRun], view: str) -> list:
@@ -50,6 +56,9 @@ class SpectrumAnimation(PanelGrid):
         if not runs:
             raise ToyganError("runs: name at least one run")
         settings = Settings() if settings is None else settings
+        if settings.lookahead_k and any(r.scheme == "continuous" for r in runs):
+            raise ToyganError(f"lookahead_k = {settings.lookahead_k}: Lookahead-minmax averages a "
+                              "method's steps; the continuous flow has none (use 0 with it)")
         self.runs, self.lr = list(runs), lr
         self.gans = _smooth_runs(self.runs, "spectrum")
         self.steps = lr * np.arange(1, frames + 1) / frames
@@ -58,12 +67,16 @@ class SpectrumAnimation(PanelGrid):
                                  for h in self.steps]) for g, r in zip(self.gans, self.runs, strict=True)]
         self.settings = settings
         self.game, self.named = shared_game(self.gans, self.runs)
-        super().__init__(len(self.runs), width, look, size)
+        self.flow = all(r.scheme == "continuous" for r in self.runs)
+        # one scale for every panel (the unit circle alike in all), as the shared tick labels say
+        reach = max(1.25, 1.1 * max(float(np.abs(v).max()) for v in self.values))
+        super().__init__(len(self.runs), width, look, size,
+                         title_lines(self.gans, self.runs, settings, self.named))
         with self.styled():
             axes = self.grid_axes(len(self.runs))
             self.trails, self.heads, self.titles = [], [], []
-            for i, (ax, run, values) in enumerate(zip(axes, self.runs, self.values, strict=True)):
-                self._plane(ax, run.scheme == "continuous", values)
+            for i, (ax, run) in enumerate(zip(axes, self.runs, strict=True)):
+                self._plane(ax, run.scheme == "continuous", reach)
                 self.outer_labels(ax, i, len(self.runs), "Re λ", "Im λ")
                 (trail,) = ax.plot([], [], ls="none", marker=".", ms=2.5, c=FAKE, alpha=0.5,
                                    label="as h grew")
@@ -72,19 +85,18 @@ class SpectrumAnimation(PanelGrid):
                 self.trails.append(trail)
                 self.heads.append(head)
                 self.titles.append(ax.set_title(self._panel(0, len(self.titles)), fontsize=self.font))
-            self.legend(axes[0])
+            self.legend(axes)
             self.title = self.fig.suptitle(self._title(len(self.steps) - 1), fontsize=11)
             self.freeze()
 
-    def _plane(self, ax, continuous: bool, values: np.ndarray) -> None:
-        reach = max(1.25, 1.1 * float(np.abs(values).max()))
+    def _plane(self, ax, continuous: bool, reach: float) -> None:
         if continuous:
-            ax.axvspan(-reach, 0, color=STABLE, alpha=0.12, lw=0, label="converges (Re λ < 0)")
-            ax.axvline(0, c=ink(0.6), lw=0.8)
+            ax.axvspan(-reach, 0, color=STABLE, alpha=shade(), lw=0, label="the flow converges (Re λ < 0)")
+            ax.axvline(0, c=ink(0.6), lw=0.8, label="imaginary axis")
         else:
             angle = np.linspace(0, 2 * np.pi, 361)
-            ax.fill(np.cos(angle), np.sin(angle), color=STABLE, alpha=0.12, lw=0,
-                    label="converges (|λ| < 1)")
+            ax.fill(np.cos(angle), np.sin(angle), color=STABLE, alpha=shade(), lw=0,
+                    label="a step converges (|λ| < 1)")
             ax.plot(np.cos(angle), np.sin(angle), c=ink(0.6), lw=0.9, label="unit circle")
         ax.axhline(0, c=ink(0.25), lw=0.6)
         ax.set_xlim(-reach, reach)
@@ -102,7 +114,12 @@ class SpectrumAnimation(PanelGrid):
 
     def _title(self, i: int) -> str:
         game = self.game.partition(":")[0]
-        return f"{game}: eigenvalues of a step at (0, 0) · h = {self.steps[i]:.3g} of {self.lr:g}"
+        if self.flow:  # no step: the Jacobian's eigenvalues do not depend on h
+            return f"{game}: eigenvalues of the field's Jacobian at (0, 0)"
+        k = self.settings.lookahead_k
+        of = (f"a period of Lookahead (k = {k} steps, α = {self.settings.lookahead_alpha:g}; ρ per step)"
+              if k else "a step")
+        return f"{game}: eigenvalues of {of} at (0, 0) · h = {self.steps[i]:.3g} of {self.lr:g}"
 
     def animated(self) -> list:
         return [*self.trails, *self.heads, *self.titles, self.title]
@@ -158,6 +175,9 @@ class RadiusFigure(BlittedFigure):
                                   "the radius view compares methods")
         settings = Settings() if settings is None else settings
         gans = _smooth_runs(runs, "radius")
+        if not RADIUS_STEPS[0] <= lr <= RADIUS_STEPS[-1]:
+            raise ToyganError(f"lr = {lr:g}: the radius view spans step sizes from "
+                              f"{RADIUS_STEPS[0]:g} to {RADIUS_STEPS[-1]:g}; mark one of them")
         self.lr, self.steps = lr, RADIUS_STEPS
         found = [stable_range(g, scheme=r.scheme, settings=settings, steps=self.steps)
                  for g, r in zip(gans, runs, strict=True)]
@@ -170,11 +190,11 @@ class RadiusFigure(BlittedFigure):
             width, height = frame_size(size)
         else:
             width, height = width or 1280, None
-        super().__init__(width, 0.5625, look, height)
+        super().__init__(width, 0.5625 if len(runs) < 7 else 0.65, look, height)
         self.top = 2.0
         with self.styled():
             self.ax = ax = self.fig.subplots()
-            ax.axhspan(0, 1, color=STABLE, alpha=0.12, lw=0, label="stable: ρ < 1")
+            ax.axhspan(0, 1, color=STABLE, alpha=shade(), lw=0, label="stable: ρ < 1")
             ax.axhline(1, c=ink(0.6), lw=0.9)
             colours = matplotlib.colormaps["tab10"].colors
             self.dots = []
@@ -195,7 +215,10 @@ class RadiusFigure(BlittedFigure):
             ax.set_xlabel("step size h", fontsize=9)
             ax.set_ylabel("spectral radius ρ of a step at (0, 0)", fontsize=9)
             ax.tick_params(labelsize=8)
-            ax.legend(fontsize=8, loc="upper left", framealpha=0.9)
+            # below the plot, where the sweeping cursor cannot cross it nor it hide a curve
+            handles = ax.get_legend_handles_labels()[0]
+            self.fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8,
+                            frameon=False)
             self.game = game.partition(":")[0]
             self.title = self.fig.suptitle(self._title(lr), fontsize=11)
             self.freeze()

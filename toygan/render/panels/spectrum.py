@@ -4,6 +4,7 @@ it is the rotation that makes GANs circle."""
 
 from __future__ import annotations
 
+import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 
@@ -33,7 +34,7 @@ class EigenvaluesPanel(Panel):
     |Im λ| now."""
 
     name = "eigenvalues"
-    title = "Eigenvalues of the game's Jacobian"
+    title = "Eigenvalues of the Jacobian"
     dims = (1, 2)
     needs = frozenset({"eigenvalues"})
 
@@ -53,8 +54,10 @@ class EigenvaluesPanel(Panel):
         super().__init__(context, ax)
         self.values = self._complex(context.history, self.member)
         n, k = self.history.eigen_parameters, self.values.shape[-1]
-        self.ax.set_title(f"{self.title}\n" + (f"all {k:,}" if k >= n else f"the {k} largest |λ| of {n:,}"),
-                          fontsize=10)
+        self.exact = k >= n
+        self.first = self._field(0)
+        count = f"all {k:,}" if self.exact else f"the {k} largest |λ| of {n:,}"
+        self.ax.set_title(f"{self.title}\n{self.first} · {count}", fontsize=10)
         self.box = context.shared.eigen_box or self._box(self.values)
         low, high, reach = self.box
         shade = ax.axvspan(min(low, 0), 0, color=STABLE, alpha=0.12, lw=0, label="Re λ < 0: attracts")
@@ -68,9 +71,9 @@ class EigenvaluesPanel(Panel):
         (self.trace,) = ax.plot([], [], ls="none", marker=".", ms=2, c=ink(0.25), label="earlier snapshots")
         (self.dots,) = ax.plot([], [], ls="none", marker="o", ms=3.5, c=FAKE, mec="none",
                                label="eigenvalues now")
-        box = {"facecolor": "white", "edgecolor": ink(0.2), "alpha": 0.85}
+        box = {"facecolor": matplotlib.rcParams["axes.facecolor"], "edgecolor": ink(0.2), "alpha": 0.85}
         self.text = ax.text(0.03, 0.97, "", transform=ax.transAxes, fontsize=8, va="top", bbox=box,
-                            color="black")
+                            color=ink())
         self.handles = [self.dots, self.trace, shade]
 
     @staticmethod
@@ -100,12 +103,20 @@ class EigenvaluesPanel(Panel):
         self.trace.set_data(earlier.real, earlier.imag)
         self.dots.set_data(now.real, now.imag)
         finite = now[np.isfinite(now)]
-        a, b = (self.history.eigen_field[i, self.member] if self.history.eigen_field is not None
-                else (1.0, 0.0))
-        lines = [field_label(float(a), float(b))]
+        field = self._field(i)
+        lines = [] if field == self.first else [f"now {field}"]  # (a method changed mid-run)
         if finite.size:
-            lines.append(f"max Re λ = {finite.real.max():+.3g}, max |Im λ| = {np.abs(finite.imag).max():.3g}")
+            # of the k largest only: the eigenvalues nearest 0, which may decide stability, are not
+            # among them
+            of = "" if self.exact else "of these: "
+            lines += [f"{of}max Re λ = {finite.real.max():+.3g}",
+                      f"max |Im λ| = {np.abs(finite.imag).max():.3g}"]
         self.text.set_text("\n".join(lines))
+
+    def _field(self, i: int) -> str:
+        field = self.history.eigen_field
+        a, b = (1.0, 0.0) if field is None else field[i, self.member]
+        return field_label(float(a), float(b))
 
     def rebind(self, history: History) -> None:
         super().rebind(history)
