@@ -261,14 +261,15 @@ def _look(args: argparse.Namespace):
     return Look(dpi=args.dpi, cmap=args.cmap, style=args.style, d_range=d_range)
 
 
-def _output_options(parser: argparse.ArgumentParser, fps: float) -> None:
-    """The options every drawing command shares: format, frame rate, size and look."""
+def _output_options(parser: argparse.ArgumentParser, fps: float, width: str = "960") -> None:
+    """The options every drawing command shares: format, frame rate, size and look; ``width``
+    says what the default width is."""
     parser.add_argument("--format", choices=list(FORMATS),
                         help="gif or mp4 animation, png filmstrip of 8 frames, or html: a "
                              "self-contained page with a player (default: from --out's suffix; "
                              "render without --out: gif)")
     parser.add_argument("--fps", type=float, default=fps, help=f"frames per second (default: {fps:g})")
-    parser.add_argument("--width", type=int, help="width in pixels; the height follows (default: 960)")
+    parser.add_argument("--width", type=int, help=f"width in pixels; the height follows (default: {width})")
     parser.add_argument("--size",
                         help="the frame's exact size for a screen or projector: 720p, 1080p, 4k or "
                              "WIDTHxHEIGHT; panels are laid out in rows to fill it, the smallest "
@@ -843,7 +844,7 @@ def _dirac_command(sub: argparse._SubParsersAction) -> None:
     dirac.add_argument("--lr", type=float, default=0.1, help="step size h (default: 0.1)")
     dirac.add_argument("--theta0", type=float, default=1.0, help="starting θ (default: 1)")
     dirac.add_argument("--psi0", type=float, default=1.0, help="starting ψ (default: 1)")
-    _output_options(dirac, fps=20)
+    _output_options(dirac, fps=20, width="400 a column of the grid, at least 960")
     dirac.set_defaults(func=cmd_dirac)
 
 
