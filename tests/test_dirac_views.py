@@ -165,3 +165,21 @@ def test_bad_views_are_refused_in_one_line(tmp_path, args: list[str], says: str)
 def test_a_run_list_longer_than_the_grid_holds_is_refused() -> None:
     with pytest.raises(ToyganError, match="runs"):
         DiracAnimation(parse_runs(",".join(["bilinear:simultaneous"] * 17)), steps=2)
+
+
+def test_an_overflowing_update_has_an_infinite_radius() -> None:
+    # Lookahead with k = 320 at h = 10 multiplies by ~|1 + 10i|^320 a period: beyond float64
+    rho = spectral_radius(dirac_gan("bilinear"), lr=10.0, scheme="simultaneous",
+                          settings=Settings(lookahead_k=320))
+    assert rho == np.inf
+
+
+def test_a_dirac_recipe_check_a_run_cannot_answer_is_refused_when_loaded(tmp_path) -> None:
+    from toygan.recipes import GALLERY, load_recipe
+
+    text = (GALLERY / "how-fast-may-you-step.toml").read_text()
+    bad = text.replace('runs = "bilinear:simultaneous,', 'runs = "gan:continuous,bilinear:simultaneous,')
+    bad += '\n[[recipe.checks]]\nvariant = "gan:continuous"\nmetric = "stable_up_to"\ntest = "> 1"\nat_least = 1\n'
+    (tmp_path / "flow.toml").write_text(bad)
+    with pytest.raises(ToyganError, match="continuous flow has no step size"):
+        load_recipe(tmp_path / "flow.toml")

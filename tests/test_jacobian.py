@@ -209,3 +209,26 @@ def test_eigenvalues_resume_exactly_and_follow_the_game(tmp_path, overrides) -> 
     assert straight.eigen_parameters == (d_params if d_only else straight.eigen_parameters)
     if cfg.train.updates == "consensus":
         np.testing.assert_allclose(straight.eigen_field[0, 0], [1.0, 0.3], rtol=1e-6)
+
+
+def test_a_diverging_game_records_nan_eigenvalues_and_keeps_its_run() -> None:
+    """Steps of 100 make the field overflow before the losses do: the eigenvalues are NaN there,
+    the run goes on (found by a hostile review: the whole run was lost to a LinAlgError)."""
+    cfg = _small(eigenvalues=True).replace(**{"train.optimizer": "sgd", "train.lr_d": 100.0,
+                                               "train.lr_g": 100.0, "record.every": 5})
+    history = Game(cfg).run()
+    assert history.n_snapshots > 1
+    assert np.isnan(history.eigenvalues[-1]).all() or np.isfinite(history.eigenvalues[-1]).all()
+
+
+def test_a_history_whose_eigenvalues_do_not_fit_the_game_is_refused_on_resume(tmp_path) -> None:
+    cfg = _small(eigenvalues=True)
+    game = Game(cfg)
+    game.run(20)
+    game.save(tmp_path / "run")
+    history = History.load(tmp_path / "run" / "history.npz")
+    history.eigenvalues = history.eigenvalues[:, :, :10]
+    history.eigen_parameters = 10
+    history.save(tmp_path / "run" / "history.npz")
+    with pytest.raises(ToyganError, match="eigenvalues"):
+        Game.load(tmp_path / "run")

@@ -364,14 +364,18 @@ def eigenvalues(gan: DiracGAN, *, lr: float | None = None, scheme: str = "contin
         return np.linalg.eigvals(jacobian(gan))
     if lr is None:
         raise ToyganError(f"lr: needed for the {scheme} update matrix")
-    return np.linalg.eigvals(update_matrix(gan, lr=lr, scheme=scheme, settings=settings))
+    matrix = update_matrix(gan, lr=lr, scheme=scheme, settings=settings)
+    if not np.isfinite(matrix).all():  # a long Lookahead period at a large step overflows: ρ = ∞
+        return np.full(len(matrix), np.inf + 0j)
+    return np.linalg.eigvals(matrix)
 
 
 def spectral_radius(gan: DiracGAN, *, lr: float, scheme: str, settings: Settings | None = None) -> float:
     """The factor by which one iteration of ``scheme`` at step size ``lr`` shrinks (< 1) or grows
     (> 1) the distance to the equilibrium near it: the largest |λ| of ``update_matrix``. With
     Lookahead-minmax, a period's radius to the power 1/k, so that every method is read per step."""
-    rho = float(np.abs(eigenvalues(gan, lr=lr, scheme=scheme, settings=settings)).max())
+    with np.errstate(all="ignore"):
+        rho = float(np.abs(eigenvalues(gan, lr=lr, scheme=scheme, settings=settings)).max())
     k = settings_for(scheme, _settings(settings)).lookahead_k
     return rho ** (1 / k) if k else rho
 

@@ -309,9 +309,18 @@ def _check_contents(files: dict[str, np.ndarray], meta: dict, source: str) -> tu
                        ("eigenvalues", 4), ("eigen_field", 3)):
         if name in files and (files[name].ndim != dims or files[name].shape[:2] != (t, e)):
             raise bad(f"{name} {files[name].shape} does not fit ({t}, {e}, ...)")
-    if "eigenvalues" in files and (files["eigenvalues"].shape[-1] != 2 or "eigen_field" not in files
-                                   or files["eigen_field"].shape != (t, e, 2)):
-        raise bad("eigenvalues need (T, E, K, 2) with eigen_field (T, E, 2)")
+    if ("eigenvalues" in files) != ("eigen_field" in files):
+        raise bad("eigenvalues and eigen_field come together")
+    if "eigenvalues" in files and (files["eigenvalues"].shape[-1] != 2
+                                   or files["eigen_field"].shape != (t, e, 2)
+                                   or files["eigenvalues"].shape[2] == 0
+                                   or files["eigenvalues"].dtype.kind != "f"
+                                   or files["eigen_field"].dtype.kind != "f"
+                                   or not np.isin(files["eigen_field"][..., 0], (0.0, 1.0)).all()
+                                   or not (np.isfinite(files["eigen_field"]).all()
+                                           and (files["eigen_field"] >= 0).all())):
+        raise bad("eigenvalues need floats (T, E, K ≥ 1, 2) with eigen_field (T, E, 2): finite "
+                  "(a, b), a 0 or 1, b ≥ 0")
     if "push" in files and files["push"].shape[2:] != (n, d):
         raise bad(f"push {files['push'].shape} is not ({t}, {e}, {n}, {d})")
     return tuple(float(v) for v in window)
@@ -322,7 +331,7 @@ def _eigen_parameters(files: dict[str, np.ndarray], meta: dict, source: str) -> 
     if "eigenvalues" not in files:
         return 0
     n = meta.get("eigen_parameters")
-    if type(n) is not int or not files["eigenvalues"].shape[2] <= n:
+    if type(n) is not int or not files["eigenvalues"].shape[2] <= n <= 10**9:
         raise ToyganError(f"{source!r} is not a usable toygan history: its eigenvalues are of "
                           f"{n!r} parameters (need a whole number ≥ {files['eigenvalues'].shape[2]})")
     return n

@@ -137,7 +137,7 @@ def _largest(products: _Products, member: int, k: int) -> np.ndarray:
     uᵀJ (Jᵀ has J's eigenvalues); NaN for those that did not converge."""
     # imported here: SciPy's sparse solvers take a third of a second to import, and only a
     # large game's eigenvalues need them
-    from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs
+    from scipy.sparse.linalg import ArpackError, ArpackNoConvergence, LinearOperator, eigs
     from threadpoolctl import threadpool_limits
 
     e, n = products.members, products.n
@@ -146,7 +146,10 @@ def _largest(products: _Products, member: int, k: int) -> np.ndarray:
     def matvec(x: np.ndarray) -> np.ndarray:
         u = torch.zeros(1, e, n, dtype=p.dtype, device=p.device)
         u[0, member] = torch.from_numpy(np.asarray(x, np.float64).ravel()).to(p.dtype)
-        return products(u)[0, member].double().cpu().numpy()
+        out = products(u)[0, member].double().cpu().numpy()
+        if not np.isfinite(out).all():
+            raise ValueError("the Jacobian overflowed")
+        return out
 
     operator = LinearOperator((n, n), matvec=matvec, dtype=np.float64)
     start = np.ones(n) / np.sqrt(n)  # a fixed start: the same eigenvalues every run
@@ -157,6 +160,8 @@ def _largest(products: _Products, member: int, k: int) -> np.ndarray:
                           maxiter=max(1, ARNOLDI_PRODUCTS * k // ncv), return_eigenvectors=False)
     except ArpackNoConvergence as err:
         values = err.eigenvalues
+    except (ArpackError, ValueError):  # a Jacobian that overflowed, or one that is zero
+        values = np.array([])
     found = np.full(k, np.nan + 0j)
     found[:len(values)] = values
     return found
@@ -168,7 +173,11 @@ def eigenvalues(v: Tensors, params: Tensors, members: int, k: int) -> tuple[np.n
     largest in modulus (K = k). Returns them and whether they are all."""
     products = _Products(v, params, members)
     if products.n <= EXACT_PARAMETERS:
-        values = np.linalg.eigvals(jacobian_rows(v, params, members))
+        matrices = jacobian_rows(v, params, members)
+        values = np.full(matrices.shape[:2], np.nan + 0j)
+        finite = np.isfinite(matrices).all(axis=(1, 2))  # a diverging member's Jacobian overflows
+        if finite.any():
+            values[finite] = np.linalg.eigvals(matrices[finite])
         exact = True
     else:
         if not 1 <= k < products.n - 1:

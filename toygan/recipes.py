@@ -322,6 +322,16 @@ def _dirac_table(table: dict, kind: str, where: str) -> dict[str, Any]:
         return dirac
     choice(f"{where}: recipe.view", dirac.setdefault("view", "trajectories"), VIEWS)
     integer(f"{where}: recipe.starts", dirac.setdefault("starts", 1), 1, 64)
+    for raw in table.get("checks", []):
+        run, metric = str(raw.get("variant", "")), raw.get("metric")
+        if metric in ("stable_up_to", "spectral_radius") and run.split(":")[1:2] == ["continuous"]:
+            raise ToyganError(f"{where}: recipe.checks metric = {metric!r} for {run!r}: the "
+                              "continuous flow has no step size")
+        try:
+            float(str(raw.get("test", "< 0")).split(maxsplit=1)[-1])
+        except ValueError:
+            raise ToyganError(f"{where}: recipe.checks test = {raw.get('test')!r}: a dirac recipe "
+                              "compares with a number") from None
     return dirac
 
 

@@ -15,7 +15,7 @@ import torch
 
 from toygan.errors import ToyganError
 from toygan.history import FIELD_SIZE, MANIFOLD_LINES, MANIFOLD_POINTS, SCALARS, History
-from toygan.jacobian import eigenvalues, field_of, joint_field
+from toygan.jacobian import EXACT_PARAMETERS, eigenvalues, field_of, joint_field
 from toygan.methods import D, G
 from toygan.metrics import mode_coverage
 from toygan.models import PRIORS
@@ -282,6 +282,13 @@ class Recorder:
     def restore(self, history: History) -> None:
         """Continue after ``history``'s snapshots (a resumed run)."""
         kept = (*ARRAYS, *SCALARS, *(EIGEN_ARRAYS if self.eigen_parameters else ()))
+        if self.eigen_parameters and history.eigenvalues is not None:
+            n = self.eigen_parameters
+            k = n if n <= EXACT_PARAMETERS else history.config.record.eigen_k
+            if history.eigenvalues.shape[2] != k or history.eigen_parameters != self.eigen_parameters:
+                raise ValueError(f"the history's eigenvalues are {history.eigenvalues.shape[2]} of "
+                                 f"{history.eigen_parameters} parameters; this game records {k} of "
+                                 f"{self.eigen_parameters}")
         arrays = {**{k: getattr(history, k) for k in (*ARRAYS, *EIGEN_ARRAYS)}, **history.scalars}
         missing = [k for k in kept if arrays.get(k) is None]
         if missing:

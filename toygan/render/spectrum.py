@@ -69,7 +69,8 @@ class SpectrumAnimation(PanelGrid):
         self.game, self.named = shared_game(self.gans, self.runs)
         self.flow = all(r.scheme == "continuous" for r in self.runs)
         # one scale for every panel (the unit circle alike in all), as the shared tick labels say
-        reach = max(1.25, 1.1 * max(float(np.abs(v).max()) for v in self.values))
+        finite = [np.abs(v[np.isfinite(v)]) for v in self.values]
+        reach = max(1.25, 1.1 * max((float(f.max()) for f in finite if f.size), default=1.0))
         super().__init__(len(self.runs), width, look, size,
                          title_lines(self.gans, self.runs, settings, self.named))
         with self.styled():
@@ -224,7 +225,7 @@ class RadiusFigure(BlittedFigure):
             self.freeze()
 
     def _title(self, h: float) -> str:
-        return f"{self.game}: how fast may you step? · h = {h:.3g} (curves above 2 leave the plot)"
+        return f"{self.game}: how fast may you step?\nh = {h:.3g} (curves above 2 leave the plot)"
 
     @property
     def frames(self) -> int:
