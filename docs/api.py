@@ -78,7 +78,6 @@ CONSTANTS = {
     "EIGEN_ARRAYS": "the per-snapshot arrays of record.eigenvalues: eigenvalues, eigen_field",
     "EXACT_PARAMETERS": "every eigenvalue, from the whole Jacobian, up to this many parameters a member (1,500)",
     "ARNOLDI_PRODUCTS": "Arnoldi stops after about this many products per eigenvalue sought (40)",
-    "FIELDS": "the methods whose followed field is not the game's own: hamiltonian, consensus",
     "VIEWS": "what toygan dirac draws: trajectories, spectrum, radius",
     "RADIUS_STEPS": "the step sizes of the radius view: 10⁻³ to 10, 60 a decade",
     "EIGEN_SECONDS": "the longest a run's eigenvalues may be estimated to take (1,200 s)",

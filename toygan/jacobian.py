@@ -26,7 +26,7 @@ import torch
 from toygan.errors import ToyganError
 from toygan.methods import CONSENSUS_DEFAULT, Settings, settings_for
 
-__all__ = ["Field", "FIELDS", "field_of", "joint_field", "jacobian_rows", "eigenvalues",
+__all__ = ["Field", "field_of", "joint_field", "jacobian_rows", "eigenvalues",
            "EXACT_PARAMETERS", "ARNOLDI_PRODUCTS", "products_per_snapshot"]
 
 Tensors = list[torch.Tensor]
@@ -64,11 +64,6 @@ def field_of(method: str, settings: Settings) -> Field:
     return Field(1.0, 0.0, "the game's field −ξ")
 
 
-FIELDS = ("hamiltonian", "consensus")
-"""The methods (with ``train.consensus`` > 0, any of ``CONSENSUS_METHODS``) whose field is not the
-game's own."""
-
-
 def joint_field(losses: Callable[[], tuple[torch.Tensor, torch.Tensor]], params_d: Tensors,
                 params_g: Tensors, field: Field) -> Tensors:
     """v = −(a ξ + b J_ξᵀξ) at the current parameters, one tensor per parameter (D's, then G's),
@@ -100,14 +95,12 @@ class _Products:
         self.v, self.params, self.members = v, params, members
         self.sizes = [p.numel() // members for p in params]
         self.n = sum(self.sizes)
-        self.count = 0
 
     def __call__(self, u: torch.Tensor) -> torch.Tensor:
         b, e = u.shape[0], self.members
         pieces = [piece.reshape(b, *p.shape) for piece, p in
                   zip(u.split(self.sizes, dim=2), self.params, strict=True)]
         pairs = [(v, piece) for v, piece in zip(self.v, pieces, strict=True) if v.requires_grad]
-        self.count += b
         if not pairs:
             return torch.zeros_like(u)
         rows = torch.autograd.grad([v for v, _ in pairs], self.params,
@@ -121,8 +114,11 @@ class _Products:
 def jacobian_rows(v: Tensors, params: Tensors, members: int) -> np.ndarray:
     """Each member's whole Jacobian ∂v/∂w, ``(E, N, N)`` in float64, row i from the product
     e_iᵀJ (every member's at once)."""
-    products = _Products(v, params, members)
-    n, e = products.n, members
+    return _rows(_Products(v, params, members))
+
+
+def _rows(products: _Products) -> np.ndarray:
+    params, n, e = products.params, products.n, products.members
     out = np.empty((e, n, n))
     eye = torch.eye(n, dtype=params[0].dtype, device=params[0].device)
     for start in range(0, n, ROWS_AT_ONCE):
@@ -153,7 +149,7 @@ def _largest(products: _Products, member: int, k: int) -> np.ndarray:
 
     operator = LinearOperator((n, n), matvec=matvec, dtype=np.float64)
     start = np.ones(n) / np.sqrt(n)  # a fixed start: the same eigenvalues every run
-    ncv = min(n, max(2 * k + 1, 20))
+    ncv = _ncv(n, k)
     try:  # ARPACK's BLAS threads, left spinning between products, would slow torch's tenfold
         with threadpool_limits(1, user_api="blas"):
             values = eigs(operator, k=k, which="LM", v0=start, ncv=ncv, tol=1e-4,
@@ -173,7 +169,7 @@ def eigenvalues(v: Tensors, params: Tensors, members: int, k: int) -> tuple[np.n
     largest in modulus (K = k). Returns them and whether they are all."""
     products = _Products(v, params, members)
     if products.n <= EXACT_PARAMETERS:
-        matrices = jacobian_rows(v, params, members)
+        matrices = _rows(products)
         values = np.full(matrices.shape[:2], np.nan + 0j)
         finite = np.isfinite(matrices).all(axis=(1, 2))  # a diverging member's Jacobian overflows
         if finite.any():
@@ -194,5 +190,10 @@ def products_per_snapshot(n: int, k: int) -> int:
     member and ``k`` eigenvalues sought (the resource check counts them before training)."""
     if n <= EXACT_PARAMETERS:
         return n
-    ncv = min(n, max(2 * k + 1, 20))
+    ncv = _ncv(n, k)
     return ncv + ncv * max(1, ARNOLDI_PRODUCTS * k // ncv)
+
+
+def _ncv(n: int, k: int) -> int:
+    """ARPACK's Arnoldi basis size for ``k`` eigenvalues of an n × n operator."""
+    return min(n, max(2 * k + 1, 20))

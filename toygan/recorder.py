@@ -130,7 +130,7 @@ class Recorder:
         self.min_bandwidth = min_bandwidth(self.window)  # a collapsed G still has a density
         self.eigen_parameters = 0
         if rec.eigenvalues:
-            self.eigen_parameters = sum(p.numel() for p in self.eigen_params(game)) // game.members
+            self.eigen_parameters = self.eigen_size(game)
             check_eigenvalues(cfg, self.eigen_parameters)
         self.snapshots = Snapshots(cfg.train.steps // rec.every + 2)
         self.steps: list[int] = []
@@ -190,6 +190,11 @@ class Recorder:
     def eigen_params(game: Game) -> list[torch.Tensor]:
         """The parameters whose field the eigenvalues are of: D's, and G's where G trains."""
         return game.play.params(D) + (game.play.params(G) if game.trains_generator else [])
+
+    @classmethod
+    def eigen_size(cls, game: Game) -> int:
+        """How many of those parameters a member has: the Jacobian's side."""
+        return sum(p.numel() for p in cls.eigen_params(game)) // game.members
 
     def eigenvalues(self, game: Game) -> dict[str, np.ndarray]:
         """The eigenvalues of the Jacobian of the field the method follows, on the fixed batches

@@ -131,8 +131,7 @@ class LiveView:
         mode_counts = np.concatenate([series.mode_counts[:keep], now["mode_counts"][None]])
         if "eigenvalues" in now:  # the eigenvalues panel: those of now, computed for this frame
             arrays.update({k: np.broadcast_to(now[k][None], (t, *now[k].shape)) for k in EIGEN_ARRAYS})
-            arrays["eigen_parameters"] = (game.recorder.eigen_parameters or sum(
-                p.numel() for p in game.recorder.eigen_params(game)) // game.members)
+            arrays["eigen_parameters"] = game.recorder.eigen_size(game)
         return History(config=game.config, window=game.recorder.window, steps=steps,
                        scalars=scalars, mode_counts=mode_counts, **arrays,
                        status="diverged" if game.status == "diverged" else "completed",
