@@ -173,7 +173,7 @@ def test_frame_png_is_the_current_frame(live):
     status, png = live.request("/api/frame.png")
     assert status == 200 and png[:8] == b"\x89PNG\r\n\x1a\n"
     live.post({"set": {"live.panels": ["samples", "discriminator", "dstar", "push"]}})
-    _until(lambda: live.session.view.panels == ("samples", "discriminator", "dstar", "push")
+    _until(lambda: live.session.panels == ("samples", "discriminator", "dstar", "push")
            and live.state()["frame"] > 1, "the new panels")
     live.post({"action": "step"})  # a frame drawn with the four panels
     import io
@@ -695,7 +695,7 @@ def test_the_page_offers_the_eigenvalues_of_the_game(live):
     """The eigenvalues panel on a game that does not record them: each frame computes them."""
     assert "eigenvalues" in live.state()["choices"]["live.panels"]
     live.post({"set": {"live.panels": ["samples", "eigenvalues"]}})
-    _until(lambda: live.session.view.panels == ("samples", "eigenvalues")
+    _until(lambda: live.session.panels == ("samples", "eigenvalues")
            and live.state()["frame"] > 1, "the eigenvalues panel")
     live.post({"action": "step"})
     _until(lambda: live.state()["view_note"] == "" and live.state()["frame"] > 2, "a frame with it")

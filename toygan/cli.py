@@ -929,7 +929,9 @@ def _live_command(sub: argparse._SubParsersAction) -> None:
     live.add_argument("--panels", default="samples,discriminator,convergence",
                       help="panels shown at start, comma-separated (changeable on the page)")
     live.add_argument("--width", type=int, default=960, help="frame width in pixels (default: 960)")
-    live.add_argument("--speed", type=int, default=13, help="iterations per frame (default: 13)")
+    live.add_argument("--speed", type=int, default=50,
+                      help="iterations per frame at most; frames come 32 a second (default: 50, more than "
+                           "a frame's time trains: full speed)")
     live.add_argument("--no-browser", action="store_true", help="do not open a browser")
     live.set_defaults(func=cmd_live)
 

@@ -314,6 +314,37 @@ class Game:
                 for group in opt.param_groups:
                     group["lr"] = changed[key][1]
 
+    # --- where it stands, for a picture drawn elsewhere ---
+
+    def position(self, recorded_from: int = 0) -> dict[str, Any]:
+        """Where the game stands now, in plain values another process can take (``follow``): the
+        players' weights, the settings, the counters, the events, why it stopped, and the
+        snapshots recorded from index ``recorded_from`` on. Not the optimisers or the random
+        streams: a game that follows can be drawn, not trained on."""
+        rec = self.recorder
+        return {
+            "weights": {name: {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
+                        for name, net in (("G", self.G), ("D", self.D))},
+            "config": self.config.to_dict(), "iteration": self.iteration, "moves": self.moves,
+            "since": self._since, "sums": tuple(s.cpu().numpy().copy() for s in (self._sum_d, self._sum_g)),
+            "events": [dict(e) for e in self.events], "diverged": self._diverged, "stopped": self._stopped,
+            "recorded": (recorded_from, rec.steps[recorded_from:], rec.snapshots[recorded_from:], rec.moves),
+        }
+
+    def follow(self, position: Mapping[str, Any]) -> None:
+        """Take ``position`` (another game's, of the same config and seed): this game then shows
+        what that one does, for drawing."""
+        for name, net in (("G", self.G), ("D", self.D)):
+            net.load_state_dict({k: torch.from_numpy(v) for k, v in position["weights"][name].items()})
+        if position["config"] != self.config.to_dict():
+            with stored_files(self.files):  # (checking the config reads its data files)
+                self.config = Config.from_dict(position["config"])
+        self.iteration, self.moves, self._since = position["iteration"], position["moves"], position["since"]
+        self._sum_d, self._sum_g = (torch.from_numpy(s).to(self.device) for s in position["sums"])
+        self.events = [dict(e) for e in position["events"]]
+        self._diverged, self._stopped = position["diverged"], position["stopped"]
+        self.recorder.keep(*position["recorded"])
+
     # --- what the game holds ---
 
     @property

@@ -109,6 +109,26 @@ class History:
         changed = [e["new"] for e in self.events if e["key"] == "train.loss"]
         return list(dict.fromkeys([self.config.train.loss, *changed]))
 
+    def config_at(self, i: int) -> Config:
+        """The settings in force at snapshot ``i``: ``config`` with every change made up to its step
+        (a change made at a step shows from that step's frame on, as its mark on the curves does).
+
+        Raises:
+            ToyganError: for an event whose value the config refuses (a hand-edited file).
+        """
+        step = int(self.steps[i])
+        events = sorted(self.events, key=lambda e: e["step"])  # (in order, unless edited by hand)
+        n = sum(1 for e in events if e["step"] <= step)
+        cache = self.__dict__.setdefault("_configs", {})  # one config per count of changes in force
+        if n not in cache:
+            changes = {e["key"]: e["new"] for e in events[:n]}
+            with stored_files(self.files):
+                try:
+                    cache[n] = self.config.replace(**changes) if changes else self.config
+                except ToyganError as err:
+                    raise ToyganError(f"the history's events: {err}") from None
+        return cache[n]
+
     @property
     def critic(self) -> bool:
         """Whether D's outputs are a critic's values (no ½, no D*), not probabilities of "real"."""

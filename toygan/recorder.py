@@ -84,6 +84,10 @@ class Snapshots:
             buffer[self._n] = snap[k]
         self._n += 1
 
+    def truncate(self, n: int) -> None:
+        """Keep the first ``n`` snapshots."""
+        self._n = min(self._n, n)
+
     @property
     def capacity(self) -> int:
         return self._capacity
@@ -283,6 +287,16 @@ class Recorder:
             scalars={k: self.snapshots.stacked(k) for k in SCALARS},
             status=status, message=message, events=[dict(e) for e in events], files=dict(files),
         )
+
+    def keep(self, first: int, steps: list[int], snapshots: list[dict], moves: int) -> None:
+        """Hold another recorder's snapshots from index ``first`` on (those before it are the same
+        already): a game that ``follow``s another draws its curves."""
+        self.snapshots.truncate(first)
+        del self.steps[first:]
+        for snap in snapshots:
+            self.snapshots.append(snap)
+        self.steps.extend(int(s) for s in steps)
+        self.moves = moves
 
     def restore(self, history: History) -> None:
         """Continue after ``history``'s snapshots (a resumed run)."""

@@ -48,7 +48,6 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from toygan.errors import ToyganError, first_line
 from toygan.live.session import LiveSession
-from toygan.live.view import encode
 from toygan.signals import STOP_SIGNALS
 
 __all__ = ["make_app", "needs_token", "allowed_hosts", "open_socket", "LiveServer"]
@@ -149,8 +148,10 @@ def make_app(session: LiveSession, token: str | None,
     async def frame_png(request: Request) -> Response:
         if (no := refused(request)) is not None:
             return no
-        rgb = session.rgb
-        png = await run_in_threadpool(encode, rgb, "png")
+        try:
+            png = await run_in_threadpool(session.png, 60)
+        except (ToyganError, TimeoutError) as err:
+            return JSONResponse({"error": first_line(err) or "no frame in time"}, status_code=503)
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
     async def control(request: Request) -> Response:

@@ -1,9 +1,10 @@
 """A live session: one game, played and steered from one worker thread, drawn after every change.
 
 Everything that touches the game runs on the worker, in order: controls are queued and answered
-there (``submit``), and while playing the worker runs ``speed`` iterations, draws a frame and
-publishes it, at most ``MAX_FPS`` times a second. Readers (the web server) take the latest frame
-and state without waiting. A control that fails changes nothing and is answered with the error.
+there (``submit``), and while playing the worker trains, ``MAX_FPS`` times a second handing where
+the game stands to the drawer (``toygan.live.drawer``), which draws the latest on the other core
+while training goes on. Readers (the web server) take the latest frame and state without
+waiting. A control that fails changes nothing and is answered with the error.
 
 Stopping never waits on the game: ``stop`` gives the control in flight a moment to finish, then
 cuts it short (the game is then kept as far as it went, its history without a checkpoint), and
@@ -13,12 +14,11 @@ cuts it short (the game is then kept as far as it went, its history without a ch
 
 from __future__ import annotations
 
-import ctypes
 import contextlib
+import ctypes
 import functools
-import math
-import shutil
 import queue
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -27,13 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from toygan.config import MUTABLE, Config
 from toygan.data import reads_file
 from toygan.errors import ToyganError, first_line
 from toygan.game import Game
-from toygan.live.view import LiveView, encode, live_panels
+from toygan.live.drawer import METRICS, START_SECONDS, Drawer, picture
+from toygan.live.view import DEFAULT_LIVE_PANELS, LiveView, live_panels
 from toygan.methods import METHODS
 from toygan.objectives import OBJECTIVES, REGULARIZERS
 from toygan.presets import PRESETS
@@ -41,9 +40,14 @@ from toygan.validate import integer
 
 __all__ = ["LiveSession", "ACTIONS", "LIVE_KEYS", "RESTART_KEYS", "live_targets"]
 
-MAX_FPS = 30
-"""Frames drawn per second at most while playing (the rest of the time trains)."""
+MAX_FPS = 32
+"""Frames a second at most while playing, each drawn on the other core while training goes on: a
+little over 30, so that the page still gets 30 when a frame now and then comes late (a slow
+drawing or a busy machine: the frame offered meanwhile is dropped, never queued)."""
 MAX_SPEED = 1000
+DEFAULT_SPEED = 50
+"""Iterations per frame at most, by default: above what this machine trains in a frame's time
+(about 10 at 300 iterations a second), so that the game trains at full speed."""
 RESTART_KEYS = frozenset({"data.name", "train.seed"})
 """Settings that start a new game (with every other setting kept): the target (one of the
 presets', with their parameters) and the seed."""
@@ -51,7 +55,6 @@ LIVE_KEYS = frozenset({"live.speed", "live.panels", "live.width"})
 """The page's own settings: iterations per frame, the panels shown, and the frame's width in
 pixels (wider is sharper on a projector, and costs frames per second)."""
 WIDTHS = (960, 1280, 1600, 1920)
-METRICS = ("d_real", "d_fake", "jsd", "modes_captured", "d_star_gap")
 GRACE = 1.5
 """Seconds ``stop`` lets a control in flight finish before cutting it short (and again for the
 cut to land: one torch operation)."""
@@ -87,6 +90,10 @@ class _Control:
     future: Future
 
 
+_REDRAW = object()
+"""Queued by the drawer when it needs the whole game again (its process was replaced)."""
+
+
 class _Cut(BaseException):
     """Raised inside the worker by ``stop`` to cut short a control that does not end in time;
     a BaseException so that no ``except Exception`` on the way holds it."""
@@ -111,13 +118,22 @@ class LiveSession:
         config: the game to start with (a 2D target).
         out: the folder that ``save`` writes numbered run folders into.
         panels, width: what the frames show (``LiveView``).
-        speed: iterations per frame while playing.
+        speed: iterations per frame at most while playing (frames come ``MAX_FPS`` a second).
+        drawing: ``"process"`` to draw frames in a process of their own, on the other core while
+            the game trains (a thread if it cannot start), or ``"thread"`` to draw them in a
+            thread of this process (sharing Python's lock with the training: slower).
     """
 
-    def __init__(self, config: Config, *, out: str | Path = "live-runs",
-                 panels: Any = None, width: int = 960, speed: int = 13) -> None:
+    def __init__(self, config: Config, *, out: str | Path = "live-runs", panels: Any = None,
+                 width: int = 960, speed: int = DEFAULT_SPEED, drawing: str = "process") -> None:
+        if drawing not in ("process", "thread"):
+            raise ToyganError(f"drawing = {drawing!r}: choose 'process' or 'thread'")
         self.game = Game(config)
-        self.view = LiveView(panels, width=width)
+        if self.game.dim != 2:
+            raise ToyganError(f"data.name = {self.game.config.data.name!r} is a 1D target; the live page "
+                              "draws the plane (train it with `toygan train` and render it)")
+        self.panels = LiveView.check_panels(DEFAULT_LIVE_PANELS if panels is None else panels)
+        self.width = LiveView.check_width(width)
         self.speed = _speed(speed)
         self.out = Path(out)
         self.running = False
@@ -127,9 +143,14 @@ class LiveSession:
         self._saved_at: tuple | None = None
         self.frame_id = 0
         self.jpeg = b""
-        self.rgb: np.ndarray | None = None
+        self.view_note = ""  # why a chosen panel is not shown
         self._state: dict = {}
         self._metrics: dict = dict.fromkeys(METRICS)
+        self._key = 0  # which game of this session the drawer draws (a new one: a new key)
+        self._held = (None, 0)  # the drawer's game and how many of its snapshots it holds
+        self._published = threading.Lock()  # the worker's state and the drawer's frames, in turn
+        self._first = threading.Event()
+        self._due = 0.0  # when the next frame is due while playing (time.perf_counter)
         self._queue: queue.Queue[_Control | None] = queue.Queue()
         self._listeners: list[Callable[[], None]] = []
         self._lock = threading.Lock()  # guards the listeners list and whether controls are taken
@@ -142,7 +163,11 @@ class LiveSession:
         self.failure = ""
         """Why the worker failed (one line), or empty: the server then stops and says so."""
         self.saved_bytes = 0
+        self._drawer = Drawer(self._delivered, process=drawing == "process")
         self._draw(full=True)
+        if not self._first.wait(START_SECONDS) or not self.frame_id:
+            self._drawer.close()
+            raise ToyganError(self.note or f"the first frame was not drawn within {START_SECONDS:.0f} s")
         self._thread = threading.Thread(target=self._work, name="toygan-live", daemon=True)
         self._thread.start()
 
@@ -189,10 +214,19 @@ class LiveSession:
         """``submit`` and wait for the answer."""
         return self.submit(payload).result(timeout)
 
+    def png(self, timeout: float | None = None) -> bytes:
+        """The latest frame as PNG."""
+        return self._drawer.png(timeout)
+
+    @property
+    def draws_apart(self) -> bool:
+        """Whether frames are drawn in a process of their own (on another core than the training)."""
+        return self._drawer.in_process
+
     def close(self) -> None:
-        """``stop`` the worker and release the figure."""
+        """``stop`` the worker and the drawer."""
         self.stop()
-        self.view.close()
+        self._drawer.close()
 
     def stop(self, grace: float = GRACE) -> None:
         """Stop the worker from another thread, in about ``2 * grace`` seconds at most: play stops;
@@ -269,13 +303,12 @@ class LiveSession:
 
     def _loop(self) -> None:
         while True:
-            started = time.perf_counter()
             if self.running:
                 self._guarded(self._play)
                 self._guarded(lambda: self._draw(full=not self.running))
             pending = []
             # while playing, wait only for what is left of this frame's time; paused, for a control
-            wait = max(0.0, 1 / MAX_FPS - (time.perf_counter() - started)) if self.running else None
+            wait = max(0.0, self._due - time.perf_counter()) if self.running else None
             try:
                 pending.append(self._queue.get(timeout=wait))
                 while True:
@@ -284,11 +317,13 @@ class LiveSession:
                 pass
             if None in pending:  # stop(): answer what came before it, then stop
                 pending = pending[:pending.index(None) + 1]
+            redraw = _REDRAW in pending
+            pending = [c for c in pending if c is not _REDRAW]
             # a control whose asker gave up (its request was cancelled) is not carried out
             self._taken = [c for c in pending if c is not None and c.future.set_running_or_notify_cancel()]
             answered = [(c, self._apply(c.payload)) for c in self._taken]
             if answered:  # answered before the frame is drawn: the change is made, the picture follows
-                self._state = self._describe()
+                self._publish()
             for control, error in answered:
                 with _quiet_if_done():
                     if error is None:
@@ -298,7 +333,7 @@ class LiveSession:
             self._taken = []
             if None in pending:
                 return
-            if answered and not self.running:  # while playing, the next frame shows it
+            if (answered or redraw) and not self.running:  # while playing, the next frame shows it
                 self._guarded(lambda: self._draw(full=True))
 
     def _guarded(self, work: Callable[[], None]) -> None:
@@ -308,7 +343,7 @@ class LiveSession:
         except Exception as err:  # noqa: BLE001 - the server must outlive any failure of the game
             self.running = False
             self.note = f"stopped: {first_line(err)}"
-            self._state = self._describe()
+            self._publish()
 
     def _apply(self, payload: Any) -> str | None:
         """Carry out one control; the error line if it was refused (then nothing changed)."""
@@ -344,10 +379,16 @@ class LiveSession:
         self._moving = False
 
     def _play(self) -> None:
-        game = self.game
+        """Train ``speed`` iterations, or fewer: until a frame is due or a control waits."""
+        game, now = self.game, time.perf_counter()
+        # frames on a fixed clock (not a frame's time after the last: that would lose the rest of
+        # an iteration every frame), which starts again after a pause
+        self._due = self._due + 1 / MAX_FPS if now - self._due < 1 / MAX_FPS else now + 1 / MAX_FPS
         try:
-            for _ in range(self.speed):
+            for i in range(self.speed):
                 if not self._queue.empty():  # a control (or close) waits at most one iteration
+                    return
+                if i and time.perf_counter() >= self._due:
                     return
                 with self._changing():
                     self._extend()
@@ -361,17 +402,42 @@ class LiveSession:
             self.note = f"stopped: {first_line(err)}; save, then reset"
 
     def _draw(self, full: bool) -> None:
-        shown = self.view.frame(self.game, full=full)
-        if shown is not None:
-            self.rgb, snapshot = shown
-            self.jpeg = encode(self.rgb, "jpeg")
-            self.frame_id += 1
-            self._metrics = {k: _number(snapshot[k][0]) for k in METRICS}
-        self._state = self._describe()
+        """Hand the game as it stands to the drawer (which draws the latest it was handed), and
+        publish the state; ``full``: the frame measures everything (the paused game's metrics)."""
+        key, held = self._held
+        self._drawer.offer(picture(self.game, self._key, held if key == self._key else 0,
+                                   panels=self.panels, width=self.width, full=full))
+        self._publish(tell=not self.running)  # while playing, the frame brings the state along
+
+    def _publish(self, tell: bool = True) -> None:
+        with self._published:
+            self._state = self._describe()
+        if tell:
+            self._tell()
+
+    def _tell(self) -> None:
         with self._lock:
             listeners = list(self._listeners)
         for callback in listeners:
             callback()
+
+    def _delivered(self, frame: dict) -> None:
+        """A frame from the drawer (its thread): published with the readings it shows."""
+        with self._published:
+            self._held = (frame["key"], frame["held"])
+            if frame["jpeg"] is not None:
+                self.jpeg, self.frame_id = frame["jpeg"], self.frame_id + 1
+                self._metrics = frame["metrics"]
+            if frame["error"]:
+                self.note = f"the frame could not be drawn: {frame['error']}"
+            self.view_note = frame["note"]
+            notes = [self.view_note, self._drawer.note]
+            self._state = {**self._state, "frame": self.frame_id, "metrics": dict(self._metrics),
+                           "note": self.note, "view_note": " · ".join(n for n in notes if n)}
+        if frame["key"] is None and not frame["error"]:
+            self._queue.put(_REDRAW)  # it needs the whole game: the worker sends it
+        self._first.set()
+        self._tell()
 
     # --- the controls ---
 
@@ -406,7 +472,9 @@ class LiveSession:
 
     def _new_game(self, config: Config) -> Game:
         """A game with these settings, as long as the first one was (live play doubled it since)."""
-        return Game(config.replace(**{"train.steps": self.game.initial_config.train.steps}))
+        game = Game(config.replace(**{"train.steps": self.game.initial_config.train.steps}))
+        self._key += 1  # the drawer builds it anew
+        return game
 
     def _replace(self, game: Game) -> str:
         """Put ``game`` in play; the one it replaces is saved first if it moved since its last save
@@ -448,8 +516,8 @@ class LiveSession:
         except OSError:
             return  # the save says why it cannot write there
         if free < MIN_FREE_BYTES:
-            raise ToyganError(f"out = {str(self.out)!r}: {free / 1e6:.0f} MB left on its disk; a save "
-                              f"keeps {MIN_FREE_BYTES / 1e6:.0f} MB free. Nothing was changed: free space first")
+            raise ToyganError(f"out = {str(self.out)!r}: {free / 1e6:.0f} MB left on its disk; a save keeps "
+                              f"{MIN_FREE_BYTES / 1e6:.0f} MB free. Nothing was changed: free space first")
 
     @property
     def unsaved(self) -> bool:
@@ -490,9 +558,9 @@ class LiveSession:
                 self.game.update(config)
         self.speed = speed
         if panels is not None:
-            self.view.panels = panels
+            self.panels = panels
         if width is not None:
-            self.view.width = width
+            self.width = width
 
     # --- the published state ---
 
@@ -500,12 +568,13 @@ class LiveSession:
         game = self.game
         settings = {f"{section}.{key}": value for section, values in game.config.to_dict().items()
                     for key, value in values.items()}
-        settings.update({"live.speed": self.speed, "live.panels": list(self.view.panels),
-                         "live.width": self.view.width})
+        settings.update({"live.speed": self.speed, "live.panels": list(self.panels),
+                         "live.width": self.width})
         return {
             "step": game.iteration, "running": self.running, "status": game.status,
             "critic": not game.objective.probabilistic, "d_steps_alone": self.d_alone,
-            "message": game.message, "note": self.note, "view_note": self.view.note,
+            "message": game.message, "note": self.note,
+            "view_note": " · ".join(n for n in (self.view_note, self._drawer.note) if n),
             "frame": self.frame_id, "settings": settings, "metrics": dict(self._metrics),
             "events": [dict(e) for e in game.events if e["key"] != "train.steps"],
             "saved": list(self.saved), "unsaved": self.unsaved,
@@ -561,12 +630,6 @@ def _choices() -> dict[str, list[str]]:
 def _speed(value: Any) -> int:
     """Iterations per frame."""
     return integer("live.speed", value, 1, MAX_SPEED)
-
-
-def _number(x: Any) -> float | None:
-    """A metric for JSON: a float, or None where it is undefined (NaN)."""
-    x = float(x)
-    return None if math.isnan(x) or math.isinf(x) else x
 
 
 def _short(value: Any) -> str:

@@ -13,7 +13,8 @@ from toygan.history import History
 from toygan.render.captions import CaptionBand, check_captions, check_shown, step_caption
 from toygan.render.figure import TEXT_SHARE, BlittedFigure, DoesNotFit, Look, fitted_legend, frame_size
 from toygan.render.html import Player
-from toygan.render.panels import PANELS, Context, Shared, check_panels, game_label, panel_names, row_heights
+from toygan.render.panels import (PANELS, Context, Shared, changes_at, check_panels, game_label, panel_names,
+                                  row_heights)
 from toygan.render.timing import even, hold_captions, schedule
 from toygan.render.writers import FORMATS, output_format
 from toygan.validate import integer, number, path_arg
@@ -132,11 +133,15 @@ class Animation(BlittedFigure):
                 context = Context(sub, history, member, self.shared)
                 self.panels += [cls(context, ax) for cls, ax in zip(row, axes, strict=True)]
             cfg = history.config
-            self.label = f"{cfg.data.name} · {game_label(history)} · seed {cfg.train.seed + member}"
+            self.seed = cfg.train.seed + member
+            # the game's name follows the settings in force at each frame, where they changed
+            self.games = changes_at(history, "train.loss") + changes_at(history, "train.generator")
+            self.renamed = len({game_label(history, i) for i in self.games}) > 1
+            self.label = f"{cfg.data.name} · {game_label(history, 0)} · seed {self.seed}"
             # the title's widest text is set before the layout is frozen, so the layout leaves room
             self.band = CaptionBand(self.fig, captions)
-            self.title = self.fig.suptitle(self.band.under(self._title(history.n_snapshots - 1)),
-                                           fontsize=11)
+            widest = max((self._title(i) for i in {*self.games, history.n_snapshots - 1}), key=len)
+            self.title = self.fig.suptitle(self.band.under(widest), fontsize=11)
             fitted_legend(self.fig, [panel.handles for panel in self.panels])
             self.freeze()
 
@@ -153,7 +158,7 @@ class Animation(BlittedFigure):
         self.title.set_text(self._title(self.history.n_snapshots - 1))  # without the captions' room
         line = self.title.get_window_extent(renderer)
         left = line.x0
-        self.title.set_text(f"{self.label} · ")
+        self.title.set_text(self._fixed())
         self.title.set_horizontalalignment("left")
         self.title.set_x(left / self.fig.bbox.width)
         label = self.title.get_window_extent(renderer)
@@ -188,15 +193,23 @@ class Animation(BlittedFigure):
         return self.frame(i)
 
     def _title(self, i: int) -> str:
-        return f"{self.label} · {self._step(i)}"
+        return f"{self._fixed()}{self._step(i)}"
+
+    def _fixed(self) -> str:
+        """The title's part that every frame shares."""
+        if self.renamed:
+            return f"{self.history.config.data.name} · "
+        return f"{self.label} · "
 
     def _step(self, i: int) -> str:
-        """The title's changing part: the step of snapshot i, and where training stopped."""
+        """The title's changing part: the step of snapshot i, and where training stopped (with the
+        game's name in force then, where the run changed it)."""
         h = self.history
         note = ""
         if i == h.n_snapshots - 1 and h.status != "completed":
             note = f"  [{h.status}: training stopped here]"
-        return f"step {int(h.steps[i]):,} / {h.config.train.steps:,}{note}"
+        game = f"{game_label(h, i)} · seed {self.seed} · " if self.renamed else ""
+        return f"{game}step {int(h.steps[i]):,} / {h.config.train.steps:,}{note}"
 
 
 def render(history: History, path: str | Path, *, format: str | None = None, fps: float = 12,

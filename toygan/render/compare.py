@@ -25,7 +25,8 @@ from toygan.history import History
 from toygan.render.animation import check_output, write_frames
 from toygan.render.captions import CaptionBand, check_captions, check_shown, step_caption
 from toygan.render.figure import BlittedFigure, Look, fitted_legend, frame_size
-from toygan.render.panels import PANELS, Context, CurvesPanel, Shared, check_panels, game_label, panel_names
+from toygan.render.panels import (PANELS, Context, CurvesPanel, Shared, changes_at, check_panels, game_label,
+                                  panel_names)
 from toygan.render.panels.base import run_length
 from toygan.render.style import ink
 from toygan.render.timing import even, hold_captions
@@ -129,12 +130,18 @@ class Comparison(BlittedFigure):
 def run_facts(columns: Sequence[Column]) -> tuple[list[str], list[str]]:
     """What each column's run is (its target, game and seed): the facts all columns share, for
     the figure's title, and each column's own, for its heading (``""`` when it has none)."""
-    each = [[c.history.config.data.name, game_label(c.history),
+    each = [[c.history.config.data.name, _games(c.history),
              f"seed {c.history.config.train.seed + c.member}"] for c in columns]
     shared = [fact for k, fact in enumerate(each[0]) if all(e[k] == fact for e in each)]
     own = [" · ".join(fact for fact in e if fact not in shared and not _says(c.label, fact))
            for c, e in zip(columns, each, strict=True)]
     return shared, own
+
+
+def _games(history: History) -> str:
+    """The game a run played, or each in turn where it changed mid-run (its loss, G frozen)."""
+    at = changes_at(history, "train.loss") + changes_at(history, "train.generator")
+    return ", then ".join(dict.fromkeys(game_label(history, i) for i in sorted(at)))
 
 
 def _says(label: str, fact: str) -> bool:

@@ -14,13 +14,12 @@ import numpy as np
 
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.validate import path_arg
 from toygan.render.animation import PANEL_MIN_WIDTH, default_panels
 from toygan.render.compare import Column, grid_height, panel_grid
 from toygan.render.figure import Look, lay_out, new_figure, styled
 from toygan.render.panels import PANELS, Shared, check_panels, game_label, panel_names
 from toygan.render.writers import STILL_FORMATS, output_format, write_still
-from toygan.validate import integer
+from toygan.validate import integer, path_arg
 
 __all__ = ["still", "still_snapshots", "MAX_STEPS"]
 
@@ -92,7 +91,10 @@ def still(history: History, path: str | Path, *, steps: Sequence[int] | None = N
     if width < need:
         raise ToyganError(f"{len(indices)} steps of {', '.join(panels)} need a width of at least "
                           f"{need} pixels (width = {width}); choose fewer steps or a wider figure")
-    columns = [Column(history, f"step {int(history.steps[i]):,}", member) for i in indices]
+    games = [game_label(history, i) for i in indices]  # the game in force at each column's step
+    renamed = len(set(games)) > 1
+    columns = [Column(history, f"step {int(history.steps[i]):,}" + (f" · {game}" if renamed else ""), member)
+               for i, game in zip(indices, games, strict=True)]
     fig = new_figure(width, grid_height(len(columns), len(columns), panels), look)
     try:
         with styled(look):
@@ -102,8 +104,8 @@ def still(history: History, path: str | Path, *, steps: Sequence[int] | None = N
                 for panel in column:
                     panel.update(i)
             seed = history.config.train.seed + member
-            fig.suptitle(f"{history.config.data.name} · {game_label(history)} · seed {seed}",
-                         fontsize=11)
+            game = "" if renamed else f" · {games[0]}"
+            fig.suptitle(f"{history.config.data.name}{game} · seed {seed}", fontsize=11)
             lay_out(fig, look)
         write_still(fig, path, fmt)
     finally:

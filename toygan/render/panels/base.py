@@ -169,12 +169,35 @@ def run_length(history: History) -> int:
     return max(int(history.config.train.steps), int(history.steps[-1]), 1)
 
 
-def steps_axis(ax: Axes, history: History) -> None:
+def steps_axis(ax: Axes, history: History, i: int = -1) -> list:
     """The x axis of a panel over training: from 0 to the run's last step, named for what a step
-    is (a run whose G does not train counts steps of D alone)."""
+    is at snapshot ``i`` (``step_label``). Returns what a frame must rename (``rename_steps``): the
+    axis's label where the run froze or freed G, else nothing."""
     ax.set_xlim(0, run_length(history))
-    trained = history.config.train.generator_mode.trained
-    ax.set_xlabel("generator step" if trained else "training step (D alone)", fontsize=9)
+    ax.set_xlabel(step_label(history, i), fontsize=9)
+    named = {step_label(history, j) for j in changes_at(history, "train.generator")}
+    return [ax.xaxis.label] if len(named) > 1 else []
+
+
+def rename_steps(labels: list, history: History, i: int) -> None:
+    """Name the step axes ``labels`` (``steps_axis``'s) for snapshot ``i``."""
+    for label in labels:
+        label.set_text(step_label(history, i))
+
+
+def step_label(history: History, i: int = -1) -> str:
+    """What a step is at snapshot ``i``: a generator step, or, while G does not train, a training
+    step of D alone."""
+    trained = history.config_at(i).train.generator_mode.trained
+    return "generator step" if trained else "training step (D alone)"
+
+
+def changes_at(history: History, key: str) -> list[int]:
+    """The snapshots at which setting ``key`` (``train.loss``, say) takes a new value, the first
+    included: one entry for a setting that never changed."""
+    steps = sorted({int(e["step"]) for e in history.events if e["key"] == key})
+    at = [0] + [int(np.searchsorted(history.steps, s)) for s in steps]
+    return sorted({i for i in at if i < history.n_snapshots})
 
 
 _GENERATORS = {  # train.generator → (the game in a figure's title, the fake samples in a legend)
@@ -184,9 +207,10 @@ _GENERATORS = {  # train.generator → (the game in a figure's title, the fake s
 }
 
 
-def game_label(history: History) -> str:
-    """The game as a figure's title names it: ``non-saturating GAN``, ``D alone against ...``."""
-    train = history.config.train
+def game_label(history: History, i: int = -1) -> str:
+    """The game at snapshot ``i`` as a figure's title names it: ``non-saturating GAN``, ``D alone
+    against ...`` (the loss and G's part in force then)."""
+    train = history.config_at(i).train
     return _GENERATORS[train.generator][0].format(loss=train.loss)
 
 

@@ -11,7 +11,7 @@ from matplotlib.ticker import LogLocator
 
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.render.panels.base import Context, Panel, losses, needs_probability, steps_axis
+from toygan.render.panels.base import Context, Panel, losses, needs_probability, rename_steps, steps_axis
 from toygan.render.style import D_STAR_GAP_COLOUR, FAKE, JSD_COLOUR, REAL, VALUE_COLOUR, ink
 
 __all__ = ["CurvesPanel", "ConvergencePanel", "OptimalityPanel", "LossesPanel", "JSDPanel", "ValuePanel",
@@ -44,7 +44,7 @@ class CurvesPanel(Panel):
     def __init__(self, context: Context, ax: Axes) -> None:
         history, member = context.history, context.member
         super().__init__(context, ax)
-        steps_axis(ax, history)
+        self.step_names = steps_axis(ax, history)
         if self.log:
             ax.set_yscale("log")
             # every decade numbered, however short the axes: "below 0.01" must be readable
@@ -91,7 +91,7 @@ class CurvesPanel(Panel):
 
     def animated(self) -> list:
         marks = [artist for _, pair in self.events for artist in pair]
-        return [line for _, line in self.lines] + marks + [self.cursor]
+        return [line for _, line in self.lines] + marks + [self.cursor] + self.step_names
 
     def update(self, i: int) -> None:
         steps = self.history.steps[: i + 1]
@@ -101,6 +101,7 @@ class CurvesPanel(Panel):
                 values = np.maximum(values, self.ax.get_ylim()[0])
             line.set_data(steps, values)
         self.cursor.set_xdata([steps[-1], steps[-1]])
+        rename_steps(self.step_names, self.history, i)
         for step, pair in self.events:  # a change shows once the frame has reached it
             for artist in pair:
                 artist.set_visible(step <= steps[-1])
@@ -116,20 +117,33 @@ def event_label(events: list[dict]) -> str:
 
 def event_marks(ax: Axes, history: History) -> list[tuple[int, tuple]]:
     """A labelled vertical line at each step where settings changed mid-run (``history.events``),
-    hidden until a frame reaches it; returns (step, (line, label)) pairs."""
+    hidden until a frame reaches it; returns (step, (line, label)) pairs. The labels run upward
+    beside their lines; one that would touch the one before it moves right, just clear of it."""
     by_step: dict[int, list[dict]] = {}
     for event in history.events:
         if event["key"] != "train.steps":  # running longer is not a change of the game
             by_step.setdefault(int(event["step"]), []).append(event)
     marks = []
+    gap = _label_gap(ax, 7)
+    at = -np.inf  # where the last label's right edge stands, in steps
     for step, events in sorted(by_step.items()):
         line = ax.axvline(step, c=ink(0.8), lw=1.0, ls="--", visible=False)
-        text = ax.text(step, 0.98, f" {event_label(events)}", transform=ax.get_xaxis_transform(),
+        at = max(step, at + gap)
+        text = ax.text(at, 0.98, f" {event_label(events)}", transform=ax.get_xaxis_transform(),
                        fontsize=7, va="top", ha="right", color=ink(0.9), rotation=90, visible=False,
                        bbox={"facecolor": matplotlib.rcParams["axes.facecolor"], "alpha": 0.8,
                              "edgecolor": "none", "pad": 1.0})
         marks.append((step, (line, text)))
     return marks
+
+
+def _label_gap(ax: Axes, fontsize: float) -> float:
+    """The steps one line of text turned upright takes on ``ax``, with room to spare: the figure's
+    layout may yet narrow the axes a little."""
+    fig = ax.figure.figure  # the whole figure (a panel may sit in a row's subfigure)
+    pixels = ax.get_position().width * fig.get_figwidth() * fig.dpi
+    low, high = ax.get_xlim()
+    return 1.6 * fontsize * fig.dpi / 72 * (high - low) / max(pixels, 1.0)
 
 
 class ConvergencePanel(CurvesPanel):

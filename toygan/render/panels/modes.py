@@ -9,7 +9,7 @@ from matplotlib.colors import Normalize
 from matplotlib.ticker import Locator
 
 from toygan.history import History
-from toygan.render.panels.base import Context, Panel, needs_modes, steps_axis
+from toygan.render.panels.base import Context, Panel, needs_modes, rename_steps, steps_axis
 from toygan.render.style import BAR_COLOUR, MODE_COLOUR, MODES_CMAP, ink
 
 __all__ = ["ModeTimelinePanel", "SeedCoveragePanel"]
@@ -64,7 +64,7 @@ class ModeTimelinePanel(Panel):
                                cmap=MODES_CMAP, norm=Normalize(0.0, 1.0 / k),
                                interpolation="nearest")
         self.rebind(history)
-        steps_axis(ax, history)
+        self.step_names = steps_axis(ax, history)
         ax.set_ylabel("data mode", fontsize=9)
         ax.tick_params(labelsize=8)
         ax.yaxis.set_major_locator(ModeTicks(k))
@@ -88,7 +88,7 @@ class ModeTimelinePanel(Panel):
         self.image.set_extent((steps[0] - half, steps[-1] + half, -0.5, k - 0.5))
 
     def animated(self) -> list:
-        return [self.image, self.cursor, *self.ax.spines.values()]
+        return [self.image, self.cursor, *self.ax.spines.values(), *self.step_names]
 
     def update(self, i: int) -> None:
         shown = np.full_like(self.share, np.nan)
@@ -96,6 +96,7 @@ class ModeTimelinePanel(Panel):
         self.image.set_data(shown)
         step = self.history.steps[i]
         self.cursor.set_xdata([step, step])
+        rename_steps(self.step_names, self.history, i)
 
 
 class SeedCoveragePanel(Panel):

@@ -1,0 +1,262 @@
+"""Frames drawn beside the training, never in its way: the live session's worker only hands over
+where the game stands (``Game.position``: weights, settings, counters, new snapshots: a fraction of
+a millisecond), and a drawer turns the latest such picture into a frame on the other core.
+
+The drawer is a process of its own (``process=True``: drawing and training then run at once, each
+on a core, since Python's lock would otherwise let only one of them run), or a thread of this one
+(tests, and the fallback when a process cannot start). Either way a ``Painter`` holds a game that
+``follow``s the session's and draws it with ``LiveView``. One picture is drawn at a time; a picture
+offered while one is drawn replaces the one waiting, so a slow drawer drops frames and never
+queues them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import pickle
+import signal
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from toygan.config import Config
+from toygan.data import stored_files
+from toygan.errors import ToyganError, first_line
+from toygan.game import Game
+from toygan.live.view import LiveView, encode
+
+__all__ = ["Drawer", "Painter", "METRICS", "START_SECONDS"]
+
+METRICS = ("d_real", "d_fake", "jsd", "modes_captured", "d_star_gap")
+"""The readings a frame reports with it (the page's "Now" box)."""
+START_SECONDS = 120.0
+"""How long a drawing process may take to start and draw its first frame before the drawer draws
+in a thread instead (importing torch and matplotlib takes about 2 s here)."""
+
+
+class Painter:
+    """Draws pictures (``picture(game, ...)``'s dicts) as JPEG frames, from a game of its own that
+    follows the session's."""
+
+    def __init__(self) -> None:
+        self.view: LiveView | None = None
+        self.game: Game | None = None
+        self.key: Any = None
+        self.rgb = None
+
+    def paint(self, picture: dict) -> dict:
+        """The frame of ``picture``: ``{"jpeg": bytes or None (a NaN in the game: no new frame),
+        "metrics": {...}, "note": why a panel is left out, "error": a line or "", "key" and "held":
+        the game drawn and how many of its snapshots this painter holds}``; with ``key`` None and
+        no frame when it needs every snapshot again (a fresh painter sent only the new ones)."""
+        try:
+            held = len(self.game.recorder.steps) if self.game is not None else 0
+            if picture["key"] != self.key or self.game is None:
+                with stored_files(picture["files"]):
+                    self.game = Game(Config.from_dict(picture["start"]))
+                self.key, held = picture["key"], 0
+            if picture["position"]["recorded"][0] > held:  # sent only the snapshots it lacks no more
+                return {"jpeg": None, "metrics": None, "note": "", "error": "", "key": None, "held": 0}
+            self.game.follow(picture["position"])
+            if self.view is None:
+                self.view = LiveView(picture["panels"], width=picture["width"])
+            self.view.panels, self.view.width = tuple(picture["panels"]), picture["width"]
+            shown = self.view.frame(self.game, full=picture["full"])
+        except Exception as err:  # noqa: BLE001 - said on the page; the session goes on
+            self.key = None  # (the game may be half built)
+            return {"jpeg": None, "metrics": None, "note": "", "error": first_line(err), "key": None,
+                    "held": 0}
+        held = {"key": self.key, "held": len(self.game.recorder.steps)}
+        if shown is None:
+            return {"jpeg": None, "metrics": None, "note": self.view.note, "error": "", **held}
+        self.rgb, snapshot = shown
+        metrics = {k: _number(snapshot[k][0]) for k in METRICS}
+        return {"jpeg": encode(self.rgb, "jpeg"), "metrics": metrics, "note": self.view.note, "error": "",
+                **held}
+
+    def png(self) -> bytes:
+        """The last frame as PNG (lossless, for ``/api/frame.png``)."""
+        if self.rgb is None:
+            raise ToyganError("no frame has been drawn yet")
+        return encode(self.rgb, "png")
+
+    def close(self) -> None:
+        if self.view is not None:
+            self.view.close()
+
+
+def picture(game: Game, key: Any, sent: int, *, panels: tuple[str, ...], width: int, full: bool) -> dict:
+    """What a painter needs to draw ``game`` now: ``key`` names the game (a new key builds a new
+    one there), ``sent`` the snapshots that painter holds already."""
+    return {"key": key, "start": game.initial_config.to_dict(), "files": dict(game.files),
+            "position": game.position(sent), "panels": panels, "width": width, "full": full}
+
+
+def _send(stream, message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack("<Q", len(data)) + data)
+    stream.flush()
+
+
+def _receive(stream) -> Any:
+    head = stream.read(8)
+    if len(head) < 8:
+        raise EOFError("the pipe closed")
+    (size,) = struct.unpack("<Q", head)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError("the pipe closed mid-message")
+    return pickle.loads(data)
+
+
+def _serve() -> None:
+    """The drawing process (``python -m toygan.live.drawer``): paint each picture read from stdin,
+    answer each question on stdout, until stdin closes (the session ended, or its process died)."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)  # the session's process stops this one, by closing the pipe
+    answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the answers
+    import torch
+
+    torch.set_num_threads(1)  # the other core trains
+    painter = Painter()
+    try:
+        while True:
+            kind, payload = _receive(sys.stdin.buffer)
+            _send(answers, painter.paint(payload) if kind == "paint" else _png(painter))
+    except (EOFError, OSError):
+        pass
+    finally:
+        painter.close()
+
+
+def _png(painter: Painter) -> dict:
+    try:
+        return {"png": painter.png()}
+    except ToyganError as err:
+        return {"error": str(err)}
+
+
+class Drawer:
+    """Draws the latest picture ``offer``ed and hands each frame to ``deliver(frame)`` (from the
+    drawer's thread); ``process``: in a process of its own (falls back to a thread, said in
+    ``note``, if that process cannot start or dies)."""
+
+    def __init__(self, deliver: Callable[[dict], None], *, process: bool = True) -> None:
+        self.deliver = deliver
+        self.note = ""
+        self._pending: dict | None = None
+        self._asked: list[Future] = []
+        self._wake = threading.Condition()
+        self._closed = False
+        self._painter: Painter | None = None
+        self._process: subprocess.Popen | None = None
+        if process:
+            # a command of its own, not multiprocessing: that would import the user's script again
+            # in the new process, and start the session a second time unless the script is guarded
+            home = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            path = os.pathsep.join(filter(None, [home, os.environ.get("PYTHONPATH")]))
+            try:  # in a session of its own: the terminal's Ctrl-C is the server's to handle
+                self._process = subprocess.Popen(
+                    [sys.executable, "-m", "toygan.live.drawer"], stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": path},
+                    start_new_session=True)
+            except OSError as err:
+                self._fall_back(f"frames are drawn in the training's process ({first_line(err)})")
+        else:
+            self._painter = Painter()
+        self._thread = threading.Thread(target=self._run, name="toygan-live-drawer", daemon=True)
+        self._thread.start()
+
+    @property
+    def in_process(self) -> bool:
+        """Whether frames are drawn by a process of their own (on another core)."""
+        return self._painter is None
+
+    def offer(self, picture: dict) -> None:
+        """Draw ``picture`` next, in place of any picture still waiting."""
+        with self._wake:
+            self._pending = picture
+            self._wake.notify()
+
+    def png(self, timeout: float | None = None) -> bytes:
+        """The last frame drawn, as PNG."""
+        future: Future = Future()
+        with self._wake:
+            if self._closed:
+                raise ToyganError("the live session has stopped")
+            self._asked.append(future)
+            self._wake.notify()
+        return future.result(timeout)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop drawing; the process ends (killed if it does not within ``timeout``)."""
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        self._thread.join(timeout)
+        if self._process is not None:
+            with contextlib.suppress(OSError):
+                self._process.stdin.close()  # the process ends when its input does
+            try:
+                self._process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout)
+            self._process.stdout.close()
+        if self._painter is not None:
+            self._painter.close()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not (self._closed or self._asked or self._pending is not None):
+                    self._wake.wait()
+                if self._closed:
+                    for future in self._asked:
+                        future.set_exception(ToyganError("the live session has stopped"))
+                    return
+                asked, self._asked = self._asked, []
+                job, self._pending = self._pending, None
+            for future in asked:
+                answer = self._call("png", None)
+                if "png" in answer:
+                    future.set_result(answer["png"])
+                else:
+                    future.set_exception(ToyganError(answer["error"]))
+            if job is not None:
+                self.deliver(self._call("paint", job))
+
+    def _call(self, kind: str, payload: Any) -> dict:
+        if self._painter is None:
+            try:
+                _send(self._process.stdin, (kind, payload))
+                return _receive(self._process.stdout)
+            except (EOFError, OSError, pickle.UnpicklingError) as err:  # it died: draw here from now on
+                self._fall_back(f"the drawing process ended ({first_line(err) or type(err).__name__}); "
+                                "frames are drawn in the training's process")
+                if kind == "paint":
+                    payload = {**payload, "key": None}  # a fresh painter builds its game
+        return self._painter.paint(payload) if kind == "paint" else _png(self._painter)
+
+    def _fall_back(self, note: str) -> None:
+        self.note = note
+        self._painter = Painter()
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+
+
+def _number(x: Any) -> float | None:
+    """A metric for JSON: a float, or None where it is undefined (NaN)."""
+    x = float(x)
+    return None if math.isnan(x) or math.isinf(x) else x
+
+
+if __name__ == "__main__":
+    _serve()
