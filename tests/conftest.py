@@ -48,6 +48,8 @@ def _browser(window: str):
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  f"--window-size={window}", "--force-device-scale-factor=1", "--no-first-run",
+                 # a screen as large as the window (headless has 800 × 600): full screen is that big
+                 f"--screen-info={{{window.replace(',', 'x')}}}",
                  "--disable-background-networking", "--disable-component-update"):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))

@@ -542,7 +542,7 @@ def cmd_live(args: argparse.Namespace) -> int:
         print(f"toygan live: {url}", flush=True)
         if token:
             print(f"toygan live: shared on the network; students open http://{socket.gethostname()}:"
-                  f"{port}/ (no token: they watch, you steer)", flush=True)
+                  f"{port}/?watch (the frame alone; no token: they watch, you steer)", flush=True)
         print("toygan live: Ctrl-C stops the server (the session is saved first if it changed)", flush=True)
         if not args.no_browser:
             _open_browser(url)

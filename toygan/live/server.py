@@ -6,7 +6,9 @@ uvicorn.
 - ``GET /api/state``: the state as JSON; ``GET /api/frame.png``: the current frame;
 - ``POST /api/control``: ``{"action": NAME}`` or ``{"set": {KEY: VALUE}}`` → 200 and the new state,
   400 and ``{"error": "<one line>"}`` (nothing changed), or 403 without the token when one is
-  required.
+  required;
+- ``POST /api/data``: ``{"points": [[x, y], ...], "window": [...]}``, ``{"csv": TEXT}`` or
+  ``{"npy": BASE64}`` → a new game on one's own data, answered as a control is.
 
 Who may steer: the server listens on 127.0.0.1 unless told otherwise. Bound to any other address
 (students' machines can reach it), controls need the token the server prints in the teacher's URL;
@@ -53,6 +55,7 @@ from toygan.signals import STOP_SIGNALS
 __all__ = ["make_app", "needs_token", "allowed_hosts", "open_socket", "LiveServer"]
 
 MAX_BODY = 64 * 1024  # a control is a few hundred bytes
+MAX_DATA_BODY = 8 * 2**20  # a data file of MAX_DATA_BYTES, as base64 in JSON
 """The signals that stop the server cleanly (and that its last save holds off)."""
 
 
@@ -112,6 +115,11 @@ def make_app(session: LiveSession, token: str | None,
     page = resources.files("toygan.live").joinpath("page.html").read_text(encoding="utf-8")
     names, shared = allowed_hosts(host), needs_token(host)
 
+    def published(state: dict) -> dict:
+        """The session's state, and whether controls need a token (the page then steers only
+        with one in its URL)."""
+        return {**state, "shared": token is not None}
+
     def refusal(headers, query, *, page_only: bool = False, steers: bool = False) -> tuple[int, str] | None:
         """Why a request is refused (status, one line), or None to serve it: ``page_only`` for
         what only the server's own page may open, ``steers`` for a control."""
@@ -142,7 +150,7 @@ def make_app(session: LiveSession, token: str | None,
         return refused(request) or HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
     async def state(request: Request) -> JSONResponse:
-        return refused(request) or JSONResponse(session.state(),
+        return refused(request) or JSONResponse(published(session.state()),
                                                               headers={"Cache-Control": "no-store"})
 
     async def frame_png(request: Request) -> Response:
@@ -154,21 +162,24 @@ def make_app(session: LiveSession, token: str | None,
             return JSONResponse({"error": first_line(err) or "no frame in time"}, status_code=503)
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
-    async def control(request: Request) -> Response:
+    async def control(request: Request, data: bool = False) -> Response:
         if (no := refused(request, steers=True)) is not None:
             return no
         try:
-            body = await _body(request)
+            body = await _body(request, MAX_DATA_BODY if data else MAX_BODY)
             try:
                 payload = json.loads(body)
             except (ValueError, UnicodeDecodeError, RecursionError) as err:
                 raise ToyganError(f"the body is not JSON that fits a control ({first_line(err)})") from None
-            new_state = await asyncio.wrap_future(session.submit(payload))
+            new_state = await asyncio.wrap_future(session.submit({"data": payload} if data else payload))
         except ClientDisconnect:  # the asker left mid-body: nothing to answer, nothing changed
             return Response(status_code=400)
         except ToyganError as err:
             return JSONResponse({"error": str(err)}, status_code=400 if session.alive else 503)
-        return JSONResponse(new_state)
+        return JSONResponse(published(new_state))
+
+    async def own_data(request: Request) -> Response:
+        return await control(request, data=True)
 
     async def stream(websocket: WebSocket) -> None:
         why = refusal(websocket.headers, websocket.query_params, page_only=True)
@@ -196,11 +207,11 @@ def make_app(session: LiveSession, token: str | None,
             sent = -1
             while True:
                 if session.frame_id != sent:
-                    sent, jpeg, state_now = session.frame_id, session.jpeg, session.state()
+                    sent, jpeg, state_now = session.frame_id, session.jpeg, published(session.state())
                     if not await until_end(websocket.send_bytes(jpeg)):
                         return
                 else:  # a state change without a new frame
-                    state_now = session.state()
+                    state_now = published(session.state())
                 if not await until_end(websocket.send_text(json.dumps(state_now))):
                     return
                 if not await until_end(fresh.wait()):
@@ -215,7 +226,9 @@ def make_app(session: LiveSession, token: str | None,
 
     app = Starlette(routes=[
         Route("/", index), Route("/api/state", state), Route("/api/frame.png", frame_png),
-        Route("/api/control", control, methods=["POST"]), WebSocketRoute("/ws", stream),
+        Route("/api/control", control, methods=["POST"]),
+        Route("/api/data", own_data, methods=["POST"]),
+        WebSocketRoute("/ws", stream),
     ])
     stopping = asyncio.Event()
     app.state.stopping = stopping  # set by LiveServer as it shuts down: streams end at once
@@ -224,16 +237,16 @@ def make_app(session: LiveSession, token: str | None,
     return app
 
 
-async def _body(request: Request) -> bytes:
-    """The request's body, refused past MAX_BODY bytes before more of it is read."""
+async def _body(request: Request, most: int = MAX_BODY) -> bytes:
+    """The request's body, refused past ``most`` bytes before more of it is read."""
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_BODY:
-        raise ToyganError(f"a control of {int(length)} bytes; at most {MAX_BODY}")
+    if length.isdigit() and int(length) > most:
+        raise ToyganError(f"a request of {int(length)} bytes; at most {most}")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_BODY:
-            raise ToyganError(f"a control of more than {MAX_BODY} bytes")
+        if len(body) > most:
+            raise ToyganError(f"a request of more than {most} bytes")
     return bytes(body)
 
 

@@ -14,6 +14,8 @@ cuts it short (the game is then kept as far as it went, its history without a ch
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import ctypes
 import functools
@@ -27,13 +29,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from toygan.atomic import atomic_path
 from toygan.config import MUTABLE, Config
-from toygan.data import reads_file
+from toygan.data import reads_file, stored_files
 from toygan.errors import ToyganError, first_line
 from toygan.game import Game
 from toygan.live.drawer import METRICS, START_SECONDS, Drawer, picture
 from toygan.live.view import DEFAULT_LIVE_PANELS, LiveView, live_panels
 from toygan.methods import METHODS
+from toygan.models import PRIORS
 from toygan.objectives import OBJECTIVES, REGULARIZERS
 from toygan.presets import PRESETS
 from toygan.validate import integer
@@ -48,9 +54,14 @@ MAX_SPEED = 1000
 DEFAULT_SPEED = 50
 """Iterations per frame at most, by default: above what this machine trains in a frame's time
 (about 10 at 300 iterations a second), so that the game trains at full speed."""
-RESTART_KEYS = frozenset({"data.name", "train.seed"})
+RESTART_KEYS = frozenset({"data.name", "train.seed", "model.g_width", "model.d_width", "model.g_depth",
+                          "model.d_depth", "model.noise_dim", "model.prior"})
 """Settings that start a new game (with every other setting kept): the target (one of the
-presets', with their parameters) and the seed."""
+presets', with their parameters), the seed, and the networks' shapes and noise prior."""
+MAX_POINTS = 100_000
+"""Points of one's own data at most (drawn, or in an uploaded file)."""
+MAX_DATA_BYTES = 4 * 2**20
+"""An uploaded data file's size at most (100,000 points as CSV take about 4 MB)."""
 LIVE_KEYS = frozenset({"live.speed", "live.panels", "live.width"})
 """The page's own settings: iterations per frame, the panels shown, and the frame's width in
 pixels (wider is sharper on a projector, and costs frames per second)."""
@@ -348,10 +359,13 @@ class LiveSession:
     def _apply(self, payload: Any) -> str | None:
         """Carry out one control; the error line if it was refused (then nothing changed)."""
         try:
-            if not isinstance(payload, Mapping) or len(payload) != 1 or not set(payload) <= {"action", "set"}:
-                raise ToyganError('a control is {"action": NAME} or {"set": {KEY: VALUE, ...}}; got '
-                                  f"{_short(payload)}")
-            if "action" in payload:
+            if not isinstance(payload, Mapping) or len(payload) != 1 or \
+                    not set(payload) <= {"action", "set", "data"}:
+                raise ToyganError('a control is {"action": NAME}, {"set": {KEY: VALUE, ...}} or '
+                                  f'{{"data": {{"points": [[x, y], ...]}}}}; got {_short(payload)}')
+            if "data" in payload:
+                self.note = self._use_data(payload["data"])
+            elif "action" in payload:
                 name = payload["action"]
                 if not isinstance(name, str) or name not in ACTIONS:
                     raise ToyganError(f"action = {_short(name)}: choose one of {list(ACTIONS)}")
@@ -546,13 +560,13 @@ class LiveSession:
                                   f"{list(live_targets())}")
             config = {**target, **config}
         if RESTART_KEYS & set(config):
-            settings = self.game.config.replace(**config)  # checked here; a new game below
-            if reads_file(settings.data.name):
-                raise ToyganError(f"data.name = {settings.data.name!r}: the live page plays the presets' "
-                                  f"targets {list(live_targets())}")
-            game = self._new_game(settings)  # 2D: the target is one of live_targets() or the current one
+            with stored_files(self.game.files):  # (one's own data: the file the game read)
+                settings = self.game.config.replace(**config)  # checked here; a new game below
+                game = self._new_game(settings)  # 2D: one of live_targets() or the current target
             self.running = False
-            self.note = f"a new game: the target or the seed changed{self._replace(game)}"
+            shape = any(k.startswith("model.") for k in config)
+            what = "the networks' shape" if shape else "the target or the seed"
+            self.note = f"a new game: {what} changed{self._replace(game)}"
         elif config:
             with self._changing():
                 self.game.update(config)
@@ -561,6 +575,35 @@ class LiveSession:
             self.panels = panels
         if width is not None:
             self.width = width
+
+    def _use_data(self, given: Any) -> str:
+        """A new game on one's own points: ``{"points": [[x, y], ...]}`` (drawn on the page, with the
+        ``window`` they were drawn in), ``{"csv": TEXT}`` or ``{"npy": BASE64}`` (an uploaded file);
+        the file is kept in ``out/data`` and in the run's history."""
+        content, suffix, window = _data_file(given)
+        folder = self.out / "data"
+        path = (folder / f"points-{_next_number(folder, 'points-'):03d}{suffix}").resolve()
+        settings = {"data.name": "points", "data.params": {"path": str(path)}, "record.window": window,
+                    "record.kde_bandwidth": 0.0}
+        try:
+            with stored_files({str(path): content}):  # checked as the run will read it, before it is written
+                game = self._new_game(self.game.config.replace(**settings))
+        except ToyganError as err:  # said of the data, not of a file the user never named
+            raise ToyganError(str(err).replace(f"data.params.path = {str(path)!r}", "your data")) from None
+        if self.saved_bytes + len(content) > MAX_SAVED_BYTES:
+            raise ToyganError(f"this session has saved {self.saved_bytes / 1e9:.1f} GB into "
+                              f"{str(self.out)!r}, its limit; nothing was changed")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with atomic_path(path) as temporary:
+                temporary.write_bytes(content)
+        except OSError as err:
+            raise ToyganError(f"out = {str(self.out)!r}: cannot keep the data there ({err.strerror or err}); "
+                              "nothing was changed") from None
+        self.saved_bytes += len(content)
+        self.running = False
+        what = "drawn points" if "points" in given else "file's points"
+        return f"a new game on your {what} (kept in {path}){self._replace(game)}"
 
     # --- the published state ---
 
@@ -577,18 +620,61 @@ class LiveSession:
             "view_note": " · ".join(n for n in (self.view_note, self._drawer.note) if n),
             "frame": self.frame_id, "settings": settings, "metrics": dict(self._metrics),
             "events": [dict(e) for e in game.events if e["key"] != "train.steps"],
-            "saved": list(self.saved), "unsaved": self.unsaved,
+            "saved": list(self.saved), "unsaved": self.unsaved, "window": list(game.recorder.window),
             "choices": _choices(),
         }
+
+
+def _next_number(folder: Path, prefix: str) -> int:
+    """One past the highest number of the names ``PREFIXNNN[.suffix]`` in ``folder`` (of any number of
+    digits), or 1."""
+    if not folder.is_dir():
+        return 1
+    stems = [p.name[len(prefix):].split(".")[0] for p in folder.iterdir() if p.name.startswith(prefix)]
+    return max((int(s) for s in stems if s.isdigit() and s.isascii()), default=0) + 1
+
+
+def _data_file(given: Any) -> tuple[bytes, str, list[float]]:
+    """The bytes and suffix of a data file from the page's points or upload, and the window to draw
+    it in (the drawing's, or [] for one fitted to the points); a ToyganError for anything else."""
+    if not isinstance(given, Mapping) or not given.keys() & {"points", "csv", "npy"}:
+        raise ToyganError(f'data: {_short(given)}: give {{"points": [[x, y], ...]}}, {{"csv": TEXT}} or '
+                          '{"npy": BASE64}')
+    window = given.get("window", [])
+    if "points" in given:
+        xy = given["points"]
+        if not isinstance(xy, list) or not all(isinstance(p, list) and len(p) == 2 for p in xy):
+            raise ToyganError(f"data.points = {_short(xy)}: a list of [x, y] pairs")
+        if not 2 <= len(xy) <= MAX_POINTS:
+            raise ToyganError(f"data.points: {len(xy):,} points; draw 2 to {MAX_POINTS:,}")
+        try:
+            array = np.array(xy, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ToyganError(f"data.points = {_short(xy)}: each point must be two numbers") from None
+        content = ("x,y\n" + "".join(f"{x!r},{y!r}\n" for x, y in array.tolist())).encode()
+        return content, ".csv", window
+    if "csv" in given:
+        text = given["csv"]
+        if not isinstance(text, str):
+            raise ToyganError("data.csv: the file's text, as a string")
+        content, suffix = text.encode("utf-8", "replace"), ".csv"
+    else:
+        try:
+            content = base64.b64decode(given["npy"], validate=True)
+        except (TypeError, ValueError, binascii.Error):
+            raise ToyganError("data.npy: the file's bytes as base64") from None
+        suffix = ".npy"
+    if len(content) > MAX_DATA_BYTES:
+        raise ToyganError(f"a data file of {len(content) / 2**20:.1f} MiB; at most "
+                          f"{MAX_DATA_BYTES // 2**20} MiB ({MAX_POINTS:,} points)")
+    return content, suffix, window
 
 
 def _new_folder(out: Path) -> Path:
     """A new, empty ``live-NNN`` folder in ``out``, numbered after the highest there (of any number
     of digits); made at once, so that no other save, in this process or another, can take it."""
     out.mkdir(parents=True, exist_ok=True)
-    numbers = [int(p.name[5:]) for p in out.iterdir() if p.name.startswith("live-") and p.name[5:].isdigit()
-               and p.name[5:].isascii()]
-    number = max(numbers, default=0) + 1
+    number = _next_number(out, "live-")
     while True:
         path = out / f"live-{number:03d}"
         try:
@@ -623,7 +709,7 @@ def _choices() -> dict[str, list[str]]:
     """What the page's menus offer."""
     return {"train.loss": list(OBJECTIVES), "train.regularizer": list(REGULARIZERS),
             "train.updates": list(METHODS), "data.name": list(_targets()),
-            "train.generator": ["trained", "frozen"], "live.panels": live_panels(),
+            "train.generator": ["trained", "frozen"], "live.panels": live_panels(), "model.prior": list(PRIORS),
             "live.width": [str(w) for w in WIDTHS]}
 
 
