@@ -42,7 +42,7 @@ while time.perf_counter() - start < float(sys.argv[1]) / 2:
     game.step(); n += 1
 plain = n / (time.perf_counter() - start)
 history = game.history
-animation = Animation(history, width=960)
+animation = Animation(history, width=int(sys.argv[2]))
 start = time.perf_counter(); n = 0
 while time.perf_counter() - start < float(sys.argv[1]) / 2:
     animation.frame(n % history.n_snapshots); n += 1
@@ -63,14 +63,16 @@ def main() -> None:
     parser.add_argument("--speed", type=int, default=50,
                         help="iterations per frame at most (the default of toygan live)")
     parser.add_argument("--controls", type=int, default=20)
+    parser.add_argument("--width", type=int, default=960, help="frame width in pixels (default 960)")
     args = parser.parse_args()
     if len(os.sched_getaffinity(0)) < 2:
         sys.exit("needs two CPUs: one trains, the other draws")
 
-    plain, drawn = map(float, subprocess.run([sys.executable, "-c", REFERENCE, str(args.seconds)],
-                                             capture_output=True, text=True, check=True).stdout.split())
+    reference = [sys.executable, "-c", REFERENCE, str(args.seconds), str(args.width)]
+    plain, drawn = map(float, subprocess.run(reference, capture_output=True, text=True, check=True).stdout.split())
     server = subprocess.Popen(
         [sys.executable, "-m", "toygan", "live", "--no-browser", "--port", "0", "--speed", str(args.speed),
+         "--width", str(args.width),
          "--out", tempfile.mkdtemp(prefix="toygan-live-bench-")],
         stdout=subprocess.PIPE, text=True)
     try:
@@ -100,8 +102,8 @@ def main() -> None:
         server.terminate()
         server.wait(60)
     fps = frames / elapsed
-    print(f"toygan live, ring preset, 960 px, 3 panels, {args.speed} iterations per frame at most, "
-          f"{os.cpu_count()} CPUs")
+    print(f"toygan live, ring preset, {args.width} px, 3 panels, {args.speed} iterations per frame at "
+          f"most, {os.cpu_count()} CPUs")
     print(f"frames reaching the client: {fps:.1f}/s; animation drawing alone (no training): {drawn:.1f}/s")
     print(f"iterations while live: {iterations:.0f}/s; plain loop (nothing drawn): {plain:.0f}/s "
           f"(live keeps {iterations / plain:.2f}× of it)")

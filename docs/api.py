@@ -59,8 +59,10 @@ CONSTANTS = {
     "VALUE_METHODS": "name → how value integrates: grid, monte-carlo",
     "MC_SAMPLES": "draws from each density for Monte Carlo (2**20)",
     "ACTIONS": "live page action → what the session does: play, pause, step, d_step, g_step, reset, save",
-    "LIVE_KEYS": "the live page's own settings: live.speed (iterations per frame), live.panels",
-    "RESTART_KEYS": "settings the live page changes by starting a new game: data.name, train.seed",
+    "LIVE_KEYS": "the live page's own settings: live.speed (iterations per frame at most), live.panels, "
+                 "live.width",
+    "RESTART_KEYS": "settings the live page changes by starting a new game: data.name, train.seed, and "
+                    "the networks' widths, depths, latent dimension and prior (model.*)",
     "OPTIMIZERS": "name → optimiser factory (parameters, lr, train config)",
     "METHODS": "name → minimax method: alternating, simultaneous, consensus, extragradient, "
                "optimistic, sga, cgd, hamiltonian",

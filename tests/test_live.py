@@ -136,7 +136,7 @@ def test_settings_change_through_game_update(live):
 @pytest.mark.parametrize("payload, says", [
     ({"set": {"train.lr_d": -1}}, "train.lr_d = -1"),
     ({"set": {"train.lr_d": 1e-4, "train.loss": "nope"}}, "train.loss"),  # all or nothing
-    ({"set": {"model.d_width": 8}}, "model.d_width"),
+    ({"set": {"model.activation": "tanh"}}, "model.activation"),
     ({"set": {"live.speed": 0}}, "live.speed"),
     ({"set": {"live.panels": ["samples", "goodfellow"]}}, "panels"),
     ({"set": {"data.name": "image"}}, "data.name"),

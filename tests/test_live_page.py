@@ -229,3 +229,37 @@ def test_data_is_refused_from_another_site_and_past_its_size(served):
     assert answer.status == 400 and "at most" in json.loads(answer.read())["error"]
     connection.close()
     assert served.state()["settings"]["data.name"] == "ring"
+
+
+def test_figure_1_plays_live_in_one_dimension(browser, served):
+    from selenium.webdriver.common.by import By
+
+    wait = _wait(browser)
+    browser.get(served.url + "/")
+    wait.until(lambda d: d.find_element(By.ID, "status").text.startswith("step"))
+    status, state = served.post({"set": {"data.name": "mixture1d"}})
+    assert status == 200 and state["settings"]["model.noise_dim"] == 1
+    assert state["settings"]["live.panels"] == ["goodfellow", "convergence", "jsd"]  # the line's panels
+    assert "samples" not in state["choices"]["live.panels"]
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, '#panels input[value="goodfellow"]').is_selected())
+    served.post({"action": "play"})
+    wait.until(lambda d: served.state()["step"] > 100)
+    served.post({"action": "pause"})
+    frame = served.state()["frame"]
+    served.post({"action": "step"})
+    wait.until(lambda d: served.state()["frame"] > frame)
+    status, answer = served.post({"set": {"live.panels": ["samples"]}})
+    assert status == 400 and "goodfellow" in answer["error"]
+    status, state = served.post({"set": {"data.name": "ring"}})
+    assert state["settings"]["live.panels"] == ["samples", "discriminator", "convergence"]
+    assert state["settings"]["model.noise_dim"] == 2
+
+
+def test_a_new_shape_of_the_networks_is_a_new_game_said_so(served):
+    served.post({"action": "step"})
+    status, state = served.post({"set": {"model.g_width": 32, "model.prior": "uniform"}})
+    assert status == 200 and state["step"] == 0
+    assert state["note"].startswith("a new game: the networks' shape changed")
+    assert state["settings"]["model.g_width"] == 32 and state["settings"]["model.prior"] == "uniform"
+    status, answer = served.post({"set": {"model.d_width": 0}})
+    assert status == 400 and "model.d_width" in answer["error"] and served.state()["settings"]["model.d_width"] == 128

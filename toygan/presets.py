@@ -115,6 +115,13 @@ PRESETS: dict[str, Preset] = {
         "non-saturating GAN on scikit-learn's two moons (density by KDE)",
         {"data.name": "moons"},
     ),
+    "figure-1": Preset(
+        "Goodfellow et al. (2014)'s Figure 1 in one dimension: p_data = N(2, 0.5²), a 1D latent; "
+        "D flattens to ½ as p_g reaches p_data (the goodfellow-figure-1 recipe's settings)",
+        {"data.name": "mixture1d", "data.params": {"means": [2.0], "stds": 0.5}, "model.noise_dim": 1,
+         "model.g_width": 32, "model.d_width": 32, "train.steps": 2000, "train.lr_g": 3e-4,
+         "record.every": 20},
+    ),
 }
 """Name → preset."""
 

@@ -65,7 +65,7 @@ class Painter:
                 return {"jpeg": None, "metrics": None, "note": "", "error": "", "key": None, "held": 0}
             self.game.follow(picture["position"])
             if self.view is None:
-                self.view = LiveView(picture["panels"], width=picture["width"])
+                self.view = LiveView(width=picture["width"])  # (the session checked the panels)
             self.view.panels, self.view.width = tuple(picture["panels"]), picture["width"]
             shown = self.view.frame(self.game, full=picture["full"])
         except Exception as err:  # noqa: BLE001 - said on the page; the session goes on

@@ -37,7 +37,7 @@ from toygan.data import reads_file, stored_files
 from toygan.errors import ToyganError, first_line
 from toygan.game import Game
 from toygan.live.drawer import METRICS, START_SECONDS, Drawer, picture
-from toygan.live.view import DEFAULT_LIVE_PANELS, LiveView, live_panels
+from toygan.live.view import LiveView, default_live_panels, live_panels
 from toygan.methods import METHODS
 from toygan.models import PRIORS
 from toygan.objectives import OBJECTIVES, REGULARIZERS
@@ -80,18 +80,20 @@ def _targets() -> dict[str, dict[str, Any]]:
     targets: dict[str, dict[str, Any]] = {}
     for preset in PRESETS.values():
         cfg = preset.config()
-        # the page draws the plane, and offers what needs no file of the user's
-        if cfg.data.name in targets or reads_file(cfg.data.name) or cfg.target().dim != 2:
+        # the page offers what needs no file of the user's; a 1D target comes with its 1D latent
+        if cfg.data.name in targets or reads_file(cfg.data.name):
             continue
         targets[cfg.data.name] = {"data.name": cfg.data.name, "data.params": dict(cfg.data.params),
                                   "record.window": cfg.record.window,
-                                  "record.kde_bandwidth": cfg.record.kde_bandwidth}
+                                  "record.kde_bandwidth": cfg.record.kde_bandwidth,
+                                  "model.noise_dim": cfg.model.noise_dim}
     return targets
 
 
 def live_targets() -> dict[str, dict[str, Any]]:
-    """The presets' 2D targets by data name → the settings that choose one (its data and the
-    recording window and KDE bandwidth that suit it): the first preset with that target wins."""
+    """The presets' targets by data name → the settings that choose one (its data, the recording
+    window and KDE bandwidth that suit it, and the latent's dimension): the first preset with that
+    target wins."""
     return {name: dict(target) for name, target in _targets().items()}
 
 
@@ -140,10 +142,8 @@ class LiveSession:
         if drawing not in ("process", "thread"):
             raise ToyganError(f"drawing = {drawing!r}: choose 'process' or 'thread'")
         self.game = Game(config)
-        if self.game.dim != 2:
-            raise ToyganError(f"data.name = {self.game.config.data.name!r} is a 1D target; the live page "
-                              "draws the plane (train it with `toygan train` and render it)")
-        self.panels = LiveView.check_panels(DEFAULT_LIVE_PANELS if panels is None else panels)
+        dim = self.game.dim
+        self.panels = LiveView.check_panels(default_live_panels(dim) if panels is None else panels, dim)
         self.width = LiveView.check_width(width)
         self.speed = _speed(speed)
         self.out = Path(out)
@@ -494,6 +494,8 @@ class LiveSession:
         """Put ``game`` in play; the one it replaces is saved first if it moved since its last save
         (what the class saw is never lost). Returns what was saved, as a note."""
         saved = f" ({self._do_save()})" if self.unsaved else ""
+        if game.dim != self.game.dim:  # the plane's panels do not draw a line, nor the reverse
+            self.panels = default_live_panels(game.dim)
         self.game = game
         return saved
 
@@ -550,7 +552,6 @@ class LiveSession:
             raise ToyganError(f"{_short(unknown[0])}: not a setting the live page changes; choose from "
                               f"{sorted(MUTABLE | RESTART_KEYS | LIVE_KEYS)}")
         speed = _speed(changes["live.speed"]) if "live.speed" in changes else self.speed
-        panels = LiveView.check_panels(changes["live.panels"]) if "live.panels" in changes else None
         width = LiveView.check_width(changes["live.width"], "live.width") if "live.width" in changes else None
         config = _with_weight({k: v for k, v in changes.items() if k not in LIVE_KEYS}, self.game.config)
         if "data.name" in config:
@@ -559,12 +560,16 @@ class LiveSession:
                 raise ToyganError(f"data.name = {_short(config['data.name'])}: choose one of "
                                   f"{list(live_targets())}")
             config = {**target, **config}
+        game = None
         if RESTART_KEYS & set(config):
             with stored_files(self.game.files):  # (one's own data: the file the game read)
                 settings = self.game.config.replace(**config)  # checked here; a new game below
-                game = self._new_game(settings)  # 2D: one of live_targets() or the current target
+                game = self._new_game(settings)  # one of live_targets() or the current target
+        dim = (game or self.game).dim
+        panels = LiveView.check_panels(changes["live.panels"], dim) if "live.panels" in changes else None
+        if game is not None:
             self.running = False
-            shape = any(k.startswith("model.") for k in config)
+            shape = any(k.startswith("model.") for k in changes)
             what = "the networks' shape" if shape else "the target or the seed"
             self.note = f"a new game: {what} changed{self._replace(game)}"
         elif config:
@@ -621,7 +626,7 @@ class LiveSession:
             "frame": self.frame_id, "settings": settings, "metrics": dict(self._metrics),
             "events": [dict(e) for e in game.events if e["key"] != "train.steps"],
             "saved": list(self.saved), "unsaved": self.unsaved, "window": list(game.recorder.window),
-            "choices": _choices(),
+            "choices": {**_choices(), "live.panels": live_panels(game.dim)},
         }
 
 
@@ -709,7 +714,7 @@ def _choices() -> dict[str, list[str]]:
     """What the page's menus offer."""
     return {"train.loss": list(OBJECTIVES), "train.regularizer": list(REGULARIZERS),
             "train.updates": list(METHODS), "data.name": list(_targets()),
-            "train.generator": ["trained", "frozen"], "live.panels": live_panels(), "model.prior": list(PRIORS),
+            "train.generator": ["trained", "frozen"], "model.prior": list(PRIORS),
             "live.width": [str(w) for w in WIDTHS]}
 
 

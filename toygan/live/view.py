@@ -28,13 +28,19 @@ from toygan.validate import integer
 __all__ = ["LiveView", "live_panels", "encode"]
 
 
-def live_panels() -> list[str]:
-    """The panels the live page offers, of those registered now: those of the plane for one game
+def live_panels(dim: int = 2) -> list[str]:
+    """The panels the live page offers for a game of ``dim`` dimensions, of those registered now
     (not ``coverage``, which needs seeds)."""
-    return [name for name, cls in PANELS.items() if 2 in cls.dims and not cls.ensemble]
+    return [name for name, cls in PANELS.items() if dim in cls.dims and not cls.ensemble]
 
 
 DEFAULT_LIVE_PANELS = ("samples", "discriminator", "convergence")
+DEFAULT_LIVE_PANELS_1D = ("goodfellow", "convergence", "jsd")
+
+
+def default_live_panels(dim: int) -> tuple[str, ...]:
+    """What a live frame shows of a game of ``dim`` dimensions unless told otherwise."""
+    return DEFAULT_LIVE_PANELS_1D if dim == 1 else DEFAULT_LIVE_PANELS
 
 
 def encode(rgb: np.ndarray, format: str) -> bytes:
@@ -95,9 +101,10 @@ class LiveView:
         return integer(where, width, 320, 4096)
 
     @staticmethod
-    def check_panels(panels: Sequence[str] | str) -> tuple[str, ...]:
-        """Panel names the live page can show, as a tuple; a ToyganError names any other."""
-        offered = live_panels()
+    def check_panels(panels: Sequence[str] | str, dim: int = 2) -> tuple[str, ...]:
+        """Panel names the live page can show for a game of ``dim`` dimensions, as a tuple; a
+        ToyganError names any other."""
+        offered = live_panels(dim)
         if not isinstance(panels, str | list | tuple) or not all(isinstance(p, str) for p in panels):
             raise ToyganError(f"panels = {panels!r}: give a list of panel names from {offered}")
         names = tuple(panel_names(panels))
@@ -141,9 +148,6 @@ class LiveView:
     def frame(self, game: Game, *, full: bool = False) -> tuple[np.ndarray, dict] | None:
         """The game now as an RGB frame, with the snapshot it shows; None if the snapshot holds a
         NaN or inf (a diverging game: the last good frame stays)."""
-        if game.dim != 2:
-            raise ToyganError(f"data.name = {game.config.data.name!r} is a 1D target; the live page "
-                              "draws the plane (train it with `toygan train` and render it)")
         recorder, needs = game.recorder, self.needs(full)
         recorded = recorder.eigen_parameters or "eigenvalues" not in needs  # (else not recorded)
         if recorder.steps[-1] == game.iteration and recorder.moves == game.moves and recorded:
@@ -177,7 +181,7 @@ class LiveView:
                 shown.append(name)
             except ToyganError as err:
                 notes.append(str(err))
-        shown = shown or ["samples"]
+        shown = shown or list(default_live_panels(history.samples.shape[-1])[:1])
         try:
             animation = Animation(history, shown, width=self._width(len(shown)), look=self.look)
         except ToyganError as err:  # too many panels for one frame: the first three
