@@ -5,8 +5,10 @@ The server (``toygan live``, the ring preset at its defaults, 960 px, three pane
 thread) trains on one core and draws its frames in a process of its own on the other; the client,
 standing in for the browser, runs in this process and reads the frame WebSocket as the page does.
 References in the same run, each alone on the machine with one torch thread: the plain training
-loop (``Game.step`` with nothing drawn) and the number of frames a second the animations' own
-drawing reaches (``Animation.frame`` from a history, no training).
+loop (``Game.step`` with nothing drawn), measured just before and just after live play and
+averaged (a shared machine's speed drifts by 10 % from minute to minute), and the number of
+frames a second the animations' own drawing reaches (``Animation.frame`` from a history, no
+training).
 
     python benchmarks/live_speed.py [--seconds 10] [--speed 50] [--controls 20]
 
@@ -69,7 +71,7 @@ def main() -> None:
         sys.exit("needs two CPUs: one trains, the other draws")
 
     reference = [sys.executable, "-c", REFERENCE, str(args.seconds), str(args.width)]
-    plain, drawn = map(float, subprocess.run(reference, capture_output=True, text=True, check=True).stdout.split())
+    before, drawn = map(float, subprocess.run(reference, capture_output=True, text=True, check=True).stdout.split())
     server = subprocess.Popen(
         [sys.executable, "-m", "toygan", "live", "--no-browser", "--port", "0", "--speed", str(args.speed),
          "--width", str(args.width),
@@ -101,12 +103,14 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(60)
+    after, _ = map(float, subprocess.run(reference, capture_output=True, text=True, check=True).stdout.split())
+    plain = (before + after) / 2
     fps = frames / elapsed
     print(f"toygan live, ring preset, {args.width} px, 3 panels, {args.speed} iterations per frame at "
           f"most, {os.cpu_count()} CPUs")
     print(f"frames reaching the client: {fps:.1f}/s; animation drawing alone (no training): {drawn:.1f}/s")
     print(f"iterations while live: {iterations:.0f}/s; plain loop (nothing drawn): {plain:.0f}/s "
-          f"(live keeps {iterations / plain:.2f}× of it)")
+          f"({before:.0f} before, {after:.0f} after) (live keeps {iterations / plain:.2f}× of it)")
     print(f"control latency while playing: median {1000 * statistics.median(latencies):.0f} ms, "
           f"worst {1000 * max(latencies):.0f} ms over {args.controls} changes of train.lr_d")
 

@@ -325,18 +325,26 @@ class Game:
         return {
             "weights": {name: {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
                         for name, net in (("G", self.G), ("D", self.D))},
-            "config": self.config.to_dict(), "iteration": self.iteration, "moves": self.moves,
+            "config": self.settings(), "iteration": self.iteration, "moves": self.moves,
             "since": self._since, "sums": tuple(s.cpu().numpy().copy() for s in (self._sum_d, self._sum_g)),
             "events": [dict(e) for e in self.events], "diverged": self._diverged, "stopped": self._stopped,
             "recorded": (recorded_from, rec.steps[recorded_from:], rec.snapshots[recorded_from:], rec.moves),
         }
+
+    def settings(self) -> dict[str, dict[str, Any]]:
+        """``config.to_dict()``, made once per config (the game's changes replace its config, never
+        edit it): a live frame asks for it 30 times a second."""
+        cached = self.__dict__.get("_settings")
+        if cached is None or cached[0] is not self.config:
+            cached = self._settings = (self.config, self.config.to_dict())
+        return cached[1]
 
     def follow(self, position: Mapping[str, Any]) -> None:
         """Take ``position`` (another game's, of the same config and seed): this game then shows
         what that one does, for drawing."""
         for name, net in (("G", self.G), ("D", self.D)):
             net.load_state_dict({k: torch.from_numpy(v) for k, v in position["weights"][name].items()})
-        if position["config"] != self.config.to_dict():
+        if position["config"] != self.settings():
             with stored_files(self.files):  # (checking the config reads its data files)
                 self.config = Config.from_dict(position["config"])
         self.iteration, self.moves, self._since = position["iteration"], position["moves"], position["since"]

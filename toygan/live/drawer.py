@@ -25,7 +25,6 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from toygan.config import Config
 from toygan.data import stored_files
 from toygan.errors import ToyganError, first_line
 from toygan.game import Game
@@ -58,8 +57,10 @@ class Painter:
         try:
             held = len(self.game.recorder.steps) if self.game is not None else 0
             if picture["key"] != self.key or self.game is None:
+                if picture["start"] is None:  # sent as to a painter that has the game: not this one
+                    return {"jpeg": None, "metrics": None, "note": "", "error": "", "key": None, "held": 0}
                 with stored_files(picture["files"]):
-                    self.game = Game(Config.from_dict(picture["start"]))
+                    self.game = Game(picture["start"])
                 self.key, held = picture["key"], 0
             if picture["position"]["recorded"][0] > held:  # sent only the snapshots it lacks no more
                 return {"jpeg": None, "metrics": None, "note": "", "error": "", "key": None, "held": 0}
@@ -91,11 +92,14 @@ class Painter:
             self.view.close()
 
 
-def picture(game: Game, key: Any, sent: int, *, panels: tuple[str, ...], width: int, full: bool) -> dict:
+def picture(game: Game, key: Any, sent: int | None, *, panels: tuple[str, ...], width: int,
+            full: bool) -> dict:
     """What a painter needs to draw ``game`` now: ``key`` names the game (a new key builds a new
-    one there), ``sent`` the snapshots that painter holds already."""
-    return {"key": key, "start": game.initial_config.to_dict(), "files": dict(game.files),
-            "position": game.position(sent), "panels": panels, "width": width, "full": full}
+    one there), ``sent`` the snapshots that painter holds already, or None if it does not hold the
+    game (its config and data files are then sent along: a data file may be megabytes)."""
+    start = sent is None
+    return {"key": key, "start": game.initial_config if start else None, "files": game.files if start else {},
+            "position": game.position(sent or 0), "panels": panels, "width": width, "full": full}
 
 
 def _send(stream, message: Any) -> None:
@@ -120,6 +124,8 @@ def _serve() -> None:
     answer each question on stdout, until stdin closes (the session ended, or its process died)."""
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)  # the session's process stops this one, by closing the pipe
+    with contextlib.suppress(OSError):
+        os.nice(10)  # where the two meet on a core, the training goes first: frames are what may drop
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the answers
     import torch
@@ -241,8 +247,6 @@ class Drawer:
             except (EOFError, OSError, pickle.UnpicklingError) as err:  # it died: draw here from now on
                 self._fall_back(f"the drawing process ended ({first_line(err) or type(err).__name__}); "
                                 "frames are drawn in the training's process")
-                if kind == "paint":
-                    payload = {**payload, "key": None}  # a fresh painter builds its game
         return self._painter.paint(payload) if kind == "paint" else _png(self._painter)
 
     def _fall_back(self, note: str) -> None:

@@ -419,7 +419,7 @@ class LiveSession:
         """Hand the game as it stands to the drawer (which draws the latest it was handed), and
         publish the state; ``full``: the frame measures everything (the paused game's metrics)."""
         key, held = self._held
-        self._drawer.offer(picture(self.game, self._key, held if key == self._key else 0,
+        self._drawer.offer(picture(self.game, self._key, held if key == self._key else None,
                                    panels=self.panels, width=self.width, full=full))
         self._publish(tell=not self.running)  # while playing, the frame brings the state along
 
@@ -614,7 +614,7 @@ class LiveSession:
 
     def _describe(self) -> dict:
         game = self.game
-        settings = {f"{section}.{key}": value for section, values in game.config.to_dict().items()
+        settings = {f"{section}.{key}": value for section, values in game.settings().items()
                     for key, value in values.items()}
         settings.update({"live.speed": self.speed, "live.panels": list(self.panels),
                          "live.width": self.width})
