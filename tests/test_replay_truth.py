@@ -133,3 +133,24 @@ def test_an_event_the_config_refuses_is_one_line(changed):
 
 
 
+
+
+def test_a_comparisons_headings_name_the_game_of_each_frame(changed):
+    import importlib
+
+    compare_module = importlib.import_module("toygan.render.compare")
+    plain = Game(tiny_config(**{"train.steps": 300, "record.every": 10})).run(progress=False)
+    comparison = compare_module.Comparison([compare_module.Column(changed, "changed"),
+                                            compare_module.Column(plain, "plain")],
+                                           ["samples", "losses"], width=960)
+    try:
+        headings, titles = {}, {}
+        for step in (50, 150, 220):
+            comparison.frame(list(comparison.timeline).index(step))
+            headings[step], titles[step] = comparison.headings[0].get_text(), comparison.title.get_text()
+        assert headings[50] == "changed"  # the same game as the other column: said once, in the title
+        assert "non-saturating GAN" in titles[50] and "GAN" not in titles[150]
+        assert headings[150] == "changed\nsaturating GAN" and headings[220] == "changed\nsaturating GAN, G frozen"
+        assert comparison.headings[1].get_text().startswith("plain")
+    finally:
+        comparison.close()

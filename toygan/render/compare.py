@@ -88,6 +88,9 @@ class Comparison(BlittedFigure):
             self.panels = grid(self.fig, columns, panels, across, shared, facts)
             # an overlay's one cursor marks the timeline's step, also once the first run has ended
             self.cursors = [p for p in self.panels[0] if is_curve(p.name)] if overlay else []
+            # where a run changed its game mid-run, the headings name the game of each frame
+            self.renamed = not overlay and any(", then " in _games(c.history) for c in columns)
+            self.headings = [panels[0].ax.figure._suptitle for panels in self.panels] if self.renamed else []
             self.band = CaptionBand(self.fig, captions)
             self.title = self.fig.suptitle(self.band.under(self._title(len(self.timeline) - 1)),
                                            fontsize=11)
@@ -109,7 +112,7 @@ class Comparison(BlittedFigure):
 
     def animated(self) -> list:
         return ([a for column in self.panels for panel in column for a in panel.animated()]
-                + [self.title] + self.band.animated())
+                + [self.title] + self.headings + self.band.animated())
 
     def frame(self, t: int) -> np.ndarray:
         for column, panels in zip(self.columns, self.panels, strict=True):
@@ -118,6 +121,10 @@ class Comparison(BlittedFigure):
                 panel.update(i)
         for panel in self.cursors:
             panel.cursor.set_xdata([self.timeline[t]] * 2)
+        if self.renamed:
+            self.shared_facts, own = run_facts(self.columns, [self.snapshot_of(c, t) for c in self.columns])
+            for c, heading, fact in zip(self.columns, self.headings, own, strict=True):
+                heading.set_text(f"{c.label}\n{fact}" if fact and fact != c.label else c.label)
         self.title.set_text(self._title(t))
         self.band.show(int(self.timeline[t]))
         return self.blit()
@@ -127,11 +134,13 @@ class Comparison(BlittedFigure):
         return " · ".join([*self.shared_facts, f"step {int(self.timeline[t]):,} / {last:,}"])
 
 
-def run_facts(columns: Sequence[Column]) -> tuple[list[str], list[str]]:
+def run_facts(columns: Sequence[Column], at: Sequence[int] | None = None) -> tuple[list[str], list[str]]:
     """What each column's run is (its target, game and seed): the facts all columns share, for
-    the figure's title, and each column's own, for its heading (``""`` when it has none)."""
-    each = [[c.history.config.data.name, _games(c.history),
-             f"seed {c.history.config.train.seed + c.member}"] for c in columns]
+    the figure's title, and each column's own, for its heading (``""`` when it has none). The game
+    is the one in force at each column's snapshot ``at``, or, without ``at``, each game the run
+    played in turn."""
+    each = [[c.history.config.data.name, _games(c.history) if at is None else game_label(c.history, at[k]),
+             f"seed {c.history.config.train.seed + c.member}"] for k, c in enumerate(columns)]
     shared = [fact for k, fact in enumerate(each[0]) if all(e[k] == fact for e in each)]
     own = [" · ".join(fact for fact in e if fact not in shared and not _says(c.label, fact))
            for c, e in zip(columns, each, strict=True)]
