@@ -280,6 +280,19 @@ def test_the_command_serves_and_stops_cleanly_saving_the_session(tmp_path, sig):
     assert (tmp_path / "runs" / "live-001" / "history.npz").is_file()
 
 
+def test_the_command_plays_figure_1_in_one_dimension(tmp_path):
+    proc, url = _start(tmp_path, "--preset", "figure-1")
+    try:
+        with urllib.request.urlopen(url + "api/state", timeout=DEADLINE) as r:
+            state = json.loads(r.read())
+        assert state["settings"]["live.panels"] == ["goodfellow", "convergence", "jsd"]
+        assert state["settings"]["data.name"] == "mixture1d" and state["metrics"]["d_real"] is not None
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=DEADLINE)
+    assert proc.returncode == 0 and "Traceback" not in err
+
+
 def test_a_shared_server_prints_the_teachers_url_with_a_token(tmp_path):
     proc, url = _start(tmp_path, "--host", "0.0.0.0")
     try:
@@ -290,6 +303,9 @@ def test_a_shared_server_prints_the_teachers_url_with_a_token(tmp_path):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=DEADLINE)
         assert refused.value.code == 403
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/state", timeout=DEADLINE) as r:
+            state = json.loads(r.read())
+        assert state["shared"] and state["watch"].endswith(f":{port}/?watch")  # the page shows it
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=DEADLINE)

@@ -83,7 +83,7 @@ def test_a_still_and_a_comparison_name_the_game_of_each_step(changed, tmp_path, 
     still_module.still(changed, tmp_path / "steps.png", steps=[50, 220, 290], panels=["samples", "losses"])
     assert "non-saturating GAN" not in titles[0]  # the title says what every column shares
     text = " | ".join(titles)
-    assert "step 50 · non-saturating GAN" in text and "step 220 · saturating GAN, G frozen" in text
+    assert "step 50\nnon-saturating GAN" in text and "step 220\nsaturating GAN, G frozen" in text
     assert "training step (D alone)" in text and "generator step" in text
     shared, own = compare_module.run_facts([compare_module.Column(changed, "a"),
                                             compare_module.Column(changed, "b", 0)])

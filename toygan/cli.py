@@ -538,16 +538,18 @@ def cmd_live(args: argparse.Namespace) -> int:
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{port}/" + (f"?token={token}" if token else "")
 
+    watch = f"http://{_network_address()}:{port}/?watch" if token else None
+
     def ready() -> None:
         print(f"toygan live: {url}", flush=True)
         if token:
-            print(f"toygan live: shared on the network; students open http://{socket.gethostname()}:"
-                  f"{port}/?watch (the frame alone; no token: they watch, you steer)", flush=True)
+            print(f"toygan live: shared on the network; students open {watch} (the frame alone; no "
+                  "token: they watch, you steer)", flush=True)
         print("toygan live: Ctrl-C stops the server (the session is saved first if it changed)", flush=True)
         if not args.no_browser:
             _open_browser(url)
 
-    server = LiveServer(make_app(session, token, on_ready=ready, host=args.host))
+    server = LiveServer(make_app(session, token, on_ready=ready, host=args.host, watch=watch))
     try:
         server.run(sockets=[sock])
     finally:
@@ -564,6 +566,21 @@ def cmd_live(args: argparse.Namespace) -> int:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
     return 0 if saved and not session.failure else EXIT_DIVERGED
+
+
+def _network_address() -> str:
+    """This machine's address on its network, as students' machines reach it (a name they may not
+    resolve is no use to them); its host name if it has no route out."""
+    import socket
+
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("10.255.255.255", 1))  # (UDP: nothing is sent; the route picks the address)
+        return probe.getsockname()[0]
+    except OSError:
+        return socket.gethostname()
+    finally:
+        probe.close()
 
 
 def _live_out(out: Path) -> Path:
@@ -926,8 +943,9 @@ def _live_command(sub: argparse._SubParsersAction) -> None:
     live.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0: any free one)")
     live.add_argument("--out", default="live-runs",
                       help="folder the Save button writes runs into (default: ./live-runs)")
-    live.add_argument("--panels", default="samples,discriminator,convergence",
-                      help="panels shown at start, comma-separated (changeable on the page)")
+    live.add_argument("--panels", default=None,
+                      help="panels shown at start, comma-separated (changeable on the page; default: "
+                           "samples,discriminator,convergence, or goodfellow,convergence,jsd for a 1D target)")
     live.add_argument("--width", type=int, default=960, help="frame width in pixels (default: 960)")
     live.add_argument("--speed", type=int, default=50,
                       help="iterations per frame at most; frames come 32 a second (default: 50, more than "

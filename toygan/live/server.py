@@ -107,18 +107,20 @@ def _origin_allowed(origin: str | None, host: str) -> bool:
 
 
 def make_app(session: LiveSession, token: str | None,
-             on_ready: Callable[[], None] | None = None, host: str = "127.0.0.1") -> Starlette:
+             on_ready: Callable[[], None] | None = None, host: str = "127.0.0.1",
+             watch: str | None = None) -> Starlette:
     """The web app over ``session``; ``token``: what a control must carry (``X-Toygan-Token``
     header or ``token`` query parameter), or None for none; ``on_ready()`` is called once the
     server is up (the readiness signal: the CLI prints the URL then); ``host``: the address the
-    server was started on (it decides which ``Host`` headers are this server's)."""
+    server was started on (it decides which ``Host`` headers are this server's); ``watch``: the
+    address students open (the page shows it), or None for this page's own with ``?watch``."""
     page = resources.files("toygan.live").joinpath("page.html").read_text(encoding="utf-8")
     names, shared = allowed_hosts(host), needs_token(host)
 
     def published(state: dict) -> dict:
         """The session's state, and whether controls need a token (the page then steers only
         with one in its URL)."""
-        return {**state, "shared": token is not None}
+        return {**state, "shared": token is not None, "watch": watch}
 
     def refusal(headers, query, *, page_only: bool = False, steers: bool = False) -> tuple[int, str] | None:
         """Why a request is refused (status, one line), or None to serve it: ``page_only`` for

@@ -155,6 +155,8 @@ class Animation(BlittedFigure):
         # the title's one changing part, the step, becomes its own short text right after the
         # fixed label: a frame redraws a few glyphs, not the whole line
         renderer = self.fig.canvas.get_renderer()
+        for panel in self.panels:
+            panel.laid_out(renderer)
         self.title.set_text(self._title(self.history.n_snapshots - 1))  # without the captions' room
         line = self.title.get_window_extent(renderer)
         left = line.x0
@@ -209,7 +211,8 @@ class Animation(BlittedFigure):
         if i == h.n_snapshots - 1 and h.status != "completed":
             note = f"  [{h.status}: training stopped here]"
         game = f"{game_label(h, i)} · seed {self.seed} · " if self.renamed else ""
-        return f"{game}step {int(h.steps[i]):,} / {h.config.train.steps:,}{note}"
+        # the planned length in force then (a live run that went on past its end doubled it)
+        return f"{game}step {int(h.steps[i]):,} / {h.config_at(i).train.steps:,}{note}"
 
 
 def render(history: History, path: str | Path, *, format: str | None = None, fps: float = 12,

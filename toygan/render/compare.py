@@ -106,6 +106,8 @@ class Comparison(BlittedFigure):
 
     def laid_out(self) -> None:
         renderer = self.fig.canvas.get_renderer()
+        for panel in (p for column in self.panels for p in column):
+            panel.laid_out(renderer)
         lower_headings(self.panels, renderer)
         self.title.set_text(self._title(len(self.timeline) - 1))  # without the captions' room
         self.band.place((self.title.get_window_extent(renderer).y0 - 2) / self.fig.bbox.height)

@@ -256,10 +256,17 @@ class BlittedFigure:
         lay_out(self.fig, self.look)  # the constrained layout places the axes once...
         self.fig.set_layout_engine("none")  # ...and stays put from then on
         self.laid_out()
-        for artist in self.animated():
+        animated = self.animated()
+        shown = [artist.get_visible() for artist in animated]
+        for artist in animated:
             artist.set_animated(True)
+            # hidden as well: an axis draws its own label whether animated or not, and a label
+            # baked into the background would show under each frame's new one
+            artist.set_visible(False)
         self.fig.canvas.draw()
         self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        for artist, visible in zip(animated, shown, strict=True):
+            artist.set_visible(visible)
 
     def laid_out(self) -> None:
         """Called once the layout is fixed, before the background is cached (a subclass may place

@@ -76,7 +76,7 @@ _PLAYER = r"""<div class="toygan-player" id="{uid}" data-keys="{keys}">
     <option value="1" selected>1×</option><option value="2">2×</option><option value="4">4×</option>
   </select>
   <label title="loop (l)"><input type="checkbox" data-act="loop"> loop</label>
-  <button type="button" data-act="full" title="full screen (f)">&#x26F6;</button>
+  <button type="button" data-act="full" title="full screen (f)">full screen</button>
 </div>
 <script>
 (function () {{

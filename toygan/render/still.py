@@ -93,7 +93,7 @@ def still(history: History, path: str | Path, *, steps: Sequence[int] | None = N
                           f"{need} pixels (width = {width}); choose fewer steps or a wider figure")
     games = [game_label(history, i) for i in indices]  # the game in force at each column's step
     renamed = len(set(games)) > 1
-    columns = [Column(history, f"step {int(history.steps[i]):,}" + (f" · {game}" if renamed else ""), member)
+    columns = [Column(history, f"step {int(history.steps[i]):,}" + (f"\n{game}" if renamed else ""), member)
                for i, game in zip(indices, games, strict=True)]
     fig = new_figure(width, grid_height(len(columns), len(columns), panels), look)
     try:
@@ -107,6 +107,9 @@ def still(history: History, path: str | Path, *, steps: Sequence[int] | None = N
             game = "" if renamed else f" · {games[0]}"
             fig.suptitle(f"{history.config.data.name}{game} · seed {seed}", fontsize=11)
             lay_out(fig, look)
+            renderer = fig.canvas.get_renderer()
+            for panel in (p for column in grid for p in column):
+                panel.laid_out(renderer)
         write_still(fig, path, fmt)
     finally:
         fig.clear()

@@ -118,6 +118,10 @@ class Panel:
         figure is then laid out again)."""
         return False
 
+    def laid_out(self, renderer) -> None:
+        """Called once the figure is laid out, before it is drawn: place what depends on the
+        panel's final size; nothing by default."""
+
 
 def recorded(history: History, name: str, panel: str) -> np.ndarray:
     """The history's optional recording ``name``, or a ToyganError saying that the panel needs it."""

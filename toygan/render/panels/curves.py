@@ -73,6 +73,9 @@ class CurvesPanel(Panel):
         """The lines of the run's values (not the reference lines): an overlay styles them per run."""
         return [line for _, line in self.lines]
 
+    def laid_out(self, renderer) -> None:
+        place_event_labels(self.ax, self.events, renderer)
+
     def drop_events(self) -> None:
         """Remove the marks of mid-run changes (an overlay keeps one set of marks they share)."""
         for _, pair in self.events:
@@ -84,6 +87,7 @@ class CurvesPanel(Panel):
         if history.events != self.history.events:  # settings changed since: mark them
             self.drop_events()
             self.events = event_marks(self.ax, history)
+            place_event_labels(self.ax, self.events, self.ax.figure.figure.canvas.get_renderer())
             for _, pair in self.events:
                 for artist in pair:
                     artist.set_animated(True)
@@ -118,32 +122,44 @@ def event_label(events: list[dict]) -> str:
 def event_marks(ax: Axes, history: History) -> list[tuple[int, tuple]]:
     """A labelled vertical line at each step where settings changed mid-run (``history.events``),
     hidden until a frame reaches it; returns (step, (line, label)) pairs. The labels run upward
-    beside their lines; one that would touch the one before it moves right, just clear of it."""
+    just right of their lines, kept inside the axes; ``place_event_labels`` moves those that would
+    touch apart once the figure is laid out."""
     by_step: dict[int, list[dict]] = {}
     for event in history.events:
         if event["key"] != "train.steps":  # running longer is not a change of the game
             by_step.setdefault(int(event["step"]), []).append(event)
     marks = []
-    gap = _label_gap(ax, 7)
-    at = -np.inf  # where the last label's right edge stands, in steps
     for step, events in sorted(by_step.items()):
         line = ax.axvline(step, c=ink(0.8), lw=1.0, ls="--", visible=False)
-        at = max(step, at + gap)
-        text = ax.text(at, 0.98, f" {event_label(events)}", transform=ax.get_xaxis_transform(),
-                       fontsize=7, va="top", ha="right", color=ink(0.9), rotation=90, visible=False,
-                       bbox={"facecolor": matplotlib.rcParams["axes.facecolor"], "alpha": 0.8,
-                             "edgecolor": "none", "pad": 1.0})
+        text = ax.text(step, 0.98, f"{event_label(events)} ", transform=ax.get_xaxis_transform(),
+                       fontsize=7, va="top", ha="left", color=ink(0.9), rotation=90, visible=False,
+                       clip_on=True, bbox={"facecolor": matplotlib.rcParams["axes.facecolor"],
+                                           "alpha": 0.8, "edgecolor": "none", "pad": 1.0})
         marks.append((step, (line, text)))
     return marks
 
 
-def _label_gap(ax: Axes, fontsize: float) -> float:
-    """The steps one line of text turned upright takes on ``ax``, with room to spare: the figure's
-    layout may yet narrow the axes a little."""
-    fig = ax.figure.figure  # the whole figure (a panel may sit in a row's subfigure)
-    pixels = ax.get_position().width * fig.get_figwidth() * fig.dpi
-    low, high = ax.get_xlim()
-    return 1.6 * fontsize * fig.dpi / 72 * (high - low) / max(pixels, 1.0)
+def place_event_labels(ax: Axes, marks: list[tuple[int, tuple]], renderer) -> None:
+    """Once the figure is laid out: each label of ``marks`` just right of its line, or right of
+    the label before it where they would touch; one that would leave the axes on the right goes
+    left of its line (clipped to the axes either way)."""
+    box = ax.get_window_extent(renderer)
+    to_data = ax.transData.inverted()
+    right = -np.inf  # the right edge of the last label placed, in pixels
+    for step, (_, text) in marks:
+        x = ax.transData.transform((step, 0))[0]
+        shown = text.get_visible()
+        text.set_visible(True)  # (a hidden text measures nothing)
+        width = text.get_window_extent(renderer).width + 2
+        text.set_visible(shown)
+        at = max(x, right + 1)
+        if at + width > box.x1 and x - width >= max(right + 1, box.x0):  # no room right: left of it
+            text.set_horizontalalignment("right")
+            at = x
+            right = x
+        else:
+            right = at + width
+        text.set_x(to_data.transform((at, 0))[0])
 
 
 class ConvergencePanel(CurvesPanel):

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import matplotlib
 import numpy as np
 from matplotlib import patheffects
@@ -17,6 +20,22 @@ from toygan.render.style import DENSITY_FILLS, DENSITY_KEY, FAKE, ink
 __all__ = ["SamplesPanel", "ManifoldPanel", "PushPanel", "typical_push"]
 
 _DENSITY_RES = 320  # fine enough to resolve a σ = 0.02 mode in a window ~5 units wide
+_DENSITIES: dict[tuple, np.ndarray] = {}
+"""Data densities on the grid by target and window: a KDE's takes seconds, and the live view lays
+its figure out again on every change of loss, target or panels."""
+
+
+def _density(history: History, target, xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
+    """p_data on the grid ``xx``, ``yy`` (made once per target and window)."""
+    data = history.config.data
+    files = tuple(sorted((path, hashlib.sha256(content).hexdigest()) for path, content in history.files.items()))
+    key = (data.name, json.dumps(data.params, sort_keys=True, default=str), tuple(history.window), files)
+    if key not in _DENSITIES:
+        if len(_DENSITIES) >= 8:
+            _DENSITIES.pop(next(iter(_DENSITIES)))
+        density = np.exp(target.log_prob(np.stack([xx.ravel(), yy.ravel()], axis=1)))
+        _DENSITIES[key] = density.reshape(xx.shape)
+    return _DENSITIES[key]
 
 
 class SamplesPanel(Panel):
@@ -34,8 +53,7 @@ class SamplesPanel(Panel):
         x0, x1, y0, y1 = history.window
         xs, ys = np.linspace(x0, x1, _DENSITY_RES), np.linspace(y0, y1, _DENSITY_RES)
         xx, yy = np.meshgrid(xs, ys)
-        density = np.exp(target.log_prob(np.stack([xx.ravel(), yy.ravel()], axis=1)))
-        density = density.reshape(xx.shape)
+        density = _density(history, target, xx, yy)
         # regions within 3σ, 2σ, 1σ of the densest mode: density ≥ peak · exp(−k²/2)
         peak = density.max()
         levels = [peak * np.exp(-k * k / 2) for k in (3, 2, 1)] + [peak * 1.01]
