@@ -144,3 +144,35 @@ def test_the_drawing_process_ends_when_its_server_is_killed(tmp_path):
     finally:
         server.kill()
         server.wait()
+
+
+def test_a_stopped_drawer_does_not_hold_up_closing(tmp_path):
+    session = LiveSession(CONFIG, out=tmp_path, width=480)
+    process = session._drawer._process
+    try:
+        os.kill(process.pid, signal.SIGSTOP)  # hung: it reads no more pictures, answers none
+        for _ in range(3):
+            session.control({"action": "step"})  # answered: the worker never waits on the drawer
+    finally:
+        started = time.monotonic()
+        session.close()
+    assert process.poll() is not None  # killed, not waited on forever
+    assert time.monotonic() - started < 30  # (about 2 s; a deadline for a busy machine)
+
+
+def test_a_loss_registered_in_this_process_only_is_drawn_here(tmp_path):
+    from toygan.objectives import OBJECTIVES
+
+    OBJECTIVES["mine"] = OBJECTIVES["non-saturating"]  # a user's own, unknown to a new process
+    try:
+        session = LiveSession(CONFIG.replace(**{"train.loss": "mine"}), out=tmp_path, width=480)
+        try:
+            assert session.frame_id >= 1 and not session.draws_apart
+            assert "could not draw this game" in session.state()["view_note"]
+            seen = session.frame_id
+            session.control({"action": "step"})
+            _until(lambda: session.frame_id > seen, "a frame drawn here")
+        finally:
+            session.close()
+    finally:
+        del OBJECTIVES["mine"]

@@ -263,3 +263,43 @@ def test_a_new_shape_of_the_networks_is_a_new_game_said_so(served):
     assert state["settings"]["model.g_width"] == 32 and state["settings"]["model.prior"] == "uniform"
     status, answer = served.post({"set": {"model.d_width": 0}})
     assert status == 400 and "model.d_width" in answer["error"] and served.state()["settings"]["model.d_width"] == 128
+
+
+def test_data_refused_for_want_of_room_changes_nothing(served, monkeypatch):
+    import shutil
+
+    from toygan.live import session as session_module
+
+    served.post({"action": "play"})
+    full = shutil.disk_usage(Path(served.session.out).parent)._replace(free=1024**2)  # 1 MB left
+    monkeypatch.setattr(session_module.shutil, "disk_usage", lambda path: full)
+    status, answer = served.request("/api/data", {"points": [[0, 0], [1, 1], [2, 0]]})
+    assert status == 400 and "MB left on its disk" in answer["error"]
+    state = served.state()
+    assert state["running"] and state["settings"]["data.name"] == "ring"
+    assert not (Path(served.session.out) / "data").exists() and served.session.saved_bytes == 0
+    served.post({"action": "pause"})
+
+
+@pytest.mark.parametrize("body, says", [
+    ({"points": [[None, 1], [1, 2]]}, "each point must be two numbers"),
+    ({"points": [[10**400, 0], [1, 2]]}, "within ±10⁶"),
+    ({"points": [[1, 1], [1, 1], [1, 1]]}, "all the points are one point"),
+    ({"csv": "x,y\n" + "0,1\n1,0\n" * 50_001}, "100,002 points; at most 100,000"),
+])
+def test_points_that_cannot_be_data_are_one_line(served, body, says):
+    status, answer = served.request("/api/data", body)
+    assert status == 400 and says in answer["error"] and "points-0" not in answer["error"]
+    assert served.state()["settings"]["data.name"] == "ring"
+
+
+def test_a_text_file_of_columns_split_by_spaces_is_data(served):
+    status, state = served.request("/api/data", {"csv": "0.0 1.0\n1.0\t0.0\n2.0 2.0\n", "name": "mine.txt"})
+    assert status == 200 and state["settings"]["data.params"]["path"].endswith(".txt")
+
+
+def test_own_points_on_a_1d_game_get_a_latent_of_the_plane(served):
+    served.post({"set": {"data.name": "mixture1d"}})
+    status, state = served.request("/api/data", {"points": [[0, 0], [1, 1], [2, 0]]})
+    assert status == 200 and state["settings"]["model.noise_dim"] == 2
+    assert state["settings"]["live.panels"] == ["samples", "discriminator", "convergence"]

@@ -48,6 +48,7 @@ class Painter:
         self.game: Game | None = None
         self.key: Any = None
         self.rgb = None
+        self._png: tuple = (None, b"")
 
     def paint(self, picture: dict) -> dict:
         """The frame of ``picture``: ``{"jpeg": bytes or None (a NaN in the game: no new frame),
@@ -82,10 +83,13 @@ class Painter:
                 **held}
 
     def png(self) -> bytes:
-        """The last frame as PNG (lossless, for ``/api/frame.png``)."""
+        """The last frame as PNG (lossless, for ``/api/frame.png``): encoded once per frame, however
+        many watchers ask for it."""
         if self.rgb is None:
             raise ToyganError("no frame has been drawn yet")
-        return encode(self.rgb, "png")
+        if self._png[0] is not self.rgb:
+            self._png = (self.rgb, encode(self.rgb, "png"))
+        return self._png[1]
 
     def close(self) -> None:
         if self.view is not None:
@@ -169,8 +173,9 @@ class Drawer:
             home = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
             path = os.pathsep.join(filter(None, [home, os.environ.get("PYTHONPATH")]))
             try:  # in a session of its own: the terminal's Ctrl-C is the server's to handle
+                # -P: the folder the teacher started in is not on the path (a torch.py there would run)
                 self._process = subprocess.Popen(
-                    [sys.executable, "-m", "toygan.live.drawer"], stdin=subprocess.PIPE,
+                    [sys.executable, "-P", "-m", "toygan.live.drawer"], stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": path},
                     start_new_session=True)
             except OSError as err:
@@ -201,21 +206,28 @@ class Drawer:
             self._wake.notify()
         return future.result(timeout)
 
-    def close(self, timeout: float = 5.0) -> None:
-        """Stop drawing; the process ends (killed if it does not within ``timeout``)."""
+    def close(self, timeout: float = 1.0) -> None:
+        """Stop drawing, within about ``2 * timeout`` seconds: the frame being drawn may finish;
+        a drawing process that does not answer by then (hung, stopped) is killed, never waited on."""
         with self._wake:
             self._closed = True
             self._wake.notify()
         self._thread.join(timeout)
         if self._process is not None:
-            with contextlib.suppress(OSError):
-                self._process.stdin.close()  # the process ends when its input does
+            if self._thread.is_alive():  # stuck on the pipe: killing the process frees it
+                self._process.kill()
+                self._thread.join(timeout)
+            else:  # the process ends when its input does; closed from here, no one else writes
+                with contextlib.suppress(OSError, ValueError):
+                    self._process.stdin.close()
             try:
                 self._process.wait(timeout)
             except subprocess.TimeoutExpired:
                 self._process.kill()
-                self._process.wait(timeout)
-            self._process.stdout.close()
+                self._process.wait()
+            for pipe in (self._process.stdin, self._process.stdout):
+                with contextlib.suppress(OSError, ValueError):
+                    pipe.close()
         if self._painter is not None:
             self._painter.close()
 
@@ -243,10 +255,16 @@ class Drawer:
         if self._painter is None:
             try:
                 _send(self._process.stdin, (kind, payload))
-                return _receive(self._process.stdout)
-            except (EOFError, OSError, pickle.UnpicklingError) as err:  # it died: draw here from now on
+                answer = _receive(self._process.stdout)
+            except (EOFError, OSError, ValueError, pickle.UnpicklingError) as err:  # it died: draw here
                 self._fall_back(f"the drawing process ended ({first_line(err) or type(err).__name__}); "
                                 "frames are drawn in the training's process")
+            else:
+                if not (kind == "paint" and answer.get("error")):
+                    return answer
+                # a game it cannot draw (a loss registered in this process only, say): draw here
+                self._fall_back("frames are drawn in the training's process: the drawing process "
+                                f"could not draw this game ({answer['error']})")
         return self._painter.paint(payload) if kind == "paint" else _png(self._painter)
 
     def _fall_back(self, note: str) -> None:

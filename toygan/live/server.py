@@ -56,6 +56,7 @@ __all__ = ["make_app", "needs_token", "allowed_hosts", "open_socket", "LiveServe
 
 MAX_BODY = 64 * 1024  # a control is a few hundred bytes
 MAX_DATA_BODY = 8 * 2**20  # a data file of MAX_DATA_BYTES, as base64 in JSON
+LIMIT_CONNECTIONS = 200  # a class of students watching, and then some
 """The signals that stop the server cleanly (and that its last save holds off)."""
 
 
@@ -280,8 +281,11 @@ class LiveServer(uvicorn.Server):
         # (uvicorn's warnings are about clients' malformed requests: none of the teacher's business)
         # (no per-message deflate: the frames are JPEGs already, and compressing them again cost
         # the training's process 2 % of its time)
+        # (at most LIMIT_CONNECTIONS at once: beyond, 503 at once, so that a flood of half-open
+        # connections from the network cannot take every file descriptor of the server)
         super().__init__(uvicorn.Config(app, lifespan="off", log_level="error", ws="auto",
-                                        ws_per_message_deflate=False, timeout_graceful_shutdown=2, **options))
+                                        ws_per_message_deflate=False, timeout_graceful_shutdown=2,
+                                        limit_concurrency=LIMIT_CONNECTIONS, **options))
         self.app = app
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:

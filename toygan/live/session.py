@@ -19,6 +19,7 @@ import binascii
 import contextlib
 import ctypes
 import functools
+import io
 import queue
 import shutil
 import threading
@@ -175,8 +176,13 @@ class LiveSession:
         """Why the worker failed (one line), or empty: the server then stops and says so."""
         self.saved_bytes = 0
         self._drawer = Drawer(self._delivered, process=drawing == "process")
-        self._draw(full=True)
-        if not self._first.wait(START_SECONDS) or not self.frame_id:
+        try:
+            self._draw(full=True)
+            drawn = self._first.wait(START_SECONDS) and self.frame_id
+        except BaseException:  # (Ctrl-C while the first frame is drawn): no drawing process left behind
+            self._drawer.close()
+            raise
+        if not drawn:
             self._drawer.close()
             raise ToyganError(self.note or f"the first frame was not drawn within {START_SECONDS:.0f} s")
         self._thread = threading.Thread(target=self._work, name="toygan-live", daemon=True)
@@ -481,8 +487,11 @@ class LiveSession:
             self.game.update({"train.steps": 2 * self.game.config.train.steps})
 
     def _do_reset(self) -> str:
+        with stored_files(self.game.files):  # (one's own data: the file the game read)
+            game = self._new_game(self.game.config)
+        saved = self._replace(game)
         self.running = False
-        return f"reset: a new game with the current settings{self._replace(self._new_game(self.game.config))}"
+        return f"reset: a new game with the current settings{saved}"
 
     def _new_game(self, config: Config) -> Game:
         """A game with these settings, as long as the first one was (live play doubled it since)."""
@@ -568,13 +577,15 @@ class LiveSession:
         dim = (game or self.game).dim
         panels = LiveView.check_panels(changes["live.panels"], dim) if "live.panels" in changes else None
         if game is not None:
-            self.running = False
             shape = any(k.startswith("model.") for k in changes)
             what = "the networks' shape" if shape else "the target or the seed"
-            self.note = f"a new game: {what} changed{self._replace(game)}"
+            saved = self._replace(game)  # (a save refused: nothing has changed)
+            self.running = False
+            self.note = f"a new game: {what} changed{saved}"
         elif config:
             with self._changing():
                 self.game.update(config)
+            self.note = ""  # (what it said of an earlier change no longer holds)
         self.speed = speed
         if panels is not None:
             self.panels = panels
@@ -583,32 +594,37 @@ class LiveSession:
 
     def _use_data(self, given: Any) -> str:
         """A new game on one's own points: ``{"points": [[x, y], ...]}`` (drawn on the page, with the
-        ``window`` they were drawn in), ``{"csv": TEXT}`` or ``{"npy": BASE64}`` (an uploaded file);
-        the file is kept in ``out/data`` and in the run's history."""
+        ``window`` they were drawn in), ``{"csv": TEXT}`` or ``{"npy": BASE64}`` (an uploaded file,
+        with its ``name``); the file is kept in ``out/data`` and in the run's history. Checked
+        whole, room included, before anything changes."""
         content, suffix, window = _data_file(given)
         folder = self.out / "data"
         path = (folder / f"points-{_next_number(folder, 'points-'):03d}{suffix}").resolve()
         settings = {"data.name": "points", "data.params": {"path": str(path)}, "record.window": window,
                     "record.kde_bandwidth": 0.0}
+        if self.game.dim == 1:  # points of the plane: a 1D latent would draw them as one curve
+            settings["model.noise_dim"] = 2
         try:
             with stored_files({str(path): content}):  # checked as the run will read it, before it is written
                 game = self._new_game(self.game.config.replace(**settings))
         except ToyganError as err:  # said of the data, not of a file the user never named
-            raise ToyganError(str(err).replace(f"data.params.path = {str(path)!r}", "your data")) from None
+            raise ToyganError(_of_data(str(err), path)) from None
         if self.saved_bytes + len(content) > MAX_SAVED_BYTES:
             raise ToyganError(f"this session has saved {self.saved_bytes / 1e9:.1f} GB into "
                               f"{str(self.out)!r}, its limit; nothing was changed")
+        self._check_room()  # the data's file and the old game's save alike
+        saved = self._replace(game)  # (saves the old game first: refused, nothing has changed)
+        self.running = False
         try:
             folder.mkdir(parents=True, exist_ok=True)
             with atomic_path(path) as temporary:
                 temporary.write_bytes(content)
-        except OSError as err:
-            raise ToyganError(f"out = {str(self.out)!r}: cannot keep the data there ({err.strerror or err}); "
-                              "nothing was changed") from None
-        self.saved_bytes += len(content)
-        self.running = False
+            self.saved_bytes += len(content)
+            kept = f"kept in {path}"
+        except (OSError, ToyganError) as err:
+            kept = f"kept in the run only: {first_line(err)}"
         what = "drawn points" if "points" in given else "file's points"
-        return f"a new game on your {what} (kept in {path}){self._replace(game)}"
+        return f"a new game on your {what} ({kept}){saved}"
 
     # --- the published state ---
 
@@ -639,6 +655,16 @@ def _next_number(folder: Path, prefix: str) -> int:
     return max((int(s) for s in stems if s.isdigit() and s.isascii()), default=0) + 1
 
 
+def _of_data(message: str, path: Path) -> str:
+    """An error about the data file said of "your data": the user named no such file."""
+    message = message.replace(f"data.params.path = {str(path)!r}", "your data")
+    return message.replace(repr(str(path)), "your data").replace(str(path), "your data")
+
+
+def _real(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _data_file(given: Any) -> tuple[bytes, str, list[float]]:
     """The bytes and suffix of a data file from the page's points or upload, and the window to draw
     it in (the drawing's, or [] for one fitted to the points); a ToyganError for anything else."""
@@ -652,26 +678,44 @@ def _data_file(given: Any) -> tuple[bytes, str, list[float]]:
             raise ToyganError(f"data.points = {_short(xy)}: a list of [x, y] pairs")
         if not 2 <= len(xy) <= MAX_POINTS:
             raise ToyganError(f"data.points: {len(xy):,} points; draw 2 to {MAX_POINTS:,}")
-        try:
-            array = np.array(xy, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ToyganError(f"data.points = {_short(xy)}: each point must be two numbers") from None
+        bad = next((p for p in xy if not all(_real(v) for v in p)), None)
+        if bad is not None:
+            raise ToyganError(f"data.points: {_short(bad)}: each point must be two numbers")
+        with np.errstate(over="ignore"):
+            try:
+                array = np.array(xy, dtype=np.float64)
+            except OverflowError:
+                array = np.array([[np.inf, np.inf]])
+        if not np.isfinite(array).all() or np.abs(array).max() > 1e6:
+            raise ToyganError("data.points: each coordinate must lie within ±10⁶ (a window toygan can draw)")
+        if len(np.unique(array, axis=0)) < 2:
+            raise ToyganError("data.points: all the points are one point; draw at least two apart")
         content = ("x,y\n" + "".join(f"{x!r},{y!r}\n" for x, y in array.tolist())).encode()
         return content, ".csv", window
     if "csv" in given:
         text = given["csv"]
         if not isinstance(text, str):
             raise ToyganError("data.csv: the file's text, as a string")
-        content, suffix = text.encode("utf-8", "replace"), ".csv"
+        content = text.encode("utf-8", "replace")
+        # a .txt file's columns may be split by spaces or tabs; a .csv's by commas
+        name = given.get("name")
+        suffix = ".txt" if isinstance(name, str) and name.lower().endswith(".txt") else ".csv"
+        rows = sum(1 for line in text.splitlines() if line.strip()) - 1  # (less a header, if any)
     else:
         try:
             content = base64.b64decode(given["npy"], validate=True)
         except (TypeError, ValueError, binascii.Error):
             raise ToyganError("data.npy: the file's bytes as base64") from None
         suffix = ".npy"
+        try:
+            rows = len(np.load(io.BytesIO(content), allow_pickle=False, mmap_mode=None))
+        except Exception:  # noqa: BLE001 - the points reader says what is wrong with it
+            rows = 0
     if len(content) > MAX_DATA_BYTES:
         raise ToyganError(f"a data file of {len(content) / 2**20:.1f} MiB; at most "
                           f"{MAX_DATA_BYTES // 2**20} MiB ({MAX_POINTS:,} points)")
+    if rows > MAX_POINTS:
+        raise ToyganError(f"a data file of {rows:,} points; at most {MAX_POINTS:,}")
     return content, suffix, window
 
 

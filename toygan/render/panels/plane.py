@@ -20,6 +20,7 @@ from toygan.render.style import DENSITY_FILLS, DENSITY_KEY, FAKE, ink
 __all__ = ["SamplesPanel", "ManifoldPanel", "PushPanel", "typical_push"]
 
 _DENSITY_RES = 320  # fine enough to resolve a σ = 0.02 mode in a window ~5 units wide
+_KDE_RES = 160  # a KDE is smooth at its bandwidth already, and costs 1,000 kernels a point
 _DENSITIES: dict[tuple, np.ndarray] = {}
 """Data densities on the grid by target and window: a KDE's takes seconds, and the live view lays
 its figure out again on every change of loss, target or panels."""
@@ -51,7 +52,8 @@ class SamplesPanel(Panel):
         square(ax, history.window)
         target = history.target()
         x0, x1, y0, y1 = history.window
-        xs, ys = np.linspace(x0, x1, _DENSITY_RES), np.linspace(y0, y1, _DENSITY_RES)
+        res = _DENSITY_RES if target.exact else _KDE_RES
+        xs, ys = np.linspace(x0, x1, res), np.linspace(y0, y1, res)
         xx, yy = np.meshgrid(xs, ys)
         density = _density(history, target, xx, yy)
         # regions within 3σ, 2σ, 1σ of the densest mode: density ≥ peak · exp(−k²/2)
