@@ -12,24 +12,11 @@ import threading
 import time
 
 import numpy as np
-from conftest import tiny_config
+from test_live import CONFIG, DEADLINE, _until  # one waiting rule for the live tests
 
 from toygan import Game
 from toygan.live import LiveSession
 from toygan.live.drawer import Drawer, Painter, picture
-
-DEADLINE = 120.0
-CONFIG = tiny_config(**{"train.steps": 200, "record.grid_size": 32, "record.n_samples": 128})
-
-
-def _until(condition, what: str):
-    end = time.monotonic() + DEADLINE
-    while time.monotonic() < end:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_game_that_follows_another_is_drawn_as_that_one_is():
@@ -115,6 +102,7 @@ def test_a_script_without_a_main_guard_starts_one_drawing_process(tmp_path):
     script = tmp_path / "lecture.py"
     script.write_text(textwrap.dedent(f"""
         from conftest import tiny_config
+from test_live import CONFIG, DEADLINE, _until  # one waiting rule for the live tests
         from toygan.live import LiveSession
         session = LiveSession(tiny_config(**{{"record.grid_size": 32}}), out={str(tmp_path)!r}, width=480)
         print("apart", session.draws_apart, flush=True)

@@ -112,8 +112,8 @@ def test_a_link_sets_up_the_same_lecture(browser, served):
     from selenium.webdriver.common.by import By
 
     wait = _wait(browser)
-    served.post({"set": {"train.loss": "hinge", "train.lr_d": 2e-4, "live.panels": ["samples", "discriminator"],
-                         "model.d_width": 64}})
+    served.post({"set": {"train.loss": "hinge", "train.lr_d": 2e-4, "model.d_width": 64,
+                         "live.panels": ["samples", "discriminator"]}})
     browser.get(served.url + "/")
     wait.until(lambda d: d.find_element(By.ID, "status").text.startswith("step"))
     browser.find_element(By.ID, "link").click()
@@ -172,7 +172,8 @@ def test_an_uploaded_file_becomes_the_data_and_a_bad_one_is_one_line(browser, se
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y\n1,2\n")
     picker.send_keys(str(bad))
-    wait.until(lambda d: "your data: holds 1 point(s); need at least 2" in d.find_element(By.ID, "error").text)
+    says = "your data: holds 1 point(s); need at least 2"
+    wait.until(lambda d: says in d.find_element(By.ID, "error").text)
     assert served.state()["settings"]["data.name"] == "ring"
     good = tmp_path / "moon.npy"
     np.save(good, np.random.default_rng(0).normal(size=(400, 2)) * [2.0, 0.5])
@@ -262,7 +263,8 @@ def test_a_new_shape_of_the_networks_is_a_new_game_said_so(served):
     assert state["note"].startswith("a new game: the networks' shape changed")
     assert state["settings"]["model.g_width"] == 32 and state["settings"]["model.prior"] == "uniform"
     status, answer = served.post({"set": {"model.d_width": 0}})
-    assert status == 400 and "model.d_width" in answer["error"] and served.state()["settings"]["model.d_width"] == 128
+    assert status == 400 and "model.d_width" in answer["error"]
+    assert served.state()["settings"]["model.d_width"] == 128
 
 
 def test_data_refused_for_want_of_room_changes_nothing(served, monkeypatch):

@@ -116,7 +116,7 @@ def test_labels_of_five_changes_within_twenty_steps_never_overlap():
             renderer = animation.fig.canvas.get_renderer()
             boxes = [text.get_window_extent(renderer) for _, (_, text) in panel.events]
             assert len(boxes) == 5 and all(text.get_visible() for _, (_, text) in panel.events)
-            for a, b in zip(boxes, boxes[1:]):
+            for a, b in zip(boxes, boxes[1:], strict=False):
                 assert not a.overlaps(b), (width, a, b)
             axes = panel.ax.get_window_extent(renderer)
             assert all(axes.x0 - 20 <= box.x0 and box.x1 <= axes.x1 + 20 for box in boxes)
@@ -150,7 +150,8 @@ def test_a_comparisons_headings_name_the_game_of_each_frame(changed):
             headings[step], titles[step] = comparison.headings[0].get_text(), comparison.title.get_text()
         assert headings[50] == "changed"  # the same game as the other column: said once, in the title
         assert "non-saturating GAN" in titles[50] and "GAN" not in titles[150]
-        assert headings[150] == "changed\nsaturating GAN" and headings[220] == "changed\nsaturating GAN, G frozen"
+        assert headings[150] == "changed\nsaturating GAN"
+        assert headings[220] == "changed\nsaturating GAN, G frozen"
         assert comparison.headings[1].get_text().startswith("plain")
     finally:
         comparison.close()
