@@ -102,7 +102,6 @@ def test_a_script_without_a_main_guard_starts_one_drawing_process(tmp_path):
     script = tmp_path / "lecture.py"
     script.write_text(textwrap.dedent(f"""
         from conftest import tiny_config
-from test_live import CONFIG, DEADLINE, _until  # one waiting rule for the live tests
         from toygan.live import LiveSession
         session = LiveSession(tiny_config(**{{"record.grid_size": 32}}), out={str(tmp_path)!r}, width=480)
         print("apart", session.draws_apart, flush=True)
