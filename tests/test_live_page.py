@@ -40,6 +40,12 @@ def _press(browser, key: str) -> None:
     ActionChains(browser).send_keys(key).perform()
 
 
+def _space_does(browser) -> str:
+    """The action the space key sends now: the play button's, as the page's last state set it (a
+    key pressed before the page has heard that play began would send "play" again)."""
+    return browser.execute_script("return document.querySelector('#play').dataset.act")
+
+
 def test_presentation_fills_a_projector_and_the_keys_steer(projector, served, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -62,6 +68,7 @@ def test_presentation_fills_a_projector_and_the_keys_steer(projector, served, tm
     assert projector.find_element(By.ID, "overlay").is_displayed()
     _press(projector, " ")
     wait.until(lambda d: served.state()["running"])
+    wait.until(lambda d: _space_does(d) == "pause")  # the page knows it plays: space now pauses
     _press(projector, " ")
     wait.until(lambda d: not served.state()["running"])
     step = served.state()["step"]
@@ -77,6 +84,7 @@ def test_presentation_fills_a_projector_and_the_keys_steer(projector, served, tm
     wait.until(lambda d: not d.find_element(By.ID, "help").is_displayed())
     _press(projector, " ")  # playing, for the picture
     wait.until(lambda d: served.state()["step"] > step + 40)
+    wait.until(lambda d: _space_does(d) == "pause")
     _press(projector, " ")
     wait.until(lambda d: not served.state()["running"])
     wait.until(lambda d: "paused" in d.execute_script("return document.querySelector('#status').textContent"))
