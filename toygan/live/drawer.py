@@ -25,6 +25,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+import torch
+
 from toygan.data import stored_files
 from toygan.errors import ToyganError, first_line
 from toygan.game import Game
@@ -59,12 +61,12 @@ class Painter:
             held = len(self.game.recorder.steps) if self.game is not None else 0
             if picture["key"] != self.key or self.game is None:
                 if picture["start"] is None:  # sent as to a painter that has the game: not this one
-                    return {"jpeg": None, "metrics": None, "note": "", "error": "", "key": None, "held": 0}
+                    return _no_frame()
                 with stored_files(picture["files"]):
                     self.game = Game(picture["start"])
                 self.key, held = picture["key"], 0
             if picture["position"]["recorded"][0] > held:  # sent only the snapshots it lacks no more
-                return {"jpeg": None, "metrics": None, "note": "", "error": "", "key": None, "held": 0}
+                return _no_frame()
             self.game.follow(picture["position"])
             if self.view is None:
                 self.view = LiveView(width=picture["width"])  # (the session checked the panels)
@@ -72,15 +74,13 @@ class Painter:
             shown = self.view.frame(self.game, full=picture["full"])
         except Exception as err:  # noqa: BLE001 - said on the page; the session goes on
             self.key = None  # (the game may be half built)
-            return {"jpeg": None, "metrics": None, "note": "", "error": first_line(err), "key": None,
-                    "held": 0}
-        held = {"key": self.key, "held": len(self.game.recorder.steps)}
+            return _no_frame(error=first_line(err))
+        held = {"key": self.key, "held": len(self.game.recorder.steps), "note": self.view.note}
         if shown is None:
-            return {"jpeg": None, "metrics": None, "note": self.view.note, "error": "", **held}
+            return _no_frame(**held)
         self.rgb, snapshot = shown
         metrics = {k: _number(snapshot[k][0]) for k in METRICS}
-        return {"jpeg": encode(self.rgb, "jpeg"), "metrics": metrics, "note": self.view.note, "error": "",
-                **held}
+        return _no_frame(jpeg=encode(self.rgb, "jpeg"), metrics=metrics, **held)
 
     def png(self) -> bytes:
         """The last frame as PNG (lossless, for ``/api/frame.png``): encoded once per frame, however
@@ -96,6 +96,11 @@ class Painter:
             self.view.close()
 
 
+def _no_frame(**given: Any) -> dict:
+    """A painter's answer: no frame and nothing held, but for what is ``given``."""
+    return {"jpeg": None, "metrics": None, "note": "", "error": "", "key": None, "held": 0, **given}
+
+
 def picture(game: Game, key: Any, sent: int | None, *, panels: tuple[str, ...], width: int,
             full: bool) -> dict:
     """What a painter needs to draw ``game`` now: ``key`` names the game (a new key builds a new
@@ -108,7 +113,8 @@ def picture(game: Game, key: Any, sent: int | None, *, panels: tuple[str, ...], 
 
 def _send(stream, message: Any) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(struct.pack("<Q", len(data)) + data)
+    stream.write(struct.pack("<Q", len(data)))
+    stream.write(data)
     stream.flush()
 
 
@@ -132,8 +138,6 @@ def _serve() -> None:
         os.nice(10)  # where the two meet on a core, the training goes first: frames are what may drop
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the answers
-    import torch
-
     torch.set_num_threads(1)  # the other core trains
     painter = Painter()
     try:

@@ -451,9 +451,8 @@ class LiveSession:
             if frame["error"]:
                 self.note = f"the frame could not be drawn: {frame['error']}"
             self.view_note = frame["note"]
-            notes = [self.view_note, self._drawer.note]
             self._state = {**self._state, "frame": self.frame_id, "metrics": dict(self._metrics),
-                           "note": self.note, "view_note": " · ".join(n for n in notes if n)}
+                           "note": self.note, "view_note": self._view_notes()}
         if frame["key"] is None and not frame["error"]:
             self._queue.put(_REDRAW)  # it needs the whole game: the worker sends it
         self._first.set()
@@ -530,9 +529,10 @@ class LiveSession:
         cut = "" if game.state_is_whole else " (its last step was cut short: the history, no checkpoint)"
         return f"saved to {path}{cut}: `toygan render {path} --out lecture.gif` animates it"
 
-    def _check_room(self) -> None:
-        """Refuse a save past the session's budget or into a nearly full disk, before writing."""
-        if self.saved_bytes >= MAX_SAVED_BYTES:
+    def _check_room(self, adding: int = 0) -> None:
+        """Refuse a save (or ``adding`` bytes more) past the session's budget, or into a nearly full
+        disk, before writing."""
+        if self.saved_bytes >= MAX_SAVED_BYTES or self.saved_bytes + adding > MAX_SAVED_BYTES:
             raise ToyganError(f"this session has saved {self.saved_bytes / 1e9:.1f} GB of runs into "
                               f"{str(self.out)!r}, its limit ({MAX_SAVED_BYTES / 1e9:.1f} GB); nothing "
                               "was changed: restart toygan live to save more")
@@ -609,10 +609,7 @@ class LiveSession:
                 game = self._new_game(self.game.config.replace(**settings))
         except ToyganError as err:  # said of the data, not of a file the user never named
             raise ToyganError(_of_data(str(err), path)) from None
-        if self.saved_bytes + len(content) > MAX_SAVED_BYTES:
-            raise ToyganError(f"this session has saved {self.saved_bytes / 1e9:.1f} GB into "
-                              f"{str(self.out)!r}, its limit; nothing was changed")
-        self._check_room()  # the data's file and the old game's save alike
+        self._check_room(len(content))  # the data's file and the old game's save alike
         saved = self._replace(game)  # (saves the old game first: refused, nothing has changed)
         self.running = False
         try:
@@ -628,6 +625,10 @@ class LiveSession:
 
     # --- the published state ---
 
+    def _view_notes(self) -> str:
+        """What the page says of the frame: a panel left out, frames drawn in this process."""
+        return " · ".join(n for n in (self.view_note, self._drawer.note) if n)
+
     def _describe(self) -> dict:
         game = self.game
         settings = {f"{section}.{key}": value for section, values in game.settings().items()
@@ -638,7 +639,7 @@ class LiveSession:
             "step": game.iteration, "running": self.running, "status": game.status,
             "critic": not game.objective.probabilistic, "d_steps_alone": self.d_alone,
             "message": game.message, "note": self.note,
-            "view_note": " · ".join(n for n in (self.view_note, self._drawer.note) if n),
+            "view_note": self._view_notes(),
             "frame": self.frame_id, "settings": settings, "metrics": dict(self._metrics),
             "events": [dict(e) for e in game.events if e["key"] != "train.steps"],
             "saved": list(self.saved), "unsaved": self.unsaved, "window": list(game.recorder.window),
@@ -708,7 +709,7 @@ def _data_file(given: Any) -> tuple[bytes, str, list[float]]:
             raise ToyganError("data.npy: the file's bytes as base64") from None
         suffix = ".npy"
         try:
-            rows = len(np.load(io.BytesIO(content), allow_pickle=False, mmap_mode=None))
+            rows = len(np.load(io.BytesIO(content), allow_pickle=False))
         except Exception:  # noqa: BLE001 - the points reader says what is wrong with it
             rows = 0
     if len(content) > MAX_DATA_BYTES:

@@ -13,8 +13,8 @@ from toygan.history import History
 from toygan.render.captions import CaptionBand, check_captions, check_shown, step_caption
 from toygan.render.figure import TEXT_SHARE, BlittedFigure, DoesNotFit, Look, fitted_legend, frame_size
 from toygan.render.html import Player
-from toygan.render.panels import (PANELS, Context, Shared, changes_at, check_panels, game_label, panel_names,
-                                  row_heights)
+from toygan.render.panels import (PANELS, Context, Shared, check_panels, game_changes, game_label,
+                                  panel_names, row_heights)
 from toygan.render.timing import even, hold_captions, schedule
 from toygan.render.writers import FORMATS, output_format
 from toygan.validate import integer, number, path_arg
@@ -135,7 +135,7 @@ class Animation(BlittedFigure):
             cfg = history.config
             self.seed = cfg.train.seed + member
             # the game's name follows the settings in force at each frame, where they changed
-            self.games = changes_at(history, "train.loss") + changes_at(history, "train.generator")
+            self.games = game_changes(history)
             self.renamed = len({game_label(history, i) for i in self.games}) > 1
             self.label = f"{cfg.data.name} · {game_label(history, 0)} · seed {self.seed}"
             # the title's widest text is set before the layout is frozen, so the layout leaves room

@@ -25,8 +25,8 @@ from toygan.history import History
 from toygan.render.animation import check_output, write_frames
 from toygan.render.captions import CaptionBand, check_captions, check_shown, step_caption
 from toygan.render.figure import BlittedFigure, Look, fitted_legend, frame_size
-from toygan.render.panels import (PANELS, Context, CurvesPanel, Shared, changes_at, check_panels, game_label,
-                                  panel_names)
+from toygan.render.panels import (PANELS, Context, CurvesPanel, Shared, check_panels, game_label,
+                                  games_played, panel_names)
 from toygan.render.panels.base import run_length
 from toygan.render.style import ink
 from toygan.render.timing import even, hold_captions
@@ -89,7 +89,7 @@ class Comparison(BlittedFigure):
             # an overlay's one cursor marks the timeline's step, also once the first run has ended
             self.cursors = [p for p in self.panels[0] if is_curve(p.name)] if overlay else []
             # where a run changed its game mid-run, the headings name the game of each frame
-            self.renamed = not overlay and any(", then " in _games(c.history) for c in columns)
+            self.renamed = not overlay and any(len(games_played(c.history)) > 1 for c in columns)
             self.headings = [panels[0].ax.figure._suptitle for panels in self.panels] if self.renamed else []
             self.band = CaptionBand(self.fig, captions)
             self.title = self.fig.suptitle(self.band.under(self._title(len(self.timeline) - 1)),
@@ -141,18 +141,13 @@ def run_facts(columns: Sequence[Column], at: Sequence[int] | None = None) -> tup
     the figure's title, and each column's own, for its heading (``""`` when it has none). The game
     is the one in force at each column's snapshot ``at``, or, without ``at``, each game the run
     played in turn."""
-    each = [[c.history.config.data.name, _games(c.history) if at is None else game_label(c.history, at[k]),
+    each = [[c.history.config.data.name,
+             ", then ".join(games_played(c.history)) if at is None else game_label(c.history, at[k]),
              f"seed {c.history.config.train.seed + c.member}"] for k, c in enumerate(columns)]
     shared = [fact for k, fact in enumerate(each[0]) if all(e[k] == fact for e in each)]
     own = [" · ".join(fact for fact in e if fact not in shared and not _says(c.label, fact))
            for c, e in zip(columns, each, strict=True)]
     return shared, own
-
-
-def _games(history: History) -> str:
-    """The game a run played, or each in turn where it changed mid-run (its loss, G frozen)."""
-    at = changes_at(history, "train.loss") + changes_at(history, "train.generator")
-    return ", then ".join(dict.fromkeys(game_label(history, i) for i in sorted(at)))
 
 
 def _says(label: str, fact: str) -> bool:

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from toygan.errors import ToyganError
 from toygan.history import History
-from toygan.render.panels.base import (Context, Panel, Shared, changes_at, game_label, row_heights, samples_label,
-                                       step_label)
+from toygan.render.panels.base import (Context, Panel, Shared, changes_at, game_changes, game_label,
+                                       games_played, row_heights, samples_label, step_label)
 from toygan.render.panels.curves import (
     ConvergencePanel,
     CurvesPanel,
@@ -35,7 +35,8 @@ from toygan.render.panels.plane import ManifoldPanel, PushPanel, SamplesPanel, t
 from toygan.render.panels.spectrum import EigenvaluesPanel
 
 __all__ = ["PANELS", "one_d_panels", "Context", "Panel", "Shared", "check_panels", "panel_names",
-           "game_label", "changes_at", "step_label", "row_heights", "samples_label", "event_label", "event_marks", "typical_push",
+           "game_label", "game_changes", "games_played", "changes_at", "step_label", "row_heights",
+           "samples_label", "event_label", "event_marks", "typical_push",
            "OptimalDiscriminators", "CurvesPanel", "SamplesPanel", "DiscriminatorPanel", "ConvergencePanel",
            "OptimalDiscriminatorPanel", "GapPanel", "OptimalityPanel", "ModeTimelinePanel", "JSDPanel",
            "ValuePanel", "LossesPanel", "ManifoldPanel", "PushPanel", "SeedCoveragePanel",

@@ -211,6 +211,17 @@ _GENERATORS = {  # train.generator → (the game in a figure's title, the fake s
 }
 
 
+def game_changes(history: History) -> list[int]:
+    """The snapshots at which the game's name may change (its loss, or G's part), the first included."""
+    return sorted({*changes_at(history, "train.loss"), *changes_at(history, "train.generator")})
+
+
+def games_played(history: History) -> list[str]:
+    """The games a run played, in turn (``game_label`` at each ``game_changes``): one for a run
+    that never changed them."""
+    return list(dict.fromkeys(game_label(history, i) for i in game_changes(history)))
+
+
 def game_label(history: History, i: int = -1) -> str:
     """The game at snapshot ``i`` as a figure's title names it: ``non-saturating GAN``, ``D alone
     against ...`` (the loss and G's part in force then)."""

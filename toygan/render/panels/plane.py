@@ -29,7 +29,7 @@ its figure out again on every change of loss, target or panels."""
 def _density(history: History, target, xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
     """p_data on the grid ``xx``, ``yy`` (made once per target and window)."""
     data = history.config.data
-    files = tuple(sorted((path, hashlib.sha256(content).hexdigest()) for path, content in history.files.items()))
+    files = tuple(sorted((path, hashlib.sha256(raw).hexdigest()) for path, raw in history.files.items()))
     key = (data.name, json.dumps(data.params, sort_keys=True, default=str), tuple(history.window), files)
     if key not in _DENSITIES:
         if len(_DENSITIES) >= 8:
