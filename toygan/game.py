@@ -456,6 +456,13 @@ class Game:
 
     # --- saving and loading: see toygan.checkpoint ---
 
+    def widget(self, **options: Any) -> Any:
+        """This game live in a notebook, played on from where it stands: its frame and the live
+        page's controls as Jupyter widgets (``toygan.live.widget``; options as there)."""
+        # imported here: the core does not load the live mode or ipywidgets unless asked
+        from toygan.live.notebook import widget
+        return widget(game=self, **options)
+
     def save(self, run_dir: str | Path, *, replace: bool = False) -> Path:
         """Write ``config.toml`` (the current settings), ``history.npz`` and, unless a step was cut
         short, ``checkpoint.pt`` (the state) into ``run_dir``; returns the folder.

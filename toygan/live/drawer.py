@@ -32,7 +32,7 @@ from toygan.errors import ToyganError, first_line
 from toygan.game import Game
 from toygan.live.view import LiveView, encode
 
-__all__ = ["Drawer", "Painter", "METRICS", "START_SECONDS"]
+__all__ = ["Drawer", "Painter", "METRICS", "START_SECONDS", "own_networks"]
 
 METRICS = ("d_real", "d_fake", "jsd", "modes_captured", "d_star_gap")
 """The readings a frame reports with it (the page's "Now" box)."""
@@ -63,7 +63,7 @@ class Painter:
                 if picture["start"] is None:  # sent as to a painter that has the game: not this one
                     return _no_frame()
                 with stored_files(picture["files"]):
-                    self.game = Game(picture["start"])
+                    self.game = Game(picture["start"], **picture["networks"])
                 self.key, held = picture["key"], 0
             if picture["position"]["recorded"][0] > held:  # sent only the snapshots it lacks no more
                 return _no_frame()
@@ -108,7 +108,17 @@ def picture(game: Game, key: Any, sent: int | None, *, panels: tuple[str, ...], 
     game (its config and data files are then sent along: a data file may be megabytes)."""
     start = sent is None
     return {"key": key, "start": game.initial_config if start else None, "files": game.files if start else {},
+            "networks": own_networks(game) if start else {},
             "position": game.position(sent or 0), "panels": panels, "width": width, "full": full}
+
+
+def own_networks(game: Game) -> dict[str, torch.nn.Module]:
+    """Copies of the user's own networks that ``game`` plays, as ``Game``'s keyword arguments (a
+    game built with them has its players' shape; its weights then come from ``follow``)."""
+    if not any(game.own.values()):
+        return {}
+    plain = dict(zip(("generator", "discriminator"), game.networks(), strict=True))
+    return {name: plain[name] for name, own in game.own.items() if own}
 
 
 def _send(stream, message: Any) -> None:
@@ -260,7 +270,8 @@ class Drawer:
             try:
                 _send(self._process.stdin, (kind, payload))
                 answer = _receive(self._process.stdout)
-            except (EOFError, OSError, ValueError, pickle.UnpicklingError) as err:  # it died: draw here
+            # it died (or the game cannot be pickled to it: a user's network holding a lock): draw here
+            except (EOFError, OSError, ValueError, TypeError, AttributeError, pickle.PickleError) as err:
                 self._fall_back(f"the drawing process ended ({first_line(err) or type(err).__name__}); "
                                 "frames are drawn in the training's process")
             else:

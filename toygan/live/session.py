@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import copy
 import ctypes
 import functools
 import io
@@ -37,7 +38,7 @@ from toygan.config import MUTABLE, Config
 from toygan.data import reads_file, stored_files
 from toygan.errors import ToyganError, first_line
 from toygan.game import Game
-from toygan.live.drawer import METRICS, START_SECONDS, Drawer, picture
+from toygan.live.drawer import METRICS, START_SECONDS, Drawer, own_networks, picture
 from toygan.live.view import LiveView, default_live_panels, live_panels
 from toygan.methods import METHODS
 from toygan.models import PRIORS
@@ -129,7 +130,9 @@ class LiveSession:
     """A game steered live: ``submit`` a control, read ``state()`` and the latest ``frame``.
 
     Args:
-        config: the game to start with (a 2D target).
+        config: the game to start with: a config, or a ``Game`` already built (played on from
+            where it stands; its own networks, if any, start every new game of the session, as
+            they were when the session began).
         out: the folder that ``save`` writes numbered run folders into.
         panels, width: what the frames show (``LiveView``).
         speed: iterations per frame at most while playing (frames come ``MAX_FPS`` a second).
@@ -138,11 +141,12 @@ class LiveSession:
             thread of this process (sharing Python's lock with the training: slower).
     """
 
-    def __init__(self, config: Config, *, out: str | Path = "live-runs", panels: Any = None,
+    def __init__(self, config: Config | Game, *, out: str | Path = "live-runs", panels: Any = None,
                  width: int = 960, speed: int = DEFAULT_SPEED, drawing: str = "process") -> None:
         if drawing not in ("process", "thread"):
             raise ToyganError(f"drawing = {drawing!r}: choose 'process' or 'thread'")
-        self.game = Game(config)
+        self.game = config if isinstance(config, Game) else Game(config)
+        self._own = own_networks(self.game)  # (copies: the game trains its own)
         dim = self.game.dim
         self.panels = LiveView.check_panels(default_live_panels(dim) if panels is None else panels, dim)
         self.width = LiveView.check_width(width)
@@ -493,8 +497,10 @@ class LiveSession:
         return f"reset: a new game with the current settings{saved}"
 
     def _new_game(self, config: Config) -> Game:
-        """A game with these settings, as long as the first one was (live play doubled it since)."""
-        game = Game(config.replace(**{"train.steps": self.game.initial_config.train.steps}))
+        """A game with these settings, as long as the first one was (live play doubled it since),
+        on fresh copies of the user's own networks where the session has them."""
+        own = {name: copy.deepcopy(net) for name, net in self._own.items()}
+        game = Game(config.replace(**{"train.steps": self.game.initial_config.train.steps}), **own)
         self._key += 1  # the drawer builds it anew
         return game
 
@@ -570,6 +576,10 @@ class LiveSession:
                                   f"{list(live_targets())}")
             config = {**target, **config}
         game = None
+        shaped = sorted(k for k in config if k.startswith("model.") and self._own)
+        if shaped:
+            raise ToyganError(f"{shaped[0]}: the game plays your own networks, whose shape is yours; "
+                              "build them anew and start another session")
         if RESTART_KEYS & set(config):
             with stored_files(self.game.files):  # (one's own data: the file the game read)
                 settings = self.game.config.replace(**config)  # checked here; a new game below
