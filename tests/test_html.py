@@ -26,13 +26,47 @@ def history():
 
 def test_page_is_self_contained(history, tmp_path):
     page = render(history, tmp_path / "a.html", width=480).read_text()
-    assert page.count("data:image/png;base64,") == 6 + 1  # every frame, and the first in <img>
+    assert page.count("data:image/webp;base64,") == 6  # every frame, once
     slow = render(history, tmp_path / "b.html", width=480, timing="changes", max_frames=30).read_text()
-    assert slow.count("data:image/png;base64,") == 6 + 1  # a repeated frame is stored once
+    assert slow.count("data:image/webp;base64,") == 6  # a repeated frame is stored once
     assert "http://" not in page and "https://" not in page and "<link" not in page
     assert 'src="data:' in page and "step 50" in page
     for control in ('data-act="play"', 'data-act="prev"', 'data-act="next"', 'type="range"'):
         assert control in page
+
+
+def test_stacked_changes_give_every_frame_exactly(monkeypatch):
+    """The player's layers, laid over each other as the page does (from the last whole frame),
+    give each quantised frame pixel for pixel, across whole frames too."""
+    import base64
+    import io
+    import json
+
+    from toygan.render import html
+
+    monkeypatch.setattr(html, "WHOLE_EVERY", 3)
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 4, (20, 30, 3), dtype=np.uint8) * 60 for _ in range(8)]
+    for k in range(1, 8):  # most pixels unchanged from one frame to the next, as in an animation
+        keep = rng.random((20, 30)) < 0.8
+        frames[k][keep] = frames[k - 1][keep]
+    parts = html._player_parts(frames, [f"f{k}" for k in range(8)], 12, "t", "u")
+    layers = json.loads(parts["layers"])
+    assert [whole for _, whole in layers] == [0, 0, 1, 0, 0, 1, 0]
+
+    def decoded(url):
+        with Image.open(io.BytesIO(base64.b64decode(url.split(",")[1]))) as im:
+            return np.asarray(im.convert("RGBA"))
+    images = [decoded(parts["first"])] + [decoded(url) for url, _ in layers]
+    expected = [np.asarray(im.convert("RGB")) for im in quantize(frames)]
+    for d in range(8):
+        start = max([k for k in range(1, d + 1) if layers[k - 1][1]], default=0)
+        shown = images[start][..., :3].copy()
+        for k in range(start + 1, d + 1):
+            opaque = images[k][..., 3] == 255
+            assert ((images[k][..., 3] == 0) | opaque).all()
+            shown[opaque] = images[k][..., :3][opaque]
+        np.testing.assert_array_equal(shown, expected[d])
 
 
 def _screenshot(page, shot, tmp_path, fragment=""):
@@ -44,8 +78,12 @@ def _screenshot(page, shot, tmp_path, fragment=""):
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
-@pytest.mark.parametrize("fragment, index", [("", 0), ("#frame=last", 5), ("#frame=2", 2)])
-def test_chromium_shows_the_frame_and_the_controls(history, tmp_path, fragment, index):
+@pytest.mark.parametrize("fragment, index, whole", [("", 0, 12), ("#frame=last", 5, 12), ("#frame=2", 2, 12),
+                                                   ("#frame=last", 5, 2), ("#frame=3", 3, 2)])
+def test_chromium_shows_the_frame_and_the_controls(history, tmp_path, fragment, index, whole, monkeypatch):
+    from toygan.render import html
+
+    monkeypatch.setattr(html, "WHOLE_EVERY", whole)  # 2: whole frames among the changes
     page = render(history, tmp_path / "a.html", width=480)
     anim = Animation(history, width=480)
     try:
@@ -70,7 +108,7 @@ def test_notebooks_show_a_history_as_a_player(history, tmp_path):
     from toygan.render import player
 
     shown = history._repr_html_()
-    assert shown.count("data:image/png;base64,") == 6 + 1 and "<script>" in shown
+    assert shown.count("data:image/webp;base64,") == 6 and "<script>" in shown
     one, two = player(history, width=480), player(history, width=480)
     ids = [p._repr_html_().split('id="')[1].split('"')[0] for p in (one, two)]
     assert ids[0] != ids[1], "two players on one page need their own ids"

@@ -133,6 +133,22 @@ def test_bad_settings_are_one_line_before_any_game(kernel):
     assert "name = 'ring': a field of" in lines[2]
 
 
+def test_a_run_in_a_kernel_shows_a_notebook_bar_without_warnings_and_keeps_the_backend(kernel):
+    _, client = kernel
+    printed, sent = run(client, """
+    import matplotlib
+    before = matplotlib.get_backend()
+    import toygan, toygan.live, toygan.render
+    toygan.train(toygan.Config().replace(**{"train.steps": 20, "record.every": 10}))
+    print("backend kept:", matplotlib.get_backend() == before, before)
+    """)
+    assert "Warning" not in printed and "IProgress" not in printed, printed
+    assert "backend kept: True" in printed and "inline" in printed
+    bars = [m for m in sent if m["header"]["msg_type"] == "comm_open"
+            and m["content"]["data"]["state"].get("_model_name") == "FloatProgressModel"]
+    assert bars, "no notebook progress bar"
+
+
 def test_a_game_built_in_the_notebook_plays_on_in_a_widget(kernel):
     """``game.widget()`` on a game already trained, with the user's own networks."""
     _, client = kernel

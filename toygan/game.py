@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from toygan.checkpoint import load_run, save_run
 from toygan.config import NEW_OPTIMIZER, Config, check_mutable
@@ -34,6 +33,7 @@ from toygan.neural import NeuralPlay, user_batch
 from toygan.objectives import OBJECTIVES, Objective
 from toygan.optimizers import make_optimizer
 from toygan.players import make_players, parameter_count, plain_networks
+from toygan.progress import progress_bar
 from toygan.recorder import Recorder
 from toygan.resources import check_fits
 from toygan.signals import CtrlC
@@ -238,7 +238,7 @@ class Game:
                 self.update({"train.steps": end})
         callbacks = functions(callbacks)
         self._stopped = ""
-        bar = tqdm(total=end, initial=self.iteration, disable=not progress, unit="step",
+        bar = progress_bar(total=end, initial=self.iteration, disable=not progress, unit="step",
                    desc="training", dynamic_ncols=True, mininterval=0.5)
         shown = self.iteration
         with CtrlC() as ctrl_c, self._threads(), contextlib.closing(bar):

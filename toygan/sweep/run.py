@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from toygan.atomic import atomic_path
-from toygan.errors import ToyganError
 from toygan.device import resolve_device
+from toygan.errors import ToyganError
+from toygan.progress import progress_bar
 from toygan.resources import check_fits, estimate
 from toygan.sweep.backends import BACKENDS, check_address
 from toygan.sweep.results import METRICS, ROWS, flat, read_rows, summarise
@@ -150,8 +151,6 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, backend: str = "joblib", w
         The folder. On Ctrl-C the tables are written for the tasks done so far, then the
         KeyboardInterrupt goes on; the tasks cut short are not marked done.
     """
-    from tqdm.auto import tqdm
-
     if not isinstance(spec, SweepSpec):
         raise ToyganError(f"run_sweep: spec = {spec!r}: give what load_spec returns")
     if not isinstance(folder, str | Path) or not str(folder):
@@ -180,7 +179,7 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, backend: str = "joblib", w
         if (folder / "tasks" / task.id / ROWS).exists():
             report(f"{str(folder / 'tasks' / task.id / ROWS)!r} is not what a finished task writes; "
                    "training that configuration again")
-    bar = tqdm(total=len(spec.tasks), initial=len(spec.tasks) - len(todo), unit="task",
+    bar = progress_bar(total=len(spec.tasks), initial=len(spec.tasks) - len(todo), unit="task",
                desc="sweep", disable=not progress, dynamic_ncols=True)
     try:
         if todo:

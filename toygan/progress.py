@@ -1,0 +1,22 @@
+"""Progress bars: a notebook's own (a widget) inside a Jupyter kernel that can show one, plain
+text elsewhere. Never ``tqdm.auto`` alone: in a kernel without ipywidgets it warns
+("IProgress not found") on the first bar of every run."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from typing import Any
+
+from tqdm import tqdm as text_bar
+
+__all__ = ["progress_bar"]
+
+
+def progress_bar(**options: Any) -> text_bar:
+    """A tqdm bar with ``options``: a notebook widget bar in a Jupyter kernel with ipywidgets."""
+    if "ipykernel" in sys.modules and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.notebook import tqdm as notebook_bar  # (loads ipywidgets: only in a kernel)
+
+        return notebook_bar(**options)
+    return text_bar(**options)
