@@ -20,8 +20,8 @@ _HOMES = {"Config": "toygan.config", "Game": "toygan.game", "History": "toygan.h
 
 
 def __getattr__(name: str):
-    if name == "render":
-        return importlib.import_module("toygan.render")
+    if name in ("render", "live"):
+        return importlib.import_module(f"toygan.{name}")
     if name in _HOMES:
         if name == "History":  # rendering registers how a notebook shows a history
             importlib.import_module("toygan.render")
