@@ -16,9 +16,8 @@ import base64
 import io
 import time
 
-
 from toygan import History, train
-from toygan.render import Animation, player
+from toygan.render import Animation
 from toygan.render.palette import quantize
 from toygan.render.timing import schedule
 

@@ -157,7 +157,8 @@ def test_a_game_built_in_the_notebook_plays_on_in_a_widget(kernel):
     from torch import nn
     class G(nn.Module):  # defined in the notebook: the drawing process cannot unpickle it
         def __init__(self):
-            super().__init__(); self.net = nn.Sequential(nn.Linear(2, 32), nn.LeakyReLU(0.2), nn.Linear(32, 2))
+            super().__init__()
+            self.net = nn.Sequential(nn.Linear(2, 32), nn.LeakyReLU(0.2), nn.Linear(32, 2))
         def forward(self, z): return self.net(z)
     config = toygan.Config().replace(**{"train.steps": 50})
     game = toygan.Game(config, generator=G())

@@ -93,7 +93,9 @@ class LiveWidget(w.VBox):
         self.session = session
         state = session.state()
         self._state = state
-        self.frame = w.Image(format="jpeg", layout=w.Layout(max_width="100%", height="auto"))
+        # at its own size (pixel for pixel: sharp), or narrower where the notebook is
+        self.frame = w.Image(format="jpeg", layout=w.Layout(max_width="100%", height="auto",
+                                                            align_self="flex-start"))
         self.status = w.HTML()
         self.error = w.HTML()
         self.buttons = {name: w.Button(description=text, layout=w.Layout(width="auto"))
@@ -111,7 +113,8 @@ class LiveWidget(w.VBox):
         self._revert: set[str] = set()
         self._frame_shown = -1
         grid = w.GridBox(list(self.fields.values()),
-                         layout=w.Layout(grid_template_columns="repeat(3, minmax(0, 1fr))", grid_gap="2px 12px"))
+                         layout=w.Layout(grid_template_columns="repeat(3, minmax(0, 1fr))",
+                                         grid_gap="2px 12px"))
         super().__init__([self.frame, self.status, self.error, w.HBox(list(self.buttons.values())), grid])
         self._closed = False
         self._wake = threading.Event()

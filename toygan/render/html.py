@@ -106,7 +106,9 @@ _PLAYER = r"""<div class="toygan-player" id="{uid}" data-keys="{keys}">
   function paint(d) {{
     let from = d;
     while (from > 0 && !layers[from - 1][1]) from--;
-    stacked.forEach(function (im, j) {{ im.style.visibility = j + 1 >= from && j < d ? "visible" : "hidden"; }});
+    stacked.forEach(function (im, j) {{
+      im.style.visibility = j + 1 >= from && j < d ? "visible" : "hidden";
+    }});
   }}
   const slider = root.querySelector("input[type=range]");
   const out = root.querySelector("output");
@@ -228,7 +230,8 @@ def _player_parts(frames: Sequence[np.ndarray], captions: Sequence[str], fps: fl
             distinct.append(frame)
         order.append(len(distinct) - 1)
     shared = [np.asarray(image.convert("RGB")) for image in quantize(distinct)]
-    return dict(uid=html.escape(uid), title=html.escape(title), first=_data_url(shared[0]), last=len(order) - 1,
+    return dict(uid=html.escape(uid), title=html.escape(title), first=_data_url(shared[0]),
+                last=len(order) - 1,
                 caption=html.escape(captions[0]), layers=json.dumps(_layers(shared)), order=json.dumps(order),
                 captions=json.dumps(list(captions)).replace("</", "<\\/"), interval=round(1000 / fps))
 
