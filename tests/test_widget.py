@@ -115,6 +115,16 @@ def test_the_widget_plays_steps_and_takes_settings_in_a_kernel(kernel):
     error, unchanged = json.loads(printed)
     assert "train.lr_d = -1.0" in error and "\n" not in error and unchanged
 
+    # a new target from its menu: one new game, and the menu stays on it
+    printed, _ = run(client, """
+    games = s._key
+    w.fields["data.name"].value = "grid"
+    wait_for(lambda: w._on_screen["data.name"] == "grid")
+    s.control({"action": "pause"})  # answered after anything the widget sent meanwhile
+    print(s._key - games, s.game.config.data.name, w.fields["data.name"].value)
+    """)
+    assert printed.split() == ["1", "grid", "grid"]
+
 
 def test_bad_settings_are_one_line_before_any_game(kernel):
     _, client = kernel

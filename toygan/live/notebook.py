@@ -160,7 +160,8 @@ class LiveWidget(w.VBox):
         self._answer(name, self.session.submit({"action": name}))
 
     def _changed(self, key: str, value: Any) -> None:
-        if value == self._on_screen.get(key):  # the session's own value, shown: not a change
+        # the widget's thread showing the session's value (a menu's new options included) is no change
+        if threading.current_thread() is self._pusher or value == self._on_screen.get(key):
             return
         kind = FIELDS[key][1]
         setting = _setting(kind, value, self._state["choices"].get("live.panels", []))
@@ -205,8 +206,9 @@ class LiveWidget(w.VBox):
                 self._revert.discard(key)
                 self._on_screen[key] = value
                 field = self.fields[key]
-                if kind in ("choice", "panels"):
-                    field.options = self._choices(key, value) if kind == "choice" else state["choices"][key]
+                offered = self._choices(key, value) if kind == "choice" else state["choices"].get(key)
+                if kind in ("choice", "panels") and list(field.options) != offered:
+                    field.options = offered
                 field.value = value
         self.status.value = _status(state, session)
         errors = list(self._errors.values())
