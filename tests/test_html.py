@@ -104,6 +104,39 @@ def test_chromium_shows_the_frame_and_the_controls(history, tmp_path, fragment, 
     assert (controls.sum(axis=-1) < 600).mean() > 0.02, "no controls drawn under the image"
 
 
+def test_a_scaled_frame_shows_no_trace_of_the_frames_before(history, tmp_path, browser, monkeypatch):
+    """Scaled (the page's frame fills the window), each frame laid from changes looks exactly as
+    the same frame stored whole: no edge of an earlier frame shows through."""
+    import io
+
+    from conftest import BROWSER_DEADLINE
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from toygan.render import html
+
+    shots = {}
+    for whole in (3, 1):  # 3: changes, with a whole frame at 3; 1: every frame whole
+        monkeypatch.setattr(html, "WHOLE_EVERY", whole)
+        page = render(history, tmp_path / f"whole-{whole}.html", width=480)
+        browser.get(page.as_uri())
+        WebDriverWait(browser, BROWSER_DEADLINE).until(
+            lambda d: d.execute_script("return document.querySelector('.toygan-player').dataset.flat"))
+        frame = browser.find_element(By.CSS_SELECTOR, ".toygan-frame")
+        assert frame.size["width"] > 2 * 480, "the frame is not scaled"
+        shots[whole] = []
+        for _ in range(history.n_snapshots):  # forward, then back across the whole frame
+            shots[whole].append(np.asarray(Image.open(io.BytesIO(frame.screenshot_as_png)).convert("RGB")))
+            ActionChains(browser).send_keys("\ue014").perform()
+        for _ in range(3):
+            ActionChains(browser).send_keys("\ue012").perform()
+            shots[whole].append(np.asarray(Image.open(io.BytesIO(frame.screenshot_as_png)).convert("RGB")))
+    for k, (laid, stored) in enumerate(zip(shots[3], shots[1], strict=True)):
+        np.testing.assert_array_equal(laid, stored, err_msg=f"shot {k}")
+    assert not np.array_equal(shots[3][0], shots[3][5])
+
+
 def test_notebooks_show_a_history_as_a_player(history, tmp_path):
     from toygan.render import player
 

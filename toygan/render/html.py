@@ -18,6 +18,7 @@ frame's pixels. On the default 3,000-step run's 60 frames at 720 px this makes t
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import itertools
@@ -57,7 +58,7 @@ _PAGE = """<!DOCTYPE html>
 _CSS = """.toygan-player {{ display: inline-block; max-width: 100%; }}
   .toygan-player img {{ display: block; max-width: 100%; height: auto; margin: 0 auto; }}
   .toygan-frame {{ position: relative; }}
-  .toygan-frame img.toygan-layer {{ position: absolute; left: 0; top: 0; width: 100%; height: 100%;
+  .toygan-frame .toygan-layer {{ position: absolute; left: 0; top: 0; width: 100%; height: 100%;
                                    max-height: none; object-fit: contain; visibility: hidden; }}
   .toygan-player:fullscreen {{ background: #fff; display: flex; flex-direction: column;
                               justify-content: center; padding: 0.5em; box-sizing: border-box; }}
@@ -97,19 +98,42 @@ _PLAYER = r"""<div class="toygan-player" id="{uid}" data-keys="{keys}">
   const captions = {captions};
   const root = document.getElementById("{uid}");
   const box = root.querySelector(".toygan-frame");
+  const img = box.querySelector("img");
   const stacked = layers.map(function (layer) {{
     const im = document.createElement("img");
     im.src = layer[0]; im.alt = ""; im.className = "toygan-layer";
     box.appendChild(im);
     return im;
   }});
+  // once every image has loaded, each frame is also laid together on a canvas at the frames' own
+  // size, shown over the layers as one image: scaled, the layers alone would blend their edges with
+  // the frames beneath (the layers stay right below, for the moment before the canvas is shown)
+  const flat = document.createElement("canvas");
+  flat.className = "toygan-layer";
+  box.appendChild(flat);
+  let flattened = false;
   function paint(d) {{
     let from = d;
     while (from > 0 && !layers[from - 1][1]) from--;
     stacked.forEach(function (im, j) {{
       im.style.visibility = j + 1 >= from && j < d ? "visible" : "hidden";
     }});
+    if (flattened) {{
+      const pen = flat.getContext("2d");
+      pen.drawImage(from ? stacked[from - 1] : img, 0, 0);
+      for (let j = from; j < d; j++) pen.drawImage(stacked[j], 0, 0);
+    }}
   }}
+  function flatten() {{
+    if (flattened || ![img].concat(stacked).every(function (im) {{ return im.complete && im.naturalWidth; }}))
+      return;
+    flat.width = img.naturalWidth; flat.height = img.naturalHeight;
+    flattened = true;
+    paint(order[i]);
+    flat.style.visibility = "visible";
+    root.dataset.flat = "1";
+  }}
+  [img].concat(stacked).forEach(function (im) {{ im.addEventListener("load", flatten); }});
   const slider = root.querySelector("input[type=range]");
   const out = root.querySelector("output");
   const play = root.querySelector("[data-act=play]");
@@ -170,6 +194,7 @@ _PLAYER = r"""<div class="toygan-player" id="{uid}" data-keys="{keys}">
   // a link may open the player at a frame: page.html#frame=12 (or #frame=last)
   const asked = /frame=(\d+|last)/.exec(location.hash);
   if (asked) show(asked[1] === "last" ? n - 1 : Number(asked[1]));
+  flatten();  // (the images may all have loaded already)
 }})();
 </script>
 </div>"""
@@ -233,7 +258,8 @@ def _player_parts(frames: Sequence[np.ndarray], captions: Sequence[str], fps: fl
     return dict(uid=html.escape(uid), title=html.escape(title), first=_data_url(shared[0]),
                 last=len(order) - 1,
                 caption=html.escape(captions[0]), layers=json.dumps(_layers(shared)), order=json.dumps(order),
-                captions=json.dumps(list(captions)).replace("</", "<\\/"), interval=round(1000 / fps))
+                # (no "<" inside the script: "</script>" or "<!--" in a caption would end or break it)
+                captions=json.dumps(list(captions)).replace("<", "\\u003c"), interval=round(1000 / fps))
 
 
 def write_html(frames: Sequence[np.ndarray], path: Path, fps: float, captions: Sequence[str], *,
@@ -251,7 +277,10 @@ class Player:
     def __init__(self, frames: Sequence[np.ndarray], captions: Sequence[str], fps: float, *,
                  title: str = "toygan animation") -> None:
         self.title, self.fps = title, fps
-        self._parts = _player_parts(frames, captions, fps, title, f"toygan-player-{next(_ids)}")
+        # unique on a page that shows several notebooks' outputs (each kernel counts from 0), and
+        # the same for the same frames (a saved page is reproducible)
+        digest = hashlib.sha1(b"".join(np.ascontiguousarray(f).tobytes() for f in frames[::8])).hexdigest()
+        self._parts = _player_parts(frames, captions, fps, title, f"toygan-player-{digest[:12]}-{next(_ids)}")
 
     @property
     def fragment(self) -> str:
