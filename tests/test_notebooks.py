@@ -38,6 +38,9 @@ def test_the_notebook_runs_top_to_bottom(path, tmp_path):
                                      resources={"metadata": {"path": str(tmp_path)}})
     client.execute()  # an error in any cell raises CellExecutionError with its traceback
     for i, cell in enumerate(book.cells):
+        if cell.cell_type == "code" and cell.source.strip() == "history":  # shown as a player
+            shown = [o for o in cell.outputs if "toygan-player" in o.get("data", {}).get("text/html", "")]
+            assert shown, f"{path.name} cell {i}: the history is not shown as a player"
         for output in cell.get("outputs", []):
             size = len(json.dumps(output).encode())
             assert size <= MAX_OUTPUT_BYTES, f"{path.name} cell {i}: an output of {size / 1e6:.2f} MB"

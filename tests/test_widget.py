@@ -4,6 +4,7 @@ as a notebook's front end would press them, the messages it sends, and the kerne
 import json
 import os
 import textwrap
+import threading
 import time
 
 import pytest
@@ -213,3 +214,111 @@ def _alive(pid: int) -> bool:
             return stat.read().split(") ")[-1][0] != "Z"
     except FileNotFoundError:
         return False
+
+
+# --- in this process (no kernel: the widget's Python side alone) ---
+
+
+def _settled(w, what, deadline=DEADLINE):
+    end = time.monotonic() + deadline
+    while not what():  # the session's state, polled: a readiness signal, not a fixed delay
+        assert time.monotonic() < end, "gave up waiting"
+        time.sleep(0.02)
+    w.session.control({"action": "pause"})  # answered after anything sent before it
+
+
+def test_a_change_undone_at_once_is_undone_and_refusals_clear(tmp_path):
+    from toygan.live import widget
+
+    w = widget(out=tmp_path, drawing="thread", width=480)
+    try:
+        s = w.session
+        w.fields["train.lr_d"].value = 5e-4
+        w.fields["train.lr_d"].value = 1e-3  # back before the widget has shown 5e-4
+        _settled(w, lambda: s.state()["settings"]["train.lr_d"] == 1e-3)
+        assert s.state()["settings"]["train.lr_d"] == 1e-3
+        w.fields["train.gamma"].value = -1.0
+        _settled(w, lambda: w._error)
+        assert "train.gamma = -1.0" in w._error
+        w.buttons["step"].click()  # any control taken clears the refusal
+        _settled(w, lambda: not w._error)
+    finally:
+        w.close()
+    assert not s.alive and all(field.comm is None for field in w.fields.values())  # closed, every part
+
+
+def test_a_game_in_a_widget_is_moved_by_the_widget_alone(tmp_path):
+    import torch
+
+    import toygan
+    from toygan import ToyganError
+
+    game = toygan.Game(toygan.Config().replace(**{"train.steps": 20, "record.every": 10}))
+    w = game.widget(out=tmp_path, drawing="thread", width=480)
+    try:
+        for move in (game.step, game.d_step, lambda: game.run(progress=False)):
+            with pytest.raises(ToyganError, match="played by a live session") as err:
+                move()
+            assert "\n" not in str(err.value)
+        with pytest.raises(ToyganError, match="another live session"):
+            game.widget(out=tmp_path, drawing="thread")
+    finally:
+        w.close()
+    game.step()  # closed: the game is the user's again
+    diverged = toygan.Game(toygan.Config().replace(**{"train.optimizer": "sgd", "train.lr_d": 1e30,
+                                                      "train.lr_g": 1e30, "train.steps": 50}))
+    diverged.run(progress=False)
+    assert diverged.status == "diverged"
+    with pytest.raises(ToyganError, match="cannot be played on"):
+        diverged.widget(out=tmp_path, drawing="thread")
+
+    class Locked(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net, self.lock = torch.nn.Linear(2, 1), threading.Lock()
+
+        def forward(self, x):
+            return self.net(x)
+    with pytest.raises(ToyganError, match="cannot be copied"):
+        toygan.Game(toygan.Config(), discriminator=Locked()).widget(out=tmp_path, drawing="thread")
+
+
+def test_own_networks_play_on_another_target(tmp_path):
+    from torch import nn
+
+    import toygan
+
+    mine = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
+    game = toygan.Game(toygan.Config(), discriminator=mine)
+    w = game.widget(out=tmp_path, drawing="thread", width=480)
+    try:
+        w.session.control({"set": {"data.name": "grid"}})
+        assert w.session.game.config.data.name == "grid" and w.session.game.own["discriminator"]
+        with pytest.raises(toygan.ToyganError, match="whose shape is yours"):
+            w.session.control({"set": {"model.d_width": 8}})
+    finally:
+        w.close()
+
+
+@pytest.mark.parametrize("options, said", [
+    ({"config": "ring"}, "config = str: give a toygan.Config"),
+    ({"game": "ring"}, "game = str: give a toygan.Game"),
+    ({"preset": "ring", "config": None, "game": None, "out": 3}, "out = 3: give a folder's path"),
+    ({"preset": "grid", "config": "x"}, "preset and config given"),
+])
+def test_bad_widget_options_are_one_line(options, said):
+    from toygan import ToyganError
+    from toygan.live import widget
+
+    with pytest.raises(ToyganError) as err:
+        widget(**options)
+    assert said in str(err.value) and "\n" not in str(err.value)
+
+
+def test_an_out_that_is_a_file_is_refused_before_any_game(tmp_path):
+    from toygan import ToyganError
+    from toygan.live import widget
+
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ToyganError, match="cannot save runs there"):
+        widget(out=tmp_path / "file")

@@ -518,13 +518,13 @@ def cmd_live(args: argparse.Namespace) -> int:
     import socket
 
     from toygan.live.server import LiveServer, make_app, needs_token, open_socket
-    from toygan.live.session import LiveSession
+    from toygan.live.session import LiveSession, save_folder
 
     if not 0 <= args.port <= 65535:
         raise ToyganError(f"--port {args.port}: must be from 0 (any free port) to 65535")
     config = Config.load(args.config) if args.config is not None else preset_config(args.preset)
     config = config.replace(**_overrides(args))
-    out = _live_out(Path(args.out))
+    out = save_folder(Path(args.out), "--out")
     sock = open_socket(args.host, args.port)  # a taken port is said before any training
     try:
         session = LiveSession(config, out=out, panels=args.panels, width=args.width, speed=args.speed)
@@ -581,20 +581,6 @@ def _network_address() -> str:
         return socket.gethostname()
     finally:
         probe.close()
-
-
-def _live_out(out: Path) -> Path:
-    """The folder the live session saves into, made now: one that cannot be is refused before
-    anything starts."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".toygan-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as err:
-        raise ToyganError(f"--out {str(out)!r}: cannot save runs there ({err.strerror or err}); "
-                          "give a folder toygan can create or write") from None
-    return out
 
 
 def _save_session(session) -> bool:

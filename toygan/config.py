@@ -261,7 +261,8 @@ class TrainConfig:
                               "not rmsprop")
         if together and self.d_steps != 1:
             raise ToyganError(f"train.d_steps = {self.d_steps}: k discriminator steps per generator "
-                              f"step is an alternating scheme; use train.updates = {_updates(False)}")
+                              f"step is an alternating scheme; for train.updates = {self.updates!r} set "
+                              f"train.d_steps = 1, or use train.updates = {_updates(False)}")
 
 
 def _updates(together: bool) -> str:

@@ -14,6 +14,7 @@ once. A user's own ``nn.Module`` plugs in as a one-member game (``toygan.players
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,8 @@ class Game:
             self._diverged = ""
             self._stopped = ""
             self._whole = True  # False once a step was cut short: the state is then not resumable
+            self.holder: int | None = None
+            """The thread that alone may move the game (a live session's worker), or None for any."""
             self.folder: Path | None = None
             self._folder_stamp: tuple | None = None  # which save of the folder is this game's
             """The run folder this game was loaded from or last saved to (its own: ``save`` may
@@ -139,6 +142,7 @@ class Game:
         """One update of D on a minibatch: ``real`` points and G's samples of ``noise`` (each drawn
         fresh from the run's streams when not given; against a fixed p_g, its samples). Returns D's
         loss per member ``(E,)``."""
+        self._check_holder("d_step")
         if self._diverged:
             raise ToyganError(f"d_step: the game cannot go on: {self._diverged}")
         if real is not None:
@@ -156,6 +160,7 @@ class Game:
         """One update of G against the current D on G's samples of ``noise`` (drawn fresh when not
         given); with ``train.unroll`` = K, against D looked K steps ahead (Metz et al. 2016).
         Returns G's loss per member ``(E,)``."""
+        self._check_holder("g_step")
         if self._diverged:
             raise ToyganError(f"g_step: the game cannot go on: {self._diverged}")
         if not self.trains_generator:
@@ -174,6 +179,7 @@ class Game:
         Raises:
             ToyganError: if the game has diverged (its weights are NaN or inf).
         """
+        self._check_holder("step")
         if self._diverged:
             raise ToyganError(f"the game cannot go on: {self._diverged}")
         t = self.config.train
@@ -286,6 +292,7 @@ class Game:
             ToyganError: naming the key, for an unknown key, a bad value, a combination that does not
                 fit, or a setting that cannot change mid-run (with the reason).
         """
+        self._check_holder("update")
         if not isinstance(changes, Mapping):
             raise ToyganError(f"update: {changes!r} is not a mapping of dotted config keys to values")
         for key in changes:
@@ -424,6 +431,13 @@ class Game:
         self._check_member(member)
         return tuple(net.eval() for net in plain_networks(self.G, self.D, member))
 
+    def _check_holder(self, what: str) -> None:
+        """Two threads moving one game would corrupt it: while a live session (a widget) holds the
+        game, only its worker may."""
+        if self.holder is not None and self.holder != threading.get_ident():
+            raise ToyganError(f"{what}: this game is played by a live session (a widget); steer it "
+                              "there, or close the widget (w.close()) first")
+
     def _check_member(self, member: int) -> None:
         if as_index(member) is None or not 0 <= member < self.members:
             raise ToyganError(f"member = {member!r}: the game has members 0 to {self.members - 1}")
@@ -455,13 +469,6 @@ class Game:
             self.D.train(modes[1])
 
     # --- saving and loading: see toygan.checkpoint ---
-
-    def widget(self, **options: Any) -> Any:
-        """This game live in a notebook, played on from where it stands: its frame and the live
-        page's controls as Jupyter widgets (``toygan.live.widget``; options as there)."""
-        # imported here: the core does not load the live mode or ipywidgets unless asked
-        from toygan.live.notebook import widget
-        return widget(game=self, **options)
 
     def save(self, run_dir: str | Path, *, replace: bool = False) -> Path:
         """Write ``config.toml`` (the current settings), ``history.npz`` and, unless a step was cut

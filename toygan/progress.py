@@ -4,7 +4,6 @@ text elsewhere. Never ``tqdm.auto`` alone: in a kernel without ipywidgets it war
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from typing import Any
 
@@ -15,8 +14,11 @@ __all__ = ["progress_bar"]
 
 def progress_bar(**options: Any) -> text_bar:
     """A tqdm bar with ``options``: a notebook widget bar in a Jupyter kernel with ipywidgets."""
-    if "ipykernel" in sys.modules and importlib.util.find_spec("ipywidgets") is not None:
-        from tqdm.notebook import tqdm as notebook_bar  # (loads ipywidgets: only in a kernel)
+    if "ipykernel" in sys.modules:
+        try:  # (loads ipywidgets: only in a kernel; one that is broken or too old gives the text bar)
+            from tqdm.notebook import tqdm as notebook_bar
 
-        return notebook_bar(**options)
+            return notebook_bar(**options)
+        except ImportError:
+            pass
     return text_bar(**options)

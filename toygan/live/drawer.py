@@ -117,7 +117,12 @@ def own_networks(game: Game) -> dict[str, torch.nn.Module]:
     game built with them has its players' shape; its weights then come from ``follow``)."""
     if not any(game.own.values()):
         return {}
-    plain = dict(zip(("generator", "discriminator"), game.networks(), strict=True))
+    try:
+        plain = dict(zip(("generator", "discriminator"), game.networks(), strict=True))
+    except Exception as err:  # noqa: BLE001 - deepcopy of a module holding a lock, a file, ...
+        raise ToyganError(f"your own networks cannot be copied ({type(err).__name__}: {first_line(err)}); "
+                          "a live session draws and restarts copies of them: keep locks, files and "
+                          "the like out of the modules") from None
     return {name: plain[name] for name, own in game.own.items() if own}
 
 

@@ -2,13 +2,15 @@
 over the same ``LiveSession`` and drawing as ``toygan live``: no server, no port.
 
     w = toygan.live.widget(preset="ring", lr_d=1e-4)    # a cell ending in w shows it
-    w.session.control({"action": "play"})               # what the play button does, from code
+    w.buttons["play"].click()                           # what the play button does, from code
+    w.session.state()                                   # the game's state, from the session
 
 Every control goes through the session, which checks it: a value it refuses is said in one line
-under the frame, and the control shows the session's value again (nothing changed). The widget is
-updated from a thread of its own, at most ``FPS`` times a second. One game plays at a time: play
-in one widget pauses the others (two games would share the machine's cores). ``close()``, or the
-end of the kernel, ends the widget's session (its worker thread and its drawing process).
+under the frame (until a control is taken), and the control shows the session's value again
+(nothing changed). The widget is updated from a thread of its own, at most ``FPS`` times a second.
+One game plays at a time: play in one widget pauses the others (two games would share the
+machine's cores); running a widget's cell again closes the widget it made before. ``close()``, or
+the end of the kernel, ends the widget's session (its worker thread and its drawing process).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import ipywidgets as w
 from toygan.config import Config
 from toygan.errors import ToyganError, first_line
 from toygan.game import Game
-from toygan.live.session import DEFAULT_SPEED, LiveSession
+from toygan.live.session import DEFAULT_SPEED, LiveSession, save_folder
 from toygan.presets import preset_config
 
 __all__ = ["LiveWidget", "widget", "FPS", "FIELDS"]
@@ -109,20 +111,26 @@ class LiveWidget(w.VBox):
             self.fields[key].observe(lambda change, key=key: self._changed(key, change["new"]), "value")
         for name, button in self.buttons.items():
             button.on_click(lambda _, name=name: self._act(name))
-        self._errors: dict[str, str] = {}  # the last refusal, by control
+        self._error = ""  # the last refusal, until a control is taken
         self._revert: set[str] = set()
         self._frame_shown = -1
+        # the controls no wider than the frame: in reach beside it on a projector
         grid = w.GridBox(list(self.fields.values()),
                          layout=w.Layout(grid_template_columns="repeat(3, minmax(0, 1fr))",
-                                         grid_gap="2px 12px"))
-        super().__init__([self.frame, self.status, self.error, w.HBox(list(self.buttons.values())), grid])
+                                         grid_gap="2px 12px", width=f"{session.width}px", max_width="100%"))
+        self._parts = [self.frame, self.status, self.error, w.HBox(list(self.buttons.values())), grid]
+        super().__init__(self._parts)
         self._closed = False
         self._wake = threading.Event()
         self._stop_listening = session.listen(self._wake.set)
         self._pusher = threading.Thread(target=self._push, name="toygan-widget", daemon=True)
         self._pusher.start()
-        for other in list(_OPEN):  # (a cell run again: its old widget no longer trains unseen)
-            other.pause()
+        self._cell = _cell()
+        for other in list(_OPEN):  # the cell run again: its old widget goes; the others wait
+            if self._cell is not None and other._cell == self._cell:
+                other.close()
+            else:
+                other.pause()
         _OPEN.add(self)
         self._wake.set()
 
@@ -141,6 +149,8 @@ class LiveWidget(w.VBox):
             self._stop_listening()
             self.session.close()
             _OPEN.discard(self)
+            for part in [*self._parts, *self._parts[3].children, *self._parts[4].children]:
+                part.close()
         super().close()
 
     def _choices(self, key: str, value: Any) -> list[str]:
@@ -161,7 +171,7 @@ class LiveWidget(w.VBox):
 
     def _changed(self, key: str, value: Any) -> None:
         # the widget's thread showing the session's value (a menu's new options included) is no change
-        if threading.current_thread() is self._pusher or value == self._on_screen.get(key):
+        if threading.current_thread() is self._pusher or self._closed:
             return
         kind = FIELDS[key][1]
         setting = _setting(kind, value, self._state["choices"].get("live.panels", []))
@@ -172,9 +182,9 @@ class LiveWidget(w.VBox):
         def answered(done: Future) -> None:
             err = done.exception()
             if err is None:
-                self._errors.pop(what, None)
+                self._error = ""
             else:
-                self._errors[what] = first_line(err)  # (the session's lines name the setting)
+                self._error = first_line(err)  # (the session's lines name the setting)
                 self._revert.add(what)
             self._wake.set()
         future.add_done_callback(answered)
@@ -190,7 +200,7 @@ class LiveWidget(w.VBox):
             try:
                 self._show()
             except Exception as err:  # noqa: BLE001 - a widget that cannot update must not kill its thread
-                self._errors["widget"] = f"the widget could not update: {first_line(err)}"
+                self._error = f"the widget could not update: {first_line(err)}"
             time.sleep(1 / FPS)
 
     def _show(self) -> None:
@@ -198,7 +208,7 @@ class LiveWidget(w.VBox):
         state = self._state = session.state()
         if state["frame"] != self._frame_shown:
             self._frame_shown, self.frame.value = state["frame"], session.jpeg
-        running = state["running"]
+        running = state["running"] and session.alive
         self.buttons["play"].description = "❚❚ pause" if running else BUTTONS["play"]
         for key, (_, kind) in FIELDS.items():
             value = _shown(kind, state["settings"][key])
@@ -211,14 +221,14 @@ class LiveWidget(w.VBox):
                     field.options = offered
                 field.value = value
         self.status.value = _status(state, session)
-        errors = list(self._errors.values())
-        self.error.value = f'<span style="color:#b00">{html.escape(errors[-1])}</span>' if errors else ""
+        error = html.escape(self._error)
+        self.error.value = f'<span style="color:#b00">{error}</span>' if error else ""
 
 
 def _status(state: dict, session: LiveSession) -> str:
     """The line under the frame: step, D on real and fake points, the session's notes."""
     m = state["metrics"]
-    parts = [f"step {state['step']:,}" + (" · playing" if state["running"] else "")]
+    parts = [f"step {state['step']:,}" + (" · playing" if state["running"] and session.alive else "")]
     parts += [f"{label} {m[key]:.3f}" for key, label in
               (("d_real", "D(real)"), ("d_fake", "D(fake)"), ("jsd", "JSD")) if m.get(key) is not None]
     notes = [state["note"], state["view_note"], "" if session.alive else "the session has stopped"]
@@ -245,33 +255,62 @@ def _dotted(settings: dict[str, Any], config: Config) -> dict[str, Any]:
     return out
 
 
-def widget(preset: str = "ring", *, config: Config | None = None, game: Game | None = None,
-           out: str | Path = "live-runs", panels: Any = None, width: int = 720, speed: int = DEFAULT_SPEED,
+def _cell() -> str | None:
+    """The id of the notebook cell running now (JupyterLab, Notebook 7 and VS Code send it), or None."""
+    try:
+        from IPython import get_ipython  # (IPython comes with ipywidgets)
+
+        shell = get_ipython()
+        return shell.kernel.get_parent().get("metadata", {}).get("cellId") if shell is not None else None
+    except Exception:  # noqa: BLE001 - no kernel, or one that keeps no parent message: no cell
+        return None
+
+
+def widget(preset: str | None = None, *, config: Config | None = None, game: Game | None = None,
+           out: str | Path = "live-runs", panels: Any = None, width: int = 960, speed: int = DEFAULT_SPEED,
            drawing: str = "process", **settings: Any) -> LiveWidget:
     """The live game in a notebook: a cell ending in ``widget(...)`` shows its frame and controls.
 
     Args:
-        preset: the game to start with (``toygan presets`` lists them), unless ``config`` or
-            ``game`` is given.
+        preset: the game to start with (``toygan presets`` lists them; default ``"ring"``), or:
         config: a config to start with instead.
         game: a ``Game`` already built, played on from where it stands (``game.widget()``).
         out: the folder the save button writes run folders into.
-        panels, width, speed, drawing: as for ``LiveSession``.
+        panels, width, speed, drawing: as for ``LiveSession`` (a 1920-pixel projector shows a
+            ``width`` of 1280 to 1600 well).
         **settings: config settings, by field name (``lr_d=1e-4``, ``seed=3``) or dotted key
             (``**{"train.lr_d": 1e-4}``).
 
     Raises:
         ToyganError: for a setting, preset or option that cannot make a game, with the reason.
     """
+    given = [name for name, value in (("preset", preset), ("config", config), ("game", game))
+             if value is not None]
+    if len(given) > 1:
+        raise ToyganError(f"widget: {' and '.join(given)} given; give one of preset, config or game")
     if game is not None:
-        if config is not None or settings:
+        if not isinstance(game, Game):
+            raise ToyganError(f"game = {type(game).__name__}: give a toygan.Game (or config=, preset=)")
+        if settings:
             raise ToyganError("widget(game=...): the game has its settings; change them with "
                               "game.update({...}) or on the widget")
         start: Config | Game = game
     else:
-        base = config if config is not None else preset_config(preset)
+        if config is not None and not isinstance(config, Config):
+            raise ToyganError(f"config = {type(config).__name__}: give a toygan.Config (or preset=NAME)")
+        base = config if config is not None else preset_config(preset or "ring")
         start = base.replace(**_dotted(settings, base))
+    out = save_folder(out, "out =")
     return LiveWidget(LiveSession(start, out=out, panels=panels, width=width, speed=speed, drawing=drawing))
+
+
+def _game_widget(game: Game, **options: Any) -> LiveWidget:
+    """This game live in a notebook (``widget(game=game, **options)``)."""
+    return widget(game=game, **options)
+
+
+if not hasattr(Game, "widget"):  # (``toygan.Game`` has it already: the package adds it on first use)
+    Game.widget = _game_widget
 
 
 @atexit.register

@@ -46,7 +46,7 @@ from toygan.objectives import OBJECTIVES, REGULARIZERS
 from toygan.presets import PRESETS
 from toygan.validate import integer
 
-__all__ = ["LiveSession", "ACTIONS", "LIVE_KEYS", "RESTART_KEYS", "live_targets"]
+__all__ = ["LiveSession", "ACTIONS", "LIVE_KEYS", "RESTART_KEYS", "live_targets", "save_folder"]
 
 MAX_FPS = 32
 """Frames a second at most while playing, each drawn on the other core while training goes on: a
@@ -146,6 +146,11 @@ class LiveSession:
         if drawing not in ("process", "thread"):
             raise ToyganError(f"drawing = {drawing!r}: choose 'process' or 'thread'")
         self.game = config if isinstance(config, Game) else Game(config)
+        if self.game.holder is not None:
+            raise ToyganError("this game is played by another live session (a widget); close that "
+                              "one first (w.close())")
+        if self.game.status == "diverged":  # (its weights are NaN: there is nothing to draw)
+            raise ToyganError(f"the game cannot be played on: {self.game.message}; build a new one")
         self._own = own_networks(self.game)  # (copies: the game trains its own)
         dim = self.game.dim
         self.panels = LiveView.check_panels(default_live_panels(dim) if panels is None else panels, dim)
@@ -282,8 +287,14 @@ class LiveSession:
     # --- the worker ---
 
     def _work(self) -> None:
-        with contextlib.suppress(_Cut):  # (a second cut, landing in the handlers below)
-            self._run_and_answer()
+        self.game.holder = threading.get_ident()  # no other thread moves the game meanwhile
+        try:
+            with contextlib.suppress(_Cut):  # (a second cut, landing in the handlers below)
+                self._run_and_answer()
+        finally:
+            self.game.holder = None
+            with contextlib.suppress(Exception):  # (a widget shows that the session has stopped)
+                self._tell()
 
     def _run_and_answer(self) -> None:
         why = ""
@@ -510,6 +521,7 @@ class LiveSession:
         saved = f" ({self._do_save()})" if self.unsaved else ""
         if game.dim != self.game.dim:  # the plane's panels do not draw a line, nor the reverse
             self.panels = default_live_panels(game.dim)
+        self.game.holder, game.holder = None, threading.get_ident()
         self.game = game
         return saved
 
@@ -576,7 +588,9 @@ class LiveSession:
                                   f"{list(live_targets())}")
             config = {**target, **config}
         game = None
-        shaped = sorted(k for k in config if k.startswith("model.") and self._own)
+        current = self.game.settings()
+        shaped = sorted(k for k in config if k.startswith("model.") and self._own
+                        and config[k] != current["model"][k.partition(".")[2]])
         if shaped:
             raise ToyganError(f"{shaped[0]}: the game plays your own networks, whose shape is yours; "
                               "build them anew and start another session")
@@ -655,6 +669,23 @@ class LiveSession:
             "saved": list(self.saved), "unsaved": self.unsaved, "window": list(game.recorder.window),
             "choices": {**_choices(), "live.panels": live_panels(game.dim)},
         }
+
+
+def save_folder(out: str | Path, named: str) -> Path:
+    """The folder a live session saves into, made now: one that cannot be is refused (``named``
+    says which option gave it) before anything starts."""
+    if not isinstance(out, str | Path):
+        raise ToyganError(f"{named} {out!r}: give a folder's path")
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".toygan-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise ToyganError(f"{named} {str(out)!r}: cannot save runs there ({err.strerror or err}); "
+                          "give a folder toygan can create or write") from None
+    return out
 
 
 def _next_number(folder: Path, prefix: str) -> int:
