@@ -12,7 +12,7 @@ are stored as lossless WebP: the first whole, each later one as the pixels that 
 one before (the rest transparent), with a whole frame every ``WHOLE_EVERY``. The player stacks
 them: a frame is the last whole one before it with the changes since laid over it, exactly the
 frame's pixels. On the default 3,000-step run's 60 frames at 720 px this makes the notebook's cell
-0.79 MB, against 1.71 MB for the same frames as one PNG each (``python benchmarks/player_size.py``).
+0.80 MB, against 1.71 MB for the same frames as one PNG each (``python benchmarks/player_size.py``).
 """
 
 from __future__ import annotations
