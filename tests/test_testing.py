@@ -242,6 +242,24 @@ def test_the_plugin_gives_fixtures_without_imports(tmp_path):
     assert "test_target[moons]" in result.stdout
 
 
+def test_the_fixtures_serve_a_fixture_of_any_scope(tmp_path):
+    """A module-scoped fixture that trains D once may use them (function-scoped ones raised
+    ScopeMismatch)."""
+    code = ("import pytest\nfrom torch import nn\n"
+            "from toygan.testing import fit_discriminator\n"
+            "TRAINED = []\n"
+            "@pytest.fixture(scope='module')\n"
+            "def trained(toygan_ring, toygan_normal):\n"
+            "    TRAINED.append(1)\n"
+            "    return fit_discriminator(nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 1)),\n"
+            "                             toygan_ring, toygan_normal, steps=200, seed=0)\n"
+            "def test_one(trained, toygan_ring):\n    assert toygan_ring.dim == 2\n"
+            "def test_two(trained, toygan_pair):\n    assert len(TRAINED) == 1\n")
+    result = run_pytest(tmp_path, "test_scopes.py", code, "-q")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "8 passed" in result.stdout
+
+
 def test_the_documented_example_test_file_passes(tmp_path):
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                              str(ROOT / "docs/examples/test_my_discriminator.py")],

@@ -10,7 +10,9 @@ these fixtures available in every test suite, with nothing to import.
   of the test).
 
 With ``toygan.testing.fit_discriminator`` and ``assert_optimal_discriminator`` a test of your own
-discriminator is three lines (``docs/testing.md``). This module imports nothing heavy until a
+discriminator is three lines (``docs/testing.md``). The fixtures are session-scoped (the densities
+are built once and never changed by toygan), so a fixture of any scope may use them: a
+module-scoped fixture that trains D once, say. This module imports nothing heavy until a
 fixture is used, so it costs other test suites nothing.
 """
 
@@ -35,37 +37,37 @@ def _normal():
     return GaussianMixture([[0.0, 0.0]], 1.0, name="N(0, I)")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def toygan_ring():
     """The ring of 8 Gaussians (radius 2, σ = 0.02), as ``toygan.data.ring()``."""
     return _target("ring")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def toygan_grid():
     """The 5 × 5 grid of Gaussians (spacing 2, σ = 0.05), as ``toygan.data.grid()``."""
     return _target("grid")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def toygan_moons():
     """Two moons (noise 0.05); its density is a Gaussian KDE of bandwidth 0.1."""
     return _target("moons")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def toygan_normal():
     """N(0, I) in the plane, as a one-component ``GaussianMixture``."""
     return _normal()
 
 
-@pytest.fixture(params=TARGET_NAMES)
+@pytest.fixture(scope="session", params=TARGET_NAMES)
 def toygan_target(request):
     """Each default target in turn: ring, grid, moons."""
     return _target(request.param)
 
 
-@pytest.fixture(params=PAIR_IDS)
+@pytest.fixture(scope="session", params=PAIR_IDS)
 def toygan_pair(request):
     """(p_data, p_g): each target against N(0, I) and against itself moved by (0.5, 0.5); and
     N(0, I) against N((0.5, 0), I), which overlap (D* stays near ½)."""

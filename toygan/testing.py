@@ -386,8 +386,9 @@ def _advice(gap: Gap) -> str:
                 f"{gap.spread:.3g}): was it trained, and is output={'logit'!r} needed?")
     if gap.target == "½":
         return "D still tells the two apart: is p_g really p_data, and is D overfitting its minibatches?"
-    return ("train D longer or with a larger learning rate (fit_discriminator(..., steps=...)), "
-            "widen it, or check it is trained on p_data (label 1) against p_g (label 0)")
+    return ("train D longer or with a larger learning rate (more steps of your training loop, or "
+            "fit_discriminator(..., steps=...)), widen it, or check it is trained on p_data (label 1) "
+            "against p_g (label 0)")
 
 
 def _fail(gap: Gap, mean_bound: float, quantile_tol: float, atol: float | None) -> None:
