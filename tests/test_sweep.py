@@ -68,9 +68,29 @@ def test_a_joblib_sweep_tabulates_rows_and_summary(tmp_path):
         assert entry["modes_captured_se"] == pytest.approx(values.std(ddof=1) / math.sqrt(3))
         share = np.mean([r["all_modes"] == "True" for r in rows if r["task"] == entry["task"]])
         assert entry["all_modes_share"] == pytest.approx(share)
+    table = (out / "summary.md").read_text()
+    assert table.count("\n| ") == 4 and "(n = 3)" in table and "95 % interval" in table
     snapshots = read_csv(out / "snapshots.csv")
     assert len(snapshots) == 4 * 3 * 5  # steps 0, 10, 20, 30, 40
     assert (out / "plots" / "modes_captured.png").stat().st_size > 0
+
+
+def test_the_interval_and_the_rounding_follow_the_closed_form():
+    """Seeds 1, 2, 3, 4: mean 2.5, sample sd √(5/3), se √(5/3)/2; Student t for 3 degrees of
+    freedom at 0.975 is 3.182446305284263 (tables): the interval is 2.5 ± 3.18245 · 0.645497."""
+    from toygan.sweep.results import interval, rounded, summary_table
+
+    se = math.sqrt(5 / 3) / 2
+    low, high = interval(2.5, se, 4)
+    assert low == pytest.approx(2.5 - 3.182446305284263 * se, abs=1e-9)
+    assert high == pytest.approx(2.5 + 3.182446305284263 * se, abs=1e-9)
+    assert interval(2.5, None, 1) == (None, None)
+    assert rounded(2.5, se) == "2.50 ± 0.65" and rounded(0.123456, 0.0123) == "0.123 ± 0.012"
+    assert rounded(7.0, 0.0) == "7" and rounded(None, None) == "–"
+    entry = {"label": "a", "jsd_mean": 2.5, "jsd_se": se, "jsd_n": 4, "jsd_ci_low": low, "jsd_ci_high": high}
+    entry.update({f"{m}_mean": None for m in ("modes_captured", "high_quality_fraction", "reverse_kl",
+                                                "d_half_gap", "d_star_gap")})
+    assert "| a | 2.50 ± 0.65 [0.45, 4.55] (n = 4) |" in summary_table([entry])
 
 
 def test_rerunning_skips_finished_tasks_and_a_failing_task_is_recorded(tmp_path, capsys):

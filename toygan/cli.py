@@ -496,9 +496,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def _sweep_outcome(args: argparse.Namespace, spec: SweepSpec, out: Path, seconds: float) -> int:
     """The sweep's closing lines: where its tables are, what failed, what is not done."""
     from toygan.sweep import read_summary
+    from toygan.sweep.results import summary_table
 
-    _say(args, f"done in {seconds:.0f} s: {out / 'summary.csv'}, {out / 'rows.csv'}, {out / 'plots'}")
+    _say(args, f"done in {seconds:.0f} s: {out / 'summary.md'}, {out / 'summary.csv'}, {out / 'rows.csv'}, "
+               f"{out / 'plots'}")
     summary = read_summary(out) if (out / "summary.json").is_file() else []
+    if summary:
+        _say(args, summary_table(summary).rstrip())
     failed = [e["label"] for e in summary if e["failed"]]
     if failed:
         print(f"toygan: {len(failed)} of {len(spec.tasks)} configurations failed for some seeds "
@@ -515,7 +519,6 @@ def cmd_live(args: argparse.Namespace) -> int:
     import ipaddress
     import secrets
     import signal
-    import socket
 
     from toygan.live.server import LiveServer, make_app, needs_token, open_socket
     from toygan.live.session import LiveSession, save_folder

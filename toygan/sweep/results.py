@@ -1,5 +1,6 @@
 """A sweep's results: the tasks' rows collected into tables (per seed, per snapshot, per
-configuration with mean and standard error) and plots; ``read_summary`` reads them back."""
+configuration with mean, standard error and 95 % interval, also as a rounded Markdown table) and
+plots; ``read_summary`` reads them back."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.stats import t as student_t
 
 from toygan.atomic import atomic_path
 from toygan.errors import ToyganError
 from toygan.sweep.spec import SweepSpec
 
-__all__ = ["summarise", "read_summary", "METRICS", "ROWS", "flat", "read_rows"]
+__all__ = ["summarise", "read_summary", "summary_table", "interval", "rounded", "METRICS", "ROWS", "flat",
+           "read_rows"]
 
 
 METRICS = ("modes_captured", "high_quality_fraction", "reverse_kl", "d_half_gap", "d_star_gap",
@@ -65,10 +68,49 @@ def _entry(task: Any, task_rows: list[dict]) -> dict[str, Any]:
         entry[f"{metric}_se"] = (float(values.std(ddof=1) / math.sqrt(values.size))
                                  if values.size > 1 else None)
         entry[f"{metric}_n"] = int(values.size)  # seeds where it is defined (reverse_kl: ≥ 1 mode)
+        entry[f"{metric}_ci_low"], entry[f"{metric}_ci_high"] = interval(entry[f"{metric}_mean"],
+                                                                         entry[f"{metric}_se"], values.size)
     entry["all_modes_share"] = (sum(r["all_modes"] for r in ok) / len(ok)) if ok else None
     entry["diverged_share"] = (sum(r["diverged"] for r in ok) / len(ok)) if ok else None
     entry["failed"] = len(task_rows) - len(ok)
     return entry
+
+
+def interval(mean: float | None, se: float | None, n: int, level: float = 0.95) -> tuple:
+    """The ``level`` confidence interval of a mean over ``n`` seeds: mean ± t·se, with t the
+    Student quantile for n − 1 degrees of freedom (the seeds' spread is estimated, not known);
+    (None, None) for fewer than two seeds."""
+    if mean is None or se is None or n < 2:
+        return None, None
+    half = float(student_t.ppf(0.5 + level / 2, n - 1)) * se
+    return mean - half, mean + half
+
+
+def rounded(mean: float | None, se: float | None) -> str:
+    """A mean to the precision its standard error allows (two significant digits of the error)."""
+    if mean is None:
+        return "–"
+    if not se:
+        return f"{mean:.3g}"
+    decimals = max(0, 1 - math.floor(math.log10(se)))
+    return f"{mean:.{decimals}f} ± {se:.{decimals}f}"
+
+
+def summary_table(summary: list[dict[str, Any]], metrics: tuple[str, ...] = METRICS) -> str:
+    """The summary as a Markdown table: per configuration and metric, mean ± standard error, the
+    95 % interval and the number of seeds, rounded to what the error allows."""
+    def cell(entry: dict, metric: str) -> str:
+        mean, se, n = entry[f"{metric}_mean"], entry[f"{metric}_se"], entry[f"{metric}_n"]
+        low, high = entry.get(f"{metric}_ci_low"), entry.get(f"{metric}_ci_high")
+        text = rounded(mean, se)
+        if low is not None:
+            decimals = max(0, 1 - math.floor(math.log10(se))) if se else 3
+            text += f" [{low:.{decimals}f}, {high:.{decimals}f}]"
+        return f"{text} (n = {n})"
+    shown = [m for m in metrics if any(e[f"{m}_mean"] is not None for e in summary)]
+    lines = ["| configuration | " + " | ".join(shown) + " |", "|---|" + "---|" * len(shown)]
+    lines += ["| " + " | ".join([e["label"]] + [cell(e, m) for m in shown]) + " |" for e in summary]
+    return "\n".join(lines) + "\n\nEach cell: mean ± standard error [95 % interval, Student t] (n seeds).\n"
 
 
 def summarise(spec: SweepSpec, folder: str | Path) -> list[dict[str, Any]]:
@@ -96,6 +138,8 @@ def summarise(spec: SweepSpec, folder: str | Path) -> list[dict[str, Any]]:
         _write_csv(folder / "summary.csv", summary)
         with atomic_path(folder / "summary.json") as tmp:
             tmp.write_text(json.dumps(summary, indent=1))
+        with atomic_path(folder / "summary.md") as tmp:
+            tmp.write_text(summary_table(summary), encoding="utf-8")
         _plots(spec, summary, folder / "plots")
     return summary
 
