@@ -216,22 +216,22 @@ class LiveWidget(w.VBox):
                 self._revert.discard(key)
                 self._on_screen[key] = value
                 field = self.fields[key]
-                offered = self._choices(key, value) if kind == "choice" else state["choices"].get(key)
+                offered = self._choices(key, value)
                 if kind in ("choice", "panels") and list(field.options) != offered:
                     field.options = offered
                 field.value = value
-        self.status.value = _status(state, session)
+        self.status.value = _status(state, running, session.alive)
         error = html.escape(self._error)
         self.error.value = f'<span style="color:#b00">{error}</span>' if error else ""
 
 
-def _status(state: dict, session: LiveSession) -> str:
+def _status(state: dict, running: bool, alive: bool) -> str:
     """The line under the frame: step, D on real and fake points, the session's notes."""
     m = state["metrics"]
-    parts = [f"step {state['step']:,}" + (" · playing" if state["running"] and session.alive else "")]
+    parts = [f"step {state['step']:,}" + (" · playing" if running else "")]
     parts += [f"{label} {m[key]:.3f}" for key, label in
               (("d_real", "D(real)"), ("d_fake", "D(fake)"), ("jsd", "JSD")) if m.get(key) is not None]
-    notes = [state["note"], state["view_note"], "" if session.alive else "the session has stopped"]
+    notes = [state["note"], state["view_note"], "" if alive else "the session has stopped"]
     text = " · ".join(parts) + "".join(f"<br>{html.escape(n)}" for n in notes if n)
     return f'<span style="font: 14px system-ui, sans-serif">{text}</span>'
 

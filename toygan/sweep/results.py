@@ -86,13 +86,18 @@ def interval(mean: float | None, se: float | None, n: int, level: float = 0.95) 
     return mean - half, mean + half
 
 
+def _decimals(se: float) -> int:
+    """The decimals that show two significant digits of a standard error (> 0)."""
+    return max(0, 1 - math.floor(math.log10(se)))
+
+
 def rounded(mean: float | None, se: float | None) -> str:
     """A mean to the precision its standard error allows (two significant digits of the error)."""
     if mean is None:
         return "–"
     if not se:
         return f"{mean:.3g}"
-    decimals = max(0, 1 - math.floor(math.log10(se)))
+    decimals = _decimals(se)
     return f"{mean:.{decimals}f} ± {se:.{decimals}f}"
 
 
@@ -104,7 +109,7 @@ def summary_table(summary: list[dict[str, Any]], metrics: tuple[str, ...] = METR
         low, high = entry.get(f"{metric}_ci_low"), entry.get(f"{metric}_ci_high")
         text = rounded(mean, se)
         if low is not None:
-            decimals = max(0, 1 - math.floor(math.log10(se))) if se else 3
+            decimals = _decimals(se) if se else 3
             text += f" [{low:.{decimals}f}, {high:.{decimals}f}]"
         return f"{text} (n = {n})"
     shown = [m for m in metrics if any(e[f"{m}_mean"] is not None for e in summary)]
