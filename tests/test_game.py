@@ -335,9 +335,11 @@ def test_your_own_packing_discriminator_and_what_does_not_fit():
         (dict(discriminator=nn.Linear(2, 3)), {}, r"to shape \(3, 3\); expected one logit per point"),
         (dict(generator=nn.Linear(3, 5)), {}, r"generator: maps noise \(3, 3\).* to shape \(3, 5\)"),
         (dict(generator=ResidualGenerator(noise_dim=4)), {}, "generator: ResidualGenerator fails"),
-        (dict(generator=ResidualGenerator()), {"train.members": 2}, "train.members = 2: your own"),
+        (dict(generator=ResidualGenerator()), {"train.members": 2},
+         "train.members = 2: one generator module makes a one-member game; give a factory"),
         (dict(generator=nn.ReLU()), {}, "has no parameters to train"),
-        (dict(discriminator="not a module"), {}, "str is not a torch.nn.Module"),
+        (dict(discriminator="not a module"), {}, "discriminator: a str; give a torch.nn.Module"),
+        (dict(discriminator=lambda: "no module"), {}, "returned a str; it must return a fresh"),
     ]
     for networks, overrides, message in cases:
         with pytest.raises(ToyganError, match=message):

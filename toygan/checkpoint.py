@@ -28,7 +28,7 @@ from toygan.signals import deferred
 from toygan.validate import path_arg
 
 if TYPE_CHECKING:
-    from torch import nn
+    from toygan.players import Network
 
     from toygan.game import Game
 
@@ -138,8 +138,8 @@ def read_state(path: Path) -> dict:
     return payload["state"]
 
 
-def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = None,
-             discriminator: nn.Module | None = None) -> Game:
+def load_run(cls: type[Game], run_dir: Path, *, generator: Network | None = None,
+             discriminator: Network | None = None) -> Game:
     """The game saved in ``run_dir``, ready to go on; see ``Game.load``."""
     run_dir = path_arg(run_dir, "run_dir")
     if not run_dir.is_dir():
@@ -178,10 +178,11 @@ def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = No
         raise ToyganError(f"{str(run_dir)!r}: the data files kept in {HISTORY_FILE} are not those the "
                           f"run was trained on ({CHECKPOINT_FILE} records other contents)")
     for name, given in (("generator", generator), ("discriminator", discriminator)):
-        if own.get(name) != (given is not None):
+        named = getattr(initial.model, name)  # a factory the config names is found again by name
+        if own.get(name) != (given is not None or bool(named)) or (given is not None and named):
             raise ToyganError(f"{name}: the run was played with "
-                              f"{'its own ' + name if own.get(name) else 'toygan' + chr(39) + 's'}; "
-                              f"{'pass a fresh instance of it' if own.get(name) else 'pass none'}")
+                              f"{_whose(name, own.get(name), named)}; "
+                              f"{'pass a fresh instance of it (or its factory)' if own.get(name) and not named else 'pass none'}")
     with stored_files(history.files):  # the data the run was trained on, wherever it is now
         game = cls(initial, generator=generator, discriminator=discriminator)
     game.config = current
@@ -193,6 +194,12 @@ def load_run(cls: type[Game], run_dir: Path, *, generator: nn.Module | None = No
                           f"({_gist(err)})") from None
     game.folder, game._folder_stamp = run_dir.resolve(), _stamp(run_dir)
     return game
+
+
+def _whose(name: str, own: bool | None, named: str) -> str:
+    if named:
+        return f"the {name} model.{name} = {named!r} builds"
+    return f"its own {name}" if own else "toygan's"
 
 
 def _check_config_file(run_dir: Path, current: Config, files: dict[str, bytes]) -> None:

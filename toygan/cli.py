@@ -45,7 +45,7 @@ def _say(args: argparse.Namespace, text: str) -> None:
 
 def _set_value(text: str) -> tuple[str, object]:
     """``KEY=VALUE`` with the value read as TOML (``5``, ``1e-4``, ``"hinge"`` or bare ``hinge``,
-    ``[0.5, 0.9]``, ``{std = 0.1}``)."""
+    ``my_nets:make_g``, ``[0.5, 0.9]``, ``{std = 0.1}``)."""
     key, sep, raw = text.partition("=")
     key, raw = key.strip(), raw.strip()
     if not sep or not key:
@@ -58,8 +58,8 @@ def _set_value(text: str) -> tuple[str, object]:
     except RecursionError:
         raise ToyganError(f"--set {key}=...: arrays or tables nested too deeply to read") from None
     except tomllib.TOMLDecodeError:
-        if raw and all(c.isalnum() or c in "-_." for c in raw):
-            return key, raw  # a bare word is a name: train.loss=hinge
+        if raw and all(c.isalnum() or c in "-_.:" for c in raw):
+            return key, raw  # a bare word is a name: train.loss=hinge, model.generator=my_nets:make_g
         raise ToyganError(f"--set {text!r}: {raw!r} is not a TOML value (a number, a \"string\", "
                           "true/false, [a list] or {a = table})") from None
 

@@ -19,6 +19,7 @@ import tomli_w
 from toygan.atomic import atomic_path
 from toygan.data import MIN_WINDOW_SIDE, SMALLEST_BANDWIDTH, WINDOW_REACH, make_target
 from toygan.errors import ToyganError
+from toygan.factories import check_factory_name
 from toygan.models import ACTIVATIONS, PRIORS
 from toygan.objectives import OBJECTIVES, REGULARIZERS
 from toygan.optimizers import OPTIMIZERS
@@ -116,9 +117,28 @@ class ModelConfig:
     """Hidden layers of the discriminator."""
     activation: str = "relu"
     """Hidden activation of both networks: relu, leaky_relu, tanh, elu."""
+    generator: str = ""
+    """Your own generator: ``"package.module:function"``, a function returning a fresh
+    ``nn.Module`` from noise ``(n, noise_dim)`` to points ``(n, d)``; "" for toygan's MLP (the
+    width, depth and activation above)."""
+    generator_args: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments for ``generator``'s function."""
+    discriminator: str = ""
+    """Your own discriminator: ``"package.module:function"`` returning a fresh ``nn.Module`` from
+    points ``(n, d · train.pack)`` to logits ``(n,)`` or ``(n, 1)``; "" for toygan's MLP."""
+    discriminator_args: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments for ``discriminator``'s function."""
 
     def __post_init__(self) -> None:
         _plain_fields(self)
+        for name in ("generator", "discriminator"):
+            check_factory_name(f"model.{name}", getattr(self, name))
+            args = getattr(self, f"{name}_args")
+            if not isinstance(args, dict):
+                raise ToyganError(f"model.{name}_args = {shown(args)}: must be a table of keyword "
+                                  "arguments")
+            if args and not getattr(self, name):
+                raise ToyganError(f"model.{name}_args = {shown(args)}: given without model.{name}")
         integer("model.noise_dim", self.noise_dim, 1, 1024)
         choice("model.prior", self.prior, PRIORS)
         integer("model.g_width", self.g_width, 1, 4096)

@@ -33,7 +33,7 @@ from toygan.methods import D, G, descend, iterate
 from toygan.neural import NeuralPlay, user_batch
 from toygan.objectives import OBJECTIVES, Objective
 from toygan.optimizers import make_optimizer
-from toygan.players import make_players, parameter_count, plain_networks
+from toygan.players import Network, given_networks, make_players, parameter_count, plain_networks
 from toygan.progress import progress_bar
 from toygan.recorder import Recorder
 from toygan.resources import check_fits
@@ -53,16 +53,18 @@ class Game:
     Args:
         config: the run; ``None`` for the defaults (a non-saturating GAN on the ring of 8).
         generator: your own ``nn.Module`` mapping noise ``(n, model.noise_dim)`` to points
-            ``(n, d)``; ``None`` for toygan's MLP. Your networks make a one-member game.
-        discriminator: your own ``nn.Module`` mapping points ``(n, d · train.pack)`` to logits
+            ``(n, d)`` (a one-member game), or a factory, a function returning a fresh one: then
+            the ``train.members`` members (seed + i each) train as one batched ensemble. ``None``
+            for the factory ``model.generator`` names, else toygan's MLP.
+        discriminator: the same for D, mapping points ``(n, d · train.pack)`` to logits
             ``(n,)`` or ``(n, 1)`` (or critic values, or scores for least squares).
 
     Raises:
         ToyganError: for a config or networks that cannot make a game, with the reason.
     """
 
-    def __init__(self, config: Config | None = None, *, generator: nn.Module | None = None,
-                 discriminator: nn.Module | None = None) -> None:
+    def __init__(self, config: Config | None = None, *, generator: Network | None = None,
+                 discriminator: Network | None = None) -> None:
         if config is not None and not isinstance(config, Config):
             raise ToyganError(f"config: {type(config).__name__} is not a toygan.Config (build one "
                               "with toygan.Config(), Config.load(path) or a preset)")
@@ -78,7 +80,8 @@ class Game:
         """The data files the targets read (path → bytes: the history keeps them), p_data and the
         fixed p_g (None when G makes the fake samples)."""
         self.dim = self.target.dim  # 2, or 1 for a 1D target
-        own = tuple(parameter_count(net) for net in (generator, discriminator))
+        generator, discriminator = given_networks(cfg, generator, discriminator)
+        own = (parameter_count(generator, "generator"), parameter_count(discriminator, "discriminator"))
         check_fits(cfg, own_params=own, dim=self.dim)  # before anything big is allocated
         self.members = t.members
         self.streams = Streams(t.seed, t.members)
@@ -451,7 +454,9 @@ class Game:
 
     def _threads(self) -> contextlib.AbstractContextManager:
         """While the game computes: ``toygan.device.computing`` with its threads and own stream."""
-        own = any(self.own.values())
+        # one member's own networks draw from its stream; several members (OwnEnsemble) swap in
+        # each member's stream themselves
+        own = any(self.own.values()) and self.members == 1
         return computing(self, self.config.train.threads, self.streams.modules[0] if own else None)
 
     @contextlib.contextmanager
@@ -484,8 +489,8 @@ class Game:
         return save_run(self, run_dir, replace=replace)
 
     @classmethod
-    def load(cls, run_dir: str | Path, *, generator: nn.Module | None = None,
-             discriminator: nn.Module | None = None) -> Game:
+    def load(cls, run_dir: str | Path, *, generator: Network | None = None,
+             discriminator: Network | None = None) -> Game:
         """The game ``save`` wrote, ready to go on (or to be evaluated); pass your own networks
         again (fresh instances of the same classes) if the game was played with them.
 

@@ -10,21 +10,28 @@ why.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from toygan.errors import ToyganError, first_line
+from toygan.factories import resolve_factory
 from toygan.models import Discriminator, EnsembleLinear, Generator
+from toygan.own_ensemble import OwnEnsemble, build_members
 
-__all__ = ["OwnGenerator", "OwnDiscriminator", "plain_networks", "make_players", "parameter_count"]
+__all__ = ["OwnGenerator", "OwnDiscriminator", "OwnGenerators", "OwnDiscriminators", "plain_networks",
+           "make_players", "parameter_count", "given_networks", "is_factory", "Network"]
 
 if TYPE_CHECKING:
     from toygan.config import Config
     from toygan.streams import Streams
 
 _PROBE = 3  # points in the probe batch
+
+Network = nn.Module | Callable[[], nn.Module]
+"""A user's network: a module (a one-member game), or a factory building a fresh one per member."""
 
 
 def _dtype(module: nn.Module) -> torch.dtype:
@@ -91,6 +98,34 @@ class OwnGenerator(nn.Module):
         return out.float()[None]
 
 
+class OwnGenerators(nn.Module):
+    """E members of a user's generator (one ``OwnEnsemble``) as a player ``(E, B, nz) → (E, B, d)``."""
+
+    def __init__(self, members: OwnEnsemble, noise_dim: int, dim: int) -> None:
+        super().__init__()
+        self.module, self.noise_dim, self.dim, self.members = members, noise_dim, dim, members.members
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        out = self.module(z.to(_dtype(self.module)))
+        _check_output(out, (self.members, z.shape[1], self.dim), "generator", self.module._template)
+        return out.float()
+
+
+class OwnDiscriminators(nn.Module):
+    """E members of a user's discriminator as a player ``(E, B, in) → (E, B)``."""
+
+    def __init__(self, members: OwnEnsemble, in_dim: int) -> None:
+        super().__init__()
+        self.module, self.in_dim, self.members = members, in_dim, members.members
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.module(x.to(_dtype(self.module)))
+        if isinstance(out, torch.Tensor) and out.dim() == 3 and out.shape[2:] == (1,):
+            out = out[..., 0]
+        _check_output(out, (self.members, x.shape[1]), "discriminator", self.module._template)
+        return out.float()
+
+
 class OwnDiscriminator(nn.Module):
     """A user's discriminator ``(n, d·pack) → (n,)`` or ``(n, 1)`` as a one-member player."""
 
@@ -121,7 +156,8 @@ def _check_output(out, shape: tuple[int, ...], name: str, module: nn.Module) -> 
         what = (f"shape {tuple(out.shape)} ({out.dtype})" if isinstance(out, torch.Tensor)
                 else f"a {type(out).__name__}")
         raise ToyganError(f"{name}: {type(module).__name__} returned {what} for a batch of "
-                          f"{shape[0]}; expected real numbers of shape {shape}")
+                          f"{shape[-2] if name == 'generator' else shape[-1]}; "
+                          f"expected real numbers of shape {shape}")
 
 
 def _plain_mlp(net: nn.Sequential, member: int, squeeze: bool) -> nn.Sequential:
@@ -144,19 +180,50 @@ def _plain_mlp(net: nn.Sequential, member: int, squeeze: bool) -> nn.Sequential:
 
 def plain_networks(G: nn.Module, D: nn.Module, member: int = 0) -> tuple[nn.Module, nn.Module]:
     """Plain copies of one member's G ``(n, noise_dim) → (n, d)`` and D ``(n, in) → (n,)``."""
-    g = copy.deepcopy(G.module) if isinstance(G, OwnGenerator) else _plain_mlp(G.net, member, False)
-    d = copy.deepcopy(D.module) if isinstance(D, OwnDiscriminator) else _plain_mlp(D.net, member, True)
-    return g, d
+    return _plain(G, member, False), _plain(D, member, True)
 
 
-def make_players(config: Config, streams: Streams, dim: int, generator: nn.Module | None = None,
-                 discriminator: nn.Module | None = None) -> tuple[nn.Module, nn.Module]:
+def _plain(player: nn.Module, member: int, squeeze: bool) -> nn.Module:
+    if isinstance(player, (OwnGenerator, OwnDiscriminator)):
+        return copy.deepcopy(player.module)
+    if isinstance(player, (OwnGenerators, OwnDiscriminators)):
+        return player.module.member(member)
+    return _plain_mlp(player.net, member, squeeze)
+
+
+def is_factory(net: object) -> bool:
+    """A callable that builds networks (not a network itself)."""
+    return callable(net) and not isinstance(net, nn.Module)
+
+
+def given_networks(config: Config, generator: object = None, discriminator: object = None
+                   ) -> tuple[object, object]:
+    """The user's generator and discriminator: as passed (a module or a factory), else the
+    factories ``model.generator`` and ``model.discriminator`` name, else None (toygan's MLP)."""
+    m, out = config.model, []
+    for name, given in (("generator", generator), ("discriminator", discriminator)):
+        named = getattr(m, name)
+        if given is not None and named:
+            raise ToyganError(f"{name}: given, and model.{name} = {named!r} names one too; "
+                              "drop one of them")
+        if given is not None and not (isinstance(given, nn.Module) or callable(given)):
+            raise ToyganError(f"{name}: a {type(given).__name__}; give a torch.nn.Module, a factory "
+                              f"(a function returning a fresh one), or name one in model.{name}")
+        out.append(resolve_factory(named, getattr(m, f"{name}_args"), f"model.{name}")
+                   if named else given)
+    return out[0], out[1]
+
+
+def make_players(config: Config, streams: Streams, dim: int, generator: Network | None = None,
+                 discriminator: Network | None = None) -> tuple[nn.Module, nn.Module]:
     """G and D of a game on the CPU: toygan's ensemble MLPs, initialised from the streams, or the
     user's networks as one-member players."""
     t, m = config.train, config.model
-    if (generator is not None or discriminator is not None) and t.members != 1:
-        raise ToyganError(f"train.members = {t.members}: your own networks make a one-member "
-                          "game; train several seeds as several games")
+    for name, net in (("generator", generator), ("discriminator", discriminator)):
+        if isinstance(net, nn.Module) and t.members != 1:
+            raise ToyganError(f"train.members = {t.members}: one {name} module makes a one-member "
+                              f"game; give a factory (a function returning a fresh {name}) to "
+                              "train the members as one batched ensemble")
     if generator is not None and not t.generator_mode.network:
         raise ToyganError(f"generator: given, but train.generator = {t.generator!r} draws the "
                           "fake samples from the [fake] target; drop one of them")
@@ -164,16 +231,39 @@ def make_players(config: Config, streams: Streams, dim: int, generator: nn.Modul
         G = Generator(t.members, m.noise_dim, m.g_width, m.g_depth, m.activation, out_dim=dim)
         G.reset_parameters(streams.g_init)  # on the CPU: every device starts alike
     else:
-        G = OwnGenerator(generator, m.noise_dim, dim)
+        modules = _members(generator, streams.g_init, "generator")
+        G = OwnGenerator(modules[0], m.noise_dim, dim)  # probes the first: shapes, gradients
+        if len(modules) > 1:
+            G = OwnGenerators(_batched(modules, streams, "generator", (m.noise_dim,)), m.noise_dim, dim)
     if discriminator is None:
         D = Discriminator(t.members, m.d_width, m.d_depth, m.activation, in_dim=dim * t.pack)
         D.reset_parameters(streams.d_init)
     else:
-        D = OwnDiscriminator(discriminator, dim * t.pack, pack=t.pack)
+        modules = _members(discriminator, streams.d_init, "discriminator")
+        D = OwnDiscriminator(modules[0], dim * t.pack, pack=t.pack)
+        if len(modules) > 1:
+            D = OwnDiscriminators(_batched(modules, streams, "discriminator", (dim * t.pack,)), dim * t.pack)
     return G, D
 
 
-def parameter_count(net: object) -> int | None:
-    """Parameters of a user's network (None for none given, or for something that is no module:
-    the players' own checks say what is wrong with it)."""
+def _members(net: object, seeds: list[torch.Generator], name: str) -> list[nn.Module]:
+    """The given module, or one fresh module per member from a factory, each built with torch's
+    random state seeded from the member's stream (member i starts as a one-member game with
+    seed + i does)."""
+    if isinstance(net, nn.Module):
+        return [net]
+    return build_members(net, [g.initial_seed() for g in seeds], name)
+
+
+def _batched(modules: list[nn.Module], streams: Streams, name: str, shape: tuple[int, ...]) -> OwnEnsemble:
+    ensemble = OwnEnsemble(modules, streams.modules, name)
+    ensemble.probe(torch.zeros(len(modules), _PROBE, *shape, dtype=_dtype(modules[0])))
+    return ensemble
+
+
+def parameter_count(net: object, name: str = "network") -> int | None:
+    """Parameters of a user's network, or of one network its factory builds (None for none given,
+    or for something that is no module: the players' own checks say what is wrong with it)."""
+    if is_factory(net):
+        net = build_members(net, [0], name)[0]
     return sum(p.numel() for p in net.parameters()) if isinstance(net, nn.Module) else None

@@ -1,0 +1,194 @@
+"""Your own networks from factories, trained as one batched ensemble over seeds; factories named in
+the config (``model.generator = "package.module:function"``)."""
+
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+from conftest import tiny_config
+from toygan import Config, Game
+from toygan.errors import ToyganError
+from toygan.own_ensemble import BatchingNotice
+
+TOYGAN = str(Path(sys.executable).with_name("toygan"))
+POINTS = torch.linspace(-2, 2, 14).reshape(7, 2)
+
+
+def sequential_g():  # a Sequential of Linear layers: batched matrix products
+    return nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 2))
+
+
+def sequential_d():
+    return nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1))
+
+
+class SkipD(nn.Module):  # any other module: vmap
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Linear(2, 16), nn.Linear(16, 1)
+
+    def forward(self, x):
+        h = torch.tanh(self.a(x))
+        return self.b(h + h ** 2).squeeze(-1)
+
+
+def batch_norm_d():  # buffers that change as it trains: vmap carries them per member
+    return nn.Sequential(nn.Linear(2, 16, bias=False), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 1))
+
+
+def dropout_d():  # random draws: one member after another, each from its own stream
+    return nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 1))
+
+
+def spectral_d():  # spectral norm's power iteration cannot run under vmap
+    return nn.Sequential(spectral_norm(nn.Linear(2, 16)), nn.ReLU(), spectral_norm(nn.Linear(16, 1)))
+
+
+def config(**overrides):
+    return tiny_config(**{"train.steps": 20, **overrides})
+
+
+def looked_at(game, member):
+    return game.sample(9, member, seed=5), game.discriminator(member)(POINTS).numpy()
+
+
+# Batch norm in D makes some gradients zero up to rounding (a bias before it; G's shift of the
+# whole fake batch): Adam scales such noise up to whole steps, differently in any two
+# summation orders. SGD keeps rounding as small as it is.
+SGD = {"train.optimizer": "sgd", "train.lr_d": 0.05, "train.lr_g": 0.05}
+
+
+@pytest.mark.parametrize("make_d, batched, overrides", [
+    (sequential_d, True, {}), (SkipD, True, {}), (batch_norm_d, True, SGD), (dropout_d, False, {})],
+    ids=["sequential", "vmap", "batch-norm", "dropout"])
+def test_member_i_of_a_factory_ensemble_is_the_one_member_game_with_seed_plus_i(make_d, batched,
+                                                                                  overrides):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore" if not batched else "error", BatchingNotice)
+        ensemble = Game(config(**{"train.members": 3, "train.seed": 7, **overrides}),
+                        generator=sequential_g, discriminator=make_d)
+    ensemble.run(progress=False)
+    assert ensemble.D.module.batched is batched
+    for member in range(3):
+        alone = Game(config(**{"train.seed": 7 + member, **overrides}), generator=sequential_g,
+                     discriminator=make_d)
+        alone.run(progress=False)
+        for mine, theirs in zip(looked_at(ensemble, member), looked_at(alone, 0), strict=True):
+            np.testing.assert_allclose(mine, theirs, rtol=0, atol=2e-5)
+    # members differ from each other: each got its own seed's weights
+    assert not np.allclose(looked_at(ensemble, 0)[0], looked_at(ensemble, 1)[0])
+
+
+def test_a_module_vmap_cannot_run_trains_member_by_member_and_says_so_once():
+    with pytest.warns(BatchingNotice) as said:
+        game = Game(config(**{"train.members": 2}), discriminator=spectral_d)
+        game.run(progress=False)
+    assert len(said) == 1
+    assert "discriminator: Sequential cannot be batched with torch.func.vmap (" in str(said[0].message)
+    assert "its 2 members train one after another" in str(said[0].message)
+    alone = Game(config(**{"train.seed": 1}), discriminator=spectral_d).run(progress=False)
+    np.testing.assert_allclose(game.history.samples[:, 1], alone.samples[:, 0], atol=2e-5)
+
+
+def test_a_factory_ensemble_saves_and_resumes_exactly(tmp_path):
+    cfg = config(**{"train.members": 2, "train.steps": 30})
+    full = Game(cfg, generator=sequential_g, discriminator=SkipD).run(progress=False)
+    half = Game(cfg, generator=sequential_g, discriminator=SkipD)
+    half.run(15, progress=False)
+    half.save(tmp_path / "run")
+    rest = Game.load(tmp_path / "run", generator=sequential_g, discriminator=SkipD).run(progress=False)
+    for name in ("samples", "d_grid"):
+        np.testing.assert_array_equal(getattr(full, name), getattr(rest, name))
+    # a plain copy of each member: the user's own class with that member's weights
+    g, d = Game.load(tmp_path / "run", generator=sequential_g, discriminator=SkipD).networks(1)
+    assert isinstance(d, SkipD) and d(POINTS).shape == (7,)
+
+
+def test_factories_that_cannot_make_an_ensemble_are_one_line():
+    same = nn.Linear(2, 1)
+    widths = iter(range(8, 100))
+    cases = [
+        (lambda: 1 / 0, "discriminator: the factory .* raised ZeroDivisionError"),
+        (lambda: same, "returned the same module twice; it must build a fresh one on every call"),
+        (lambda: nn.Sequential(nn.Linear(2, next(widths)), nn.Linear(1, 1)),
+         "different parameters; every call must build the same architecture|fails on a batch"),
+    ]
+    for factory, message in cases:
+        with pytest.raises(ToyganError, match=message):
+            Game(config(**{"train.members": 2}), discriminator=factory)
+
+
+NETS = textwrap.dedent('''
+    from torch import nn
+
+    def make_g(width=8):
+        return nn.Sequential(nn.Linear(2, width), nn.ReLU(), nn.Linear(width, 2))
+
+    def make_d(width=8):
+        return nn.Sequential(nn.Linear(2, width), nn.ReLU(), nn.Linear(width, 1))
+''')
+
+
+@pytest.fixture
+def nets_here(tmp_path, monkeypatch):
+    """A module of factories, ``my_nets``, in the current folder."""
+    (tmp_path / "my_nets.py").write_text(NETS)
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path
+    sys.modules.pop("my_nets", None)
+
+
+def named(**overrides):
+    return config(**{"model.generator": "my_nets:make_g", "model.generator_args": {"width": 12},
+                     "model.discriminator": "my_nets:make_d", **overrides})
+
+
+def test_a_config_names_its_factories_and_a_saved_run_finds_them(nets_here):
+    game = Game(named(**{"train.members": 2}))
+    assert game.G.module.stacked[0].shape == (2, 12, 2)  # width 12 from generator_args
+    game.run(10, progress=False)
+    game.save(nets_here / "run")
+    again = Game.load(nets_here / "run")  # no networks passed: the config names them
+    assert again.iteration == 10 and again.own == {"generator": True, "discriminator": True}
+    with pytest.raises(ToyganError, match="model.generator = 'my_nets:make_g' builds; pass none"):
+        Game.load(nets_here / "run", generator=sequential_g)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"model.generator": "no_such_module_here:make"},
+     "model.generator = 'no_such_module_here:make': cannot import 'no_such_module_here' "
+     r"\(ModuleNotFoundError"),
+    ({"model.generator": "my_nets:make_h"}, "model.generator = 'my_nets:make_h': 'my_nets' has no 'make_h'"),
+    ({"model.generator": "my_nets:nn"}, "'nn' is a module, not a function"),
+    ({"model.generator": "my_nets.make_g"}, 'must be "package.module:function"'),
+    ({"model.discriminator_args": {"width": 3}},
+     "model.discriminator_args = .*given without model.discriminator"),
+])
+def test_a_config_naming_a_factory_badly_is_one_line(nets_here, overrides, message):
+    with pytest.raises(ToyganError, match=message):
+        Game(Config().replace(**overrides))
+
+
+def run_cli(*args, cwd):
+    return subprocess.run([TOYGAN, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_toygan_train_builds_the_networks_the_config_names(nets_here):
+    done = run_cli("train", "--preset", "ring", "--quiet", "--steps", "10",
+                   "--set", "model.generator=my_nets:make_g", "--set", "model.discriminator=my_nets:make_d", "--set", "record.every=5",
+                   "--out", str(nets_here / "cli-run"), cwd=nets_here)
+    assert done.returncode == 0, done.stderr
+    assert Game.load(nets_here / "cli-run").own["generator"]
+    bad = run_cli("train", "--preset", "ring", "--steps", "10", "--set", "model.generator=my_netz:make_g",
+                  "--out", str(nets_here / "bad"), cwd=nets_here)
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+    last = bad.stderr.strip().splitlines()[-1]
+    assert last.startswith("toygan: error: model.generator = 'my_netz:make_g': cannot import 'my_netz'")

@@ -1,0 +1,60 @@
+"""Networks named in a config: ``model.generator = "package.module:function"``.
+
+A run that names its factories is self-contained like any other: the sweep's workers, the recipes,
+``toygan train``, the live page and ``Game.load`` build the same networks from the names and the
+keyword arguments (``model.generator_args``), wherever they run. As ``uvicorn`` does for an app,
+the current folder is on the import path, so a factory in ``./my_nets.py`` is ``my_nets:make_g``.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+import re
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from toygan.errors import ToyganError, first_line
+
+__all__ = ["FACTORY_PATTERN", "check_factory_name", "resolve_factory"]
+
+FACTORY_PATTERN = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
+"""``package.module:function`` (the function may be an attribute path, ``module:Class.build``)."""
+
+
+def check_factory_name(field: str, value: Any) -> None:
+    """``value`` is "" (toygan's own network) or ``package.module:function``."""
+    if not isinstance(value, str) or (value and not FACTORY_PATTERN.fullmatch(value)):
+        raise ToyganError(f"{field} = {value!r}: must be \"package.module:function\" (a function "
+                          "returning a fresh torch.nn.Module), or \"\" for toygan's MLP")
+
+
+def resolve_factory(name: str, kwargs: dict[str, Any], field: str) -> Callable[[], Any]:
+    """The function ``name`` (``package.module:function``) with ``kwargs`` bound.
+
+    Raises:
+        ToyganError: in one line, for a module that cannot be imported, a missing or uncallable
+            attribute.
+    """
+    check_factory_name(field, name)
+    module_name, _, attribute = name.partition(":")
+    here = os.getcwd()
+    if here not in sys.path:
+        sys.path.append(here)  # after everything installed: a local file never shadows a package
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as err:  # noqa: BLE001 — any failure while importing the user's module
+        raise ToyganError(f"{field} = {name!r}: cannot import {module_name!r} "
+                          f"({type(err).__name__}: {first_line(err)}); it must be importable from "
+                          f"{here} or installed") from None
+    target: Any = module
+    for part in attribute.split("."):
+        if not hasattr(target, part):
+            raise ToyganError(f"{field} = {name!r}: {module_name!r} has no {attribute!r}")
+        target = getattr(target, part)
+    if not callable(target):
+        raise ToyganError(f"{field} = {name!r}: {attribute!r} is a {type(target).__name__}, not a "
+                          "function returning a torch.nn.Module")
+    return functools.partial(target, **kwargs) if kwargs else target
