@@ -192,3 +192,50 @@ def test_toygan_train_builds_the_networks_the_config_names(nets_here):
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     last = bad.stderr.strip().splitlines()[-1]
     assert last.startswith("toygan: error: model.generator = 'my_netz:make_g': cannot import 'my_netz'")
+
+
+def test_a_live_session_plays_and_restarts_the_networks_the_config_names(nets_here):
+    from toygan.live.session import LiveSession
+
+    session = LiveSession(named(), out=nets_here / "runs", width=480)  # draws in its own process
+    try:
+        assert session.control({"action": "step"})["step"] == 1
+        assert session.control({"set": {"data.name": "grid"}})["step"] == 0  # a new game
+        assert session.game.own == {"generator": True, "discriminator": True}
+        assert session.game.G.module[0].out_features == 12
+        assert session.png()[:4] == b"\x89PNG"
+    finally:
+        session.close()
+
+
+def test_a_sweep_and_a_recipe_check_train_the_networks_the_config_names(nets_here):
+    spec = nets_here / "spec.toml"
+    spec.write_text(textwrap.dedent('''
+        [sweep]
+        seeds = 2
+        [train]
+        steps = 20
+        batch_size = 32
+        [record]
+        every = 10
+        n_samples = 64
+        grid_size = 16
+        [model]
+        generator = "my_nets:make_g"
+        discriminator = "my_nets:make_d"
+        [grid]
+        "model.generator_args" = [{width = 8}, {width = 16}]
+    '''))
+    done = run_cli("sweep", str(spec), "--out", str(nets_here / "sweep"), "--workers", "2", cwd=nets_here)
+    assert done.returncode == 0, done.stderr
+    assert "generator_args={'width': 16}" in (nets_here / "sweep" / "summary.md").read_text()
+    (nets_here / "recipes").mkdir()
+    gallery = Path(__file__).parents[1] / "toygan" / "gallery" / "d-converges-to-d-star.toml"
+    recipe = gallery.read_text().replace("[model]\nd_width = 64", '[model]\ndiscriminator = "my_nets:make_d"')
+    recipe = recipe.replace("steps = 1000", "steps = 100").replace("seeds = 10", "seeds = 2")
+    recipe = recipe.replace('test = "< 0.03"\nat_least = 10', 'test = "< 1"\nat_least = 2')
+    assert recipe.count("my_nets:make_d") == 1
+    (nets_here / "recipes" / "mine.toml").write_text(recipe)
+    checked = run_cli("check", "--recipes", "recipes", "recipe:mine", cwd=nets_here)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "1 of 1 claims hold" in checked.stdout

@@ -17,7 +17,7 @@ from toygan import runlock
 from toygan.checkpoint import (CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, clear_leftovers, holds_run,
                                read_state)
 from toygan.config import Config
-from toygan.errors import ToyganError
+from toygan.errors import ToyganError, ToyganNotice
 from toygan.history import History
 from toygan.methods import method_settings
 from toygan.presets import PRESETS, preset_config
@@ -41,6 +41,14 @@ EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
 def _say(args: argparse.Namespace, text: str) -> None:
     if not args.quiet:
         print(printable(text), flush=True)
+
+
+def _named_network(state: dict, name: str) -> bool:
+    """Whether the checkpoint's config names a factory for ``name`` (model.generator = "m:f")."""
+    try:
+        return bool(tomllib.loads(state["initial_config"])["model"][name])
+    except (KeyError, TypeError, tomllib.TOMLDecodeError):
+        return False
 
 
 def _set_value(text: str) -> tuple[str, object]:
@@ -211,6 +219,7 @@ def _resume(args: argparse.Namespace) -> int:
         raise ToyganError(f"--resume {str(run)!r}: no {CHECKPOINT_FILE} to continue from ({why})")
     state = read_state(run / CHECKPOINT_FILE)
     own = [k for k, v in state.get("own", {}).items() if v] if isinstance(state.get("own"), dict) else []
+    own = [k for k in own if not _named_network(state, k)]  # a factory the config names is found
     if own:
         raise ToyganError(f"--resume {str(run)!r}: the run was played with your own "
                           f"{' and '.join(own)}; go on in Python: toygan.Game.load(RUN, "
@@ -1027,6 +1036,9 @@ def main(argv: list[str] | None = None) -> int:
         status = _run(argv)
     if status != EXIT_BAD_INPUT:
         for w in held:
+            if issubclass(w.category, ToyganNotice):  # toygan's own: a line, not a source location
+                sys.stderr.write(f"toygan: note: {printable(str(w.message))}\n")
+                continue
             sys.stderr.write(printable(warnings.formatwarning(w.message, w.category, w.filename, w.lineno,
                                                               w.line)))
     return status

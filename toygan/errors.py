@@ -1,4 +1,5 @@
-"""The one exception type toygan raises for a user's mistake, and how a library's error becomes one."""
+"""The one exception type toygan raises for a user's mistake, how a library's error becomes one,
+and the warning toygan gives when it goes on another way than asked."""
 
 
 class ToyganError(ValueError):
@@ -7,6 +8,11 @@ class ToyganError(ValueError):
     The message names the field (or file), the value given and what is allowed; the CLI prints it
     and exits with status 2.
     """
+
+
+class ToyganNotice(UserWarning):
+    """Something the user should know, said once, that does not stop the work (the CLI prints it
+    as ``toygan: note: ...``)."""
 
 
 def first_line(err: BaseException) -> str:

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, vmap
 
-from toygan.errors import ToyganError, first_line
+from toygan.errors import ToyganError, ToyganNotice, first_line
 
 __all__ = ["OwnEnsemble", "BatchingNotice", "build_members", "ELEMENTWISE"]
 
@@ -35,7 +35,7 @@ ELEMENTWISE = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.ELU, nn.CELU, nn.S
 """Parameter-free modules acting on each number alone: an ensemble axis in front changes nothing."""
 
 
-class BatchingNotice(UserWarning):
+class BatchingNotice(ToyganNotice):
     """Your networks could not be batched with vmap: their members run one after another."""
 
 

@@ -114,8 +114,10 @@ def picture(game: Game, key: Any, sent: int | None, *, panels: tuple[str, ...], 
 
 def own_networks(game: Game) -> dict[str, torch.nn.Module]:
     """Copies of the user's own networks that ``game`` plays, as ``Game``'s keyword arguments (a
-    game built with them has its players' shape; its weights then come from ``follow``)."""
-    if not any(game.own.values()):
+    game built with them has its players' shape; its weights then come from ``follow``). Networks
+    the config names (``model.generator = "m:f"``) are left out: the config builds them anew."""
+    model = game.initial_config.model
+    if not any(own and not getattr(model, name) for name, own in game.own.items()):
         return {}
     try:
         plain = dict(zip(("generator", "discriminator"), game.networks(), strict=True))
@@ -123,7 +125,7 @@ def own_networks(game: Game) -> dict[str, torch.nn.Module]:
         raise ToyganError(f"your own networks cannot be copied ({type(err).__name__}: {first_line(err)}); "
                           "a live session draws and restarts copies of them: keep locks, files and "
                           "the like out of the modules") from None
-    return {name: plain[name] for name, own in game.own.items() if own}
+    return {name: plain[name] for name, own in game.own.items() if own and not getattr(model, name)}
 
 
 def _send(stream, message: Any) -> None:
