@@ -155,3 +155,11 @@ def test_api_page_is_up_to_date():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert (ROOT / "docs" / "api.md").read_text() == module.page(), "run: python docs/api.py"
+
+
+def test_the_history_keys_page_shows_the_metric_registry():
+    from toygan.metrics import METRICS, metrics_table
+
+    text = (ROOT / "docs" / "history.md").read_text()
+    assert metrics_table() in text, "paste toygan.metrics.metrics_table() into docs/history.md"
+    assert all(f"`{name}`" in text for name in METRICS)

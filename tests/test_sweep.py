@@ -20,7 +20,10 @@ import pytest
 from toygan.cli import main
 from toygan.config import Config
 from toygan.errors import ToyganError
+from toygan.history import History
+from toygan.stats import rounded
 from toygan.sweep import load_spec, read_summary, run_sweep
+from toygan.sweep.results import compare
 
 TINY = """[sweep]
 seeds = 3
@@ -73,6 +76,25 @@ def test_a_joblib_sweep_tabulates_rows_and_summary(tmp_path):
     snapshots = read_csv(out / "snapshots.csv")
     assert len(snapshots) == 4 * 3 * 5  # steps 0, 10, 20, 30, 40
     assert (out / "plots" / "modes_captured.png").stat().st_size > 0
+    # the modes, quality, reverse KL and JSD of a row are the final evaluation's, on 2,500 samples
+    assert {r["eval_samples"] for r in rows} == {"2500"}
+    first = spec.tasks[0]
+    evaluation = History.load(out / "tasks" / first.id / "history.npz").evaluation
+    assert [float(r["jsd"]) for r in rows if r["task"] == first.id] == pytest.approx(
+        evaluation["metrics"]["jsd"])
+    assert "the final evaluation, on 2,500 generator samples per seed" in table
+    # paired by seed: non-saturating − saturating at each d_steps, from the rows directly
+    text = compare(spec, out, "train.loss", "saturating", "non-saturating")
+    assert text == (out / "compare.md").read_text() and text.count("\n## train.d_steps = ") == 2
+    for k in (1, 2):
+        value = {(r["train.loss"], int(r["seed"])): float(r["jsd"]) for r in rows if r["train.d_steps"] == str(k)}
+        d = [value["non-saturating", s] - value["saturating", s] for s in range(3)]
+        block = text.split(f"## train.d_steps = {k}")[1].split("##")[0]
+        line = next(x for x in block.splitlines() if x.startswith("- jsd:"))
+        assert f"= {rounded(np.mean(d), np.std(d, ddof=1) / math.sqrt(3))} [" in line
+        assert "over 3 paired seeds, sign-flip test p = " in line
+    with pytest.raises(ToyganError, match="no configuration has it; its values are"):
+        compare(spec, out, "train.loss", "saturating", "hinge")
 
 
 def test_the_interval_and_the_rounding_follow_the_closed_form():

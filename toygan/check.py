@@ -17,8 +17,11 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from toygan.errors import ToyganError, first_line
 from toygan.signals import deferred
+from toygan.stats import mean_se, paired, rounded
 
 __all__ = ["Entry", "Outcome", "entries", "choose", "run", "header", "row", "as_json", "RECIPE_PREFIX"]
 
@@ -101,8 +104,14 @@ def _recipe(path: str, seeds: int | None) -> list[tuple[str, list[float], bool]]
     if seeds is not None and RECIPE_KINDS[recipe.kind].trains:  # a Dirac-GAN recipe has no seeds
         recipe = with_seeds(recipe, seeds)
     _, results = evaluate(recipe, say=lambda text: None)
-    return [(f"{r.check.describe()} in at least {r.check.at_least} of {r.seeds} seeds "
-             f"(held in {r.passed_seeds})", r.values, r.holds) for r in results]
+    rows = []
+    for r in results:
+        what = (f"{r.check.describe()}{r.on_samples()} in at least {r.check.at_least} of {r.seeds} "
+                f"seeds (held in {r.passed_seeds})")
+        if r.against is not None:  # another variant's values, seed by seed: the paired comparison
+            what += "; " + paired(r.against, r.values).text(r.check.against, r.check.variant or "this")
+        rows.append((what, r.values, r.holds))
+    return rows
 
 
 def run_one(entry: Entry, seeds: int | None, quick: bool) -> Outcome:
@@ -160,7 +169,9 @@ def row(o: Outcome, width: int) -> str:
         head = (f"{o.name:<{width}}  {'pass' if o.holds else 'FAIL':<6}  {o.seconds:>6.1f}s"
                 if i == 0 else " " * (width + 17))
         mark = "" if ok or o.holds else " ✗"
-        lines.append(f"{head}  {what}: {_values(values)}{mark}")
+        mean, se, n = mean_se(np.array(values, dtype=float))
+        stats = f"; mean {rounded(mean, se)} (n = {n})" if n > 1 else ""
+        lines.append(f"{head}  {what}: {_values(values)}{stats}{mark}")
     return "\n".join(lines)
 
 
@@ -175,7 +186,9 @@ def as_json(outcomes: list[Outcome], seconds: float) -> str:
     claims = []
     for o in outcomes:
         item = asdict(o)
-        item["rows"] = [{"measured": w, "values": _finite(v), "holds": ok} for w, v, ok in o.rows]
+        item["rows"] = [{"measured": w, "values": _finite(v), "holds": ok,
+                         **dict(zip(("mean", "se", "n"), mean_se(np.array(v, dtype=float)), strict=True))}
+                        for w, v, ok in o.rows]
         item["holds"] = None if o.skipped else o.holds
         claims.append(item)
     ran = [o for o in outcomes if not o.skipped]

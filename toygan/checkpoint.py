@@ -192,6 +192,7 @@ def load_run(cls: type[Game], run_dir: Path, *, generator: Network | None = None
     except (KeyError, RuntimeError, ValueError, TypeError, AttributeError, IndexError, OverflowError) as err:
         raise ToyganError(f"{str(run_dir)!r}: the saved state does not fit this game "
                           f"({_gist(err)})") from None
+    game.evaluation = history.evaluation  # (kept by the history: valid while the game stays put)
     game.folder, game._folder_stamp = run_dir.resolve(), _stamp(run_dir)
     return game
 

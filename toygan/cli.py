@@ -472,10 +472,12 @@ def cmd_animations(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from toygan.sweep import load_spec, run_sweep
-    from toygan.sweep.results import read_rows
+    from toygan.sweep.results import compare, read_rows
     from toygan.sweep.run import check_memory
 
     spec = load_spec(args.spec, device=args.device)  # every configuration is checked first
+    if args.compare:
+        args.compare = _compared(args.compare, spec)
     if args.plan:
         print(spec.table())
         return 0
@@ -494,12 +496,29 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             run_sweep(spec, out, backend=args.backend, workers=args.workers, address=args.address,
                       timeout=args.timeout, progress=not args.quiet, force=args.force,
                       report=None if args.quiet else lambda line: print(line, file=sys.stderr))
-            return _sweep_outcome(args, spec, out, time.perf_counter() - start)
+            status = _sweep_outcome(args, spec, out, time.perf_counter() - start)
+            if args.compare and status == 0:
+                print(compare(spec, out, *args.compare))
+            return status
         except KeyboardInterrupt:
             done = sum(read_rows(out / "tasks" / t.id, spec.seeds) is not None for t in spec.tasks)
             print(f"toygan: sweep interrupted: {done} of {len(spec.tasks)} configurations done and "
                   "tabulated; run the same command again to train the rest", file=sys.stderr)
             return EXIT_INTERRUPTED
+
+
+def _compared(text: str, spec: SweepSpec) -> tuple[str, object, object]:
+    """``KEY=A,B`` (each value read as --set reads one) → (key, a, b), checked against the spec."""
+    key, sep, pair = text.partition("=")
+    arms = pair.split(",")
+    if not sep or len(arms) != 2 or not all(arm.strip() for arm in arms):
+        raise ToyganError(f"--compare {text!r}: write KEY=A,B, e.g. --compare train.loss=saturating,"
+                          "non-saturating")
+    a, b = (_set_value(f"{key}={arm}")[1] for arm in arms)
+    if key.strip() not in spec.swept:
+        raise ToyganError(f"--compare {text!r}: the spec does not vary {key.strip()}; it varies "
+                          f"{', '.join(spec.swept) or 'nothing'}")
+    return key.strip(), a, b
 
 
 def _sweep_outcome(args: argparse.Namespace, spec: SweepSpec, out: Path, seconds: float) -> int:
@@ -919,6 +938,10 @@ def _sweep_command(sub: argparse._SubParsersAction) -> None:
     sweep.add_argument("--quiet", action="store_true", help="no progress bar or messages")
     sweep.add_argument("--force", action="store_true",
                        help="run in a folder that holds another sweep")
+    sweep.add_argument("--compare", metavar="KEY=A,B",
+                       help="compare KEY = B with KEY = A in each pair of configurations that differ "
+                            "in KEY alone: both arms and the paired difference over the same seeds, "
+                            "its standard error and an exact sign-flip test (written to compare.md)")
     sweep.set_defaults(func=cmd_sweep)
 
 

@@ -19,7 +19,8 @@ import tomli_w
 from toygan.atomic import atomic_path
 from toygan.data import MIN_WINDOW_SIDE, SMALLEST_BANDWIDTH, WINDOW_REACH, make_target
 from toygan.errors import ToyganError
-from toygan.factories import check_factory_name
+from toygan.factories import METRIC, check_factory_name, metric_name
+from toygan.metrics import RECORDED
 from toygan.models import ACTIVATIONS, PRIORS
 from toygan.objectives import OBJECTIVES, REGULARIZERS
 from toygan.optimizers import OPTIMIZERS
@@ -45,9 +46,8 @@ GENERATOR_MODES = {"trained": GeneratorMode(network=True, trained=True),
                    "target": GeneratorMode(network=False, trained=False)}
 """Name (``train.generator``) → what makes the fake samples."""
 DEVICES = ("cpu", "cuda", "auto")
-SCALARS = ("d_real", "d_fake", "value", "d_half_gap", "d_star_gap", "jsd", "modes_captured",
-           "high_quality_fraction", "reverse_kl", "loss_d", "loss_g", "kde_bandwidth")
-"""Per-snapshot scalars a run records, each ``(T, E)``."""
+SCALARS = RECORDED
+"""Per-snapshot scalars a run records, each ``(T, E)`` (``toygan.metrics.METRICS`` says what each is)."""
 MANIFOLD_LINES, MANIFOLD_POINTS = 11, 41
 """The generator manifold is G on 2 × 11 latent grid lines (z1 varying at fixed z2, then z2 at
 fixed z1) of 41 points each."""
@@ -315,6 +315,13 @@ class RecordConfig:
     """Record a snapshot every this many generator steps (and at step 0 and the last step)."""
     n_samples: int = 512
     """Generator samples per snapshot, from one fixed batch of noise so that points move smoothly."""
+    metrics: list[str] = field(default_factory=list)
+    """Your own metrics, ``"package.module:function"`` each: a function of a member's generator
+    samples ``(n, d)`` (NumPy) and the target, returning a number, recorded at every snapshot under
+    the function's name and measured again by the final evaluation."""
+    eval_samples: int = 2500
+    """Generator samples per member of the evaluation at the end of a completed run (modes, quality,
+    reverse KL, JSD: ``toygan.evaluation``; 2,500 as in VEEGAN and PacGAN); 0: none."""
     grid_size: int = 96
     """D is evaluated on a grid_size × grid_size grid over the window."""
     window: list[float] = field(default_factory=list)
@@ -342,6 +349,20 @@ class RecordConfig:
             raise ToyganError(f"record.eigenvalues = {shown(self.eigenvalues)}: must be true or false")
         integer("record.eigen_k", self.eigen_k, 1, 1000)
         integer("record.n_samples", self.n_samples, 2, 100_000)  # a density estimate needs two
+        if not isinstance(self.metrics, list | tuple):
+            raise ToyganError(f"record.metrics = {shown(self.metrics)}: must be a list of "
+                              "\"package.module:function\" names")
+        for name in self.metrics:
+            check_factory_name("record.metrics", name, METRIC)
+        names = [metric_name(m) for m in self.metrics]
+        taken = [n for n in names if n in RECORDED or names.count(n) > 1]
+        if taken:
+            raise ToyganError(f"record.metrics: a metric named {taken[0]!r} is recorded already; "
+                              f"name your function otherwise (toygan records {', '.join(RECORDED)})")
+        self.metrics = list(self.metrics)
+        if 0 < integer("record.eval_samples", self.eval_samples, 0, 100_000) < 100:
+            raise ToyganError(f"record.eval_samples = {self.eval_samples}: must be 0 (no final "
+                              "evaluation) or at least 100 (the protocol's is 2500)")
         integer("record.grid_size", self.grid_size, 2, 1024)
         if not isinstance(self.window, list | tuple):  # an empty table or string is no window
             raise ToyganError(f"record.window = {self.window!r}: must be [xmin, xmax, ymin, ymax] "
@@ -527,7 +548,7 @@ MUTABLE = frozenset({
     "train.regularizer", "train.gamma", "train.clip", "train.instance_noise", "train.consensus",
     "train.unroll", "train.sga_lambda", "train.lookahead_k", "train.lookahead_alpha",
     "train.optimizer", "train.lr_g", "train.lr_d", "train.betas", "train.momentum",
-    "train.generator", "record.every", "record.kde_bandwidth",
+    "train.generator", "record.every", "record.kde_bandwidth", "record.eval_samples",
 })
 """Settings ``Game.update`` may change mid-run. The rest fix shapes (networks, members, packing,
 target, recording grids) or the random streams (seed), or where tensors live (device, threads)."""

@@ -1,4 +1,5 @@
-"""Networks named in a config: ``model.generator = "package.module:function"``.
+"""Functions named in a config: ``model.generator = "package.module:function"`` (networks),
+``record.metrics = ["package.module:function"]`` (your own metrics).
 
 A run that names its factories is self-contained like any other: the sweep's workers, the recipes,
 ``toygan train``, the live page and ``Game.load`` build the same networks from the names and the
@@ -18,27 +19,31 @@ from typing import Any
 
 from toygan.errors import ToyganError, first_line
 
-__all__ = ["FACTORY_PATTERN", "check_factory_name", "resolve_factory"]
+__all__ = ["FACTORY_PATTERN", "NETWORK", "METRIC", "check_factory_name", "resolve_factory", "metric_name"]
 
 FACTORY_PATTERN = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
 """``package.module:function`` (the function may be an attribute path, ``module:Class.build``)."""
 
 
-def check_factory_name(field: str, value: Any) -> None:
-    """``value`` is "" (toygan's own network) or ``package.module:function``."""
+NETWORK = "a function returning a fresh torch.nn.Module), or \"\" for toygan's MLP"
+METRIC = "a function of (samples, target) returning a number)"
+
+
+def check_factory_name(field: str, value: Any, what: str = NETWORK) -> None:
+    """``value`` is ``package.module:function`` (or "" where ``what`` allows it)."""
     if not isinstance(value, str) or (value and not FACTORY_PATTERN.fullmatch(value)):
-        raise ToyganError(f"{field} = {value!r}: must be \"package.module:function\" (a function "
-                          "returning a fresh torch.nn.Module), or \"\" for toygan's MLP")
+        raise ToyganError(f"{field} = {value!r}: must be \"package.module:function\" ({what}")
 
 
-def resolve_factory(name: str, kwargs: dict[str, Any], field: str) -> Callable[[], Any]:
+def resolve_factory(name: str, kwargs: dict[str, Any], field: str, what: str = NETWORK
+                    ) -> Callable[..., Any]:
     """The function ``name`` (``package.module:function``) with ``kwargs`` bound.
 
     Raises:
         ToyganError: in one line, for a module that cannot be imported, a missing or uncallable
             attribute.
     """
-    check_factory_name(field, name)
+    check_factory_name(field, name, what)
     module_name, _, attribute = name.partition(":")
     here = os.getcwd()
     if here not in sys.path:
@@ -55,6 +60,11 @@ def resolve_factory(name: str, kwargs: dict[str, Any], field: str) -> Callable[[
             raise ToyganError(f"{field} = {name!r}: {module_name!r} has no {attribute!r}")
         target = getattr(target, part)
     if not callable(target):
-        raise ToyganError(f"{field} = {name!r}: {attribute!r} is a {type(target).__name__}, not a "
-                          "function returning a torch.nn.Module")
+        raise ToyganError(f"{field} = {name!r}: {attribute!r} is a {type(target).__name__}, not "
+                          f"{what.split(')')[0]}")
     return functools.partial(target, **kwargs) if kwargs else target
+
+
+def metric_name(name: str) -> str:
+    """The name a metric ``package.module:function`` is recorded under: the function's."""
+    return name.rpartition(":")[2].rpartition(".")[2]

@@ -28,6 +28,7 @@ from toygan.config import NEW_OPTIMIZER, Config, check_mutable
 from toygan.data import game_targets, stored_files
 from toygan.device import computing, resolve_device
 from toygan.errors import ToyganError
+from toygan.evaluation import evaluate
 from toygan.history import History
 from toygan.methods import D, G, descend, iterate
 from toygan.neural import NeuralPlay, user_batch
@@ -102,6 +103,8 @@ class Game:
             self._sum_d = torch.zeros(self.members, device=self.device)
             self._sum_g = torch.zeros(self.members, device=self.device)
             self._since = 0  # iterations since the last snapshot
+            self.evaluation: dict[str, Any] | None = None
+            """The last evaluation ``run`` made at the end of the run (None before one)."""
             self._diverged = ""
             self._stopped = ""
             self._whole = True  # False once a step was cut short: the state is then not resumable
@@ -270,7 +273,17 @@ class Game:
             except KeyboardInterrupt:  # a second Ctrl-C, or one where no handler could be installed
                 self._stopped = f"training interrupted during step {self.iteration + 1}"
                 self._whole = False
+            if self.status == "completed" and self.config.record.eval_samples and not ctrl_c.pressed:
+                self.evaluation = self.evaluate()
         return self.history
+
+    def evaluate(self, n_samples: int | None = None) -> dict[str, Any]:
+        """The evaluation protocol (``toygan.evaluation``) on the game as it stands, on
+        ``n_samples`` samples per member (default ``record.eval_samples``, 2,500): ``{"step",
+        "n_samples", "jsd_against", "metrics": {name: one value per member}}``. A completed
+        ``run`` does it once and its history keeps it (``History.evaluation``)."""
+        with self._threads():
+            return evaluate(self, n_samples)
 
     def interrupt(self, message: str, *, whole: bool = True) -> None:
         """Mark the game as stopped from outside its own loop (a server shutting down, a
@@ -394,8 +407,9 @@ class Game:
     def history(self) -> History:
         """A ``History`` of everything recorded so far, with the config the game started with
         (``events`` say what changed since) and how it stands now."""
+        current = self.evaluation if self.evaluation and self.evaluation["step"] == self.iteration else None
         return self.recorder.history(self.initial_config, status=self.status, message=self.message,
-                                     events=self.events, files=self.files)
+                                     events=self.events, files=self.files, evaluation=current)
 
 
     def on_points(self, points: torch.Tensor) -> torch.Tensor:

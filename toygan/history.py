@@ -96,6 +96,9 @@ class History:
     files: dict[str, bytes] = dataclasses.field(default_factory=dict)
     """The data files the run's targets read (``points``, ``image``), path → bytes: kept so that
     the run draws and goes on from any folder, after the file is gone."""
+    evaluation: dict | None = None
+    """The evaluation at the end of the run (``toygan.evaluation``): ``{"step", "n_samples",
+    "jsd_against", "metrics": {name: one value per member, None for NaN}}``; None without one."""
 
     def __post_init__(self) -> None:
         if self.objective is None:  # a history made in this process, or saved before it was recorded
@@ -188,6 +191,7 @@ class History:
         meta = {"format_version": FORMAT_VERSION, "status": self.status, "message": self.message,
                 "window": list(self.window), "scalars": list(self.scalars), "events": self.events,
                 "objective": self.objective, "files": list(self.files),
+                **({"evaluation": self.evaluation} if self.evaluation is not None else {}),
                 **({"eigen_parameters": self.eigen_parameters} if self.eigenvalues is not None else {})}
         arrays = {"steps": self.steps, "samples": self.samples, "d_grid": self.d_grid,
                   **{name: getattr(self, name) for name in _OPTIONAL if getattr(self, name) is not None},
@@ -251,7 +255,8 @@ class History:
                    **{name: files.get(name) for name in _OPTIONAL},
                    eigen_parameters=_eigen_parameters(files, meta, path), status=meta["status"],
                    message=meta["message"], events=_events(meta, path),
-                   objective=_objective(meta, path), files=kept)
+                   objective=_objective(meta, path), files=kept,
+                   evaluation=_evaluation(meta, path, files["samples"].shape[1:2]))
 
 
 MAX_FILE_BYTES = 2 * MAX_RECORDING_BYTES
@@ -400,6 +405,26 @@ def _objective(meta: dict, source: str) -> dict | None:
         raise ToyganError(f"{source!r}: its objective is not {{output: one of {list(OUTPUTS)}, "
                           f"minimax_value: true or false}}: {traits!r}")
     return traits
+
+
+def _evaluation(meta: dict, source: str, members: tuple[int, ...]) -> dict | None:
+    """The recorded final evaluation, checked: its keys, and one number (or null) per member."""
+    found = meta.get("evaluation")
+    if found is None:
+        return None
+    e = members[0] if members else 0
+
+    def per_member(values: object) -> bool:
+        return isinstance(values, list) and len(values) == e and all(
+            v is None or (type(v) in (int, float)) for v in values)
+
+    if not (isinstance(found, dict) and set(found) == {"step", "n_samples", "jsd_against", "metrics"}
+            and type(found["step"]) is int and type(found["n_samples"]) is int
+            and isinstance(found["jsd_against"], str) and isinstance(found["metrics"], dict)
+            and all(isinstance(k, str) and per_member(v) for k, v in found["metrics"].items())):
+        raise ToyganError(f"{source!r}: its evaluation is not {{step, n_samples, jsd_against, "
+                          f"metrics: {{name: one number per member}}}}")
+    return found
 
 
 def _events(meta: dict, source: str) -> list[dict]:

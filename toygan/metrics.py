@@ -1,5 +1,6 @@
-"""Mode metrics for mixture targets, by the protocol of VEEGAN (Srivastava et al. 2017, Sec. 5.1;
-its project page, "Synthetic Dataset": 3 standard deviations, 2,500 samples) and PacGAN (Lin et
+"""What a run measures, in one registry (``METRICS``: name, meaning, the points it is measured on,
+which way is better), and the mode metrics for mixture targets, by the protocol of VEEGAN
+(Srivastava et al. 2017, Sec. 5.1; its project page, "Synthetic Dataset": 3 standard deviations, 2,500 samples) and PacGAN (Lin et
 al. 2018, Sec. 5.1, which adds the reverse KL).
 
 Each generated sample is assigned to its nearest mode. It is *high quality* if it lies within
@@ -12,15 +13,81 @@ log K when all samples sit on one of K equal modes, and +inf-free: empty modes a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from toygan.data import GaussianMixture
-from toygan.errors import ToyganError
+from toygan.errors import ToyganError, first_line
 from toygan.validate import integer, number, points
 
-__all__ = ["ModeCoverage", "mode_coverage"]
+__all__ = ["ModeCoverage", "mode_coverage", "Metric", "METRICS", "RECORDED", "SUMMARISED",
+           "metrics_table", "own_metric"]
+
+_REAL = "the fixed real batch (record.n_samples points)"
+_FAKE = "the snapshot's generator samples (record.n_samples, from one fixed noise batch)"
+_GAP = "the first 128 of the fixed real batch and the first 128 generator samples"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A quantity a run records at each snapshot, one value per member."""
+
+    name: str
+    meaning: str
+    points: str
+    """What it is measured on, or averaged over."""
+    better: str = ""
+    """"lower", "higher", or "" (neither: read against ½, or as a setting)."""
+    summarised: bool = False
+    """Reported by sweeps (final values: mean, error, interval) and measured again by the final
+    evaluation where ``evaluated``."""
+    evaluated: bool = False
+    """Measured again at the end of a run on ``record.eval_samples`` samples (toygan.evaluation)."""
+
+
+METRICS: dict[str, Metric] = {m.name: m for m in (
+    Metric("d_real", "mean of what D says on real points: σ(logit), the least-squares score or the "
+           "critic's value (objective.reading); ½ at the equilibrium of the standard GAN", _REAL),
+    Metric("d_fake", "mean of what D says on generated points; ½ at the equilibrium", _FAKE),
+    Metric("value", "the objective's value on those two batches (−D's loss); V(D, G) of Eq. 1 for "
+           "the standard losses, −log 4 at the equilibrium", f"{_REAL} and {_FAKE}"),
+    Metric("d_half_gap", "mean |D − ½|: how far D is from the equilibrium's ½ (NaN for a critic)",
+           "both batches together: the fixed real batch and the generator samples", "lower", True),
+    Metric("d_star_gap", "mean |D − D*|, D* = p_data / (p_data + p_g) with p_g a KDE of the samples "
+           "(exact for a fixed p_g); NaN for a critic or a packing D", _GAP, "lower", True),
+    Metric("jsd", "JSD(p_data ‖ p_g) in nats, Monte Carlo; with a generator between the two densities "
+           "smoothed by the KDE's kernel (p_g a KDE of all the samples)", _GAP, "lower", True, True),
+    Metric("modes_captured", "modes with at least one high-quality sample (within 3 σ of its nearest "
+           "mode; VEEGAN); NaN without modes", _FAKE, "higher", True, True),
+    Metric("high_quality_fraction", "share of the samples within 3 σ of their nearest mode", _FAKE,
+           "higher", True, True),
+    Metric("reverse_kl", "KL(p̂ ‖ w) in nats of the high-quality samples' histogram over the modes "
+           "against the mixture weights (PacGAN); NaN when none is high quality", _FAKE, "lower",
+           True, True),
+    Metric("loss_d", "D's training loss, mean over the steps since the previous snapshot",
+           "every D minibatch since the previous snapshot", "lower"),
+    Metric("loss_g", "G's training loss, mean over the steps since the previous snapshot",
+           "every G minibatch since the previous snapshot"),
+    Metric("kde_bandwidth", "the bandwidth h of the KDE that stands in for p_g (NaN for a fixed "
+           "p_g)", _FAKE),
+)}
+"""Every metric a run records, in the order of the history's scalars."""
+RECORDED = tuple(METRICS)
+SUMMARISED = tuple(sorted((name for name, m in METRICS.items() if m.summarised),
+                         key=lambda name: not METRICS[name].evaluated))
+"""The metrics sweeps report (final values over seeds): the final evaluation's first."""
+
+
+def metrics_table() -> str:
+    """The registry as a Markdown table (docs/history.md is generated from it)."""
+    lines = ["| key | meaning | measured on | better |", "|---|---|---|---|"]
+    for m in METRICS.values():
+        evaluated = " Measured again by the final evaluation." if m.evaluated else ""
+        lines.append(f"| `{m.name}` | {m.meaning}.{evaluated} | {m.points} | {m.better or '—'} |")
+    return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
@@ -80,3 +147,23 @@ def mode_coverage(samples: np.ndarray, mixture: GaussianMixture, n_std: float = 
         with np.errstate(over="ignore"):  # a weight near 0 with samples there: KL is inf, and says so
             kl = float((p[nonzero] * np.log(p[nonzero] / mixture.weights[nonzero])).sum())
     return ModeCoverage(int((counts >= min_count).sum()), float(good.mean()), kl, counts)
+
+
+def own_metric(function: Callable[[np.ndarray, Any], Any], name: str, samples: np.ndarray,
+               target: Any) -> float:
+    """A user's metric (``record.metrics``) on one member's ``samples`` ``(n, d)``, as a float.
+
+    Raises:
+        ToyganError: in one line, for a function that raises or returns no single real number.
+    """
+    try:
+        value = function(samples, target)
+    except Exception as err:  # noqa: BLE001 — the user's code: say what it raised, in one line
+        raise ToyganError(f"record.metrics: {name}(samples, target) raised {type(err).__name__} "
+                          f"({first_line(err)})") from None
+    try:
+        number = float(np.asarray(value, dtype=float).reshape(()))
+    except (TypeError, ValueError):
+        raise ToyganError(f"record.metrics: {name}(samples, target) returned "
+                          f"{type(value).__name__} {str(value)[:40]!r}; it must return one number") from None
+    return number

@@ -28,7 +28,8 @@ A recipe file is a config (its ``[data]``, ``[model]``, ``[train]``, ... section
 
     [[recipe.checks]]
     metric = "modes_captured"  # a recorded scalar, or "push" (mean length of the push on G's samples)
-    when = "final"             # final | last-quarter (mean) | step:N (the last snapshot ≤ N)
+    when = "final"             # final | last-quarter (mean) | step:N (the last snapshot ≤ N) |
+                               # evaluation (the end-of-run evaluation on record.eval_samples)
     test = "<= 3"              # op and a number, or op and another variant's label (paired by seed)
     at_least = 7               # seeds for which the test must hold
     variant = "GAN"            # kind = "compare": whose metric
@@ -116,6 +117,12 @@ class CheckResult:
     """Whether the test held, seed by seed."""
     unit: str = "seeds"
     """What the values are over: seeds, or a Dirac-GAN recipe's starting points."""
+    samples: int = 0
+    """Generator samples per seed behind each value (the evaluation's or a snapshot's); 0 where
+    the metric is not measured on samples."""
+
+    def on_samples(self) -> str:
+        return f" on {self.samples:,} samples" if self.samples else ""
 
     @property
     def holds(self) -> bool:
@@ -127,7 +134,8 @@ class CheckResult:
         if self.against is not None:
             shown += f" (against {c.against}: {', '.join(f'{v:.3g}' for v in self.against)})"
         verdict = "holds" if self.holds else "DOES NOT HOLD"
-        what = c.describe() if self.unit == "seeds" else c.describe().replace(f" ({c.when})", "")
+        what = (c.describe() + self.on_samples() if self.unit == "seeds"
+                else c.describe().replace(f" ({c.when})", ""))
         return (f"{what} in {self.passed_seeds} of {self.seeds} {self.unit} (claimed: at least "
                 f"{c.at_least}) — {verdict}; values: {shown}")
 
@@ -228,9 +236,9 @@ def _parse_check(raw: Any, where: str, labels: list[str]) -> Check:
             raise ToyganError(f"{where}: recipe.checks test = {test!r}: {against!r} is neither a "
                               f"number nor a variant ({labels})") from None
     when = str(raw.get("when", "final"))
-    if when not in ("final", "last-quarter") and not re.fullmatch(r"step:\d+", when):
-        raise ToyganError(f"{where}: recipe.checks when = {when!r}: choose final, last-quarter or "
-                          "step:N")
+    if when not in ("final", "last-quarter", "evaluation") and not re.fullmatch(r"step:\d+", when):
+        raise ToyganError(f"{where}: recipe.checks when = {when!r}: choose final, last-quarter, "
+                          "step:N or evaluation")
     at_least = integer(f"{where}: recipe.checks at_least", raw.get("at_least"), 1)
     variant = str(raw.get("variant", ""))
     if labels and variant not in labels:
@@ -398,6 +406,13 @@ complex eigenvalues)."""
 
 def metric_values(history: History, metric: str, when: str) -> np.ndarray:
     """One value of ``metric`` per member at ``when`` (see the module docstring)."""
+    if when == "evaluation":
+        found = (history.evaluation or {}).get("metrics", {})
+        if metric not in found:
+            raise ToyganError(f"metric {metric!r} (evaluation): " + (
+                f"the evaluation measures {sorted(found)}" if found else
+                "the run has no final evaluation (record.eval_samples = 0, or it did not complete)"))
+        return np.array([np.nan if v is None else v for v in found[metric]], dtype=float)
     if metric == "push":
         if history.push is None:
             raise ToyganError("metric 'push': the history has no push recording")
@@ -431,7 +446,17 @@ def measure(check: Check, histories: dict[str, History]) -> CheckResult:
     passed = _OPS[check.op](values, other)
     against = None if isinstance(other, float) else [float(v) for v in other]
     return CheckResult(check, int(np.sum(passed)), len(values), [float(v) for v in values], against,
-                       [bool(p) for p in np.broadcast_to(passed, values.shape)])
+                       [bool(p) for p in np.broadcast_to(passed, values.shape)],
+                       samples=_samples_behind(histories[check.variant], check))
+
+
+def _samples_behind(history: History, check: Check) -> int:
+    """The generator samples per seed a check's metric was measured on (0: not a sample metric)."""
+    if check.when == "evaluation":
+        return history.evaluation["n_samples"]
+    sampled = ("modes_captured", "high_quality_fraction", "reverse_kl", "jsd", "d_half_gap",
+               "d_star_gap", "d_fake", "value", "push")
+    return int(history.samples.shape[2]) if check.metric in sampled else 0
 
 
 def dirac_starts(n: int) -> np.ndarray:

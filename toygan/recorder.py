@@ -14,10 +14,11 @@ import numpy as np
 import torch
 
 from toygan.errors import ToyganError
+from toygan.factories import METRIC, metric_name, resolve_factory
 from toygan.history import FIELD_SIZE, MANIFOLD_LINES, MANIFOLD_POINTS, SCALARS, History
 from toygan.jacobian import EXACT_PARAMETERS, eigenvalues, field_of, joint_field
 from toygan.methods import D, G
-from toygan.metrics import mode_coverage
+from toygan.metrics import mode_coverage, own_metric
 from toygan.models import PRIORS
 from toygan.resources import check_eigenvalues
 from toygan.theory import compared_densities, jsd_from_samples, min_bandwidth, optimal_discriminator
@@ -136,6 +137,10 @@ class Recorder:
         if rec.eigenvalues:
             self.eigen_parameters = self.eigen_size(game)
             check_eigenvalues(cfg, self.eigen_parameters)
+        self.own_metrics = {metric_name(m): resolve_factory(m, {}, "record.metrics", METRIC)
+                            for m in rec.metrics}
+        """Your own metrics (``record.metrics``): name → function of (samples, target)."""
+        self.scalars = (*SCALARS, *self.own_metrics)
         self.snapshots = Snapshots(cfg.train.steps // rec.every + 2)
         self.steps: list[int] = []
         self.moves = -1
@@ -186,6 +191,9 @@ class Recorder:
             snap.update(self.optimum(game, fake, d_real, d_fake))
         if wants("modes"):
             snap.update(self.modes(game, fake))
+            for name, function in self.own_metrics.items():
+                snap[name] = np.array([own_metric(function, name, f, game.target)
+                                       for f in fake.double().cpu().numpy()], np.float32)
         if (game.config.record.eigenvalues if needs is None else "eigenvalues" in needs):
             snap.update(self.eigenvalues(game))
         return snap
@@ -277,15 +285,16 @@ class Recorder:
         }
 
     def history(self, config, *, status: str, message: str, events: list[dict],
-                files: dict[str, bytes]) -> History:
+                files: dict[str, bytes], evaluation: dict | None = None) -> History:
         """The snapshots so far as a ``History``."""
         eigen = {k: self.snapshots.stacked(k) for k in EIGEN_ARRAYS if self.eigen_parameters}
         return History(
             config=config, window=self.window, steps=np.array(self.steps, dtype=np.int64),
             **{k: self.snapshots.stacked(k) for k in ARRAYS}, **eigen,
             eigen_parameters=self.eigen_parameters,
-            scalars={k: self.snapshots.stacked(k) for k in SCALARS},
+            scalars={k: self.snapshots.stacked(k) for k in self.scalars},
             status=status, message=message, events=[dict(e) for e in events], files=dict(files),
+            evaluation=evaluation,
         )
 
     def keep(self, first: int, steps: list[int], snapshots: list[dict], moves: int) -> None:
@@ -300,7 +309,7 @@ class Recorder:
 
     def restore(self, history: History) -> None:
         """Continue after ``history``'s snapshots (a resumed run)."""
-        kept = (*ARRAYS, *SCALARS, *(EIGEN_ARRAYS if self.eigen_parameters else ()))
+        kept = (*ARRAYS, *self.scalars, *(EIGEN_ARRAYS if self.eigen_parameters else ()))
         if self.eigen_parameters and history.eigenvalues is not None:
             n = self.eigen_parameters
             k = n if n <= EXACT_PARAMETERS else history.config.record.eigen_k

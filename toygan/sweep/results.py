@@ -11,19 +11,31 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import t as student_t
 
 from toygan.atomic import atomic_path
 from toygan.errors import ToyganError
+from toygan.evaluation import EVALUATED
+from toygan.factories import metric_name
+from toygan.metrics import RECORDED, SUMMARISED
+from toygan.stats import decimals, interval, paired, rounded
 from toygan.sweep.spec import SweepSpec
 
 __all__ = ["summarise", "read_summary", "summary_table", "interval", "rounded", "METRICS", "ROWS", "flat",
            "read_rows"]
 
 
-METRICS = ("modes_captured", "high_quality_fraction", "reverse_kl", "d_half_gap", "d_star_gap",
-           "jsd")
-"""Per-seed metrics a sweep reports (final value, and at every snapshot)."""
+METRICS = SUMMARISED
+"""Per-seed metrics a sweep reports (final value, and at every snapshot): toygan.metrics.METRICS,
+and a configuration's own (``record.metrics``) after them."""
+
+
+def metric_names(config: Any) -> tuple[str, ...]:
+    """The metrics a sweep reports for ``config``: toygan's, then its own ``record.metrics``."""
+    return (*METRICS, *(metric_name(m) for m in config.record.metrics))
+
+
+def _spec_metrics(spec: SweepSpec) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name for t in spec.tasks for name in metric_names(t.config)))
 ROWS = "rows.json"
 """The file a finished task writes last, so its presence marks the task done."""
 
@@ -62,7 +74,7 @@ def _entry(task: Any, task_rows: list[dict]) -> dict[str, Any]:
     entry: dict[str, Any] = {"task": task.id, "label": task.label, "kind": task.kind,
                              **task.overrides, "seeds": len(task_rows)}
     ok = [r for r in task_rows if not r["error"]]
-    for metric in METRICS:
+    for metric in metric_names(task.config):
         values = np.array([r[metric] for r in ok if r[metric] is not None], dtype=float)
         entry[f"{metric}_mean"] = float(values.mean()) if values.size else None
         entry[f"{metric}_se"] = (float(values.std(ddof=1) / math.sqrt(values.size))
@@ -70,38 +82,15 @@ def _entry(task: Any, task_rows: list[dict]) -> dict[str, Any]:
         entry[f"{metric}_n"] = int(values.size)  # seeds where it is defined (reverse_kl: ≥ 1 mode)
         entry[f"{metric}_ci_low"], entry[f"{metric}_ci_high"] = interval(entry[f"{metric}_mean"],
                                                                          entry[f"{metric}_se"], values.size)
+    for key in ("eval_samples", "snapshot_samples"):  # (rows of an older toygan have none)
+        entry[key] = max((r.get(key) or 0 for r in ok), default=0)
     entry["all_modes_share"] = (sum(r["all_modes"] for r in ok) / len(ok)) if ok else None
     entry["diverged_share"] = (sum(r["diverged"] for r in ok) / len(ok)) if ok else None
     entry["failed"] = len(task_rows) - len(ok)
     return entry
 
 
-def interval(mean: float | None, se: float | None, n: int, level: float = 0.95) -> tuple:
-    """The ``level`` confidence interval of a mean over ``n`` seeds: mean ± t·se, with t the
-    Student quantile for n − 1 degrees of freedom (the seeds' spread is estimated, not known);
-    (None, None) for fewer than two seeds."""
-    if mean is None or se is None or n < 2:
-        return None, None
-    half = float(student_t.ppf(0.5 + level / 2, n - 1)) * se
-    return mean - half, mean + half
-
-
-def _decimals(se: float) -> int:
-    """The decimals that show two significant digits of a standard error (> 0)."""
-    return max(0, 1 - math.floor(math.log10(se)))
-
-
-def rounded(mean: float | None, se: float | None) -> str:
-    """A mean to the precision its standard error allows (two significant digits of the error)."""
-    if mean is None:
-        return "–"
-    if not se:
-        return f"{mean:.3g}"
-    decimals = _decimals(se)
-    return f"{mean:.{decimals}f} ± {se:.{decimals}f}"
-
-
-def summary_table(summary: list[dict[str, Any]], metrics: tuple[str, ...] = METRICS) -> str:
+def summary_table(summary: list[dict[str, Any]], metrics: tuple[str, ...] | None = None) -> str:
     """The summary as a Markdown table: per configuration and metric, mean ± standard error, the
     95 % interval and the number of seeds, rounded to what the error allows."""
     def cell(entry: dict, metric: str) -> str:
@@ -109,13 +98,40 @@ def summary_table(summary: list[dict[str, Any]], metrics: tuple[str, ...] = METR
         low, high = entry.get(f"{metric}_ci_low"), entry.get(f"{metric}_ci_high")
         text = rounded(mean, se)
         if low is not None:
-            decimals = _decimals(se) if se else 3
-            text += f" [{low:.{decimals}f}, {high:.{decimals}f}]"
+            places = decimals(se) if se else 3
+            text += f" [{low:.{places}f}, {high:.{places}f}]"
         return f"{text} (n = {n})"
-    shown = [m for m in metrics if any(e[f"{m}_mean"] is not None for e in summary)]
+    if metrics is None:  # toygan's and the configurations' own, in the order the entries have them
+        metrics = tuple(dict.fromkeys(k[:-5] for e in summary for k in e if k.endswith("_mean")))
+    shown = [m for m in metrics if any(e.get(f"{m}_mean") is not None for e in summary)]
     lines = ["| configuration | " + " | ".join(shown) + " |", "|---|" + "---|" * len(shown)]
     lines += ["| " + " | ".join([e["label"]] + [cell(e, m) for m in shown]) + " |" for e in summary]
-    return "\n".join(lines) + "\n\nEach cell: mean ± standard error [95 % interval, Student t] (n seeds).\n"
+    return ("\n".join(lines) + "\n\nEach cell: mean ± standard error [95 % interval, Student t] "
+            f"(n seeds). {_measured_on(summary, shown)}\n")
+
+
+def _measured_on(summary: list[dict[str, Any]], shown: list[str]) -> str:
+    """Which samples the metrics were measured on: the final evaluation's, the snapshots'."""
+    evaluated = sorted({e.get("eval_samples", 0) for e in summary} - {0})
+    snapshot = sorted({e.get("snapshot_samples", 0) for e in summary} - {0})
+    by_eval = [m for m in shown if _by_evaluation(m)] if evaluated else []
+    rest = [m for m in shown if m not in by_eval]
+    said = []
+    if by_eval:
+        said.append(f"{', '.join(by_eval)}: the final evaluation, on {_counts(evaluated)} generator "
+                    "samples per seed (toygan.evaluation; jsd between the kernel-smoothed densities)")
+    if rest and snapshot:
+        said.append(f"{', '.join(rest)}: the last snapshot, on {_counts(snapshot)} samples per seed")
+    return ("; ".join(said) + ".") if said else ""
+
+
+def _by_evaluation(metric: str) -> bool:
+    """Whether the final evaluation measures ``metric`` (toygan's evaluated ones, and your own)."""
+    return metric in EVALUATED or metric not in RECORDED
+
+
+def _counts(values: list[int]) -> str:
+    return " or ".join(f"{v:,}" for v in values)
 
 
 def summarise(spec: SweepSpec, folder: str | Path) -> list[dict[str, Any]]:
@@ -173,6 +189,11 @@ def read_summary(folder: str | Path) -> list[dict[str, Any]]:
     return summary
 
 
+LOG_AXES = frozenset({"train.lr_d", "train.lr_g", "train.gamma", "train.consensus",
+                      "train.instance_noise", "train.sga_lambda", "train.clip"})
+"""Swept keys drawn on a log axis (their values are chosen by factors) when all are positive."""
+
+
 def _plots(spec: SweepSpec, summary: list[dict], out: Path) -> None:
     """Each metric against the first swept key: one line per value of the other keys; listed
     configurations ([[configs]]) as horizontal reference lines with their standard-error band."""
@@ -187,7 +208,7 @@ def _plots(spec: SweepSpec, summary: list[dict], out: Path) -> None:
     listed = [e for e in summary if e["kind"] == "listed"]
     x_key = spec.grid[0] if lines else None
     out.mkdir(parents=True, exist_ok=True)
-    for metric in METRICS:
+    for metric in _spec_metrics(spec):
         # a Figure on its own Agg canvas: never touches the caller's matplotlib backend
         fig = Figure(figsize=(6, 4), dpi=110, layout="constrained")
         FigureCanvasAgg(fig)
@@ -199,9 +220,19 @@ def _plots(spec: SweepSpec, summary: list[dict], out: Path) -> None:
         if not drawn:
             continue
         ax.set_xlabel(x_key or "configuration")
+        if x_key in LOG_AXES and all(isinstance(e.get(x_key), int | float) and e[x_key] > 0
+                                     for e in summary if e["kind"] != "listed"):
+            ax.set_xscale("log")  # step sizes and weights are chosen by factors: 1e-4, 1e-3, ...
+            ax.set_xlabel(f"{x_key} (log scale)")
         ax.set_ylabel(metric)
         fewer = any(e[f"{metric}_n"] < e["seeds"] for e in summary)
+        evaluated = sorted({e.get("eval_samples", 0) for e in summary} - {0})
+        snapshot = sorted({e.get("snapshot_samples", 0) for e in summary} - {0})
+        on = (f"final evaluation, {_counts(evaluated)} samples per seed"
+              if _by_evaluation(metric) and evaluated else
+              f"last snapshot, {_counts(snapshot)} samples per seed" if snapshot else "")
         ax.set_title(f"{metric} at the end: mean ± standard error over {spec.seeds} seeds"
+                     + (f"\n({on})" if on else "")
                      + (f"\n(fewer where it is undefined: see {metric}_n)" if fewer else ""),
                      fontsize=9)
         ax.margins(y=0.1)  # a reference line at the data's edge stays inside the frame
@@ -253,3 +284,62 @@ def _draw_categories(ax: Any, entries: list[dict], metric: str) -> bool:
     ax.set_xticks(range(len(pts)), [p[0]["label"] for p in pts], rotation=20)
     ax.set_xlim(-0.5, len(pts) - 0.5)
     return True
+
+
+def compare(spec: SweepSpec, folder: str | Path, key: str, a: Any, b: Any) -> str:
+    """``key`` = ``a`` against ``key`` = ``b``, in every pair of finished configurations that
+    differ in nothing else: per metric both arms (mean ± standard error) and the paired difference
+    b − a over the same seeds, with its error, its 95 % interval and the exact sign-flip test
+    (``toygan.stats.paired``). Markdown; written to ``compare.md`` beside the summary.
+
+    Raises:
+        ToyganError: for a key the spec does not vary, or values no configuration has.
+    """
+    if key not in spec.swept:
+        raise ToyganError(f"--compare {key}=...: the spec does not vary {key}; it varies "
+                          f"{', '.join(spec.swept) or 'nothing'}")
+
+    def setting(task: Any, k: str) -> Any:  # the value in force, whether swept there or not
+        section, _, name = k.partition(".")
+        return getattr(getattr(task.config, section), name)
+
+    values = [setting(t, key) for t in spec.tasks]
+    for value in (a, b):
+        if value not in values:
+            raise ToyganError(f"--compare {key}={value!r}: no configuration has it; its values are "
+                              f"{', '.join(repr(v) for v in dict.fromkeys(map(str, values)))}")
+    folder = Path(folder)
+    others = [k for k in spec.swept if k != key]
+    rest = lambda t: json.dumps([setting(t, k) for k in others], default=str)  # noqa: E731
+    arms = {(rest(t), json.dumps(setting(t, key), default=str)): t for t in spec.tasks}
+    lines, measured = [f"# {key} = {b!r} against {key} = {a!r}, paired by seed", ""], []
+    for task_a in (t for t in spec.tasks if setting(t, key) == a):
+        task_b = arms.get((rest(task_a), json.dumps(b, default=str)))
+        rows_a = read_rows(folder / "tasks" / task_a.id, spec.seeds)
+        rows_b = None if task_b is None else read_rows(folder / "tasks" / task_b.id, spec.seeds)
+        if rows_a is None or rows_b is None:
+            continue
+        measured += [_entry(t, rows) for t, rows in ((task_a, rows_a), (task_b, rows_b))]
+        alike = ", ".join(f"{k} = {setting(task_a, k)!r}" for k in others)
+        lines += [f"## {alike or 'everything else alike'}", ""]
+        seeds = sorted({r["seed"] for r in rows_a} & {r["seed"] for r in rows_b})
+        for metric in _spec_metrics(spec):
+            xa, xb = (_per_seed(rows, metric, seeds) for rows in (rows_a, rows_b))
+            lines.append(f"- {metric}: {paired(xa, xb).text(repr(a), repr(b))}")
+        lines.append("")
+    if len(lines) == 2:
+        raise ToyganError(f"--compare {key}: no finished pair of configurations differs in {key} "
+                          "alone")
+    lines.append("Paired: b − a seed by seed (the same seeds, so each seed's luck cancels); "
+                 "mean ± standard error, 95 % interval (Student t); p of the exact sign-flip "
+                 "permutation test (toygan.stats). " + _measured_on(measured, list(_spec_metrics(spec))))
+    text = "\n".join(lines) + "\n"
+    with atomic_path(folder / "compare.md") as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return text
+
+
+def _per_seed(rows: list[dict], metric: str, seeds: list[int]) -> np.ndarray:
+    """``metric`` of each of ``seeds`` (NaN where undefined)."""
+    by_seed = {r["seed"]: r.get(metric) for r in rows}
+    return np.array([np.nan if by_seed.get(s) is None else by_seed[s] for s in seeds], dtype=float)

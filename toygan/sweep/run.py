@@ -20,7 +20,7 @@ from toygan.errors import ToyganError
 from toygan.progress import progress_bar
 from toygan.resources import check_fits, estimate
 from toygan.sweep.backends import BACKENDS, check_address
-from toygan.sweep.results import METRICS, ROWS, flat, read_rows, summarise
+from toygan.sweep.results import ROWS, flat, metric_names, read_rows, summarise
 from toygan.sweep.spec import SweepSpec, Task
 from toygan.validate import choice, integer, number
 
@@ -37,9 +37,13 @@ def _rows(task: Task, history: Any, seconds: float, base: dict[str, Any]) -> lis
         row = {**base, "seed": task.config.train.seed + member, "member": member,
                "steps": int(history.steps[-1]), "diverged": history.status == "diverged",
                "seconds": round(seconds, 2), "error": ""}
-        for metric in METRICS:
-            value = float(history.scalars[metric][-1, member])
-            row[metric] = value if math.isfinite(value) else None
+        evaluated = history.evaluation["metrics"] if history.evaluation else {}
+        for metric in metric_names(history.config):  # the final evaluation's where it measured one
+            value = (evaluated[metric][member] if metric in evaluated
+                     else float(history.scalars[metric][-1, member]))
+            row[metric] = value if value is not None and math.isfinite(value) else None
+        row["eval_samples"] = history.evaluation["n_samples"] if history.evaluation else 0
+        row["snapshot_samples"] = int(history.samples.shape[2])
         row["all_modes"] = bool(k) and row["modes_captured"] == k
         rows.append(row)
     return rows
@@ -79,14 +83,15 @@ def run_task(task: Task, folder: str) -> list[dict[str, Any]]:
         history.save(out / "history.npz")
         rows = _rows(task, history, seconds, base)
         snapshots = [{"task": task.id, "seed": task.config.train.seed + m, "step": int(step),
-                      **{metric: float(history.scalars[metric][i, m]) for metric in METRICS}}
+                      **{metric: float(history.scalars[metric][i, m])
+                         for metric in metric_names(history.config)}}
                      for m in range(history.members) for i, step in enumerate(history.steps)]
         (out / "snapshots.json").write_text(json.dumps(snapshots))
     except Exception as err:  # noqa: BLE001 - a failed task is a result, recorded with its error
         detail = "".join(traceback.format_exception_only(type(err), err)).strip()
         rows = [{**base, "seed": task.config.train.seed + m, "member": m, "steps": 0,
                  "diverged": False, "seconds": 0.0, "error": detail,
-                 **{metric: None for metric in METRICS}, "all_modes": False}
+                 **{metric: None for metric in metric_names(task.config)}, "all_modes": False}
                 for m in range(task.config.train.members)]
     with atomic_path(out / ROWS) as tmp:
         tmp.write_text(json.dumps(rows))

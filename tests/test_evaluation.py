@@ -1,0 +1,128 @@
+"""The evaluation protocol at the end of a run (toygan.evaluation): stated sample size, closed
+forms where they exist, kept with the history, used by recipe checks."""
+
+import math
+
+import numpy as np
+import pytest
+
+from conftest import tiny_config
+from toygan import Game, History
+from toygan.errors import ToyganError
+from toygan.recipes import Check, measure
+
+
+def test_p_g_equal_to_the_data_gives_the_closed_forms():
+    """The ring's 8 modes lie 2·sin(π/8)·radius apart, hundreds of σ: a sample of p_data is high
+    quality exactly when it lies within 3σ of its own mode, which for an isotropic 2D Gaussian has
+    probability 1 − e^(−9/2) (the Rayleigh distribution). p_g = p_data makes D* = ½ everywhere, so
+    the JSD estimate log 2 + ½E log D* + ½E log(1 − D*) is 0 on any samples."""
+    game = Game(tiny_config(**{"train.generator": "target", "fake.name": "ring", "train.steps": 5}))
+    found = game.run(progress=False).evaluation
+    assert found["n_samples"] == 2500 and found["step"] == 5
+    assert found["jsd_against"] == "p_data and the fixed p_g, exact densities"
+    m = found["metrics"]
+    hq = 1 - math.exp(-4.5)
+    assert abs(m["high_quality_fraction"][0] - hq) < 4 * math.sqrt(hq * (1 - hq) / 2500)
+    assert m["modes_captured"] == [8.0]
+    assert m["jsd"][0] == pytest.approx(0.0, abs=1e-12)
+    # K equal modes, n samples spread over them: KL(p̂ ‖ w) ≈ (K − 1)/(2n) = 0.0014
+    assert 0 <= m["reverse_kl"][0] < 0.01
+
+
+def test_member_i_is_evaluated_as_the_one_member_game_with_seed_plus_i():
+    ensemble = Game(tiny_config(**{"train.members": 2, "train.seed": 4})).run(progress=False).evaluation
+    alone = Game(tiny_config(**{"train.seed": 5})).run(progress=False).evaluation
+    for name, values in alone["metrics"].items():
+        assert ensemble["metrics"][name][1] == pytest.approx(values[0], abs=1e-4), name
+    assert "smoothed by the KDE's kernel" in alone["jsd_against"]
+
+
+def test_the_evaluation_is_kept_with_the_run_and_only_while_it_is_current(tmp_path):
+    game = Game(tiny_config(**{"train.steps": 20}))
+    history = game.run(progress=False)
+    assert game.evaluate(200)["n_samples"] == 200  # on demand, any size
+    game.save(tmp_path / "run")
+    assert History.load(tmp_path / "run" / "history.npz").evaluation == history.evaluation
+    again = Game.load(tmp_path / "run")
+    assert again.evaluation == history.evaluation and again.history.evaluation == history.evaluation
+    again.step()  # the game moved on: its history no longer shows an evaluation of another state
+    assert again.history.evaluation is None
+    stopped = Game(tiny_config(**{"train.steps": 20})).run(callbacks=[lambda g, r: g.iteration < 10],
+                                                          progress=False)
+    assert stopped.status == "interrupted" and stopped.evaluation is None
+    assert Game(tiny_config(**{"record.eval_samples": 0})).run(progress=False).evaluation is None
+    with pytest.raises(ToyganError, match="record.eval_samples = 50: must be 0 .* or at least 100"):
+        Game(tiny_config(**{"record.eval_samples": 50}))
+
+
+def test_a_damaged_evaluation_in_a_history_file_is_one_line(tmp_path):
+    history = Game(tiny_config(**{"train.steps": 10})).run(progress=False)
+    history.evaluation["metrics"]["jsd"] = [0.1, 0.2]  # two values for one member
+    history.save(tmp_path / "h.npz")
+    with pytest.raises(ToyganError, match="its evaluation is not {step, n_samples, jsd_against"):
+        History.load(tmp_path / "h.npz")
+    history.evaluation = {"step": 10}
+    history.save(tmp_path / "h.npz")
+    with pytest.raises(ToyganError, match="its evaluation is not"):
+        History.load(tmp_path / "h.npz")
+
+
+def test_a_recipe_check_reads_the_evaluation_and_names_its_samples():
+    history = Game(tiny_config(**{"train.steps": 10, "train.members": 2})).run(progress=False)
+    result = measure(Check("modes_captured", ">= 0", 2, when="evaluation"), {"": history})
+    assert result.values == history.evaluation["metrics"]["modes_captured"]
+    assert "modes_captured (evaluation) ≥ 0 on 2,500 samples" in result.statement()
+    final = measure(Check("modes_captured", ">= 0", 2), {"": history})
+    assert "modes_captured (final) ≥ 0 on 64 samples" in final.statement()  # the snapshots' 64
+    history.evaluation = None
+    with pytest.raises(ToyganError, match="the run has no final evaluation"):
+        measure(Check("jsd", "< 1", 1, when="evaluation"), {"": history})
+    assert np.isfinite(final.values).all()
+
+
+METRICS_MODULE = '''
+import numpy as np
+
+def spread(samples, target):
+    return float(np.linalg.norm(samples - samples.mean(0), axis=1).mean())
+
+def broken(samples, target):
+    raise RuntimeError("no luck")
+
+def many(samples, target):
+    return [1, 2]
+'''
+
+
+@pytest.fixture
+def metrics_here(tmp_path, monkeypatch):
+    (tmp_path / "my_metrics.py").write_text(METRICS_MODULE)
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path
+    import sys
+    sys.modules.pop("my_metrics", None)
+
+
+def test_your_own_metric_is_recorded_at_every_snapshot_and_evaluated(metrics_here):
+    history = Game(tiny_config(**{"train.steps": 20, "train.members": 2,
+                                  "record.metrics": ["my_metrics:spread"]})).run(progress=False)
+    spread = history.scalars["spread"]
+    assert spread.shape == (3, 2)  # steps 0, 10, 20; two members
+    by_hand = np.linalg.norm(history.samples[-1, 1] - history.samples[-1, 1].mean(0), axis=1).mean()
+    assert spread[-1, 1] == pytest.approx(by_hand, rel=1e-5)
+    assert len(history.evaluation["metrics"]["spread"]) == 2
+    result = measure(Check("spread", "> 0", 2, when="evaluation"), {"": history})
+    assert result.holds and "on 2,500 samples" in result.statement()
+
+
+@pytest.mark.parametrize("names, message", [
+    (["my_metrics:broken"], r"record.metrics: broken\(samples, target\) raised RuntimeError \(no luck\)"),
+    (["my_metrics:many"], "returned list '.1, 2.'; it must return one number"),
+    (["my_metrics:jsd"], "a metric named 'jsd' is recorded already"),
+    (["my_metrics:nothing"], "'my_metrics' has no 'nothing'"),
+    (["my_metrics.spread"], 'must be "package.module:function" .a function of .samples, target.'),
+])
+def test_a_metric_that_cannot_be_recorded_is_one_line(metrics_here, names, message):
+    with pytest.raises(ToyganError, match=message):
+        Game(tiny_config(**{"record.metrics": names}))
