@@ -27,7 +27,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--repeats", type=int, default=4)
     args = parser.parse_args()
-    config = preset_config("ring").replace(**{"train.steps": args.steps, "record.every": 10**6})
+    config = preset_config("ring").replace(**{"train.steps": args.steps, "record.every": 10**6,
+                                              "record.eval_samples": 0})
     adams = {"fused (toygan)": optimizers.OPTIMIZERS["adam"], "default (reference)": default_adam}
     times: dict[str, list[float]] = {name: [] for name in adams}
     for _ in range(args.repeats):

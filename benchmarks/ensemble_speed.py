@@ -40,7 +40,8 @@ def main() -> None:
     toygan.train(toygan.Config().replace(**{"train.steps": 20}), progress=False)  # warm-up
     print(f"{args.seeds} seeds × {args.steps} steps, one thread, recording every 30 steps")
     for name, overrides in settings.items():
-        config = toygan.Config().replace(**{"train.steps": args.steps, **overrides})
+        config = toygan.Config().replace(**{"train.steps": args.steps, "record.eval_samples": 0,
+                                            **overrides})  # training and recording only
         batched, sequential = throughput(config, args.seeds)
         print(f"  {name:<32} ensemble {batched:8.0f} seed-steps/s   sequential "
               f"{sequential:8.0f} seed-steps/s   ratio {batched / sequential:5.2f}×")

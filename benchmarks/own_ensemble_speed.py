@@ -1,10 +1,11 @@
 """Your own networks batched over seeds: E = 8 members of a user's generator and discriminator
 (2 → width → width → 2 and 2 → width → width → 1, LeakyReLU, built by factories) trained as one
-game (``train.members = 8``: vmap over the stacked members) against the same 8 seeds trained one
-after another as one-member games, in this one process, at batch 64, for widths 32, 64 and 128.
+game (``train.members = 8``: an ``nn.Sequential`` of Linear layers, so batched matrix products over
+the stacked members) against the same 8 seeds trained one after another as one-member games, in
+this one process, at batch 64, for widths 32, 64 and 128.
 
-Both sides run toygan's own loop with the same recording cadence, so the ratio is what batching
-buys. One line per width, ending in the ratio (batched seed-steps per second over sequential).
+Both sides run toygan's own loop with the same recording cadence and no end-of-run evaluation
+(the same work on either side), so the ratio is what batching buys. One line per width, ending in the ratio (batched seed-steps per second over sequential).
 
     python benchmarks/own_ensemble_speed.py [--members 8] [--steps 300] [--threads 1]
 """
@@ -45,7 +46,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     base = toygan.Config().replace(**{"train.steps": args.steps, "train.batch_size": 64,
-                                      "train.threads": args.threads, "record.every": 100})
+                                      "train.threads": args.threads, "record.every": 100,
+                                      "record.eval_samples": 0})  # training and recording only
     seconds(base.replace(**{"train.steps": 20}), 32)  # warm-up
     print(f"{args.members} members × {args.steps} steps, batch 64, {args.threads} thread(s), "
           f"torch {torch.__version__}; recording every 100 steps")

@@ -61,6 +61,7 @@ def toygan_loop(steps: int, batch: int, width: int, seed: int, callbacks=()) -> 
     config = toygan.Config().replace(**{
         "train.steps": steps, "train.batch_size": batch, "train.seed": seed,
         "model.g_width": width, "model.d_width": width, "model.noise_dim": 2,
+        "record.eval_samples": 0,  # training and recording only: the end-of-run evaluation is apart
     })
     start = time.perf_counter()
     history = toygan.train(config, callbacks=callbacks, progress=False)

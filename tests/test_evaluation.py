@@ -51,7 +51,8 @@ def test_the_evaluation_is_kept_with_the_run_and_only_while_it_is_current(tmp_pa
     stopped = Game(tiny_config(**{"train.steps": 20})).run(callbacks=[lambda g, r: g.iteration < 10],
                                                           progress=False)
     assert stopped.status == "interrupted" and stopped.evaluation is None
-    assert Game(tiny_config(**{"record.eval_samples": 0})).run(progress=False).evaluation is None
+    off = Game(tiny_config(**{"record.eval_samples": 0}))
+    assert off.run(progress=False).evaluation is None and off.evaluate()["n_samples"] == 2500
     with pytest.raises(ToyganError, match="record.eval_samples = 50: must be 0 .* or at least 100"):
         Game(tiny_config(**{"record.eval_samples": 50}))
 

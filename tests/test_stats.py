@@ -33,7 +33,8 @@ def test_a_paired_comparison_is_the_mean_of_the_differences_with_its_error():
     assert result.p == 2 / 16  # all four differences positive
     assert result.mean_a == 2.5 and result.mean_b == 4.5
     text = result.text("A", "B")
-    assert "B − A = 2.00 ± 0.41" in text and "over 4 paired seeds" in text and "p = 0.125" in text
+    assert "B − A = 2.00 ± 0.41" in text and "over 4 paired seeds" in text
+    assert "p = 0.125 (the least p 4 seeds allow: 2/2^4)" in text
     # a seed where either arm is undefined is left out of the pairs
     assert paired(np.array([1.0, np.nan, 3.0]), np.array([2.0, 5.0, 4.0])).n == 2
 

@@ -137,7 +137,22 @@ def _train_and_save(game, out: Path, args: argparse.Namespace) -> tuple[History,
     if (out / CHECKPOINT_FILE).is_file():  # none after a step cut short by a second signal
         files.append(str(out / CHECKPOINT_FILE))
     _say(args, f"{done} {time.perf_counter() - start:.1f} s; saved {', '.join(files[:-1])} and {files[-1]}")
+    if history.evaluation:
+        _say(args, _evaluation_line(history.evaluation))
     return history, status
+
+
+def _evaluation_line(evaluation: dict) -> str:
+    """The final evaluation in one line: each metric's mean over the members."""
+    def mean(name: str) -> str:
+        values = [v for v in evaluation["metrics"].get(name, []) if v is not None]
+        return f"{sum(values) / len(values):.3g}" if values else "–"
+
+    shown = [name for name in evaluation["metrics"] if name != "kde_bandwidth"]
+    members = len(next(iter(evaluation["metrics"].values()), []))
+    over = f", mean of {members} seeds" if members > 1 else ""
+    return (f"evaluation on {evaluation['n_samples']:,} samples{over}: "
+            + ", ".join(f"{name} {mean(name)}" for name in shown))
 
 
 def _save(game, out: Path) -> None:
@@ -509,15 +524,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def _compared(text: str, spec: SweepSpec) -> tuple[str, object, object]:
     """``KEY=A,B`` (each value read as --set reads one) → (key, a, b), checked against the spec."""
+    from toygan.sweep.results import check_arms
+
     key, sep, pair = text.partition("=")
     arms = pair.split(",")
     if not sep or len(arms) != 2 or not all(arm.strip() for arm in arms):
         raise ToyganError(f"--compare {text!r}: write KEY=A,B, e.g. --compare train.loss=saturating,"
                           "non-saturating")
     a, b = (_set_value(f"{key}={arm}")[1] for arm in arms)
-    if key.strip() not in spec.swept:
-        raise ToyganError(f"--compare {text!r}: the spec does not vary {key.strip()}; it varies "
-                          f"{', '.join(spec.swept) or 'nothing'}")
+    check_arms(spec, key.strip(), a, b)  # before any training
     return key.strip(), a, b
 
 

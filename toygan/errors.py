@@ -1,6 +1,10 @@
 """The one exception type toygan raises for a user's mistake, how a library's error becomes one,
 and the warning toygan gives when it goes on another way than asked."""
 
+import os
+import sys
+import warnings
+
 
 class ToyganError(ValueError):
     """A bad value, file or option, described in one line.
@@ -13,6 +17,16 @@ class ToyganError(ValueError):
 class ToyganNotice(UserWarning):
     """Something the user should know, said once, that does not stop the work (the CLI prints it
     as ``toygan: note: ...``)."""
+
+
+def notify(message: str, category: type[ToyganNotice] = ToyganNotice) -> None:
+    """Warn with ``message``, pointing at the first caller outside toygan (the user's line), not at
+    toygan's own code."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here + os.sep):
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, category, stacklevel=level)
 
 
 def first_line(err: BaseException) -> str:

@@ -61,8 +61,9 @@ def _samples(game: Game, n: int) -> np.ndarray:
 def evaluate(game: Game, n_samples: int | None = None) -> dict[str, Any]:
     """The evaluation of ``game`` as it stands: ``{"step", "n_samples", "jsd_against", "metrics":
     {name: [one value per member, None for NaN]}}`` (see the module docstring)."""
-    n = integer("n_samples", game.config.record.eval_samples if n_samples is None else n_samples,
-                100, 100_000)
+    if n_samples is None:  # (record.eval_samples = 0 turns off the run's own evaluation only)
+        n_samples = game.config.record.eval_samples or EVAL_SAMPLES
+    n = integer("n_samples", n_samples, 100, 100_000)
     fake = _samples(game, n)
     own = game.recorder.own_metrics
     metrics: dict[str, list] = {k: [] for k in (*EVALUATED, "kde_bandwidth", *own)}

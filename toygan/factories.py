@@ -19,7 +19,8 @@ from typing import Any
 
 from toygan.errors import ToyganError, first_line
 
-__all__ = ["FACTORY_PATTERN", "NETWORK", "METRIC", "check_factory_name", "resolve_factory", "metric_name"]
+__all__ = ["FACTORY_PATTERN", "NETWORK", "METRIC", "check_factory_name", "resolve_factory", "metric_name",
+           "check_importable"]
 
 FACTORY_PATTERN = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
 """``package.module:function`` (the function may be an attribute path, ``module:Class.build``)."""
@@ -68,3 +69,14 @@ def resolve_factory(name: str, kwargs: dict[str, Any], field: str, what: str = N
 def metric_name(name: str) -> str:
     """The name a metric ``package.module:function`` is recorded under: the function's."""
     return name.rpartition(":")[2].rpartition(".")[2]
+
+
+def check_importable(config: Any) -> None:
+    """Import every function ``config`` names (its networks' factories, its metrics), so that a
+    sweep or a recipe refuses a name that cannot be found before any work, in one line."""
+    m = config.model
+    for name in ("generator", "discriminator"):
+        if getattr(m, name):
+            resolve_factory(getattr(m, name), getattr(m, f"{name}_args"), f"model.{name}")
+    for name in config.record.metrics:
+        resolve_factory(name, {}, "record.metrics", METRIC)

@@ -274,6 +274,7 @@ class Game:
                 self._stopped = f"training interrupted during step {self.iteration + 1}"
                 self._whole = False
             if self.status == "completed" and self.config.record.eval_samples and not ctrl_c.pressed:
+                bar.set_description(f"evaluating on {self.config.record.eval_samples:,} samples")
                 self.evaluation = self.evaluate()
         return self.history
 

@@ -24,8 +24,11 @@ from toygan.errors import ToyganError, first_line
 from toygan.validate import integer, number, points
 
 __all__ = ["ModeCoverage", "mode_coverage", "Metric", "METRICS", "RECORDED", "SUMMARISED",
-           "metrics_table", "own_metric"]
+           "metrics_table", "own_metric", "snapshot_samples", "GAP_POINTS"]
 
+GAP_POINTS = 128
+"""|D − D*| and the snapshots' JSD use this many data and as many generator samples (the KDE is the
+costliest part of a snapshot)."""
 _REAL = "the fixed real batch (record.n_samples points)"
 _FAKE = "the snapshot's generator samples (record.n_samples, from one fixed noise batch)"
 _GAP = "the first 128 of the fixed real batch and the first 128 generator samples"
@@ -46,6 +49,13 @@ class Metric:
     evaluation where ``evaluated``."""
     evaluated: bool = False
     """Measured again at the end of a run on ``record.eval_samples`` samples (toygan.evaluation)."""
+    subset: int | None = None
+    """At a snapshot: measured on the first ``subset`` generator samples only; None: on all of
+    them; 0: not on samples (a training loss)."""
+
+    def snapshot_samples(self, n_samples: int) -> int:
+        """Generator samples per member behind one snapshot's value, with ``record.n_samples``."""
+        return n_samples if self.subset is None else min(self.subset, n_samples)
 
 
 METRICS: dict[str, Metric] = {m.name: m for m in (
@@ -57,9 +67,11 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("d_half_gap", "mean |D − ½|: how far D is from the equilibrium's ½ (NaN for a critic)",
            "both batches together: the fixed real batch and the generator samples", "lower", True),
     Metric("d_star_gap", "mean |D − D*|, D* = p_data / (p_data + p_g) with p_g a KDE of the samples "
-           "(exact for a fixed p_g); NaN for a critic or a packing D", _GAP, "lower", True),
+           "(exact for a fixed p_g); NaN for a critic or a packing D", _GAP, "lower", True,
+           subset=GAP_POINTS),
     Metric("jsd", "JSD(p_data ‖ p_g) in nats, Monte Carlo; with a generator between the two densities "
-           "smoothed by the KDE's kernel (p_g a KDE of all the samples)", _GAP, "lower", True, True),
+           "smoothed by the KDE's kernel (p_g a KDE of all the samples)", _GAP, "lower", True, True,
+           subset=GAP_POINTS),
     Metric("modes_captured", "modes with at least one high-quality sample (within 3 σ of its nearest "
            "mode; VEEGAN); NaN without modes", _FAKE, "higher", True, True),
     Metric("high_quality_fraction", "share of the samples within 3 σ of their nearest mode", _FAKE,
@@ -68,9 +80,9 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
            "against the mixture weights (PacGAN); NaN when none is high quality", _FAKE, "lower",
            True, True),
     Metric("loss_d", "D's training loss, mean over the steps since the previous snapshot",
-           "every D minibatch since the previous snapshot", "lower"),
+           "every D minibatch since the previous snapshot", "lower", subset=0),
     Metric("loss_g", "G's training loss, mean over the steps since the previous snapshot",
-           "every G minibatch since the previous snapshot"),
+           "every G minibatch since the previous snapshot", subset=0),
     Metric("kde_bandwidth", "the bandwidth h of the KDE that stands in for p_g (NaN for a fixed "
            "p_g)", _FAKE),
 )}
@@ -79,6 +91,11 @@ RECORDED = tuple(METRICS)
 SUMMARISED = tuple(sorted((name for name, m in METRICS.items() if m.summarised),
                          key=lambda name: not METRICS[name].evaluated))
 """The metrics sweeps report (final values over seeds): the final evaluation's first."""
+
+
+def snapshot_samples(name: str, n_samples: int) -> int:
+    """Generator samples behind a snapshot's value of ``name`` (your own metrics: all of them)."""
+    return METRICS[name].snapshot_samples(n_samples) if name in METRICS else n_samples
 
 
 def metrics_table() -> str:

@@ -18,14 +18,15 @@ arithmetic as vmap without its per-call cost in Python, which at these sizes is 
 from __future__ import annotations
 
 import copy
-import warnings
+import functools
 from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 from torch.func import functional_call, vmap
+from torch.nn.utils import parametrize
 
-from toygan.errors import ToyganError, ToyganNotice, first_line
+from toygan.errors import ToyganError, ToyganNotice, first_line, notify
 
 __all__ = ["OwnEnsemble", "BatchingNotice", "build_members", "ELEMENTWISE"]
 
@@ -62,6 +63,10 @@ def build_members(factory: Callable[[], nn.Module], seeds: Sequence[int], name: 
 
 
 def _named(factory: Callable) -> str:
+    """A factory as the user wrote it: ``make_g``, or ``make_g(width=64)`` with bound arguments."""
+    if isinstance(factory, functools.partial):
+        bound = ", ".join([*map(repr, factory.args), *(f"{k}={v!r}" for k, v in factory.keywords.items())])
+        return f"{_named(factory.func)}({bound})"
     return getattr(factory, "__qualname__", None) or type(factory).__name__
 
 
@@ -146,11 +151,11 @@ class OwnEnsemble(nn.Module):
         return x
 
     def run_one_by_one(self, why: str) -> None:
-        """Give up batching (said once, with ``why``)."""
-        self.batched, self.why_not_batched = False, why
-        warnings.warn(f"{self.name}: {type(self._template).__name__} cannot be batched with "
-                      f"torch.func.vmap ({why}); its {self.members} members train one after another",
-                      BatchingNotice, stacklevel=2)
+        """Give up batching (said once, with ``why``, or the module that is the likely cause)."""
+        self.batched, self.why_not_batched = False, _cause(self._template) or why
+        notify(f"{self.name}: {type(self._template).__name__} cannot be batched with torch.func.vmap "
+               f"({self.why_not_batched}); its {self.members} members train one after another",
+               BatchingNotice)
 
     def probe(self, x: torch.Tensor) -> None:
         """Try vmap on ``x`` ``(E, n, in)`` in training and in eval mode, on copies of the buffers
@@ -185,6 +190,17 @@ class OwnEnsemble(nn.Module):
         how = ("batched (matrix products)" if self.plan is not None else
                "batched (vmap)" if self.batched else "one member after another")
         return f"{type(self._template).__name__} × {self.members} members, {how}"
+
+
+def _cause(module: nn.Module) -> str:
+    """What in ``module`` vmap cannot run, where it is a known kind of layer."""
+    for part in module.modules():
+        if parametrize.is_parametrized(part) or hasattr(part, "weight_u"):
+            return ("spectral normalisation: its power iteration updates vectors in place "
+                    f"({type(part).__name__})")
+        if isinstance(part, nn.modules.dropout._DropoutNd):
+            return f"{type(part).__name__} draws random numbers"
+    return ""
 
 
 def _linear_plan(module: nn.Module, params: list[str], buffers: list[str]) -> list | None:

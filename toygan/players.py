@@ -39,7 +39,7 @@ def _dtype(module: nn.Module) -> torch.dtype:
     return torch.float32 if first is None else first.dtype
 
 
-def _probe(module: nn.Module, x: torch.Tensor, name: str) -> torch.Tensor:
+def _probe(module: nn.Module, x: torch.Tensor, name: str, hint: str = "") -> torch.Tensor:
     """``module`` on the probe batch ``x`` and on one two points longer (in eval mode, so batch
     norm's statistics stay put): it must return one real tensor that carries gradients, for both;
     returns the output on ``x``."""
@@ -61,7 +61,7 @@ def _probe(module: nn.Module, x: torch.Tensor, name: str) -> torch.Tensor:
             except Exception as err:  # noqa: BLE001 — any failure on a plain batch: it does not fit
                 first = first_line(err)
                 raise ToyganError(f"{name}: {type(module).__name__} fails on a batch of shape "
-                                  f"{tuple(batch.shape)} ({first})") from None
+                                  f"{tuple(batch.shape)}{hint} ({first})") from None
             if not isinstance(out, torch.Tensor):
                 raise ToyganError(f"{name}: {type(module).__name__} returns a {type(out).__name__}; "
                                   "it must return one tensor")
@@ -85,7 +85,8 @@ class OwnGenerator(nn.Module):
 
     def __init__(self, module: nn.Module, noise_dim: int, dim: int) -> None:
         super().__init__()
-        out = _probe(module, torch.zeros(_PROBE, noise_dim), "generator")
+        out = _probe(module, torch.zeros(_PROBE, noise_dim), "generator",
+                     f", noise of model.noise_dim = {noise_dim}")
         if tuple(out.shape) != (_PROBE, dim):
             raise ToyganError(f"generator: maps noise ({_PROBE}, {noise_dim}) (model.noise_dim = "
                               f"{noise_dim}) to shape {tuple(out.shape)}; the target's points are "

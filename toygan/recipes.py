@@ -63,6 +63,7 @@ import numpy as np
 from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.history import History
+from toygan.metrics import METRICS, snapshot_samples
 from toygan.render.captions import check_captions, check_shown
 from toygan.render.timing import TIMINGS
 from toygan.validate import choice, integer, number, read_toml, shown
@@ -454,9 +455,9 @@ def _samples_behind(history: History, check: Check) -> int:
     """The generator samples per seed a check's metric was measured on (0: not a sample metric)."""
     if check.when == "evaluation":
         return history.evaluation["n_samples"]
-    sampled = ("modes_captured", "high_quality_fraction", "reverse_kl", "jsd", "d_half_gap",
-               "d_star_gap", "d_fake", "value", "push")
-    return int(history.samples.shape[2]) if check.metric in sampled else 0
+    if check.metric in METRICS or check.metric in history.scalars or check.metric == "push":
+        return snapshot_samples(check.metric, int(history.samples.shape[2]))
+    return 0  # the eigenvalues: not measured on samples
 
 
 def dirac_starts(n: int) -> np.ndarray:

@@ -18,7 +18,7 @@ from toygan.factories import METRIC, metric_name, resolve_factory
 from toygan.history import FIELD_SIZE, MANIFOLD_LINES, MANIFOLD_POINTS, SCALARS, History
 from toygan.jacobian import EXACT_PARAMETERS, eigenvalues, field_of, joint_field
 from toygan.methods import D, G
-from toygan.metrics import mode_coverage, own_metric
+from toygan.metrics import GAP_POINTS, mode_coverage, own_metric
 from toygan.models import PRIORS
 from toygan.resources import check_eigenvalues
 from toygan.theory import compared_densities, jsd_from_samples, min_bandwidth, optimal_discriminator
@@ -33,7 +33,6 @@ ARRAYS = ("samples", "d_grid", "push", "field", "manifold", "mode_counts")
 EIGEN_ARRAYS = ("eigenvalues", "eigen_field")
 """The per-snapshot arrays of ``record.eigenvalues`` (a history has them only then)."""
 GRID_CHUNK = 512  # D on the grid in chunks: faster than one call (activations stay in cache)
-GAP_POINTS = 128  # |D − D*| is averaged over this many data and as many generator samples
 
 
 def latent_grid(prior: str, noise_dim: int) -> torch.Tensor:

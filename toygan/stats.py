@@ -103,9 +103,11 @@ class Paired:
         low, high = self.ci
         places = decimals(self.se) if self.se else 3
         ci = f" [{low:.{places}f}, {high:.{places}f}]" if low is not None else ""
+        floor = (f" (the least p {self.n} seeds allow: 2/2^{self.n})"
+                 if self.n <= EXACT_UP_TO and self.p <= 2 / 2 ** self.n + 1e-12 else "")
         return (f"{a}: {rounded(self.mean_a, self.se_a)}; {b}: {rounded(self.mean_b, self.se_b)}; "
                 f"{b} − {a} = {rounded(self.difference, self.se)}{ci} over {self.n} paired seeds, "
-                f"sign-flip test p = {self.p:.3g}")
+                f"sign-flip test p = {self.p:.3g}{floor}")
 
 
 def paired(a: np.ndarray, b: np.ndarray) -> Paired:

@@ -16,12 +16,12 @@ from toygan.atomic import atomic_path
 from toygan.errors import ToyganError
 from toygan.evaluation import EVALUATED
 from toygan.factories import metric_name
-from toygan.metrics import RECORDED, SUMMARISED
+from toygan.metrics import RECORDED, SUMMARISED, snapshot_samples
 from toygan.stats import decimals, interval, paired, rounded
 from toygan.sweep.spec import SweepSpec
 
 __all__ = ["summarise", "read_summary", "summary_table", "interval", "rounded", "METRICS", "ROWS", "flat",
-           "read_rows"]
+           "read_rows", "compare", "check_arms", "metric_names"]
 
 
 METRICS = SUMMARISED
@@ -84,6 +84,8 @@ def _entry(task: Any, task_rows: list[dict]) -> dict[str, Any]:
                                                                          entry[f"{metric}_se"], values.size)
     for key in ("eval_samples", "snapshot_samples"):  # (rows of an older toygan have none)
         entry[key] = max((r.get(key) or 0 for r in ok), default=0)
+    bandwidths = [r["jsd_bandwidth"] for r in ok if r.get("jsd_bandwidth") is not None]
+    entry["jsd_bandwidth"] = float(np.mean(bandwidths)) if bandwidths else None
     entry["all_modes_share"] = (sum(r["all_modes"] for r in ok) / len(ok)) if ok else None
     entry["diverged_share"] = (sum(r["diverged"] for r in ok) / len(ok)) if ok else None
     entry["failed"] = len(task_rows) - len(ok)
@@ -104,6 +106,8 @@ def summary_table(summary: list[dict[str, Any]], metrics: tuple[str, ...] | None
     if metrics is None:  # toygan's and the configurations' own, in the order the entries have them
         metrics = tuple(dict.fromkeys(k[:-5] for e in summary for k in e if k.endswith("_mean")))
     shown = [m for m in metrics if any(e.get(f"{m}_mean") is not None for e in summary)]
+    if not shown:
+        return "No metric was measured: every seed failed (see the error column of rows.csv).\n"
     lines = ["| configuration | " + " | ".join(shown) + " |", "|---|" + "---|" * len(shown)]
     lines += ["| " + " | ".join([e["label"]] + [cell(e, m) for m in shown]) + " |" for e in summary]
     return ("\n".join(lines) + "\n\nEach cell: mean ± standard error [95 % interval, Student t] "
@@ -113,15 +117,23 @@ def summary_table(summary: list[dict[str, Any]], metrics: tuple[str, ...] | None
 def _measured_on(summary: list[dict[str, Any]], shown: list[str]) -> str:
     """Which samples the metrics were measured on: the final evaluation's, the snapshots'."""
     evaluated = sorted({e.get("eval_samples", 0) for e in summary} - {0})
-    snapshot = sorted({e.get("snapshot_samples", 0) for e in summary} - {0})
     by_eval = [m for m in shown if _by_evaluation(m)] if evaluated else []
-    rest = [m for m in shown if m not in by_eval]
     said = []
     if by_eval:
+        bandwidths = sorted({round(e["jsd_bandwidth"], 4) for e in summary if e.get("jsd_bandwidth")})
+        kernel = (f"; jsd between densities smoothed by a Gaussian kernel of bandwidth h = "
+                  f"{' to '.join(f'{h:g}' for h in (bandwidths[0], bandwidths[-1])[:len(bandwidths)])}"
+                  if "jsd" in by_eval and bandwidths else "")
         said.append(f"{', '.join(by_eval)}: the final evaluation, on {_counts(evaluated)} generator "
-                    "samples per seed (toygan.evaluation; jsd between the kernel-smoothed densities)")
-    if rest and snapshot:
-        said.append(f"{', '.join(rest)}: the last snapshot, on {_counts(snapshot)} samples per seed")
+                    f"samples per seed (toygan.evaluation{kernel})")
+    groups: dict[str, list[str]] = {}  # the snapshot's samples behind each of the other metrics
+    for m in (m for m in shown if m not in by_eval):
+        counts = sorted({snapshot_samples(m, e["snapshot_samples"]) for e in summary
+                         if e.get("snapshot_samples")} - {0})
+        if counts:
+            groups.setdefault(_counts(counts), []).append(m)
+    said += [f"{', '.join(names)}: the last snapshot, on {counts} generator samples per seed"
+             for counts, names in groups.items()]
     return ("; ".join(said) + ".") if said else ""
 
 
@@ -149,7 +161,8 @@ def summarise(spec: SweepSpec, folder: str | Path) -> list[dict[str, Any]]:
         task_rows = [{**row, **names} for row in task_rows]
         rows += task_rows
         if (task_dir / "snapshots.json").is_file():
-            snapshots += json.loads((task_dir / "snapshots.json").read_text(encoding="utf-8"))
+            snapshots += [{"task": task.id, "label": task.label, **flat(task.overrides), **snap}
+                          for snap in json.loads((task_dir / "snapshots.json").read_text(encoding="utf-8"))]
         summary.append(_entry(task, task_rows))
     if rows:
         _write_csv(folder / "rows.csv", rows)
@@ -227,7 +240,7 @@ def _plots(spec: SweepSpec, summary: list[dict], out: Path) -> None:
         ax.set_ylabel(metric)
         fewer = any(e[f"{metric}_n"] < e["seeds"] for e in summary)
         evaluated = sorted({e.get("eval_samples", 0) for e in summary} - {0})
-        snapshot = sorted({e.get("snapshot_samples", 0) for e in summary} - {0})
+        snapshot = sorted({snapshot_samples(metric, e.get("snapshot_samples") or 0) for e in summary} - {0})
         on = (f"final evaluation, {_counts(evaluated)} samples per seed"
               if _by_evaluation(metric) and evaluated else
               f"last snapshot, {_counts(snapshot)} samples per seed" if snapshot else "")
@@ -286,6 +299,29 @@ def _draw_categories(ax: Any, entries: list[dict], metric: str) -> bool:
     return True
 
 
+def _setting(task: Any, key: str) -> Any:
+    """The value of ``key`` in force in a task's config, whether swept there or not."""
+    section, _, name = key.partition(".")
+    return getattr(getattr(task.config, section), name)
+
+
+def check_arms(spec: SweepSpec, key: str, a: Any, b: Any) -> None:
+    """``--compare key=a,b`` must name a key the spec varies and values it has (checked before
+    any training).
+
+    Raises:
+        ToyganError: in one line, naming what the spec varies or the values it has.
+    """
+    if key not in spec.swept:
+        raise ToyganError(f"--compare {key}=...: the spec does not vary {key}; it varies "
+                          f"{', '.join(spec.swept) or 'nothing'}")
+    values = [_setting(t, key) for t in spec.tasks]
+    for value in (a, b):
+        if value not in values:
+            raise ToyganError(f"--compare {key}={value!r}: no configuration has it; its values are "
+                              f"{', '.join(dict.fromkeys(repr(v) for v in values))}")
+
+
 def compare(spec: SweepSpec, folder: str | Path, key: str, a: Any, b: Any) -> str:
     """``key`` = ``a`` against ``key`` = ``b``, in every pair of finished configurations that
     differ in nothing else: per metric both arms (mean ± standard error) and the paired difference
@@ -295,32 +331,20 @@ def compare(spec: SweepSpec, folder: str | Path, key: str, a: Any, b: Any) -> st
     Raises:
         ToyganError: for a key the spec does not vary, or values no configuration has.
     """
-    if key not in spec.swept:
-        raise ToyganError(f"--compare {key}=...: the spec does not vary {key}; it varies "
-                          f"{', '.join(spec.swept) or 'nothing'}")
-
-    def setting(task: Any, k: str) -> Any:  # the value in force, whether swept there or not
-        section, _, name = k.partition(".")
-        return getattr(getattr(task.config, section), name)
-
-    values = [setting(t, key) for t in spec.tasks]
-    for value in (a, b):
-        if value not in values:
-            raise ToyganError(f"--compare {key}={value!r}: no configuration has it; its values are "
-                              f"{', '.join(repr(v) for v in dict.fromkeys(map(str, values)))}")
+    check_arms(spec, key, a, b)
     folder = Path(folder)
     others = [k for k in spec.swept if k != key]
-    rest = lambda t: json.dumps([setting(t, k) for k in others], default=str)  # noqa: E731
-    arms = {(rest(t), json.dumps(setting(t, key), default=str)): t for t in spec.tasks}
+    rest = lambda t: json.dumps([_setting(t, k) for k in others], default=str)  # noqa: E731
+    arms = {(rest(t), json.dumps(_setting(t, key), default=str)): t for t in spec.tasks}
     lines, measured = [f"# {key} = {b!r} against {key} = {a!r}, paired by seed", ""], []
-    for task_a in (t for t in spec.tasks if setting(t, key) == a):
+    for task_a in (t for t in spec.tasks if _setting(t, key) == a):
         task_b = arms.get((rest(task_a), json.dumps(b, default=str)))
         rows_a = read_rows(folder / "tasks" / task_a.id, spec.seeds)
         rows_b = None if task_b is None else read_rows(folder / "tasks" / task_b.id, spec.seeds)
         if rows_a is None or rows_b is None:
             continue
         measured += [_entry(t, rows) for t, rows in ((task_a, rows_a), (task_b, rows_b))]
-        alike = ", ".join(f"{k} = {setting(task_a, k)!r}" for k in others)
+        alike = ", ".join(f"{k} = {_setting(task_a, k)!r}" for k in others)
         lines += [f"## {alike or 'everything else alike'}", ""]
         seeds = sorted({r["seed"] for r in rows_a} & {r["seed"] for r in rows_b})
         for metric in _spec_metrics(spec):

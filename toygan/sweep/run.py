@@ -17,6 +17,7 @@ from typing import Any
 from toygan.atomic import atomic_path
 from toygan.device import resolve_device
 from toygan.errors import ToyganError
+from toygan.factories import check_importable
 from toygan.progress import progress_bar
 from toygan.resources import check_fits, estimate
 from toygan.sweep.backends import BACKENDS, check_address
@@ -44,6 +45,7 @@ def _rows(task: Task, history: Any, seconds: float, base: dict[str, Any]) -> lis
             row[metric] = value if value is not None and math.isfinite(value) else None
         row["eval_samples"] = history.evaluation["n_samples"] if history.evaluation else 0
         row["snapshot_samples"] = int(history.samples.shape[2])
+        row["jsd_bandwidth"] = evaluated.get("kde_bandwidth", [None] * (member + 1))[member]
         row["all_modes"] = bool(k) and row["modes_captured"] == k
         rows.append(row)
     return rows
@@ -83,6 +85,7 @@ def run_task(task: Task, folder: str) -> list[dict[str, Any]]:
         history.save(out / "history.npz")
         rows = _rows(task, history, seconds, base)
         snapshots = [{"task": task.id, "seed": task.config.train.seed + m, "step": int(step),
+                      "samples": int(history.samples.shape[2]),
                       **{metric: float(history.scalars[metric][i, m])
                          for metric in metric_names(history.config)}}
                      for m in range(history.members) for i, step in enumerate(history.steps)]
@@ -173,15 +176,22 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, backend: str = "joblib", w
         resolve_device(device)  # no GPU where a task asks for one: refused before any work
     if address is None:  # here, up to `workers` tasks at once (a cluster's memory is its own)
         check_memory(spec, workers)
+        for config in {t.config.to_toml(): t.config for t in spec.tasks}.values():
+            check_importable(config)  # a factory or metric the workers could not import: one line now
     report = report or (lambda line: None)
     folder = Path(folder)
     _claim(spec, folder, force)
-    todo = [t for t in spec.tasks if read_rows(folder / "tasks" / t.id, spec.seeds) is None]
+    done = {t.id: read_rows(folder / "tasks" / t.id, spec.seeds) for t in spec.tasks}
+    failed = [t for t in spec.tasks if done[t.id] is not None and any(r["error"] for r in done[t.id])]
+    todo = [t for t in spec.tasks if done[t.id] is None] + failed  # a failure may have been the setting's
     if len(todo) < len(spec.tasks):
         report(f"{len(spec.tasks) - len(todo)} of {len(spec.tasks)} configurations already done in "
                f"{str(folder)!r}: skipped")
+    if failed:
+        report(f"{len(failed)} configuration(s) failed before (see the error column of rows.csv): "
+               "training them again")
     for task in todo:
-        if (folder / "tasks" / task.id / ROWS).exists():
+        if (folder / "tasks" / task.id / ROWS).exists() and task not in failed:
             report(f"{str(folder / 'tasks' / task.id / ROWS)!r} is not what a finished task writes; "
                    "training that configuration again")
     bar = progress_bar(total=len(spec.tasks), initial=len(spec.tasks) - len(todo), unit="task",
