@@ -23,7 +23,7 @@ def notify(message: str, category: type[ToyganNotice] = ToyganNotice) -> None:
     """Warn with ``message``, pointing at the first caller outside toygan (the user's line), not at
     toygan's own code."""
     here = os.path.dirname(os.path.abspath(__file__))
-    level, frame = 1, sys._getframe(1)
+    level, frame = 2, sys._getframe(1)  # stacklevel 1 is this function, 2 its caller
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here + os.sep):
         level, frame = level + 1, frame.f_back
     warnings.warn(message, category, stacklevel=level)
