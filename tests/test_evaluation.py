@@ -53,7 +53,7 @@ def test_the_evaluation_is_kept_with_the_run_and_only_while_it_is_current(tmp_pa
     assert stopped.status == "interrupted" and stopped.evaluation is None
     off = Game(tiny_config(**{"record.eval_samples": 0}))
     assert off.run(progress=False).evaluation is None and off.evaluate()["n_samples"] == 2500
-    with pytest.raises(ToyganError, match="record.eval_samples = 50: must be 0 .* or at least 100"):
+    with pytest.raises(ToyganError, match="record.eval_samples = 50: must be 0 .* or from 100 to 10000"):
         Game(tiny_config(**{"record.eval_samples": 50}))
 
 
@@ -120,10 +120,91 @@ def test_your_own_metric_is_recorded_at_every_snapshot_and_evaluated(metrics_her
 @pytest.mark.parametrize("names, message", [
     (["my_metrics:broken"], r"record.metrics: broken\(samples, target\) raised RuntimeError \(no luck\)"),
     (["my_metrics:many"], "returned list '.1, 2.'; it must return one number"),
-    (["my_metrics:jsd"], "a metric named 'jsd' is recorded already"),
+    (["my_metrics:jsd"], "the name 'jsd' is taken"),
+    (["my_metrics:seed"], "the name 'seed' is taken"),
     (["my_metrics:nothing"], "'my_metrics' has no 'nothing'"),
     (["my_metrics.spread"], 'must be "package.module:function" .a function of .samples, target.'),
 ])
 def test_a_metric_that_cannot_be_recorded_is_one_line(metrics_here, names, message):
     with pytest.raises(ToyganError, match=message):
         Game(tiny_config(**{"record.metrics": names}))
+
+
+INTERRUPTING = '''
+import os
+import signal
+
+def interrupting(samples, target):
+    if len(samples) == 2500:  # the final evaluation's samples: Ctrl-C arrives during it
+        os.kill(os.getpid(), signal.SIGINT)
+    return 0.0
+
+calls = [0]
+
+def late(samples, target):
+    calls[0] += 1
+    if calls[0] > 2:  # fine at the first two snapshots, fails at the third
+        raise ValueError("too wide")
+    return 1.0
+
+def on_few(samples, target):
+    if len(samples) == 2500:
+        raise ValueError("fails on the evaluation's samples")
+    return 1.0
+'''
+
+
+def test_ctrl_c_during_the_evaluation_leaves_the_run_interrupted_and_resumable(tmp_path, monkeypatch):
+    (tmp_path / "signals_metric.py").write_text(INTERRUPTING)
+    monkeypatch.chdir(tmp_path)
+    game = Game(tiny_config(**{"train.steps": 10, "train.members": 2,
+                               "record.metrics": ["signals_metric:interrupting"]}))
+    history = game.run(progress=False)
+    assert history.status == "interrupted" and history.evaluation is None
+    assert history.message.startswith("the final evaluation was interrupted")
+    game.save(tmp_path / "run")
+    again = Game.load(tmp_path / "run")
+    assert again.status == "interrupted"
+    import signal
+    monkeypatch.setattr(signal, "SIGINT", signal.SIGUSR1)  # (the metric's next signal is harmless)
+    signal.signal(signal.SIGUSR1, lambda *a: None)
+    finished = again.run(progress=False)
+    assert finished.status == "completed" and finished.evaluation["step"] == 10
+
+
+def test_a_metric_that_fails_mid_run_stops_it_and_keeps_the_record(tmp_path, monkeypatch):
+    (tmp_path / "signals_metric.py").write_text(INTERRUPTING)
+    monkeypatch.chdir(tmp_path)
+    history = Game(tiny_config(**{"train.steps": 40, "record.metrics": ["signals_metric:late"]})
+                   ).run(progress=False)
+    assert history.status == "interrupted" and history.n_snapshots == 2  # steps 0 and 10
+    assert history.message.startswith("stopped at step 20: ")
+    assert "record.metrics: late(samples, target) raised ValueError (too wide)" in history.message
+    with pytest.warns(UserWarning, match="the final evaluation is left out: record.metrics: on_few"):
+        kept = Game(tiny_config(**{"train.steps": 10, "record.metrics": ["signals_metric:on_few"]})
+                    ).run(progress=False)
+    assert kept.status == "completed" and kept.evaluation is None
+
+
+@pytest.mark.parametrize("returned, shown", [("10 ** 400", "int"), ("None", "NoneType"), ('"2.5"', "str"),
+                                             ("True", "bool"), ("[1, 2]", "list")])
+def test_a_metric_must_return_one_number(tmp_path, monkeypatch, returned, shown):
+    module = f"odd_metric_{shown.lower()}"  # one module each: the import system keeps what it read
+    (tmp_path / f"{module}.py").write_text(f"def odd(samples, target):\n    return {returned}\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ToyganError, match=f"odd.samples, target. returned {shown} .*; it must return one number"):
+        Game(tiny_config(**{"record.metrics": [f"{module}:odd"]}))
+
+
+def test_a_history_whose_evaluation_is_not_of_its_last_snapshot_is_refused(tmp_path):
+    history = Game(tiny_config(**{"train.steps": 10})).run(progress=False)
+    for change in ({"step": 5}, {"n_samples": 10**30}):
+        bad = dict(history.evaluation, **change)
+        History(**{**{f.name: getattr(history, f.name) for f in __import__("dataclasses").fields(History)},
+                   "evaluation": bad}).save(tmp_path / "h.npz")
+        with pytest.raises(ToyganError, match="is not of the last snapshot"):
+            History.load(tmp_path / "h.npz")
+    history.evaluation["metrics"]["jsd"] = [float("nan")]
+    history.save(tmp_path / "h.npz")
+    with pytest.raises(ToyganError, match="one finite number or null per member"):
+        History.load(tmp_path / "h.npz")

@@ -1,6 +1,7 @@
 """Your own networks from factories, trained as one batched ensemble over seeds; factories named in
 the config (``model.generator = "package.module:function"``)."""
 
+import itertools
 import subprocess
 import sys
 import textwrap
@@ -239,3 +240,21 @@ def test_a_sweep_and_a_recipe_check_train_the_networks_the_config_names(nets_her
     checked = run_cli("check", "--recipes", "recipes", "recipe:mine", cwd=nets_here)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "1 of 1 claims hold" in checked.stdout
+
+
+def test_frozen_parameters_stay_frozen_and_every_member_has_one_architecture():
+    def frozen_d():
+        d = sequential_d()
+        d[0].weight.requires_grad_(False)
+        return d
+
+    game = Game(config(**{"train.members": 3}), discriminator=frozen_d)
+    start = game.D.module.stacked[0].detach().clone()
+    game.run(progress=False)
+    assert torch.equal(game.D.module.stacked[0], start) and not game.D.module.stacked[0].requires_grad
+    activations = itertools.cycle([nn.Tanh, nn.ReLU])
+    with pytest.raises(ToyganError, match="members of different architectures"):
+        Game(config(**{"train.members": 2}),
+             discriminator=lambda: nn.Sequential(nn.Linear(2, 8), next(activations)(), nn.Linear(8, 1)))
+    with pytest.raises(ToyganError, match="Sequential's parameters have no shape yet .a lazy layer such as LazyLinear."):
+        Game(config(), discriminator=lambda: nn.Sequential(nn.LazyLinear(8), nn.ReLU(), nn.Linear(8, 1)))

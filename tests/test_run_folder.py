@@ -424,3 +424,14 @@ def test_nested_partial_files_and_only_those_are_cleared(tmp_path):
     Game(tiny_config()).save(run)
     assert sorted(p.name for p in run.iterdir() if p.name.startswith(".")) == [".history.mynotes1.npz",
                                                                                 ".toygan.lock"]
+
+
+def test_the_same_run_saves_the_same_bytes(tmp_path):
+    """torch names a checkpoint's inner folder after the file it writes; toygan writes through a
+    buffer, so the same run's checkpoint.pt is the same bytes whatever the temporary file's name."""
+    for name in ("a", "b"):
+        game = Game(tiny_config(**{"train.steps": 5, "record.every": 5}))
+        game.run(progress=False)
+        game.save(tmp_path / name)
+    for file in ("checkpoint.pt", "history.npz", "config.toml"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file

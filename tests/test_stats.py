@@ -43,3 +43,8 @@ def test_mean_and_standard_error_leave_out_what_is_undefined():
     assert mean_se(np.array([1.0, np.nan, 3.0])) == (2.0, pytest.approx(1.0), 2)
     assert mean_se(np.array([5.0])) == (5.0, None, 1)
     assert mean_se(np.array([])) == (None, None, 0)
+
+
+def test_the_sign_flip_test_does_not_depend_on_the_metrics_scale():
+    d = np.array([-3.0, -1.0, -2.0])
+    assert sign_flip_p(d) == sign_flip_p(d * 1e-301) == sign_flip_p(d * 1e300) == 2 / 8

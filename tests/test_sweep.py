@@ -23,7 +23,7 @@ from toygan.errors import ToyganError
 from toygan.history import History
 from toygan.stats import rounded
 from toygan.sweep import load_spec, read_summary, run_sweep
-from toygan.sweep.results import compare
+from toygan.sweep.results import compare, read_rows
 
 TINY = """[sweep]
 seeds = 3
@@ -452,3 +452,26 @@ def test_labels_come_from_the_spec_that_runs(tmp_path):
     by_task = {e["task"]: e["label"] for e in read_summary(tmp_path / "out")}
     assert {r["task"]: r["label"] for r in read_csv(tmp_path / "out" / "rows.csv")} == by_task
     assert sorted(by_task.values()) == ["R1", "plain"]
+
+
+def test_diverged_seeds_and_damaged_rows_are_not_counted_as_measured(tmp_path):
+    path = write_spec(tmp_path, '[grid]\n"train.lr_d" = [0.001, 1e30]\n')
+    path.write_text(path.read_text().replace("[train]\n", '[train]\noptimizer = "sgd"\n'))
+    spec = load_spec(path)
+    out = run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    rows = read_csv(out / "rows.csv")
+    diverged = [r for r in rows if r["train.lr_d"] == "1e+30"]
+    assert diverged and all(r["diverged"] == "True" for r in diverged)
+    assert all(r["jsd"] == "" and r["eval_samples"] == "0" for r in diverged)  # no evaluation
+    assert "(3 of 3 seeds diverged)" in (out / "summary.md").read_text()
+    with pytest.raises(ToyganError, match="name two different values"):
+        compare(spec, out, "train.lr_d", 0.001, 0.001)
+    text = compare(spec, out, "train.lr_d", 0.001, 1e30)  # numbers matched as numbers
+    assert "- jsd: " in text and "no seed where both are defined" in text
+    # a rows.json edited by hand is not a finished task: it is trained again
+    first = out / "tasks" / spec.tasks[0].id / "rows.json"
+    edited = json.loads(first.read_text())
+    edited[0]["jsd"] = "oops"
+    first.write_text(json.dumps(edited))
+    assert read_rows(first.parent, spec.seeds) is None
+

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -105,7 +106,12 @@ def _write(run_dir: Path, game: Game, history: History, payload: dict | None) ->
         if payload is not None:
             target = staged.enter_context(atomic_path(run_dir / CHECKPOINT_FILE))
             try:
-                torch.save(payload, target)
+                # through a buffer: torch names the archive's folder after the file it writes, and
+                # the temporary file's name is random; a buffer's is always "archive", so the same
+                # run saves the same bytes
+                buffer = io.BytesIO()
+                torch.save(payload, buffer)
+                target.write_bytes(buffer.getvalue())
             except RuntimeError as err:  # torch's writer reports a full disk this way
                 raise OSError(None, f"cannot write it ({first_line(err)}; is the disk full?)",
                               str(run_dir / CHECKPOINT_FILE)) from None

@@ -528,7 +528,7 @@ def _compared(text: str, spec: SweepSpec) -> tuple[str, object, object]:
 
     key, sep, pair = text.partition("=")
     arms = pair.split(",")
-    if not sep or len(arms) != 2 or not all(arm.strip() for arm in arms):
+    if not sep or not key.strip() or len(arms) != 2 or not all(arm.strip() for arm in arms):
         raise ToyganError(f"--compare {text!r}: write KEY=A,B, e.g. --compare train.loss=saturating,"
                           "non-saturating")
     a, b = (_set_value(f"{key}={arm}")[1] for arm in arms)

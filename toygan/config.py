@@ -20,7 +20,7 @@ from toygan.atomic import atomic_path
 from toygan.data import MIN_WINDOW_SIDE, SMALLEST_BANDWIDTH, WINDOW_REACH, make_target
 from toygan.errors import ToyganError
 from toygan.factories import METRIC, check_factory_name, metric_name
-from toygan.metrics import RECORDED
+from toygan.metrics import RECORDED, TAKEN
 from toygan.models import ACTIVATIONS, PRIORS
 from toygan.objectives import OBJECTIVES, REGULARIZERS
 from toygan.optimizers import OPTIMIZERS
@@ -355,14 +355,14 @@ class RecordConfig:
         for name in self.metrics:
             check_factory_name("record.metrics", name, METRIC)
         names = [metric_name(m) for m in self.metrics]
-        taken = [n for n in names if n in RECORDED or names.count(n) > 1]
+        taken = [n for n in names if n in TAKEN or names.count(n) > 1]
         if taken:
-            raise ToyganError(f"record.metrics: a metric named {taken[0]!r} is recorded already; "
-                              f"name your function otherwise (toygan records {', '.join(RECORDED)})")
+            raise ToyganError(f"record.metrics: the name {taken[0]!r} is taken (toygan's metrics, a "
+                              "sweep's columns, or another of yours); name your function otherwise")
         self.metrics = list(self.metrics)
-        if 0 < integer("record.eval_samples", self.eval_samples, 0, 100_000) < 100:
+        if 0 < integer("record.eval_samples", self.eval_samples, 0, 10_000) < 100:
             raise ToyganError(f"record.eval_samples = {self.eval_samples}: must be 0 (no final "
-                              "evaluation) or at least 100 (the protocol's is 2500)")
+                              "evaluation) or from 100 to 10000 (the protocol's is 2500)")
         integer("record.grid_size", self.grid_size, 2, 1024)
         if not isinstance(self.window, list | tuple):  # an empty table or string is no window
             raise ToyganError(f"record.window = {self.window!r}: must be [xmin, xmax, ymin, ymax] "

@@ -14,6 +14,10 @@ class ToyganError(ValueError):
     """
 
 
+class MetricError(ToyganError):
+    """A metric of yours (``record.metrics``) failed: the run stops there and keeps its record."""
+
+
 class ToyganNotice(UserWarning):
     """Something the user should know, said once, that does not stop the work (the CLI prints it
     as ``toygan: note: ...``)."""

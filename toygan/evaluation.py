@@ -20,6 +20,7 @@ each member from noise seeded by the member's seed alone, and measures
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,8 +33,14 @@ from toygan.validate import integer
 if TYPE_CHECKING:
     from toygan.game import Game
 
-__all__ = ["EVAL_SAMPLES", "EVALUATED", "evaluate", "evaluation_seed", "describe"]
+__all__ = ["EVAL_SAMPLES", "MAX_EVAL_SAMPLES", "EVALUATED", "EVALUATION_CUT", "evaluate",
+           "evaluation_seed", "describe"]
 
+EVALUATION_CUT = "the final evaluation was interrupted"
+"""Why a run whose steps are done stands interrupted: its next ``run`` evaluates it."""
+MAX_EVAL_SAMPLES = 10_000
+"""The most samples an evaluation takes: its JSD's kernel estimate costs n² (about 8 s a member at
+10,000 on the 2-core reference machine)."""
 EVAL_SAMPLES = 2500
 """Samples per member of the final evaluation, the VEEGAN / PacGAN protocol."""
 EVALUATED = tuple(name for name, m in METRICS.items() if m.evaluated)
@@ -58,17 +65,21 @@ def _samples(game: Game, n: int) -> np.ndarray:
         return game.G(z).double().cpu().numpy()
 
 
-def evaluate(game: Game, n_samples: int | None = None) -> dict[str, Any]:
+def evaluate(game: Game, n_samples: int | None = None, stop: Callable[[], bool] | None = None
+             ) -> dict[str, Any] | None:
     """The evaluation of ``game`` as it stands: ``{"step", "n_samples", "jsd_against", "metrics":
-    {name: [one value per member, None for NaN]}}`` (see the module docstring)."""
+    {name: [one value per member, None for NaN]}}`` (see the module docstring); None as soon as
+    ``stop()`` is true (checked before each member: Ctrl-C)."""
     if n_samples is None:  # (record.eval_samples = 0 turns off the run's own evaluation only)
         n_samples = game.config.record.eval_samples or EVAL_SAMPLES
-    n = integer("n_samples", n_samples, 100, 100_000)
+    n = integer("n_samples", n_samples, 100, MAX_EVAL_SAMPLES)
     fake = _samples(game, n)
     own = game.recorder.own_metrics
     metrics: dict[str, list] = {k: [] for k in (*EVALUATED, "kde_bandwidth", *own)}
     floor = min_bandwidth(game.recorder.window)
     for m, seed in enumerate(evaluation_seed(game.config.train.seed + m) for m in range(game.members)):
+        if stop is not None and stop():
+            return None
         gen = fake[m]
         finite = bool(np.isfinite(gen).all())
         if game.target.modes is not None and finite:

@@ -51,7 +51,7 @@ def resolve_factory(name: str, kwargs: dict[str, Any], field: str, what: str = N
         sys.path.append(here)  # after everything installed: a local file never shadows a package
     try:
         module = importlib.import_module(module_name)
-    except Exception as err:  # noqa: BLE001 — any failure while importing the user's module
+    except (Exception, SystemExit) as err:  # noqa: BLE001 — any failure importing the user's module
         raise ToyganError(f"{field} = {name!r}: cannot import {module_name!r} "
                           f"({type(err).__name__}: {first_line(err)}); it must be importable from "
                           f"{here} or installed") from None

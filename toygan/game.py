@@ -27,8 +27,8 @@ from toygan.checkpoint import load_run, save_run
 from toygan.config import NEW_OPTIMIZER, Config, check_mutable
 from toygan.data import game_targets, stored_files
 from toygan.device import computing, resolve_device
-from toygan.errors import ToyganError
-from toygan.evaluation import evaluate
+from toygan.errors import MetricError, ToyganError, notify
+from toygan.evaluation import EVALUATION_CUT, evaluate
 from toygan.history import History
 from toygan.methods import D, G, descend, iterate
 from toygan.neural import NeuralPlay, user_batch
@@ -273,18 +273,40 @@ class Game:
             except KeyboardInterrupt:  # a second Ctrl-C, or one where no handler could be installed
                 self._stopped = f"training interrupted during step {self.iteration + 1}"
                 self._whole = False
-            if self.status == "completed" and self.config.record.eval_samples and not ctrl_c.pressed:
-                bar.set_description(f"evaluating on {self.config.record.eval_samples:,} samples")
-                self.evaluation = self.evaluate()
+            except MetricError as err:  # your own metric failed at a snapshot: keep what was recorded
+                self._stopped = f"stopped at step {self.iteration}: {err}"
+            self._final_evaluation(ctrl_c, bar)
         return self.history
 
-    def evaluate(self, n_samples: int | None = None) -> dict[str, Any]:
+    def _final_evaluation(self, ctrl_c: CtrlC, bar: Any) -> None:
+        """The evaluation protocol once a run completes. Ctrl-C stops it: the run then counts as
+        interrupted, and the next ``run`` (``--resume``) evaluates it. A metric of yours that fails
+        on the evaluation's samples leaves the evaluation out, said once."""
+        n = self.config.record.eval_samples
+        current = self.evaluation is not None and self.evaluation["step"] == self.iteration
+        if self.status != "completed" or not n or current:
+            return
+        bar.set_description(f"evaluating on {n:,} samples")
+        try:
+            found = None if ctrl_c.pressed else self.evaluate(stop=lambda: ctrl_c.pressed)
+        except KeyboardInterrupt:  # a second Ctrl-C
+            found = None
+        except MetricError as err:
+            notify(f"the final evaluation is left out: {err}")
+            return
+        if found is None:
+            self._stopped = EVALUATION_CUT
+        self.evaluation = found
+
+    def evaluate(self, n_samples: int | None = None, *, stop: Callable[[], bool] | None = None
+                 ) -> dict[str, Any] | None:
         """The evaluation protocol (``toygan.evaluation``) on the game as it stands, on
         ``n_samples`` samples per member (default ``record.eval_samples``, 2,500): ``{"step",
-        "n_samples", "jsd_against", "metrics": {name: one value per member}}``. A completed
-        ``run`` does it once and its history keeps it (``History.evaluation``)."""
+        "n_samples", "jsd_against", "metrics": {name: one value per member}}``; None if ``stop()``
+        turned true on the way. A completed ``run`` does it once and its history keeps it
+        (``History.evaluation``)."""
         with self._threads():
-            return evaluate(self, n_samples)
+            return evaluate(self, n_samples, stop=stop)
 
     def interrupt(self, message: str, *, whole: bool = True) -> None:
         """Mark the game as stopped from outside its own loop (a server shutting down, a
@@ -387,7 +409,7 @@ class Game:
         if self._diverged:
             return "diverged"
         if self.iteration >= self.config.train.steps:
-            return "completed"
+            return "interrupted" if self._stopped == EVALUATION_CUT else "completed"
         return "interrupted" if self._stopped else "paused"
 
     @property

@@ -39,6 +39,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import math
 import tomllib
 import zipfile
 from dataclasses import dataclass, field
@@ -256,7 +257,7 @@ class History:
                    eigen_parameters=_eigen_parameters(files, meta, path), status=meta["status"],
                    message=meta["message"], events=_events(meta, path),
                    objective=_objective(meta, path), files=kept,
-                   evaluation=_evaluation(meta, path, files["samples"].shape[1:2]))
+                   evaluation=_evaluation(meta, path, files["samples"].shape[1:2], files["steps"]))
 
 
 MAX_FILE_BYTES = 2 * MAX_RECORDING_BYTES
@@ -407,8 +408,9 @@ def _objective(meta: dict, source: str) -> dict | None:
     return traits
 
 
-def _evaluation(meta: dict, source: str, members: tuple[int, ...]) -> dict | None:
-    """The recorded final evaluation, checked: its keys, and one number (or null) per member."""
+def _evaluation(meta: dict, source: str, members: tuple[int, ...], steps: np.ndarray) -> dict | None:
+    """The recorded final evaluation, checked: its keys, its step (the last snapshot's), its
+    sample count, and one finite number (or null) per member for each metric."""
     found = meta.get("evaluation")
     if found is None:
         return None
@@ -416,14 +418,17 @@ def _evaluation(meta: dict, source: str, members: tuple[int, ...]) -> dict | Non
 
     def per_member(values: object) -> bool:
         return isinstance(values, list) and len(values) == e and all(
-            v is None or (type(v) in (int, float)) for v in values)
+            v is None or (type(v) in (int, float) and math.isfinite(v)) for v in values)
 
     if not (isinstance(found, dict) and set(found) == {"step", "n_samples", "jsd_against", "metrics"}
             and type(found["step"]) is int and type(found["n_samples"]) is int
             and isinstance(found["jsd_against"], str) and isinstance(found["metrics"], dict)
             and all(isinstance(k, str) and per_member(v) for k, v in found["metrics"].items())):
         raise ToyganError(f"{source!r}: its evaluation is not {{step, n_samples, jsd_against, "
-                          f"metrics: {{name: one number per member}}}}")
+                          f"metrics: {{name: one finite number or null per member}}}}")
+    if not (len(steps) and found["step"] == int(steps[-1]) and 100 <= found["n_samples"] <= 100_000):
+        raise ToyganError(f"{source!r}: its evaluation (step {found['step']}, {found['n_samples']} "
+                          "samples) is not of the last snapshot, on 100 to 100,000 samples")
     return found
 
 

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 
 from toygan.data import GaussianMixture
-from toygan.errors import ToyganError, first_line
+from toygan.errors import MetricError, ToyganError, first_line
 from toygan.validate import integer, number, points
 
 __all__ = ["ModeCoverage", "mode_coverage", "Metric", "METRICS", "RECORDED", "SUMMARISED",
-           "metrics_table", "own_metric", "snapshot_samples", "GAP_POINTS"]
+           "metrics_table", "own_metric", "snapshot_samples", "GAP_POINTS", "TAKEN"]
 
 GAP_POINTS = 128
 """|D − D*| and the snapshots' JSD use this many data and as many generator samples (the KDE is the
@@ -88,6 +88,10 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
 )}
 """Every metric a run records, in the order of the history's scalars."""
 RECORDED = tuple(METRICS)
+TAKEN = frozenset({*RECORDED, "task", "label", "kind", "seed", "member", "steps", "step", "diverged",
+                   "seconds", "error", "all_modes", "eval_samples", "snapshot_samples", "samples",
+                   "jsd_bandwidth"})
+"""Names your own metric may not have: toygan's metrics and the columns of a sweep's tables."""
 SUMMARISED = tuple(sorted((name for name, m in METRICS.items() if m.summarised),
                          key=lambda name: not METRICS[name].evaluated))
 """The metrics sweeps report (final values over seeds): the final evaluation's first."""
@@ -175,12 +179,14 @@ def own_metric(function: Callable[[np.ndarray, Any], Any], name: str, samples: n
     """
     try:
         value = function(samples, target)
-    except Exception as err:  # noqa: BLE001 — the user's code: say what it raised, in one line
-        raise ToyganError(f"record.metrics: {name}(samples, target) raised {type(err).__name__} "
+    except (Exception, SystemExit) as err:  # noqa: BLE001 — the user's code: what it raised, in one line
+        raise MetricError(f"record.metrics: {name}(samples, target) raised {type(err).__name__} "
                           f"({first_line(err)})") from None
     try:
+        if value is None or isinstance(value, bool | str | bytes):
+            raise TypeError
         number = float(np.asarray(value, dtype=float).reshape(()))
-    except (TypeError, ValueError):
-        raise ToyganError(f"record.metrics: {name}(samples, target) returned "
+    except (TypeError, ValueError, OverflowError):
+        raise MetricError(f"record.metrics: {name}(samples, target) returned "
                           f"{type(value).__name__} {str(value)[:40]!r}; it must return one number") from None
     return number

@@ -49,7 +49,7 @@ def build_members(factory: Callable[[], nn.Module], seeds: Sequence[int], name: 
             torch.manual_seed(seed)
             try:
                 module = factory()
-            except Exception as err:  # noqa: BLE001 — the user's code: say what it raised, in one line
+            except (Exception, SystemExit) as err:  # noqa: BLE001 — the user's code: what it raised, one line
                 raise ToyganError(f"{name}: the factory {_named(factory)} raised "
                                   f"{type(err).__name__} ({first_line(err)})") from None
         if not isinstance(module, nn.Module):
@@ -88,14 +88,17 @@ class OwnEnsemble(nn.Module):
         self.members, self.name = len(modules), name
         self.param_names = [k for k, _ in first.named_parameters()]
         self.buffer_names = [k for k, _ in first.named_buffers()]
-        for m in modules[1:]:
-            shapes = [(k, tuple(p.shape)) for k, p in m.named_parameters()]
-            if shapes != [(k, tuple(p.shape)) for k, p in first.named_parameters()]:
-                raise ToyganError(f"{name}: the factory built members with different parameters; "
-                                  "every call must build the same architecture")
+        for m in modules[1:]:  # one architecture: the same layers, parameters and buffers
+            if _architecture(m) != _architecture(first):
+                raise ToyganError(f"{name}: the factory built members of different architectures "
+                                  f"({type(first).__name__} differs between seeds); every call must "
+                                  "build the same one, only its weights drawn anew")
         with torch.no_grad():
+            firsts = dict(first.named_parameters())
+            # a frozen parameter (requires_grad False) stays frozen in every member
             self.stacked = nn.ParameterList(
-                [torch.stack([dict(m.named_parameters())[k].detach() for m in modules]).clone()
+                [nn.Parameter(torch.stack([dict(m.named_parameters())[k].detach() for m in modules]).clone(),
+                              requires_grad=firsts[k].requires_grad)
                  for k in self.param_names])
             for j, k in enumerate(self.buffer_names):
                 stacked = torch.stack([dict(m.named_buffers())[k] for m in modules])
@@ -127,8 +130,10 @@ class OwnEnsemble(nn.Module):
         if self.batched:
             try:
                 return vmap(self._one, randomness="error")(params, buffers, x)
-            except RuntimeError as err:  # found only now (a branch the probe did not take)
-                self.run_one_by_one(first_line(err))
+            except RuntimeError as err:
+                if not _vmap_limit(err):
+                    raise  # the network's own error, not batching's
+                self.run_one_by_one(first_line(err))  # a branch the probe did not take
         outs = []
         for i, stream in enumerate(self._streams):
             # each member draws from its own stream, as in its one-member game
@@ -190,6 +195,20 @@ class OwnEnsemble(nn.Module):
         how = ("batched (matrix products)" if self.plan is not None else
                "batched (vmap)" if self.batched else "one member after another")
         return f"{type(self._template).__name__} × {self.members} members, {how}"
+
+
+def _vmap_limit(err: Exception) -> bool:
+    """Whether ``err`` is vmap saying what it cannot do (not the network's own failure)."""
+    text = str(err).lower()
+    return any(word in text for word in ("vmap", "batching rule", "randomness", "batched tensor",
+                                          "data-dependent", ".item()"))
+
+
+def _architecture(module: nn.Module) -> list:
+    """Layers (name and class), parameters and buffers (name, shape and whether trained)."""
+    return ([(k, type(m).__name__) for k, m in module.named_modules()]
+            + [(k, tuple(p.shape), p.requires_grad) for k, p in module.named_parameters()]
+            + [(k, tuple(b.shape)) for k, b in module.named_buffers()])
 
 
 def _cause(module: nn.Module) -> str:

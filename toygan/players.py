@@ -267,4 +267,11 @@ def parameter_count(net: object, name: str = "network") -> int | None:
     or for something that is no module: the players' own checks say what is wrong with it)."""
     if is_factory(net):
         net = build_members(net, [0], name)[0]
-    return sum(p.numel() for p in net.parameters()) if isinstance(net, nn.Module) else None
+    if not isinstance(net, nn.Module):
+        return None
+    try:
+        return sum(p.numel() for p in net.parameters())
+    except (RuntimeError, ValueError):  # lazy modules' parameters have no size yet
+        raise ToyganError(f"{name}: {type(net).__name__}'s parameters have no shape yet (a lazy "
+                          "layer such as LazyLinear); give its sizes, or call it once on a batch "
+                          "in your factory") from None

@@ -48,16 +48,18 @@ def interval(mean: float | None, se: float | None, n: int, level: float = 0.95) 
 
 
 def decimals(se: float) -> int:
-    """The decimals that show two significant digits of a standard error (> 0)."""
-    return max(0, 1 - math.floor(math.log10(se)))
+    """The decimals that show two significant digits of a standard error (> 0), at most 12."""
+    if not math.isfinite(se) or se <= 0:
+        return 3
+    return min(12, max(0, 1 - math.floor(math.log10(se))))
 
 
 def rounded(mean: float | None, se: float | None) -> str:
     """A mean to the precision its standard error allows (two significant digits of the error)."""
     if mean is None:
         return "–"
-    if not se:
-        return f"{mean:.3g}"
+    if not se or not math.isfinite(se) or not math.isfinite(mean) or abs(mean) >= 1e15:
+        return f"{mean:.3g}" + (f" ± {se:.2g}" if se else "")
     places = decimals(se)
     return f"{mean:.{places}f} ± {se:.{places}f}"
 
@@ -74,8 +76,9 @@ def sign_flip_p(differences: np.ndarray, seed: int = 0) -> float:
     else:
         signs = np.random.default_rng(seed).choice([-1, 1], size=(2 ** EXACT_UP_TO, n))
     means = np.abs(signs @ d) / n
-    # a tolerance for rounding: a pattern whose |mean| equals the observed one counts as reaching it
-    return float(np.mean(means >= observed - 1e-12 * max(1.0, observed)))
+    # a relative tolerance for rounding: a pattern whose |mean| equals the observed one (summed in
+    # another order) counts as reaching it, at any scale of the metric
+    return float(np.mean(means >= observed * (1 - 1e-9)))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from toygan.stats import decimals, interval, paired, rounded
 from toygan.sweep.spec import SweepSpec
 
 __all__ = ["summarise", "read_summary", "summary_table", "interval", "rounded", "METRICS", "ROWS", "flat",
-           "read_rows", "compare", "check_arms", "metric_names"]
+           "read_rows", "compare", "check_arms", "metric_names", "by_evaluation"]
 
 
 METRICS = SUMMARISED
@@ -51,7 +51,7 @@ def read_rows(task_dir: Path, seeds: int) -> list[dict[str, Any]] | None:
         rows = json.loads((task_dir / ROWS).read_text(encoding="utf-8"))
         keys = {"seed", "error", "diverged", "all_modes", *METRICS}
         ok = (isinstance(rows, list) and len(rows) == seeds
-              and all(isinstance(r, dict) and keys <= r.keys() for r in rows))
+              and all(isinstance(r, dict) and keys <= r.keys() and _plain_row(r) for r in rows))
         if ok and not rows[0]["error"]:
             snapshots = json.loads((task_dir / "snapshots.json").read_text(encoding="utf-8"))
             ok = isinstance(snapshots, list) and all(
@@ -59,6 +59,19 @@ def read_rows(task_dir: Path, seeds: int) -> list[dict[str, Any]] | None:
     except (OSError, UnicodeDecodeError, ValueError):
         return None
     return rows if ok else None
+
+
+def _plain_row(row: dict) -> bool:
+    """A row as a task writes it: an integer seed, text error, true/false flags, and numbers (finite)
+    or null for every other value but the swept ones and labels."""
+    texts = {"task", "label", "kind", "error"}
+    if type(row["seed"]) is not int or not isinstance(row["error"], str):
+        return False
+    if not all(isinstance(row[k], bool) for k in ("diverged", "all_modes")):
+        return False
+    numbers = [v for k, v in row.items() if k not in texts and "." not in k
+               and k not in ("seed", "diverged", "all_modes")]
+    return all(v is None or (type(v) in (int, float) and math.isfinite(v)) for v in numbers)
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:
@@ -109,15 +122,22 @@ def summary_table(summary: list[dict[str, Any]], metrics: tuple[str, ...] | None
     if not shown:
         return "No metric was measured: every seed failed (see the error column of rows.csv).\n"
     lines = ["| configuration | " + " | ".join(shown) + " |", "|---|" + "---|" * len(shown)]
-    lines += ["| " + " | ".join([e["label"]] + [cell(e, m) for m in shown]) + " |" for e in summary]
+    lines += ["| " + " | ".join([_label(e)] + [cell(e, m) for m in shown]) + " |" for e in summary]
     return ("\n".join(lines) + "\n\nEach cell: mean ± standard error [95 % interval, Student t] "
             f"(n seeds). {_measured_on(summary, shown)}\n")
+
+
+def _label(entry: dict[str, Any]) -> str:
+    """A configuration's label, with how many of its seeds diverged (their evaluated metrics are
+    not measured, so n says how many seeds each cell is over)."""
+    share, seeds = entry.get("diverged_share"), entry.get("seeds", 0)
+    return entry["label"] + (f" ({round(share * seeds)} of {seeds} seeds diverged)" if share else "")
 
 
 def _measured_on(summary: list[dict[str, Any]], shown: list[str]) -> str:
     """Which samples the metrics were measured on: the final evaluation's, the snapshots'."""
     evaluated = sorted({e.get("eval_samples", 0) for e in summary} - {0})
-    by_eval = [m for m in shown if _by_evaluation(m)] if evaluated else []
+    by_eval = [m for m in shown if by_evaluation(m)] if evaluated else []
     said = []
     if by_eval:
         bandwidths = sorted({round(e["jsd_bandwidth"], 4) for e in summary if e.get("jsd_bandwidth")})
@@ -137,7 +157,7 @@ def _measured_on(summary: list[dict[str, Any]], shown: list[str]) -> str:
     return ("; ".join(said) + ".") if said else ""
 
 
-def _by_evaluation(metric: str) -> bool:
+def by_evaluation(metric: str) -> bool:
     """Whether the final evaluation measures ``metric`` (toygan's evaluated ones, and your own)."""
     return metric in EVALUATED or metric not in RECORDED
 
@@ -242,7 +262,7 @@ def _plots(spec: SweepSpec, summary: list[dict], out: Path) -> None:
         evaluated = sorted({e.get("eval_samples", 0) for e in summary} - {0})
         snapshot = sorted({snapshot_samples(metric, e.get("snapshot_samples") or 0) for e in summary} - {0})
         on = (f"final evaluation, {_counts(evaluated)} samples per seed"
-              if _by_evaluation(metric) and evaluated else
+              if by_evaluation(metric) and evaluated else
               f"last snapshot, {_counts(snapshot)} samples per seed" if snapshot else "")
         ax.set_title(f"{metric} at the end: mean ± standard error over {spec.seeds} seeds"
                      + (f"\n({on})" if on else "")
@@ -315,6 +335,8 @@ def check_arms(spec: SweepSpec, key: str, a: Any, b: Any) -> None:
     if key not in spec.swept:
         raise ToyganError(f"--compare {key}=...: the spec does not vary {key}; it varies "
                           f"{', '.join(spec.swept) or 'nothing'}")
+    if a == b:
+        raise ToyganError(f"--compare {key}={a!r},{b!r}: name two different values")
     values = [_setting(t, key) for t in spec.tasks]
     for value in (a, b):
         if value not in values:
@@ -335,10 +357,9 @@ def compare(spec: SweepSpec, folder: str | Path, key: str, a: Any, b: Any) -> st
     folder = Path(folder)
     others = [k for k in spec.swept if k != key]
     rest = lambda t: json.dumps([_setting(t, k) for k in others], default=str)  # noqa: E731
-    arms = {(rest(t), json.dumps(_setting(t, key), default=str)): t for t in spec.tasks}
     lines, measured = [f"# {key} = {b!r} against {key} = {a!r}, paired by seed", ""], []
     for task_a in (t for t in spec.tasks if _setting(t, key) == a):
-        task_b = arms.get((rest(task_a), json.dumps(b, default=str)))
+        task_b = next((t for t in spec.tasks if _setting(t, key) == b and rest(t) == rest(task_a)), None)
         rows_a = read_rows(folder / "tasks" / task_a.id, spec.seeds)
         rows_b = None if task_b is None else read_rows(folder / "tasks" / task_b.id, spec.seeds)
         if rows_a is None or rows_b is None:

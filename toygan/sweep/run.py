@@ -21,7 +21,7 @@ from toygan.factories import check_importable
 from toygan.progress import progress_bar
 from toygan.resources import check_fits, estimate
 from toygan.sweep.backends import BACKENDS, check_address
-from toygan.sweep.results import ROWS, flat, metric_names, read_rows, summarise
+from toygan.sweep.results import ROWS, by_evaluation, flat, metric_names, read_rows, summarise
 from toygan.sweep.spec import SweepSpec, Task
 from toygan.validate import choice, integer, number
 
@@ -39,9 +39,14 @@ def _rows(task: Task, history: Any, seconds: float, base: dict[str, Any]) -> lis
                "steps": int(history.steps[-1]), "diverged": history.status == "diverged",
                "seconds": round(seconds, 2), "error": ""}
         evaluated = history.evaluation["metrics"] if history.evaluation else {}
+        protocol = history.config.record.eval_samples > 0
         for metric in metric_names(history.config):  # the final evaluation's where it measured one
-            value = (evaluated[metric][member] if metric in evaluated
-                     else float(history.scalars[metric][-1, member]))
+            if metric in evaluated:
+                value = evaluated[metric][member]
+            elif protocol and by_evaluation(metric):
+                value = None  # no evaluation (a diverged run): not measured as the others were
+            else:
+                value = float(history.scalars[metric][-1, member])
             row[metric] = value if value is not None and math.isfinite(value) else None
         row["eval_samples"] = history.evaluation["n_samples"] if history.evaluation else 0
         row["snapshot_samples"] = int(history.samples.shape[2])
