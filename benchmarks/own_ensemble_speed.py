@@ -5,7 +5,8 @@ the stacked members) against the same 8 seeds trained one after another as one-m
 this one process, at batch 64, for widths 32, 64 and 128.
 
 Both sides run toygan's own loop with the same recording cadence and no end-of-run evaluation
-(the same work on either side), so the ratio is what batching buys. One line per width, ending in the ratio (batched seed-steps per second over sequential).
+(the same work on either side), so the ratio is what batching buys. One line per width, ending
+in the ratio (batched seed-steps per second over sequential).
 
     python benchmarks/own_ensemble_speed.py [--members 8] [--steps 300] [--threads 1]
 """

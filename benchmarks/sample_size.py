@@ -30,7 +30,8 @@ def main() -> None:
     game.run(progress=False)
     print(f"grid preset, {args.steps} steps, seeds 0-{args.seeds - 1}: mean over seeds "
           f"(snapshots record {config.record.n_samples} samples)")
-    print(f"{'samples':>8}  {'modes captured (of 25)':>22}  {'high-quality fraction':>21}  {'JSD (nats)':>10}")
+    print(f"{'samples':>8}  {'modes captured (of 25)':>22}  {'high-quality fraction':>21}  "
+          f"{'JSD (nats)':>10}")
     for n in (512, 2500, 10000):
         m = game.evaluate(n)["metrics"]
         mean = {k: np.mean([np.nan if v is None else v for v in m[k]]) for k in m}

@@ -12,6 +12,9 @@ def tiny_config(**overrides) -> Config:
     base = {
         "train.steps": 40, "train.batch_size": 32, "model.g_width": 16, "model.d_width": 16,
         "record.every": 10, "record.n_samples": 64, "record.grid_size": 16,
+        # the end-of-run evaluation (2,500 samples a member) costs more than such a run trains:
+        # tests that look at it ask for it (test_evaluation.py, the sweeps)
+        "record.eval_samples": 0,
     }
     return Config().replace(**{**base, **overrides})
 

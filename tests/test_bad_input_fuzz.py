@@ -54,8 +54,10 @@ def bad_config(draw) -> dict:
     if kind == "type":
         section, name = draw(st.sampled_from(fields))
         value = draw(wrong_type)
-        if name in ("window", "betas") and isinstance(value, list) and not value:
-            value = ["x"]  # an empty window means "fitted", which is allowed
+        if name in ("window", "betas", "metrics") and isinstance(value, list) and not value:
+            value = ["x"]  # an empty window means "fitted", no metrics of one's own: allowed
+        if name.endswith("_args") and isinstance(value, dict):
+            value = "x"  # any table of keyword arguments is allowed (the function checks them)
         if (section, name) in switches and isinstance(value, bool):
             value = "yes"
         values.setdefault(section, {})[name] = value

@@ -6,10 +6,15 @@ import math
 import numpy as np
 import pytest
 
-from conftest import tiny_config
+from conftest import tiny_config as plain_config
 from toygan import Game, History
 from toygan.errors import ToyganError
 from toygan.recipes import Check, measure
+
+
+def tiny_config(**overrides):
+    """The tests' tiny run, with the evaluation at its end (the protocol's 2,500 samples)."""
+    return plain_config(**{"record.eval_samples": 2500, **overrides})
 
 
 def test_p_g_equal_to_the_data_gives_the_closed_forms():
@@ -192,7 +197,7 @@ def test_a_metric_must_return_one_number(tmp_path, monkeypatch, returned, shown)
     module = f"odd_metric_{shown.lower()}"  # one module each: the import system keeps what it read
     (tmp_path / f"{module}.py").write_text(f"def odd(samples, target):\n    return {returned}\n")
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ToyganError, match=f"odd.samples, target. returned {shown} .*; it must return one number"):
+    with pytest.raises(ToyganError, match=f"odd.samples, target. returned {shown} .*; it must return one"):
         Game(tiny_config(**{"record.metrics": [f"{module}:odd"]}))
 
 

@@ -87,7 +87,8 @@ def test_a_joblib_sweep_tabulates_rows_and_summary(tmp_path):
     text = compare(spec, out, "train.loss", "saturating", "non-saturating")
     assert text == (out / "compare.md").read_text() and text.count("\n## train.d_steps = ") == 2
     for k in (1, 2):
-        value = {(r["train.loss"], int(r["seed"])): float(r["jsd"]) for r in rows if r["train.d_steps"] == str(k)}
+        value = {(r["train.loss"], int(r["seed"])): float(r["jsd"])
+                 for r in rows if r["train.d_steps"] == str(k)}
         d = [value["non-saturating", s] - value["saturating", s] for s in range(3)]
         block = text.split(f"## train.d_steps = {k}")[1].split("##")[0]
         line = next(x for x in block.splitlines() if x.startswith("- jsd:"))

@@ -22,7 +22,8 @@ from toygan import runlock
 from toygan.atomic import atomic_path, leftovers
 from toygan.config import MUTABLE, Config
 from toygan.data import stored_files
-from toygan.errors import ToyganError, first_line
+from toygan.errors import ToyganError, first_line, notify
+from toygan.factories import named_functions, source_digest
 from toygan.history import History
 from toygan.methods import memory_tensors
 from toygan.signals import deferred
@@ -115,6 +116,8 @@ def _write(run_dir: Path, game: Game, history: History, payload: dict | None) ->
             except RuntimeError as err:  # torch's writer reports a full disk this way
                 raise OSError(None, f"cannot write it ({first_line(err)}; is the disk full?)",
                               str(run_dir / CHECKPOINT_FILE)) from None
+            except OSError as err:  # named by the file it was to be, not the temporary one
+                raise OSError(err.errno, err.strerror, str(run_dir / CHECKPOINT_FILE)) from None
         elif (run_dir / CHECKPOINT_FILE).exists():
             (run_dir / CHECKPOINT_FILE).unlink()  # it belongs to an earlier step
 
@@ -186,11 +189,22 @@ def load_run(cls: type[Game], run_dir: Path, *, generator: Network | None = None
     for name, given in (("generator", generator), ("discriminator", discriminator)):
         named = getattr(initial.model, name)  # a factory the config names is found again by name
         if own.get(name) != (given is not None or bool(named)) or (given is not None and named):
-            raise ToyganError(f"{name}: the run was played with "
-                              f"{_whose(name, own.get(name), named)}; "
-                              f"{'pass a fresh instance of it (or its factory)' if own.get(name) and not named else 'pass none'}")
+            advice = ("pass a fresh instance of it (or its factory)" if own.get(name) and not named
+                      else "pass none")
+            raise ToyganError(f"{name}: the run was played with {_whose(name, own.get(name), named)}; "
+                              f"{advice}")
+    sources = state.get("sources") if isinstance(state.get("sources"), dict) else {}
     with stored_files(history.files):  # the data the run was trained on, wherever it is now
-        game = cls(initial, generator=generator, discriminator=discriminator)
+        try:
+            game = cls(initial, generator=generator, discriminator=discriminator)
+        except ToyganError as err:  # a factory not found here: say where the run found it
+            where = [f"{n} from {v[0]}" for n, v in sources.items() if n in str(err) and _pair(v)]
+            raise ToyganError(f"{err} (the run was trained with {where[0]})" if where else str(err)) from None
+    for name, saved in sources.items():
+        now = source_digest(name)
+        if _pair(saved) and now is not None and now[1] != saved[1]:
+            notify(f"{name}: {now[0]} has changed since the run was saved; its weights are loaded "
+                   "into the code as it is now")
     game.config = current
     game._new_optimizers()  # of the current settings (events may have changed them)
     try:
@@ -201,6 +215,10 @@ def load_run(cls: type[Game], run_dir: Path, *, generator: Network | None = None
     game.evaluation = history.evaluation  # (kept by the history: valid while the game stays put)
     game.folder, game._folder_stamp = run_dir.resolve(), _stamp(run_dir)
     return game
+
+
+def _pair(value: object) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
 
 
 def _whose(name: str, own: bool | None, named: str) -> str:
@@ -263,6 +281,8 @@ def game_state(game: Game) -> dict:
         "stopped": game._stopped,
         "own": dict(game.own), "method": _memory_state(game),
         "files": {path: hashlib.sha256(content).hexdigest() for path, content in game.files.items()},
+        "sources": {name: list(digest) for _, name in named_functions(game.initial_config)
+                    if (digest := source_digest(name)) is not None},
     }
 
 

@@ -10,17 +10,19 @@ the current folder is on the import path, so a factory in ``./my_nets.py`` is ``
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import os
 import re
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from toygan.errors import ToyganError, first_line
 
 __all__ = ["FACTORY_PATTERN", "NETWORK", "METRIC", "check_factory_name", "resolve_factory", "metric_name",
-           "check_importable"]
+           "check_importable", "named_functions", "source_digest"]
 
 FACTORY_PATTERN = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
 """``package.module:function`` (the function may be an attribute path, ``module:Class.build``)."""
@@ -28,6 +30,9 @@ FACTORY_PATTERN = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
 
 NETWORK = "a function returning a fresh torch.nn.Module), or \"\" for toygan's MLP"
 METRIC = "a function of (samples, target) returning a number)"
+
+
+_ADDED: list[str] = []  # the folder this module put on sys.path (the current one when it last looked)
 
 
 def check_factory_name(field: str, value: Any, what: str = NETWORK) -> None:
@@ -47,8 +52,13 @@ def resolve_factory(name: str, kwargs: dict[str, Any], field: str, what: str = N
     check_factory_name(field, name, what)
     module_name, _, attribute = name.partition(":")
     here = os.getcwd()
+    for old in [d for d in _ADDED if d != here]:  # the current folder only, not those before
+        _ADDED.remove(old)
+        if old in sys.path:
+            sys.path.remove(old)
     if here not in sys.path:
         sys.path.append(here)  # after everything installed: a local file never shadows a package
+        _ADDED.append(here)
     try:
         module = importlib.import_module(module_name)
     except (Exception, SystemExit) as err:  # noqa: BLE001 — any failure importing the user's module
@@ -80,3 +90,23 @@ def check_importable(config: Any) -> None:
             resolve_factory(getattr(m, name), getattr(m, f"{name}_args"), f"model.{name}")
     for name in config.record.metrics:
         resolve_factory(name, {}, "record.metrics", METRIC)
+
+
+def named_functions(config: Any) -> list[tuple[str, str]]:
+    """(field, "module:function") for every function ``config`` names."""
+    m = config.model
+    found = [(f"model.{name}", getattr(m, name)) for name in ("generator", "discriminator")
+             if getattr(m, name)]
+    return found + [("record.metrics", name) for name in config.record.metrics]
+
+
+def source_digest(name: str) -> tuple[str, str] | None:
+    """The file that defines the module of ``module:function`` and its sha256, if it is imported
+    already and is a file (None otherwise): a saved run keeps them, so that loading it says when
+    the code changed since."""
+    module = sys.modules.get(name.partition(":")[0])
+    path = getattr(module, "__file__", None)
+    try:
+        return (path, hashlib.sha256(Path(path).read_bytes()).hexdigest()) if path else None
+    except OSError:
+        return None

@@ -1,7 +1,7 @@
 """What a run measures, in one registry (``METRICS``: name, meaning, the points it is measured on,
 which way is better), and the mode metrics for mixture targets, by the protocol of VEEGAN
-(Srivastava et al. 2017, Sec. 5.1; its project page, "Synthetic Dataset": 3 standard deviations, 2,500 samples) and PacGAN (Lin et
-al. 2018, Sec. 5.1, which adds the reverse KL).
+(Srivastava et al. 2017, Sec. 5.1; its project page, "Synthetic Dataset": 3 standard deviations,
+2,500 samples) and PacGAN (Lin et al. 2018, Sec. 5.1, which adds the reverse KL).
 
 Each generated sample is assigned to its nearest mode. It is *high quality* if it lies within
 ``n_std`` standard deviations of that mode (3 in both papers). A mode is *captured* if it is the
