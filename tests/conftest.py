@@ -74,3 +74,24 @@ def projector():
     driver = _browser("1920,1080")
     yield driver
     driver.quit()
+
+
+# the longest tests (minutes, or tens of seconds: a notebook, runs stopped by signals, every
+# format rendered) go first, so that the two workers share the rest and neither is left with one
+# long test at the end
+LONG_FIRST = ("test_notebooks.py::test_the_notebook_runs_top_to_bottom[04",
+              "test_checkpoint_fuzz.py::test_extreme_configs",
+              "test_reliability.py::test_a_stop_signal_saves_history",
+              "test_cli.py::test_train_then_render_every_format",
+              "test_cli.py::test_render_with_chosen_panels_and_dirac",
+              "test_cli.py::test_render_and_figure_never_write_over_a_run",
+              "test_notebooks.py", "test_testing.py::test_the_documented_example_test_file_passes",
+              "test_own_ensemble.py::test_a_sweep_and_a_recipe_check")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        place = [i for i, prefix in enumerate(LONG_FIRST) if prefix in item.nodeid]
+        return place[0] if place else len(LONG_FIRST)
+
+    items.sort(key=rank)  # (a stable sort: the rest keep their order)
