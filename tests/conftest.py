@@ -1,6 +1,7 @@
 """Shared fixtures: tiny configs that train in well under a second."""
 
 import shutil
+import sys
 
 import pytest
 
@@ -95,3 +96,20 @@ def pytest_collection_modifyitems(items):
         return place[0] if place else len(LONG_FIRST)
 
     items.sort(key=rank)  # (a stable sort: the rest keep their order)
+
+
+@pytest.fixture
+def module_here(tmp_path, monkeypatch):
+    """``module_here(name, source)`` writes ``name.py`` into a fresh current folder, where toygan
+    imports names such as ``name:function`` from; the module is forgotten after the test."""
+    written = []
+
+    def write(name: str, source: str):
+        (tmp_path / f"{name}.py").write_text(source)
+        written.append(name)
+        return tmp_path
+
+    monkeypatch.chdir(tmp_path)
+    yield write
+    for name in written:
+        sys.modules.pop(name, None)

@@ -102,12 +102,8 @@ def many(samples, target):
 
 
 @pytest.fixture
-def metrics_here(tmp_path, monkeypatch):
-    (tmp_path / "my_metrics.py").write_text(METRICS_MODULE)
-    monkeypatch.chdir(tmp_path)
-    yield tmp_path
-    import sys
-    sys.modules.pop("my_metrics", None)
+def metrics_here(module_here):
+    return module_here("my_metrics", METRICS_MODULE)
 
 
 def test_your_own_metric_is_recorded_at_every_snapshot_and_evaluated(metrics_here):

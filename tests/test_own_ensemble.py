@@ -140,12 +140,9 @@ NETS = textwrap.dedent('''
 
 
 @pytest.fixture
-def nets_here(tmp_path, monkeypatch):
+def nets_here(module_here):
     """A module of factories, ``my_nets``, in the current folder."""
-    (tmp_path / "my_nets.py").write_text(NETS)
-    monkeypatch.chdir(tmp_path)
-    yield tmp_path
-    sys.modules.pop("my_nets", None)
+    return module_here("my_nets", NETS)
 
 
 def named(**overrides):
