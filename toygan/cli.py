@@ -144,9 +144,13 @@ def _train_and_save(game, out: Path, args: argparse.Namespace) -> tuple[History,
 
 def _evaluation_line(evaluation: dict) -> str:
     """The final evaluation in one line: each metric's mean over the members."""
+    import math
+
+    from toygan.stats import mean_se  # (scipy: imported when a run is done, not at start-up)
+
     def mean(name: str) -> str:
-        values = [v for v in evaluation["metrics"].get(name, []) if v is not None]
-        return f"{sum(values) / len(values):.3g}" if values else "–"
+        value = mean_se([math.nan if v is None else v for v in evaluation["metrics"][name]])[0]
+        return "–" if value is None else f"{value:.3g}"
 
     shown = [name for name in evaluation["metrics"] if name != "kde_bandwidth"]
     members = len(next(iter(evaluation["metrics"].values()), []))

@@ -54,9 +54,8 @@ def evaluation_seed(seed: int) -> int:
     return int(np.random.SeedSequence(seed, spawn_key=(_LABEL,)).generate_state(1)[0])
 
 
-def _samples(game: Game, n: int) -> np.ndarray:
-    """``n`` samples of each member's G (or of the fixed p_g), ``(E, n, d)`` float64."""
-    seeds = [evaluation_seed(game.config.train.seed + m) for m in range(game.members)]
+def _samples(game: Game, n: int, seeds: list[int]) -> np.ndarray:
+    """``n`` samples of each member's G (or of the fixed p_g) from its seed, ``(E, n, d)`` float64."""
     if game.fake_target is not None:
         return np.stack([game.fake_target.sample(n, np.random.default_rng(s)) for s in seeds]).astype(float)
     gens = [torch.Generator().manual_seed(s) for s in seeds]
@@ -73,11 +72,12 @@ def evaluate(game: Game, n_samples: int | None = None, stop: Callable[[], bool] 
     if n_samples is None:  # (record.eval_samples = 0 turns off the run's own evaluation only)
         n_samples = game.config.record.eval_samples or EVAL_SAMPLES
     n = integer("n_samples", n_samples, 100, MAX_EVAL_SAMPLES)
-    fake = _samples(game, n)
+    seeds = [evaluation_seed(game.config.train.seed + m) for m in range(game.members)]
+    fake = _samples(game, n, seeds)
     own = game.recorder.own_metrics
     metrics: dict[str, list] = {k: [] for k in (*EVALUATED, "kde_bandwidth", *own)}
     floor = min_bandwidth(game.recorder.window)
-    for m, seed in enumerate(evaluation_seed(game.config.train.seed + m) for m in range(game.members)):
+    for m, seed in enumerate(seeds):
         if stop is not None and stop():
             return None
         gen = fake[m]

@@ -17,7 +17,7 @@ from toygan.errors import ToyganError
 from toygan.evaluation import EVALUATED
 from toygan.factories import metric_name
 from toygan.metrics import RECORDED, SUMMARISED, snapshot_samples
-from toygan.stats import decimals, interval, paired, rounded
+from toygan.stats import decimals, interval, mean_se, paired, rounded
 from toygan.sweep.spec import SweepSpec
 
 __all__ = ["summarise", "read_summary", "summary_table", "interval", "rounded", "METRICS", "ROWS", "flat",
@@ -88,13 +88,10 @@ def _entry(task: Any, task_rows: list[dict]) -> dict[str, Any]:
                              **task.overrides, "seeds": len(task_rows)}
     ok = [r for r in task_rows if not r["error"]]
     for metric in metric_names(task.config):
-        values = np.array([r[metric] for r in ok if r[metric] is not None], dtype=float)
-        entry[f"{metric}_mean"] = float(values.mean()) if values.size else None
-        entry[f"{metric}_se"] = (float(values.std(ddof=1) / math.sqrt(values.size))
-                                 if values.size > 1 else None)
-        entry[f"{metric}_n"] = int(values.size)  # seeds where it is defined (reverse_kl: ≥ 1 mode)
-        entry[f"{metric}_ci_low"], entry[f"{metric}_ci_high"] = interval(entry[f"{metric}_mean"],
-                                                                         entry[f"{metric}_se"], values.size)
+        values = [np.nan if r[metric] is None else r[metric] for r in ok]
+        # n: the seeds where it is defined (reverse_kl needs a captured mode)
+        mean, se, n = entry[f"{metric}_mean"], entry[f"{metric}_se"], entry[f"{metric}_n"] = mean_se(values)
+        entry[f"{metric}_ci_low"], entry[f"{metric}_ci_high"] = interval(mean, se, n)
     for key in ("eval_samples", "snapshot_samples"):  # (rows of an older toygan have none)
         entry[key] = max((r.get(key) or 0 for r in ok), default=0)
     bandwidths = [r["jsd_bandwidth"] for r in ok if r.get("jsd_bandwidth") is not None]
@@ -134,26 +131,35 @@ def _label(entry: dict[str, Any]) -> str:
     return entry["label"] + (f" ({round(share * seeds)} of {seeds} seeds diverged)" if share else "")
 
 
+def _measured(summary: list[dict[str, Any]], metric: str) -> tuple[str, str]:
+    """Where the summary's values of ``metric`` come from ("final evaluation" or "last
+    snapshot", or "" where unknown) and on how many generator samples per seed."""
+    evaluated = sorted({e.get("eval_samples", 0) for e in summary} - {0})
+    if by_evaluation(metric) and evaluated:
+        return "final evaluation", _counts(evaluated)
+    snapshot = sorted({snapshot_samples(metric, e.get("snapshot_samples") or 0) for e in summary} - {0})
+    return ("last snapshot", _counts(snapshot)) if snapshot else ("", "")
+
+
 def _measured_on(summary: list[dict[str, Any]], shown: list[str]) -> str:
     """Which samples the metrics were measured on: the final evaluation's, the snapshots'."""
-    evaluated = sorted({e.get("eval_samples", 0) for e in summary} - {0})
-    by_eval = [m for m in shown if by_evaluation(m)] if evaluated else []
+    groups: dict[tuple[str, str], list[str]] = {}
+    for m in shown:
+        where = _measured(summary, m)
+        if where[0]:
+            groups.setdefault(where, []).append(m)
     said = []
-    if by_eval:
-        bandwidths = sorted({round(e["jsd_bandwidth"], 4) for e in summary if e.get("jsd_bandwidth")})
-        kernel = (f"; jsd between densities smoothed by a Gaussian kernel of bandwidth h = "
-                  f"{' to '.join(f'{h:g}' for h in (bandwidths[0], bandwidths[-1])[:len(bandwidths)])}"
-                  if "jsd" in by_eval and bandwidths else "")
-        said.append(f"{', '.join(by_eval)}: the final evaluation, on {_counts(evaluated)} generator "
-                    f"samples per seed (toygan.evaluation{kernel})")
-    groups: dict[str, list[str]] = {}  # the snapshot's samples behind each of the other metrics
-    for m in (m for m in shown if m not in by_eval):
-        counts = sorted({snapshot_samples(m, e["snapshot_samples"]) for e in summary
-                         if e.get("snapshot_samples")} - {0})
-        if counts:
-            groups.setdefault(_counts(counts), []).append(m)
-    said += [f"{', '.join(names)}: the last snapshot, on {counts} generator samples per seed"
-             for counts, names in groups.items()]
+    for (where, counts), names in groups.items():
+        kernel = ""
+        if where == "final evaluation":
+            bandwidths = sorted({round(e["jsd_bandwidth"], 4) for e in summary if e.get("jsd_bandwidth")})
+            if "jsd" in names and bandwidths:
+                kernel = ("; jsd between densities smoothed by a Gaussian kernel of bandwidth h = "
+                          + " to ".join(f"{h:g}" for h in sorted({bandwidths[0], bandwidths[-1]})))
+            said.append(f"{', '.join(names)}: the final evaluation, on {counts} generator samples per "
+                        f"seed (toygan.evaluation{kernel})")
+        else:
+            said.append(f"{', '.join(names)}: the last snapshot, on {counts} generator samples per seed")
     return ("; ".join(said) + ".") if said else ""
 
 
@@ -259,11 +265,8 @@ def _plots(spec: SweepSpec, summary: list[dict], out: Path) -> None:
             ax.set_xlabel(f"{x_key} (log scale)")
         ax.set_ylabel(metric)
         fewer = any(e[f"{metric}_n"] < e["seeds"] for e in summary)
-        evaluated = sorted({e.get("eval_samples", 0) for e in summary} - {0})
-        snapshot = sorted({snapshot_samples(metric, e.get("snapshot_samples") or 0) for e in summary} - {0})
-        on = (f"final evaluation, {_counts(evaluated)} samples per seed"
-              if by_evaluation(metric) and evaluated else
-              f"last snapshot, {_counts(snapshot)} samples per seed" if snapshot else "")
+        where, counts = _measured(summary, metric)
+        on = f"{where}, {counts} samples per seed" if where else ""
         ax.set_title(f"{metric} at the end: mean ± standard error over {spec.seeds} seeds"
                      + (f"\n({on})" if on else "")
                      + (f"\n(fewer where it is undefined: see {metric}_n)" if fewer else ""),
