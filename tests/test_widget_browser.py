@@ -76,8 +76,16 @@ def test_the_widget_plays_and_takes_a_learning_rate_in_chromium(voila, browser):
     wait = WebDriverWait(browser, DEADLINE, poll_frequency=0.1,
                          ignored_exceptions=[StaleElementReferenceException])
 
+    def text(by: str, where: str) -> str:
+        # read again when the element was replaced between finding it and reading it
+        while True:
+            try:
+                return browser.find_element(by, where).text
+            except StaleElementReferenceException:
+                continue
+
     def said() -> str:
-        return browser.find_element(By.ID, "echo").text
+        return text(By.ID, "echo")
 
     def step() -> int:
         return int(re.search(r"step=(\d+)", said()).group(1))
@@ -105,8 +113,9 @@ def test_the_widget_plays_and_takes_a_learning_rate_in_chromium(voila, browser):
     # a value the game refuses: one line on the page, and the field shows the game's value again
     field.send_keys(Keys.CONTROL, "a")
     field.send_keys("-1", Keys.ENTER)
-    error = wait.until(lambda d: d.find_element(By.XPATH, "//span[contains(., 'train.lr_d = -1')]"))
-    assert "\n" not in error.text
+    refusal = "//span[contains(., 'train.lr_d = -1')]"
+    wait.until(lambda d: d.find_element(By.XPATH, refusal))
+    assert "\n" not in text(By.XPATH, refusal)
     wait.until(lambda d: field.get_attribute("value") == "0.0003")
     assert "lr_d=0.0003 " in said()
 
