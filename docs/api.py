@@ -28,6 +28,7 @@ MODULES = [
     ("toygan.streams", "the seeded random streams"),
     ("toygan.recorder", "what a snapshot holds"),
     ("toygan.checkpoint", "a game on disk"),
+    ("toygan.run_folder", "when a run may be written into a folder, and when a saved one may go on"),
     ("toygan.resources", "what a run needs in memory, checked before work"),
     ("toygan.signals", "the signals that stop a command, and holding them back"),
     ("toygan.history", "what a run records"),

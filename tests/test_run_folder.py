@@ -163,9 +163,9 @@ def test_force_clears_the_old_run_before_the_new_config_is_written(tmp_path, cap
                             "--set", "record.grid_size=8"])
     assert History.load(out / HISTORY_FILE).config.model.g_width == 8
     # a --force run that starts clears the old one: no new config beside an old history
-    from toygan.cli import _prepare_run_dir
+    from toygan.run_folder import take_for_new_run
 
-    _prepare_run_dir(out, force=True)
+    take_for_new_run(out, force=True)
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == []
 
 
