@@ -207,12 +207,12 @@ def test_a_second_build_draws_the_kept_histories_without_training(tmp_path, monk
                                  checks=[Check("d_half_gap", "< 0.5", 2)], frames=4)
     first = build(recipe, tmp_path, say=lambda _: None)
     assert first.trained and (tmp_path / "histories/d-half-at-equilibrium/variant-0.npz").is_file()
-    import toygan.training
+    import toygan.recipes.measuring
 
     def no_training(*args, **kwargs):
         raise AssertionError("trained again")
 
-    monkeypatch.setattr(toygan.training, "train", no_training)
+    monkeypatch.setattr(toygan.recipes.measuring, "train", no_training)
     again = build(recipe, tmp_path, size="720p", format="mp4", say=lambda _: None)
     assert not again.trained and again.path.suffix == ".mp4"
     assert [r.values for r in again.results] == [r.values for r in first.results]
@@ -435,7 +435,7 @@ def test_training_work_is_proportional_to_the_gallerys_training_times():
 
 
 def test_a_build_of_several_starts_with_the_most_training(tmp_path, monkeypatch):
-    import toygan.recipes as recipes
+    import toygan.recipes.building as recipes
 
     started = []
     monkeypatch.setattr(recipes, "_build_one",

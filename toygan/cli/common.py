@@ -7,8 +7,11 @@ import argparse
 import contextlib
 import os
 import signal
+import threading
 import tomllib
+import traceback
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from toygan.errors import ToyganError
@@ -97,15 +100,32 @@ def recipes_folder(recipes: str | None) -> Path:
 
 
 def quiet_pool() -> None:
-    """Keep a process pool's warnings on a stop mid-run out of the one line the stop prints: joblib's
-    that the tasks still running were cancelled, and the resource tracker's of semaphores "leaked"
-    (the tracker is a process of its own, started with the warning filters of the environment)."""
+    """Keep a process pool's warnings and errors on a stop mid-run out of the one line the stop
+    prints: joblib's that the tasks still running were cancelled, the resource tracker's of
+    semaphores "leaked" (the tracker is a process of its own, started with the warning filters of
+    the environment), and a race of the pool's own thread (``_without_pool_abort_race``)."""
     warnings.filterwarnings("ignore", message=r".*tasks which were still being processed",
                             category=UserWarning, module="joblib")
     quiet = "ignore:resource_tracker:UserWarning"
     given = os.environ.get("PYTHONWARNINGS", "")
     if quiet not in given.split(","):
         os.environ["PYTHONWARNINGS"] = f"{given},{quiet}" if given else quiet
+    threading.excepthook = _without_pool_abort_race(threading.excepthook)
+
+
+def _without_pool_abort_race(hook: Callable) -> Callable:
+    """``hook``, silent about one error: loky's executor manager thread failing with a KeyError in
+    ``add_call_item_to_queue`` when a stop's abort emptied the queue of work it was handing out (a
+    race in joblib's pool, only on a stop; not the user's to read)."""
+    def quiet(args) -> None:
+        frames = traceback.extract_tb(args.exc_traceback)
+        if (args.exc_type is KeyError and args.thread is not None
+                and args.thread.name == "ExecutorManagerThread"
+                and frames and frames[-1].name == "add_call_item_to_queue"):
+            return
+        hook(args)
+
+    return hook if getattr(hook, "__name__", "") == "quiet" else quiet
 
 
 @contextlib.contextmanager

@@ -9,7 +9,6 @@ import secrets
 import signal
 import socket
 import sys
-import webbrowser
 from pathlib import Path
 
 from toygan.cli.common import EXIT_DIVERGED, overrides
@@ -134,5 +133,7 @@ def _save_session(session) -> bool:
 def _open_browser(url: str) -> None:
     """The default browser on ``url``, where there is a desktop to show it on (on a bare terminal
     a text browser would take over the terminal)."""
+    import webbrowser  # (when a lesson starts, not at every command's start-up)
+
     if sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         webbrowser.open(url)
