@@ -617,13 +617,13 @@ def test_numbered_saves_never_replace_a_run_whatever_the_folder_holds(tmp_path):
 
 
 def test_a_flood_of_resets_cannot_write_past_the_sessions_budget(tmp_path, monkeypatch):
-    from toygan.live import session as live_session
+    from toygan.live import saving
 
     session = LiveSession(CONFIG, out=tmp_path / "runs", width=480)
     try:
         session.control({"action": "step"})
         session.control({"action": "reset"})  # saves the moved game first
-        monkeypatch.setattr(live_session, "MAX_SAVED_BYTES", session.saved_bytes)
+        monkeypatch.setattr(saving, "MAX_SAVED_BYTES", session.saved_bytes)
         session.control({"action": "step"})
         with pytest.raises(ToyganError, match="its limit"):
             session.control({"action": "reset"})  # refused, nothing changed: the game is kept

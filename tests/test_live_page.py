@@ -278,11 +278,11 @@ def test_a_new_shape_of_the_networks_is_a_new_game_said_so(served):
 def test_data_refused_for_want_of_room_changes_nothing(served, monkeypatch):
     import shutil
 
-    from toygan.live import session as session_module
+    from toygan.live import saving
 
     served.post({"action": "play"})
     full = shutil.disk_usage(Path(served.session.out).parent)._replace(free=1024**2)  # 1 MB left
-    monkeypatch.setattr(session_module.shutil, "disk_usage", lambda path: full)
+    monkeypatch.setattr(saving.shutil, "disk_usage", lambda path: full)
     status, answer = served.request("/api/data", {"points": [[0, 0], [1, 1], [2, 0]]})
     assert status == 400 and "MB left on its disk" in answer["error"]
     state = served.state()

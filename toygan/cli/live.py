@@ -54,8 +54,9 @@ def live_command(sub: argparse._SubParsersAction) -> None:
 
 def cmd_live(args: argparse.Namespace) -> int:
     # the web stack (Starlette, uvicorn) is imported when a lesson starts, not by every command
+    from toygan.live.saving import save_folder
     from toygan.live.server import LiveServer, make_app, needs_token, open_socket
-    from toygan.live.session import LiveSession, save_folder
+    from toygan.live.session import LiveSession
 
     if not 0 <= args.port <= 65535:
         raise ToyganError(f"--port {args.port}: must be from 0 (any free port) to 65535")

@@ -10,7 +10,8 @@ same panels as the animations (``toygan live``; see docs/live.md).
 import importlib
 
 from toygan.live.server import LiveServer, make_app, needs_token, open_socket
-from toygan.live.session import ACTIONS, LIVE_KEYS, RESTART_KEYS, LiveSession, live_targets
+from toygan.live.session import ACTIONS, LiveSession
+from toygan.live.settings import LIVE_KEYS, RESTART_KEYS, live_targets
 from toygan.live.view import LiveView, live_panels
 
 __all__ = ["ACTIONS", "LIVE_KEYS", "LiveServer", "LiveSession", "LiveView", "live_panels", "RESTART_KEYS",

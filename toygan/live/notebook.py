@@ -30,7 +30,9 @@ import ipywidgets as w
 from toygan.config import Config
 from toygan.errors import ToyganError, first_line
 from toygan.game import Game
-from toygan.live.session import DEFAULT_SPEED, LiveSession, save_folder
+from toygan.live.saving import save_folder
+from toygan.live.session import LiveSession
+from toygan.live.settings import DEFAULT_SPEED
 from toygan.presets import preset_config
 
 __all__ = ["LiveWidget", "widget", "FPS", "FIELDS"]

@@ -14,15 +14,10 @@ cuts it short (the game is then kept as far as it went, its history without a ch
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import copy
 import ctypes
-import functools
-import io
 import queue
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -31,72 +26,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from toygan.atomic import atomic_path
-from toygan.config import MUTABLE, Config
-from toygan.data import reads_file, stored_files
+from toygan.config import Config
+from toygan.data import stored_files
 from toygan.errors import ToyganError, first_line
 from toygan.game import Game
 from toygan.live.drawer import METRICS, START_SECONDS, Drawer, own_networks, picture
+from toygan.live.saving import check_room, new_folder, next_number
+from toygan.live.settings import DEFAULT_SPEED, RESTART_KEYS, choices, game_changes, short, speed_of
+from toygan.live.user_data import data_file, said_of_data
 from toygan.live.view import LiveView, default_live_panels, live_panels
-from toygan.methods import METHODS
-from toygan.models import PRIORS
-from toygan.objectives import OBJECTIVES, REGULARIZERS
-from toygan.presets import PRESETS
-from toygan.validate import integer
 
-__all__ = ["LiveSession", "ACTIONS", "LIVE_KEYS", "RESTART_KEYS", "live_targets", "save_folder"]
+__all__ = ["LiveSession", "ACTIONS"]
 
 MAX_FPS = 32
 """Frames a second at most while playing, each drawn on the other core while training goes on: a
 little over 30, so that the page still gets 30 when a frame now and then comes late (a slow
 drawing or a busy machine: the frame offered meanwhile is dropped, never queued)."""
-MAX_SPEED = 1000
-DEFAULT_SPEED = 50
-"""Iterations per frame at most, by default: above what this machine trains in a frame's time
-(about 10 at 300 iterations a second), so that the game trains at full speed."""
-RESTART_KEYS = frozenset({"data.name", "train.seed", "model.g_width", "model.d_width", "model.g_depth",
-                          "model.d_depth", "model.noise_dim", "model.prior"})
-"""Settings that start a new game (with every other setting kept): the target (one of the
-presets', with their parameters), the seed, and the networks' shapes and noise prior."""
-MAX_POINTS = 100_000
-"""Points of one's own data at most (drawn, or in an uploaded file)."""
-MAX_DATA_BYTES = 4 * 2**20
-"""An uploaded data file's size at most (100,000 points as CSV take about 4 MB)."""
-LIVE_KEYS = frozenset({"live.speed", "live.panels", "live.width"})
-"""The page's own settings: iterations per frame, the panels shown, and the frame's width in
-pixels (wider is sharper on a projector, and costs frames per second)."""
-WIDTHS = (960, 1280, 1600, 1920)
 GRACE = 1.5
 """Seconds ``stop`` lets a control in flight finish before cutting it short (and again for the
 cut to land: one torch operation)."""
-MAX_SAVED_BYTES = 2 * 1024**3
-"""What one session may write (its saves, a reset's included): a flood of resets cannot fill a disk."""
-MIN_FREE_BYTES = 256 * 1024**2
-"""Room a save leaves on the disk."""
-
-
-@functools.cache
-def _targets() -> dict[str, dict[str, Any]]:
-    targets: dict[str, dict[str, Any]] = {}
-    for preset in PRESETS.values():
-        cfg = preset.config()
-        # the page offers what needs no file of the user's; a 1D target comes with its 1D latent
-        if cfg.data.name in targets or reads_file(cfg.data.name):
-            continue
-        targets[cfg.data.name] = {"data.name": cfg.data.name, "data.params": dict(cfg.data.params),
-                                  "record.window": cfg.record.window,
-                                  "record.kde_bandwidth": cfg.record.kde_bandwidth,
-                                  "model.noise_dim": cfg.model.noise_dim}
-    return targets
-
-
-def live_targets() -> dict[str, dict[str, Any]]:
-    """The presets' targets by data name → the settings that choose one (its data, the recording
-    window and KDE bandwidth that suit it, and the latent's dimension): the first preset with that
-    target wins."""
-    return {name: dict(target) for name, target in _targets().items()}
 
 
 @dataclass
@@ -155,7 +104,7 @@ class LiveSession:
         dim = self.game.dim
         self.panels = LiveView.check_panels(default_live_panels(dim) if panels is None else panels, dim)
         self.width = LiveView.check_width(width)
-        self.speed = _speed(speed)
+        self.speed = speed_of(speed)
         self.out = Path(out)
         self.running = False
         self.d_alone = 0  # D steps taken by hand since the last iteration or G step
@@ -383,13 +332,13 @@ class LiveSession:
             if not isinstance(payload, Mapping) or len(payload) != 1 or \
                     not set(payload) <= {"action", "set", "data"}:
                 raise ToyganError('a control is {"action": NAME}, {"set": {KEY: VALUE, ...}} or '
-                                  f'{{"data": {{"points": [[x, y], ...]}}}}; got {_short(payload)}')
+                                  f'{{"data": {{"points": [[x, y], ...]}}}}; got {short(payload)}')
             if "data" in payload:
                 self.note = self._use_data(payload["data"])
             elif "action" in payload:
                 name = payload["action"]
                 if not isinstance(name, str) or name not in ACTIONS:
-                    raise ToyganError(f"action = {_short(name)}: choose one of {list(ACTIONS)}")
+                    raise ToyganError(f"action = {short(name)}: choose one of {list(ACTIONS)}")
                 self.note = ACTIONS[name](self)
             else:
                 self._set(payload["set"])
@@ -533,7 +482,7 @@ class LiveSession:
             self._check_room()
             path = None
             try:
-                path = _new_folder(self.out)
+                path = new_folder(self.out)
                 game.save(path)
             except OSError as err:
                 if path is not None:
@@ -548,19 +497,7 @@ class LiveSession:
         return f"saved to {path}{cut}: `toygan render {path} --out lecture.gif` animates it"
 
     def _check_room(self, adding: int = 0) -> None:
-        """Refuse a save (or ``adding`` bytes more) past the session's budget, or into a nearly full
-        disk, before writing."""
-        if self.saved_bytes >= MAX_SAVED_BYTES or self.saved_bytes + adding > MAX_SAVED_BYTES:
-            raise ToyganError(f"this session has saved {self.saved_bytes / 1e9:.1f} GB of runs into "
-                              f"{str(self.out)!r}, its limit ({MAX_SAVED_BYTES / 1e9:.1f} GB); nothing "
-                              "was changed: restart toygan live to save more")
-        try:
-            free = shutil.disk_usage(self.out).free
-        except OSError:
-            return  # the save says why it cannot write there
-        if free < MIN_FREE_BYTES:
-            raise ToyganError(f"out = {str(self.out)!r}: {free / 1e6:.0f} MB left on its disk; a save keeps "
-                              f"{MIN_FREE_BYTES / 1e6:.0f} MB free. Nothing was changed: free space first")
+        check_room(self.out, self.saved_bytes, adding)
 
     @property
     def unsaved(self) -> bool:
@@ -570,30 +507,10 @@ class LiveSession:
         return moved and self._saved_at != (id(game), game.iteration, len(game.events))
 
     def _set(self, changes: Any) -> None:
-        if not isinstance(changes, Mapping) or not changes:
-            raise ToyganError(f"set: {_short(changes)} is not a mapping of settings, e.g. "
-                              '{"train.lr_d": 1e-4}')
-        unknown = [k for k in changes if not isinstance(k, str) or
-                   (k not in MUTABLE and k not in RESTART_KEYS and k not in LIVE_KEYS)]
-        if unknown:
-            raise ToyganError(f"{_short(unknown[0])}: not a setting the live page changes; choose from "
-                              f"{sorted(MUTABLE | RESTART_KEYS | LIVE_KEYS)}")
-        speed = _speed(changes["live.speed"]) if "live.speed" in changes else self.speed
+        config = game_changes(changes, self.game.config, self.game.settings(), bool(self._own))
+        speed = speed_of(changes["live.speed"]) if "live.speed" in changes else self.speed
         width = LiveView.check_width(changes["live.width"], "live.width") if "live.width" in changes else None
-        config = _with_weight({k: v for k, v in changes.items() if k not in LIVE_KEYS}, self.game.config)
-        if "data.name" in config:
-            target = live_targets().get(config["data.name"]) if isinstance(config["data.name"], str) else None
-            if target is None:
-                raise ToyganError(f"data.name = {_short(config['data.name'])}: choose one of "
-                                  f"{list(live_targets())}")
-            config = {**target, **config}
         game = None
-        current = self.game.settings()
-        shaped = sorted(k for k in config if k.startswith("model.") and self._own
-                        and config[k] != current["model"][k.partition(".")[2]])
-        if shaped:
-            raise ToyganError(f"{shaped[0]}: the game plays your own networks, whose shape is yours; "
-                              "build them anew and start another session")
         if RESTART_KEYS & set(config):
             with stored_files(self.game.files):  # (one's own data: the file the game read)
                 settings = self.game.config.replace(**config)  # checked here; a new game below
@@ -621,9 +538,9 @@ class LiveSession:
         ``window`` they were drawn in), ``{"csv": TEXT}`` or ``{"npy": BASE64}`` (an uploaded file,
         with its ``name``); the file is kept in ``out/data`` and in the run's history. Checked
         whole, room included, before anything changes."""
-        content, suffix, window = _data_file(given)
+        content, suffix, window = data_file(given)
         folder = self.out / "data"
-        path = (folder / f"points-{_next_number(folder, 'points-'):03d}{suffix}").resolve()
+        path = (folder / f"points-{next_number(folder, 'points-'):03d}{suffix}").resolve()
         settings = {"data.name": "points", "data.params": {"path": str(path)}, "record.window": window,
                     "record.kde_bandwidth": 0.0}
         if self.game.dim == 1:  # points of the plane: a 1D latent would draw them as one curve
@@ -632,7 +549,7 @@ class LiveSession:
             with stored_files({str(path): content}):  # checked as the run will read it, before it is written
                 game = self._new_game(self.game.config.replace(**settings))
         except ToyganError as err:  # said of the data, not of a file the user never named
-            raise ToyganError(_of_data(str(err), path)) from None
+            raise ToyganError(said_of_data(str(err), path)) from None
         self._check_room(len(content))  # the data's file and the old game's save alike
         saved = self._replace(game)  # (saves the old game first: refused, nothing has changed)
         self.running = False
@@ -667,112 +584,8 @@ class LiveSession:
             "frame": self.frame_id, "settings": settings, "metrics": dict(self._metrics),
             "events": [dict(e) for e in game.events if e["key"] != "train.steps"],
             "saved": list(self.saved), "unsaved": self.unsaved, "window": list(game.recorder.window),
-            "choices": {**_choices(), "live.panels": live_panels(game.dim)},
+            "choices": {**choices(), "live.panels": live_panels(game.dim)},
         }
-
-
-def save_folder(out: str | Path, named: str) -> Path:
-    """The folder a live session saves into, made now: one that cannot be is refused (``named``
-    says which option gave it) before anything starts."""
-    if not isinstance(out, str | Path):
-        raise ToyganError(f"{named} {out!r}: give a folder's path")
-    out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".toygan-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as err:
-        raise ToyganError(f"{named} {str(out)!r}: cannot save runs there ({err.strerror or err}); "
-                          "give a folder toygan can create or write") from None
-    return out
-
-
-def _next_number(folder: Path, prefix: str) -> int:
-    """One past the highest number of the names ``PREFIXNNN[.suffix]`` in ``folder`` (of any number of
-    digits), or 1."""
-    if not folder.is_dir():
-        return 1
-    stems = [p.name[len(prefix):].split(".")[0] for p in folder.iterdir() if p.name.startswith(prefix)]
-    return max((int(s) for s in stems if s.isdigit() and s.isascii()), default=0) + 1
-
-
-def _of_data(message: str, path: Path) -> str:
-    """An error about the data file said of "your data": the user named no such file."""
-    message = message.replace(f"data.params.path = {str(path)!r}", "your data")
-    return message.replace(repr(str(path)), "your data").replace(str(path), "your data")
-
-
-def _real(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _data_file(given: Any) -> tuple[bytes, str, list[float]]:
-    """The bytes and suffix of a data file from the page's points or upload, and the window to draw
-    it in (the drawing's, or [] for one fitted to the points); a ToyganError for anything else."""
-    if not isinstance(given, Mapping) or not given.keys() & {"points", "csv", "npy"}:
-        raise ToyganError(f'data: {_short(given)}: give {{"points": [[x, y], ...]}}, {{"csv": TEXT}} or '
-                          '{"npy": BASE64}')
-    window = given.get("window", [])
-    if "points" in given:
-        xy = given["points"]
-        if not isinstance(xy, list) or not all(isinstance(p, list) and len(p) == 2 for p in xy):
-            raise ToyganError(f"data.points = {_short(xy)}: a list of [x, y] pairs")
-        if not 2 <= len(xy) <= MAX_POINTS:
-            raise ToyganError(f"data.points: {len(xy):,} points; draw 2 to {MAX_POINTS:,}")
-        bad = next((p for p in xy if not all(_real(v) for v in p)), None)
-        if bad is not None:
-            raise ToyganError(f"data.points: {_short(bad)}: each point must be two numbers")
-        with np.errstate(over="ignore"):
-            try:
-                array = np.array(xy, dtype=np.float64)
-            except OverflowError:
-                array = np.array([[np.inf, np.inf]])
-        if not np.isfinite(array).all() or np.abs(array).max() > 1e6:
-            raise ToyganError("data.points: each coordinate must lie within ±10⁶ (a window toygan can draw)")
-        if len(np.unique(array, axis=0)) < 2:
-            raise ToyganError("data.points: all the points are one point; draw at least two apart")
-        content = ("x,y\n" + "".join(f"{x!r},{y!r}\n" for x, y in array.tolist())).encode()
-        return content, ".csv", window
-    if "csv" in given:
-        text = given["csv"]
-        if not isinstance(text, str):
-            raise ToyganError("data.csv: the file's text, as a string")
-        content = text.encode("utf-8", "replace")
-        # a .txt file's columns may be split by spaces or tabs; a .csv's by commas
-        name = given.get("name")
-        suffix = ".txt" if isinstance(name, str) and name.lower().endswith(".txt") else ".csv"
-        rows = sum(1 for line in text.splitlines() if line.strip()) - 1  # (less a header, if any)
-    else:
-        try:
-            content = base64.b64decode(given["npy"], validate=True)
-        except (TypeError, ValueError, binascii.Error):
-            raise ToyganError("data.npy: the file's bytes as base64") from None
-        suffix = ".npy"
-        try:
-            rows = len(np.load(io.BytesIO(content), allow_pickle=False))
-        except Exception:  # noqa: BLE001 - the points reader says what is wrong with it
-            rows = 0
-    if len(content) > MAX_DATA_BYTES:
-        raise ToyganError(f"a data file of {len(content) / 2**20:.1f} MiB; at most "
-                          f"{MAX_DATA_BYTES // 2**20} MiB ({MAX_POINTS:,} points)")
-    if rows > MAX_POINTS:
-        raise ToyganError(f"a data file of {rows:,} points; at most {MAX_POINTS:,}")
-    return content, suffix, window
-
-
-def _new_folder(out: Path) -> Path:
-    """A new, empty ``live-NNN`` folder in ``out``, numbered after the highest there (of any number
-    of digits); made at once, so that no other save, in this process or another, can take it."""
-    out.mkdir(parents=True, exist_ok=True)
-    number = _next_number(out, "live-")
-    while True:
-        path = out / f"live-{number:03d}"
-        try:
-            path.mkdir()
-            return path
-        except FileExistsError:
-            number += 1
 
 
 def _quiet_if_done():
@@ -780,35 +593,3 @@ def _quiet_if_done():
     return contextlib.suppress(InvalidStateError)
 
 
-def _with_weight(changes: dict[str, Any], config: Config) -> dict[str, Any]:
-    """A regulariser chosen without its weight γ gets the presets' weight for it (or 1) when none
-    is set, and "none" sets γ to 0: the page's menu and γ field change one setting at a time, and
-    the config refuses either without the other."""
-    if "train.regularizer" not in changes or "train.gamma" in changes:
-        return changes
-    name = changes["train.regularizer"]
-    if isinstance(name, str) and name in REGULARIZERS and REGULARIZERS[name] is None:  # nothing to weigh
-        return {**changes, "train.gamma": 0.0}
-    if config.train.gamma == 0 and isinstance(name, str):
-        weights = [p.config().train.gamma for p in PRESETS.values() if p.config().train.regularizer == name]
-        return {**changes, "train.gamma": weights[0] if weights else 1.0}
-    return changes
-
-
-@functools.cache
-def _choices() -> dict[str, list[str]]:
-    """What the page's menus offer."""
-    return {"train.loss": list(OBJECTIVES), "train.regularizer": list(REGULARIZERS),
-            "train.updates": list(METHODS), "data.name": list(_targets()),
-            "train.generator": ["trained", "frozen"], "model.prior": list(PRIORS),
-            "live.width": [str(w) for w in WIDTHS]}
-
-
-def _speed(value: Any) -> int:
-    """Iterations per frame."""
-    return integer("live.speed", value, 1, MAX_SPEED)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
