@@ -24,7 +24,7 @@ from toygan.errors import MetricError, ToyganError, first_line
 from toygan.validate import integer, number, points
 
 __all__ = ["ModeCoverage", "mode_coverage", "Metric", "METRICS", "RECORDED", "SUMMARISED",
-           "metrics_table", "own_metric", "snapshot_samples", "GAP_POINTS", "TAKEN"]
+           "metrics_table", "own_metric", "snapshot_samples", "GAP_POINTS", "TAKEN", "LIVE"]
 
 GAP_POINTS = 128
 """|D − D*| and the snapshots' JSD use this many data and as many generator samples (the KDE is the
@@ -52,6 +52,8 @@ class Metric:
     subset: int | None = None
     """At a snapshot: measured on the first ``subset`` generator samples only; None: on all of
     them; 0: not on samples (a training loss)."""
+    live: bool = False
+    """Shown on the live page and the notebook widget as the game plays."""
 
     def snapshot_samples(self, n_samples: int) -> int:
         """Generator samples per member behind one snapshot's value, with ``record.n_samples``."""
@@ -60,20 +62,21 @@ class Metric:
 
 METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("d_real", "mean of what D says on real points: σ(logit), the least-squares score or the "
-           "critic's value (objective.reading); ½ at the equilibrium of the standard GAN", _REAL),
-    Metric("d_fake", "mean of what D says on generated points; ½ at the equilibrium", _FAKE),
+           "critic's value (objective.reading); ½ at the equilibrium of the standard GAN", _REAL,
+           live=True),
+    Metric("d_fake", "mean of what D says on generated points; ½ at the equilibrium", _FAKE, live=True),
     Metric("value", "the objective's value on those two batches (−D's loss); V(D, G) of Eq. 1 for "
            "the standard losses, −log 4 at the equilibrium", f"{_REAL} and {_FAKE}"),
     Metric("d_half_gap", "mean |D − ½|: how far D is from the equilibrium's ½ (NaN for a critic)",
            "both batches together: the fixed real batch and the generator samples", "lower", True),
     Metric("d_star_gap", "mean |D − D*|, D* = p_data / (p_data + p_g) with p_g a KDE of the samples "
            "(exact for a fixed p_g); NaN for a critic or a packing D", _GAP, "lower", True,
-           subset=GAP_POINTS),
+           subset=GAP_POINTS, live=True),
     Metric("jsd", "JSD(p_data ‖ p_g) in nats, Monte Carlo; with a generator between the two densities "
            "smoothed by the KDE's kernel (p_g a KDE of all the samples)", _GAP, "lower", True, True,
-           subset=GAP_POINTS),
+           subset=GAP_POINTS, live=True),
     Metric("modes_captured", "modes with at least one high-quality sample (within 3 σ of its nearest "
-           "mode; VEEGAN); NaN without modes", _FAKE, "higher", True, True),
+           "mode; VEEGAN); NaN without modes", _FAKE, "higher", True, True, live=True),
     Metric("high_quality_fraction", "share of the samples within 3 σ of their nearest mode", _FAKE,
            "higher", True, True),
     Metric("reverse_kl", "KL(p̂ ‖ w) in nats of the high-quality samples' histogram over the modes "
@@ -95,6 +98,8 @@ TAKEN = frozenset({*RECORDED, "task", "label", "kind", "seed", "member", "steps"
 SUMMARISED = tuple(sorted((name for name, m in METRICS.items() if m.summarised),
                          key=lambda name: not METRICS[name].evaluated))
 """The metrics sweeps report (final values over seeds): the final evaluation's first."""
+LIVE = tuple(name for name, m in METRICS.items() if m.live)
+"""The metrics the live page and the notebook widget show as the game plays."""
 
 
 def snapshot_samples(name: str, n_samples: int) -> int:
@@ -107,7 +112,8 @@ def metrics_table() -> str:
     lines = ["| key | meaning | measured on | better |", "|---|---|---|---|"]
     for m in METRICS.values():
         evaluated = " Measured again by the final evaluation." if m.evaluated else ""
-        lines.append(f"| `{m.name}` | {m.meaning}.{evaluated} | {m.points} | {m.better or '—'} |")
+        live = " Shown live (the live page, the widget)." if m.live else ""
+        lines.append(f"| `{m.name}` | {m.meaning}.{evaluated}{live} | {m.points} | {m.better or '—'} |")
     return "\n".join(lines) + "\n"
 
 

@@ -105,6 +105,12 @@ class Objective:
     V, and V(D*, G) = −log 4 + 2·JSD bounds it from above."""
     weight_clipping: bool = False
     """Whether WGAN weight clipping (``train.clip``) fits: it keeps a Wasserstein critic Lipschitz."""
+    optimum_is_d_star: bool = False
+    """Whether D's loss is least at D* = p_data / (p_data + p_g) (Goodfellow et al. 2014, Prop. 1;
+    least squares too, Mao et al. 2017, Prop. 1): ``toygan.testing.fit_discriminator`` trains with it."""
+    critic_gap: str = ""
+    """What the gap of the mean critic values on real and generated samples estimates, if anything
+    (a Wasserstein critic's: W₁); the convergence panel says so."""
 
     @property
     def probabilistic(self) -> bool:
@@ -135,19 +141,22 @@ OBJECTIVES: dict[str, Objective] = {
     "saturating": Objective(
         "saturating", discriminator_loss, saturating_generator_loss,
         "the minimax game as written: G minimises E[log(1 − D(G(z)))]", minimax_value=True,
+        optimum_is_d_star=True,
     ),
     "non-saturating": Objective(
         "non-saturating", discriminator_loss, non_saturating_generator_loss,
         "G maximises E[log D(G(z))] instead: strong gradients early on", minimax_value=True,
+        optimum_is_d_star=True,
     ),
     "least-squares": Objective(
         "least-squares", least_squares_discriminator_loss, least_squares_generator_loss,
         "LSGAN: squared errors to the labels 1 (real) and 0 (fake)", output="probability",
+        optimum_is_d_star=True,
     ),
     "wasserstein": Objective(
         "wasserstein", wasserstein_critic_loss, wasserstein_generator_loss,
         "WGAN: a critic estimates the Wasserstein-1 distance; needs clip or gradient-penalty",
-        output="critic", weight_clipping=True,
+        output="critic", weight_clipping=True, critic_gap="the critic's W₁ estimate",
     ),
     "hinge": Objective(
         "hinge", hinge_discriminator_loss, wasserstein_generator_loss,

@@ -44,7 +44,8 @@ from toygan.validate import points as checked_points
 __all__ = ["MEAN_TOL", "QUANTILE_TOL", "RELATIVE_TOL", "RELATIVE_FLOOR", "HALF_MEAN_TOL",
            "HALF_QUANTILE_TOL", "QUANTILE", "Gap",
            "as_probabilities", "discriminator_gap", "assert_optimal_discriminator",
-           "assert_discriminator_near_half", "fit_discriminator", "OUTPUT_KINDS", "FIT_OBJECTIVES"]
+           "assert_discriminator_near_half", "fit_discriminator", "OUTPUT_KINDS",
+           "FIT_OBJECTIVES"]  # noqa: F822 - FIT_OBJECTIVES is read from the registry (__getattr__)
 
 MEAN_TOL = 0.1
 """Default bound on the mean |D − D*| under m = ½(p_data + p_g) (calibrated: ``docs/testing.md``)."""
@@ -283,7 +284,8 @@ def as_probabilities(D: Any, *, output: str = "probability") -> Callable[[np.nda
         __tracebackhide__ = True
         x = checked_points(x, "x")
         # in chunks: D's activations over millions of points at once would take gigabytes
-        d = np.concatenate([_called(D, x[i:i + CHUNK]) for i in range(0, len(x), CHUNK)]) if len(x) else _called(D, x)
+        d = (np.concatenate([_called(D, x[i:i + CHUNK]) for i in range(0, len(x), CHUNK)]) if len(x)
+             else _called(D, x))
         if d.shape != (len(x),):
             raise ToyganError(f"D returned {d.size} values (shape {d.shape}) for {len(x)} points; it "
                               "must map (n, d) points to n values")
@@ -471,9 +473,20 @@ def assert_discriminator_near_half(D: Any, p: Density | np.ndarray, *, output: s
     return gap
 
 
-FIT_OBJECTIVES = ("non-saturating", "saturating", "least-squares")
-"""Objectives whose D step has the optimum D* = p_data / (p_data + p_g) (the first two share
-one D loss, binary cross-entropy; least squares reaches D* too, Mao et al. 2017, Prop. 1)."""
+def _fit_objectives() -> tuple[str, ...]:
+    """Objectives whose D step has the optimum D* = p_data / (p_data + p_g), from the registry
+    (``Objective.optimum_is_d_star``: the two GAN objectives share one D loss, binary cross-entropy;
+    least squares reaches D* too, Mao et al. 2017, Prop. 1); the default first."""
+    from toygan.objectives import OBJECTIVES  # (torch: not for every pytest run the plugin joins)
+
+    names = [name for name, objective in OBJECTIVES.items() if objective.optimum_is_d_star]
+    return tuple(sorted(names, key=lambda name: name != "non-saturating"))  # fit_discriminator's default
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FIT_OBJECTIVES":  # read from the registry when asked (see _fit_objectives)
+        return _fit_objectives()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @_one_line
@@ -510,8 +523,8 @@ def fit_discriminator(module: Any, p_data: Density, p_g: Density, *, steps: int 
     from toygan.objectives import OBJECTIVES
     from toygan.players import OwnDiscriminator
 
-    if loss not in FIT_OBJECTIVES:
-        raise ToyganError(f"loss = {loss!r}: choose one of {list(FIT_OBJECTIVES)} (the objectives "
+    if loss not in _fit_objectives():
+        raise ToyganError(f"loss = {loss!r}: choose one of {list(_fit_objectives())} (the objectives "
                           "whose optimal D is D*)")
     steps, seed = integer("steps", steps, 1, 10**7), integer("seed", seed, 0, 2**63 - 1)
     batch_size = integer("batch_size", batch_size, 1, 2**20)

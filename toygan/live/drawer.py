@@ -31,10 +31,11 @@ from toygan.data import stored_files
 from toygan.errors import ToyganError, first_line
 from toygan.game import Game
 from toygan.live.view import LiveView, encode
+from toygan.metrics import LIVE
 
 __all__ = ["Drawer", "Painter", "METRICS", "START_SECONDS", "own_networks"]
 
-METRICS = ("d_real", "d_fake", "jsd", "modes_captured", "d_star_gap")
+METRICS = LIVE  # (toygan.metrics: the registry says which metrics the page shows)
 """The readings a frame reports with it (the page's "Now" box)."""
 START_SECONDS = 120.0
 """How long a drawing process may take to start and draw its first frame before the drawer draws

@@ -37,6 +37,7 @@ import secrets
 import signal
 import socket
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -107,27 +108,21 @@ def _origin_allowed(origin: str | None, host: str) -> bool:
     return scheme in ("http", "https") and netloc == host.strip().lower()
 
 
-def make_app(session: LiveSession, token: str | None,
-             on_ready: Callable[[], None] | None = None, host: str = "127.0.0.1",
-             watch: str | None = None) -> Starlette:
-    """The web app over ``session``; ``token``: what a control must carry (``X-Toygan-Token``
-    header or ``token`` query parameter), or None for none; ``on_ready()`` is called once the
-    server is up (the readiness signal: the CLI prints the URL then); ``host``: the address the
-    server was started on (it decides which ``Host`` headers are this server's); ``watch``: the
-    address students open (the page shows it), or None for this page's own with ``?watch``."""
-    page = resources.files("toygan.live").joinpath("page.html").read_text(encoding="utf-8")
-    names, shared = allowed_hosts(host), needs_token(host)
+@dataclass(frozen=True)
+class _Gate:
+    """Who may be served: the ``Host`` names that are this server's (``names``; any address of the
+    machine when ``shared``), and the ``token`` a control must carry (None: none)."""
 
-    def published(state: dict) -> dict:
-        """The session's state, and whether controls need a token (the page then steers only
-        with one in its URL)."""
-        return {**state, "shared": token is not None, "watch": watch}
+    names: set[str]
+    shared: bool
+    token: str | None
 
-    def refusal(headers, query, *, page_only: bool = False, steers: bool = False) -> tuple[int, str] | None:
+    def refusal(self, headers, query, *, page_only: bool = False, steers: bool = False
+                ) -> tuple[int, str] | None:
         """Why a request is refused (status, one line), or None to serve it: ``page_only`` for
         what only the server's own page may open, ``steers`` for a control."""
         given_host = headers.get("host", "")
-        if not _host_allowed(given_host, names, shared):
+        if not _host_allowed(given_host, self.names, self.shared):
             return 403, (f"Host {given_host[:80]!r} is not this server's name: open it as http://127.0.0.1 "
                          "or by the address it printed")
         if not (page_only or steers):
@@ -140,13 +135,30 @@ def make_app(session: LiveSession, token: str | None,
             return 415, (f"Content-Type {headers.get('content-type', '')[:80]!r}: a control is sent as "
                          "application/json")
         given = headers.get("x-toygan-token") or query.get("token") or ""
-        if token is not None and not secrets.compare_digest(given.encode(), token.encode()):
+        if self.token is not None and not secrets.compare_digest(given.encode(), self.token.encode()):
             return 403, ("this server is shared: controls need the teacher's token (the URL it printed "
                          "at start)")
         return None
 
+
+def make_app(session: LiveSession, token: str | None,
+             on_ready: Callable[[], None] | None = None, host: str = "127.0.0.1",
+             watch: str | None = None) -> Starlette:
+    """The web app over ``session``; ``token``: what a control must carry (``X-Toygan-Token``
+    header or ``token`` query parameter), or None for none; ``on_ready()`` is called once the
+    server is up (the readiness signal: the CLI prints the URL then); ``host``: the address the
+    server was started on (it decides which ``Host`` headers are this server's); ``watch``: the
+    address students open (the page shows it), or None for this page's own with ``?watch``."""
+    page = resources.files("toygan.live").joinpath("page.html").read_text(encoding="utf-8")
+    gate = _Gate(allowed_hosts(host), needs_token(host), token)
+
+    def published(state: dict) -> dict:
+        """The session's state, and whether controls need a token (the page then steers only
+        with one in its URL)."""
+        return {**state, "shared": token is not None, "watch": watch}
+
     def refused(request: Request, **kw) -> JSONResponse | None:
-        why = refusal(request.headers, request.query_params, **kw)
+        why = gate.refusal(request.headers, request.query_params, **kw)
         return None if why is None else JSONResponse({"error": why[1]}, status_code=why[0])
 
     async def index(request: Request) -> Response:
@@ -154,7 +166,7 @@ def make_app(session: LiveSession, token: str | None,
 
     async def state(request: Request) -> JSONResponse:
         return refused(request) or JSONResponse(published(session.state()),
-                                                              headers={"Cache-Control": "no-store"})
+                                                headers={"Cache-Control": "no-store"})
 
     async def frame_png(request: Request) -> Response:
         if (no := refused(request)) is not None:
@@ -185,59 +197,65 @@ def make_app(session: LiveSession, token: str | None,
         return await control(request, data=True)
 
     async def stream(websocket: WebSocket) -> None:
-        why = refusal(websocket.headers, websocket.query_params, page_only=True)
-        if why is not None:  # refused before the handshake: the browser sees a 403
-            await websocket.close(code=1008, reason=why[1][:120])
-            return
-        await websocket.accept()
-        loop = asyncio.get_running_loop()
-        fresh = asyncio.Event()
-        stop = session.listen(lambda: loop.call_soon_threadsafe(fresh.set))
-        # the browser's close (or anything it sends), or the server stopping, ends the stream
-        ends = {asyncio.ensure_future(websocket.receive()), asyncio.ensure_future(stopping.wait())}
+        await _stream(websocket, session, gate, published, stopping)
 
-        async def until_end(coroutine) -> bool:
-            """Run ``coroutine`` unless the stream ends first; whether it ran to its end."""
-            task = asyncio.ensure_future(coroutine)
-            done, _ = await asyncio.wait({task, *ends}, return_when=asyncio.FIRST_COMPLETED)
-            if task not in done:
-                task.cancel()
-                return False
-            task.result()
-            return True
-
-        try:
-            sent = -1
-            while True:
-                if session.frame_id != sent:
-                    sent, jpeg, state_now = session.frame_id, session.jpeg, published(session.state())
-                    if not await until_end(websocket.send_bytes(jpeg)):
-                        return
-                else:  # a state change without a new frame
-                    state_now = published(session.state())
-                if not await until_end(websocket.send_text(json.dumps(state_now))):
-                    return
-                if not await until_end(fresh.wait()):
-                    return
-                fresh.clear()
-        except (WebSocketDisconnect, RuntimeError, OSError):
-            return
-        finally:
-            stop()
-            for task in ends:
-                task.cancel()
-
+    stopping = asyncio.Event()
     app = Starlette(routes=[
         Route("/", index), Route("/api/state", state), Route("/api/frame.png", frame_png),
         Route("/api/control", control, methods=["POST"]),
         Route("/api/data", own_data, methods=["POST"]),
         WebSocketRoute("/ws", stream),
     ])
-    stopping = asyncio.Event()
     app.state.stopping = stopping  # set by LiveServer as it shuts down: streams end at once
     app.state.on_ready = on_ready
     app.state.session = session
     return app
+
+
+async def _stream(websocket: WebSocket, session: LiveSession, gate: _Gate, published: Callable[[dict], dict],
+                  stopping: asyncio.Event) -> None:
+    """Frames (JPEG) and states (JSON) to the page as they come, until the page or the server ends it."""
+    why = gate.refusal(websocket.headers, websocket.query_params, page_only=True)
+    if why is not None:  # refused before the handshake: the browser sees a 403
+        await websocket.close(code=1008, reason=why[1][:120])
+        return
+    await websocket.accept()
+    loop = asyncio.get_running_loop()
+    fresh = asyncio.Event()
+    stop = session.listen(lambda: loop.call_soon_threadsafe(fresh.set))
+    # the browser's close (or anything it sends), or the server stopping, ends the stream
+    ends = {asyncio.ensure_future(websocket.receive()), asyncio.ensure_future(stopping.wait())}
+
+    async def until_end(coroutine) -> bool:
+        """Run ``coroutine`` unless the stream ends first; whether it ran to its end."""
+        task = asyncio.ensure_future(coroutine)
+        done, _ = await asyncio.wait({task, *ends}, return_when=asyncio.FIRST_COMPLETED)
+        if task not in done:
+            task.cancel()
+            return False
+        task.result()
+        return True
+
+    try:
+        sent = -1
+        while True:
+            if session.frame_id != sent:
+                sent, jpeg, state_now = session.frame_id, session.jpeg, published(session.state())
+                if not await until_end(websocket.send_bytes(jpeg)):
+                    return
+            else:  # a state change without a new frame
+                state_now = published(session.state())
+            if not await until_end(websocket.send_text(json.dumps(state_now))):
+                return
+            if not await until_end(fresh.wait()):
+                return
+            fresh.clear()
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        return
+    finally:
+        stop()
+        for task in ends:
+            task.cancel()
 
 
 async def _body(request: Request, most: int = MAX_BODY) -> bytes:

@@ -11,6 +11,7 @@ from matplotlib.ticker import LogLocator
 
 from toygan.errors import ToyganError
 from toygan.history import History
+from toygan.objectives import OBJECTIVES
 from toygan.render.panels.base import Context, Panel, losses, needs_probability, rename_steps, steps_axis
 from toygan.render.style import D_STAR_GAP_COLOUR, FAKE, JSD_COLOUR, REAL, VALUE_COLOUR, ink
 
@@ -173,7 +174,8 @@ class ConvergencePanel(CurvesPanel):
 
     def curves(self, history: History) -> list[tuple[str, str, str]]:
         if not self.probabilistic:
-            estimate = ": the critic's W₁ estimate" if history.config.train.loss == "wasserstein" else ""
+            gap = OBJECTIVES[history.config.train.loss].critic_gap
+            estimate = f": {gap}" if gap else ""
             return [("gap", VALUE_COLOUR, f"mean f(real) − mean f(G(z)){estimate}")]
         fixed = not history.config.train.generator_mode.network
         fake = "mean D(p_g samples)" if fixed else "mean D(G(z))"
