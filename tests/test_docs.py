@@ -163,3 +163,26 @@ def test_the_history_keys_page_shows_the_metric_registry():
     text = (ROOT / "docs" / "history.md").read_text()
     assert metrics_table() in text, "paste toygan.metrics.metrics_table() into docs/history.md"
     assert all(f"`{name}`" in text for name in METRICS)
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_page_is_on_the_map_and_every_link_lands():
+    """docs/index.md links every page of docs/; every relative link in the README and the docs
+    names a file that exists, and an anchor that is one of its headings."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    mapped = set(re.findall(r"\]\(([\w.-]+\.md)[)#]", (ROOT / "docs/index.md").read_text()))
+    assert {p.name for p in (ROOT / "docs").glob("*.md")} - {"index.md"} <= mapped
+    for page in pages:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text(encoding="utf-8")):
+            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+                continue
+            path, _, anchor = target.partition("#")
+            found = (page.parent / path).resolve()
+            assert found.exists(), f"{page.name}: {target}"
+            if anchor and found.suffix == ".md":
+                headings = re.findall(r"^#+ (.+)$", found.read_text(encoding="utf-8"), re.M)
+                assert anchor in {_slug(h) for h in headings}, f"{page.name}: {target}"
