@@ -2,10 +2,14 @@
 
 import shutil
 import sys
+from pathlib import Path
 
 import pytest
 
 from toygan import Config
+
+TOYGAN = str(Path(sys.executable).with_name("toygan"))
+"""The installed ``toygan`` command, beside this interpreter."""
 
 
 def tiny_config(**overrides) -> Config:
@@ -82,7 +86,7 @@ def projector():
 # long test at the end
 LONG_FIRST = ("test_notebooks.py::test_the_notebook_runs_top_to_bottom[04",
               "test_checkpoint_fuzz.py::test_extreme_configs",
-              "test_reliability.py::test_a_stop_signal_saves_history",
+              "test_signals.py::test_a_stop_signal_saves_history",
               "test_cli.py::test_train_then_render_every_format",
               "test_cli.py::test_render_with_chosen_panels_and_dirac",
               "test_cli.py::test_render_and_figure_never_write_over_a_run",

@@ -5,8 +5,8 @@ import math
 
 import numpy as np
 import pytest
-
 from conftest import tiny_config as plain_config
+
 from toygan import Game, History
 from toygan.errors import ToyganError
 from toygan.recipes import Check, measure
@@ -153,24 +153,6 @@ def on_few(samples, target):
         raise ValueError("fails on the evaluation's samples")
     return 1.0
 '''
-
-
-def test_ctrl_c_during_the_evaluation_leaves_the_run_interrupted_and_resumable(tmp_path, monkeypatch):
-    (tmp_path / "signals_metric.py").write_text(INTERRUPTING)
-    monkeypatch.chdir(tmp_path)
-    game = Game(tiny_config(**{"train.steps": 10, "train.members": 2,
-                               "record.metrics": ["signals_metric:interrupting"]}))
-    history = game.run(progress=False)
-    assert history.status == "interrupted" and history.evaluation is None
-    assert history.message.startswith("the final evaluation was interrupted")
-    game.save(tmp_path / "run")
-    again = Game.load(tmp_path / "run")
-    assert again.status == "interrupted"
-    import signal
-    monkeypatch.setattr(signal, "SIGINT", signal.SIGUSR1)  # (the metric's next signal is harmless)
-    signal.signal(signal.SIGUSR1, lambda *a: None)
-    finished = again.run(progress=False)
-    assert finished.status == "completed" and finished.evaluation["step"] == 10
 
 
 def test_a_metric_that_fails_mid_run_stops_it_and_keeps_the_record(tmp_path, monkeypatch):

@@ -610,30 +610,6 @@ def test_a_single_callback_lowering_train_steps_and_an_edited_config():
         Game(config)
 
 
-def test_a_ctrl_c_during_save_waits_for_the_whole_run_folder(tmp_path, monkeypatch):
-    """SIGINT lands while the history is being written: the save finishes (history and checkpoint
-    agree and load), then the Ctrl-C takes effect. Python's own Ctrl-C handler is put in place
-    first: a process started in the background by a shell without job control (a CI runner, say)
-    inherits SIGINT ignored, and then a Ctrl-C rightly does nothing."""
-    game = Game(tiny_config())
-    game.run(12, progress=False)
-    original = History.save
-
-    def save_and_interrupt(self, path):
-        os.kill(os.getpid(), signal.SIGINT)
-        return original(self, path)
-
-    monkeypatch.setattr(History, "save", save_and_interrupt)
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            game.save(tmp_path / "run")
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    monkeypatch.undo()
-    assert Game.load(tmp_path / "run").iteration == 12
-
-
 def test_a_checkpoint_that_changes_a_fixed_setting_is_refused(tmp_path):
     game = Game(tiny_config())
     game.run(5, progress=False)

@@ -3,7 +3,6 @@ the config (``model.generator = "package.module:function"``)."""
 
 import itertools
 import subprocess
-import sys
 import textwrap
 import warnings
 from pathlib import Path
@@ -11,16 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import TOYGAN, tiny_config
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from conftest import tiny_config
 from toygan import Config, Game
-from toygan.errors import ToyganError
-from toygan.errors import ToyganNotice
+from toygan.errors import ToyganError, ToyganNotice
 from toygan.own_ensemble import BatchingNotice
 
-TOYGAN = str(Path(sys.executable).with_name("toygan"))
 POINTS = torch.linspace(-2, 2, 14).reshape(7, 2)
 
 

@@ -300,44 +300,6 @@ def test_recipes_build_side_by_side_in_processes(tmp_path, capsys):
     assert (out / "dirac.gif").stat().st_size > 0 and (out / "tiny.gif").stat().st_size > 0
 
 
-@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
-def test_a_stop_during_a_build_in_processes_ends_it_with_one_line(tmp_path, sig):
-    """Ctrl-C or SIGTERM while recipes build in worker processes: one line and exit 130, and what
-    was built before the stop is kept. The stop comes once the quick recipe has printed its line,
-    while the other is still training (it would train for hours)."""
-    import os
-    import signal
-    import subprocess
-    import sys
-
-    folder, out = tmp_path / "recipes", tmp_path / "out"
-    folder.mkdir()
-    (folder / "dirac.toml").write_text((GALLERY / "dirac-gan.toml").read_text())
-    (folder / "endless.toml").write_text(RECIPE.format(extra="panels = ['samples']").replace(
-        "steps = 20", "steps = 100_000_000\n[record]\nevery = 10_000_000"))
-    toygan = str(Path(sys.executable).with_name("toygan"))
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}  # as a user's shell has it
-    # a session of its own: a terminal's Ctrl-C reaches the whole process group, workers included
-    proc = subprocess.Popen([toygan, "animations", "build", "--recipes", str(folder), "--out", str(out),
-                             "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, start_new_session=True)
-    try:
-        while not (line := proc.stdout.readline()).startswith("dirac:"):
-            assert line, proc.communicate()[1]  # the build ended before the quick recipe was built
-        if sig == "SIGINT":
-            os.killpg(proc.pid, signal.SIGINT)
-        else:
-            proc.send_signal(signal.SIGTERM)  # kill's signal goes to the one process
-        _, err = proc.communicate(timeout=600)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    assert proc.returncode == 130 and err == "toygan: interrupted\n", err
-    assert list(json.loads((out / "results.json").read_text())) == ["dirac"]
-    assert (out / "dirac.gif").exists() and not (out / "endless.gif").exists()
-
-
 def test_a_dirac_recipe_says_it_has_no_seeds_nor_captions_and_names_its_metric(tmp_path):
     text = (GALLERY / "dirac-gan.toml").read_text()
     (tmp_path / "d.toml").write_text(text.replace("[recipe]\n", "[recipe]\ncaptions = { 0 = 'a' }\n", 1))
