@@ -1,4 +1,6 @@
-"""The real ``toygan`` command in a subprocess, on tiny budgets."""
+"""The ``toygan`` command on tiny budgets: the real command in a subprocess, and ``main`` in this
+process where no process of its own is needed. (Its stop signals: test_signals.py; the same run in
+two processes: test_reliability.py.)"""
 
 import subprocess
 import sys
@@ -8,6 +10,8 @@ import numpy as np
 import pytest
 from conftest import TOYGAN
 from PIL import Image
+
+from toygan import Config, History
 
 TINY = ["--steps", "40", "--quiet"]
 
@@ -53,18 +57,6 @@ def test_train_then_render_every_format(tmp_path):
     assert run("render", str(out), "--format", "png", "--out", str(custom)).returncode == 0
     with Image.open(custom) as im:
         assert im.size == (2 * 960 + 8, 2 * 384 + 8)
-
-
-def test_train_from_a_config_file_is_deterministic_across_processes(tmp_path):
-    config = write_toml(tmp_path / "my.toml", "[train]\nsteps = 30\nbatch_size = 32\n"
-                        "[model]\ng_width = 16\nd_width = 16\n[record]\nevery = 10\n")
-    for name in ("a", "b"):
-        result = run("train", "--config", str(config), "--out", str(tmp_path / name), "--quiet")
-        assert result.returncode == 0, result.stderr
-    with np.load(tmp_path / "a" / "history.npz") as a, np.load(tmp_path / "b" / "history.npz") as b:
-        assert a.files == b.files
-        for key in a.files:
-            np.testing.assert_array_equal(a[key], b[key])
 
 
 def test_render_with_chosen_panels_and_dirac(tmp_path):
@@ -195,3 +187,65 @@ def test_every_preset_builds_and_trains_a_few_steps():
         config = preset.config().replace(**{"train.steps": 3, "train.batch_size": 16,
                                             "record.grid_size": 8, "record.n_samples": 32})
         assert train(config, progress=False).status == "completed", name
+
+
+# --- in this process: toygan.cli.main ---
+
+
+def _empty(tmp_path):
+    (tmp_path / "empty.toml").write_text("")
+    return tmp_path / "empty.toml"
+
+
+def test_a_collapsing_run_from_the_command_line_keeps_every_seed(tmp_path):
+    """The issue's case: small networks at lr 0.05 with Scott's rule; one of four seeds collapses
+    onto a point (measured: seed 2 by step 150). Exit 0, every seed kept."""
+    from toygan.cli import main
+
+    out = tmp_path / "col"
+    assert main(["train", "--config", str(_empty(tmp_path)), "--out", str(out), "--quiet",
+                 "--set", "model.g_width=8", "--set", "model.d_width=8", "--set", "train.lr_g=0.05",
+                 "--set", "train.lr_d=0.05", "--steps", "300", "--seeds", "4"]) == 0
+    history = History.load(out / "history.npz")
+    assert history.members == 4 and history.status == "completed"
+    assert np.ptp(history.samples[-1], axis=1).max(-1).min() < 1e-3  # a seed on one point
+
+
+
+def test_set_overrides_config_fields_with_toml_values(tmp_path):
+    from toygan.cli import main
+
+    out = tmp_path / "s"
+    assert main(["train", "--preset", "ring", "--out", str(out), "--quiet", "--steps", "20",
+                 "--set", "train.loss=hinge", "--set", "train.d_steps=3", "--set",
+                 "train.betas=[0.5, 0.9]", "--set", 'data.params={n_modes = 6, radius = 2.0}',
+                 "--set", "record.every=10", "--set", "train.lr_d=1e-4"]) == 0
+    cfg = Config.load(out / "config.toml")
+    assert (cfg.train.loss, cfg.train.d_steps, cfg.train.betas, cfg.train.lr_d, cfg.train.steps) == \
+        ("hinge", 3, [0.5, 0.9], 1e-4, 20)
+    assert cfg.data.params == {"n_modes": 6, "radius": 2.0}
+
+
+
+@pytest.mark.parametrize("item, message", [
+    ("train.loss=nope", "train.loss = 'nope'"),
+    ("train.steps=-3", "train.steps = -3"),
+    ("train.nothing=3", "train.nothing: unknown key"),
+    ("nothing", "--set 'nothing': write KEY=VALUE"),
+    ("train.betas=[0.5,", "is not a TOML value"),
+])
+def test_a_bad_set_exits_2_naming_it(tmp_path, capsys, item, message):
+    from toygan.cli import main
+
+    assert main(["train", "--preset", "ring", "--out", str(tmp_path / "x"), "--set", item]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+
+def test_set_takes_one_value(tmp_path, capsys):
+    from toygan.cli import main
+
+    assert main(["train", "--preset", "ring", "--out", str(tmp_path / "x"),
+                 "--set", 'train.loss="hinge"\ntrain.lr_d="garbage"']) == 2
+    assert "one KEY=VALUE per --set" in capsys.readouterr().err
