@@ -22,7 +22,7 @@ def main() -> int:
     for sig in _STOPS:
         _signal.signal(sig, lambda signum, frame: caught.append(signum))
     try:
-        from toygan.cli import main as cli_main
+        from toygan.cli import main as cli_main  # (here, with the signals held: see above)
     finally:
         for sig in _STOPS:
             _signal.signal(sig, _interrupt)

@@ -18,8 +18,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 
+from toygan.claims import CLAIMS
 from toygan.errors import ToyganError, first_line
+from toygan.recipes import RECIPE_KINDS, evaluate, load_recipe, recipe_paths, with_seeds
 from toygan.signals import deferred
 from toygan.stats import mean_se, paired, rounded
 
@@ -59,9 +62,6 @@ class Outcome:
 def entries(recipes: str | Path | None) -> dict[str, Entry]:
     """Every claim: the theory claims, then one per recipe file in the folder ``recipes`` (None or
     a missing folder: none)."""
-    from toygan.claims import CLAIMS
-    from toygan.recipes import load_recipe, recipe_paths
-
     out = {name: Entry(name, c.statement, c.source, True) for name, c in CLAIMS.items()}
     if recipes is not None and Path(recipes).is_dir():
         for path in recipe_paths(recipes):
@@ -90,16 +90,12 @@ def choose(patterns: list[str], known: dict[str, Entry]) -> list[str]:
 
 
 def _theory(name: str, seeds: int | None, quick: bool) -> list[tuple[str, list[float], bool]]:
-    from toygan.claims import CLAIMS
-
     claim = CLAIMS[name]
     measured = claim.measure(seeds or (claim.quick_seeds if quick else claim.seeds))
     return [(measured.what, [float(v) for v in measured.values], measured.holds)]
 
 
 def _recipe(path: str, seeds: int | None) -> list[tuple[str, list[float], bool]]:
-    from toygan.recipes import RECIPE_KINDS, evaluate, load_recipe, with_seeds
-
     recipe = load_recipe(path)
     if seeds is not None and RECIPE_KINDS[recipe.kind].trains:  # a Dirac-GAN recipe has no seeds
         recipe = with_seeds(recipe, seeds)
@@ -116,8 +112,6 @@ def _recipe(path: str, seeds: int | None) -> list[tuple[str, list[float], bool]]
 
 def run_one(entry: Entry, seeds: int | None, quick: bool) -> Outcome:
     """Measure one claim; a claim that fails to run is reported as not holding, with the reason."""
-    import torch
-
     torch.set_num_threads(1)  # one process per claim: two threads each would compete for cores
     start = time.perf_counter()
     outcome = Outcome(entry.name, entry.statement)
@@ -139,7 +133,7 @@ def run(chosen: list[Entry], *, seeds: int | None = None, quick: bool = False,
     if jobs == 1 or len(todo) <= 1:
         done: Iterator[Outcome] = (run_one(e, seeds, quick) for e in todo)
     else:
-        from joblib import Parallel, delayed
+        from joblib import Parallel, delayed  # (the pool: not imported by every command at start-up)
 
         with deferred():  # a stop while the workers start would leave them for the exit to wait on
             done = Parallel(n_jobs=jobs, return_as="generator")(

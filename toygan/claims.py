@@ -13,6 +13,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import torch
+from scipy.special import expit
+from torch import nn
+
+from toygan.config import Config
+from toygan.data import GaussianMixture, ring
+from toygan.dirac import dirac_gan, trajectory
+from toygan.game import Game
+from toygan.objectives import non_saturating_generator_loss, saturating_generator_loss
+from toygan.testing import (
+    HALF_MEAN_TOL,
+    HALF_QUANTILE_TOL,
+    MEAN_TOL,
+    QUANTILE_TOL,
+    RELATIVE_TOL,
+    discriminator_gap,
+    fit_discriminator,
+)
+from toygan.theory import jsd_estimate, optimal_discriminator, value, value_estimate
 
 __all__ = ["Claim", "Measured", "CLAIMS"]
 
@@ -43,8 +62,6 @@ class Claim:
 
 def _random_pair(seed: int):
     """Two random 2D Gaussian mixtures that overlap, from ``seed``: 1–3 modes each, σ in [0.3, 0.8]."""
-    from toygan.data import GaussianMixture
-
     rng = np.random.default_rng(seed)
 
     def one() -> GaussianMixture:
@@ -57,10 +74,6 @@ def _random_pair(seed: int):
 
 def _value_margin(p, q) -> float:
     """V(D*, G) minus the best V of D* with its logit moved by ±0.05 or ±0.5, on a grid."""
-    from scipy.special import expit
-
-    from toygan.theory import value
-
     def tilted(e: float):  # D* = σ(log p − log q), its logit moved by e
         return lambda y: expit(p.log_prob(y) - q.log_prob(y) + e)
 
@@ -70,8 +83,6 @@ def _value_margin(p, q) -> float:
 
 
 def _optimal_discriminator(seeds: int) -> Measured:
-    from toygan.theory import optimal_discriminator
-
     margins, agree = [], True
     for seed in range(seeds):
         p, q = _random_pair(seed)
@@ -88,8 +99,6 @@ def _optimal_discriminator(seeds: int) -> Measured:
 def _identity_gap(p, q, seed: int) -> tuple[float, bool]:
     """V(D*, G) on a grid − (−log 4 + 2·JSD by Monte Carlo), and whether it is within 4 standard
     errors of the Monte Carlo estimate (plus the grid's own error)."""
-    from toygan.theory import jsd_estimate, optimal_discriminator, value_estimate
-
     v = value_estimate(p, q, lambda y: optimal_discriminator(p, q, y), method="grid")
     j = jsd_estimate(p, q, method="monte-carlo", samples=2**18, seed=seed)
     gap = v.value - (-math.log(4) + 2 * j.value)
@@ -103,17 +112,11 @@ def _value_at_optimum(seeds: int) -> Measured:
 
 
 def _mlp(seed: int):
-    import torch
-    from torch import nn
-
     torch.manual_seed(seed)
     return nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
 
 
 def _d_converges(seeds: int) -> Measured:
-    from toygan.data import GaussianMixture, ring
-    from toygan.testing import MEAN_TOL, QUANTILE_TOL, RELATIVE_TOL, discriminator_gap, fit_discriminator
-
     p_data, p_g = ring(), GaussianMixture([[0.0, 0.0]], 1.0)
     gaps = [discriminator_gap(fit_discriminator(_mlp(s), p_data, p_g, seed=s), p_data, p_g,
                               output="logit", seed=1000 + s) for s in range(seeds)]
@@ -123,9 +126,6 @@ def _d_converges(seeds: int) -> Measured:
 
 
 def _d_half(seeds: int) -> Measured:
-    from toygan.data import ring
-    from toygan.testing import HALF_MEAN_TOL, HALF_QUANTILE_TOL, discriminator_gap, fit_discriminator
-
     p = ring()
     gaps = [discriminator_gap(fit_discriminator(_mlp(s), p, p, seed=s), p, p, output="logit",
                               seed=1000 + s) for s in range(seeds)]
@@ -136,12 +136,6 @@ def _d_half(seeds: int) -> Measured:
 
 def _saturating_gradient(seeds: int) -> Measured:
     """|∇_θ G's loss| saturating / non-saturating, for G at its start and D trained against it."""
-    import torch
-
-    from toygan.config import Config
-    from toygan.game import Game
-    from toygan.objectives import non_saturating_generator_loss, saturating_generator_loss
-
     torch.set_num_threads(1)
     game = Game(Config().replace(**{"train.generator": "frozen", "train.members": seeds}))
     for _ in range(100):  # D learns to reject G's first samples, as early in training
@@ -167,8 +161,6 @@ def _dirac_case(seed: int) -> tuple[float, float, float]:
 
 
 def _dirac_simultaneous(seeds: int) -> Measured:
-    from toygan.dirac import dirac_gan, trajectory
-
     errors = []
     for seed in range(seeds):
         h, c, s = _dirac_case(seed)
@@ -181,8 +173,6 @@ def _dirac_simultaneous(seeds: int) -> Measured:
 
 
 def _dirac_alternating(seeds: int) -> Measured:
-    from toygan.dirac import dirac_gan, trajectory
-
     ratios = []
     for seed in range(seeds):
         h, c, s = _dirac_case(seed)
@@ -193,8 +183,6 @@ def _dirac_alternating(seeds: int) -> Measured:
 
 
 def _dirac_r1(seeds: int) -> Measured:
-    from toygan.dirac import dirac_gan, trajectory
-
     finals = []
     for seed in range(seeds):
         h, c, s = _dirac_case(seed)

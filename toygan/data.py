@@ -276,7 +276,7 @@ def _seed(rng: np.random.Generator) -> int:
 def moons(noise: float = 0.05, bandwidth: float = 0.1) -> SampleTarget:
     """Two interleaving half circles, ``sklearn.datasets.make_moons``, centred on the origin.
     ``bandwidth``: of the KDE that stands in for the density (0: Scott's rule)."""
-    from sklearn.datasets import make_moons
+    from sklearn.datasets import make_moons  # (scikit-learn: only for the targets that use it)
 
     noise = number("noise", noise, 0.0, open_low=False)
     bandwidth = number("bandwidth", bandwidth, 0.0, open_low=False)
@@ -286,7 +286,7 @@ def moons(noise: float = 0.05, bandwidth: float = 0.1) -> SampleTarget:
 
 def circles(noise: float = 0.03, factor: float = 0.5, bandwidth: float = 0.08) -> SampleTarget:
     """Two concentric circles of radii 1 and ``factor``, ``sklearn.datasets.make_circles``."""
-    from sklearn.datasets import make_circles
+    from sklearn.datasets import make_circles  # (as make_moons)
 
     noise = number("noise", noise, 0.0, open_low=False)
     bandwidth = number("bandwidth", bandwidth, 0.0, open_low=False)
@@ -301,7 +301,7 @@ def swiss_roll(noise: float = 0.25, scale: float = 7.5, bandwidth: float = 0.1) 
     """``sklearn.datasets.make_swiss_roll`` seen from the side (coordinates x and z), divided by
     ``scale``; 0.25 and 7.5 are the WGAN-GP toy script's settings (Gulrajani et al. 2017,
     ``gan_toy.py``)."""
-    from sklearn.datasets import make_swiss_roll
+    from sklearn.datasets import make_swiss_roll  # (as make_moons)
 
     noise = number("noise", noise, 0.0, open_low=False)
     scale = number("scale", scale, 0.0)
@@ -406,7 +406,7 @@ def image(path: str, size: float = 4.0, invert: bool = False, bandwidth: float =
     Raises:
         ToyganError: naming the file if it is missing, not an image, or blank (no mass).
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError  # (Pillow: only for an image target)
 
     size = number("size", size, 0.0)
     bandwidth = number("bandwidth", bandwidth, 0.0, open_low=False)

@@ -44,7 +44,7 @@ def available_bytes() -> int | None:
 def _address_space_left() -> int | None:
     """Bytes the process may still map under ``RLIMIT_AS``, or None without such a limit."""
     try:
-        import resource
+        import resource  # (POSIX only)
 
         soft = resource.getrlimit(resource.RLIMIT_AS)[0]
         if soft == resource.RLIM_INFINITY:

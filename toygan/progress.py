@@ -16,7 +16,7 @@ def progress_bar(**options: Any) -> text_bar:
     """A tqdm bar with ``options``: a notebook widget bar in a Jupyter kernel with ipywidgets."""
     if "ipykernel" in sys.modules:
         try:  # (loads ipywidgets: only in a kernel; one that is broken or too old gives the text bar)
-            from tqdm.notebook import tqdm as notebook_bar
+            from tqdm.notebook import tqdm as notebook_bar  # (ipywidgets: in a notebook only)
 
             return notebook_bar(**options)
         except ImportError:

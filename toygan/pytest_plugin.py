@@ -26,13 +26,13 @@ PAIR_IDS = (*(f"{name}-vs-{other}" for name in TARGET_NAMES for other in ("norma
 
 
 def _target(name: str):
-    from toygan.data import make_target
+    from toygan.data import make_target  # (when a fixture is used: see the module docstring)
 
     return make_target(name)
 
 
 def _normal():
-    from toygan.data import GaussianMixture
+    from toygan.data import GaussianMixture  # (as _target)
 
     return GaussianMixture([[0.0, 0.0]], 1.0, name="N(0, I)")
 
@@ -71,7 +71,7 @@ def toygan_target(request):
 def toygan_pair(request):
     """(p_data, p_g): each target against N(0, I) and against itself moved by (0.5, 0.5); and
     N(0, I) against N((0.5, 0), I), which overlap (D* stays near ½)."""
-    from toygan.data import GaussianMixture, shifted
+    from toygan.data import GaussianMixture, shifted  # (as _target)
 
     if request.param == "overlap":
         return _normal(), GaussianMixture([[0.5, 0.0]], 1.0, name="N((0.5, 0), I)")

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -147,7 +148,7 @@ def _output(output: Any) -> str:
 @contextlib.contextmanager
 def _evaluating(module: Any) -> Iterator[None]:
     """A torch module in eval mode without gradients, put back as it was afterwards."""
-    import torch
+    import torch  # (torch: when a torch D is tested, never by the plugin's start; see the docstring)
 
     training = module.training
     module.eval()
@@ -161,7 +162,7 @@ def _evaluating(module: Any) -> Iterator[None]:
 def _torch_call(D: Callable, x: np.ndarray) -> Any:
     """``D`` on ``x`` as a torch tensor: of a module's parameters' dtype and device, in eval mode;
     for another callable float32 on the CPU (float64 if it refuses float32); no gradients."""
-    import torch
+    import torch  # (as _evaluating)
     from torch import nn
 
     params = list(D.parameters()) if isinstance(D, nn.Module) else []
@@ -202,8 +203,6 @@ def _check_parameters(params: list) -> None:
 
 
 def _is_torch(D: Any) -> bool:
-    import sys
-
     torch = sys.modules.get("torch")  # a torch callable means torch is imported already
     return torch is not None and isinstance(D, torch.nn.Module)
 
@@ -518,7 +517,7 @@ def fit_discriminator(module: Any, p_data: Density, p_g: Density, *, steps: int 
     Raises:
         ToyganError: for a module that does not map points to one value each, or a bad option.
     """
-    import torch
+    import torch  # (as _evaluating)
 
     from toygan.objectives import OBJECTIVES
     from toygan.players import OwnDiscriminator

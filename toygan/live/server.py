@@ -36,6 +36,7 @@ import logging
 import secrets
 import signal
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -327,8 +328,6 @@ class LiveServer(uvicorn.Server):
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
-        import threading
-
         if threading.current_thread() is not threading.main_thread():
             yield
             return

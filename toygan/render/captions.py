@@ -12,6 +12,7 @@ import textwrap
 from collections.abc import Mapping
 
 from toygan.errors import ToyganError
+from toygan.render.figure import DoesNotFit
 from toygan.validate import integer, shown
 
 __all__ = ["Captions", "check_captions", "caption_at", "check_shown", "step_caption", "parse_captions",
@@ -121,8 +122,6 @@ class CaptionBand:
         Raises:
             DoesNotFit: when a caption is wider than the frame.
         """
-        from toygan.render.figure import DoesNotFit
-
         if not self:
             return
         self.text = self.fig.text(0.5, top, "", fontsize=self.fontsize, ha="center", va="top")

@@ -57,7 +57,7 @@ def worker_environ(name: str) -> str | None:
 def run_joblib(run_task: Work, tasks: Sequence[Task], folder: str, done: Done, *, workers: int,
                address: str | None, timeout: float, report: Callable[[str], None]) -> None:
     """Local processes through joblib's loky backend, each calling ``run_task(task, folder)``."""
-    from joblib import Parallel, delayed
+    from joblib import Parallel, delayed  # (the backend asked for, when asked)
 
     jobs = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")
     try:
@@ -75,7 +75,7 @@ def run_dask(run_task: Work, tasks: Sequence[Task], folder: str, done: Done, *, 
     """A Dask cluster: the scheduler at ``address``, or a LocalCluster of ``workers`` processes
     (one thread each) whose workers start without the variable that slows torch down."""
     try:
-        import dask
+        import dask  # (Dask: only for the dask backend)
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
         raise ToyganError("--backend dask needs dask.distributed: pip install 'toygan[dask]'") from None

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from toygan.atomic import atomic_path
 from toygan.errors import ToyganError
@@ -236,8 +238,6 @@ LOG_AXES = frozenset({"train.lr_d", "train.lr_g", "train.gamma", "train.consensu
 def _plots(spec: SweepSpec, summary: list[dict], out: Path) -> None:
     """Each metric against the first swept key: one line per value of the other keys; listed
     configurations ([[configs]]) as horizontal reference lines with their standard-error band."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
     variants = {t.id: t.variant for t in spec.tasks}
     lines: dict[str, list[dict]] = {}  # a line for each value of the other grid keys and variant

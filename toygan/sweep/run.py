@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from toygan.atomic import atomic_path
 from toygan.device import resolve_device
 from toygan.errors import ToyganError
@@ -23,6 +25,7 @@ from toygan.resources import check_fits, estimate
 from toygan.sweep.backends import BACKENDS, check_address
 from toygan.sweep.results import ROWS, by_evaluation, flat, metric_names, read_rows, summarise
 from toygan.sweep.spec import SweepSpec, Task
+from toygan.training import train
 from toygan.validate import choice, integer, number
 
 __all__ = ["run_task", "run_sweep", "PLAN"]
@@ -60,8 +63,6 @@ def _warm_up() -> None:
     """The first optimiser a process makes imports part of torch (about 2 s here, once per
     process); made before the clock starts, so that a task's ``seconds`` are its training alone,
     alike in a fresh worker and in one that has trained before."""
-    import torch
-
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])
 
 
@@ -70,8 +71,6 @@ def run_task(task: Task, folder: str) -> list[dict[str, Any]]:
 
     A failure becomes rows with its error, so the sweep goes on. A run stopped by Ctrl-C marks
     nothing done and raises KeyboardInterrupt: the next run of the sweep trains it again."""
-    from toygan.training import train
-
     if multiprocessing.parent_process() is not None and threading.current_thread() is threading.main_thread():
         # a worker process: Ctrl-C in the terminal reaches it too; the parent stops the sweep
         signal.signal(signal.SIGINT, signal.SIG_IGN)

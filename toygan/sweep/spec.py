@@ -21,6 +21,7 @@ from typing import Any
 
 from toygan.config import Config
 from toygan.errors import ToyganError
+from toygan.presets import preset_config
 from toygan.validate import integer, read_text, read_toml
 
 __all__ = ["SweepSpec", "Task", "load_spec", "KINDS", "MAX_CONFIGURATIONS"]
@@ -101,8 +102,6 @@ def _keys(table: dict[str, Any], where: str) -> None:
 
 
 def _base(sweep: dict[str, Any], sections: dict[str, Any]) -> Config:
-    from toygan.presets import preset_config
-
     base = preset_config(sweep["preset"]) if "preset" in sweep else Config()
     if not sections:
         return base
