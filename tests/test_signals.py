@@ -131,7 +131,7 @@ def test_a_stop_signal_saves_history_and_checkpoint_and_resume_finishes_exactly(
     then ends with the history of an uninterrupted run. The announcement is printed once the
     signals are handled, so the signal is sent right after it (no timing): it lands in the first
     steps."""
-    (tmp_path / "run.toml").write_text(RUN_TOML)
+    (tmp_path / "run.toml").write_text(RUN_TOML.replace("3000", "1000"))
     proc = start_command(["train", "--config", "run.toml", "--out", "r"], tmp_path)
     assert proc.stdout.readline().startswith("training a")  # the signals are handled from here on
     proc.send_signal(sig)
@@ -140,7 +140,7 @@ def test_a_stop_signal_saves_history_and_checkpoint_and_resume_finishes_exactly(
     assert "toygan train --resume r" in err and "Traceback" not in err
     interrupted = History.load(tmp_path / "r" / "history.npz")
     stopped_at = Game.load(tmp_path / "r").iteration
-    assert interrupted.status == "interrupted" and 0 < stopped_at < 3000
+    assert interrupted.status == "interrupted" and 0 < stopped_at < 1000
     assert interrupted.steps[-1] <= stopped_at < interrupted.steps[-1] + 100
 
     resumed = subprocess.run([TOYGAN, "train", "--resume", "r", "--quiet"], cwd=tmp_path,
