@@ -12,6 +12,7 @@ from conftest import TOYGAN
 from PIL import Image
 
 from toygan import Config, History
+from toygan.cli import main
 
 TINY = ["--steps", "40", "--quiet"]
 
@@ -200,8 +201,6 @@ def _empty(tmp_path):
 def test_a_collapsing_run_from_the_command_line_keeps_every_seed(tmp_path):
     """The issue's case: small networks at lr 0.05 with Scott's rule; one of four seeds collapses
     onto a point (measured: seed 2 by step 150). Exit 0, every seed kept."""
-    from toygan.cli import main
-
     out = tmp_path / "col"
     assert main(["train", "--config", str(_empty(tmp_path)), "--out", str(out), "--quiet",
                  "--set", "model.g_width=8", "--set", "model.d_width=8", "--set", "train.lr_g=0.05",
@@ -211,10 +210,7 @@ def test_a_collapsing_run_from_the_command_line_keeps_every_seed(tmp_path):
     assert np.ptp(history.samples[-1], axis=1).max(-1).min() < 1e-3  # a seed on one point
 
 
-
 def test_set_overrides_config_fields_with_toml_values(tmp_path):
-    from toygan.cli import main
-
     out = tmp_path / "s"
     assert main(["train", "--preset", "ring", "--out", str(out), "--quiet", "--steps", "20",
                  "--set", "train.loss=hinge", "--set", "train.d_steps=3", "--set",
@@ -226,7 +222,6 @@ def test_set_overrides_config_fields_with_toml_values(tmp_path):
     assert cfg.data.params == {"n_modes": 6, "radius": 2.0}
 
 
-
 @pytest.mark.parametrize("item, message", [
     ("train.loss=nope", "train.loss = 'nope'"),
     ("train.steps=-3", "train.steps = -3"),
@@ -235,17 +230,12 @@ def test_set_overrides_config_fields_with_toml_values(tmp_path):
     ("train.betas=[0.5,", "is not a TOML value"),
 ])
 def test_a_bad_set_exits_2_naming_it(tmp_path, capsys, item, message):
-    from toygan.cli import main
-
     assert main(["train", "--preset", "ring", "--out", str(tmp_path / "x"), "--set", item]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-
 def test_set_takes_one_value(tmp_path, capsys):
-    from toygan.cli import main
-
     assert main(["train", "--preset", "ring", "--out", str(tmp_path / "x"),
                  "--set", 'train.loss="hinge"\ntrain.lr_d="garbage"']) == 2
     assert "one KEY=VALUE per --set" in capsys.readouterr().err

@@ -36,10 +36,6 @@ from toygan.sweep import load_spec, read_summary
 def test_ctrl_c_keeps_what_was_recorded(tmp_path):
     """SIGINT right after the announcement (Ctrl-C is handled from then on: no timing): the run
     stops at the end of a step and keeps its history and its state."""
-    import signal
-
-    from toygan import Game
-
     out = tmp_path / "long"
     proc = subprocess.Popen([TOYGAN, "train", "--preset", "ring", "--out", str(out), "--steps", "100000"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -58,8 +54,6 @@ def test_ctrl_c_at_any_moment_of_start_up_gives_no_traceback(tmp_path, delay):
     """A Ctrl-C while the command is still importing torch, building the game or training: one
     line and status 130 (or, before Python has started, the signal's own status). Whatever the
     moment the signal lands, these are the only outcomes, so the test does not depend on timing."""
-    import signal
-    import time
 
     proc = subprocess.Popen([TOYGAN, "train", "--preset", "ring", "--out", str(tmp_path / "r"),
                              "--steps", "100000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -89,9 +83,6 @@ def test_a_stop_signal_at_any_moment_of_a_command_ends_it_with_one_line(tmp_path
     """SIGTERM or SIGHUP once the command runs, before it handles signals itself: one line and exit
     130 (the default action ended it with status 143 and nothing said). The stand-in command says
     "ready" once it runs (no timing)."""
-    import signal
-    import subprocess
-    import sys
 
     code = ("import sys, time, toygan.cli as cli\n"
             "def command(argv=None):\n    print('ready', flush=True)\n    time.sleep(600)\n"
@@ -106,8 +97,6 @@ def test_a_stop_signal_at_any_moment_of_a_command_ends_it_with_one_line(tmp_path
 
 
 def test_once_a_command_is_done_stop_signals_are_ignored(monkeypatch):
-    import signal
-
     import toygan.cli
     from toygan import _entry
 
@@ -197,7 +186,6 @@ def test_ctrl_c_during_the_evaluation_leaves_the_run_interrupted_and_resumable(t
     game.save(tmp_path / "run")
     again = Game.load(tmp_path / "run")
     assert again.status == "interrupted"
-    import signal
     monkeypatch.setattr(signal, "SIGINT", signal.SIGUSR1)  # (the metric's next signal is harmless)
     signal.signal(signal.SIGUSR1, lambda *a: None)
     finished = again.run(progress=False)
@@ -208,7 +196,7 @@ def test_ctrl_c_during_the_evaluation_leaves_the_run_interrupted_and_resumable(t
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
-def test_a_signal_stops_it_with_one_line(sig, tmp_path):
+def test_a_signal_stops_check_with_one_line(sig, tmp_path):
     """Sent once the table's header is out (the readiness signal), during the claims' work."""
     process = subprocess.Popen([sys.executable, "-m", "toygan", "check", "d-converges-to-d-star",
                                 "d-half-at-equilibrium", "--seeds", "20", "--jobs", "2"],
@@ -228,10 +216,6 @@ def test_a_stop_during_a_build_in_processes_ends_it_with_one_line(tmp_path, sig)
     """Ctrl-C or SIGTERM while recipes build in worker processes: one line and exit 130, and what
     was built before the stop is kept. The stop comes once the quick recipe has printed its line,
     while the other is still training (it would train for hours)."""
-    import os
-    import signal
-    import subprocess
-    import sys
 
     folder, out = tmp_path / "recipes", tmp_path / "out"
     folder.mkdir()

@@ -36,7 +36,7 @@ def take_for_new_run(out: Path, force: bool, flag: str = "--out") -> None:
     out.mkdir(parents=True, exist_ok=True)
     runlock.hold(out, flag)
     clear_leftovers(out)  # a writer killed mid-save left its partial files: this one is the writer now
-    for name in (CHECKPOINT_FILE, HISTORY_FILE, CONFIG_FILE):  # the checkpoint first: see load_run
+    for name in (CHECKPOINT_FILE, HISTORY_FILE, CONFIG_FILE):  # the checkpoint first: see checkpoint.load_run
         (out / name).unlink(missing_ok=True)
 
 

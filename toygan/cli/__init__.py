@@ -1,5 +1,6 @@
-"""The ``toygan`` command: parse, call the API, report. Exit status: 0 done, 1 training diverged,
-2 bad input (one line on stderr, no traceback), 130 interrupted.
+"""The ``toygan`` command: parse, call the API, report. Exit status: 0 done, 1 not done as asked
+(training diverged, a claim did not hold, a live session not saved: docs/cli.md), 2 bad input (one
+line on stderr, no traceback), 130 interrupted.
 
 One module per command or close group, each with its parser beside its handler; this one only
 assembles them and turns the library's errors into one line."""

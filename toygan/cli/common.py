@@ -19,10 +19,14 @@ from toygan.recipes import GALLERY
 from toygan.signals import STOP_SIGNALS
 from toygan.validate import printable
 
-__all__ = ["EXIT_DIVERGED", "EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "say", "set_value", "overrides",
+__all__ = ["EXIT_DIVERGED", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "say", "set_value",
+           "overrides",
            "common_options", "check_jobs", "recipes_folder", "quiet_pool", "signals_interrupt", "count"]
 
-EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
+EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
+"""1: the work did not end as asked (docs/cli.md: a run diverged, a claim did not hold, a session
+not saved); 2: bad input, one line; 130: stopped by a signal."""
+EXIT_DIVERGED = EXIT_FAILED
 
 
 def say(args: argparse.Namespace, text: str) -> None:

@@ -11,7 +11,7 @@ import socket
 import sys
 from pathlib import Path
 
-from toygan.cli.common import EXIT_DIVERGED, overrides
+from toygan.cli.common import EXIT_FAILED, overrides
 from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.presets import PRESETS, preset_config
@@ -103,7 +103,7 @@ def cmd_live(args: argparse.Namespace) -> int:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-    return 0 if saved and not session.failure else EXIT_DIVERGED
+    return 0 if saved and not session.failure else EXIT_FAILED
 
 
 def _network_address() -> str:

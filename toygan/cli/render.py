@@ -48,7 +48,7 @@ def render_command(sub: argparse._SubParsersAction) -> None:
 
 def cmd_render(args: argparse.Namespace) -> int:
     run = Path(args.run_dir)
-    history = load_run(args.run_dir)
+    history = read_history(args.run_dir)
     out = Path(args.out) if args.out else run / f"animation.{args.format or 'gif'}"
     start = time.perf_counter()
     path = render(history, out, format=args.format, fps=args.fps, **frame_of(args),
@@ -84,7 +84,7 @@ def figure_command(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_figure(args: argparse.Namespace) -> int:
-    history = load_run(args.run_dir)
+    history = read_history(args.run_dir)
     out = Path(args.out) if args.out else Path(args.run_dir) / f"figure.{args.format or 'pdf'}"
     steps = [_whole(item, "--steps") for item in args.steps.split(",")] if args.steps else None
     start = time.perf_counter()
@@ -131,7 +131,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if member and not member.isdigit():
             raise ToyganError(f"run {item!r}: the member after @ must be a whole number, as in "
                               "runs/r@2")
-        history = load_run(run)
+        history = read_history(run)
         if args.seeds:
             columns += seeds(history)
         else:
@@ -154,7 +154,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_run(run_dir: str) -> History:
+def read_history(run_dir: str) -> History:
+    """RUN_DIR's history, or one line saying why there is none."""
     run = Path(run_dir)
     if not run.is_dir():
         raise ToyganError(f"RUN_DIR {str(run)!r}: no such folder")

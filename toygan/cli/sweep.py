@@ -68,7 +68,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     with signals_interrupt():  # before the announcement, which tells a caller the work started
         try:
             say(args, f"sweep: {spec.table().splitlines()[0].rstrip(':')} on {args.backend}"
-                       + (f" at {args.address}" if args.address else f" with {args.workers} worker(s)"))
+                      + (f" at {args.address}" if args.address else f" with {args.workers} worker(s)"))
             run_sweep(spec, out, backend=args.backend, workers=args.workers, address=args.address,
                       timeout=args.timeout, progress=not args.quiet, force=args.force,
                       report=None if args.quiet else lambda line: print(line, file=sys.stderr))
@@ -98,7 +98,7 @@ def _compared(text: str, spec: SweepSpec) -> tuple[str, object, object]:
 def _sweep_outcome(args: argparse.Namespace, spec: SweepSpec, out: Path, seconds: float) -> int:
     """The sweep's closing lines: where its tables are, what failed, what is not done."""
     say(args, f"done in {seconds:.0f} s: {out / 'summary.md'}, {out / 'summary.csv'}, {out / 'rows.csv'}, "
-               f"{out / 'plots'}")
+              f"{out / 'plots'}")
     summary = read_summary(out) if (out / "summary.json").is_file() else []
     if summary:
         say(args, summary_table(summary).rstrip())

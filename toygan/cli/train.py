@@ -113,7 +113,7 @@ def _train_and_save(game, out: Path, args: argparse.Namespace) -> tuple[History,
     start = time.perf_counter()
     with CtrlC():  # from the announcement on, Ctrl-C stops at the end of a step and keeps it all
         say(args, f"training a {t.loss} GAN on {game.config.data.name} {span} "
-                   f"(seed {t.seed}, batch {t.batch_size}, k = {t.d_steps})")
+                  f"(seed {t.seed}, batch {t.batch_size}, k = {t.d_steps})")
         try:
             game.run(progress=not args.quiet)
         except KeyboardInterrupt:  # a second Ctrl-C after the loop had stopped: its state is whole

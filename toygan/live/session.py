@@ -33,9 +33,10 @@ from toygan.errors import ToyganError, first_line
 from toygan.game import Game
 from toygan.live.drawer import METRICS, START_SECONDS, Drawer, own_networks, picture
 from toygan.live.saving import check_room, new_folder, next_number
-from toygan.live.settings import DEFAULT_SPEED, RESTART_KEYS, choices, game_changes, short, speed_of
+from toygan.live.settings import DEFAULT_SPEED, RESTART_KEYS, choices, game_changes, speed_of
 from toygan.live.user_data import data_file, said_of_data
 from toygan.live.view import LiveView, default_live_panels, live_panels
+from toygan.validate import shown
 
 __all__ = ["LiveSession", "ACTIONS"]
 
@@ -332,13 +333,13 @@ class LiveSession:
             if not isinstance(payload, Mapping) or len(payload) != 1 or \
                     not set(payload) <= {"action", "set", "data"}:
                 raise ToyganError('a control is {"action": NAME}, {"set": {KEY: VALUE, ...}} or '
-                                  f'{{"data": {{"points": [[x, y], ...]}}}}; got {short(payload)}')
+                                  f'{{"data": {{"points": [[x, y], ...]}}}}; got {shown(payload)}')
             if "data" in payload:
                 self.note = self._use_data(payload["data"])
             elif "action" in payload:
                 name = payload["action"]
                 if not isinstance(name, str) or name not in ACTIONS:
-                    raise ToyganError(f"action = {short(name)}: choose one of {list(ACTIONS)}")
+                    raise ToyganError(f"action = {shown(name)}: choose one of {list(ACTIONS)}")
                 self.note = ACTIONS[name](self)
             else:
                 self._set(payload["set"])

@@ -15,10 +15,10 @@ from toygan.methods import METHODS
 from toygan.models import PRIORS
 from toygan.objectives import OBJECTIVES, REGULARIZERS
 from toygan.presets import PRESETS
-from toygan.validate import integer
+from toygan.validate import integer, shown
 
 __all__ = ["RESTART_KEYS", "LIVE_KEYS", "WIDTHS", "MAX_SPEED", "DEFAULT_SPEED", "live_targets", "with_weight",
-           "choices", "speed_of", "short", "game_changes"]
+           "choices", "speed_of", "game_changes"]
 
 
 MAX_SPEED = 1000
@@ -94,22 +94,17 @@ def speed_of(value: Any) -> int:
     return integer("live.speed", value, 1, MAX_SPEED)
 
 
-def short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def game_changes(changes: Any, config: Config, current: dict, own: bool) -> dict[str, Any]:
     """The config changes in the page's ``{"set": changes}``, checked: every key one the page
     changes, a target one the page offers (with its settings), a regulariser with its weight, and
     no new shape for networks of the user's own; a ToyganError naming the first that is not."""
     if not isinstance(changes, Mapping) or not changes:
-        raise ToyganError(f"set: {short(changes)} is not a mapping of settings, e.g. "
+        raise ToyganError(f"set: {shown(changes)} is not a mapping of settings, e.g. "
                           '{"train.lr_d": 1e-4}')
     unknown = [k for k in changes if not isinstance(k, str) or
                (k not in MUTABLE and k not in RESTART_KEYS and k not in LIVE_KEYS)]
     if unknown:
-        raise ToyganError(f"{short(unknown[0])}: not a setting the live page changes; choose from "
+        raise ToyganError(f"{shown(unknown[0])}: not a setting the live page changes; choose from "
                           f"{sorted(MUTABLE | RESTART_KEYS | LIVE_KEYS)}")
     if "live.speed" in changes:
         speed_of(changes["live.speed"])
@@ -119,7 +114,7 @@ def game_changes(changes: Any, config: Config, current: dict, own: bool) -> dict
     if "data.name" in picked:
         target = live_targets().get(picked["data.name"]) if isinstance(picked["data.name"], str) else None
         if target is None:
-            raise ToyganError(f"data.name = {short(picked['data.name'])}: choose one of "
+            raise ToyganError(f"data.name = {shown(picked['data.name'])}: choose one of "
                               f"{list(live_targets())}")
         picked = {**target, **picked}
     shaped = sorted(k for k in picked if k.startswith("model.") and own

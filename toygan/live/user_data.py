@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from toygan.errors import ToyganError
-from toygan.live.settings import short
+from toygan.validate import shown
 
 __all__ = ["MAX_POINTS", "MAX_DATA_BYTES", "data_file", "said_of_data"]
 
@@ -40,18 +40,18 @@ def data_file(given: Any) -> tuple[bytes, str, list[float]]:
     """The bytes and suffix of a data file from the page's points or upload, and the window to draw
     it in (the drawing's, or [] for one fitted to the points); a ToyganError for anything else."""
     if not isinstance(given, Mapping) or not given.keys() & {"points", "csv", "npy"}:
-        raise ToyganError(f'data: {short(given)}: give {{"points": [[x, y], ...]}}, {{"csv": TEXT}} or '
+        raise ToyganError(f'data: {shown(given)}: give {{"points": [[x, y], ...]}}, {{"csv": TEXT}} or '
                           '{"npy": BASE64}')
     window = given.get("window", [])
     if "points" in given:
         xy = given["points"]
         if not isinstance(xy, list) or not all(isinstance(p, list) and len(p) == 2 for p in xy):
-            raise ToyganError(f"data.points = {short(xy)}: a list of [x, y] pairs")
+            raise ToyganError(f"data.points = {shown(xy)}: a list of [x, y] pairs")
         if not 2 <= len(xy) <= MAX_POINTS:
             raise ToyganError(f"data.points: {len(xy):,} points; draw 2 to {MAX_POINTS:,}")
         bad = next((p for p in xy if not all(_real(v) for v in p)), None)
         if bad is not None:
-            raise ToyganError(f"data.points: {short(bad)}: each point must be two numbers")
+            raise ToyganError(f"data.points: {shown(bad)}: each point must be two numbers")
         with np.errstate(over="ignore"):
             try:
                 array = np.array(xy, dtype=np.float64)

@@ -54,27 +54,27 @@ of recipe kinds), ``building`` (the seed shown, kept histories, the worker pool)
 """
 
 from toygan.recipes.building import (
-           HISTORIES,
-           Built,
-           build,
-           build_all,
-           evaluate,
-           kept_histories,
-           shown_seed,
-           training_work,
+    HISTORIES,
+    Built,
+    build,
+    build_all,
+    evaluate,
+    kept_histories,
+    shown_seed,
+    training_work,
 )
 from toygan.recipes.checks import Check, CheckResult
 from toygan.recipes.gallery import check_build_folder, read_results, record_results, write_gallery
 from toygan.recipes.kinds import RECIPE_KINDS, Kind
 from toygan.recipes.measuring import measure
 from toygan.recipes.reading import (
-           DEFAULT_SIZE,
-           GALLERY,
-           PLAY_SECONDS,
-           Recipe,
-           load_recipe,
-           recipe_paths,
-           with_seeds,
+    DEFAULT_SIZE,
+    GALLERY,
+    PLAY_SECONDS,
+    Recipe,
+    load_recipe,
+    recipe_paths,
+    with_seeds,
 )
 
 __all__ = ["Recipe", "Check", "CheckResult", "Kind", "RECIPE_KINDS", "load_recipe", "recipe_paths",

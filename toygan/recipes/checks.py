@@ -12,7 +12,7 @@ __all__ = ["Check", "CheckResult", "OPS"]
 
 
 OPS: dict[str, Callable[[Any, Any], Any]] = {"<=": operator.le, ">=": operator.ge,
-                                               "<": operator.lt, ">": operator.gt}
+                                             "<": operator.lt, ">": operator.gt}
 
 
 _SYMBOL = {"<=": "≤", ">=": "≥", "<": "<", ">": ">"}

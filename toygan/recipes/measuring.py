@@ -144,7 +144,7 @@ def integrate(recipe: Recipe, say: Callable[[str], None], progress: bool
 
 
 def train_recipe(recipe: Recipe, say: Callable[[str], None], progress: bool
-           ) -> tuple[dict[str, History], list[CheckResult]]:
+                 ) -> tuple[dict[str, History], list[CheckResult]]:
     """Train each of the recipe's configs as one batched ensemble and measure the checks."""
     histories = {}
     for label, config in recipe.configs().items():
