@@ -14,6 +14,8 @@ hooks would print a traceback, and a SIGTERM would end a finished command with s
 import _signal
 import sys
 
+from toygan._stop import interrupt as _interrupt
+
 _STOPS = [getattr(_signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(_signal, name)]
 
 
@@ -41,10 +43,6 @@ def main() -> int:
         print("toygan: interrupted", file=sys.stderr)
         return 130
     return status
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
 
 
 def _ignore() -> None:

@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from toygan._stop import interrupt as stop
 from toygan.errors import ToyganError
 from toygan.recipes import GALLERY
 from toygan.signals import STOP_SIGNALS
@@ -136,10 +137,7 @@ def _without_pool_abort_race(hook: Callable) -> Callable:
 def signals_interrupt():
     """SIGTERM and SIGHUP stop like Ctrl-C: a KeyboardInterrupt, so that worker processes are
     shut down on the way out and the command ends with one line (exit 130)."""
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, interrupt) for sig in STOP_SIGNALS if sig != signal.SIGINT}
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS if sig != signal.SIGINT}
     try:
         yield
     finally:
