@@ -472,6 +472,7 @@ def assert_discriminator_near_half(D: Any, p: Density | np.ndarray, *, output: s
     return gap
 
 
+@functools.cache
 def _fit_objectives() -> tuple[str, ...]:
     """Objectives whose D step has the optimum D* = p_data / (p_data + p_g), from the registry
     (``Objective.optimum_is_d_star``: the two GAN objectives share one D loss, binary cross-entropy;

@@ -33,7 +33,7 @@ from toygan.errors import ToyganError, first_line
 from toygan.game import Game
 from toygan.live.drawer import METRICS, START_SECONDS, Drawer, own_networks, picture
 from toygan.live.saving import check_room, new_folder, next_number
-from toygan.live.settings import DEFAULT_SPEED, RESTART_KEYS, choices, game_changes, speed_of
+from toygan.live.settings import DEFAULT_SPEED, RESTART_KEYS, checked_changes, choices, speed_of
 from toygan.live.user_data import data_file, said_of_data
 from toygan.live.view import LiveView, default_live_panels, live_panels
 from toygan.validate import shown
@@ -508,9 +508,8 @@ class LiveSession:
         return moved and self._saved_at != (id(game), game.iteration, len(game.events))
 
     def _set(self, changes: Any) -> None:
-        config = game_changes(changes, self.game.config, self.game.settings(), bool(self._own))
-        speed = speed_of(changes["live.speed"]) if "live.speed" in changes else self.speed
-        width = LiveView.check_width(changes["live.width"], "live.width") if "live.width" in changes else None
+        config, page = checked_changes(changes, self.game.config, self.game.settings(), bool(self._own))
+        speed, width = page.get("live.speed", self.speed), page.get("live.width")
         game = None
         if RESTART_KEYS & set(config):
             with stored_files(self.game.files):  # (one's own data: the file the game read)

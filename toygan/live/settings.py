@@ -18,7 +18,7 @@ from toygan.presets import PRESETS
 from toygan.validate import integer, shown
 
 __all__ = ["RESTART_KEYS", "LIVE_KEYS", "WIDTHS", "MAX_SPEED", "DEFAULT_SPEED", "live_targets", "with_weight",
-           "choices", "speed_of", "game_changes"]
+           "choices", "speed_of", "checked_changes"]
 
 
 MAX_SPEED = 1000
@@ -94,10 +94,13 @@ def speed_of(value: Any) -> int:
     return integer("live.speed", value, 1, MAX_SPEED)
 
 
-def game_changes(changes: Any, config: Config, current: dict, own: bool) -> dict[str, Any]:
-    """The config changes in the page's ``{"set": changes}``, checked: every key one the page
-    changes, a target one the page offers (with its settings), a regulariser with its weight, and
-    no new shape for networks of the user's own; a ToyganError naming the first that is not."""
+def checked_changes(changes: Any, config: Config, current: dict, own: bool
+                    ) -> tuple[dict[str, Any], dict[str, int]]:
+    """The page's ``{"set": changes}``, checked: every key one the page changes, its speed and
+    width, a target one the page offers (with its settings), a regulariser with its weight, and no
+    new shape for networks of the user's own; a ToyganError naming the first that is not. Returns
+    the config changes and the page's own (``live.speed``, ``live.width``; the panels depend on
+    the game that shows them)."""
     if not isinstance(changes, Mapping) or not changes:
         raise ToyganError(f"set: {shown(changes)} is not a mapping of settings, e.g. "
                           '{"train.lr_d": 1e-4}')
@@ -106,10 +109,11 @@ def game_changes(changes: Any, config: Config, current: dict, own: bool) -> dict
     if unknown:
         raise ToyganError(f"{shown(unknown[0])}: not a setting the live page changes; choose from "
                           f"{sorted(MUTABLE | RESTART_KEYS | LIVE_KEYS)}")
+    page = {}
     if "live.speed" in changes:
-        speed_of(changes["live.speed"])
+        page["live.speed"] = speed_of(changes["live.speed"])
     if "live.width" in changes:
-        LiveView.check_width(changes["live.width"], "live.width")
+        page["live.width"] = LiveView.check_width(changes["live.width"], "live.width")
     picked = with_weight({k: v for k, v in changes.items() if k not in LIVE_KEYS}, config)
     if "data.name" in picked:
         target = live_targets().get(picked["data.name"]) if isinstance(picked["data.name"], str) else None
@@ -122,4 +126,4 @@ def game_changes(changes: Any, config: Config, current: dict, own: bool) -> dict
     if shaped:
         raise ToyganError(f"{shaped[0]}: the game plays your own networks, whose shape is yours; "
                           "build them anew and start another session")
-    return picked
+    return picked, page
