@@ -205,24 +205,27 @@ def test_a_live_session_plays_and_restarts_the_networks_the_config_names(nets_he
         session.close()
 
 
+SWEEP_OF_NAMED_NETWORKS = textwrap.dedent('''
+    [sweep]
+    seeds = 2
+    [train]
+    steps = 20
+    batch_size = 32
+    [record]
+    every = 10
+    n_samples = 64
+    grid_size = 16
+    [model]
+    generator = "my_nets:make_g"
+    discriminator = "my_nets:make_d"
+    [grid]
+    "model.generator_args" = [{width = 8}, {width = 16}]
+''')
+
+
 def test_a_sweep_and_a_recipe_check_train_the_networks_the_config_names(nets_here):
     spec = nets_here / "spec.toml"
-    spec.write_text(textwrap.dedent('''
-        [sweep]
-        seeds = 2
-        [train]
-        steps = 20
-        batch_size = 32
-        [record]
-        every = 10
-        n_samples = 64
-        grid_size = 16
-        [model]
-        generator = "my_nets:make_g"
-        discriminator = "my_nets:make_d"
-        [grid]
-        "model.generator_args" = [{width = 8}, {width = 16}]
-    '''))
+    spec.write_text(SWEEP_OF_NAMED_NETWORKS)
     done = run_cli("sweep", str(spec), "--out", str(nets_here / "sweep"), "--workers", "2", cwd=nets_here)
     assert done.returncode == 0, done.stderr
     assert "generator_args={'width': 16}" in (nets_here / "sweep" / "summary.md").read_text()
@@ -236,6 +239,18 @@ def test_a_sweep_and_a_recipe_check_train_the_networks_the_config_names(nets_her
     checked = run_cli("check", "--recipes", "recipes", "recipe:mine", cwd=nets_here)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "1 of 1 claims hold" in checked.stdout
+
+
+def test_a_dask_sweep_trains_the_networks_the_config_names(nets_here):
+    """Dask's worker processes import the user's module from the folder the sweep started in."""
+    pytest.importorskip("dask.distributed")
+    (nets_here / "spec.toml").write_text(SWEEP_OF_NAMED_NETWORKS)
+    done = run_cli("sweep", "spec.toml", "--out", "sweep", "--backend", "dask", "--workers", "2",
+                   cwd=nets_here)
+    assert done.returncode == 0, done.stderr
+    rows = (nets_here / "sweep" / "rows.csv").read_text().splitlines()
+    assert len(rows) == 1 + 2 * 2 and "Traceback" not in done.stderr
+    assert "generator_args={'width': 16}" in (nets_here / "sweep" / "summary.md").read_text()
 
 
 def test_frozen_parameters_stay_frozen_and_every_member_has_one_architecture():
