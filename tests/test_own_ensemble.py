@@ -133,6 +133,10 @@ NETS = textwrap.dedent('''
 
     def make_d(width=8):
         return nn.Sequential(nn.Linear(2, width), nn.ReLU(), nn.Linear(width, 1))
+
+    def make_spectral_d(width=8):
+        return nn.Sequential(nn.utils.parametrizations.spectral_norm(nn.Linear(2, width)), nn.ReLU(),
+                             nn.Linear(width, 1))
 ''')
 
 
@@ -241,15 +245,20 @@ def test_a_sweep_and_a_recipe_check_train_the_networks_the_config_names(nets_her
     assert "1 of 1 claims hold" in checked.stdout
 
 
-def test_a_dask_sweep_trains_the_networks_the_config_names(nets_here):
-    """Dask's worker processes import the user's module from the folder the sweep started in."""
+def test_a_dask_sweep_trains_the_networks_the_config_names_and_says_a_note_once(nets_here):
+    """Dask's worker processes import the user's module from the folder the sweep started in; the
+    note that a spectral-norm D trains member by member is said once by the sweep, not raw by each
+    worker."""
     pytest.importorskip("dask.distributed")
-    (nets_here / "spec.toml").write_text(SWEEP_OF_NAMED_NETWORKS)
+    spectral = SWEEP_OF_NAMED_NETWORKS.replace("my_nets:make_d", "my_nets:make_spectral_d")
+    (nets_here / "spec.toml").write_text(spectral)
     done = run_cli("sweep", "spec.toml", "--out", "sweep", "--backend", "dask", "--workers", "2",
                    cwd=nets_here)
     assert done.returncode == 0, done.stderr
     rows = (nets_here / "sweep" / "rows.csv").read_text().splitlines()
     assert len(rows) == 1 + 2 * 2 and "Traceback" not in done.stderr
+    notes = [line for line in done.stderr.splitlines() if "cannot be batched" in line]
+    assert len(notes) == 1 and notes[0].startswith("toygan: note: discriminator: Sequential"), done.stderr
     assert "generator_args={'width': 16}" in (nets_here / "sweep" / "summary.md").read_text()
 
 

@@ -10,6 +10,7 @@ import signal
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import torch
 
 from toygan.atomic import atomic_path
 from toygan.device import resolve_device
-from toygan.errors import ToyganError
+from toygan.errors import ToyganError, ToyganNotice, notify
 from toygan.factories import check_importable
 from toygan.progress import progress_bar
 from toygan.resources import check_fits, estimate
@@ -32,6 +33,9 @@ __all__ = ["run_task", "run_sweep", "PLAN"]
 
 PLAN = "plan.json"
 """The sweep folder's list of its configurations (id, kind, label)."""
+
+NOTES = "notes.json"
+"""A task's notices (toygan's notes on how it trained), said once by the sweep, not by each worker."""
 
 
 def _rows(task: Task, history: Any, seconds: float, base: dict[str, Any]) -> list[dict[str, Any]]:
@@ -66,6 +70,35 @@ def _warm_up() -> None:
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])
 
 
+def _train_noting(config: Any, out: Path) -> Any:
+    """Train ``config``, keeping toygan's notices in ``out/notes.json`` for the sweep to say once
+    (a worker's own warnings would print raw, once per task, after the table); other warnings go on."""
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", ToyganNotice)
+        try:
+            return train(config, progress=False)
+        finally:
+            notes = sorted({str(w.message) for w in said if issubclass(w.category, ToyganNotice)})
+            if notes:
+                (out / NOTES).write_text(json.dumps(notes))
+            for w in said:
+                if not issubclass(w.category, ToyganNotice):
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _say_notes(folder: Path, tasks: list[Task]) -> None:
+    """Each notice the tasks just trained wrote, once, in the sweep's own process."""
+    notes = {}
+    for task in tasks:
+        try:
+            notes.update(dict.fromkeys(json.loads((folder / "tasks" / task.id / NOTES).read_text())))
+        except (OSError, ValueError, TypeError):  # none written, or not a list of notes: nothing to say
+            continue
+    for note in notes:
+        if isinstance(note, str):
+            notify(note)
+
+
 def run_task(task: Task, folder: str) -> list[dict[str, Any]]:
     """Train one configuration, save its history and rows; returns the rows (one per seed).
 
@@ -82,7 +115,8 @@ def run_task(task: Task, folder: str) -> list[dict[str, Any]]:
         task.config.save(out / "config.toml")
         _warm_up()
         start = time.perf_counter()
-        history = train(task.config, progress=False)
+        (out / NOTES).unlink(missing_ok=True)
+        history = _train_noting(task.config, out)
         seconds = time.perf_counter() - start
         if history.status == "interrupted":  # cut short: its metrics would pass for a finished run's
             raise KeyboardInterrupt(history.message)
@@ -203,9 +237,10 @@ def run_sweep(spec: SweepSpec, folder: str | Path, *, backend: str = "joblib", w
     try:
         if todo:
             # absolute: a worker elsewhere (a cluster on a shared file system) has its own cwd
-            BACKENDS[backend].run(run_task, todo, str(folder.resolve()), lambda rows: bar.update(1), workers=workers,
-                              address=address, timeout=timeout, report=report)
+            BACKENDS[backend].run(run_task, todo, str(folder.resolve()), lambda rows: bar.update(1),
+                                  workers=workers, address=address, timeout=timeout, report=report)
     finally:
         bar.close()
+        _say_notes(folder, todo)
         summarise(spec, folder)
     return folder
