@@ -110,7 +110,7 @@ def test_a_diverging_run_says_where_saves_and_still_renders(tmp_path):
 
 
 BAD = [
-    (["train", "--preset", "spiral", "--out", "{tmp}/o"], "preset 'spiral': unknown"),
+    (["train", "--preset", "spiral", "--out", "{tmp}/o"], "--preset spiral: unknown; choose one of"),
     (["train", "--preset", "ring", "--out", "{tmp}/o", "--steps", "-5"], "train.steps = -5"),
     (["train", "--preset", "ring", "--out", "{tmp}/o", "--steps", "0"], "train.steps = 0"),
     (["train", "--preset", "ring", "--out", "{tmp}/o", "--steps", "ten"], "invalid int value"),

@@ -128,6 +128,8 @@ def test_resume_refuses_what_it_cannot_do(tmp_path, capsys):
     game.save(tmp_path)
     assert main(["train", "--resume", str(tmp_path), "--seed", "3"]) == 2
     assert "drop --seed" in capsys.readouterr().err
+    assert main(["train", "--resume", str(tmp_path), "--force"]) == 2  # it would replace nothing
+    assert "drop --force" in capsys.readouterr().err
     assert main(["train", "--resume", str(tmp_path), "--steps", "2"]) == 2
     assert "it raises the run's length, which is 40 steps (at step 5)" in capsys.readouterr().err
     (tmp_path / "checkpoint.pt").write_bytes(b"\0" * 100)

@@ -58,6 +58,8 @@ def _as_flags(message: str, args: argparse.Namespace, argv: list[str]) -> str:
     for said, flag in (("panel ", "--panels"), ("output ", "--out")):
         if message.startswith(said) and hasattr(args, flag[2:]):
             return f"{flag}: {message}"
+    if message.startswith("preset ") and getattr(args, "preset", None) is not None:
+        return f"--preset {args.preset}: {message.partition(': ')[2]}"  # preset_config's own words
     name, sep, rest = message.partition(" = ")
     flag = _API_NAMES.get(name)
     if not sep or flag is None or not hasattr(args, flag[2:].replace("-", "_")):

@@ -83,8 +83,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _resume(args: argparse.Namespace) -> int:
     given = [flag for flag, value in (("--out", args.out), ("--seed", args.seed),
                                       ("--seeds", args.seeds), ("--device", args.device),
-                                      ("--set", args.set))
-             if value is not None]
+                                      ("--set", args.set), ("--force", args.force or None))
+             if value is not None]  # (--force would replace a folder: a resumed run keeps its own)
     if given:
         raise ToyganError(f"--resume continues the run as it was configured (only --steps may "
                           f"raise its length); drop {', '.join(given)}")
