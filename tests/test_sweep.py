@@ -108,7 +108,7 @@ def test_the_interval_and_the_rounding_follow_the_closed_form():
     assert high == pytest.approx(2.5 + 3.182446305284263 * se, abs=1e-9)
     assert interval(2.5, None, 1) == (None, None)
     assert rounded(2.5, se) == "2.50 ± 0.65" and rounded(0.123456, 0.0123) == "0.123 ± 0.012"
-    assert rounded(7.0, 0.0) == "7" and rounded(None, None) == "–"
+    assert rounded(7.0, 0.0) == "7 ± 0" and rounded(None, None) == "–"
     entry = {"label": "a", "jsd_mean": 2.5, "jsd_se": se, "jsd_n": 4, "jsd_ci_low": low, "jsd_ci_high": high}
     entry.update({f"{m}_mean": None for m in ("modes_captured", "high_quality_fraction", "reverse_kl",
                                                 "d_half_gap", "d_star_gap")})

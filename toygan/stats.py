@@ -9,7 +9,9 @@ the differences d_i = b_i − a_i share each seed's luck (its data and starting 
 mean has a smaller error than the difference of two means. The test of "no difference" is the
 exact sign-flip permutation test (Fisher 1935, §21): under the null each d_i is as likely −d_i, so
 the p-value is the share of the 2ⁿ sign patterns whose |mean| reaches the observed one. No normality
-is assumed; with n ≤ 16 every pattern is counted, beyond that 2¹⁶ random patterns (seeded) are.
+is assumed; with n ≤ 20 every pattern is counted; beyond that 2¹⁶ random patterns (seeded) are, and
+p = (hits + 1)/(2¹⁶ + 1), counting the observed pattern itself, so that a sampled p is never 0
+(Phipson & Smyth 2010, "Permutation p-values should never be zero").
 """
 
 from __future__ import annotations
@@ -20,10 +22,18 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import t as student_t
 
-__all__ = ["interval", "rounded", "decimals", "mean_se", "Paired", "paired", "sign_flip_p"]
+from toygan.errors import ToyganError
 
-EXACT_UP_TO = 16
-"""Up to this many pairs the sign-flip test counts all 2ⁿ patterns (65,536); beyond, it samples."""
+__all__ = ["interval", "rounded", "figure", "mean_se", "Paired", "paired", "sign_flip_p"]
+
+EXACT_UP_TO = 20
+"""Up to this many pairs the sign-flip test counts all 2ⁿ patterns (1,048,576); beyond, it samples."""
+
+SAMPLED = 2 ** 16
+"""Random sign patterns drawn beyond ``EXACT_UP_TO`` pairs."""
+
+_FIXED_UP_TO = 6
+"""Decimals shown as a plain decimal fraction; a finer error is shown in significant digits."""
 
 
 def mean_se(values: np.ndarray) -> tuple[float | None, float | None, int]:
@@ -47,21 +57,43 @@ def interval(mean: float | None, se: float | None, n: int, level: float = 0.95) 
     return mean - half, mean + half
 
 
-def decimals(se: float) -> int:
-    """The decimals that show two significant digits of a standard error (> 0), at most 12."""
-    if not math.isfinite(se) or se <= 0:
-        return 3
-    return min(12, max(0, 1 - math.floor(math.log10(se))))
+def _places(se: float) -> int:
+    """The decimals that show two significant digits of a standard error (finite, > 0)."""
+    return max(0, 1 - math.floor(math.log10(se)))
+
+
+def figure(x: float, se: float | None) -> str:
+    """``x`` (a mean or an interval's end) to the precision a standard error ``se`` allows: its
+    second significant digit. Plain decimals up to six places; beyond, significant digits (at most
+    ten), so that a mean of 1e-10 does not print as a row of zeros."""
+    if se is None or not math.isfinite(se) or not math.isfinite(x) or abs(x) >= 1e15:
+        return f"{x:.3g}"
+    if se == 0:  # every seed gave the same value
+        return f"{x:.4g}"
+    places = _places(se)
+    if places <= _FIXED_UP_TO:
+        return f"{x:.{places}f}"
+    if x == 0:
+        return "0"
+    digits = math.floor(math.log10(abs(x))) - math.floor(math.log10(se)) + 2
+    return f"{x:.{min(10, max(2, digits))}g}"
+
+
+def _error(se: float) -> str:
+    """A standard error to two significant digits, in the style of ``figure``."""
+    if se == 0:
+        return "0"
+    places = _places(se)
+    return f"{se:.{places}f}" if places <= _FIXED_UP_TO else f"{se:.2g}"
 
 
 def rounded(mean: float | None, se: float | None) -> str:
     """A mean to the precision its standard error allows (two significant digits of the error)."""
     if mean is None:
         return "–"
-    if not se or not math.isfinite(se) or not math.isfinite(mean) or abs(mean) >= 1e15:
+    if se is None or not math.isfinite(se) or not math.isfinite(mean) or abs(mean) >= 1e15:
         return f"{mean:.3g}" + (f" ± {se:.2g}" if se else "")
-    places = decimals(se)
-    return f"{mean:.{places}f} ± {se:.{places}f}"
+    return f"{figure(mean, se)} ± {_error(se)}"
 
 
 def sign_flip_p(differences: np.ndarray, seed: int = 0) -> float:
@@ -70,20 +102,25 @@ def sign_flip_p(differences: np.ndarray, seed: int = 0) -> float:
     n = d.size
     if n == 0:
         return float("nan")
-    observed = abs(d.mean())
-    if n <= EXACT_UP_TO:
-        signs = 1 - 2 * ((np.arange(2 ** n)[:, None] >> np.arange(n)) & 1)  # every pattern
-    else:
-        signs = np.random.default_rng(seed).choice([-1, 1], size=(2 ** EXACT_UP_TO, n))
-    means = np.abs(signs @ d) / n
+    observed = abs(d.mean()) * (1 - 1e-9)
     # a relative tolerance for rounding: a pattern whose |mean| equals the observed one (summed in
     # another order) counts as reaching it, at any scale of the metric
-    return float(np.mean(means >= observed * (1 - 1e-9)))
+    if n <= EXACT_UP_TO:  # every pattern, 65,536 at a time
+        reach = 0
+        for start in range(0, 2 ** n, SAMPLED):
+            rows = np.arange(start, min(start + SAMPLED, 2 ** n))[:, None]
+            signs = 1 - 2 * ((rows >> np.arange(n)) & 1)
+            reach += int(np.count_nonzero(np.abs(signs @ d) / n >= observed))
+        return reach / 2 ** n
+    signs = np.random.default_rng(seed).choice([-1, 1], size=(SAMPLED, n))
+    reach = int(np.count_nonzero(np.abs(signs @ d) / n >= observed))
+    return (reach + 1) / (SAMPLED + 1)
 
 
 @dataclass(frozen=True)
 class Paired:
-    """Arm B against arm A over the same seeds."""
+    """Arm B against arm A over the same seeds: both arms and their difference are over the n seeds
+    where both are defined, so that mean_b − mean_a is the difference."""
 
     n: int
     mean_a: float | None
@@ -97,28 +134,39 @@ class Paired:
     ci: tuple
     """Its 95 % interval (Student t, n − 1 degrees of freedom)."""
     p: float
-    """Two-sided p of the exact sign-flip test (``sign_flip_p``)."""
+    """Two-sided p of the sign-flip test (``sign_flip_p``): exact up to ``EXACT_UP_TO`` pairs."""
+    left_out: int = 0
+    """Seeds where either arm is undefined (a seed that captured no mode has no reverse KL)."""
 
     def text(self, a: str, b: str) -> str:
         """One line: both arms, the paired difference with its error and interval, and p."""
         if self.difference is None:
             return f"{b} − {a}: no seed where both are defined"
         low, high = self.ci
-        places = decimals(self.se) if self.se else 3
-        ci = f" [{low:.{places}f}, {high:.{places}f}]" if low is not None else ""
-        floor = (f" (the least p {self.n} seeds allow: 2/2^{self.n})"
-                 if self.n <= EXACT_UP_TO and self.p <= 2 / 2 ** self.n + 1e-12 else "")
+        ci = f" [{figure(low, self.se)}, {figure(high, self.se)}]" if low is not None else ""
+        if self.n > EXACT_UP_TO:
+            test = f"sign-flip test (on {SAMPLED:,} random sign patterns) p = {self.p:.3g}"
+            least, allowed = 1 / (SAMPLED + 1), f"{SAMPLED:,} patterns allow: 1/{SAMPLED + 1:,}"
+        else:
+            test = f"sign-flip test p = {self.p:.3g}"
+            least, allowed = 2 / 2 ** self.n, f"{self.n} seeds allow: 2/2^{self.n}"
+        floor = f" (the least p {allowed})" if self.p <= least * (1 + 1e-9) else ""
+        out = f" ({self.left_out} seed(s) where either is undefined left out)" if self.left_out else ""
         return (f"{a}: {rounded(self.mean_a, self.se_a)}; {b}: {rounded(self.mean_b, self.se_b)}; "
-                f"{b} − {a} = {rounded(self.difference, self.se)}{ci} over {self.n} paired seeds, "
-                f"sign-flip test p = {self.p:.3g}{floor}")
+                f"{b} − {a} = {rounded(self.difference, self.se)}{ci} over {self.n} paired seeds"
+                f"{out}, {test}{floor}")
 
 
 def paired(a: np.ndarray, b: np.ndarray) -> Paired:
     """Compare ``b`` with ``a``, value i of each from seed i (NaN: not defined for that seed)."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.ndim != 1 or a.shape != b.shape:
+        raise ToyganError(f"paired: a has shape {a.shape} and b {b.shape}; give one value per seed "
+                          "in each, the same seeds in the same order")
     both = np.isfinite(a) & np.isfinite(b)
     d = b[both] - a[both]
-    mean_a, se_a, _ = mean_se(a)
-    mean_b, se_b, _ = mean_se(b)
+    mean_a, se_a, _ = mean_se(a[both])
+    mean_b, se_b, _ = mean_se(b[both])
     diff, se, n = mean_se(d)
-    return Paired(n, mean_a, se_a, mean_b, se_b, diff, se, interval(diff, se, n), sign_flip_p(d))
+    return Paired(n, mean_a, se_a, mean_b, se_b, diff, se, interval(diff, se, n), sign_flip_p(d),
+                  left_out=int(a.size - n))

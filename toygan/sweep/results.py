@@ -19,7 +19,7 @@ from toygan.errors import ToyganError
 from toygan.evaluation import EVALUATED
 from toygan.factories import metric_name
 from toygan.metrics import RECORDED, SUMMARISED, snapshot_samples
-from toygan.stats import decimals, interval, mean_se, paired, rounded
+from toygan.stats import figure, interval, mean_se, paired, rounded
 from toygan.sweep.spec import SweepSpec
 
 __all__ = ["summarise", "read_summary", "summary_table", "interval", "rounded", "METRICS", "ROWS", "flat",
@@ -112,8 +112,7 @@ def summary_table(summary: list[dict[str, Any]], metrics: tuple[str, ...] | None
         low, high = entry.get(f"{metric}_ci_low"), entry.get(f"{metric}_ci_high")
         text = rounded(mean, se)
         if low is not None:
-            places = decimals(se) if se else 3
-            text += f" [{low:.{places}f}, {high:.{places}f}]"
+            text += f" [{figure(low, se)}, {figure(high, se)}]"
         return f"{text} (n = {n})"
     if metrics is None:  # toygan's and the configurations' own, in the order the entries have them
         metrics = tuple(dict.fromkeys(k[:-5] for e in summary for k in e if k.endswith("_mean")))
