@@ -82,6 +82,9 @@ def test_a_joblib_sweep_tabulates_rows_and_summary(tmp_path):
     assert [float(r["jsd"]) for r in rows if r["task"] == first.id] == pytest.approx(
         evaluation["metrics"]["jsd"])
     assert "the final evaluation, on 2,500 generator samples per seed" in table
+    # |D − ½| and |D − D*| read D on the real batch too (d_star_gap on the first 64 of each)
+    assert ("d_half_gap, d_star_gap: the last snapshot, on 64 generator samples and as many points "
+            "of the fixed real batch per seed") in table
     # paired by seed: non-saturating − saturating at each d_steps, from the rows directly
     text = compare(spec, out, "train.loss", "saturating", "non-saturating")
     assert text == (out / "compare.md").read_text() and text.count("\n## train.d_steps = ") == 2

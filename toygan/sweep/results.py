@@ -18,6 +18,7 @@ from toygan.atomic import atomic_path
 from toygan.errors import ToyganError
 from toygan.evaluation import EVALUATED
 from toygan.factories import metric_name
+from toygan.metrics import METRICS as RECORDED_METRICS
 from toygan.metrics import RECORDED, SUMMARISED, snapshot_samples
 from toygan.stats import figure, interval, mean_se, paired, rounded
 from toygan.sweep.spec import SweepSpec
@@ -160,7 +161,13 @@ def _measured_on(summary: list[dict[str, Any]], shown: list[str]) -> str:
             said.append(f"{', '.join(names)}: the final evaluation, on {counts} generator samples per "
                         f"seed (toygan.evaluation{kernel})")
         else:
-            said.append(f"{', '.join(names)}: the last snapshot, on {counts} generator samples per seed")
+            real = [n for n in names if n in RECORDED and "real batch" in RECORDED_METRICS[n].points]
+            if real == names:
+                on = f"{counts} generator samples and as many points of the fixed real batch"
+            else:
+                on = f"{counts} generator samples" + (f" ({', '.join(real)}: and as many real points)"
+                                                      if real else "")
+            said.append(f"{', '.join(names)}: the last snapshot, on {on} per seed")
     return ("; ".join(said) + ".") if said else ""
 
 
