@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from toygan.errors import MetricError, notify
 from toygan.metrics import METRICS, mode_coverage, own_metric
 from toygan.theory import compared_densities, jsd_from_samples, min_bandwidth
 from toygan.validate import integer
@@ -77,6 +78,7 @@ def evaluate(game: Game, n_samples: int | None = None, stop: Callable[[], bool] 
     own = game.recorder.own_metrics
     metrics: dict[str, list] = {k: [] for k in (*EVALUATED, "kde_bandwidth", *own)}
     floor = min_bandwidth(game.recorder.window)
+    failed: dict[str, MetricError] = {}
     for m, seed in enumerate(seeds):
         if stop is not None and stop():
             return None
@@ -98,11 +100,24 @@ def evaluate(game: Game, n_samples: int | None = None, stop: Callable[[], bool] 
             jsd = jsd_from_samples(p_data, p_g, data + jitter[:n], gen + jitter[n:])
         values = {**dict(zip(("modes_captured", "high_quality_fraction", "reverse_kl"), found, strict=True)),
                   "jsd": jsd, "kde_bandwidth": h if game.fake_target is None else np.nan,
-                  **{name: own_metric(f, name, gen, game.target) if finite else np.nan
+                  **{name: _own(f, name, gen, game.target, failed) if finite else np.nan
                      for name, f in own.items()}}
         for key in metrics:
             metrics[key].append(float(values[key]) if np.isfinite(values[key]) else None)
+    for err in failed.values():
+        notify(f"the final evaluation leaves out {err} (toygan's own metrics are kept)")
     return {"step": game.iteration, "n_samples": n, "jsd_against": describe(game), "metrics": metrics}
+
+
+def _own(function: Callable, name: str, samples: np.ndarray, target: Any,
+         failed: dict[str, MetricError]) -> float:
+    """A user's metric on one member's evaluation samples; NaN (left out) where it fails, the
+    failure kept in ``failed`` to be said once."""
+    try:
+        return own_metric(function, name, samples, target)
+    except MetricError as err:
+        failed.setdefault(name, err)
+        return np.nan
 
 
 def describe(game: Game) -> str:

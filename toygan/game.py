@@ -27,7 +27,7 @@ from toygan.checkpoint import load_run, save_run
 from toygan.config import NEW_OPTIMIZER, Config, check_mutable
 from toygan.data import game_targets, stored_files
 from toygan.device import computing, resolve_device
-from toygan.errors import MetricError, ToyganError, notify
+from toygan.errors import MetricError, ToyganError
 from toygan.evaluation import EVALUATION_CUT, evaluate
 from toygan.history import History
 from toygan.methods import D, G, descend, iterate
@@ -281,7 +281,7 @@ class Game:
     def _final_evaluation(self, ctrl_c: CtrlC, bar: Any) -> None:
         """The evaluation protocol once a run completes. Ctrl-C stops it: the run then counts as
         interrupted, and the next ``run`` (``--resume``) evaluates it. A metric of yours that fails
-        on the evaluation's samples leaves the evaluation out, said once."""
+        on the evaluation's samples is left out of it (None), said once; toygan's are kept."""
         n = self.config.record.eval_samples
         current = self.evaluation is not None and self.evaluation["step"] == self.iteration
         if self.status != "completed" or not n or current:
@@ -291,9 +291,6 @@ class Game:
             found = None if ctrl_c.pressed else self.evaluate(stop=lambda: ctrl_c.pressed)
         except KeyboardInterrupt:  # a second Ctrl-C
             found = None
-        except MetricError as err:
-            notify(f"the final evaluation is left out: {err}")
-            return
         if found is None:
             self._stopped = EVALUATION_CUT
         self.evaluation = found
