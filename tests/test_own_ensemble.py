@@ -262,6 +262,66 @@ def test_a_dask_sweep_trains_the_networks_the_config_names_and_says_a_note_once(
     assert "generator_args={'width': 16}" in (nets_here / "sweep" / "summary.md").read_text()
 
 
+FAILING = textwrap.dedent('''
+    import sys
+    from torch import nn
+
+    class Failing(nn.Module):
+        """Fine in its start-up checks, the first snapshot and its first three training calls, then
+        raises, or exits as a script's sys.exit would."""
+        how = "raise"
+
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Linear(2, 1)
+            self.calls = 0
+
+        def forward(self, x):
+            self.calls += self.training  # (checks and snapshots run in eval mode)
+            if self.calls > 3:
+                if self.how == "exit":
+                    sys.exit(7)
+                raise ValueError("late failure")
+            return self.net(x)
+
+    class Exiting(Failing):
+        how = "exit"
+''')
+
+
+@pytest.mark.parametrize("name, raised", [("Failing", "ValueError (late failure)"),
+                                          ("Exiting", "SystemExit (7)")])
+def test_a_network_of_yours_that_raises_mid_run_fails_it_and_keeps_the_record(module_here, name,
+                                                                               raised):
+    here = module_here("failing_nets", FAILING)
+    game = Game(config(**{"model.discriminator": f"failing_nets:{name}", "train.steps": 20}))
+    history = game.run(progress=False)
+    assert history.status == "failed" and history.n_snapshots >= 1
+    assert history.message.startswith(f"failed during step {game.iteration + 1}: your discriminator "
+                                      f"raised {raised}")
+    # the command line: one line, exit 1, the history saved (no checkpoint: a step was cut short)
+    done = run_cli("train", "--preset", "ring", "--steps", "20", "--set", "record.every=5",
+                   "--set", f"model.discriminator=failing_nets:{name}", "--out", "run", cwd=here)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "toygan: failed during step" in done.stderr and f"raised {raised}" in done.stderr
+    assert (here / "run" / "history.npz").is_file() and not (here / "run" / "checkpoint.pt").exists()
+
+
+def test_a_network_of_yours_that_raises_at_the_first_snapshot_is_one_line(module_here):
+    here = module_here("failing_nets", FAILING.replace("self.calls += self.training", "self.calls += 1"))
+    done = run_cli("train", "--preset", "ring", "--steps", "20",
+                   "--set", "model.discriminator=failing_nets:Failing", "--out", "run", cwd=here)
+    assert done.returncode == 2 and done.stderr == (
+        "toygan: error: your discriminator raised ValueError (late failure) at the first snapshot\n")
+
+
+def test_an_error_that_is_not_your_networks_is_raised_as_it_is():
+    game = Game(config(), discriminator=sequential_d())
+    game.recorder.record = lambda *a: 1 / 0  # toygan's own code failing: not blamed on the network
+    with pytest.raises(ZeroDivisionError):
+        game.run(progress=False)
+
+
 def test_frozen_parameters_stay_frozen_and_every_member_has_one_architecture():
     def frozen_d():
         d = sequential_d()

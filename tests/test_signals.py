@@ -175,10 +175,12 @@ def test_a_ctrl_c_during_save_waits_for_the_whole_run_folder(tmp_path, monkeypat
 # --- The end-of-run evaluation ---
 
 
-def test_ctrl_c_during_the_evaluation_leaves_the_run_interrupted_and_resumable(tmp_path, monkeypatch):
+@pytest.mark.parametrize("members", [1, 2])  # one: the signal lands during the last member's work
+def test_ctrl_c_during_the_evaluation_leaves_the_run_interrupted_and_resumable(tmp_path, monkeypatch,
+                                                                                members):
     (tmp_path / "signals_metric.py").write_text(INTERRUPTING)
     monkeypatch.chdir(tmp_path)
-    game = Game(tiny_config(**{"train.steps": 10, "train.members": 2,
+    game = Game(tiny_config(**{"train.steps": 10, "train.members": members,
                                "record.metrics": ["signals_metric:interrupting"]}))
     history = game.run(progress=False)
     assert history.status == "interrupted" and history.evaluation is None

@@ -22,7 +22,7 @@ from toygan import runlock
 from toygan.atomic import atomic_path, leftovers
 from toygan.config import MUTABLE, Config
 from toygan.data import stored_files
-from toygan.errors import ToyganError, first_line, notify
+from toygan.errors import ToyganError, a_type, first_line, notify
 from toygan.factories import named_functions, source_digest
 from toygan.history import History
 from toygan.methods import memory_tensors
@@ -30,9 +30,8 @@ from toygan.signals import deferred
 from toygan.validate import path_arg
 
 if TYPE_CHECKING:
-    from toygan.players import Network
-
     from toygan.game import Game
+    from toygan.players import Network
 
 __all__ = ["CHECKPOINT_VERSION", "CONFIG_FILE", "HISTORY_FILE", "CHECKPOINT_FILE", "save_run",
            "load_run", "read_state", "game_state", "load_game_state", "holds_run", "clear_leftovers",
@@ -60,7 +59,8 @@ def save_run(game: Game, run_dir: Path, *, replace: bool = False) -> Path:
     if type(replace) is not bool:
         raise ToyganError(f"replace = {replace!r}: True or False")
     history = game.history
-    payload = {"format_version": CHECKPOINT_VERSION, "state": game_state(game)} if game.state_is_whole else None
+    whole = game.state_is_whole
+    payload = {"format_version": CHECKPOINT_VERSION, "state": game_state(game)} if whole else None
     run_dir.mkdir(parents=True, exist_ok=True)
     with runlock.holding(run_dir):
         own = run_dir.resolve() == game.folder and _stamp(run_dir) == game._folder_stamp
@@ -394,4 +394,4 @@ def _stepped_state(opt: torch.optim.Optimizer, fresh: list[dict]) -> dict:
 def _kind(value: Any) -> str:
     if torch.is_tensor(value):
         return f"a {value.dtype} tensor of shape {tuple(value.shape)}"
-    return f"a {type(value).__name__}"
+    return a_type(value)

@@ -38,3 +38,9 @@ def first_line(err: BaseException) -> str:
     a library's error into one clear ToyganError line."""
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
+
+
+def a_type(value: object) -> str:
+    """``value``'s type with its article, for messages: "a list", "an int"."""
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"

@@ -69,7 +69,7 @@ def evaluate(game: Game, n_samples: int | None = None, stop: Callable[[], bool] 
              ) -> dict[str, Any] | None:
     """The evaluation of ``game`` as it stands: ``{"step", "n_samples", "jsd_against", "metrics":
     {name: [one value per member, None for NaN]}}`` (see the module docstring); None as soon as
-    ``stop()`` is true (checked before each member: Ctrl-C)."""
+    ``stop()`` is true (checked before each member and at the end: Ctrl-C)."""
     if n_samples is None:  # (record.eval_samples = 0 turns off the run's own evaluation only)
         n_samples = game.config.record.eval_samples or EVAL_SAMPLES
     n = integer("n_samples", n_samples, 100, MAX_EVAL_SAMPLES)
@@ -104,6 +104,8 @@ def evaluate(game: Game, n_samples: int | None = None, stop: Callable[[], bool] 
                      for name, f in own.items()}}
         for key in metrics:
             metrics[key].append(float(values[key]) if np.isfinite(values[key]) else None)
+    if stop is not None and stop():  # a stop during the last member: the evaluation is not whole
+        return None
     for err in failed.values():
         notify(f"the final evaluation leaves out {err} (toygan's own metrics are kept)")
     return {"step": game.iteration, "n_samples": n, "jsd_against": describe(game), "metrics": metrics}

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from toygan.errors import ToyganError, first_line
+from toygan.errors import ToyganError, a_type, first_line
 
 __all__ = ["FACTORY_PATTERN", "NETWORK", "METRIC", "check_factory_name", "resolve_factory", "metric_name",
            "check_importable", "named_functions", "source_digest"]
@@ -30,6 +30,8 @@ FACTORY_PATTERN = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
 
 NETWORK = "a function returning a fresh torch.nn.Module), or \"\" for toygan's MLP"
 METRIC = "a function of (samples, target) returning a number)"
+"""What a name must name, said after ``"package.module:function" (``; ``""`` is allowed only where
+the text says so (toygan's own MLP)."""
 
 
 _ADDED: list[str] = []  # the folder this module put on sys.path (the current one when it last looked)
@@ -37,7 +39,8 @@ _ADDED: list[str] = []  # the folder this module put on sys.path (the current on
 
 def check_factory_name(field: str, value: Any, what: str = NETWORK) -> None:
     """``value`` is ``package.module:function`` (or "" where ``what`` allows it)."""
-    if not isinstance(value, str) or (value and not FACTORY_PATTERN.fullmatch(value)):
+    empty_ok = '""' in what
+    if not isinstance(value, str) or ((value or not empty_ok) and not FACTORY_PATTERN.fullmatch(value)):
         raise ToyganError(f"{field} = {value!r}: must be \"package.module:function\" ({what}")
 
 
@@ -71,8 +74,8 @@ def resolve_factory(name: str, kwargs: dict[str, Any], field: str, what: str = N
             raise ToyganError(f"{field} = {name!r}: {module_name!r} has no {attribute!r}")
         target = getattr(target, part)
     if not callable(target):
-        raise ToyganError(f"{field} = {name!r}: {attribute!r} is a {type(target).__name__}, not "
-                          f"{what.split(')')[0]}")
+        raise ToyganError(f"{field} = {name!r}: {attribute!r} is {a_type(target)}, not "
+                          f"{what.split('), or')[0].removesuffix(')')}")
     return functools.partial(target, **kwargs) if kwargs else target
 
 

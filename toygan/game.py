@@ -27,14 +27,21 @@ from toygan.checkpoint import load_run, save_run
 from toygan.config import NEW_OPTIMIZER, Config, check_mutable
 from toygan.data import game_targets, stored_files
 from toygan.device import computing, resolve_device
-from toygan.errors import MetricError, ToyganError
+from toygan.errors import MetricError, ToyganError, first_line
 from toygan.evaluation import EVALUATION_CUT, evaluate
 from toygan.history import History
 from toygan.methods import D, G, descend, iterate
 from toygan.neural import NeuralPlay, user_batch
 from toygan.objectives import OBJECTIVES, Objective
 from toygan.optimizers import make_optimizer
-from toygan.players import Network, given_networks, make_players, parameter_count, plain_networks
+from toygan.players import (
+    Network,
+    given_networks,
+    make_players,
+    own_code_raised,
+    parameter_count,
+    plain_networks,
+)
 from toygan.progress import progress_bar
 from toygan.recorder import Recorder
 from toygan.resources import check_fits
@@ -42,7 +49,11 @@ from toygan.signals import CtrlC
 from toygan.streams import Streams
 from toygan.validate import as_index, functions, go_on
 
-__all__ = ["Game", "Callback", "resolve_device"]
+__all__ = ["Game", "Callback", "resolve_device", "FAILED"]
+
+FAILED = "failed"
+"""How the message of a run that your own code stopped begins (a metric or a network that raised):
+its status is then ``failed``; once the code is fixed, a run whose state is whole goes on."""
 
 Callback = Callable[["Game", bool], "bool | None"]
 """Called after every step with the game and whether a snapshot was just recorded; ``False`` (or
@@ -114,7 +125,7 @@ class Game:
             self._folder_stamp: tuple | None = None  # which save of the folder is this game's
             """The run folder this game was loaded from or last saved to (its own: ``save`` may
             write there again)."""
-            with self.evaluating():
+            with self.evaluating(), self._own_code_fails("the first snapshot"):
                 if not self.recorder.record(self, self._sum_d, self._sum_g):
                     raise ToyganError(
                         "the game's first snapshot holds NaN or inf before any training: the "
@@ -274,9 +285,42 @@ class Game:
                 self._stopped = f"training interrupted during step {self.iteration + 1}"
                 self._whole = False
             except MetricError as err:  # your own metric failed at a snapshot: keep what was recorded
-                self._stopped = f"stopped at step {self.iteration}: {err}"
+                self._stopped = f"{FAILED} at step {self.iteration}: {err}"
+            except (Exception, SystemExit) as err:  # noqa: BLE001 - your networks' code, else raised again
+                self._fail_in_own_code(err)
             self._final_evaluation(ctrl_c, bar)
         return self.history
+
+    @contextlib.contextmanager
+    def _own_code_fails(self, where: str) -> Iterator[None]:
+        """Your networks' code raising in the block is one ToyganError line naming ``where``."""
+        try:
+            yield
+        except (Exception, SystemExit) as err:  # noqa: BLE001 - your networks' code, else raised again
+            if isinstance(err, ToyganError):
+                raise
+            which = self._own_raised(err)
+            if which is None:
+                raise
+            raise ToyganError(f"your {which} raised {type(err).__name__} ({first_line(err)}) at "
+                              f"{where}") from None
+
+    def _own_raised(self, err: BaseException) -> str | None:
+        """Which of your networks raised ``err`` (``own_code_raised``), None if not yours."""
+        mine = {name: net for name, net in (("generator", self.G), ("discriminator", self.D))
+                if self.own[name]}
+        return own_code_raised(err, mine) if mine else None
+
+    def _fail_in_own_code(self, err: BaseException) -> None:
+        """A step that your own networks' code raised in stops the run, keeping what was recorded
+        (the step was cut short, so its state is not saved to go on from); any other error is
+        toygan's or a library's and is raised again."""
+        where = self._own_raised(err)
+        if where is None:
+            raise err
+        self._stopped = (f"{FAILED} during step {self.iteration + 1}: your {where} raised "
+                         f"{type(err).__name__} ({first_line(err)})")
+        self._whole = False
 
     def _final_evaluation(self, ctrl_c: CtrlC, bar: Any) -> None:
         """The evaluation protocol once a run completes. Ctrl-C stops it: the run then counts as
@@ -401,10 +445,13 @@ class Game:
     @property
     def status(self) -> str:
         """``completed`` (at ``train.steps``), ``diverged`` (a NaN or inf: it cannot go on),
+        ``failed`` (your own metric or network raised: ``message`` says which and why),
         ``interrupted`` (Ctrl-C or a callback stopped ``run``) or ``paused`` (before
         ``train.steps``, nothing stopped it: new, or stepped by hand)."""
         if self._diverged:
             return "diverged"
+        if self._stopped.startswith(FAILED + " "):
+            return "failed"
         if self.iteration >= self.config.train.steps:
             return "interrupted" if self._stopped == EVALUATION_CUT else "completed"
         return "interrupted" if self._stopped else "paused"

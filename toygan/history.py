@@ -60,9 +60,10 @@ __all__ = ["History", "FORMAT_VERSION", "STATUSES"]
 FORMAT_VERSION = 3
 _READS = (1, 2, 3)  # version 1 lacks push, field and manifold; versions 1 and 2 lack events
 _OPTIONAL = ("mode_counts", "push", "field", "manifold", "eigenvalues", "eigen_field")
-STATUSES = ("completed", "diverged", "interrupted", "paused")
-"""How a run stands: at ``train.steps``; stopped by a NaN or inf; stopped by Ctrl-C or a callback;
-before ``train.steps`` with nothing stopping it (a game stepped by hand)."""
+STATUSES = ("completed", "diverged", "failed", "interrupted", "paused")
+"""How a run stands: at ``train.steps``; stopped by a NaN or inf; stopped by your own metric or
+network raising; stopped by Ctrl-C or a callback; before ``train.steps`` with nothing stopping it (a
+game stepped by hand)."""
 
 
 

@@ -10,19 +10,20 @@ why.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
-from toygan.errors import ToyganError, first_line
+from toygan.errors import ToyganError, a_type, first_line
 from toygan.factories import resolve_factory
 from toygan.models import Discriminator, EnsembleLinear, Generator
 from toygan.own_ensemble import OwnEnsemble, build_members
 
 __all__ = ["OwnGenerator", "OwnDiscriminator", "OwnGenerators", "OwnDiscriminators", "plain_networks",
-           "make_players", "parameter_count", "given_networks", "is_factory", "Network"]
+           "make_players", "parameter_count", "given_networks", "is_factory", "Network", "own_code_raised"]
 
 if TYPE_CHECKING:
     from toygan.config import Config
@@ -58,12 +59,12 @@ def _probe(module: nn.Module, x: torch.Tensor, name: str, hint: str = "") -> tor
         for batch in (x, torch.cat([x, x[:2]])):
             try:
                 out = module(batch.to(_dtype(module)))
-            except Exception as err:  # noqa: BLE001 — any failure on a plain batch: it does not fit
-                first = first_line(err)
+            except (Exception, SystemExit) as err:  # noqa: BLE001 — any failure on a plain batch
+                first = first_line(err) if isinstance(err, Exception) else f"SystemExit {first_line(err)}"
                 raise ToyganError(f"{name}: {type(module).__name__} fails on a batch of shape "
                                   f"{tuple(batch.shape)}{hint} ({first})") from None
             if not isinstance(out, torch.Tensor):
-                raise ToyganError(f"{name}: {type(module).__name__} returns a {type(out).__name__}; "
+                raise ToyganError(f"{name}: {type(module).__name__} returns {a_type(out)}; "
                                   "it must return one tensor")
             if not out.is_floating_point() or not out.requires_grad:
                 raise ToyganError(f"{name}: {type(module).__name__}'s output ({out.dtype}) carries "
@@ -155,7 +156,7 @@ def _check_output(out, shape: tuple[int, ...], name: str, module: nn.Module) -> 
     is stopped with the reason, not deep inside training."""
     if not isinstance(out, torch.Tensor) or not out.is_floating_point() or tuple(out.shape) != shape:
         what = (f"shape {tuple(out.shape)} ({out.dtype})" if isinstance(out, torch.Tensor)
-                else f"a {type(out).__name__}")
+                else a_type(out))
         raise ToyganError(f"{name}: {type(module).__name__} returned {what} for a batch of "
                           f"{shape[-2] if name == 'generator' else shape[-1]}; "
                           f"expected real numbers of shape {shape}")
@@ -208,7 +209,7 @@ def given_networks(config: Config, generator: object = None, discriminator: obje
             raise ToyganError(f"{name}: given, and model.{name} = {named!r} names one too; "
                               "drop one of them")
         if given is not None and not (isinstance(given, nn.Module) or callable(given)):
-            raise ToyganError(f"{name}: a {type(given).__name__}; give a torch.nn.Module, a factory "
+            raise ToyganError(f"{name}: {a_type(given)}; give a torch.nn.Module, a factory "
                               f"(a function returning a fresh one), or name one in model.{name}")
         out.append(resolve_factory(named, getattr(m, f"{name}_args"), f"model.{name}")
                    if named else given)
@@ -275,3 +276,33 @@ def parameter_count(net: object, name: str = "network") -> int | None:
         raise ToyganError(f"{name}: {type(net).__name__}'s parameters have no shape yet (a lazy "
                           "layer such as LazyLinear); give its sizes, or call it once on a batch "
                           "in your factory") from None
+
+
+def _classes(net: nn.Module) -> Iterator[type]:
+    """The classes of ``net``'s modules, and of the architecture an ensemble keeps aside."""
+    for module in net.modules():
+        yield type(module)
+        template = module.__dict__.get("_template")  # (an OwnEnsemble's, not a registered child)
+        if isinstance(template, nn.Module):
+            yield from (type(m) for m in template.modules())
+
+
+def own_code_raised(err: BaseException, networks: Mapping[str, nn.Module]) -> str | None:
+    """Which of your ``networks`` (``{"generator": G, "discriminator": D}``, yours only) was
+    running its own code when ``err`` was raised: its name, ``"networks"`` where both come from
+    one file, or None where neither's code is on the traceback (then the error is toygan's or a
+    library's, and goes on as it is)."""
+    files: dict[str, set[str]] = {}
+    for name, net in networks.items():
+        for cls in {c for t in _classes(net) for c in t.__mro__}:
+            if cls.__module__.partition(".")[0] in ("torch", "toygan", "builtins"):
+                continue
+            for value in vars(cls).values():
+                code = getattr(getattr(value, "__func__", value), "__code__", None)
+                if code is not None:
+                    files.setdefault(code.co_filename, set()).add(name)
+    for frame, _ in traceback.walk_tb(err.__traceback__):
+        names = files.get(frame.f_code.co_filename)
+        if names:
+            return next(iter(names)) if len(names) == 1 else "networks"
+    return None

@@ -24,7 +24,8 @@ def train(config: Config | None = None, *, callbacks: Iterable[Callback] = (),
     Returns:
         The ``History``. Its ``status`` is ``"completed"``, ``"diverged"`` (a loss or a recorded
         value became NaN or inf: training stopped there and the history ends at the last finite
-        snapshot; ``message`` says at which step) or ``"interrupted"`` (Ctrl-C, or a callback). To
+        snapshot; ``message`` says at which step), ``"failed"`` (your own metric or network
+        raised; ``message`` says which and why) or ``"interrupted"`` (Ctrl-C, or a callback). To
         keep the networks, or to go on after a stop, use ``Game`` itself.
     """
     return Game(config).run(callbacks=callbacks, progress=progress)

@@ -10,7 +10,15 @@ import time
 from pathlib import Path
 
 from toygan.checkpoint import CHECKPOINT_FILE, CONFIG_FILE, HISTORY_FILE, holds_run
-from toygan.cli.common import EXIT_DIVERGED, EXIT_INTERRUPTED, common_options, count, overrides, say
+from toygan.cli.common import (
+    EXIT_DIVERGED,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    common_options,
+    count,
+    overrides,
+    say,
+)
 from toygan.config import Config
 from toygan.errors import ToyganError
 from toygan.game import Game
@@ -124,11 +132,12 @@ def _train_and_save(game, out: Path, args: argparse.Namespace) -> tuple[History,
     if history.status == "diverged":
         print(printable(f"toygan: {history.message}"), file=sys.stderr)
         status = EXIT_DIVERGED
-    elif history.status == "interrupted":
-        status = EXIT_INTERRUPTED
+    elif history.status in ("interrupted", "failed"):
+        status = EXIT_INTERRUPTED if history.status == "interrupted" else EXIT_FAILED
+        once = "" if history.status == "interrupted" else "once your code is fixed, "
         if (out / CHECKPOINT_FILE).is_file():
-            print(printable(f"toygan: {history.message}; saved {out / CHECKPOINT_FILE}; continue with: "
-                            f"toygan train --resume {out}"), file=sys.stderr)
+            print(printable(f"toygan: {history.message}; saved {out / CHECKPOINT_FILE}; {once}continue "
+                            f"with: toygan train --resume {out}"), file=sys.stderr)
         else:
             print(printable(f"toygan: {history.message}"), file=sys.stderr)
     done = "trained in" if history.status == "completed" else f"{history.status} after"

@@ -151,6 +151,8 @@ def train_recipe(recipe: Recipe, say: Callable[[str], None], progress: bool
         histories[label] = history = train(config, progress=progress)
         if history.status == "interrupted":  # Ctrl-C: stop, measure nothing
             raise KeyboardInterrupt
+        if history.status == "failed":  # your metric or network raised: nothing to measure it by
+            raise ToyganError(f"{recipe.name} {label}: {history.message}")
         if history.status != "completed":
             say(f"  {recipe.name} {label}: {history.message}")
     return histories, [measure(check, histories) for check in recipe.checks]

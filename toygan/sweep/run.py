@@ -118,6 +118,8 @@ def run_task(task: Task, folder: str) -> list[dict[str, Any]]:
         (out / NOTES).unlink(missing_ok=True)
         history = _train_noting(task.config, out)
         seconds = time.perf_counter() - start
+        if history.status == "failed":  # your metric or network raised: the task's error
+            raise ToyganError(history.message)
         if history.status == "interrupted":  # cut short: its metrics would pass for a finished run's
             raise KeyboardInterrupt(history.message)
         history.save(out / "history.npz")
