@@ -2,9 +2,11 @@
 forms where they exist, kept with the history, used by recipe checks."""
 
 import math
+import subprocess
 
 import numpy as np
 import pytest
+from conftest import TOYGAN
 from conftest import tiny_config as plain_config
 
 from toygan import Game, History
@@ -160,8 +162,8 @@ def test_a_metric_that_fails_mid_run_stops_it_and_keeps_the_record(tmp_path, mon
     monkeypatch.chdir(tmp_path)
     history = Game(tiny_config(**{"train.steps": 40, "record.metrics": ["signals_metric:late"]})
                    ).run(progress=False)
-    assert history.status == "interrupted" and history.n_snapshots == 2  # steps 0 and 10
-    assert history.message.startswith("stopped at step 20: ")
+    assert history.status == "failed" and history.n_snapshots == 2  # steps 0 and 10
+    assert history.message.startswith("failed at step 20: ")
     assert "record.metrics: late(samples, target) raised ValueError (too wide)" in history.message
     # one that fails only on the evaluation's samples is left out of it; toygan's metrics are kept
     with pytest.warns(UserWarning, match=r"the final evaluation leaves out record.metrics: on_few.* "
@@ -172,6 +174,23 @@ def test_a_metric_that_fails_mid_run_stops_it_and_keeps_the_record(tmp_path, mon
     assert kept.status == "completed" and kept.evaluation["metrics"]["on_few"] == [None, None]
     assert all(v is not None for v in kept.evaluation["metrics"]["modes_captured"])
     assert kept.scalars["on_few"].shape == (2, 2)  # its snapshots (steps 0 and 10) are kept
+
+
+def test_a_metric_that_fails_mid_run_is_a_sweep_tasks_error_not_a_stop(tmp_path):
+    (tmp_path / "failing_metric.py").write_text(INTERRUPTING)
+    (tmp_path / "spec.toml").write_text(
+        '[sweep]\nseeds = 2\n[train]\nsteps = 40\nbatch_size = 32\n[model]\ng_width = 16\n'
+        'd_width = 16\n[record]\nevery = 10\nn_samples = 64\ngrid_size = 16\neval_samples = 0\n'
+        'metrics = ["failing_metric:late"]\n[grid]\n"train.lr_d" = [1e-3, 2e-4]\n')
+    done = subprocess.run([TOYGAN, "sweep", "spec.toml", "--out", "sweep", "--quiet"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr  # not 130: the sweep went on to the next configuration
+    rows = (tmp_path / "sweep" / "rows.csv").read_text()  # 2 configurations × 2 seeds
+    assert rows.count("record.metrics: late(samples, target) raised ValueError (too wide)") == 4
+    # the first fails at its third call, the snapshot of step 10 (the metric's count goes on into
+    # the next configuration, which fails at its start)
+    assert rows.count("failed at step 10: record.metrics: late") == 2
+    assert "2 of 2 configurations failed" in done.stderr
 
 
 @pytest.mark.parametrize("returned, shown", [("10 ** 400", "int"), ("None", "NoneType"), ('"2.5"', "str"),
