@@ -111,11 +111,13 @@ def test_a_factory_ensemble_saves_and_resumes_exactly(tmp_path):
     assert isinstance(d, SkipD) and d(POINTS).shape == (7,)
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 def test_factories_that_cannot_make_an_ensemble_are_one_line():
     same = nn.Linear(2, 1)
     widths = iter(range(8, 100))
     cases = [
         (lambda: 1 / 0, "discriminator: the factory .* raised ZeroDivisionError"),
+        (lambda: torch.jit.script(sequential_d()), "returned a TorchScript module .*with train.members = 2"),
         (lambda: same, "returned the same module twice; it must build a fresh one on every call"),
         (lambda: nn.Sequential(nn.Linear(2, next(widths)), nn.Linear(1, 1)),
          "different parameters; every call must build the same architecture|fails on a batch"),

@@ -26,7 +26,7 @@ from torch import nn
 from torch.func import functional_call, vmap
 from torch.nn.utils import parametrize
 
-from toygan.errors import ToyganError, ToyganNotice, first_line, notify
+from toygan.errors import ToyganError, ToyganNotice, a_type, first_line, notify
 
 __all__ = ["OwnEnsemble", "BatchingNotice", "build_members", "ELEMENTWISE"]
 
@@ -53,8 +53,14 @@ def build_members(factory: Callable[[], nn.Module], seeds: Sequence[int], name: 
                 raise ToyganError(f"{name}: the factory {_named(factory)} raised "
                                   f"{type(err).__name__} ({first_line(err)})") from None
         if not isinstance(module, nn.Module):
-            raise ToyganError(f"{name}: the factory {_named(factory)} returned a "
-                              f"{type(module).__name__}; it must return a fresh torch.nn.Module")
+            raise ToyganError(f"{name}: the factory {_named(factory)} returned "
+                              f"{a_type(module)}; it must return a fresh torch.nn.Module")
+        if isinstance(module, torch.jit.ScriptModule) and len(seeds) > 1:
+            # its parameters live in TorchScript: they cannot be stacked into one ensemble
+            raise ToyganError(f"{name}: the factory {_named(factory)} returned a TorchScript module "
+                              f"({type(module).__name__}, from torch.jit.script or trace); with "
+                              f"train.members = {len(seeds)} return the plain torch.nn.Module, or "
+                              "train one member at a time")
         if any(module is m for m in modules):
             raise ToyganError(f"{name}: the factory {_named(factory)} returned the same module "
                               "twice; it must build a fresh one on every call")
