@@ -30,6 +30,24 @@ def one_line_error(capsys, argv) -> str:
 
 # --- what cannot fit is refused before any work ---
 
+def test_your_own_networks_are_sized_by_their_layers_not_by_toygans_widths():
+    from torch import nn
+
+    from toygan.players import parameter_count
+
+    # Linear(2, W) → ReLU → Linear(W, 1): 4W + 1 parameters; its layers output W + 1 units a row
+    wide = parameter_count(nn.Sequential(nn.Linear(2, 10**6), nn.ReLU(), nn.Linear(10**6, 1)))
+    assert wide == (4 * 10**6 + 1, 10**6 + 1)
+    config = tiny_config(**{"model.d_width": 16, "model.d_depth": 1})  # toygan's, which yours ignores
+    mine, plain = estimate(config, own_params=(None, wide)), estimate(config)
+    # each of the 32 rows of a batch keeps the D's 10⁶ + 1 units (toygan's: 16 + 1) on the real and
+    # fake batches, ×4 (input and activation, forward and backward), in float32
+    assert mine.batches - plain.batches == 4 * 4 * 32 * 2 * (10**6 + 1 - (16 + 1))
+    with pytest.raises(ToyganError, match=r"lower your networks' sizes, train.batch_size"):
+        check_fits(config.replace(**{"train.batch_size": 4096}), own_params=(None, wide),
+                   available=GIB)
+
+
 def test_the_estimate_grows_with_what_weighs_and_refuses_what_cannot_fit():
     small = estimate(tiny_config())
     assert small.total < 64 * 2**20  # a tiny run needs little

@@ -263,19 +263,23 @@ def _batched(modules: list[nn.Module], streams: Streams, name: str, shape: tuple
     return ensemble
 
 
-def parameter_count(net: object, name: str = "network") -> int | None:
-    """Parameters of a user's network, or of one network its factory builds (None for none given,
-    or for something that is no module: the players' own checks say what is wrong with it)."""
+def parameter_count(net: object, name: str = "network") -> tuple[int, int] | None:
+    """Size of a user's network, or of one network its factory builds, for the memory estimate:
+    its parameters and its layer units, the output widths of its layers summed (what one row keeps
+    for the backward pass, as toygan's MLP's widths × depth); None for none given, or for something
+    that is no module (the players' own checks say what is wrong with it)."""
     if is_factory(net):
         net = build_members(net, [0], name)[0]
     if not isinstance(net, nn.Module):
         return None
     try:
-        return sum(p.numel() for p in net.parameters())
+        params = sum(p.numel() for p in net.parameters())
     except (RuntimeError, ValueError):  # lazy modules' parameters have no size yet
         raise ToyganError(f"{name}: {type(net).__name__}'s parameters have no shape yet (a lazy "
                           "layer such as LazyLinear); give its sizes, or call it once on a batch "
                           "in your factory") from None
+    widths = (getattr(m, "out_features", None) or getattr(m, "out_channels", None) for m in net.modules())
+    return params, sum(w for w in widths if isinstance(w, int) and not isinstance(w, bool))
 
 
 def _classes(net: nn.Module) -> Iterator[type]:

@@ -11,7 +11,6 @@ one line naming the fields that weigh most, instead of crashing or exhausting th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from toygan.config import Config
 from toygan.errors import ToyganError
@@ -49,6 +48,9 @@ _FIELDS = {  # the fields to lower for each part, in a message
 }
 
 
+_OWN = {"networks": "train.unroll", "batches": "train.batch_size, train.pack, record.n_samples"}
+
+
 def network_params(in_dim: int, width: int, depth: int, out_dim: int) -> int:
     """Parameters of toygan's MLP: ``depth`` hidden layers of ``width`` units, with biases."""
     if depth == 0:
@@ -56,23 +58,28 @@ def network_params(in_dim: int, width: int, depth: int, out_dim: int) -> int:
     return (in_dim + 1) * width + (depth - 1) * (width + 1) * width + (width + 1) * out_dim
 
 
-def estimate(config: Config, *, own_params: tuple[int | None, int | None] = (None, None),
-             dim: int | None = None) -> Estimate:
-    """The memory ``config`` needs; ``own_params`` are the parameter counts of your own generator
-    and discriminator (None for toygan's); ``dim`` the target's dimension if known."""
+Own = tuple[tuple[int, int] | None, tuple[int, int] | None]
+"""Your own generator's and discriminator's sizes (``players.parameter_count``: parameters, layer
+units), None for toygan's MLP."""
+
+
+def estimate(config: Config, *, own_params: Own = (None, None), dim: int | None = None) -> Estimate:
+    """The memory ``config`` needs; ``own_params`` are the sizes of your own generator and
+    discriminator (parameters, layer units; None for toygan's); ``dim`` the target's dimension if
+    known."""
     m, t, e = config.model, config.train, config.train.members
     dim = config.target().dim if dim is None else dim
-    g = own_params[0] if own_params[0] is not None else network_params(m.noise_dim, m.g_width, m.g_depth, dim)
-    d = own_params[1] if own_params[1] is not None else network_params(dim * t.pack, m.d_width,
-                                                                       m.d_depth, 1)
+    own_g, own_d = own_params
+    g = own_g[0] if own_g else network_params(m.noise_dim, m.g_width, m.g_depth, dim)
+    d = own_d[0] if own_d else network_params(dim * t.pack, m.d_width, m.d_depth, 1)
     # weights, gradients, two optimiser moments; each unrolled look-ahead keeps a copy of D
     networks = FLOAT * e * (4 * g + (4 + t.unroll) * d)
     rows = t.batch_size * t.pack  # points through G per step; D sees as many real and fake
     # each layer keeps its input and activation for the backward pass (×2), and again for the
     # gradient (×2): G from its noise to its points, D from its (packed) points to its output, on
     # real and fake batches and once more per look-ahead
-    g_layers = m.noise_dim + m.g_width * m.g_depth + dim
-    d_layers = dim + m.d_width * m.d_depth + 1
+    g_layers = m.noise_dim + (own_g[1] if own_g else m.g_width * m.g_depth + dim)
+    d_layers = dim + (own_d[1] if own_d else m.d_width * m.d_depth + 1)
     batches = FLOAT * e * 4 * rows * (g_layers + (2 + t.unroll) * d_layers)
     snapshot = config.snapshot_bytes()
     # D on the grid and the optimum's KDE run in chunks; four snapshots' worth covers their work,
@@ -82,8 +89,8 @@ def estimate(config: Config, *, own_params: tuple[int | None, int | None] = (Non
     return Estimate(networks, batches, recording)
 
 
-def check_fits(config: Config, *, own_params: tuple[int | None, int | None] = (None, None),
-               dim: int | None = None, available: int | None = None, copies: int = 1,
+def check_fits(config: Config, *, own_params: Own = (None, None), dim: int | None = None,
+               available: int | None = None, copies: int = 1,
                what: str = "the run", members: str = "train.members (--seeds)") -> Estimate:
     """Refuse a config whose estimate (times ``copies`` runs at once) exceeds ``available`` bytes
     (default: ``available_bytes()``); returns the estimate.
@@ -98,10 +105,12 @@ def check_fits(config: Config, *, own_params: tuple[int | None, int | None] = (N
     parts = {"networks": need.networks, "batches": need.batches, "recording": need.recording}
     worst = max(parts, key=parts.get)
     times = f" × {copies} at once" if copies > 1 else ""
+    lower = _FIELDS[worst].format(members=members)
+    if any(own_params) and worst != "recording":  # toygan's widths do not size your networks
+        lower = f"your networks' sizes, {_OWN[worst]} or {members}"
     raise ToyganError(
         f"{what} would need about {gib_text(need.total)}{times} of memory and {gib_text(have)} is "
-        f"available; most of it is {worst} ({gib_text(parts[worst])}): lower "
-        f"{_FIELDS[worst].format(members=members)}")
+        f"available; most of it is {worst} ({gib_text(parts[worst])}): lower {lower}")
 
 
 EIGEN_SECONDS = 1_200
