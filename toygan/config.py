@@ -56,6 +56,10 @@ FIELD_SIZE = 15
 
 MAX_RECORDING_BYTES = 2 * 2**30
 """The most a run may record, in memory and in its history file (2 GiB)."""
+MAX_EVAL_SAMPLES = 10_000
+"""The most samples an evaluation takes (``record.eval_samples``, ``Game.evaluate``, a history's
+evaluation): its JSD's kernel estimate costs n² (about 8 s a member at 10,000 on the 2-core
+reference machine)."""
 
 
 @dataclass
@@ -360,7 +364,7 @@ class RecordConfig:
             raise ToyganError(f"record.metrics: the name {taken[0]!r} is taken (toygan's metrics, a "
                               "sweep's columns, or another of yours); name your function otherwise")
         self.metrics = list(self.metrics)
-        if 0 < integer("record.eval_samples", self.eval_samples, 0, 10_000) < 100:
+        if 0 < integer("record.eval_samples", self.eval_samples, 0, MAX_EVAL_SAMPLES) < 100:
             raise ToyganError(f"record.eval_samples = {self.eval_samples}: must be 0 (no final "
                               "evaluation) or from 100 to 10000 (the protocol's is 2500)")
         integer("record.grid_size", self.grid_size, 2, 1024)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from toygan.config import MAX_EVAL_SAMPLES
 from toygan.errors import MetricError, notify
 from toygan.metrics import METRICS, mode_coverage, own_metric
 from toygan.theory import compared_densities, jsd_from_samples, min_bandwidth
@@ -39,9 +40,6 @@ __all__ = ["EVAL_SAMPLES", "MAX_EVAL_SAMPLES", "EVALUATED", "EVALUATION_CUT", "e
 
 EVALUATION_CUT = "the final evaluation was interrupted"
 """Why a run whose steps are done stands interrupted: its next ``run`` evaluates it."""
-MAX_EVAL_SAMPLES = 10_000
-"""The most samples an evaluation takes: its JSD's kernel estimate costs n² (about 8 s a member at
-10,000 on the 2-core reference machine)."""
 EVAL_SAMPLES = 2500
 """Samples per member of the final evaluation, the VEEGAN / PacGAN protocol."""
 EVALUATED = tuple(name for name, m in METRICS.items() if m.evaluated)

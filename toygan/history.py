@@ -49,7 +49,15 @@ from typing import BinaryIO
 import numpy as np
 
 from toygan.atomic import atomic_path
-from toygan.config import FIELD_SIZE, MANIFOLD_LINES, MANIFOLD_POINTS, MAX_RECORDING_BYTES, SCALARS, Config
+from toygan.config import (
+    FIELD_SIZE,
+    MANIFOLD_LINES,
+    MANIFOLD_POINTS,
+    MAX_EVAL_SAMPLES,
+    MAX_RECORDING_BYTES,
+    SCALARS,
+    Config,
+)
 from toygan.data import make_target, stored_files
 from toygan.errors import ToyganError
 from toygan.objectives import OBJECTIVES, OUTPUTS, run_traits
@@ -427,9 +435,10 @@ def _evaluation(meta: dict, source: str, members: tuple[int, ...], steps: np.nda
             and all(isinstance(k, str) and per_member(v) for k, v in found["metrics"].items())):
         raise ToyganError(f"{source!r}: its evaluation is not {{step, n_samples, jsd_against, "
                           f"metrics: {{name: one finite number or null per member}}}}")
-    if not (len(steps) and found["step"] == int(steps[-1]) and 100 <= found["n_samples"] <= 100_000):
+    if not (len(steps) and found["step"] == int(steps[-1])
+            and 100 <= found["n_samples"] <= MAX_EVAL_SAMPLES):
         raise ToyganError(f"{source!r}: its evaluation (step {found['step']}, {found['n_samples']} "
-                          "samples) is not of the last snapshot, on 100 to 100,000 samples")
+                          f"samples) is not of the last snapshot, on 100 to {MAX_EVAL_SAMPLES:,} samples")
     return found
 
 

@@ -149,11 +149,13 @@ class Paired:
             least, allowed = 1 / (SAMPLED + 1), f"{SAMPLED:,} patterns allow: 1/{SAMPLED + 1:,}"
         else:
             test = f"sign-flip test p = {self.p:.3g}"
-            least, allowed = 2 / 2 ** self.n, f"{self.n} seeds allow: 2/2^{self.n}"
+            least = 2 / 2 ** self.n
+            allowed = f"{self.n} seeds allow: 2/2^{self.n}" if self.n > 1 else "1 seed allows: 2/2^1"
         floor = f" (the least p {allowed})" if self.p <= least * (1 + 1e-9) else ""
         out = f" ({self.left_out} seed(s) where either is undefined left out)" if self.left_out else ""
         return (f"{a}: {rounded(self.mean_a, self.se_a)}; {b}: {rounded(self.mean_b, self.se_b)}; "
-                f"{b} − {a} = {rounded(self.difference, self.se)}{ci} over {self.n} paired seeds"
+                f"{b} − {a} = {rounded(self.difference, self.se)}{ci} over {self.n} paired "
+                f"seed{'' if self.n == 1 else 's'}"
                 f"{out}, {test}{floor}")
 
 
