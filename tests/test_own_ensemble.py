@@ -355,3 +355,9 @@ def test_a_saved_run_says_where_its_factories_were_and_when_they_changed(nets_he
     assert moved.returncode == 2 and "Traceback" not in moved.stderr
     assert ("cannot import 'my_nets'" in moved.stderr
             and f"(the run was trained with my_nets:make_g from {nets_here / 'my_nets.py'})" in moved.stderr)
+    # another folder's my_nets.py: not "changed", another file
+    (elsewhere / "my_nets.py").write_text(NETS + "# another copy\n")
+    other = run_cli("train", "--resume", str(nets_here / "run"), "--steps", "30", cwd=elsewhere)
+    assert other.returncode == 0, other.stderr
+    assert (f"my_nets.py is not the file the run was trained with ({nets_here / 'my_nets.py'}), and "
+            "differs; its weights are loaded into the code as it is now") in other.stderr

@@ -203,8 +203,9 @@ def load_run(cls: type[Game], run_dir: Path, *, generator: Network | None = None
     for name, saved in sources.items():
         now = source_digest(name)
         if _pair(saved) and now is not None and now[1] != saved[1]:
-            notify(f"{name}: {now[0]} has changed since the run was saved; its weights are loaded "
-                   "into the code as it is now")
+            which = (f"{now[0]} has changed since the run was saved" if now[0] == saved[0] else
+                     f"{now[0]} is not the file the run was trained with ({saved[0]}), and differs")
+            notify(f"{name}: {which}; its weights are loaded into the code as it is now")
     game.config = current
     game._new_optimizers()  # of the current settings (events may have changed them)
     try:
