@@ -58,8 +58,8 @@ MAX_RECORDING_BYTES = 2 * 2**30
 """The most a run may record, in memory and in its history file (2 GiB)."""
 MAX_EVAL_SAMPLES = 10_000
 """The most samples an evaluation takes (``record.eval_samples``, ``Game.evaluate``, a history's
-evaluation): its JSD's kernel estimate costs n² (about 8 s a member at 10,000 on the 2-core
-reference machine)."""
+evaluation): its JSD's kernel estimate costs n² (about 4 s a member at 10,000 on the 2-core
+reference machine: benchmarks/evaluation_cost.py)."""
 
 
 @dataclass
