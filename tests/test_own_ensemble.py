@@ -324,6 +324,15 @@ def test_an_error_that_is_not_your_networks_is_raised_as_it_is():
         game.run(progress=False)
 
 
+def test_a_sweep_sizes_the_networks_its_configurations_name_before_any_work(nets_here):
+    spec = SWEEP_OF_NAMED_NETWORKS.replace("[{width = 8}, {width = 16}]", "[{width = 8}, {width = 4000000}]")
+    (nets_here / "spec.toml").write_text(spec)
+    done = run_cli("sweep", "spec.toml", "--out", "sweep", cwd=nets_here)
+    assert done.returncode == 2 and not (nets_here / "sweep").exists()
+    assert done.stderr.startswith("toygan: error: configuration ")
+    assert "lower your networks' sizes" in done.stderr
+
+
 def test_frozen_parameters_stay_frozen_and_every_member_has_one_architecture():
     def frozen_d():
         d = sequential_d()

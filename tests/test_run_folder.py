@@ -37,7 +37,7 @@ def test_your_own_networks_are_sized_by_their_layers_not_by_toygans_widths():
 
     # Linear(2, W) → ReLU → Linear(W, 1): 4W + 1 parameters; its layers output W + 1 units a row
     wide = parameter_count(nn.Sequential(nn.Linear(2, 10**6), nn.ReLU(), nn.Linear(10**6, 1)))
-    assert wide == (4 * 10**6 + 1, 10**6 + 1)
+    assert wide == (4 * 10**6 + 1, 10**6 + 1, 10**6)
     config = tiny_config(**{"model.d_width": 16, "model.d_depth": 1})  # toygan's, which yours ignores
     mine, plain = estimate(config, own_params=(None, wide)), estimate(config)
     # each of the 32 rows of a batch keeps the D's 10⁶ + 1 units (toygan's: 16 + 1) on the real and
@@ -76,7 +76,7 @@ def test_a_run_that_cannot_fit_is_refused_in_one_line_with_nothing_written(tmp_p
     err = one_line_error(capsys, ["train", "--preset", "ring", "--out", str(out), "--seeds", "1024",
                                   "--set", "model.g_width=4096", "--set", "model.d_width=4096",
                                   "--set", "model.g_depth=16", "--set", "record.every=3000"])
-    assert "the run would need about 4,738.0 GiB of memory and" in err and not out.exists()
+    assert "the run would need about 4,816.1 GiB of memory and" in err and not out.exists()
     assert "most of it is networks (4,097.6 GiB): lower model.g_width" in err
     with pytest.raises(ToyganError, match="GiB of memory"):
         Game(Config().replace(**{"train.members": 1024, "model.d_width": 4096, "model.d_depth": 16,

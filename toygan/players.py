@@ -263,11 +263,11 @@ def _batched(modules: list[nn.Module], streams: Streams, name: str, shape: tuple
     return ensemble
 
 
-def parameter_count(net: object, name: str = "network") -> tuple[int, int] | None:
+def parameter_count(net: object, name: str = "network") -> tuple[int, int, int] | None:
     """Size of a user's network, or of one network its factory builds, for the memory estimate:
-    its parameters and its layer units, the output widths of its layers summed (what one row keeps
-    for the backward pass, as toygan's MLP's widths × depth); None for none given, or for something
-    that is no module (the players' own checks say what is wrong with it)."""
+    its parameters, its layer units (the output widths of its layers summed: what one row keeps for
+    the backward pass, as toygan's MLP's widths × depth) and its widest layer's; None for none
+    given, or for something that is no module (the players' own checks say what is wrong with it)."""
     if is_factory(net):
         net = build_members(net, [0], name)[0]
     if not isinstance(net, nn.Module):
@@ -278,8 +278,10 @@ def parameter_count(net: object, name: str = "network") -> tuple[int, int] | Non
         raise ToyganError(f"{name}: {type(net).__name__}'s parameters have no shape yet (a lazy "
                           "layer such as LazyLinear); give its sizes, or call it once on a batch "
                           "in your factory") from None
-    widths = (getattr(m, "out_features", None) or getattr(m, "out_channels", None) for m in net.modules())
-    return params, sum(w for w in widths if isinstance(w, int) and not isinstance(w, bool))
+    widths = [w for m in net.modules()
+              if isinstance(w := getattr(m, "out_features", None) or getattr(m, "out_channels", None), int)
+              and not isinstance(w, bool)]
+    return params, sum(widths), max(widths, default=0)
 
 
 def _classes(net: nn.Module) -> Iterator[type]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from toygan.config import Config
+from toygan.config import MANIFOLD_LINES, MANIFOLD_POINTS, Config
 from toygan.errors import ToyganError
 from toygan.jacobian import EXACT_PARAMETERS, field_of, products_per_snapshot
 from toygan.memory import available_bytes, check_bytes, gib_text
@@ -48,7 +48,9 @@ _FIELDS = {  # the fields to lower for each part, in a message
 }
 
 
-_OWN = {"networks": "train.unroll", "batches": "train.batch_size, train.pack, record.n_samples"}
+_OWN = {"networks": "train.unroll", "batches": "train.batch_size, train.pack",
+        "recording": "record.n_samples, record.grid_size, record less often (raise record.every)"}
+"""With your own networks, what to lower beside their sizes (toygan's widths do not size them)."""
 
 
 def network_params(in_dim: int, width: int, depth: int, out_dim: int) -> int:
@@ -58,9 +60,9 @@ def network_params(in_dim: int, width: int, depth: int, out_dim: int) -> int:
     return (in_dim + 1) * width + (depth - 1) * (width + 1) * width + (width + 1) * out_dim
 
 
-Own = tuple[tuple[int, int] | None, tuple[int, int] | None]
+Own = tuple[tuple[int, int, int] | None, tuple[int, int, int] | None]
 """Your own generator's and discriminator's sizes (``players.parameter_count``: parameters, layer
-units), None for toygan's MLP."""
+units, widest layer), None for toygan's MLP."""
 
 
 def estimate(config: Config, *, own_params: Own = (None, None), dim: int | None = None) -> Estimate:
@@ -85,7 +87,12 @@ def estimate(config: Config, *, own_params: Own = (None, None), dim: int | None 
     # D on the grid and the optimum's KDE run in chunks; four snapshots' worth covers their work,
     # and G and D on the fixed samples keep every layer's output of every member
     forward = FLOAT * e * 2 * config.record.n_samples * (g_layers + 2 * d_layers)
-    recording = config.recording_bytes() + 4 * snapshot + forward
+    # G alone, without gradients, on its manifold's latent lines and on the final evaluation's
+    # samples, all members at once: two layers' outputs alive at a time, at most the widest's
+    widest = own_g[2] if own_g else max(m.noise_dim, m.g_width if m.g_depth else 0, dim)
+    rows_g = max(config.record.eval_samples, 2 * MANIFOLD_LINES * MANIFOLD_POINTS)
+    generated = FLOAT * e * rows_g * 2 * widest
+    recording = config.recording_bytes() + 4 * snapshot + forward + generated
     return Estimate(networks, batches, recording)
 
 
@@ -106,7 +113,7 @@ def check_fits(config: Config, *, own_params: Own = (None, None), dim: int | Non
     worst = max(parts, key=parts.get)
     times = f" × {copies} at once" if copies > 1 else ""
     lower = _FIELDS[worst].format(members=members)
-    if any(own_params) and worst != "recording":  # toygan's widths do not size your networks
+    if any(own_params):  # toygan's widths do not size your networks
         lower = f"your networks' sizes, {_OWN[worst]} or {members}"
     raise ToyganError(
         f"{what} would need about {gib_text(need.total)}{times} of memory and {gib_text(have)} is "

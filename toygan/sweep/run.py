@@ -21,6 +21,7 @@ from toygan.atomic import atomic_path
 from toygan.device import resolve_device
 from toygan.errors import ToyganError, ToyganNotice, notify
 from toygan.factories import check_importable
+from toygan.players import given_networks, parameter_count
 from toygan.progress import progress_bar
 from toygan.resources import check_fits, estimate
 from toygan.sweep.backends import BACKENDS, check_address
@@ -168,11 +169,25 @@ def _claim(spec: SweepSpec, folder: Path, force: bool) -> None:
             tmp.write_text(spec.source, encoding="utf-8")
 
 
+def _own_sizes(config: Any) -> tuple:
+    """The sizes of the networks ``config`` names (one of each built), None for toygan's MLP."""
+    if not (config.model.generator or config.model.discriminator):
+        return None, None
+    generator, discriminator = given_networks(config)
+    return parameter_count(generator, "generator"), parameter_count(discriminator, "discriminator")
+
+
 def check_memory(spec: SweepSpec, workers: int) -> None:
-    """Refuse a sweep whose largest configuration, ``workers`` at once, cannot fit here."""
-    biggest = max(spec.tasks, key=lambda t: estimate(t.config).total)
-    check_fits(biggest.config, copies=min(workers, len(spec.tasks)), what=f"configuration {biggest.id}",
-               members="sweep.seeds")
+    """Refuse a sweep whose largest configuration, ``workers`` at once, cannot fit here (networks
+    the configurations name are sized by what they build, not by toygan's widths)."""
+    sized = {}
+    for task in spec.tasks:
+        if (key := task.config.to_toml()) not in sized:
+            own = _own_sizes(task.config)
+            sized[key] = (estimate(task.config, own_params=own).total, task, own)
+    _, biggest, own = max(sized.values(), key=lambda entry: entry[0])
+    check_fits(biggest.config, own_params=own, copies=min(workers, len(spec.tasks)),
+               what=f"configuration {biggest.id}", members="sweep.seeds")
 
 
 def run_sweep(spec: SweepSpec, folder: str | Path, *, backend: str = "joblib", workers: int = 1,
