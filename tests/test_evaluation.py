@@ -176,6 +176,24 @@ def test_a_metric_that_fails_mid_run_stops_it_and_keeps_the_record(tmp_path, mon
     assert kept.scalars["on_few"].shape == (2, 2)  # its snapshots (steps 0 and 10) are kept
 
 
+def test_a_warning_in_a_sweeps_task_is_passed_on_once_and_the_sweep_ends(tmp_path, monkeypatch):
+    """In the sweep's own process (one worker): a warning of the user's code goes on as it is, and
+    passing it on does not record it again (that looped without end, memory growing)."""
+    from toygan.sweep import load_spec, run_sweep
+
+    (tmp_path / "warning_metric.py").write_text(
+        "import warnings\n\ndef loud(samples, target):\n"
+        "    warnings.warn('a warning of yours', UserWarning)\n    return 1.0\n")
+    monkeypatch.chdir(tmp_path)
+    spec = load_spec({"sweep": {"seeds": 1}, "train": {"steps": 10, "batch_size": 32},
+                      "record": {"every": 10, "n_samples": 64, "grid_size": 16, "eval_samples": 0,
+                                 "metrics": ["warning_metric:loud"]},
+                      "model": {"g_width": 16, "d_width": 16}, "grid": {"train.lr_d": [1e-3]}})
+    with pytest.warns(UserWarning, match="a warning of yours"):
+        out = run_sweep(spec, tmp_path / "sweep", progress=False)
+    assert "loud" in (out / "summary.md").read_text()
+
+
 def test_a_metric_that_fails_mid_run_is_a_sweep_tasks_error_not_a_stop(tmp_path):
     (tmp_path / "failing_metric.py").write_text(INTERRUPTING)
     (tmp_path / "spec.toml").write_text(

@@ -191,8 +191,9 @@ class Recorder:
         if wants("modes"):
             snap.update(self.modes(game, fake))
             for name, function in self.own_metrics.items():
-                snap[name] = np.array([own_metric(function, name, f, game.target)
-                                       for f in fake.double().cpu().numpy()], np.float32)
+                values = [own_metric(function, name, f, game.target) for f in fake.double().cpu().numpy()]
+                with np.errstate(over="ignore"):  # beyond float32's range: kept as ±inf
+                    snap[name] = np.array(values, np.float32)
         if (game.config.record.eigenvalues if needs is None else "eigenvalues" in needs):
             snap.update(self.eigenvalues(game))
         return snap

@@ -43,8 +43,9 @@ def mean_se(values: np.ndarray) -> tuple[float | None, float | None, int]:
     n = int(values.size)
     if n == 0:
         return None, None, 0
-    se = float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else None
-    return float(values.mean()), se, n
+    with np.errstate(over="ignore", invalid="ignore"):  # values near float's limit: an inf mean or error
+        se = float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else None
+        return float(values.mean()), se, n
 
 
 def interval(mean: float | None, se: float | None, n: int, level: float = 0.95) -> tuple:

@@ -74,17 +74,18 @@ def _warm_up() -> None:
 def _train_noting(config: Any, out: Path) -> Any:
     """Train ``config``, keeping toygan's notices in ``out/notes.json`` for the sweep to say once
     (a worker's own warnings would print raw, once per task, after the table); other warnings go on."""
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter("always", ToyganNotice)
-        try:
+    said: list = []
+    try:
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always", ToyganNotice)
             return train(config, progress=False)
-        finally:
-            notes = sorted({str(w.message) for w in said if issubclass(w.category, ToyganNotice)})
-            if notes:
-                (out / NOTES).write_text(json.dumps(notes))
-            for w in said:
-                if not issubclass(w.category, ToyganNotice):
-                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    finally:  # (outside the recording: a warning passed on here is not recorded again)
+        notes = sorted({str(w.message) for w in said if issubclass(w.category, ToyganNotice)})
+        if notes:
+            (out / NOTES).write_text(json.dumps(notes))
+        for w in said:
+            if not issubclass(w.category, ToyganNotice):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _say_notes(folder: Path, tasks: list[Task]) -> None:
