@@ -160,11 +160,14 @@ def on_few(samples, target):
 def test_a_metric_that_fails_mid_run_stops_it_and_keeps_the_record(tmp_path, monkeypatch):
     (tmp_path / "signals_metric.py").write_text(INTERRUPTING)
     monkeypatch.chdir(tmp_path)
-    history = Game(tiny_config(**{"train.steps": 40, "record.metrics": ["signals_metric:late"]})
-                   ).run(progress=False)
+    game = Game(tiny_config(**{"train.steps": 40, "record.metrics": ["signals_metric:late"]}))
+    history = game.run(progress=False)
     assert history.status == "failed" and history.n_snapshots == 2  # steps 0 and 10
     assert history.message.startswith("failed at step 20: ")
     assert "record.metrics: late(samples, target) raised ValueError (too wide)" in history.message
+    # fixed, the run goes on from step 20 and takes the snapshot the metric failed in first
+    monkeypatch.setattr("signals_metric.calls", [-100])
+    assert game.run(progress=False).steps.tolist() == [0, 10, 20, 30, 40]
     # one that fails only on the evaluation's samples is left out of it; toygan's metrics are kept
     with pytest.warns(UserWarning, match=r"the final evaluation leaves out record.metrics: on_few.* "
                                          r"raised ValueError .*toygan's own metrics are kept") as said:

@@ -322,6 +322,25 @@ def test_an_error_that_is_not_your_networks_is_raised_as_it_is():
     game.recorder.record = lambda *a: 1 / 0  # toygan's own code failing: not blamed on the network
     with pytest.raises(ZeroDivisionError):
         game.run(progress=False)
+    # nor is a callback's, though it lives in the same file as the network's class
+    game = Game(config(), discriminator=SkipD())
+    with pytest.raises(ValueError, match="a callback's own"):
+        game.run(progress=False, callbacks=[lambda g, recorded: int("a callback's own")])
+
+
+def test_a_hook_of_yours_that_raises_fails_the_run_as_your_network():
+    d = sequential_d()
+    calls = []
+
+    def hook(module, inputs, output):
+        calls.append(1)
+        if module.training and len(calls) > 20:
+            raise RuntimeError("hook boom")
+
+    d[0].register_forward_hook(hook)
+    history = Game(config(**{"train.steps": 20}), discriminator=d).run(progress=False)
+    assert history.status == "failed"
+    assert "your discriminator raised RuntimeError (hook boom)" in history.message
 
 
 def test_a_sweep_sizes_the_networks_its_configurations_name_before_any_work(nets_here):

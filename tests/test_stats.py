@@ -80,3 +80,7 @@ def test_mean_and_standard_error_leave_out_what_is_undefined():
 def test_the_sign_flip_test_does_not_depend_on_the_metrics_scale():
     d = np.array([-3.0, -1.0, -2.0])
     assert sign_flip_p(d) == sign_flip_p(d * 1e-301) == sign_flip_p(d * 1e300) == 2 / 8
+    # near float's limit the sums would overflow: five equal differences are still 2/2⁵
+    assert sign_flip_p(np.full(5, 1e308)) == 2 / 32 and sign_flip_p(np.full(25, 1e308)) == 1 / 65537
+    assert math.isnan(sign_flip_p(np.array([np.nan, 1.0, 2.0])))  # undefined, never 0
+    assert sign_flip_p(np.ones(1024)) == 1 / 65537  # the sweep's most seeds, drawn in chunks

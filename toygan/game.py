@@ -266,9 +266,17 @@ class Game:
         shown = self.iteration
         with CtrlC() as ctrl_c, self._threads(), contextlib.closing(bar):
             try:
+                if self._since and self.config.snapshot_due(self.iteration) and not self._diverged:
+                    self.record()  # the snapshot your metric failed in: taken as the run goes on
                 # train.steps may be lowered on the way (a callback's update)
                 while self.iteration < min(end, self.config.train.steps) and not self._diverged:
-                    recorded = self.step()
+                    try:
+                        recorded = self.step()
+                    except ToyganError:
+                        raise  # toygan's own words (a metric of yours failing: MetricError, below)
+                    except (Exception, SystemExit) as err:  # noqa: BLE001 - your networks', else raised again
+                        self._fail_in_own_code(err)
+                        break
                     if recorded:
                         bar.update(self.iteration - shown)
                         shown = self.iteration
@@ -286,8 +294,6 @@ class Game:
                 self._whole = False
             except MetricError as err:  # your own metric failed at a snapshot: keep what was recorded
                 self._stopped = f"{FAILED} at step {self.iteration}: {err}"
-            except (Exception, SystemExit) as err:  # noqa: BLE001 - your networks' code, else raised again
-                self._fail_in_own_code(err)
             self._final_evaluation(ctrl_c, bar)
         return self.history
 

@@ -55,12 +55,12 @@ def build_members(factory: Callable[[], nn.Module], seeds: Sequence[int], name: 
         if not isinstance(module, nn.Module):
             raise ToyganError(f"{name}: the factory {_named(factory)} returned "
                               f"{a_type(module)}; it must return a fresh torch.nn.Module")
-        if isinstance(module, torch.jit.ScriptModule) and len(seeds) > 1:
+        if any(isinstance(m, torch.jit.ScriptModule) for m in module.modules()) and len(seeds) > 1:
             # its parameters live in TorchScript: they cannot be stacked into one ensemble
             raise ToyganError(f"{name}: the factory {_named(factory)} returned a TorchScript module "
-                              f"({type(module).__name__}, from torch.jit.script or trace); with "
-                              f"train.members = {len(seeds)} return the plain torch.nn.Module, or "
-                              "train one member at a time")
+                              f"or one holding one ({type(module).__name__}; torch.jit.script or "
+                              f"trace); with train.members = {len(seeds)} return plain torch.nn.Modules, "
+                              "or train one member at a time")
         if any(module is m for m in modules):
             raise ToyganError(f"{name}: the factory {_named(factory)} returned the same module "
                               "twice; it must build a fresh one on every call")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -278,19 +278,41 @@ def parameter_count(net: object, name: str = "network") -> tuple[int, int, int] 
         raise ToyganError(f"{name}: {type(net).__name__}'s parameters have no shape yet (a lazy "
                           "layer such as LazyLinear); give its sizes, or call it once on a batch "
                           "in your factory") from None
-    widths = [w for m in net.modules()
-              if isinstance(w := getattr(m, "out_features", None) or getattr(m, "out_channels", None), int)
-              and not isinstance(w, bool)]
+    widths = list(_widths(net))
     return params, sum(widths), max(widths, default=0)
 
 
-def _classes(net: nn.Module) -> Iterator[type]:
-    """The classes of ``net``'s modules, and of the architecture an ensemble keeps aside."""
+def _widths(net: nn.Module) -> Iterator[int]:
+    """The output width of each layer of ``net``: a Linear's or convolution's from its weight's
+    shape; for any other module with parameters of its own, the largest dimension of each (errs
+    high: the estimate's rule)."""
+    for m in net.modules():
+        if isinstance(m, nn.Linear | nn.Bilinear):
+            yield int(m.weight.shape[0])
+        elif isinstance(m, nn.modules.conv._ConvNd):
+            yield int(m.out_channels)
+        elif not isinstance(m, torch.nn.utils.parametrize.ParametrizationList):  # (a Linear's own)
+            yield from (max(p.shape) for p in m.parameters(recurse=False) if p.ndim >= 2)
+
+
+def _modules(net: nn.Module) -> Iterator[nn.Module]:
+    """``net``'s modules, and those of the architecture an ensemble keeps aside."""
     for module in net.modules():
-        yield type(module)
+        yield module
         template = module.__dict__.get("_template")  # (an OwnEnsemble's, not a registered child)
         if isinstance(template, nn.Module):
-            yield from (type(m) for m in template.modules())
+            yield from template.modules()
+
+
+def _own_code(net: nn.Module) -> Iterator[Any]:
+    """The functions of ``net`` that are yours: its classes' methods (not torch's or toygan's) and
+    the hooks registered on its modules."""
+    for cls in {c for m in _modules(net) for c in type(m).__mro__}:
+        if cls.__module__.partition(".")[0] not in ("torch", "toygan", "builtins"):
+            yield from vars(cls).values()
+    for m in _modules(net):
+        for hooks in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks"):
+            yield from getattr(m, hooks, {}).values()
 
 
 def own_code_raised(err: BaseException, networks: Mapping[str, nn.Module]) -> str | None:
@@ -300,13 +322,10 @@ def own_code_raised(err: BaseException, networks: Mapping[str, nn.Module]) -> st
     library's, and goes on as it is)."""
     files: dict[str, set[str]] = {}
     for name, net in networks.items():
-        for cls in {c for t in _classes(net) for c in t.__mro__}:
-            if cls.__module__.partition(".")[0] in ("torch", "toygan", "builtins"):
-                continue
-            for value in vars(cls).values():
-                code = getattr(getattr(value, "__func__", value), "__code__", None)
-                if code is not None:
-                    files.setdefault(code.co_filename, set()).add(name)
+        for value in _own_code(net):
+            code = getattr(getattr(value, "__func__", value), "__code__", None)
+            if code is not None:
+                files.setdefault(code.co_filename, set()).add(name)
     for frame, _ in traceback.walk_tb(err.__traceback__):
         names = files.get(frame.f_code.co_filename)
         if names:

@@ -111,12 +111,12 @@ def check_fits(config: Config, *, own_params: Own = (None, None), dim: int | Non
         return need
     parts = {"networks": need.networks, "batches": need.batches, "recording": need.recording}
     worst = max(parts, key=parts.get)
-    times = f" × {copies} at once" if copies > 1 else ""
+    times = f" ({gib_text(need.total)} × {copies} at once)" if copies > 1 else ""
     lower = _FIELDS[worst].format(members=members)
     if any(own_params):  # toygan's widths do not size your networks
         lower = f"your networks' sizes, {_OWN[worst]} or {members}"
     raise ToyganError(
-        f"{what} would need about {gib_text(need.total)}{times} of memory and {gib_text(have)} is "
+        f"{what} would need about {gib_text(need.total * copies)} of memory{times} and {gib_text(have)} is "
         f"available; most of it is {worst} ({gib_text(parts[worst])}): lower {lower}")
 
 

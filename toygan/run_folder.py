@@ -47,8 +47,8 @@ def resumable(run: Path, steps: int | None = None, flag: str = "--resume") -> Ga
     if run.is_dir():
         runlock.hold(run, flag)  # a run another process is writing is neither read nor written
     if not (run / CHECKPOINT_FILE).is_file():
-        why = ("its last step was cut short (a second Ctrl-C), so only the history was kept"
-               if (run / HISTORY_FILE).is_file() else "no toygan run there")
+        why = ("its last step was cut short (a second Ctrl-C, or your network failing in it), so "
+               "only the history was kept" if (run / HISTORY_FILE).is_file() else "no toygan run there")
         raise ToyganError(f"{flag} {str(run)!r}: no {CHECKPOINT_FILE} to continue from ({why})")
     state = read_state(run / CHECKPOINT_FILE)
     own = [k for k, v in state.get("own", {}).items() if v] if isinstance(state.get("own"), dict) else []

@@ -67,7 +67,7 @@ def figure(x: float, se: float | None) -> str:
     """``x`` (a mean or an interval's end) to the precision a standard error ``se`` allows: its
     second significant digit. Plain decimals up to six places; beyond, significant digits (at most
     ten), so that a mean of 1e-10 does not print as a row of zeros."""
-    if se is None or not math.isfinite(se) or not math.isfinite(x) or abs(x) >= 1e15:
+    if se is None or not math.isfinite(se) or se < 0 or se >= 1e15 or not math.isfinite(x) or abs(x) >= 1e15:
         return f"{x:.3g}"
     if se == 0:  # every seed gave the same value
         return f"{x:.4g}"
@@ -92,17 +92,20 @@ def rounded(mean: float | None, se: float | None) -> str:
     """A mean to the precision its standard error allows (two significant digits of the error)."""
     if mean is None:
         return "–"
-    if se is None or not math.isfinite(se) or not math.isfinite(mean) or abs(mean) >= 1e15:
-        return f"{mean:.3g}" + (f" ± {se:.2g}" if se else "")
+    if se is None or not math.isfinite(se) or se < 0 or se >= 1e15 or not math.isfinite(mean) \
+            or abs(mean) >= 1e15:
+        return f"{mean:.3g}" + (f" ± {se:.2g}" if se is not None and se > 0 else "")
     return f"{figure(mean, se)} ± {_error(se)}"
 
 
 def sign_flip_p(differences: np.ndarray, seed: int = 0) -> float:
     """Two-sided p-value of the exact sign-flip permutation test of mean(d) = 0."""
-    d = np.asarray(differences, dtype=float)
+    d = np.asarray(differences, dtype=float).ravel()
     n = d.size
-    if n == 0:
+    if n == 0 or not np.isfinite(d).all():  # (paired() leaves out the seeds where it is undefined)
         return float("nan")
+    if np.abs(d).max() > 0:
+        d = d / np.abs(d).max()  # the test does not depend on the scale; sums near 1e308 would overflow
     observed = abs(d.mean()) * (1 - 1e-9)
     # a relative tolerance for rounding: a pattern whose |mean| equals the observed one (summed in
     # another order) counts as reaching it, at any scale of the metric
@@ -113,8 +116,10 @@ def sign_flip_p(differences: np.ndarray, seed: int = 0) -> float:
             signs = 1 - 2 * ((rows >> np.arange(n)) & 1)
             reach += int(np.count_nonzero(np.abs(signs @ d) / n >= observed))
         return reach / 2 ** n
-    signs = np.random.default_rng(seed).choice([-1, 1], size=(SAMPLED, n))
-    reach = int(np.count_nonzero(np.abs(signs @ d) / n >= observed))
+    rng, reach, rows = np.random.default_rng(seed), 0, max(1, 2 ** 22 // n)  # (memory: 4M signs at a time)
+    for start in range(0, SAMPLED, rows):
+        signs = rng.choice(np.array([-1, 1], dtype=np.int8), size=(min(rows, SAMPLED - start), n))
+        reach += int(np.count_nonzero(np.abs(signs @ d) / n >= observed))
     return (reach + 1) / (SAMPLED + 1)
 
 

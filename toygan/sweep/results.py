@@ -109,6 +109,8 @@ def summary_table(summary: list[dict[str, Any]], metrics: tuple[str, ...] | None
     """The summary as a Markdown table: per configuration and metric, mean ± standard error, the
     95 % interval and the number of seeds, rounded to what the error allows."""
     def cell(entry: dict, metric: str) -> str:
+        if f"{metric}_mean" not in entry:  # a configuration that does not record it (own metrics)
+            return "–"
         mean, se, n = entry[f"{metric}_mean"], entry[f"{metric}_se"], entry[f"{metric}_n"]
         low, high = entry.get(f"{metric}_ci_low"), entry.get(f"{metric}_ci_high")
         text = rounded(mean, se)
