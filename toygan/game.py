@@ -275,7 +275,11 @@ class Game:
                     except ToyganError:
                         raise  # toygan's own words (a metric of yours failing: MetricError, below)
                     except (Exception, SystemExit) as err:  # noqa: BLE001 - your networks', else raised again
-                        self._fail_in_own_code(err)
+                        why = self._own_failure(err)
+                        if why is None:
+                            raise
+                        self._stopped = f"{FAILED} during step {self.iteration + 1}: {why}"
+                        self._whole = False  # the step was cut short: no state to go on from
                         break
                     if recorded:
                         bar.update(self.iteration - shown)
@@ -303,30 +307,18 @@ class Game:
         try:
             yield
         except (Exception, SystemExit) as err:  # noqa: BLE001 - your networks' code, else raised again
-            if isinstance(err, ToyganError):
+            why = None if isinstance(err, ToyganError) else self._own_failure(err)
+            if why is None:
                 raise
-            which = self._own_raised(err)
-            if which is None:
-                raise
-            raise ToyganError(f"your {which} raised {type(err).__name__} ({first_line(err)}) at "
-                              f"{where}") from None
+            raise ToyganError(f"{why} at {where}") from None
 
-    def _own_raised(self, err: BaseException) -> str | None:
-        """Which of your networks raised ``err`` (``own_code_raised``), None if not yours."""
+    def _own_failure(self, err: BaseException) -> str | None:
+        """``your discriminator raised ValueError (...)`` where your networks' code raised ``err``
+        (``own_code_raised``); None where it is toygan's or a library's, to be raised again."""
         mine = {name: net for name, net in (("generator", self.G), ("discriminator", self.D))
                 if self.own[name]}
-        return own_code_raised(err, mine) if mine else None
-
-    def _fail_in_own_code(self, err: BaseException) -> None:
-        """A step that your own networks' code raised in stops the run, keeping what was recorded
-        (the step was cut short, so its state is not saved to go on from); any other error is
-        toygan's or a library's and is raised again."""
-        where = self._own_raised(err)
-        if where is None:
-            raise err
-        self._stopped = (f"{FAILED} during step {self.iteration + 1}: your {where} raised "
-                         f"{type(err).__name__} ({first_line(err)})")
-        self._whole = False
+        which = own_code_raised(err, mine) if mine else None
+        return None if which is None else f"your {which} raised {type(err).__name__} ({first_line(err)})"
 
     def _final_evaluation(self, ctrl_c: CtrlC, bar: Any) -> None:
         """The evaluation protocol once a run completes. Ctrl-C stops it: the run then counts as

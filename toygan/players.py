@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
+from torch.nn.utils.parametrize import ParametrizationList
 
 from toygan.errors import ToyganError, a_type, first_line
 from toygan.factories import resolve_factory
@@ -291,7 +292,7 @@ def _widths(net: nn.Module) -> Iterator[int]:
             yield int(m.weight.shape[0])
         elif isinstance(m, nn.modules.conv._ConvNd):
             yield int(m.out_channels)
-        elif not isinstance(m, torch.nn.utils.parametrize.ParametrizationList):  # (a Linear's own)
+        elif not isinstance(m, ParametrizationList):  # (a parametrized Linear's weight: counted above)
             yield from (max(p.shape) for p in m.parameters(recurse=False) if p.ndim >= 2)
 
 

@@ -63,11 +63,18 @@ def _places(se: float) -> int:
     return max(0, 1 - math.floor(math.log10(se)))
 
 
+def _roundable(x: float, se: float | None) -> bool:
+    """Whether ``x`` can be shown to the precision ``se`` allows: both finite and in range (else
+    three significant digits)."""
+    return (se is not None and math.isfinite(se) and 0 <= se < 1e15 and math.isfinite(x)
+            and abs(x) < 1e15)
+
+
 def figure(x: float, se: float | None) -> str:
     """``x`` (a mean or an interval's end) to the precision a standard error ``se`` allows: its
     second significant digit. Plain decimals up to six places; beyond, significant digits (at most
     ten), so that a mean of 1e-10 does not print as a row of zeros."""
-    if se is None or not math.isfinite(se) or se < 0 or se >= 1e15 or not math.isfinite(x) or abs(x) >= 1e15:
+    if not _roundable(x, se):
         return f"{x:.3g}"
     if se == 0:  # every seed gave the same value
         return f"{x:.4g}"
@@ -92,8 +99,7 @@ def rounded(mean: float | None, se: float | None) -> str:
     """A mean to the precision its standard error allows (two significant digits of the error)."""
     if mean is None:
         return "–"
-    if se is None or not math.isfinite(se) or se < 0 or se >= 1e15 or not math.isfinite(mean) \
-            or abs(mean) >= 1e15:
+    if not _roundable(mean, se):
         return f"{mean:.3g}" + (f" ± {se:.2g}" if se is not None and se > 0 else "")
     return f"{figure(mean, se)} ± {_error(se)}"
 
